@@ -1,0 +1,27 @@
+//! Small helpers shared by the query modules: typed column reads whose failures
+//! become internal errors rather than panics.
+
+use tokio_postgres::types::FromSql;
+use tokio_postgres::Row;
+
+use crate::error::ApiError;
+
+/// Reads a column, turning a type or decoding mismatch into an internal error.
+pub fn col<'a, T: FromSql<'a>>(row: &'a Row, name: &str) -> Result<T, ApiError> {
+    row.try_get(name).map_err(|e| ApiError::Internal {
+        detail: format!("column {name}: {e}"),
+    })
+}
+
+/// Reads a JSON column produced by `jsonb_agg` into rows of type `T`.
+pub fn json_col<T: serde::de::DeserializeOwned>(row: &Row, name: &str) -> Result<T, ApiError> {
+    let value: serde_json::Value = col(row, name)?;
+    serde_json::from_value(value).map_err(|e| ApiError::Internal {
+        detail: format!("column {name}: {e}"),
+    })
+}
+
+/// Borrowed string views of typed ids, for `text[]` parameters.
+pub fn id_strs<T: AsRef<str>>(ids: &Option<Vec<T>>) -> Option<Vec<&str>> {
+    ids.as_ref().map(|v| v.iter().map(AsRef::as_ref).collect())
+}

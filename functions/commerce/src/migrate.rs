@@ -1,0 +1,62 @@
+//! Forward-only schema migrations: the numbered files of `migrations/`, applied in
+//! order, each in its own transaction, recorded with a checksum so that an edited
+//! migration that was already applied is refused instead of silently skipped.
+
+use tokio_postgres::Client;
+
+/// The migrations, in order: (name, SQL).
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_catalog", include_str!("../../../migrations/0001_catalog.sql")),
+    ("0002_countries", include_str!("../../../migrations/0002_countries.sql")),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    #[error("migration {0} was changed after it was applied (checksum differs); add a new migration instead")]
+    Changed(String),
+    #[error("database: {0}")]
+    Db(#[from] tokio_postgres::Error),
+}
+
+/// FNV-1a over the SQL text: enough to notice an edited file.
+fn checksum(sql: &str) -> i64 {
+    let hash = sql
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    i64::from_ne_bytes(hash.to_ne_bytes())
+}
+
+/// Applies the migrations not yet applied; returns the names it applied.
+pub async fn run(client: &mut Client) -> Result<Vec<&'static str>, MigrateError> {
+    client
+        .batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                 name       text PRIMARY KEY,
+                 checksum   bigint NOT NULL,
+                 applied_at timestamptz NOT NULL DEFAULT now())",
+        )
+        .await?;
+    let mut applied = Vec::new();
+    for (name, sql) in MIGRATIONS {
+        let tx = client.transaction().await?;
+        // Serialise concurrent runners for the length of this transaction.
+        tx.batch_execute("LOCK TABLE schema_migrations IN EXCLUSIVE MODE").await?;
+        let existing = tx
+            .query_opt("SELECT checksum FROM schema_migrations WHERE name = $1", &[name])
+            .await?;
+        match existing {
+            Some(row) if row.get::<_, i64>(0) == checksum(sql) => continue,
+            Some(_) => return Err(MigrateError::Changed((*name).to_owned())),
+            None => {}
+        }
+        tx.batch_execute(sql).await?;
+        tx.execute(
+            "INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)",
+            &[name, &checksum(sql)],
+        )
+        .await?;
+        tx.commit().await?;
+        applied.push(*name);
+    }
+    Ok(applied)
+}
