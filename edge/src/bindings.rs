@@ -1,0 +1,13 @@
+//! Names of the Worker's bindings, matching `wrangler.toml`.
+
+/// Hyperdrive in front of the catalog PostgreSQL.
+pub const HYPERDRIVE: &str = "HYPERDRIVE";
+/// R2 bucket holding product images.
+pub const ASSETS: &str = "ASSETS";
+/// Queue carrying analytics and domain events (its producers arrive with carts and checkout).
+#[allow(dead_code)]
+pub const EVENTS: &str = "EVENTS";
+/// Plain-text variable: the deployment's environment name (development, staging, production).
+pub const ENVIRONMENT: &str = "ENVIRONMENT";
+/// Plain-text variable: origins allowed to call the Store API from a browser, comma-separated.
+pub const STORE_CORS: &str = "STORE_CORS";

@@ -1,0 +1,31 @@
+//! Response helpers and the one place that turns an `ApiError` into a response.
+
+use commerce::ApiError;
+use serde::Serialize;
+use worker::{Headers, Response, ResponseBuilder};
+
+/// A JSON response with the given status.
+pub fn json<T: Serialize>(status: u16, body: &T) -> worker::Result<Response> {
+    let text = serde_json::to_string(body)?;
+    let headers = Headers::new();
+    headers.set("content-type", "application/json; charset=utf-8")?;
+    Ok(ResponseBuilder::new()
+        .with_status(status)
+        .with_headers(headers)
+        .fixed(text.into_bytes()))
+}
+
+/// A plain-text response with the given status.
+pub fn text(status: u16, body: &str) -> worker::Result<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "text/plain; charset=utf-8")?;
+    Ok(ResponseBuilder::new()
+        .with_status(status)
+        .with_headers(headers)
+        .fixed(body.as_bytes().to_vec()))
+}
+
+/// The error's status and Medusa-shaped body.
+pub fn error(err: &ApiError) -> worker::Result<Response> {
+    json(err.status(), &err.body())
+}
