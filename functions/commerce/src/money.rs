@@ -101,6 +101,10 @@ impl Money {
     /// The amount in major units as a JSON number (20.5 for 2050 eur), the Store API's form.
     /// The decimal string is converted once, at this boundary, to the nearest double.
     pub fn to_major_number(&self) -> serde_json::Number {
+        let scale = 10i64.pow(self.currency.minor_digits());
+        if self.minor % scale == 0 {
+            return serde_json::Number::from(self.minor / scale);
+        }
         let text = self.to_decimal_string();
         text.parse::<serde_json::Number>()
             .unwrap_or_else(|_| serde_json::Number::from(0))
@@ -205,7 +209,7 @@ mod tests {
     #[test]
     fn major_numbers_are_what_the_store_api_expects() {
         assert_eq!(eur(2050).to_major_number().to_string(), "20.5");
-        assert_eq!(eur(2000).to_major_number().to_string(), "20.0");
+        assert_eq!(eur(2000).to_major_number().to_string(), "20");
         assert_eq!(eur(1).to_major_number().as_f64(), Some(0.01));
         assert_eq!(eur(999_999_999).to_major_number().as_f64(), Some(9_999_999.99));
     }

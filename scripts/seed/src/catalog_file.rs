@@ -1,0 +1,278 @@
+//! The catalog file: a JSON description of stores, their regions and their catalog,
+//! and the loader that writes one into the database. The demo catalog in
+//! `r2-assets/demo/catalog.json` is such a file; an operator can import their own.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use tokio_postgres::{Client, Transaction};
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CatalogFile {
+    pub stores: Vec<StoreSpec>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StoreSpec {
+    pub id: String,
+    pub name: String,
+    pub publishable_key: String,
+    pub default_currency: String,
+    pub hosts: Vec<String>,
+    pub regions: Vec<RegionSpec>,
+    pub stock_locations: Vec<LocationSpec>,
+    pub categories: Vec<CategorySpec>,
+    pub collections: Vec<CollectionSpec>,
+    pub products: Vec<ProductSpec>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RegionSpec {
+    pub id: String,
+    pub name: String,
+    pub currency: String,
+    pub tax_rate_bp: i32,
+    pub tax_inclusive: bool,
+    pub countries: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct LocationSpec {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CategorySpec {
+    pub id: String,
+    pub name: String,
+    pub handle: String,
+    pub description: String,
+    pub parent_id: Option<String>,
+    pub rank: i32,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CollectionSpec {
+    pub id: String,
+    pub title: String,
+    pub handle: String,
+    pub featured: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ProductSpec {
+    pub id: String,
+    pub handle: String,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub description: String,
+    pub status: String,
+    pub collection_id: Option<String>,
+    pub category_ids: Vec<String>,
+    pub options: Vec<OptionSpec>,
+    pub variants: Vec<VariantSpec>,
+    pub images: Vec<ImageSpec>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct OptionSpec {
+    pub id: String,
+    pub title: String,
+    pub values: Vec<OptionValueSpec>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct OptionValueSpec {
+    pub id: String,
+    pub value: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct VariantSpec {
+    pub id: String,
+    pub title: String,
+    pub sku: String,
+    pub weight_g: Option<i32>,
+    pub manage_inventory: bool,
+    pub allow_backorder: bool,
+    pub option_value_ids: Vec<String>,
+    /// Minor units per lower-case currency code.
+    pub prices: BTreeMap<String, i64>,
+    /// Units on hand per stock location id.
+    pub stock: BTreeMap<String, i32>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ImageSpec {
+    pub id: String,
+    /// R2 object key; the file lives at `<catalog dir>/<key>`.
+    pub key: String,
+    pub alt: String,
+    pub width: i32,
+    pub height: i32,
+}
+
+/// Loads every store of the file that the database does not have yet, each in one
+/// transaction. Returns the names of the stores it loaded.
+pub async fn load(client: &mut Client, file: &CatalogFile) -> Result<Vec<String>, tokio_postgres::Error> {
+    let mut loaded = Vec::new();
+    for store in &file.stores {
+        let exists = client
+            .query_opt("SELECT 1 FROM stores WHERE id = $1", &[&store.id])
+            .await?
+            .is_some();
+        if exists {
+            continue;
+        }
+        let tx = client.transaction().await?;
+        load_store(&tx, store).await?;
+        tx.commit().await?;
+        loaded.push(store.name.clone());
+    }
+    Ok(loaded)
+}
+
+async fn load_store(tx: &Transaction<'_>, s: &StoreSpec) -> Result<(), tokio_postgres::Error> {
+    let sid = &s.id;
+    tx.execute(
+        "INSERT INTO stores (id, name, publishable_key, default_currency_code) VALUES ($1, $2, $3, $4)",
+        &[sid, &s.name, &s.publishable_key, &s.default_currency],
+    )
+    .await?;
+    for host in &s.hosts {
+        tx.execute("INSERT INTO store_hosts (hostname, store_id) VALUES ($1, $2)", &[host, sid])
+            .await?;
+    }
+    for r in &s.regions {
+        tx.execute(
+            "INSERT INTO regions (id, store_id, name, currency_code, tax_rate_bp, tax_inclusive)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&r.id, sid, &r.name, &r.currency, &r.tax_rate_bp, &r.tax_inclusive],
+        )
+        .await?;
+        for c in &r.countries {
+            tx.execute(
+                "INSERT INTO region_countries (store_id, region_id, iso_2) VALUES ($1, $2, $3)",
+                &[sid, &r.id, c],
+            )
+            .await?;
+        }
+    }
+    for l in &s.stock_locations {
+        tx.execute(
+            "INSERT INTO stock_locations (id, store_id, name) VALUES ($1, $2, $3)",
+            &[&l.id, sid, &l.name],
+        )
+        .await?;
+    }
+    // Parents are listed before their children in the file.
+    for c in &s.categories {
+        tx.execute(
+            "INSERT INTO product_categories (id, store_id, parent_id, name, handle, description, rank)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[&c.id, sid, &c.parent_id, &c.name, &c.handle, &c.description, &c.rank],
+        )
+        .await?;
+    }
+    for c in &s.collections {
+        tx.execute(
+            "INSERT INTO product_collections (id, store_id, title, handle, featured) VALUES ($1, $2, $3, $4, $5)",
+            &[&c.id, sid, &c.title, &c.handle, &c.featured],
+        )
+        .await?;
+    }
+    let insert_product = tx
+        .prepare(
+            "INSERT INTO products (id, store_id, handle, title, subtitle, description, status,
+                                   thumbnail_key, collection_id, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+                     now() - make_interval(mins => $10), now() - make_interval(mins => $10))",
+        )
+        .await?;
+    let insert_membership = tx
+        .prepare("INSERT INTO product_category_products (store_id, category_id, product_id) VALUES ($1, $2, $3)")
+        .await?;
+    let insert_option = tx
+        .prepare("INSERT INTO product_options (id, store_id, product_id, title, rank) VALUES ($1, $2, $3, $4, $5)")
+        .await?;
+    let insert_value = tx
+        .prepare("INSERT INTO product_option_values (id, store_id, option_id, value, rank) VALUES ($1, $2, $3, $4, $5)")
+        .await?;
+    let insert_variant = tx
+        .prepare(
+            "INSERT INTO product_variants (id, store_id, product_id, title, sku, weight_g,
+                                           manage_inventory, allow_backorder, rank)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .await?;
+    let insert_variant_value = tx
+        .prepare("INSERT INTO product_variant_option_values (store_id, variant_id, option_value_id) VALUES ($1, $2, $3)")
+        .await?;
+    let insert_price = tx
+        .prepare("INSERT INTO variant_prices (id, store_id, variant_id, currency_code, amount) VALUES ($1, $2, $3, $4, $5)")
+        .await?;
+    let insert_stock = tx
+        .prepare("INSERT INTO inventory_levels (store_id, variant_id, location_id, stocked) VALUES ($1, $2, $3, $4)")
+        .await?;
+    let insert_image = tx
+        .prepare(
+            "INSERT INTO product_images (id, store_id, product_id, r2_key, alt, rank, width, height)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .await?;
+
+    let count = s.products.len();
+    for (i, p) in s.products.iter().enumerate() {
+        // Spread creation times so that "newest" is a meaningful order: the first
+        // product of the file is the newest.
+        let age_minutes = i32::try_from(i * 90).unwrap_or(i32::MAX);
+        let thumbnail = p.images.first().map(|img| img.key.clone());
+        tx.execute(
+            &insert_product,
+            &[
+                &p.id, sid, &p.handle, &p.title, &p.subtitle, &p.description, &p.status,
+                &thumbnail, &p.collection_id, &age_minutes,
+            ],
+        )
+        .await?;
+        for c in &p.category_ids {
+            tx.execute(&insert_membership, &[sid, c, &p.id]).await?;
+        }
+        for (rank, o) in (0i32..).zip(&p.options) {
+            tx.execute(&insert_option, &[&o.id, sid, &p.id, &o.title, &rank]).await?;
+            for (vrank, v) in (0i32..).zip(&o.values) {
+                tx.execute(&insert_value, &[&v.id, sid, &o.id, &v.value, &vrank]).await?;
+            }
+        }
+        for (rank, v) in (0i32..).zip(&p.variants) {
+            tx.execute(
+                &insert_variant,
+                &[
+                    &v.id, sid, &p.id, &v.title, &v.sku, &v.weight_g, &v.manage_inventory,
+                    &v.allow_backorder, &rank,
+                ],
+            )
+            .await?;
+            for ov in &v.option_value_ids {
+                tx.execute(&insert_variant_value, &[sid, &v.id, ov]).await?;
+            }
+            for (currency, amount) in &v.prices {
+                let price_id = format!("price_{}{}", v.id.trim_start_matches("variant_"), currency.to_uppercase());
+                tx.execute(&insert_price, &[&price_id, sid, &v.id, currency, amount]).await?;
+            }
+            for (location, stocked) in &v.stock {
+                tx.execute(&insert_stock, &[sid, &v.id, location, stocked]).await?;
+            }
+        }
+        for (rank, img) in (0i32..).zip(&p.images) {
+            tx.execute(
+                &insert_image,
+                &[&img.id, sid, &p.id, &img.key, &img.alt, &rank, &img.width, &img.height],
+            )
+            .await?;
+        }
+        crate::progress(&format!("  {}", s.name), i + 1, count);
+    }
+    Ok(())
+}

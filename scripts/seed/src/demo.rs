@@ -1,0 +1,400 @@
+//! The demo catalog: two stores on different host names, each with regions in its own
+//! currencies, a category tree, collections, products with real option axes, stock
+//! (some sold out, some backorderable) and a picture per product. Deterministic, so
+//! the committed `r2-assets/demo` is reproducible with `seed generate-demo`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::catalog_file::*;
+use crate::image::{draw_png, Shape};
+
+/// Publishable keys of the demo stores (public by design; named in the README).
+pub const HARBOR_KEY: &str = "pk_harborpine_demo_3f9a6c2e51b84d07";
+pub const LUMEN_KEY: &str = "pk_lumenhome_demo_8b1e47d2c0a95f36";
+
+/// A tiny deterministic generator (64-bit LCG) so the catalog is the same every time.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn fnv_hex(bytes: &[u8]) -> String {
+    let h = bytes
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
+    format!("{:08x}", h as u32)
+}
+
+fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_owned()
+}
+
+/// A product line of the demo: where it sits and how it varies.
+struct Line {
+    category: &'static str,
+    shape: Shape,
+    /// Option axes: (title, values); variants are drawn from their combinations.
+    axes: &'static [(&'static str, &'static [&'static str])],
+    names: &'static [&'static str],
+    /// Base price in euro cents.
+    base_eur: i64,
+    /// Picture size (width, height) in pixels.
+    size: (u32, u32),
+}
+
+const SIZES: &[&str] = &["S", "M", "L", "XL"];
+const COLOURS: &[&str] = &["Navy", "Oat", "Forest", "Charcoal", "Rust", "Sky"];
+const SHOE_SIZES: &[&str] = &["40", "41", "42", "43", "44"];
+
+const HARBOR_LINES: &[Line] = &[
+    Line { category: "shirts", shape: Shape::Garment, axes: &[("Size", SIZES), ("Colour", COLOURS)], base_eur: 5900, size: (640, 800),
+        names: &["Linen Camp Shirt", "Oxford Button-Down", "Chambray Work Shirt", "Flannel Overshirt", "Poplin Dress Shirt", "Henley Tee", "Pocket Tee", "Breton Stripe Top"] },
+    Line { category: "knitwear", shape: Shape::Garment, axes: &[("Size", SIZES), ("Colour", COLOURS)], base_eur: 8900, size: (640, 800),
+        names: &["Merino Crew Sweater", "Cashmere V-Neck", "Fisherman Cable Knit", "Lambswool Cardigan", "Cotton Quarter-Zip", "Mohair Blend Jumper", "Waffle Knit Henley", "Alpaca Roll Neck"] },
+    Line { category: "trousers", shape: Shape::Tall, axes: &[("Size", SIZES), ("Colour", COLOURS)], base_eur: 7900, size: (640, 800),
+        names: &["Pleated Wool Trousers", "Selvedge Denim Jeans", "Cord Five-Pocket", "Linen Drawstring Pants", "Canvas Work Pants", "Cotton Chinos", "Flannel Trousers", "Ripstop Cargo Pants"] },
+    Line { category: "outerwear", shape: Shape::Garment, axes: &[("Size", SIZES), ("Colour", COLOURS)], base_eur: 18900, size: (640, 800),
+        names: &["Waxed Field Jacket", "Wool Overcoat", "Quilted Liner Vest", "Chore Coat", "Rain Parka", "Harrington Jacket", "Shearling Collar Jacket", "Down Puffer"] },
+    Line { category: "bags", shape: Shape::Tall, axes: &[("Colour", COLOURS)], base_eur: 9900, size: (800, 800),
+        names: &["Canvas Tote", "Leather Weekender", "Roll-Top Backpack", "Crossbody Sling", "Market Bag", "Laptop Sleeve", "Duffel Bag", "Waxed Messenger"] },
+    Line { category: "hats", shape: Shape::Round, axes: &[("Size", &["S/M", "L/XL"]), ("Colour", COLOURS)], base_eur: 3500, size: (800, 800),
+        names: &["Wool Flat Cap", "Ribbed Beanie", "Canvas Bucket Hat", "Felt Fedora", "Six-Panel Cap", "Wax Cotton Cap", "Knit Watch Cap", "Straw Sun Hat"] },
+    Line { category: "scarves", shape: Shape::Wide, axes: &[("Colour", COLOURS)], base_eur: 4500, size: (800, 800),
+        names: &["Lambswool Scarf", "Silk Neckerchief", "Cashmere Wrap", "Cotton Bandana", "Merino Snood", "Tartan Scarf", "Linen Shawl", "Chunky Knit Scarf"] },
+    Line { category: "footwear", shape: Shape::Wide, axes: &[("Size", SHOE_SIZES), ("Colour", &["Brown", "Black", "Tan"])], base_eur: 13900, size: (800, 600),
+        names: &["Suede Desert Boot", "Leather Derby", "Canvas Sneaker", "Chelsea Boot", "Boat Shoe", "Trail Runner", "Wool Slipper", "Penny Loafer"] },
+];
+
+const LUMEN_LINES: &[Line] = &[
+    Line { category: "lighting", shape: Shape::Round, axes: &[("Finish", &["Brass", "Black", "White"]), ("Size", &["Small", "Large"])], base_eur: 12900, size: (800, 600),
+        names: &["Globe Pendant", "Arc Floor Lamp", "Mushroom Table Lamp", "Wall Sconce", "Paper Lantern", "Task Desk Lamp"] },
+    Line { category: "tableware", shape: Shape::Round, axes: &[("Colour", &["Sand", "Slate", "Sage"]), ("Set", &["Set of 2", "Set of 4"])], base_eur: 3900, size: (800, 600),
+        names: &["Stoneware Bowl", "Dinner Plate", "Espresso Cup", "Serving Platter", "Pasta Bowl", "Tumbler Glass"] },
+    Line { category: "cookware", shape: Shape::Wide, axes: &[("Size", &["20 cm", "24 cm", "28 cm"])], base_eur: 8900, size: (800, 600),
+        names: &["Cast Iron Skillet", "Enamel Dutch Oven", "Carbon Steel Wok", "Copper Saucepan", "Stainless Stockpot", "Grill Pan"] },
+    Line { category: "textiles", shape: Shape::Wide, axes: &[("Colour", &["Ivory", "Clay", "Ink"]), ("Size", &["Single", "Double"])], base_eur: 6900, size: (800, 600),
+        names: &["Linen Duvet Cover", "Waffle Bath Towel", "Wool Throw", "Cotton Cushion Cover", "Jute Rug", "Velvet Curtain"] },
+];
+
+struct StoreSeed<'a> {
+    id: &'a str,
+    tag: &'a str,
+    name: &'a str,
+    key: &'a str,
+    currency: &'a str,
+    hosts: &'a [&'a str],
+    lines: &'a [Line],
+    /// (handle, name, parent handle)
+    categories: &'a [(&'a str, &'a str, Option<&'a str>)],
+    /// (handle, title, featured)
+    collections: &'a [(&'a str, &'a str, bool)],
+    regions: Vec<RegionSpec>,
+    locations: &'a [(&'a str, &'a str)],
+    hue: f32,
+}
+
+fn price_in(currency: &str, eur_cents: i64) -> i64 {
+    // Rounded to a .00 or .50 price point in each currency.
+    let scaled = match currency {
+        "usd" => eur_cents * 108 / 100,
+        "gbp" => eur_cents * 86 / 100,
+        _ => eur_cents,
+    };
+    (scaled + 25) / 50 * 50
+}
+
+fn build_store(seed: &StoreSeed<'_>, out_dir: &Path, rng: &mut Rng) -> std::io::Result<StoreSpec> {
+    let t = seed.tag;
+    let categories: Vec<CategorySpec> = seed
+        .categories
+        .iter()
+        .enumerate()
+        .map(|(rank, (handle, name, parent))| CategorySpec {
+            id: format!("pcat_{t}{}", handle.replace('-', "").to_uppercase()),
+            name: (*name).to_owned(),
+            handle: (*handle).to_owned(),
+            description: format!("{name} from {}.", seed.name),
+            parent_id: parent.map(|p| format!("pcat_{t}{}", p.replace('-', "").to_uppercase())),
+            rank: rank as i32,
+        })
+        .collect();
+    let collections: Vec<CollectionSpec> = seed
+        .collections
+        .iter()
+        .map(|(handle, title, featured)| CollectionSpec {
+            id: format!("pcol_{t}{}", handle.replace('-', "").to_uppercase()),
+            title: (*title).to_owned(),
+            handle: (*handle).to_owned(),
+            featured: *featured,
+        })
+        .collect();
+    let currencies: Vec<String> = seed.regions.iter().map(|r| r.currency.clone()).collect();
+    let mut products = Vec::new();
+    let mut n = 0usize;
+    for line in seed.lines {
+        let category = categories
+            .iter()
+            .find(|c| c.handle == line.category)
+            .expect("line category exists");
+        for name in line.names {
+            n += 1;
+            let handle = slug(name);
+            let pid = format!("{t}{n:04}");
+            // Option axes: sizes keep their order, colours are picked per product.
+            let mut options = Vec::new();
+            for (ai, (title, values)) in line.axes.iter().enumerate() {
+                let picked: Vec<&str> = if *title == "Colour" {
+                    let start = rng.below(values.len() as u64) as usize;
+                    let count = if line.axes.len() == 1 { 2 + rng.below(2) as usize } else { 1 + rng.below(2) as usize };
+                    (0..count.min(values.len())).map(|k| values[(start + k) % values.len()]).collect()
+                } else {
+                    values.to_vec()
+                };
+                options.push(OptionSpec {
+                    id: format!("opt_{pid}{ai}"),
+                    title: (*title).to_owned(),
+                    values: picked
+                        .iter()
+                        .enumerate()
+                        .map(|(vi, v)| OptionValueSpec { id: format!("optval_{pid}{ai}{vi}"), value: (*v).to_owned() })
+                        .collect(),
+                });
+            }
+            // All combinations, then keep 2 to 4 of them spread across the axes.
+            let mut combos: Vec<Vec<usize>> = vec![vec![]];
+            for o in &options {
+                combos = combos
+                    .into_iter()
+                    .flat_map(|c| (0..o.values.len()).map(move |v| [c.clone(), vec![v]].concat()))
+                    .collect();
+            }
+            let keep = (2 + rng.below(3) as usize).min(combos.len());
+            let step = combos.len() / keep;
+            let chosen: Vec<Vec<usize>> = (0..keep).map(|k| combos[k * step].clone()).collect();
+            let variants = chosen
+                .iter()
+                .enumerate()
+                .map(|(vi, combo)| {
+                    let values: Vec<&OptionValueSpec> = combo.iter().zip(&options).map(|(v, o)| &o.values[*v]).collect();
+                    let title = values.iter().map(|v| v.value.as_str()).collect::<Vec<_>>().join(" / ");
+                    let upcharge = if values.iter().any(|v| v.value == "XL" || v.value == "Large" || v.value == "Double" || v.value == "28 cm") { 500 } else { 0 };
+                    let roll = rng.below(100);
+                    let stocked = match roll {
+                        0..=14 => 0,
+                        15..=29 => 3 + rng.below(5) as i32,
+                        _ => 10 + rng.below(60) as i32,
+                    };
+                    let allow_backorder = roll < 5 || (roll >= 90 && roll < 95);
+                    let mut stock = BTreeMap::new();
+                    stock.insert(seed.locations[0].0.to_owned(), stocked);
+                    if seed.locations.len() > 1 && roll % 3 == 0 {
+                        stock.insert(seed.locations[1].0.to_owned(), stocked / 2);
+                    }
+                    VariantSpec {
+                        id: format!("variant_{pid}{vi}"),
+                        sku: format!("{}-{}", t, slug(&format!("{handle} {title}")).to_uppercase()),
+                        title,
+                        weight_g: Some(200 + rng.below(1500) as i32),
+                        manage_inventory: true,
+                        allow_backorder,
+                        option_value_ids: values.iter().map(|v| v.id.clone()).collect(),
+                        prices: currencies
+                            .iter()
+                            .map(|c| (c.clone(), price_in(c, line.base_eur + upcharge + 1000 * (n as i64 % 4))))
+                            .collect(),
+                        stock,
+                    }
+                })
+                .collect();
+            let hue = (seed.hue + n as f32 * 37.0) % 360.0;
+            let mut images = Vec::new();
+            let pictures = if seed.lines.len() > 4 { 2 } else { 1 };
+            for k in 0..pictures {
+                let (w, h) = if k == 0 { line.size } else { (640, 640) };
+                let bytes = draw_png(w, h, hue + k as f32 * 24.0, line.shape);
+                let key = format!("products/{handle}-{}.png", fnv_hex(&bytes));
+                std::fs::create_dir_all(out_dir.join("products"))?;
+                std::fs::write(out_dir.join(&key), &bytes)?;
+                images.push(ImageSpec {
+                    id: format!("img_{pid}{k}"),
+                    key,
+                    alt: if k == 0 { (*name).to_owned() } else { format!("{name}, detail") },
+                    width: w as i32,
+                    height: h as i32,
+                });
+            }
+            let collection = match n % 5 {
+                0 | 1 => collections.first(),
+                2 => collections.get(1),
+                3 => collections.get(2),
+                _ => None,
+            };
+            let mut category_ids = vec![category.id.clone()];
+            if n % 7 == 0 {
+                if let Some(parent) = &category.parent_id {
+                    category_ids.push(parent.clone());
+                }
+            }
+            products.push(ProductSpec {
+                id: format!("prod_{pid}"),
+                title: (*name).to_owned(),
+                subtitle: Some(format!("{} by {}", category.name, seed.name)),
+                description: format!(
+                    "The {} is made to last and to be worn or used every day. {} Cared for properly it will serve you for years.",
+                    name.to_lowercase(),
+                    match n % 3 {
+                        0 => "Cut from responsibly sourced materials in a small European workshop.",
+                        1 => "Designed in-house and finished by hand.",
+                        _ => "Simple, sturdy and easy to repair.",
+                    }
+                ),
+                handle,
+                status: "published".to_owned(),
+                collection_id: collection.map(|c| c.id.clone()),
+                category_ids,
+                options,
+                variants,
+                images,
+            });
+        }
+    }
+    // Two drafts per store: present in the database, never shown to shoppers.
+    for k in 0..2 {
+        let pid = format!("{t}D{k:03}");
+        products.push(ProductSpec {
+            id: format!("prod_{pid}"),
+            handle: format!("unreleased-sample-{}", k + 1),
+            title: format!("Unreleased Sample {}", k + 1),
+            subtitle: None,
+            description: "Not yet for sale.".to_owned(),
+            status: "draft".to_owned(),
+            collection_id: None,
+            category_ids: vec![categories[0].id.clone()],
+            options: vec![],
+            variants: vec![],
+            images: vec![],
+        });
+    }
+    Ok(StoreSpec {
+        id: seed.id.to_owned(),
+        name: seed.name.to_owned(),
+        publishable_key: seed.key.to_owned(),
+        default_currency: seed.currency.to_owned(),
+        hosts: seed.hosts.iter().map(|h| (*h).to_owned()).collect(),
+        regions: seed.regions.iter().map(clone_region).collect(),
+        stock_locations: seed
+            .locations
+            .iter()
+            .map(|(id, name)| LocationSpec { id: (*id).to_owned(), name: (*name).to_owned() })
+            .collect(),
+        categories,
+        collections,
+        products,
+    })
+}
+
+fn clone_region(r: &RegionSpec) -> RegionSpec {
+    RegionSpec {
+        id: r.id.clone(),
+        name: r.name.clone(),
+        currency: r.currency.clone(),
+        tax_rate_bp: r.tax_rate_bp,
+        tax_inclusive: r.tax_inclusive,
+        countries: r.countries.clone(),
+    }
+}
+
+fn region(id: &str, name: &str, currency: &str, tax_rate_bp: i32, tax_inclusive: bool, countries: &[&str]) -> RegionSpec {
+    RegionSpec {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        currency: currency.to_owned(),
+        tax_rate_bp,
+        tax_inclusive,
+        countries: countries.iter().map(|c| (*c).to_owned()).collect(),
+    }
+}
+
+/// Builds the demo catalog and writes its pictures under `out_dir`.
+pub fn generate(out_dir: &Path) -> std::io::Result<CatalogFile> {
+    let mut rng = Rng(0x5eed_2026);
+    let harbor = StoreSeed {
+        id: "store_HARBORPINE",
+        tag: "HP",
+        name: "Harbor & Pine",
+        key: HARBOR_KEY,
+        currency: "eur",
+        hosts: &["localhost", "127.0.0.1", "harbor.localhost"],
+        lines: HARBOR_LINES,
+        categories: &[
+            ("clothing", "Clothing", None),
+            ("shirts", "Shirts & Tops", Some("clothing")),
+            ("knitwear", "Knitwear", Some("clothing")),
+            ("trousers", "Trousers", Some("clothing")),
+            ("outerwear", "Outerwear", Some("clothing")),
+            ("accessories", "Accessories", None),
+            ("bags", "Bags", Some("accessories")),
+            ("hats", "Hats", Some("accessories")),
+            ("scarves", "Scarves", Some("accessories")),
+            ("footwear", "Footwear", None),
+        ],
+        collections: &[
+            ("autumn-layers", "Autumn Layers", true),
+            ("the-linen-edit", "The Linen Edit", true),
+            ("weekend-travel", "Weekend Travel", false),
+        ],
+        regions: vec![
+            region("reg_HPEU", "Europe", "eur", 2100, true, &["at", "be", "de", "es", "fi", "fr", "ie", "it", "lu", "nl", "pt"]),
+            region("reg_HPUS", "United States", "usd", 825, false, &["us"]),
+            region("reg_HPGB", "United Kingdom", "gbp", 2000, true, &["gb"]),
+        ],
+        locations: &[("sloc_HPROTTERDAM", "Rotterdam warehouse"), ("sloc_HPNEWARK", "Newark warehouse")],
+        hue: 20.0,
+    };
+    let lumen = StoreSeed {
+        id: "store_LUMENHOME",
+        tag: "LH",
+        name: "Lumen Home",
+        key: LUMEN_KEY,
+        currency: "eur",
+        hosts: &["lumen.localhost"],
+        lines: LUMEN_LINES,
+        categories: &[
+            ("lighting", "Lighting", None),
+            ("kitchen", "Kitchen", None),
+            ("tableware", "Tableware", Some("kitchen")),
+            ("cookware", "Cookware", Some("kitchen")),
+            ("textiles", "Textiles", None),
+        ],
+        collections: &[("new-season", "New Season", true), ("studio-favourites", "Studio Favourites", false)],
+        regions: vec![
+            region("reg_LHEU", "Europe", "eur", 2000, true, &["de", "dk", "fr", "nl", "se"]),
+            region("reg_LHNA", "North America", "usd", 700, false, &["ca", "us"]),
+        ],
+        locations: &[("sloc_LHBERLIN", "Berlin studio")],
+        hue: 190.0,
+    };
+    Ok(CatalogFile {
+        stores: vec![build_store(&harbor, out_dir, &mut rng)?, build_store(&lumen, out_dir, &mut rng)?],
+    })
+}
