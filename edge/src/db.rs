@@ -11,17 +11,16 @@ use crate::bindings::HYPERDRIVE;
 /// are `DatabaseUnavailable` (503), never a panic.
 pub async fn connect(env: &Env) -> Result<Client, ApiError> {
     let unavailable = |detail: String| ApiError::DatabaseUnavailable { detail };
-    let hyperdrive = env
-        .hyperdrive(HYPERDRIVE)
-        .map_err(|e| ApiError::Internal {
-            detail: format!("binding {HYPERDRIVE}: {e}"),
-        })?;
-    let config: tokio_postgres::Config = hyperdrive
-        .connection_string()
-        .parse()
-        .map_err(|e: tokio_postgres::Error| ApiError::Internal {
-            detail: format!("connection string: {e}"),
-        })?;
+    let hyperdrive = env.hyperdrive(HYPERDRIVE).map_err(|e| ApiError::Internal {
+        detail: format!("binding {HYPERDRIVE}: {e}"),
+    })?;
+    let config: tokio_postgres::Config =
+        hyperdrive
+            .connection_string()
+            .parse()
+            .map_err(|e: tokio_postgres::Error| ApiError::Internal {
+                detail: format!("connection string: {e}"),
+            })?;
     let socket = hyperdrive
         .connect()
         .map_err(|e| unavailable(format!("connect: {e}")))?;
@@ -31,7 +30,10 @@ pub async fn connect(env: &Env) -> Result<Client, ApiError> {
         .map_err(|e| unavailable(format!("handshake: {e}")))?;
     wasm_bindgen_futures::spawn_local(async move {
         if let Err(e) = connection.await {
-            console_error!(r#"{{"level":"error","msg":"database connection ended","error":{}}}"#, serde_json::Value::from(e.to_string()));
+            console_error!(
+                r#"{{"level":"error","msg":"database connection ended","error":{}}}"#,
+                serde_json::Value::from(e.to_string())
+            );
         }
     });
     Ok(client)

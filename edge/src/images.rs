@@ -30,7 +30,8 @@ fn valid_key(segments: &[&str]) -> bool {
                 && *s != "."
                 && *s != ".."
                 && s.len() <= 128
-                && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         })
 }
 

@@ -84,7 +84,10 @@ async fn route(
     match (method, segments.as_slice()) {
         (Method::Options, ["store", ..]) => preflight().map_err(internal),
         (_, ["store", rest @ ..]) => {
-            let key = req.headers().get("x-publishable-api-key").map_err(internal)?;
+            let key = req
+                .headers()
+                .get("x-publishable-api-key")
+                .map_err(internal)?;
             store_api::handle(env, method, url, key.as_deref(), rest).await
         }
         (Method::Get | Method::Head, ["images", key @ ..]) => {
@@ -110,7 +113,10 @@ async fn route(
 fn preflight() -> worker::Result<Response> {
     let mut response = Response::empty()?.with_status(204);
     let headers = response.headers_mut();
-    headers.set("access-control-allow-methods", "GET, HEAD, POST, DELETE, OPTIONS")?;
+    headers.set(
+        "access-control-allow-methods",
+        "GET, HEAD, POST, DELETE, OPTIONS",
+    )?;
     headers.set("access-control-allow-headers", CORS_ALLOW_HEADERS)?;
     headers.set("access-control-max-age", "86400")?;
     Ok(response)
@@ -135,9 +141,15 @@ fn log(line: serde_json::Value) {
 /// Events from the EVENTS queue. Until the analytics store lands, each event is
 /// written to the log as a structured line (visible with `wrangler tail`) and acked.
 #[event(queue)]
-async fn queue(batch: MessageBatch<serde_json::Value>, _env: Env, _ctx: Context) -> worker::Result<()> {
+async fn queue(
+    batch: MessageBatch<serde_json::Value>,
+    _env: Env,
+    _ctx: Context,
+) -> worker::Result<()> {
     for message in batch.messages()? {
-        log(json!({ "level": "info", "msg": "event", "queue": batch.queue(), "event": message.body() }));
+        log(
+            json!({ "level": "info", "msg": "event", "queue": batch.queue(), "event": message.body() }),
+        );
     }
     batch.ack_all();
     Ok(())

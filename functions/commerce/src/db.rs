@@ -13,9 +13,10 @@ pub fn col<'a, T: FromSql<'a>>(row: &'a Row, name: &str) -> Result<T, ApiError> 
     })
 }
 
-/// Reads a JSON column produced by `jsonb_agg` into rows of type `T`.
+/// Reads a JSON column produced by `jsonb_build_object`/`jsonb_agg` into `T`; SQL
+/// NULL reads as JSON null (so `Option<T>` columns may be NULL).
 pub fn json_col<T: serde::de::DeserializeOwned>(row: &Row, name: &str) -> Result<T, ApiError> {
-    let value: serde_json::Value = col(row, name)?;
+    let value: serde_json::Value = col::<Option<_>>(row, name)?.unwrap_or_default();
     serde_json::from_value(value).map_err(|e| ApiError::Internal {
         detail: format!("column {name}: {e}"),
     })

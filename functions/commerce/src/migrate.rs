@@ -6,8 +6,14 @@ use tokio_postgres::Client;
 
 /// The migrations, in order: (name, SQL).
 pub const MIGRATIONS: &[(&str, &str)] = &[
-    ("0001_catalog", include_str!("../../../migrations/0001_catalog.sql")),
-    ("0002_countries", include_str!("../../../migrations/0002_countries.sql")),
+    (
+        "0001_catalog",
+        include_str!("../../../migrations/0001_catalog.sql"),
+    ),
+    (
+        "0002_countries",
+        include_str!("../../../migrations/0002_countries.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -20,9 +26,9 @@ pub enum MigrateError {
 
 /// FNV-1a over the SQL text: enough to notice an edited file.
 fn checksum(sql: &str) -> i64 {
-    let hash = sql
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let hash = sql.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
     i64::from_ne_bytes(hash.to_ne_bytes())
 }
 
@@ -40,9 +46,13 @@ pub async fn run(client: &mut Client) -> Result<Vec<&'static str>, MigrateError>
     for (name, sql) in MIGRATIONS {
         let tx = client.transaction().await?;
         // Serialise concurrent runners for the length of this transaction.
-        tx.batch_execute("LOCK TABLE schema_migrations IN EXCLUSIVE MODE").await?;
+        tx.batch_execute("LOCK TABLE schema_migrations IN EXCLUSIVE MODE")
+            .await?;
         let existing = tx
-            .query_opt("SELECT checksum FROM schema_migrations WHERE name = $1", &[name])
+            .query_opt(
+                "SELECT checksum FROM schema_migrations WHERE name = $1",
+                &[name],
+            )
             .await?;
         match existing {
             Some(row) if row.get::<_, i64>(0) == checksum(sql) => continue,

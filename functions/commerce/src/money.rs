@@ -41,8 +41,8 @@ impl CurrencyCode {
     /// Digits after the decimal point of the currency's minor unit (ISO 4217 exponent).
     pub fn minor_digits(&self) -> u32 {
         match self.as_str() {
-            "bif" | "clp" | "djf" | "gnf" | "isk" | "jpy" | "kmf" | "krw" | "pyg" | "rwf" | "ugx"
-            | "vnd" | "vuv" | "xaf" | "xof" | "xpf" => 0,
+            "bif" | "clp" | "djf" | "gnf" | "isk" | "jpy" | "kmf" | "krw" | "pyg" | "rwf"
+            | "ugx" | "vnd" | "vuv" | "xaf" | "xof" | "xpf" => 0,
             "bhd" | "iqd" | "jod" | "kwd" | "lyd" | "omr" | "tnd" => 3,
             _ => 2,
         }
@@ -211,14 +211,20 @@ mod tests {
         assert_eq!(eur(2050).to_major_number().to_string(), "20.5");
         assert_eq!(eur(2000).to_major_number().to_string(), "20");
         assert_eq!(eur(1).to_major_number().as_f64(), Some(0.01));
-        assert_eq!(eur(999_999_999).to_major_number().as_f64(), Some(9_999_999.99));
+        assert_eq!(
+            eur(999_999_999).to_major_number().as_f64(),
+            Some(9_999_999.99)
+        );
     }
 
     #[test]
     fn exclusive_tax_is_added_on_top_and_rounded_half_up() {
         let rate = TaxRate::from_basis_points(2000).unwrap();
         let t = apply_tax(eur(1000), rate, false).unwrap();
-        assert_eq!((t.net.minor(), t.tax.minor(), t.gross.minor()), (1000, 200, 1200));
+        assert_eq!(
+            (t.net.minor(), t.tax.minor(), t.gross.minor()),
+            (1000, 200, 1200)
+        );
         let rate = TaxRate::from_basis_points(825).unwrap();
         // 8.25 % of 10.10 = 0.83325 -> 0.83
         let t = apply_tax(eur(1010), rate, false).unwrap();
@@ -232,7 +238,10 @@ mod tests {
     fn inclusive_tax_is_extracted_and_parts_add_up() {
         let rate = TaxRate::from_basis_points(1900).unwrap();
         let t = apply_tax(eur(11900), rate, true).unwrap();
-        assert_eq!((t.net.minor(), t.tax.minor(), t.gross.minor()), (10000, 1900, 11900));
+        assert_eq!(
+            (t.net.minor(), t.tax.minor(), t.gross.minor()),
+            (10000, 1900, 11900)
+        );
         for gross in [1, 99, 1999, 2499, 123_457] {
             let t = apply_tax(eur(gross), rate, true).unwrap();
             assert_eq!(t.net.minor() + t.tax.minor(), gross);

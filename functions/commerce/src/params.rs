@@ -15,7 +15,14 @@ pub const MAX_LIST_VALUES: usize = 100;
 
 /// Parameters Medusa clients send that this API accepts and ignores (field selection
 /// and expansion are answered with the full default shape).
-const IGNORED: &[&str] = &["fields", "expand", "sales_channel_id", "country_code", "province", "cart_id"];
+const IGNORED: &[&str] = &[
+    "fields",
+    "expand",
+    "sales_channel_id",
+    "country_code",
+    "province",
+    "cart_id",
+];
 
 /// Decoded query pairs with array keys normalised: `id[]`, `id[0]` and `id` are one name.
 #[derive(Debug, Default, Clone)]
@@ -148,7 +155,10 @@ fn bounded(params: &QueryParams, name: &str, default: u32, max: u32) -> Result<u
         return Ok(default);
     };
     let reason = || format!("must be a whole number from 0 to {max}");
-    let value: i64 = raw.trim().parse().map_err(|_| ApiError::invalid(name, reason()))?;
+    let value: i64 = raw
+        .trim()
+        .parse()
+        .map_err(|_| ApiError::invalid(name, reason()))?;
     u32::try_from(value)
         .ok()
         .filter(|v| *v <= max)
@@ -259,7 +269,10 @@ impl SearchText {
             ));
         }
         if t.chars().any(char::is_control) {
-            return Err(ApiError::invalid("q", "control characters are not accepted"));
+            return Err(ApiError::invalid(
+                "q",
+                "control characters are not accepted",
+            ));
         }
         Ok(SearchText(t.to_lowercase()))
     }
@@ -304,16 +317,41 @@ mod tests {
 
     #[test]
     fn pages_have_defaults_and_bounds() {
-        assert_eq!(Page::parse(&q(""), 50).unwrap(), Page { limit: 50, offset: 0 });
+        assert_eq!(
+            Page::parse(&q(""), 50).unwrap(),
+            Page {
+                limit: 50,
+                offset: 0
+            }
+        );
         assert_eq!(
             Page::parse(&q("limit=10&offset=20"), 50).unwrap(),
-            Page { limit: 10, offset: 20 }
+            Page {
+                limit: 10,
+                offset: 20
+            }
         );
-        for bad in ["limit=-1", "limit=201", "limit=abc", "limit=1e3", "limit=99999999999999999999"] {
-            assert_eq!(param_of(Page::parse(&q(bad), 50).unwrap_err()), "limit", "{bad}");
+        for bad in [
+            "limit=-1",
+            "limit=201",
+            "limit=abc",
+            "limit=1e3",
+            "limit=99999999999999999999",
+        ] {
+            assert_eq!(
+                param_of(Page::parse(&q(bad), 50).unwrap_err()),
+                "limit",
+                "{bad}"
+            );
         }
-        assert_eq!(param_of(Page::parse(&q("offset=-5"), 50).unwrap_err()), "offset");
-        assert_eq!(param_of(Page::parse(&q("limit=1&limit=2"), 50).unwrap_err()), "limit");
+        assert_eq!(
+            param_of(Page::parse(&q("offset=-5"), 50).unwrap_err()),
+            "offset"
+        );
+        assert_eq!(
+            param_of(Page::parse(&q("limit=1&limit=2"), 50).unwrap_err()),
+            "limit"
+        );
     }
 
     #[test]
@@ -322,19 +360,28 @@ mod tests {
         let ids = p.ids("id", ProductId::parse).unwrap().unwrap();
         assert_eq!(ids.len(), 3);
         assert!(p.ids("category_id", ProductId::parse).unwrap().is_none());
-        assert_eq!(param_of(q("id=var_1").ids("id", ProductId::parse).unwrap_err()), "id");
+        assert_eq!(
+            param_of(q("id=var_1").ids("id", ProductId::parse).unwrap_err()),
+            "id"
+        );
     }
 
     #[test]
     fn unknown_parameters_are_named() {
         assert!(q("limit=1&fields=*variants").only(&["limit"]).is_ok());
-        assert_eq!(param_of(q("limit=1&colour=red").only(&["limit"]).unwrap_err()), "colour");
+        assert_eq!(
+            param_of(q("limit=1&colour=red").only(&["limit"]).unwrap_err()),
+            "colour"
+        );
     }
 
     #[test]
     fn order_accepts_listed_fields_only() {
         let fields = [("title", 1), ("created_at", 2)];
-        assert_eq!(parse_order(&q("order=-title"), &fields).unwrap(), Some((1, Direction::Desc)));
+        assert_eq!(
+            parse_order(&q("order=-title"), &fields).unwrap(),
+            Some((1, Direction::Desc))
+        );
         assert_eq!(parse_order(&q(""), &fields).unwrap(), None);
         let e = parse_order(&q("order=price;drop"), &fields).unwrap_err();
         assert!(e.to_string().contains("title, created_at"), "{e}");
@@ -345,7 +392,10 @@ mod tests {
     fn search_text_is_bounded_and_escaped() {
         let s = SearchText::parse("  50%_Off\\ ").unwrap();
         assert_eq!(s.like_pattern(), "%50\\%\\_off\\\\%");
-        assert_eq!(param_of(SearchText::parse(&"a".repeat(201)).unwrap_err()), "q");
+        assert_eq!(
+            param_of(SearchText::parse(&"a".repeat(201)).unwrap_err()),
+            "q"
+        );
         assert!(SearchText::parse(&"é".repeat(200)).is_ok());
     }
 

@@ -41,8 +41,10 @@ pub enum RegionSort {
 }
 
 impl RegionSort {
-    pub const FIELDS: &'static [(&'static str, RegionSort)] =
-        &[("name", RegionSort::Name), ("created_at", RegionSort::CreatedAt)];
+    pub const FIELDS: &'static [(&'static str, RegionSort)] = &[
+        ("name", RegionSort::Name),
+        ("created_at", RegionSort::CreatedAt),
+    ];
 
     fn sql(self) -> &'static str {
         match self {
@@ -130,7 +132,9 @@ pub async fn list<C: GenericClient + Sync>(
         Some(row) => col(row, "total")?,
         None => {
             let count_sql = format!("SELECT count(*) FROM regions r WHERE {LIST_WHERE}");
-            let row = client.query_one(&count_sql, &[store, &ids, &currency, &q]).await?;
+            let row = client
+                .query_one(&count_sql, &[store, &ids, &currency, &q])
+                .await?;
             col(&row, "count")?
         }
     };

@@ -30,7 +30,8 @@ impl PublishableKey {
             return Err(ApiError::PublishableKeyMissing);
         }
         let body_ok = key.strip_prefix("pk_").is_some_and(|b| {
-            (8..=128).contains(&b.len()) && b.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+            (8..=128).contains(&b.len())
+                && b.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
         });
         if body_ok {
             Ok(Self(key.to_owned()))
@@ -90,7 +91,10 @@ pub async fn by_publishable_key<C: GenericClient + Sync>(
 }
 
 /// The store serving a host name; an unknown host is `UnknownStoreHost`.
-pub async fn by_host<C: GenericClient + Sync>(client: &C, host: &HostName) -> Result<Store, ApiError> {
+pub async fn by_host<C: GenericClient + Sync>(
+    client: &C,
+    host: &HostName,
+) -> Result<Store, ApiError> {
     let sql = format!(
         "SELECT {STORE_COLUMNS} FROM stores s JOIN store_hosts h ON h.store_id = s.id WHERE h.hostname = $1"
     );
@@ -106,11 +110,26 @@ mod tests {
 
     #[test]
     fn keys_are_checked_before_the_database() {
-        assert!(matches!(PublishableKey::parse(None), Err(ApiError::PublishableKeyMissing)));
-        assert!(matches!(PublishableKey::parse(Some("  ")), Err(ApiError::PublishableKeyMissing)));
-        for bad in ["abc", "pk_short", "pk_has space in it", "sk_0123456789abcdef", "pk_' or 1=1 --"] {
+        assert!(matches!(
+            PublishableKey::parse(None),
+            Err(ApiError::PublishableKeyMissing)
+        ));
+        assert!(matches!(
+            PublishableKey::parse(Some("  ")),
+            Err(ApiError::PublishableKeyMissing)
+        ));
+        for bad in [
+            "abc",
+            "pk_short",
+            "pk_has space in it",
+            "sk_0123456789abcdef",
+            "pk_' or 1=1 --",
+        ] {
             assert!(
-                matches!(PublishableKey::parse(Some(bad)), Err(ApiError::PublishableKeyInvalid)),
+                matches!(
+                    PublishableKey::parse(Some(bad)),
+                    Err(ApiError::PublishableKeyInvalid)
+                ),
                 "{bad}"
             );
         }
@@ -119,9 +138,15 @@ mod tests {
 
     #[test]
     fn host_names_lose_their_port_and_case() {
-        assert_eq!(HostName::parse("LocalHost:8787").unwrap().as_str(), "localhost");
+        assert_eq!(
+            HostName::parse("LocalHost:8787").unwrap().as_str(),
+            "localhost"
+        );
         assert_eq!(HostName::parse("[::1]:8787").unwrap().as_str(), "::1");
-        assert_eq!(HostName::parse("shop.example.com").unwrap().as_str(), "shop.example.com");
+        assert_eq!(
+            HostName::parse("shop.example.com").unwrap().as_str(),
+            "shop.example.com"
+        );
         assert!(HostName::parse("").is_none());
         assert!(HostName::parse("bad host").is_none());
     }

@@ -77,12 +77,20 @@ pub async fn list_regions<C: GenericClient + Sync>(
         ids: params.ids("id", RegionId::parse)?,
         currency: params
             .single("currency_code")?
-            .map(|c| CurrencyCode::parse(c).map_err(|e| ApiError::invalid("currency_code", e.to_string())))
+            .map(|c| {
+                CurrencyCode::parse(c)
+                    .map_err(|e| ApiError::invalid("currency_code", e.to_string()))
+            })
             .transpose()?,
         q: params.search()?,
     };
     let (regions, count) = region::list(client, &ctx.store.id, &filter, sort, page).await?;
-    Ok(list_body("regions", regions.iter().map(region_json).collect(), count, page))
+    Ok(list_body(
+        "regions",
+        regions.iter().map(region_json).collect(),
+        count,
+        page,
+    ))
 }
 
 /// `GET /store/regions/:id`
@@ -165,12 +173,30 @@ fn calculated_price(v: &VariantRow, pricing: &Pricing) -> Value {
     if let Pricing::Region(region) = pricing {
         if let Ok(taxed) = apply_tax(amount, region.tax_rate, region.tax_inclusive) {
             let fields = [
-                ("is_calculated_price_tax_inclusive", json!(region.tax_inclusive)),
-                ("is_original_price_tax_inclusive", json!(region.tax_inclusive)),
-                ("calculated_amount_with_tax", json!(taxed.gross.to_major_number())),
-                ("calculated_amount_without_tax", json!(taxed.net.to_major_number())),
-                ("original_amount_with_tax", json!(taxed.gross.to_major_number())),
-                ("original_amount_without_tax", json!(taxed.net.to_major_number())),
+                (
+                    "is_calculated_price_tax_inclusive",
+                    json!(region.tax_inclusive),
+                ),
+                (
+                    "is_original_price_tax_inclusive",
+                    json!(region.tax_inclusive),
+                ),
+                (
+                    "calculated_amount_with_tax",
+                    json!(taxed.gross.to_major_number()),
+                ),
+                (
+                    "calculated_amount_without_tax",
+                    json!(taxed.net.to_major_number()),
+                ),
+                (
+                    "original_amount_with_tax",
+                    json!(taxed.gross.to_major_number()),
+                ),
+                (
+                    "original_amount_without_tax",
+                    json!(taxed.net.to_major_number()),
+                ),
             ];
             for (k, val) in fields {
                 out[k] = val;
@@ -203,7 +229,10 @@ fn category_ref_json(c: &product::CategoryRef) -> Value {
 
 fn product_json(ctx: &ApiContext<'_>, p: &Product, pricing: &Pricing) -> Value {
     let option_title = |id: &crate::ids::OptionId| {
-        p.options.iter().find(|o| &o.id == id).map(|o| o.title.as_str())
+        p.options
+            .iter()
+            .find(|o| &o.id == id)
+            .map(|o| o.title.as_str())
     };
     let variants: Vec<Value> = p
         .variants
@@ -272,8 +301,16 @@ pub async fn list_products<C: GenericClient + Sync>(
     params: &QueryParams,
 ) -> Result<Value, ApiError> {
     params.only(&[
-        "limit", "offset", "order", "q", "id", "handle", "category_id", "collection_id",
-        "region_id", "currency_code",
+        "limit",
+        "offset",
+        "order",
+        "q",
+        "id",
+        "handle",
+        "category_id",
+        "collection_id",
+        "region_id",
+        "currency_code",
     ])?;
     let page = Page::parse(params, DEFAULT_LIMIT)?;
     let sort = parse_order(params, ProductSort::FIELDS)?;
@@ -285,9 +322,19 @@ pub async fn list_products<C: GenericClient + Sync>(
         q: params.search()?,
     };
     let pricing = Pricing::parse(client, ctx, params).await?;
-    let (products, count) =
-        product::list(client, &ctx.store.id, &filter, sort, page, pricing.currency()).await?;
-    let items = products.iter().map(|p| product_json(ctx, p, &pricing)).collect();
+    let (products, count) = product::list(
+        client,
+        &ctx.store.id,
+        &filter,
+        sort,
+        page,
+        pricing.currency(),
+    )
+    .await?;
+    let items = products
+        .iter()
+        .map(|p| product_json(ctx, p, &pricing))
+        .collect();
     Ok(list_body("products", items, count, page))
 }
 
@@ -334,15 +381,25 @@ pub async fn list_categories<C: GenericClient + Sync>(
     ctx: &ApiContext<'_>,
     params: &QueryParams,
 ) -> Result<Value, ApiError> {
-    params.only(&["limit", "offset", "order", "q", "id", "handle", "parent_category_id"])?;
+    params.only(&[
+        "limit",
+        "offset",
+        "order",
+        "q",
+        "id",
+        "handle",
+        "parent_category_id",
+    ])?;
     let page = Page::parse(params, DEFAULT_LIMIT)?;
     let sort = parse_order(params, CategorySort::FIELDS)?;
     let parent = match params.single("parent_category_id")? {
         None => None,
         Some("null") | Some("") => Some(None),
-        Some(raw) => Some(Some(
-            CategoryId::parse(raw).map_err(|e| ApiError::invalid("parent_category_id", e.to_string()))?,
-        )),
+        Some(raw) => {
+            Some(Some(CategoryId::parse(raw).map_err(|e| {
+                ApiError::invalid("parent_category_id", e.to_string())
+            })?))
+        }
     };
     let filter = CategoryFilter {
         ids: params.ids("id", CategoryId::parse)?,

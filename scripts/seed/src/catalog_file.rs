@@ -115,7 +115,10 @@ pub struct ImageSpec {
 
 /// Loads every store of the file that the database does not have yet, each in one
 /// transaction. Returns the names of the stores it loaded.
-pub async fn load(client: &mut Client, file: &CatalogFile) -> Result<Vec<String>, tokio_postgres::Error> {
+pub async fn load(
+    client: &mut Client,
+    file: &CatalogFile,
+) -> Result<Vec<String>, tokio_postgres::Error> {
     let mut loaded = Vec::new();
     for store in &file.stores {
         let exists = client
@@ -141,14 +144,24 @@ async fn load_store(tx: &Transaction<'_>, s: &StoreSpec) -> Result<(), tokio_pos
     )
     .await?;
     for host in &s.hosts {
-        tx.execute("INSERT INTO store_hosts (hostname, store_id) VALUES ($1, $2)", &[host, sid])
-            .await?;
+        tx.execute(
+            "INSERT INTO store_hosts (hostname, store_id) VALUES ($1, $2)",
+            &[host, sid],
+        )
+        .await?;
     }
     for r in &s.regions {
         tx.execute(
             "INSERT INTO regions (id, store_id, name, currency_code, tax_rate_bp, tax_inclusive)
              VALUES ($1, $2, $3, $4, $5, $6)",
-            &[&r.id, sid, &r.name, &r.currency, &r.tax_rate_bp, &r.tax_inclusive],
+            &[
+                &r.id,
+                sid,
+                &r.name,
+                &r.currency,
+                &r.tax_rate_bp,
+                &r.tax_inclusive,
+            ],
         )
         .await?;
         for c in &r.countries {
@@ -231,8 +244,16 @@ async fn load_store(tx: &Transaction<'_>, s: &StoreSpec) -> Result<(), tokio_pos
         tx.execute(
             &insert_product,
             &[
-                &p.id, sid, &p.handle, &p.title, &p.subtitle, &p.description, &p.status,
-                &thumbnail, &p.collection_id, &age_minutes,
+                &p.id,
+                sid,
+                &p.handle,
+                &p.title,
+                &p.subtitle,
+                &p.description,
+                &p.status,
+                &thumbnail,
+                &p.collection_id,
+                &age_minutes,
             ],
         )
         .await?;
@@ -240,17 +261,26 @@ async fn load_store(tx: &Transaction<'_>, s: &StoreSpec) -> Result<(), tokio_pos
             tx.execute(&insert_membership, &[sid, c, &p.id]).await?;
         }
         for (rank, o) in (0i32..).zip(&p.options) {
-            tx.execute(&insert_option, &[&o.id, sid, &p.id, &o.title, &rank]).await?;
+            tx.execute(&insert_option, &[&o.id, sid, &p.id, &o.title, &rank])
+                .await?;
             for (vrank, v) in (0i32..).zip(&o.values) {
-                tx.execute(&insert_value, &[&v.id, sid, &o.id, &v.value, &vrank]).await?;
+                tx.execute(&insert_value, &[&v.id, sid, &o.id, &v.value, &vrank])
+                    .await?;
             }
         }
         for (rank, v) in (0i32..).zip(&p.variants) {
             tx.execute(
                 &insert_variant,
                 &[
-                    &v.id, sid, &p.id, &v.title, &v.sku, &v.weight_g, &v.manage_inventory,
-                    &v.allow_backorder, &rank,
+                    &v.id,
+                    sid,
+                    &p.id,
+                    &v.title,
+                    &v.sku,
+                    &v.weight_g,
+                    &v.manage_inventory,
+                    &v.allow_backorder,
+                    &rank,
                 ],
             )
             .await?;
@@ -258,17 +288,32 @@ async fn load_store(tx: &Transaction<'_>, s: &StoreSpec) -> Result<(), tokio_pos
                 tx.execute(&insert_variant_value, &[sid, &v.id, ov]).await?;
             }
             for (currency, amount) in &v.prices {
-                let price_id = format!("price_{}{}", v.id.trim_start_matches("variant_"), currency.to_uppercase());
-                tx.execute(&insert_price, &[&price_id, sid, &v.id, currency, amount]).await?;
+                let price_id = format!(
+                    "price_{}{}",
+                    v.id.trim_start_matches("variant_"),
+                    currency.to_uppercase()
+                );
+                tx.execute(&insert_price, &[&price_id, sid, &v.id, currency, amount])
+                    .await?;
             }
             for (location, stocked) in &v.stock {
-                tx.execute(&insert_stock, &[sid, &v.id, location, stocked]).await?;
+                tx.execute(&insert_stock, &[sid, &v.id, location, stocked])
+                    .await?;
             }
         }
         for (rank, img) in (0i32..).zip(&p.images) {
             tx.execute(
                 &insert_image,
-                &[&img.id, sid, &p.id, &img.key, &img.alt, &rank, &img.width, &img.height],
+                &[
+                    &img.id,
+                    sid,
+                    &p.id,
+                    &img.key,
+                    &img.alt,
+                    &rank,
+                    &img.width,
+                    &img.height,
+                ],
             )
             .await?;
         }

@@ -31,9 +31,9 @@ impl Rng {
 }
 
 fn fnv_hex(bytes: &[u8]) -> String {
-    let h = bytes
-        .iter()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
+    let h = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    });
     format!("{:08x}", h as u32)
 }
 
@@ -67,33 +67,214 @@ const COLOURS: &[&str] = &["Navy", "Oat", "Forest", "Charcoal", "Rust", "Sky"];
 const SHOE_SIZES: &[&str] = &["40", "41", "42", "43", "44"];
 
 const HARBOR_LINES: &[Line] = &[
-    Line { category: "shirts", shape: Shape::Garment, axes: &[("Size", SIZES), ("Colour", COLOURS)], base_eur: 5900, size: (640, 800),
-        names: &["Linen Camp Shirt", "Oxford Button-Down", "Chambray Work Shirt", "Flannel Overshirt", "Poplin Dress Shirt", "Henley Tee", "Pocket Tee", "Breton Stripe Top"] },
-    Line { category: "knitwear", shape: Shape::Garment, axes: &[("Size", SIZES), ("Colour", COLOURS)], base_eur: 8900, size: (640, 800),
-        names: &["Merino Crew Sweater", "Cashmere V-Neck", "Fisherman Cable Knit", "Lambswool Cardigan", "Cotton Quarter-Zip", "Mohair Blend Jumper", "Waffle Knit Henley", "Alpaca Roll Neck"] },
-    Line { category: "trousers", shape: Shape::Tall, axes: &[("Size", SIZES), ("Colour", COLOURS)], base_eur: 7900, size: (640, 800),
-        names: &["Pleated Wool Trousers", "Selvedge Denim Jeans", "Cord Five-Pocket", "Linen Drawstring Pants", "Canvas Work Pants", "Cotton Chinos", "Flannel Trousers", "Ripstop Cargo Pants"] },
-    Line { category: "outerwear", shape: Shape::Garment, axes: &[("Size", SIZES), ("Colour", COLOURS)], base_eur: 18900, size: (640, 800),
-        names: &["Waxed Field Jacket", "Wool Overcoat", "Quilted Liner Vest", "Chore Coat", "Rain Parka", "Harrington Jacket", "Shearling Collar Jacket", "Down Puffer"] },
-    Line { category: "bags", shape: Shape::Tall, axes: &[("Colour", COLOURS)], base_eur: 9900, size: (800, 800),
-        names: &["Canvas Tote", "Leather Weekender", "Roll-Top Backpack", "Crossbody Sling", "Market Bag", "Laptop Sleeve", "Duffel Bag", "Waxed Messenger"] },
-    Line { category: "hats", shape: Shape::Round, axes: &[("Size", &["S/M", "L/XL"]), ("Colour", COLOURS)], base_eur: 3500, size: (800, 800),
-        names: &["Wool Flat Cap", "Ribbed Beanie", "Canvas Bucket Hat", "Felt Fedora", "Six-Panel Cap", "Wax Cotton Cap", "Knit Watch Cap", "Straw Sun Hat"] },
-    Line { category: "scarves", shape: Shape::Wide, axes: &[("Colour", COLOURS)], base_eur: 4500, size: (800, 800),
-        names: &["Lambswool Scarf", "Silk Neckerchief", "Cashmere Wrap", "Cotton Bandana", "Merino Snood", "Tartan Scarf", "Linen Shawl", "Chunky Knit Scarf"] },
-    Line { category: "footwear", shape: Shape::Wide, axes: &[("Size", SHOE_SIZES), ("Colour", &["Brown", "Black", "Tan"])], base_eur: 13900, size: (800, 600),
-        names: &["Suede Desert Boot", "Leather Derby", "Canvas Sneaker", "Chelsea Boot", "Boat Shoe", "Trail Runner", "Wool Slipper", "Penny Loafer"] },
+    Line {
+        category: "shirts",
+        shape: Shape::Garment,
+        axes: &[("Size", SIZES), ("Colour", COLOURS)],
+        base_eur: 5900,
+        size: (640, 800),
+        names: &[
+            "Linen Camp Shirt",
+            "Oxford Button-Down",
+            "Chambray Work Shirt",
+            "Flannel Overshirt",
+            "Poplin Dress Shirt",
+            "Henley Tee",
+            "Pocket Tee",
+            "Breton Stripe Top",
+        ],
+    },
+    Line {
+        category: "knitwear",
+        shape: Shape::Garment,
+        axes: &[("Size", SIZES), ("Colour", COLOURS)],
+        base_eur: 8900,
+        size: (640, 800),
+        names: &[
+            "Merino Crew Sweater",
+            "Cashmere V-Neck",
+            "Fisherman Cable Knit",
+            "Lambswool Cardigan",
+            "Cotton Quarter-Zip",
+            "Mohair Blend Jumper",
+            "Waffle Knit Henley",
+            "Alpaca Roll Neck",
+        ],
+    },
+    Line {
+        category: "trousers",
+        shape: Shape::Tall,
+        axes: &[("Size", SIZES), ("Colour", COLOURS)],
+        base_eur: 7900,
+        size: (640, 800),
+        names: &[
+            "Pleated Wool Trousers",
+            "Selvedge Denim Jeans",
+            "Cord Five-Pocket",
+            "Linen Drawstring Pants",
+            "Canvas Work Pants",
+            "Cotton Chinos",
+            "Flannel Trousers",
+            "Ripstop Cargo Pants",
+        ],
+    },
+    Line {
+        category: "outerwear",
+        shape: Shape::Garment,
+        axes: &[("Size", SIZES), ("Colour", COLOURS)],
+        base_eur: 18900,
+        size: (640, 800),
+        names: &[
+            "Waxed Field Jacket",
+            "Wool Overcoat",
+            "Quilted Liner Vest",
+            "Chore Coat",
+            "Rain Parka",
+            "Harrington Jacket",
+            "Shearling Collar Jacket",
+            "Down Puffer",
+        ],
+    },
+    Line {
+        category: "bags",
+        shape: Shape::Tall,
+        axes: &[("Colour", COLOURS)],
+        base_eur: 9900,
+        size: (800, 800),
+        names: &[
+            "Canvas Tote",
+            "Leather Weekender",
+            "Roll-Top Backpack",
+            "Crossbody Sling",
+            "Market Bag",
+            "Laptop Sleeve",
+            "Duffel Bag",
+            "Waxed Messenger",
+        ],
+    },
+    Line {
+        category: "hats",
+        shape: Shape::Round,
+        axes: &[("Size", &["S/M", "L/XL"]), ("Colour", COLOURS)],
+        base_eur: 3500,
+        size: (800, 800),
+        names: &[
+            "Wool Flat Cap",
+            "Ribbed Beanie",
+            "Canvas Bucket Hat",
+            "Felt Fedora",
+            "Six-Panel Cap",
+            "Wax Cotton Cap",
+            "Knit Watch Cap",
+            "Straw Sun Hat",
+        ],
+    },
+    Line {
+        category: "scarves",
+        shape: Shape::Wide,
+        axes: &[("Colour", COLOURS)],
+        base_eur: 4500,
+        size: (800, 800),
+        names: &[
+            "Lambswool Scarf",
+            "Silk Neckerchief",
+            "Cashmere Wrap",
+            "Cotton Bandana",
+            "Merino Snood",
+            "Tartan Scarf",
+            "Linen Shawl",
+            "Chunky Knit Scarf",
+        ],
+    },
+    Line {
+        category: "footwear",
+        shape: Shape::Wide,
+        axes: &[("Size", SHOE_SIZES), ("Colour", &["Brown", "Black", "Tan"])],
+        base_eur: 13900,
+        size: (800, 600),
+        names: &[
+            "Suede Desert Boot",
+            "Leather Derby",
+            "Canvas Sneaker",
+            "Chelsea Boot",
+            "Boat Shoe",
+            "Trail Runner",
+            "Wool Slipper",
+            "Penny Loafer",
+        ],
+    },
 ];
 
 const LUMEN_LINES: &[Line] = &[
-    Line { category: "lighting", shape: Shape::Round, axes: &[("Finish", &["Brass", "Black", "White"]), ("Size", &["Small", "Large"])], base_eur: 12900, size: (800, 600),
-        names: &["Globe Pendant", "Arc Floor Lamp", "Mushroom Table Lamp", "Wall Sconce", "Paper Lantern", "Task Desk Lamp"] },
-    Line { category: "tableware", shape: Shape::Round, axes: &[("Colour", &["Sand", "Slate", "Sage"]), ("Set", &["Set of 2", "Set of 4"])], base_eur: 3900, size: (800, 600),
-        names: &["Stoneware Bowl", "Dinner Plate", "Espresso Cup", "Serving Platter", "Pasta Bowl", "Tumbler Glass"] },
-    Line { category: "cookware", shape: Shape::Wide, axes: &[("Size", &["20 cm", "24 cm", "28 cm"])], base_eur: 8900, size: (800, 600),
-        names: &["Cast Iron Skillet", "Enamel Dutch Oven", "Carbon Steel Wok", "Copper Saucepan", "Stainless Stockpot", "Grill Pan"] },
-    Line { category: "textiles", shape: Shape::Wide, axes: &[("Colour", &["Ivory", "Clay", "Ink"]), ("Size", &["Single", "Double"])], base_eur: 6900, size: (800, 600),
-        names: &["Linen Duvet Cover", "Waffle Bath Towel", "Wool Throw", "Cotton Cushion Cover", "Jute Rug", "Velvet Curtain"] },
+    Line {
+        category: "lighting",
+        shape: Shape::Round,
+        axes: &[
+            ("Finish", &["Brass", "Black", "White"]),
+            ("Size", &["Small", "Large"]),
+        ],
+        base_eur: 12900,
+        size: (800, 600),
+        names: &[
+            "Globe Pendant",
+            "Arc Floor Lamp",
+            "Mushroom Table Lamp",
+            "Wall Sconce",
+            "Paper Lantern",
+            "Task Desk Lamp",
+        ],
+    },
+    Line {
+        category: "tableware",
+        shape: Shape::Round,
+        axes: &[
+            ("Colour", &["Sand", "Slate", "Sage"]),
+            ("Set", &["Set of 2", "Set of 4"]),
+        ],
+        base_eur: 3900,
+        size: (800, 600),
+        names: &[
+            "Stoneware Bowl",
+            "Dinner Plate",
+            "Espresso Cup",
+            "Serving Platter",
+            "Pasta Bowl",
+            "Tumbler Glass",
+        ],
+    },
+    Line {
+        category: "cookware",
+        shape: Shape::Wide,
+        axes: &[("Size", &["20 cm", "24 cm", "28 cm"])],
+        base_eur: 8900,
+        size: (800, 600),
+        names: &[
+            "Cast Iron Skillet",
+            "Enamel Dutch Oven",
+            "Carbon Steel Wok",
+            "Copper Saucepan",
+            "Stainless Stockpot",
+            "Grill Pan",
+        ],
+    },
+    Line {
+        category: "textiles",
+        shape: Shape::Wide,
+        axes: &[
+            ("Colour", &["Ivory", "Clay", "Ink"]),
+            ("Size", &["Single", "Double"]),
+        ],
+        base_eur: 6900,
+        size: (800, 600),
+        names: &[
+            "Linen Duvet Cover",
+            "Waffle Bath Towel",
+            "Wool Throw",
+            "Cotton Cushion Cover",
+            "Jute Rug",
+            "Velvet Curtain",
+        ],
+    },
 ];
 
 struct StoreSeed<'a> {
@@ -165,8 +346,14 @@ fn build_store(seed: &StoreSeed<'_>, out_dir: &Path, rng: &mut Rng) -> std::io::
             for (ai, (title, values)) in line.axes.iter().enumerate() {
                 let picked: Vec<&str> = if *title == "Colour" {
                     let start = rng.below(values.len() as u64) as usize;
-                    let count = if line.axes.len() == 1 { 2 + rng.below(2) as usize } else { 1 + rng.below(2) as usize };
-                    (0..count.min(values.len())).map(|k| values[(start + k) % values.len()]).collect()
+                    let count = if line.axes.len() == 1 {
+                        2 + rng.below(2) as usize
+                    } else {
+                        1 + rng.below(2) as usize
+                    };
+                    (0..count.min(values.len()))
+                        .map(|k| values[(start + k) % values.len()])
+                        .collect()
                 } else {
                     values.to_vec()
                 };
@@ -176,7 +363,10 @@ fn build_store(seed: &StoreSeed<'_>, out_dir: &Path, rng: &mut Rng) -> std::io::
                     values: picked
                         .iter()
                         .enumerate()
-                        .map(|(vi, v)| OptionValueSpec { id: format!("optval_{pid}{ai}{vi}"), value: (*v).to_owned() })
+                        .map(|(vi, v)| OptionValueSpec {
+                            id: format!("optval_{pid}{ai}{vi}"),
+                            value: (*v).to_owned(),
+                        })
                         .collect(),
                 });
             }
@@ -195,9 +385,26 @@ fn build_store(seed: &StoreSeed<'_>, out_dir: &Path, rng: &mut Rng) -> std::io::
                 .iter()
                 .enumerate()
                 .map(|(vi, combo)| {
-                    let values: Vec<&OptionValueSpec> = combo.iter().zip(&options).map(|(v, o)| &o.values[*v]).collect();
-                    let title = values.iter().map(|v| v.value.as_str()).collect::<Vec<_>>().join(" / ");
-                    let upcharge = if values.iter().any(|v| v.value == "XL" || v.value == "Large" || v.value == "Double" || v.value == "28 cm") { 500 } else { 0 };
+                    let values: Vec<&OptionValueSpec> = combo
+                        .iter()
+                        .zip(&options)
+                        .map(|(v, o)| &o.values[*v])
+                        .collect();
+                    let title = values
+                        .iter()
+                        .map(|v| v.value.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" / ");
+                    let upcharge = if values.iter().any(|v| {
+                        v.value == "XL"
+                            || v.value == "Large"
+                            || v.value == "Double"
+                            || v.value == "28 cm"
+                    }) {
+                        500
+                    } else {
+                        0
+                    };
                     let roll = rng.below(100);
                     let stocked = match roll {
                         0..=14 => 0,
@@ -212,7 +419,11 @@ fn build_store(seed: &StoreSeed<'_>, out_dir: &Path, rng: &mut Rng) -> std::io::
                     }
                     VariantSpec {
                         id: format!("variant_{pid}{vi}"),
-                        sku: format!("{}-{}", t, slug(&format!("{handle} {title}")).to_uppercase()),
+                        sku: format!(
+                            "{}-{}",
+                            t,
+                            slug(&format!("{handle} {title}")).to_uppercase()
+                        ),
                         title,
                         weight_g: Some(200 + rng.below(1500) as i32),
                         manage_inventory: true,
@@ -220,7 +431,12 @@ fn build_store(seed: &StoreSeed<'_>, out_dir: &Path, rng: &mut Rng) -> std::io::
                         option_value_ids: values.iter().map(|v| v.id.clone()).collect(),
                         prices: currencies
                             .iter()
-                            .map(|c| (c.clone(), price_in(c, line.base_eur + upcharge + 1000 * (n as i64 % 4))))
+                            .map(|c| {
+                                (
+                                    c.clone(),
+                                    price_in(c, line.base_eur + upcharge + 1000 * (n as i64 % 4)),
+                                )
+                            })
                             .collect(),
                         stock,
                     }
@@ -238,7 +454,11 @@ fn build_store(seed: &StoreSeed<'_>, out_dir: &Path, rng: &mut Rng) -> std::io::
                 images.push(ImageSpec {
                     id: format!("img_{pid}{k}"),
                     key,
-                    alt: if k == 0 { (*name).to_owned() } else { format!("{name}, detail") },
+                    alt: if k == 0 {
+                        (*name).to_owned()
+                    } else {
+                        format!("{name}, detail")
+                    },
                     width: w as i32,
                     height: h as i32,
                 });
@@ -305,7 +525,10 @@ fn build_store(seed: &StoreSeed<'_>, out_dir: &Path, rng: &mut Rng) -> std::io::
         stock_locations: seed
             .locations
             .iter()
-            .map(|(id, name)| LocationSpec { id: (*id).to_owned(), name: (*name).to_owned() })
+            .map(|(id, name)| LocationSpec {
+                id: (*id).to_owned(),
+                name: (*name).to_owned(),
+            })
             .collect(),
         categories,
         collections,
@@ -324,7 +547,14 @@ fn clone_region(r: &RegionSpec) -> RegionSpec {
     }
 }
 
-fn region(id: &str, name: &str, currency: &str, tax_rate_bp: i32, tax_inclusive: bool, countries: &[&str]) -> RegionSpec {
+fn region(
+    id: &str,
+    name: &str,
+    currency: &str,
+    tax_rate_bp: i32,
+    tax_inclusive: bool,
+    countries: &[&str],
+) -> RegionSpec {
     RegionSpec {
         id: id.to_owned(),
         name: name.to_owned(),
@@ -364,11 +594,23 @@ pub fn generate(out_dir: &Path) -> std::io::Result<CatalogFile> {
             ("weekend-travel", "Weekend Travel", false),
         ],
         regions: vec![
-            region("reg_HPEU", "Europe", "eur", 2100, true, &["at", "be", "de", "es", "fi", "fr", "ie", "it", "lu", "nl", "pt"]),
+            region(
+                "reg_HPEU",
+                "Europe",
+                "eur",
+                2100,
+                true,
+                &[
+                    "at", "be", "de", "es", "fi", "fr", "ie", "it", "lu", "nl", "pt",
+                ],
+            ),
             region("reg_HPUS", "United States", "usd", 825, false, &["us"]),
             region("reg_HPGB", "United Kingdom", "gbp", 2000, true, &["gb"]),
         ],
-        locations: &[("sloc_HPROTTERDAM", "Rotterdam warehouse"), ("sloc_HPNEWARK", "Newark warehouse")],
+        locations: &[
+            ("sloc_HPROTTERDAM", "Rotterdam warehouse"),
+            ("sloc_HPNEWARK", "Newark warehouse"),
+        ],
         hue: 20.0,
     };
     let lumen = StoreSeed {
@@ -386,15 +628,35 @@ pub fn generate(out_dir: &Path) -> std::io::Result<CatalogFile> {
             ("cookware", "Cookware", Some("kitchen")),
             ("textiles", "Textiles", None),
         ],
-        collections: &[("new-season", "New Season", true), ("studio-favourites", "Studio Favourites", false)],
+        collections: &[
+            ("new-season", "New Season", true),
+            ("studio-favourites", "Studio Favourites", false),
+        ],
         regions: vec![
-            region("reg_LHEU", "Europe", "eur", 2000, true, &["de", "dk", "fr", "nl", "se"]),
-            region("reg_LHNA", "North America", "usd", 700, false, &["ca", "us"]),
+            region(
+                "reg_LHEU",
+                "Europe",
+                "eur",
+                2000,
+                true,
+                &["de", "dk", "fr", "nl", "se"],
+            ),
+            region(
+                "reg_LHNA",
+                "North America",
+                "usd",
+                700,
+                false,
+                &["ca", "us"],
+            ),
         ],
         locations: &[("sloc_LHBERLIN", "Berlin studio")],
         hue: 190.0,
     };
     Ok(CatalogFile {
-        stores: vec![build_store(&harbor, out_dir, &mut rng)?, build_store(&lumen, out_dir, &mut rng)?],
+        stores: vec![
+            build_store(&harbor, out_dir, &mut rng)?,
+            build_store(&lumen, out_dir, &mut rng)?,
+        ],
     })
 }

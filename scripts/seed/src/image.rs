@@ -81,7 +81,9 @@ pub fn draw_png(width: u32, height: u32, hue: f32, shape: Shape) -> Vec<u8> {
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
         let mut writer = encoder.write_header().expect("in-memory PNG header");
-        writer.write_image_data(&pixels).expect("in-memory PNG data");
+        writer
+            .write_image_data(&pixels)
+            .expect("in-memory PNG data");
     }
     out
 }

@@ -8,8 +8,13 @@ pub const BENCH_KEY: &str = "pk_benchdepot_demo_c47e0b9a2d6f1853";
 const STORE: &str = "store_BENCHDEPOT";
 const BATCH: usize = 2000;
 
-const ADJECTIVES: &[&str] = &["Classic", "Everyday", "Heavy", "Light", "Vintage", "Modern", "Rustic", "Compact", "Deluxe", "Travel"];
-const NOUNS: &[&str] = &["Jacket", "Lamp", "Bowl", "Shirt", "Backpack", "Blanket", "Kettle", "Boot", "Scarf", "Chair"];
+const ADJECTIVES: &[&str] = &[
+    "Classic", "Everyday", "Heavy", "Light", "Vintage", "Modern", "Rustic", "Compact", "Deluxe",
+    "Travel",
+];
+const NOUNS: &[&str] = &[
+    "Jacket", "Lamp", "Bowl", "Shirt", "Backpack", "Blanket", "Kettle", "Boot", "Scarf", "Chair",
+];
 
 /// Creates the bench store if missing and adds products until it holds `total`.
 pub async fn generate(client: &mut Client, total: usize) -> Result<(), tokio_postgres::Error> {
@@ -35,11 +40,17 @@ pub async fn generate(client: &mut Client, total: usize) -> Result<(), tokio_pos
     tx.commit().await?;
 
     let have: i64 = client
-        .query_one("SELECT count(*) FROM products WHERE store_id = $1", &[&STORE])
+        .query_one(
+            "SELECT count(*) FROM products WHERE store_id = $1",
+            &[&STORE],
+        )
         .await?
         .get(0);
     let pictures: Vec<(String, i32, i32)> = client
-        .query("SELECT r2_key, width, height FROM product_images ORDER BY id LIMIT 16", &[])
+        .query(
+            "SELECT r2_key, width, height FROM product_images ORDER BY id LIMIT 16",
+            &[],
+        )
         .await?
         .iter()
         .map(|r| (r.get(0), r.get(1), r.get(2)))
@@ -67,7 +78,12 @@ async fn insert_batch(
         .iter()
         .map(|i| {
             let i = *i as usize;
-            format!("{} {} {}", ADJECTIVES[i % ADJECTIVES.len()], NOUNS[(i / ADJECTIVES.len()) % NOUNS.len()], i)
+            format!(
+                "{} {} {}",
+                ADJECTIVES[i % ADJECTIVES.len()],
+                NOUNS[(i / ADJECTIVES.len()) % NOUNS.len()],
+                i
+            )
         })
         .collect();
     let picture = |i: &i64| pictures.get(*i as usize % pictures.len().max(1));

@@ -65,7 +65,11 @@ fn read_catalog(path: &Path) -> Result<catalog_file::CatalogFile, String> {
 }
 
 /// The `wrangler r2 bulk put` manifest of a catalog's pictures.
-fn write_manifest(catalog: &catalog_file::CatalogFile, dir: &Path, out: &Path) -> Result<usize, String> {
+fn write_manifest(
+    catalog: &catalog_file::CatalogFile,
+    dir: &Path,
+    out: &Path,
+) -> Result<usize, String> {
     let entries: Vec<serde_json::Value> = catalog
         .stores
         .iter()
@@ -80,10 +84,17 @@ fn write_manifest(catalog: &catalog_file::CatalogFile, dir: &Path, out: &Path) -
 
 async fn run(args: &[String]) -> Result<(), String> {
     let db = |e: tokio_postgres::Error| format!("database: {e}");
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["migrate"] => {
             let mut client = connect().await?;
-            let applied = commerce::migrate::run(&mut client).await.map_err(|e| e.to_string())?;
+            let applied = commerce::migrate::run(&mut client)
+                .await
+                .map_err(|e| e.to_string())?;
             if applied.is_empty() {
                 println!("migrations: up to date");
             } else {
@@ -95,7 +106,9 @@ async fn run(args: &[String]) -> Result<(), String> {
             let path = PathBuf::from(file);
             let catalog = read_catalog(&path)?;
             let mut client = connect().await?;
-            let loaded = catalog_file::load(&mut client, &catalog).await.map_err(db)?;
+            let loaded = catalog_file::load(&mut client, &catalog)
+                .await
+                .map_err(db)?;
             if loaded.is_empty() {
                 println!("catalog: already loaded");
             } else {
@@ -116,11 +129,17 @@ async fn run(args: &[String]) -> Result<(), String> {
             let text = serde_json::to_string_pretty(&catalog).map_err(|e| e.to_string())?;
             std::fs::write(dir.join("catalog.json"), text + "\n").map_err(|e| e.to_string())?;
             let products: usize = catalog.stores.iter().map(|s| s.products.len()).sum();
-            println!("demo catalog: {} stores, {products} products in {}", catalog.stores.len(), dir.display());
+            println!(
+                "demo catalog: {} stores, {products} products in {}",
+                catalog.stores.len(),
+                dir.display()
+            );
             Ok(())
         }
         ["large", n] => {
-            let n: usize = n.parse().map_err(|_| format!("'{n}' is not a number of products"))?;
+            let n: usize = n
+                .parse()
+                .map_err(|_| format!("'{n}' is not a number of products"))?;
             let mut client = connect().await?;
             large::generate(&mut client, n).await.map_err(db)?;
             println!("bench store: {n} products (key {})", large::BENCH_KEY);

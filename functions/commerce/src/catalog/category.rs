@@ -138,12 +138,18 @@ pub async fn list<C: GenericClient + Sync>(
         None => {
             let count_sql = format!("SELECT count(*) FROM product_categories c WHERE {LIST_WHERE}");
             let row = client
-                .query_one(&count_sql, &[store, &ids, &handles, &by_parent, &parent, &q])
+                .query_one(
+                    &count_sql,
+                    &[store, &ids, &handles, &by_parent, &parent, &q],
+                )
                 .await?;
             col(&row, "count")?
         }
     };
-    let categories = rows.iter().map(category_from_row).collect::<Result<_, _>>()?;
+    let categories = rows
+        .iter()
+        .map(category_from_row)
+        .collect::<Result<_, _>>()?;
     Ok((categories, total))
 }
 

@@ -90,18 +90,31 @@ pub async fn list<C: GenericClient + Sync>(
     let rows = client
         .query(
             &sql,
-            &[store, &ids, &handles, &q, &i64::from(page.limit), &i64::from(page.offset)],
+            &[
+                store,
+                &ids,
+                &handles,
+                &q,
+                &i64::from(page.limit),
+                &i64::from(page.offset),
+            ],
         )
         .await?;
     let total = match rows.first() {
         Some(row) => col(row, "total")?,
         None => {
-            let count_sql = format!("SELECT count(*) FROM product_collections c WHERE {LIST_WHERE}");
-            let row = client.query_one(&count_sql, &[store, &ids, &handles, &q]).await?;
+            let count_sql =
+                format!("SELECT count(*) FROM product_collections c WHERE {LIST_WHERE}");
+            let row = client
+                .query_one(&count_sql, &[store, &ids, &handles, &q])
+                .await?;
             col(&row, "count")?
         }
     };
-    let collections = rows.iter().map(collection_from_row).collect::<Result<_, _>>()?;
+    let collections = rows
+        .iter()
+        .map(collection_from_row)
+        .collect::<Result<_, _>>()?;
     Ok((collections, total))
 }
 

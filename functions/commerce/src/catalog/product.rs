@@ -272,7 +272,11 @@ pub async fn list<C: GenericClient + Sync>(
     let handles = id_strs(&filter.handles);
     let categories = id_strs(&filter.category_ids);
     let collections = id_strs(&filter.collection_ids);
-    let q = filter.q.as_ref().filter(|q| !q.is_empty()).map(SearchText::like_pattern);
+    let q = filter
+        .q
+        .as_ref()
+        .filter(|q| !q.is_empty())
+        .map(SearchText::like_pattern);
     let currency = currency.map(|c| c.as_str().to_owned());
     let rows = client
         .query(
@@ -296,12 +300,18 @@ pub async fn list<C: GenericClient + Sync>(
         None => {
             let count_sql = format!("SELECT count(*) FROM products p WHERE {LIST_WHERE}");
             let row = client
-                .query_one(&count_sql, &[store, &ids, &handles, &categories, &collections, &q])
+                .query_one(
+                    &count_sql,
+                    &[store, &ids, &handles, &categories, &collections, &q],
+                )
                 .await?;
             col(&row, "count")?
         }
     };
-    let products = rows.iter().map(product_from_row).collect::<Result<_, _>>()?;
+    let products = rows
+        .iter()
+        .map(product_from_row)
+        .collect::<Result<_, _>>()?;
     Ok((products, total))
 }
 

@@ -1,0 +1,391 @@
+//! The catalog queries and Store API shapes against a real PostgreSQL.
+
+mod common;
+
+use commerce::catalog::{category, collection, product};
+use commerce::ids::{CategoryId, ProductId, RegionId, StoreId};
+use commerce::money::CurrencyCode;
+use commerce::params::{Direction, Handle, Page, QueryParams, SearchText};
+use commerce::region;
+use commerce::store::{self, HostName, PublishableKey};
+use commerce::store_api::{self, ApiContext};
+use commerce::ApiError;
+use common::test_db;
+use serde_json::Value;
+
+fn alpha() -> StoreId {
+    StoreId::parse("store_ALPHA").unwrap()
+}
+
+fn beta() -> StoreId {
+    StoreId::parse("store_BETA").unwrap()
+}
+
+const PAGE: Page = Page {
+    limit: 50,
+    offset: 0,
+};
+
+fn eur() -> Option<CurrencyCode> {
+    Some(CurrencyCode::parse("eur").unwrap())
+}
+
+fn ids(products: &[product::Product]) -> Vec<&str> {
+    products.iter().map(|p| p.id.as_str()).collect()
+}
+
+fn params(query: &str) -> QueryParams {
+    QueryParams::from_pairs(
+        query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| p.split_once('=').unwrap_or((p, ""))),
+    )
+}
+
+#[tokio::test]
+async fn migrations_are_recorded_and_run_once() {
+    let mut db = test_db().await;
+    let again = commerce::migrate::run(&mut db).await.unwrap();
+    assert!(again.is_empty(), "re-applied {again:?}");
+    db.execute(
+        "UPDATE schema_migrations SET checksum = 1 WHERE name = '0001_catalog'",
+        &[],
+    )
+    .await
+    .unwrap();
+    let err = commerce::migrate::run(&mut db).await.unwrap_err();
+    assert!(err.to_string().contains("0001_catalog"), "{err}");
+}
+
+#[tokio::test]
+async fn stores_are_found_by_key_and_host() {
+    let db = test_db().await;
+    let key = PublishableKey::parse(Some("pk_alpha_test_key_0001")).unwrap();
+    assert_eq!(
+        store::by_publishable_key(&db, &key).await.unwrap().id,
+        alpha()
+    );
+    let unknown = PublishableKey::parse(Some("pk_unknown_key_0000")).unwrap();
+    assert!(matches!(
+        store::by_publishable_key(&db, &unknown).await,
+        Err(ApiError::PublishableKeyInvalid)
+    ));
+    let host = HostName::parse("BETA.test:8787").unwrap();
+    assert_eq!(store::by_host(&db, &host).await.unwrap().id, beta());
+    let nowhere = HostName::parse("nowhere.test").unwrap();
+    assert!(matches!(
+        store::by_host(&db, &nowhere).await,
+        Err(ApiError::UnknownStoreHost(_))
+    ));
+}
+
+#[tokio::test]
+async fn lists_show_only_the_stores_published_products() {
+    let db = test_db().await;
+    let filter = product::ProductFilter::default();
+    let (products, count) = product::list(&db, &alpha(), &filter, None, PAGE, None)
+        .await
+        .unwrap();
+    assert_eq!(count, 3);
+    // Newest first by default; the draft and store Beta's product are absent.
+    assert_eq!(ids(&products), ["prod_A3", "prod_A2", "prod_A1"]);
+    let (products, count) = product::list(&db, &beta(), &filter, None, PAGE, None)
+        .await
+        .unwrap();
+    assert_eq!((ids(&products), count), (vec!["prod_B1"], 1));
+}
+
+#[tokio::test]
+async fn lists_paginate_sort_and_count_past_the_end() {
+    let db = test_db().await;
+    let filter = product::ProductFilter::default();
+    let sort = Some((product::ProductSort::Title, Direction::Asc));
+    let page = Page {
+        limit: 2,
+        offset: 1,
+    };
+    let (products, count) = product::list(&db, &alpha(), &filter, sort, page, None)
+        .await
+        .unwrap();
+    assert_eq!((ids(&products), count), (vec!["prod_A1", "prod_A2"], 3));
+    let sort = Some((product::ProductSort::Title, Direction::Desc));
+    let (products, _) = product::list(&db, &alpha(), &filter, sort, PAGE, None)
+        .await
+        .unwrap();
+    assert_eq!(ids(&products), ["prod_A2", "prod_A1", "prod_A3"]);
+    let past = Page {
+        limit: 10,
+        offset: 50,
+    };
+    let (products, count) = product::list(&db, &alpha(), &filter, None, past, None)
+        .await
+        .unwrap();
+    assert_eq!((products.len(), count), (0, 3));
+}
+
+#[tokio::test]
+async fn filters_combine() {
+    let db = test_db().await;
+    let by = |f: product::ProductFilter| {
+        let db = &db;
+        async move {
+            product::list(db, &alpha(), &f, None, PAGE, None)
+                .await
+                .unwrap()
+        }
+    };
+    let (p, _) = by(product::ProductFilter {
+        q: Some(SearchText::parse("LINEN").unwrap()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(ids(&p), ["prod_A1"]);
+    let (p, _) = by(product::ProductFilter {
+        handles: Some(vec![Handle::parse("wool-coat").unwrap()]),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(ids(&p), ["prod_A2"]);
+    let (p, _) = by(product::ProductFilter {
+        collection_ids: Some(vec![
+            commerce::ids::CollectionId::parse("pcol_ASUMMER").unwrap()
+        ]),
+        q: Some(SearchText::parse("bag").unwrap()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(ids(&p), ["prod_A3"]);
+    // Products only in an inactive category are not listed under it.
+    let (p, _) = by(product::ProductFilter {
+        category_ids: Some(vec![CategoryId::parse("pcat_AHIDDEN").unwrap()]),
+        ..Default::default()
+    })
+    .await;
+    assert!(p.is_empty());
+    // Another store's ids never match.
+    let (p, count) = by(product::ProductFilter {
+        ids: Some(vec![ProductId::parse("prod_B1").unwrap()]),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!((p.len(), count), (0, 0));
+}
+
+#[tokio::test]
+async fn search_text_is_data_not_sql() {
+    let db = test_db().await;
+    for hostile in ["'; DROP TABLE products; --", "%", "_", "\\", "100%"] {
+        let filter = product::ProductFilter {
+            q: Some(SearchText::parse(hostile).unwrap()),
+            ..Default::default()
+        };
+        let (p, _) = product::list(&db, &alpha(), &filter, None, PAGE, None)
+            .await
+            .unwrap();
+        assert!(p.is_empty(), "{hostile:?} matched {:?}", ids(&p));
+    }
+    let count: i64 = db
+        .query_one("SELECT count(*) FROM products", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 5);
+}
+
+#[tokio::test]
+async fn a_product_carries_variants_prices_stock_and_images() {
+    let db = test_db().await;
+    let key = product::ProductKey::Id(ProductId::parse("prod_A1").unwrap());
+    let p = product::get(&db, &alpha(), &key, eur()).await.unwrap();
+    assert_eq!(p.options.len(), 2);
+    assert_eq!(p.options[0].values.len(), 2);
+    let s = &p.variants[0];
+    assert_eq!(s.id.as_str(), "variant_A1S");
+    assert_eq!(s.price.as_ref().map(|p| p.amount), Some(2450));
+    // Stocked minus reserved across both locations: (10 - 3) + 5.
+    assert_eq!(s.inventory_quantity, 12);
+    assert_eq!(s.options.len(), 2);
+    let m = &p.variants[1];
+    assert_eq!(m.inventory_quantity, 0);
+    assert!(
+        m.purchasable(),
+        "backorderable variant must stay purchasable"
+    );
+    assert_eq!(
+        p.images.iter().map(|i| i.alt.as_str()).collect::<Vec<_>>(),
+        ["Front", "Back"]
+    );
+    assert_eq!(p.categories.len(), 1);
+    assert_eq!(
+        p.collection.as_ref().map(|c| c.handle.as_str()),
+        Some("summer")
+    );
+
+    let usd = Some(CurrencyCode::parse("usd").unwrap());
+    let p = product::get(&db, &alpha(), &key, usd).await.unwrap();
+    assert_eq!(p.variants[0].price.as_ref().map(|p| p.amount), Some(2600));
+    assert!(p.variants[1].price.is_none(), "no usd price for M");
+}
+
+#[tokio::test]
+async fn drafts_and_other_stores_products_are_not_found() {
+    let db = test_db().await;
+    for (store, id) in [
+        (alpha(), "prod_A4"),
+        (alpha(), "prod_B1"),
+        (beta(), "prod_A1"),
+    ] {
+        let key = product::ProductKey::Id(ProductId::parse(id).unwrap());
+        let err = product::get(&db, &store, &key, None).await.unwrap_err();
+        assert_eq!(err.status(), 404, "{id}");
+    }
+    let key = product::ProductKey::Handle(Handle::parse("linen-shirt").unwrap());
+    let p = product::get(&db, &beta(), &key, None).await.unwrap();
+    assert_eq!(p.id.as_str(), "prod_B1");
+}
+
+#[tokio::test]
+async fn regions_belong_to_their_store() {
+    let db = test_db().await;
+    let (regions, count) = region::list(&db, &alpha(), &Default::default(), None, PAGE)
+        .await
+        .unwrap();
+    assert_eq!(count, 2);
+    assert_eq!(regions[0].name, "Europe");
+    assert_eq!(
+        regions[0]
+            .countries
+            .iter()
+            .map(|c| c.iso_2.as_str())
+            .collect::<Vec<_>>(),
+        ["de", "fr"]
+    );
+    let other = RegionId::parse("reg_BEU").unwrap();
+    assert_eq!(
+        region::get(&db, &alpha(), &other)
+            .await
+            .unwrap_err()
+            .status(),
+        404
+    );
+    let us = region::for_country(&db, &alpha(), "US")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(us.currency.as_str(), "usd");
+    assert!(region::for_country(&db, &beta(), "us")
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn categories_form_a_tree_of_active_nodes() {
+    let db = test_db().await;
+    let roots = category::CategoryFilter {
+        parent: Some(None),
+        ..Default::default()
+    };
+    let (cats, count) = category::list(&db, &alpha(), &roots, None, PAGE)
+        .await
+        .unwrap();
+    assert_eq!(count, 1);
+    assert_eq!(cats[0].handle, "clothes");
+    assert_eq!(
+        cats[0]
+            .children
+            .iter()
+            .map(|c| c.handle.as_str())
+            .collect::<Vec<_>>(),
+        ["shirts"]
+    );
+    let shirts = CategoryId::parse("pcat_ASHIRTS").unwrap();
+    let c = category::get(&db, &alpha(), &shirts).await.unwrap();
+    assert_eq!(c.parent.map(|p| p.handle), Some("clothes".to_owned()));
+    let hidden = CategoryId::parse("pcat_AHIDDEN").unwrap();
+    assert_eq!(
+        category::get(&db, &alpha(), &hidden)
+            .await
+            .unwrap_err()
+            .status(),
+        404
+    );
+    let (cols, _) = collection::list(&db, &beta(), &Default::default(), None, PAGE)
+        .await
+        .unwrap();
+    assert_eq!(
+        cols.iter().map(|c| c.handle.as_str()).collect::<Vec<_>>(),
+        ["new"]
+    );
+}
+
+async fn api_products(query: &str) -> Result<Value, ApiError> {
+    let db = test_db().await;
+    let key = PublishableKey::parse(Some("pk_alpha_test_key_0001")).unwrap();
+    let store = store::by_publishable_key(&db, &key).await.unwrap();
+    let ctx = ApiContext {
+        store: &store,
+        image_base: "https://shop.test/images/",
+    };
+    store_api::list_products(&db, &ctx, &params(query)).await
+}
+
+#[tokio::test]
+async fn the_store_api_prices_in_major_units_with_region_tax() {
+    let body = api_products("id[]=prod_A1&region_id=reg_AUS")
+        .await
+        .unwrap();
+    assert_eq!(body["count"], 1);
+    assert_eq!(body["limit"], 50);
+    let product = &body["products"][0];
+    assert_eq!(
+        product["thumbnail"],
+        "https://shop.test/images/products/a1-front.png"
+    );
+    assert_eq!(product["images"][0]["metadata"]["width"], 640);
+    let price = &product["variants"][0]["calculated_price"];
+    assert_eq!(price["currency_code"], "usd");
+    assert_eq!(price["calculated_amount"].as_f64(), Some(26.0));
+    // US region: 10 % added on top.
+    assert_eq!(price["calculated_amount_with_tax"].as_f64(), Some(28.6));
+    assert_eq!(price["is_calculated_price_tax_inclusive"], false);
+    assert_eq!(
+        product["variants"][0]["options"][0]["option"]["title"],
+        "Size"
+    );
+
+    let body = api_products("id=prod_A1&region_id=reg_AEU").await.unwrap();
+    let price = &body["products"][0]["variants"][0]["calculated_price"];
+    assert_eq!(price["calculated_amount"].as_f64(), Some(24.5));
+    // Europe: 20 % included; net 20.42.
+    assert_eq!(price["calculated_amount_without_tax"].as_f64(), Some(20.42));
+
+    let body = api_products("id=prod_A1").await.unwrap();
+    assert!(body["products"][0]["variants"][0]["calculated_price"].is_null());
+}
+
+#[tokio::test]
+async fn the_store_api_names_bad_parameters() {
+    for (query, param) in [
+        ("limit=-1", "limit"),
+        ("limit=100000", "limit"),
+        ("offset=x", "offset"),
+        ("order=price", "order"),
+        ("id=variant_A1S", "id"),
+        ("region_id=reg_BEU", "region_id"),
+        ("region_id=nope", "region_id"),
+        ("currency_code=euro", "currency_code"),
+        ("colour=red", "colour"),
+    ] {
+        match api_products(query).await {
+            Err(ApiError::InvalidParam { param: p, .. }) => assert_eq!(p, param, "{query}"),
+            other => panic!("{query}: {other:?}"),
+        }
+    }
+    let long_q = format!("q={}", "a".repeat(201));
+    assert!(matches!(
+        api_products(&long_q).await,
+        Err(ApiError::InvalidParam { .. })
+    ));
+}
