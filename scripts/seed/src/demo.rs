@@ -411,10 +411,10 @@ fn build_store(seed: &StoreSeed<'_>, out_dir: &Path, rng: &mut Rng) -> std::io::
                         15..=29 => 3 + rng.below(5) as i32,
                         _ => 10 + rng.below(60) as i32,
                     };
-                    let allow_backorder = roll < 5 || (roll >= 90 && roll < 95);
+                    let allow_backorder = roll < 5 || (90..95).contains(&roll);
                     let mut stock = BTreeMap::new();
                     stock.insert(seed.locations[0].0.to_owned(), stocked);
-                    if seed.locations.len() > 1 && roll % 3 == 0 {
+                    if seed.locations.len() > 1 && roll.is_multiple_of(3) {
                         stock.insert(seed.locations[1].0.to_owned(), stocked / 2);
                     }
                     VariantSpec {
@@ -470,7 +470,7 @@ fn build_store(seed: &StoreSeed<'_>, out_dir: &Path, rng: &mut Rng) -> std::io::
                 _ => None,
             };
             let mut category_ids = vec![category.id.clone()];
-            if n % 7 == 0 {
+            if n.is_multiple_of(7) {
                 if let Some(parent) = &category.parent_id {
                     category_ids.push(parent.clone());
                 }
