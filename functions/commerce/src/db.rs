@@ -1,8 +1,8 @@
 //! Small helpers shared by the query modules: typed column reads whose failures
 //! become internal errors rather than panics.
 
-use tokio_postgres::types::FromSql;
-use tokio_postgres::Row;
+use tokio_postgres::types::{FromSql, ToSql};
+use tokio_postgres::{GenericClient, Row};
 
 use crate::error::ApiError;
 
@@ -25,4 +25,22 @@ pub fn json_col<T: serde::de::DeserializeOwned>(row: &Row, name: &str) -> Result
 /// Borrowed string views of typed ids, for `text[]` parameters.
 pub fn id_strs<T: AsRef<str>>(ids: &Option<Vec<T>>) -> Option<Vec<&str>> {
     ids.as_ref().map(|v| v.iter().map(AsRef::as_ref).collect())
+}
+
+/// The total a paged list query reports in its `total` column (`count(*) OVER ()`).
+/// Past the last page (or with limit 0) no row carries it, so it is counted directly
+/// with the list's own filter: `SELECT count(*) FROM {from} WHERE {filter}`.
+pub async fn list_total<C: GenericClient + Sync>(
+    client: &C,
+    rows: &[Row],
+    from: &str,
+    filter: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<i64, ApiError> {
+    if let Some(row) = rows.first() {
+        return col(row, "total");
+    }
+    let sql = format!("SELECT count(*) FROM {from} WHERE {filter}");
+    let row = client.query_one(&sql, params).await?;
+    col(&row, "count")
 }

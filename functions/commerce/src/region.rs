@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use tokio_postgres::GenericClient;
 
-use crate::db::{col, id_strs, json_col};
+use crate::db::{col, id_strs, json_col, list_total};
 use crate::error::ApiError;
 use crate::ids::{RegionId, StoreId};
 use crate::money::{CurrencyCode, TaxRate};
@@ -128,16 +128,14 @@ pub async fn list<C: GenericClient + Sync>(
             ],
         )
         .await?;
-    let total = match rows.first() {
-        Some(row) => col(row, "total")?,
-        None => {
-            let count_sql = format!("SELECT count(*) FROM regions r WHERE {LIST_WHERE}");
-            let row = client
-                .query_one(&count_sql, &[store, &ids, &currency, &q])
-                .await?;
-            col(&row, "count")?
-        }
-    };
+    let total = list_total(
+        client,
+        &rows,
+        "regions r",
+        LIST_WHERE,
+        &[store, &ids, &currency, &q],
+    )
+    .await?;
     let regions = rows.iter().map(region_from_row).collect::<Result<_, _>>()?;
     Ok((regions, total))
 }

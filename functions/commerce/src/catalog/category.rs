@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use tokio_postgres::GenericClient;
 
-use crate::db::{col, id_strs, json_col};
+use crate::db::{col, id_strs, json_col, list_total};
 use crate::error::ApiError;
 use crate::ids::{CategoryId, StoreId};
 use crate::params::{Direction, Handle, Page, SearchText};
@@ -133,19 +133,14 @@ pub async fn list<C: GenericClient + Sync>(
             ],
         )
         .await?;
-    let total = match rows.first() {
-        Some(row) => col(row, "total")?,
-        None => {
-            let count_sql = format!("SELECT count(*) FROM product_categories c WHERE {LIST_WHERE}");
-            let row = client
-                .query_one(
-                    &count_sql,
-                    &[store, &ids, &handles, &by_parent, &parent, &q],
-                )
-                .await?;
-            col(&row, "count")?
-        }
-    };
+    let total = list_total(
+        client,
+        &rows,
+        "product_categories c",
+        LIST_WHERE,
+        &[store, &ids, &handles, &by_parent, &parent, &q],
+    )
+    .await?;
     let categories = rows
         .iter()
         .map(category_from_row)

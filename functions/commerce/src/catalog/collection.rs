@@ -2,7 +2,7 @@
 
 use tokio_postgres::GenericClient;
 
-use crate::db::{col, id_strs};
+use crate::db::{col, id_strs, list_total};
 use crate::error::ApiError;
 use crate::ids::{CollectionId, StoreId};
 use crate::params::{Direction, Handle, Page, SearchText};
@@ -100,17 +100,14 @@ pub async fn list<C: GenericClient + Sync>(
             ],
         )
         .await?;
-    let total = match rows.first() {
-        Some(row) => col(row, "total")?,
-        None => {
-            let count_sql =
-                format!("SELECT count(*) FROM product_collections c WHERE {LIST_WHERE}");
-            let row = client
-                .query_one(&count_sql, &[store, &ids, &handles, &q])
-                .await?;
-            col(&row, "count")?
-        }
-    };
+    let total = list_total(
+        client,
+        &rows,
+        "product_collections c",
+        LIST_WHERE,
+        &[store, &ids, &handles, &q],
+    )
+    .await?;
     let collections = rows
         .iter()
         .map(collection_from_row)

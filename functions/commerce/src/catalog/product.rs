@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use tokio_postgres::GenericClient;
 
-use crate::db::{col, id_strs, json_col};
+use crate::db::{col, id_strs, json_col, list_total};
 use crate::error::ApiError;
 use crate::ids::{
     CategoryId, CollectionId, ImageId, OptionId, OptionValueId, PriceId, ProductId, StoreId,
@@ -294,20 +294,14 @@ pub async fn list<C: GenericClient + Sync>(
             ],
         )
         .await?;
-    let total = match rows.first() {
-        Some(row) => col(row, "total")?,
-        // Past the last page (or limit 0): the window count is not there, ask for it.
-        None => {
-            let count_sql = format!("SELECT count(*) FROM products p WHERE {LIST_WHERE}");
-            let row = client
-                .query_one(
-                    &count_sql,
-                    &[store, &ids, &handles, &categories, &collections, &q],
-                )
-                .await?;
-            col(&row, "count")?
-        }
-    };
+    let total = list_total(
+        client,
+        &rows,
+        "products p",
+        LIST_WHERE,
+        &[store, &ids, &handles, &categories, &collections, &q],
+    )
+    .await?;
     let products = rows
         .iter()
         .map(product_from_row)
