@@ -1,10 +1,16 @@
 //! Small helpers shared by the query modules: typed column reads whose failures
 //! become internal errors rather than panics.
 
-use tokio_postgres::types::{FromSql, ToSql};
+use tokio_postgres::types::{FromSql, ToSql, Type};
 use tokio_postgres::{GenericClient, Row};
 
 use crate::error::ApiError;
+
+/// A statement parameter with its PostgreSQL type. Every catalog query is sent as an
+/// unnamed statement with typed parameters (`query_typed`): one round trip instead of
+/// prepare + execute, and safe behind transaction-mode poolers (Hyperdrive, PgBouncer)
+/// where a named prepared statement may not exist on the next server connection.
+pub type Param<'a> = (&'a (dyn ToSql + Sync), Type);
 
 /// Reads a column, turning a type or decoding mismatch into an internal error.
 pub fn col<'a, T: FromSql<'a>>(row: &'a Row, name: &str) -> Result<T, ApiError> {
@@ -35,12 +41,20 @@ pub async fn list_total<C: GenericClient + Sync>(
     rows: &[Row],
     from: &str,
     filter: &str,
-    params: &[&(dyn ToSql + Sync)],
+    params: &[Param<'_>],
 ) -> Result<i64, ApiError> {
     if let Some(row) = rows.first() {
         return col(row, "total");
     }
     let sql = format!("SELECT count(*) FROM {from} WHERE {filter}");
-    let row = client.query_one(&sql, params).await?;
+    let row = client.query_typed(&sql, params).await?;
+    let row = row.first().ok_or_else(|| ApiError::Internal {
+        detail: "count returned no row".into(),
+    })?;
     col(&row, "count")
+}
+
+/// The first row of a result, if any (for single-row lookups).
+pub fn first(rows: Vec<Row>) -> Option<Row> {
+    rows.into_iter().next()
 }

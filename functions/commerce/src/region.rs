@@ -2,9 +2,10 @@
 //! served. The queries every caller uses to read them.
 
 use serde::Deserialize;
+use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
-use crate::db::{col, id_strs, json_col, list_total};
+use crate::db::{col, first, id_strs, json_col, list_total, Param};
 use crate::error::ApiError;
 use crate::ids::{RegionId, StoreId};
 use crate::money::{CurrencyCode, TaxRate};
@@ -115,27 +116,17 @@ pub async fn list<C: GenericClient + Sync>(
     let ids = id_strs(&filter.ids);
     let currency = filter.currency.map(|c| c.as_str().to_owned());
     let q = filter.q.as_ref().map(SearchText::like_pattern);
-    let rows = client
-        .query(
-            &sql,
-            &[
-                store,
-                &ids,
-                &currency,
-                &q,
-                &i64::from(page.limit),
-                &i64::from(page.offset),
-            ],
-        )
-        .await?;
-    let total = list_total(
-        client,
-        &rows,
-        "regions r",
-        LIST_WHERE,
-        &[store, &ids, &currency, &q],
-    )
-    .await?;
+    let filter_params: [Param<'_>; 4] = [
+        (store, Type::TEXT),
+        (&ids, Type::TEXT_ARRAY),
+        (&currency, Type::TEXT),
+        (&q, Type::TEXT),
+    ];
+    let (limit, offset) = (i64::from(page.limit), i64::from(page.offset));
+    let mut params = filter_params.to_vec();
+    params.extend([(&limit as _, Type::INT8), (&offset as _, Type::INT8)]);
+    let rows = client.query_typed(&sql, &params).await?;
+    let total = list_total(client, &rows, "regions r", LIST_WHERE, &filter_params).await?;
     let regions = rows.iter().map(region_from_row).collect::<Result<_, _>>()?;
     Ok((regions, total))
 }
@@ -147,7 +138,11 @@ pub async fn get<C: GenericClient + Sync>(
     id: &RegionId,
 ) -> Result<Region, ApiError> {
     let sql = format!("{REGION_SELECT} WHERE r.store_id = $1 AND r.id = $2");
-    match client.query_opt(&sql, &[store, id]).await? {
+    match first(
+        client
+            .query_typed(&sql, &[(store, Type::TEXT), (id, Type::TEXT)])
+            .await?,
+    ) {
         Some(row) => region_from_row(&row),
         None => Err(ApiError::not_found("Region", "id", id.as_str())),
     }
@@ -163,10 +158,12 @@ pub async fn for_country<C: GenericClient + Sync>(
         "{REGION_SELECT} JOIN region_countries rc ON rc.region_id = r.id
          WHERE r.store_id = $1 AND rc.store_id = $1 AND rc.iso_2 = lower($2)"
     );
-    client
-        .query_opt(&sql, &[store, &iso_2])
-        .await?
-        .as_ref()
-        .map(region_from_row)
-        .transpose()
+    first(
+        client
+            .query_typed(&sql, &[(store, Type::TEXT), (&iso_2, Type::TEXT)])
+            .await?,
+    )
+    .as_ref()
+    .map(region_from_row)
+    .transpose()
 }

@@ -1,9 +1,10 @@
 //! Stores (tenants): which store a request belongs to, chosen by its publishable key
 //! (Store API) or its host name (storefront pages).
 
+use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
-use crate::db::col;
+use crate::db::{col, first};
 use crate::error::ApiError;
 use crate::ids::StoreId;
 use crate::money::CurrencyCode;
@@ -84,7 +85,7 @@ pub async fn by_publishable_key<C: GenericClient + Sync>(
     key: &PublishableKey,
 ) -> Result<Store, ApiError> {
     let sql = format!("SELECT {STORE_COLUMNS} FROM stores s WHERE s.publishable_key = $1");
-    match client.query_opt(&sql, &[&key.0]).await? {
+    match first(client.query_typed(&sql, &[(&key.0, Type::TEXT)]).await?) {
         Some(row) => store_from_row(&row),
         None => Err(ApiError::PublishableKeyInvalid),
     }
@@ -98,7 +99,7 @@ pub async fn by_host<C: GenericClient + Sync>(
     let sql = format!(
         "SELECT {STORE_COLUMNS} FROM stores s JOIN store_hosts h ON h.store_id = s.id WHERE h.hostname = $1"
     );
-    match client.query_opt(&sql, &[&host.0]).await? {
+    match first(client.query_typed(&sql, &[(&host.0, Type::TEXT)]).await?) {
         Some(row) => store_from_row(&row),
         None => Err(ApiError::UnknownStoreHost(host.0.clone())),
     }

@@ -1,9 +1,10 @@
 //! Product categories: a tree per store. Only active categories are shown to shoppers.
 
 use serde::Deserialize;
+use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
-use crate::db::{col, id_strs, json_col, list_total};
+use crate::db::{col, first, id_strs, json_col, list_total, Param};
 use crate::error::ApiError;
 use crate::ids::{CategoryId, StoreId};
 use crate::params::{Direction, Handle, Page, SearchText};
@@ -118,27 +119,24 @@ pub async fn list<C: GenericClient + Sync>(
     let by_parent = filter.parent.is_some();
     let parent = filter.parent.clone().flatten();
     let q = filter.q.as_ref().map(SearchText::like_pattern);
-    let rows = client
-        .query(
-            &sql,
-            &[
-                store,
-                &ids,
-                &handles,
-                &by_parent,
-                &parent,
-                &q,
-                &i64::from(page.limit),
-                &i64::from(page.offset),
-            ],
-        )
-        .await?;
+    let filter_params: [Param<'_>; 6] = [
+        (store, Type::TEXT),
+        (&ids, Type::TEXT_ARRAY),
+        (&handles, Type::TEXT_ARRAY),
+        (&by_parent, Type::BOOL),
+        (&parent, Type::TEXT),
+        (&q, Type::TEXT),
+    ];
+    let (limit, offset) = (i64::from(page.limit), i64::from(page.offset));
+    let mut params = filter_params.to_vec();
+    params.extend([(&limit as _, Type::INT8), (&offset as _, Type::INT8)]);
+    let rows = client.query_typed(&sql, &params).await?;
     let total = list_total(
         client,
         &rows,
         "product_categories c",
         LIST_WHERE,
-        &[store, &ids, &handles, &by_parent, &parent, &q],
+        &filter_params,
     )
     .await?;
     let categories = rows
@@ -154,7 +152,11 @@ pub async fn get<C: GenericClient + Sync>(
     id: &CategoryId,
 ) -> Result<Category, ApiError> {
     let sql = format!("{CATEGORY_SELECT} WHERE c.store_id = $1 AND c.is_active AND c.id = $2");
-    match client.query_opt(&sql, &[store, id]).await? {
+    match first(
+        client
+            .query_typed(&sql, &[(store, Type::TEXT), (id, Type::TEXT)])
+            .await?,
+    ) {
         Some(row) => category_from_row(&row),
         None => Err(ApiError::not_found("Product category", "id", id.as_str())),
     }

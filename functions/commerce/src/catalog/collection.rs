@@ -1,8 +1,9 @@
 //! Product collections: curated groups of products (a season, a theme).
 
+use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
-use crate::db::{col, id_strs, list_total};
+use crate::db::{col, first, id_strs, list_total, Param};
 use crate::error::ApiError;
 use crate::ids::{CollectionId, StoreId};
 use crate::params::{Direction, Handle, Page, SearchText};
@@ -87,25 +88,22 @@ pub async fn list<C: GenericClient + Sync>(
     let ids = id_strs(&filter.ids);
     let handles = id_strs(&filter.handles);
     let q = filter.q.as_ref().map(SearchText::like_pattern);
-    let rows = client
-        .query(
-            &sql,
-            &[
-                store,
-                &ids,
-                &handles,
-                &q,
-                &i64::from(page.limit),
-                &i64::from(page.offset),
-            ],
-        )
-        .await?;
+    let filter_params: [Param<'_>; 4] = [
+        (store, Type::TEXT),
+        (&ids, Type::TEXT_ARRAY),
+        (&handles, Type::TEXT_ARRAY),
+        (&q, Type::TEXT),
+    ];
+    let (limit, offset) = (i64::from(page.limit), i64::from(page.offset));
+    let mut params = filter_params.to_vec();
+    params.extend([(&limit as _, Type::INT8), (&offset as _, Type::INT8)]);
+    let rows = client.query_typed(&sql, &params).await?;
     let total = list_total(
         client,
         &rows,
         "product_collections c",
         LIST_WHERE,
-        &[store, &ids, &handles, &q],
+        &filter_params,
     )
     .await?;
     let collections = rows
@@ -121,7 +119,11 @@ pub async fn get<C: GenericClient + Sync>(
     id: &CollectionId,
 ) -> Result<Collection, ApiError> {
     let sql = format!("{COLLECTION_SELECT} WHERE c.store_id = $1 AND c.id = $2");
-    match client.query_opt(&sql, &[store, id]).await? {
+    match first(
+        client
+            .query_typed(&sql, &[(store, Type::TEXT), (id, Type::TEXT)])
+            .await?,
+    ) {
         Some(row) => collection_from_row(&row),
         None => Err(ApiError::not_found("Collection", "id", id.as_str())),
     }

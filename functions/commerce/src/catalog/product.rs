@@ -3,9 +3,10 @@
 //! A page of products is read in one round trip; child rows arrive as JSON arrays.
 
 use serde::Deserialize;
+use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
-use crate::db::{col, id_strs, json_col, list_total};
+use crate::db::{col, first, id_strs, json_col, list_total, Param};
 use crate::error::ApiError;
 use crate::ids::{
     CategoryId, CollectionId, ImageId, OptionId, OptionValueId, PriceId, ProductId, StoreId,
@@ -278,30 +279,23 @@ pub async fn list<C: GenericClient + Sync>(
         .filter(|q| !q.is_empty())
         .map(SearchText::like_pattern);
     let currency = currency.map(|c| c.as_str().to_owned());
-    let rows = client
-        .query(
-            &sql,
-            &[
-                store,
-                &ids,
-                &handles,
-                &categories,
-                &collections,
-                &q,
-                &i64::from(page.limit),
-                &i64::from(page.offset),
-                &currency,
-            ],
-        )
-        .await?;
-    let total = list_total(
-        client,
-        &rows,
-        "products p",
-        LIST_WHERE,
-        &[store, &ids, &handles, &categories, &collections, &q],
-    )
-    .await?;
+    let filter_params: [Param<'_>; 6] = [
+        (store, Type::TEXT),
+        (&ids, Type::TEXT_ARRAY),
+        (&handles, Type::TEXT_ARRAY),
+        (&categories, Type::TEXT_ARRAY),
+        (&collections, Type::TEXT_ARRAY),
+        (&q, Type::TEXT),
+    ];
+    let (limit, offset) = (i64::from(page.limit), i64::from(page.offset));
+    let mut params = filter_params.to_vec();
+    params.extend([
+        (&limit as _, Type::INT8),
+        (&offset as _, Type::INT8),
+        (&currency as _, Type::TEXT),
+    ]);
+    let rows = client.query_typed(&sql, &params).await?;
+    let total = list_total(client, &rows, "products p", LIST_WHERE, &filter_params).await?;
     let products = rows
         .iter()
         .map(product_from_row)
@@ -334,7 +328,12 @@ pub async fn get<C: GenericClient + Sync>(
         columns = product_columns("$3"),
     );
     let currency = currency.map(|c| c.as_str().to_owned());
-    match client.query_opt(&sql, &[store, &value, &currency]).await? {
+    let params: [Param<'_>; 3] = [
+        (store, Type::TEXT),
+        (&value, Type::TEXT),
+        (&currency, Type::TEXT),
+    ];
+    match first(client.query_typed(&sql, &params).await?) {
         Some(row) => product_from_row(&row),
         None => Err(ApiError::not_found("Product", shown, value)),
     }
