@@ -47,11 +47,11 @@ pub async fn list_total<C: GenericClient + Sync>(
         return col(row, "total");
     }
     let sql = format!("SELECT count(*) FROM {from} WHERE {filter}");
-    let row = client.query_typed(&sql, params).await?;
-    let row = row.first().ok_or_else(|| ApiError::Internal {
+    let rows = client.query_typed(&sql, params).await?;
+    let row = rows.first().ok_or_else(|| ApiError::Internal {
         detail: "count returned no row".into(),
     })?;
-    col(&row, "count")
+    col(row, "count")
 }
 
 /// The first row of a result, if any (for single-row lookups).
