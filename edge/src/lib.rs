@@ -10,6 +10,7 @@ mod http;
 mod images;
 mod store_api;
 
+use commerce::store::{self, HostName};
 use commerce::trace::TraceContext;
 use commerce::ApiError;
 use serde_json::json;
@@ -95,19 +96,35 @@ async fn route(
             images::serve(env, key, if_none_match.as_deref()).await
         }
         (Method::Get | Method::Head, ["health"]) => health::check(env).await.map_err(internal),
-        (Method::Get | Method::Head, []) => http::text(
-            200,
-            "This store serves its catalog through the Store API:\n\
-             GET /store/products, /store/product-categories, /store/collections, /store/regions\n\
-             (send the store's publishable key in the x-publishable-api-key header).\n\
-             Database status: GET /health\n",
-        )
-        .map_err(internal),
+        (Method::Get | Method::Head, ["health", "live"]) => {
+            http::text(200, "ok\n").map_err(internal)
+        }
+        (Method::Get | Method::Head, []) => home(env, url).await,
         _ => Err(ApiError::RouteNotFound {
             method: method.to_string(),
             path: url.path().to_owned(),
         }),
     }
+}
+
+/// `GET /`: the store chosen by the request's host, and where its catalog is served.
+/// The storefront pages replace this.
+async fn home(env: &Env, url: &worker::Url) -> Result<Response, ApiError> {
+    let host = url.host_str().unwrap_or_default();
+    let host = HostName::parse(host).ok_or_else(|| ApiError::UnknownStoreHost(host.to_owned()))?;
+    let client = db::connect(env).await?;
+    let store = store::by_host(&client, &host).await?;
+    drop(client);
+    let body = format!(
+        "{}\n\nThe catalog is served through the Store API:\n  \
+         GET /store/products, /store/product-categories, /store/collections, /store/regions\n  \
+         (send the store's publishable key in the x-publishable-api-key header)\n\
+         Database status: GET /health\n",
+        store.name
+    );
+    http::text(200, &body).map_err(|e| ApiError::Internal {
+        detail: e.to_string(),
+    })
 }
 
 fn preflight() -> worker::Result<Response> {

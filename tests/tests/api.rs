@@ -389,3 +389,38 @@ async fn browsers_on_allowed_origins_may_call_the_store_api() {
         .unwrap();
     assert!(res.headers().get("access-control-allow-origin").is_none());
 }
+
+async fn home(host: &str) -> (StatusCode, String) {
+    let res = Client::new()
+        .get(url("/"))
+        .header("host", host)
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_host_name_selects_the_store() {
+    let (status, body) = home("localhost").await;
+    assert_eq!(status, 200);
+    assert!(body.starts_with("Harbor & Pine"), "{body}");
+    let (status, body) = home("lumen.localhost:8787").await;
+    assert_eq!(status, 200);
+    assert!(body.starts_with("Lumen Home"), "{body}");
+    let (status, body) = home("unknown.localhost").await;
+    assert_eq!(status, 404);
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["code"], "unknown_store");
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("unknown.localhost"));
+}
+
+#[tokio::test]
+async fn liveness_needs_no_database() {
+    let res = get("/health/live", None).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.text().await.unwrap(), "ok\n");
+}

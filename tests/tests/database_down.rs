@@ -45,3 +45,10 @@ async fn store_api_answers_503_with_a_clear_message() {
         assert!(body["message"].as_str().unwrap().contains("retry"));
     }
 }
+
+#[tokio::test]
+#[ignore = "needs the database stopped; scripts/test runs it"]
+async fn liveness_still_answers() {
+    let res = Client::new().get(url("/health/live")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}
