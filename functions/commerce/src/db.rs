@@ -1,7 +1,7 @@
 //! Small helpers shared by the query modules: typed column reads whose failures
 //! become internal errors rather than panics.
 
-use tokio_postgres::types::{FromSql, ToSql, Type};
+use tokio_postgres::types::{FromSql, Json, ToSql, Type};
 use tokio_postgres::{GenericClient, Row};
 
 use crate::error::ApiError;
@@ -21,11 +21,14 @@ pub fn col<'a, T: FromSql<'a>>(row: &'a Row, name: &str) -> Result<T, ApiError> 
 
 /// Reads a JSON column produced by `jsonb_build_object`/`jsonb_agg` into `T`; SQL
 /// NULL reads as JSON null (so `Option<T>` columns may be NULL).
+/// Decodes straight from the column's bytes into `T`, without an intermediate tree.
 pub fn json_col<T: serde::de::DeserializeOwned>(row: &Row, name: &str) -> Result<T, ApiError> {
-    let value: serde_json::Value = col::<Option<_>>(row, name)?.unwrap_or_default();
-    serde_json::from_value(value).map_err(|e| ApiError::Internal {
-        detail: format!("column {name}: {e}"),
-    })
+    match col::<Option<Json<T>>>(row, name)? {
+        Some(Json(value)) => Ok(value),
+        None => serde_json::from_value(serde_json::Value::Null).map_err(|e| ApiError::Internal {
+            detail: format!("column {name}: {e}"),
+        }),
+    }
 }
 
 /// Borrowed string views of typed ids, for `text[]` parameters.
@@ -33,7 +36,7 @@ pub fn id_strs<T: AsRef<str>>(ids: &Option<Vec<T>>) -> Option<Vec<&str>> {
     ids.as_ref().map(|v| v.iter().map(AsRef::as_ref).collect())
 }
 
-/// The total a paged list query reports in its `total` column (`count(*) OVER ()`).
+/// The total a paged list query reports in its `total` column.
 /// Past the last page (or with limit 0) no row carries it, so it is counted directly
 /// with the list's own filter: `SELECT count(*) FROM {from} WHERE {filter}`.
 pub async fn list_total<C: GenericClient + Sync>(

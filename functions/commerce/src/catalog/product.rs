@@ -175,10 +175,10 @@ pub struct ProductFilter {
 const LIST_WHERE: &str = "p.store_id = $1 AND p.status = 'published'
     AND ($2::text[] IS NULL OR p.id = ANY($2))
     AND ($3::text[] IS NULL OR p.handle = ANY($3))
-    AND ($4::text[] IS NULL OR EXISTS (
-        SELECT 1 FROM product_category_products pc
+    AND ($4::text[] IS NULL OR p.id IN (
+        SELECT pc.product_id FROM product_category_products pc
         JOIN product_categories c ON c.id = pc.category_id AND c.is_active
-        WHERE pc.product_id = p.id AND pc.category_id = ANY($4)))
+        WHERE pc.category_id = ANY($4)))
     AND ($5::text[] IS NULL OR p.collection_id = ANY($5))
     AND ($6::text IS NULL OR p.search_text LIKE $6)";
 
@@ -257,14 +257,14 @@ pub async fn list<C: GenericClient + Sync>(
 ) -> Result<(Vec<Product>, i64), ApiError> {
     let (field, dir) = sort.unwrap_or((ProductSort::CreatedAt, Direction::Desc));
     let sql = format!(
-        "WITH page AS (
-             SELECT p.id, count(*) OVER () AS total,
-                    row_number() OVER (ORDER BY {field} {dir}, p.id {dir}) AS ord
-             FROM products p WHERE {LIST_WHERE}
-             ORDER BY ord LIMIT $7 OFFSET $8)
-         SELECT page.total, {columns}
+        // The page is chosen with ORDER BY + LIMIT (an index walk, not a sort of every
+        // match); the total is one uncorrelated count, evaluated once.
+        "WITH page AS MATERIALIZED (
+             SELECT p.id FROM products p WHERE {LIST_WHERE}
+             ORDER BY {field} {dir}, p.id LIMIT $7 OFFSET $8)
+         SELECT (SELECT count(*) FROM products p WHERE {LIST_WHERE}) AS total, {columns}
          FROM page JOIN products p ON p.id = page.id
-         ORDER BY page.ord",
+         ORDER BY {field} {dir}, p.id",
         field = field.sql(),
         dir = dir.sql(),
         columns = product_columns("$9"),
