@@ -5,6 +5,7 @@ use tokio_postgres::types::{FromSql, Json, ToSql, Type};
 use tokio_postgres::{GenericClient, Row};
 
 use crate::error::ApiError;
+use crate::params::Page;
 
 /// A statement parameter with its PostgreSQL type. Every catalog query is sent as an
 /// unnamed statement with typed parameters (`query_typed`): one round trip instead of
@@ -36,25 +37,43 @@ pub fn id_strs<T: AsRef<str>>(ids: &Option<Vec<T>>) -> Option<Vec<&str>> {
     ids.as_ref().map(|v| v.iter().map(AsRef::as_ref).collect())
 }
 
-/// The total a paged list query reports in its `total` column.
-/// Past the last page (or with limit 0) no row carries it, so it is counted directly
-/// with the list's own filter: `SELECT count(*) FROM {from} WHERE {filter}`.
-pub async fn list_total<C: GenericClient + Sync>(
+/// A paged list query over one table.
+pub struct ListQuery<'a> {
+    /// The SELECT: its filter takes `filter_params` as $1.., then `LIMIT` and `OFFSET`
+    /// as the next two parameters, then `extra`; it reports the match count in `total`.
+    pub sql: &'a str,
+    /// `table alias` the filter reads, for counting past the last page.
+    pub from: &'a str,
+    /// The WHERE clause shared by the page and the count.
+    pub filter: &'a str,
+    pub filter_params: &'a [Param<'a>],
+    pub extra: &'a [Param<'a>],
+}
+
+/// Runs a paged list: the rows of `page` and the total number of matches. Past the last
+/// page (or with limit 0) no row carries the total, so it is counted with the filter.
+pub async fn list_page<C: GenericClient + Sync>(
     client: &C,
-    rows: &[Row],
-    from: &str,
-    filter: &str,
-    params: &[Param<'_>],
-) -> Result<i64, ApiError> {
-    if let Some(row) = rows.first() {
-        return col(row, "total");
-    }
-    let sql = format!("SELECT count(*) FROM {from} WHERE {filter}");
-    let rows = client.query_typed(&sql, params).await?;
-    let row = rows.first().ok_or_else(|| ApiError::Internal {
-        detail: "count returned no row".into(),
-    })?;
-    col(row, "count")
+    q: ListQuery<'_>,
+    page: Page,
+) -> Result<(Vec<Row>, i64), ApiError> {
+    let (limit, offset) = (i64::from(page.limit), i64::from(page.offset));
+    let mut params = q.filter_params.to_vec();
+    params.extend([(&limit as _, Type::INT8), (&offset as _, Type::INT8)]);
+    params.extend_from_slice(q.extra);
+    let rows = client.query_typed(q.sql, &params).await?;
+    let total = match rows.first() {
+        Some(row) => col(row, "total")?,
+        None => {
+            let sql = format!("SELECT count(*) FROM {} WHERE {}", q.from, q.filter);
+            let counted = client.query_typed(&sql, q.filter_params).await?;
+            let row = counted.first().ok_or_else(|| ApiError::Internal {
+                detail: "count returned no row".into(),
+            })?;
+            col(row, "count")?
+        }
+    };
+    Ok((rows, total))
 }
 
 /// The first row of a result, if any (for single-row lookups).

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
-use crate::db::{col, first, id_strs, json_col, list_total, Param};
+use crate::db::{col, first, id_strs, json_col, list_page, ListQuery, Param};
 use crate::error::ApiError;
 use crate::ids::{RegionId, StoreId};
 use crate::money::{CurrencyCode, TaxRate};
@@ -122,11 +122,14 @@ pub async fn list<C: GenericClient + Sync>(
         (&currency, Type::TEXT),
         (&q, Type::TEXT),
     ];
-    let (limit, offset) = (i64::from(page.limit), i64::from(page.offset));
-    let mut params = filter_params.to_vec();
-    params.extend([(&limit as _, Type::INT8), (&offset as _, Type::INT8)]);
-    let rows = client.query_typed(&sql, &params).await?;
-    let total = list_total(client, &rows, "regions r", LIST_WHERE, &filter_params).await?;
+    let query = ListQuery {
+        sql: &sql,
+        from: "regions r",
+        filter: LIST_WHERE,
+        filter_params: &filter_params,
+        extra: &[],
+    };
+    let (rows, total) = list_page(client, query, page).await?;
     let regions = rows.iter().map(region_from_row).collect::<Result<_, _>>()?;
     Ok((regions, total))
 }

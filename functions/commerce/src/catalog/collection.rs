@@ -3,7 +3,7 @@
 use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
-use crate::db::{col, first, id_strs, list_total, Param};
+use crate::db::{col, first, id_strs, list_page, ListQuery, Param};
 use crate::error::ApiError;
 use crate::ids::{CollectionId, StoreId};
 use crate::params::{Direction, Handle, Page, SearchText};
@@ -94,18 +94,14 @@ pub async fn list<C: GenericClient + Sync>(
         (&handles, Type::TEXT_ARRAY),
         (&q, Type::TEXT),
     ];
-    let (limit, offset) = (i64::from(page.limit), i64::from(page.offset));
-    let mut params = filter_params.to_vec();
-    params.extend([(&limit as _, Type::INT8), (&offset as _, Type::INT8)]);
-    let rows = client.query_typed(&sql, &params).await?;
-    let total = list_total(
-        client,
-        &rows,
-        "product_collections c",
-        LIST_WHERE,
-        &filter_params,
-    )
-    .await?;
+    let query = ListQuery {
+        sql: &sql,
+        from: "product_collections c",
+        filter: LIST_WHERE,
+        filter_params: &filter_params,
+        extra: &[],
+    };
+    let (rows, total) = list_page(client, query, page).await?;
     let collections = rows
         .iter()
         .map(collection_from_row)

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
-use crate::db::{col, first, id_strs, json_col, list_total, Param};
+use crate::db::{col, first, id_strs, json_col, list_page, ListQuery, Param};
 use crate::error::ApiError;
 use crate::ids::{
     CategoryId, CollectionId, ImageId, OptionId, OptionValueId, PriceId, ProductId, StoreId,
@@ -287,15 +287,14 @@ pub async fn list<C: GenericClient + Sync>(
         (&collections, Type::TEXT_ARRAY),
         (&q, Type::TEXT),
     ];
-    let (limit, offset) = (i64::from(page.limit), i64::from(page.offset));
-    let mut params = filter_params.to_vec();
-    params.extend([
-        (&limit as _, Type::INT8),
-        (&offset as _, Type::INT8),
-        (&currency as _, Type::TEXT),
-    ]);
-    let rows = client.query_typed(&sql, &params).await?;
-    let total = list_total(client, &rows, "products p", LIST_WHERE, &filter_params).await?;
+    let query = ListQuery {
+        sql: &sql,
+        from: "products p",
+        filter: LIST_WHERE,
+        filter_params: &filter_params,
+        extra: &[(&currency, Type::TEXT)],
+    };
+    let (rows, total) = list_page(client, query, page).await?;
     let products = rows
         .iter()
         .map(product_from_row)
