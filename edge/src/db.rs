@@ -1,15 +1,64 @@
 //! The one place the Worker opens a PostgreSQL connection (through Hyperdrive).
-//! Handlers receive the client; the connection task ends when the client is dropped.
+//! Handlers receive a client inside [`with_client`]; the connection is driven beside
+//! the handler's work and closed before the response leaves, so nothing of a request
+//! (socket, buffers, a pending task) outlives it in the isolate.
+
+use std::pin::pin;
+use std::time::Duration;
 
 use commerce::ApiError;
-use tokio_postgres::{Client, NoTls};
-use worker::{console_error, Env};
+use futures_util::future::{select, Either};
+use tokio_postgres::tls::NoTlsStream;
+use tokio_postgres::{Client, Connection, NoTls};
+use worker::{console_error, Delay, Env, Socket};
 
 use crate::bindings::HYPERDRIVE;
 
-/// Opens a connection through the Hyperdrive binding. Failures to reach the database
-/// are `DatabaseUnavailable` (503), never a panic.
-pub async fn connect(env: &Env) -> Result<Client, ApiError> {
+/// How long closing a finished connection may take before the response goes anyway.
+const CLOSE_WAIT: Duration = Duration::from_millis(500);
+
+fn log_connection_error(e: &tokio_postgres::Error) {
+    console_error!(
+        r#"{{"level":"error","msg":"database connection ended","error":{}}}"#,
+        serde_json::Value::from(e.to_string())
+    );
+}
+
+/// Runs `work` with a client, driving the connection beside it; then drops the client
+/// and waits (bounded) for the connection to send Terminate and close its socket.
+/// Failures to reach the database are `DatabaseUnavailable` (503), never a panic.
+pub async fn with_client<T>(
+    env: &Env,
+    work: impl AsyncFnOnce(&Client) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let (client, connection) = connect(env).await?;
+    let mut connection = pin!(connection);
+    let mut ended = false;
+    let result = {
+        let work = pin!(work(&client));
+        match select(work, connection.as_mut()).await {
+            Either::Left((result, _)) => result,
+            Either::Right((closed, work)) => {
+                // The connection ended first (server gone): the work's queries fail.
+                ended = true;
+                if let Err(e) = &closed {
+                    log_connection_error(e);
+                }
+                work.await
+            }
+        }
+    };
+    drop(client);
+    if !ended {
+        if let Either::Left((Err(e), _)) = select(connection, Delay::from(CLOSE_WAIT)).await {
+            log_connection_error(&e);
+        }
+    }
+    result
+}
+
+/// Opens a connection through the Hyperdrive binding.
+async fn connect(env: &Env) -> Result<(Client, Connection<Socket, NoTlsStream>), ApiError> {
     let unavailable = |detail: String| ApiError::DatabaseUnavailable { detail };
     let hyperdrive = env.hyperdrive(HYPERDRIVE).map_err(|e| ApiError::Internal {
         detail: format!("binding {HYPERDRIVE}: {e}"),
@@ -24,24 +73,17 @@ pub async fn connect(env: &Env) -> Result<Client, ApiError> {
     let socket = hyperdrive
         .connect()
         .map_err(|e| unavailable(format!("connect: {e}")))?;
-    let (client, connection) = config
+    config
         .connect_raw(socket, NoTls)
         .await
-        .map_err(|e| unavailable(format!("handshake: {e}")))?;
-    wasm_bindgen_futures::spawn_local(async move {
-        if let Err(e) = connection.await {
-            console_error!(
-                r#"{{"level":"error","msg":"database connection ended","error":{}}}"#,
-                serde_json::Value::from(e.to_string())
-            );
-        }
-    });
-    Ok(client)
+        .map_err(|e| unavailable(format!("handshake: {e}")))
 }
 
 /// Connects and runs `SELECT 1`.
 pub async fn ping(env: &Env) -> Result<(), ApiError> {
-    let client = connect(env).await?;
-    client.simple_query("SELECT 1").await?;
-    Ok(())
+    with_client(env, async |client: &Client| {
+        client.simple_query("SELECT 1").await?;
+        Ok(())
+    })
+    .await
 }

@@ -112,9 +112,10 @@ async fn route(
 async fn home(env: &Env, url: &worker::Url) -> Result<Response, ApiError> {
     let host = url.host_str().unwrap_or_default();
     let host = HostName::parse(host).ok_or_else(|| ApiError::UnknownStoreHost(host.to_owned()))?;
-    let client = db::connect(env).await?;
-    let store = store::by_host(&client, &host).await?;
-    drop(client);
+    let store = db::with_client(env, async |client: &tokio_postgres::Client| {
+        store::by_host(client, &host).await
+    })
+    .await?;
     let body = format!(
         "{}\n\nThe catalog is served through the Store API:\n  \
          GET /store/products, /store/product-categories, /store/collections, /store/regions\n  \

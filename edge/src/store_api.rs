@@ -6,6 +6,7 @@ use commerce::params::QueryParams;
 use commerce::store::{self, PublishableKey};
 use commerce::store_api::{self, ApiContext};
 use commerce::ApiError;
+use tokio_postgres::Client;
 use worker::{Env, Method, Response, Url};
 
 use crate::{db, http};
@@ -58,24 +59,25 @@ pub async fn handle(
     }
     let key = PublishableKey::parse(publishable_key)?;
     let params = QueryParams::from_pairs(url.query_pairs());
-    let client = db::connect(env).await?;
-    let store = store::by_publishable_key(&client, &key).await?;
     let image_base = format!("{}/images/", url.origin().ascii_serialization());
-    let ctx = ApiContext {
-        store: &store,
-        image_base: &image_base,
-    };
-    let body = match route {
-        Route::Regions => store_api::list_regions(&client, &ctx, &params).await?,
-        Route::Region(id) => store_api::get_region(&client, &ctx, id, &params).await?,
-        Route::Products => store_api::list_products(&client, &ctx, &params).await?,
-        Route::Product(id) => store_api::get_product(&client, &ctx, id, &params).await?,
-        Route::Categories => store_api::list_categories(&client, &ctx, &params).await?,
-        Route::Category(id) => store_api::get_category(&client, &ctx, id, &params).await?,
-        Route::Collections => store_api::list_collections(&client, &ctx, &params).await?,
-        Route::Collection(id) => store_api::get_collection(&client, &ctx, id, &params).await?,
-    };
-    drop(client);
+    let body = db::with_client(env, async |client: &Client| {
+        let store = store::by_publishable_key(client, &key).await?;
+        let ctx = ApiContext {
+            store: &store,
+            image_base: &image_base,
+        };
+        match route {
+            Route::Regions => store_api::list_regions(client, &ctx, &params).await,
+            Route::Region(id) => store_api::get_region(client, &ctx, id, &params).await,
+            Route::Products => store_api::list_products(client, &ctx, &params).await,
+            Route::Product(id) => store_api::get_product(client, &ctx, id, &params).await,
+            Route::Categories => store_api::list_categories(client, &ctx, &params).await,
+            Route::Category(id) => store_api::get_category(client, &ctx, id, &params).await,
+            Route::Collections => store_api::list_collections(client, &ctx, &params).await,
+            Route::Collection(id) => store_api::get_collection(client, &ctx, id, &params).await,
+        }
+    })
+    .await?;
     http::json(200, &body).map_err(|e| ApiError::Internal {
         detail: e.to_string(),
     })

@@ -132,10 +132,14 @@ db_exists() { [ "$(psql -X -tAq "postgres://$DB_USER@127.0.0.1:$1/postgres" -c "
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# A free port below the kernel's ephemeral range, so that it cannot collide with the
+# client sides (or TIME_WAIT leftovers) of the many short connections a run makes.
 free_port() {
-  local port
+  local port low
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  [ "$low" -gt 12000 ] || low=32768
   for _ in $(seq 1 50); do
-    port=$(( (RANDOM % 20000) + 30000 ))
+    port=$(( 10000 + RANDOM % (low - 10000) ))
     port_free "$port" && { echo "$port"; return; }
   done
   die "no free port found"
