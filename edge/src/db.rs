@@ -4,18 +4,14 @@
 //! (socket, buffers, a pending task) outlives it in the isolate.
 
 use std::pin::pin;
-use std::time::Duration;
 
 use commerce::ApiError;
 use futures_util::future::{select, Either};
 use tokio_postgres::tls::NoTlsStream;
 use tokio_postgres::{Client, Connection, NoTls};
-use worker::{console_error, Delay, Env, Socket};
+use worker::{console_error, Env, Socket};
 
 use crate::bindings::HYPERDRIVE;
-
-/// How long closing a finished connection may take before the response goes anyway.
-const CLOSE_WAIT: Duration = Duration::from_millis(500);
 
 fn log_connection_error(e: &tokio_postgres::Error) {
     console_error!(
@@ -25,7 +21,9 @@ fn log_connection_error(e: &tokio_postgres::Error) {
 }
 
 /// Runs `work` with a client, driving the connection beside it; then drops the client
-/// and waits (bounded) for the connection to send Terminate and close its socket.
+/// and lets the connection send Terminate and close its socket. (No timer bounds the
+/// close: `worker::Delay` panics on this runtime, where `setTimeout` returns an object,
+/// and a socket close does not wait for the peer.)
 /// Failures to reach the database are `DatabaseUnavailable` (503), never a panic.
 pub async fn with_client<T>(
     env: &Env,
@@ -50,7 +48,7 @@ pub async fn with_client<T>(
     };
     drop(client);
     if !ended {
-        if let Either::Left((Err(e), _)) = select(connection, Delay::from(CLOSE_WAIT)).await {
+        if let Err(e) = connection.await {
             log_connection_error(&e);
         }
     }
