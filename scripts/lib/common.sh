@@ -78,6 +78,7 @@ ensure_postgres() {
 }
 
 ensure_tools() {
+  command -v curl >/dev/null || apt_install curl
   ensure_rust_tools
   ensure_node_tools
   ensure_postgres
