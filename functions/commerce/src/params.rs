@@ -3,6 +3,7 @@
 
 use crate::error::ApiError;
 use crate::ids::IdError;
+use crate::money::CurrencyCode;
 
 /// Largest page a list endpoint serves.
 pub const MAX_LIMIT: u32 = 200;
@@ -124,6 +125,16 @@ impl QueryParams {
     /// The `q` search text, if given.
     pub fn search(&self) -> Result<Option<SearchText>, ApiError> {
         self.single("q")?.map(SearchText::parse).transpose()
+    }
+
+    /// The `currency_code` parameter, if given.
+    pub fn currency(&self) -> Result<Option<CurrencyCode>, ApiError> {
+        self.single("currency_code")?
+            .map(|c| {
+                CurrencyCode::parse(c)
+                    .map_err(|e| ApiError::invalid("currency_code", e.to_string()))
+            })
+            .transpose()
     }
 
     /// A single id parameter.

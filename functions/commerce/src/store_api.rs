@@ -75,13 +75,7 @@ pub async fn list_regions<C: GenericClient + Sync>(
     let sort = parse_order(params, RegionSort::FIELDS)?;
     let filter = RegionFilter {
         ids: params.ids("id", RegionId::parse)?,
-        currency: params
-            .single("currency_code")?
-            .map(|c| {
-                CurrencyCode::parse(c)
-                    .map_err(|e| ApiError::invalid("currency_code", e.to_string()))
-            })
-            .transpose()?,
+        currency: params.currency()?,
         q: params.search()?,
     };
     let (regions, count) = region::list(client, &ctx.store.id, &filter, sort, page).await?;
@@ -132,12 +126,7 @@ impl Pricing {
                 Err(e) => Err(e),
             };
         }
-        match params.single("currency_code")? {
-            Some(c) => CurrencyCode::parse(c)
-                .map(Pricing::Currency)
-                .map_err(|e| ApiError::invalid("currency_code", e.to_string())),
-            None => Ok(Pricing::None),
-        }
+        Ok(params.currency()?.map_or(Pricing::None, Pricing::Currency))
     }
 
     fn currency(&self) -> Option<CurrencyCode> {
