@@ -11,3 +11,7 @@ pub const EVENTS: &str = "EVENTS";
 pub const ENVIRONMENT: &str = "ENVIRONMENT";
 /// Plain-text variable: origins allowed to call the Store API from a browser, comma-separated.
 pub const STORE_CORS: &str = "STORE_CORS";
+/// Plain-text variables tuning the edge cache; see `Config`.
+pub const SITE_TTL_SECONDS: &str = "SITE_TTL_SECONDS";
+pub const PAGE_FRESH_SECONDS: &str = "PAGE_FRESH_SECONDS";
+pub const PAGE_STALE_SECONDS: &str = "PAGE_STALE_SECONDS";

@@ -10,6 +10,16 @@ pub struct Config {
     pub environment: String,
     /// Browser origins allowed to call `/store/*` (exact matches, e.g. `http://localhost:8000`).
     pub store_cors: Vec<String>,
+    /// How long an isolate uses its copy of a store's record (name, regions, catalog
+    /// version) before refreshing it in the background: the longest a catalog change
+    /// takes to reach the cache keys. `SITE_TTL_SECONDS`, default 10.
+    pub site_ttl_ms: u64,
+    /// How long a cached page or Store API response is served without a re-render.
+    /// `PAGE_FRESH_SECONDS`, default 60.
+    pub page_fresh_ms: u64,
+    /// How long an entry stays in the cache at all (fresh plus stale, served while a new
+    /// copy renders). `PAGE_STALE_SECONDS` (default 86400) plus the fresh time.
+    pub page_lifetime_s: u64,
 }
 
 impl Config {
@@ -24,9 +34,14 @@ impl Config {
             .map(|o| o.trim().trim_end_matches('/').to_owned())
             .filter(|o| !o.is_empty())
             .collect();
+        let seconds = |name: &str, default: u64| var(name).trim().parse().unwrap_or(default);
+        let fresh = seconds(bindings::PAGE_FRESH_SECONDS, 60);
         Config {
             environment,
             store_cors,
+            site_ttl_ms: seconds(bindings::SITE_TTL_SECONDS, 10) * 1000,
+            page_fresh_ms: fresh * 1000,
+            page_lifetime_s: fresh + seconds(bindings::PAGE_STALE_SECONDS, 86_400),
         }
     }
 }

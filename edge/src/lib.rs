@@ -5,12 +5,14 @@
 mod bindings;
 mod config;
 mod db;
+mod edge_cache;
 mod health;
 mod http;
 mod images;
+mod memo;
+mod pages;
 mod store_api;
 
-use commerce::store::{self, HostName};
 use commerce::trace::TraceContext;
 use commerce::ApiError;
 use serde_json::json;
@@ -25,7 +27,7 @@ use crate::config::Config;
 const CORS_ALLOW_HEADERS: &str = "content-type, authorization, x-publishable-api-key, traceparent";
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let started = Date::now().as_millis();
     let config = Config::from_env(&env);
     let trace = TraceContext::from_header(req.headers().get("traceparent")?.as_deref());
@@ -33,7 +35,8 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
     let url = req.url()?;
     let origin = req.headers().get("origin")?;
 
-    let mut response = match route(&req, &env, &method, &url).await {
+    let country = req.cf().and_then(|cf| cf.country());
+    let mut response = match route(req, &env, &ctx, &config, &method, &url).await {
         Ok(response) => response,
         Err(err) => {
             if let Some(detail) = err.log_detail() {
@@ -48,6 +51,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 
     let headers = response.headers_mut();
     headers.set("traceparent", &trace.response_header())?;
+    http::security_headers(headers)?;
     if url.path().starts_with("/store/") {
         cors(headers, &config, origin.as_deref())?;
     }
@@ -58,7 +62,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
         "trace_id": trace.trace_id(),
         "span_id": trace.span_id(),
         "trace_continued": trace.continued,
-        "country": req.cf().and_then(|cf| cf.country()),
+        "country": country,
         "method": method.to_string(),
         "url": url.as_str(),
         "status": response.status_code(),
@@ -70,8 +74,10 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 
 /// The routing table.
 async fn route(
-    req: &Request,
+    req: Request,
     env: &Env,
+    ctx: &Context,
+    config: &Config,
     method: &Method,
     url: &worker::Url,
 ) -> Result<Response, ApiError> {
@@ -82,6 +88,7 @@ async fn route(
         .path_segments()
         .map(|s| s.filter(|s| !s.is_empty()).collect())
         .unwrap_or_default();
+    let read = matches!(method, Method::Get | Method::Head);
     match (method, segments.as_slice()) {
         (Method::Options, ["store", ..]) => preflight().map_err(internal),
         (_, ["store", rest @ ..]) => {
@@ -89,43 +96,29 @@ async fn route(
                 .headers()
                 .get("x-publishable-api-key")
                 .map_err(internal)?;
-            store_api::handle(env, method, url, key.as_deref(), rest).await
+            store_api::handle(env, ctx, config, method, url, key.as_deref(), rest).await
         }
-        (Method::Get | Method::Head, ["images", key @ ..]) => {
+        (_, ["images", key @ ..]) if read => {
             let if_none_match = req.headers().get("if-none-match").map_err(internal)?;
             images::serve(env, key, if_none_match.as_deref()).await
         }
-        (Method::Get | Method::Head, ["health"]) => health::check(env).await.map_err(internal),
-        (Method::Get | Method::Head, ["health", "live"]) => {
-            http::text(200, "ok\n").map_err(internal)
+        (_, ["assets", file]) if read => pages::asset(file).map_err(internal),
+        (_, ["health"]) if read => health::check(env).await.map_err(internal),
+        (_, ["health", "live"]) if read => http::text(200, "ok\n").map_err(internal),
+        (Method::Post, ["region"]) => pages::switch_region(req, env, ctx, config, url)
+            .await
+            .map_err(internal),
+        (Method::Post, ["cart", "line-items"]) => {
+            http::text(501, "Adding to the cart is not available yet.\n").map_err(internal)
         }
-        (Method::Get | Method::Head, []) => home(env, url).await,
-        _ => Err(ApiError::RouteNotFound {
+        _ if read => pages::serve(&req, env, ctx, config, url, &segments)
+            .await
+            .map_err(internal),
+        _ => Err(ApiError::MethodNotAllowed {
             method: method.to_string(),
             path: url.path().to_owned(),
         }),
     }
-}
-
-/// `GET /`: the store chosen by the request's host, and where its catalog is served.
-/// The storefront pages replace this.
-async fn home(env: &Env, url: &worker::Url) -> Result<Response, ApiError> {
-    let host = url.host_str().unwrap_or_default();
-    let host = HostName::parse(host).ok_or_else(|| ApiError::UnknownStoreHost(host.to_owned()))?;
-    let store = db::with_client(env, async |client: &tokio_postgres::Client| {
-        store::by_host(client, &host).await
-    })
-    .await?;
-    let body = format!(
-        "{}\n\nThe catalog is served through the Store API:\n  \
-         GET /store/products, /store/product-categories, /store/collections, /store/regions\n  \
-         (send the store's publishable key in the x-publishable-api-key header)\n\
-         Database status: GET /health\n",
-        store.name
-    );
-    http::text(200, &body).map_err(|e| ApiError::Internal {
-        detail: e.to_string(),
-    })
 }
 
 fn preflight() -> worker::Result<Response> {
@@ -154,6 +147,16 @@ fn cors(headers: &mut Headers, config: &Config, origin: Option<&str>) -> worker:
 /// One structured log line.
 fn log(line: serde_json::Value) {
     console_log!("{}", line);
+}
+
+/// Logs what an operator needs to know about a failure (nothing for client errors).
+pub(crate) fn log_error(err: &ApiError) {
+    if let Some(detail) = err.log_detail() {
+        log(json!({
+            "level": "error", "msg": "request failed",
+            "code": err.body().code, "detail": detail,
+        }));
+    }
 }
 
 /// Events from the EVENTS queue. Until the analytics store lands, each event is

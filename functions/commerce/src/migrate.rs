@@ -14,6 +14,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_countries",
         include_str!("../../../migrations/0002_countries.sql"),
     ),
+    (
+        "0003_catalog_version",
+        include_str!("../../../migrations/0003_catalog_version.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -15,6 +15,9 @@ pub struct Store {
     pub id: StoreId,
     pub name: String,
     pub default_currency: CurrencyCode,
+    /// Bumped by the database with every change to what shoppers see of the catalog;
+    /// part of every edge cache key (see migration 0003).
+    pub catalog_version: i64,
 }
 
 /// A publishable API key as sent in `x-publishable-api-key`: `pk_` and 8 to 128
@@ -39,6 +42,10 @@ impl PublishableKey {
         } else {
             Err(ApiError::PublishableKeyInvalid)
         }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -66,7 +73,7 @@ impl HostName {
     }
 }
 
-const STORE_COLUMNS: &str = "s.id, s.name, s.default_currency_code";
+const STORE_COLUMNS: &str = "s.id, s.name, s.default_currency_code, s.catalog_version";
 
 fn store_from_row(row: &tokio_postgres::Row) -> Result<Store, ApiError> {
     let currency: String = col(row, "default_currency_code")?;
@@ -76,6 +83,7 @@ fn store_from_row(row: &tokio_postgres::Row) -> Result<Store, ApiError> {
         default_currency: CurrencyCode::parse(&currency).map_err(|e| ApiError::Internal {
             detail: e.to_string(),
         })?,
+        catalog_version: col(row, "catalog_version")?,
     })
 }
 

@@ -309,6 +309,7 @@ pub async fn list_products<C: GenericClient + Sync>(
         category_ids: params.ids("category_id", CategoryId::parse)?,
         collection_ids: params.ids("collection_id", CollectionId::parse)?,
         q: params.search()?,
+        ..ProductFilter::default()
     };
     let pricing = Pricing::parse(client, ctx, params).await?;
     let (products, count) = product::list(
@@ -445,6 +446,7 @@ pub async fn list_collections<C: GenericClient + Sync>(
         ids: params.ids("id", CollectionId::parse)?,
         handles: params.handles("handle")?,
         q: params.search()?,
+        featured: None,
     };
     let (collections, count) = collection::list(client, &ctx.store.id, &filter, sort, page).await?;
     Ok(list_body(

@@ -47,13 +47,16 @@ pub struct CollectionFilter {
     pub ids: Option<Vec<CollectionId>>,
     pub handles: Option<Vec<Handle>>,
     pub q: Option<SearchText>,
+    /// Only collections featured on the home page (`Some(true)`) or only the others.
+    pub featured: Option<bool>,
 }
 
-/// $1 store, $2 ids, $3 handles, $4 title pattern.
+/// $1 store, $2 ids, $3 handles, $4 title pattern, $5 featured.
 const LIST_WHERE: &str = "c.store_id = $1
     AND ($2::text[] IS NULL OR c.id = ANY($2))
     AND ($3::text[] IS NULL OR c.handle = ANY($3))
-    AND ($4::text IS NULL OR lower(c.title) LIKE $4)";
+    AND ($4::text IS NULL OR lower(c.title) LIKE $4)
+    AND ($5::bool IS NULL OR c.featured = $5)";
 
 const COLLECTION_SELECT: &str = "
     SELECT c.id, c.title, c.handle, c.featured,
@@ -81,18 +84,19 @@ pub async fn list<C: GenericClient + Sync>(
 ) -> Result<(Vec<Collection>, i64), ApiError> {
     let (field, dir) = sort.unwrap_or((CollectionSort::Title, Direction::Asc));
     let sql = format!(
-        "{COLLECTION_SELECT} WHERE {LIST_WHERE} ORDER BY {} {}, c.id LIMIT $5 OFFSET $6",
+        "{COLLECTION_SELECT} WHERE {LIST_WHERE} ORDER BY {} {}, c.id LIMIT $6 OFFSET $7",
         field.sql(),
         dir.sql()
     );
     let ids = id_strs(&filter.ids);
     let handles = id_strs(&filter.handles);
     let q = filter.q.as_ref().map(SearchText::like_pattern);
-    let filter_params: [Param<'_>; 4] = [
+    let filter_params: [Param<'_>; 5] = [
         (store, Type::TEXT),
         (&ids, Type::TEXT_ARRAY),
         (&handles, Type::TEXT_ARRAY),
         (&q, Type::TEXT),
+        (&filter.featured, Type::BOOL),
     ];
     let query = ListQuery {
         sql: &sql,

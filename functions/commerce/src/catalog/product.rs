@@ -140,9 +140,13 @@ pub enum ProductSort {
     Handle,
     CreatedAt,
     UpdatedAt,
+    /// The lowest variant price in the list's currency; products without a price in it
+    /// come last either way.
+    Price,
 }
 
 impl ProductSort {
+    /// The fields the Store API's `order` parameter accepts.
     pub const FIELDS: &'static [(&'static str, ProductSort)] = &[
         ("title", ProductSort::Title),
         ("handle", ProductSort::Handle),
@@ -156,11 +160,37 @@ impl ProductSort {
             ProductSort::Handle => "p.handle",
             ProductSort::CreatedAt => "p.created_at",
             ProductSort::UpdatedAt => "p.updated_at",
+            ProductSort::Price => {
+                "(SELECT min(vp.amount) FROM variant_prices vp
+                  JOIN product_variants v ON v.id = vp.variant_id
+                  WHERE v.product_id = p.id AND vp.currency_code = $7)"
+            }
+        }
+    }
+
+    /// Only the price can be NULL; the other orders keep their index's NULL placement
+    /// so that a page is still picked by an index walk.
+    fn nulls(self) -> &'static str {
+        match self {
+            ProductSort::Price => "NULLS LAST",
+            _ => "",
         }
     }
 }
 
+/// Shoppers' choice among one option's values ("Size" is "M" or "L"). Names and values
+/// compare case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionFilter {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
 /// Which published products to list; absent fields do not filter.
+///
+/// The variant conditions (`price_*`, `in_stock`, `options`) must all hold for one and
+/// the same variant: "size M, in stock, under 50" lists a product only if its M is in
+/// stock and costs under 50. Values of one option combine with OR, options with AND.
 #[derive(Debug, Clone, Default)]
 pub struct ProductFilter {
     pub ids: Option<Vec<ProductId>>,
@@ -168,10 +198,19 @@ pub struct ProductFilter {
     pub category_ids: Option<Vec<CategoryId>>,
     pub collection_ids: Option<Vec<CollectionId>>,
     pub q: Option<SearchText>,
+    /// Lowest price in minor units of the list's currency, inclusive.
+    pub price_min: Option<i64>,
+    /// Highest price in minor units of the list's currency, inclusive.
+    pub price_max: Option<i64>,
+    /// Only variants that can ship now: stock on hand, or inventory not managed.
+    pub in_stock: bool,
+    pub options: Vec<OptionFilter>,
 }
 
 /// The list filter over `products p`: $1 store, $2 ids, $3 handles, $4 categories,
-/// $5 collections, $6 search pattern.
+/// $5 collections, $6 search pattern, $7 currency, $8 lowest price, $9 highest price,
+/// $10 in stock only, $11 option choices (`name<US>value`, lower case), $12 the number
+/// of options chosen.
 const LIST_WHERE: &str = "p.store_id = $1 AND p.status = 'published'
     AND ($2::text[] IS NULL OR p.id = ANY($2))
     AND ($3::text[] IS NULL OR p.handle = ANY($3))
@@ -180,7 +219,25 @@ const LIST_WHERE: &str = "p.store_id = $1 AND p.status = 'published'
         JOIN product_categories c ON c.id = pc.category_id AND c.is_active
         WHERE pc.category_id = ANY($4)))
     AND ($5::text[] IS NULL OR p.collection_id = ANY($5))
-    AND ($6::text IS NULL OR p.search_text LIKE $6)";
+    AND ($6::text IS NULL OR p.search_text LIKE $6)
+    AND (($8::int8 IS NULL AND $9::int8 IS NULL AND NOT $10::bool AND $11::text[] IS NULL)
+      OR EXISTS (
+        SELECT 1 FROM product_variants v
+        WHERE v.product_id = p.id
+          AND (($8 IS NULL AND $9 IS NULL) OR EXISTS (
+                SELECT 1 FROM variant_prices vp
+                WHERE vp.variant_id = v.id AND vp.currency_code = $7
+                  AND ($8 IS NULL OR vp.amount >= $8) AND ($9 IS NULL OR vp.amount <= $9)))
+          AND (NOT $10 OR NOT v.manage_inventory OR (
+                SELECT coalesce(sum(il.stocked - il.reserved), 0)
+                FROM inventory_levels il WHERE il.variant_id = v.id) > 0)
+          AND ($11 IS NULL OR (
+                SELECT count(DISTINCT lower(o.title))
+                FROM product_variant_option_values vov
+                JOIN product_option_values ov ON ov.id = vov.option_value_id
+                JOIN product_options o ON o.id = ov.option_id
+                WHERE vov.variant_id = v.id
+                  AND lower(o.title) || chr(31) || lower(ov.value) = ANY($11)) = $12::int4)))";
 
 /// The columns of one product with its children; `$cur` is the parameter holding the
 /// currency whose prices are read.
@@ -245,8 +302,84 @@ fn product_from_row(row: &tokio_postgres::Row) -> Result<Product, ApiError> {
     })
 }
 
+/// The parameters of [`LIST_WHERE`], borrowed from a filter.
+struct FilterParams<'a> {
+    store: &'a StoreId,
+    ids: Option<Vec<&'a str>>,
+    handles: Option<Vec<&'a str>>,
+    categories: Option<Vec<&'a str>>,
+    collections: Option<Vec<&'a str>>,
+    q: Option<String>,
+    currency: Option<String>,
+    price_min: Option<i64>,
+    price_max: Option<i64>,
+    in_stock: bool,
+    options: Option<Vec<String>>,
+    option_count: i32,
+}
+
+impl<'a> FilterParams<'a> {
+    fn new(store: &'a StoreId, filter: &'a ProductFilter, currency: Option<CurrencyCode>) -> Self {
+        let options = (!filter.options.is_empty()).then(|| {
+            filter
+                .options
+                .iter()
+                .flat_map(|o| {
+                    let name = o.name.to_lowercase();
+                    o.values
+                        .iter()
+                        .map(move |v| format!("{name}\u{1f}{}", v.to_lowercase()))
+                })
+                .collect()
+        });
+        let mut names: Vec<String> = filter
+            .options
+            .iter()
+            .map(|o| o.name.to_lowercase())
+            .collect();
+        names.sort();
+        names.dedup();
+        Self {
+            store,
+            ids: id_strs(&filter.ids),
+            handles: id_strs(&filter.handles),
+            categories: id_strs(&filter.category_ids),
+            collections: id_strs(&filter.collection_ids),
+            q: filter
+                .q
+                .as_ref()
+                .filter(|q| !q.is_empty())
+                .map(SearchText::like_pattern),
+            currency: currency.map(|c| c.as_str().to_owned()),
+            price_min: filter.price_min,
+            price_max: filter.price_max,
+            in_stock: filter.in_stock,
+            options,
+            option_count: i32::try_from(names.len()).unwrap_or(i32::MAX),
+        }
+    }
+
+    fn params(&self) -> [Param<'_>; 12] {
+        [
+            (self.store, Type::TEXT),
+            (&self.ids, Type::TEXT_ARRAY),
+            (&self.handles, Type::TEXT_ARRAY),
+            (&self.categories, Type::TEXT_ARRAY),
+            (&self.collections, Type::TEXT_ARRAY),
+            (&self.q, Type::TEXT),
+            (&self.currency, Type::TEXT),
+            (&self.price_min, Type::INT8),
+            (&self.price_max, Type::INT8),
+            (&self.in_stock, Type::BOOL),
+            (&self.options, Type::TEXT_ARRAY),
+            (&self.option_count, Type::INT4),
+        ]
+    }
+}
+
 /// A page of published products matching `filter`, with prices in `currency`, and the
-/// total number matching.
+/// total number matching. Price filters and the price order need a currency; without
+/// one no product has a price, so a price filter matches nothing.
 pub async fn list<C: GenericClient + Sync>(
     client: &C,
     store: &StoreId,
@@ -258,41 +391,26 @@ pub async fn list<C: GenericClient + Sync>(
     let (field, dir) = sort.unwrap_or((ProductSort::CreatedAt, Direction::Desc));
     let sql = format!(
         // The page is chosen with ORDER BY + LIMIT (an index walk, not a sort of every
-        // match); the total is one uncorrelated count, evaluated once.
+        // match, for the indexed orders); the total is one uncorrelated count.
         "WITH page AS MATERIALIZED (
-             SELECT p.id FROM products p WHERE {LIST_WHERE}
-             ORDER BY {field} {dir}, p.id LIMIT $7 OFFSET $8)
+             SELECT p.id, {field} AS sort_key FROM products p WHERE {LIST_WHERE}
+             ORDER BY {field} {dir} {nulls}, p.id LIMIT $13 OFFSET $14)
          SELECT (SELECT count(*) FROM products p WHERE {LIST_WHERE}) AS total, {columns}
          FROM page JOIN products p ON p.id = page.id
-         ORDER BY {field} {dir}, p.id",
+         ORDER BY page.sort_key {dir} {nulls}, p.id",
         field = field.sql(),
         dir = dir.sql(),
-        columns = product_columns("$9"),
+        nulls = field.nulls(),
+        columns = product_columns("$7"),
     );
-    let ids = id_strs(&filter.ids);
-    let handles = id_strs(&filter.handles);
-    let categories = id_strs(&filter.category_ids);
-    let collections = id_strs(&filter.collection_ids);
-    let q = filter
-        .q
-        .as_ref()
-        .filter(|q| !q.is_empty())
-        .map(SearchText::like_pattern);
-    let currency = currency.map(|c| c.as_str().to_owned());
-    let filter_params: [Param<'_>; 6] = [
-        (store, Type::TEXT),
-        (&ids, Type::TEXT_ARRAY),
-        (&handles, Type::TEXT_ARRAY),
-        (&categories, Type::TEXT_ARRAY),
-        (&collections, Type::TEXT_ARRAY),
-        (&q, Type::TEXT),
-    ];
+    let params = FilterParams::new(store, filter, currency);
+    let filter_params = params.params();
     let query = ListQuery {
         sql: &sql,
         from: "products p",
         filter: LIST_WHERE,
         filter_params: &filter_params,
-        extra: &[(&currency, Type::TEXT)],
+        extra: &[],
     };
     let (rows, total) = list_page(client, query, page).await?;
     let products = rows
@@ -300,6 +418,117 @@ pub async fn list<C: GenericClient + Sync>(
         .map(product_from_row)
         .collect::<Result<_, _>>()?;
     Ok((products, total))
+}
+
+/// One value of an option across the listed products, for filter menus.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FacetValue {
+    pub value: String,
+    /// Products offering this value.
+    pub products: i64,
+}
+
+/// An option shared by the listed products ("Size") and the values they offer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facet {
+    /// Lower case, as [`OptionFilter::name`] takes it.
+    pub name: String,
+    /// As the catalog spells it.
+    pub title: String,
+    pub values: Vec<FacetValue>,
+}
+
+/// The options and values offered by the products `filter` lists, in rank order; at
+/// most `max_values` values per option. Only the scope of `filter` counts (ids,
+/// handles, categories, collections, search); its variant conditions are ignored, so a
+/// menu keeps every value of its scope.
+pub async fn facets<C: GenericClient + Sync>(
+    client: &C,
+    store: &StoreId,
+    filter: &ProductFilter,
+    max_values: usize,
+) -> Result<Vec<Facet>, ApiError> {
+    let scope = ProductFilter {
+        price_min: None,
+        price_max: None,
+        in_stock: false,
+        options: Vec::new(),
+        ..filter.clone()
+    };
+    let sql = format!(
+        "SELECT lower(o.title) AS name, min(o.title) AS title, min(ov.value) AS value,
+                count(DISTINCT p.id) AS products
+         FROM products p
+         JOIN product_options o ON o.product_id = p.id
+         JOIN product_option_values ov ON ov.option_id = o.id
+         WHERE {LIST_WHERE}
+         GROUP BY lower(o.title), lower(ov.value)
+         ORDER BY min(o.rank), lower(o.title), min(ov.rank), lower(ov.value)"
+    );
+    let params = FilterParams::new(store, &scope, None);
+    let rows = client.query_typed(&sql, &params.params()).await?;
+    let mut facets: Vec<Facet> = Vec::new();
+    for row in &rows {
+        let name: String = col(row, "name")?;
+        let value = FacetValue {
+            value: col(row, "value")?,
+            products: col(row, "products")?,
+        };
+        match facets.last_mut() {
+            Some(f) if f.name == name => {
+                if f.values.len() < max_values {
+                    f.values.push(value);
+                }
+            }
+            _ => facets.push(Facet {
+                name,
+                title: col(row, "title")?,
+                values: vec![value],
+            }),
+        }
+    }
+    Ok(facets)
+}
+
+/// A published product's address and last change, for sitemaps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductLoc {
+    pub handle: String,
+    /// `YYYY-MM-DD`.
+    pub updated: String,
+}
+
+/// The store's published products in id order, `limit` from `offset`, and how many
+/// there are in all.
+pub async fn locations<C: GenericClient + Sync>(
+    client: &C,
+    store: &StoreId,
+    page: Page,
+) -> Result<(Vec<ProductLoc>, i64), ApiError> {
+    let where_ = "p.store_id = $1 AND p.status = 'published'";
+    let sql = format!(
+        "SELECT p.handle, to_char(p.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS updated,
+                (SELECT count(*) FROM products p WHERE {where_}) AS total
+         FROM products p WHERE {where_} ORDER BY p.id LIMIT $2 OFFSET $3"
+    );
+    let query = ListQuery {
+        sql: &sql,
+        from: "products p",
+        filter: where_,
+        filter_params: &[(store, Type::TEXT)],
+        extra: &[],
+    };
+    let (rows, total) = list_page(client, query, page).await?;
+    let locs = rows
+        .iter()
+        .map(|row| {
+            Ok(ProductLoc {
+                handle: col(row, "handle")?,
+                updated: col(row, "updated")?,
+            })
+        })
+        .collect::<Result<_, ApiError>>()?;
+    Ok((locs, total))
 }
 
 /// Which product to read: by id or by handle.

@@ -1,0 +1,369 @@
+//! The storefront pages at the edge: the store from the host (memo), the shopper's
+//! region (cookie, else country), then the edge cache, and only on a miss the
+//! database and `storefront::render`. Also the region switch and the stylesheet.
+
+use std::rc::Rc;
+
+use commerce::region::Region;
+use commerce::store::HostName;
+use commerce::ApiError;
+use storefront::pages::{cache_key, error_page, render, PageRequest, Rendered};
+use storefront::site::{cookie, Site, REGION_COOKIE};
+use storefront::{page_route, PageRoute};
+use tokio_postgres::Client;
+use worker::{Context, Env, Headers, Request, Response, ResponseBuilder, Url};
+
+use crate::config::Config;
+use crate::edge_cache::{self, Entry, Lookup};
+use crate::memo::{self, Memo};
+use crate::{db, http, log_error};
+
+thread_local! {
+    static SITES: Memo<Site> = Memo::default();
+}
+
+/// Everything a page render needs, owned, so that a background revalidation can
+/// outlive the request that started it.
+struct Job {
+    env: Env,
+    site: Rc<Site>,
+    region: Region,
+    origin: String,
+    path: String,
+    query: Vec<(String, String)>,
+    route: PageRoute,
+}
+
+impl Job {
+    fn request(&self) -> PageRequest<'_> {
+        PageRequest {
+            site: &self.site,
+            region: &self.region,
+            origin: &self.origin,
+            path: &self.path,
+            query: &self.query,
+        }
+    }
+
+    async fn render(&self) -> Rendered {
+        let req = self.request();
+        let result = db::with_client(&self.env, async |client: &Client| {
+            render(client, &req, &self.route).await
+        })
+        .await;
+        result.unwrap_or_else(|err| {
+            log_error(&err);
+            error_page(Some(&req), &err)
+        })
+    }
+}
+
+async fn load_site(env: &Env, host: &HostName) -> Result<Site, ApiError> {
+    db::with_client(env, async |client: &Client| Site::load(client, host).await).await
+}
+
+/// The store served at `host`, from the isolate's memo when it has one.
+async fn site_for(
+    env: &Env,
+    ctx: &Context,
+    config: &Config,
+    host: &HostName,
+) -> Result<Rc<Site>, ApiError> {
+    let loader_env = env.clone();
+    let loader_host = host.clone();
+    memo::get(&SITES, host.as_str(), config.site_ttl_ms, ctx, move || {
+        let env = loader_env.clone();
+        let host = loader_host.clone();
+        async move { load_site(&env, &host).await }
+    })
+    .await
+}
+
+/// A shopper's page for `GET`/`HEAD` requests that no other route took.
+pub async fn serve(
+    req: &Request,
+    env: &Env,
+    ctx: &Context,
+    config: &Config,
+    url: &Url,
+    segments: &[&str],
+) -> worker::Result<Response> {
+    let host_text = url.host_str().unwrap_or_default();
+    let Some(host) = HostName::parse(host_text) else {
+        return respond(
+            error_page(None, &ApiError::UnknownStoreHost(host_text.into())),
+            None,
+            "BYPASS",
+        );
+    };
+    let site = match site_for(env, ctx, config, &host).await {
+        Ok(site) => site,
+        Err(err) => {
+            log_error(&err);
+            return respond(error_page(None, &err), None, "BYPASS");
+        }
+    };
+    let headers = req.headers();
+    let cookies = headers.get("cookie")?;
+    let country = req
+        .cf()
+        .and_then(|cf| cf.country())
+        .or(headers.get("cf-ipcountry")?);
+    let Some(region) = site
+        .pick_region(
+            cookie(cookies.as_deref(), REGION_COOKIE),
+            country.as_deref(),
+        )
+        .cloned()
+    else {
+        let err = ApiError::Internal {
+            detail: format!("store {} has no region", site.store.id.as_str()),
+        };
+        log_error(&err);
+        return respond(error_page(None, &err), None, "BYPASS");
+    };
+    let origin = url.origin().ascii_serialization();
+    let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let path = url.path().to_owned();
+    let Some(route) = page_route(segments) else {
+        let req = PageRequest {
+            site: &site,
+            region: &region,
+            origin: &origin,
+            path: &path,
+            query: &query,
+        };
+        let err = ApiError::RouteNotFound {
+            method: "GET".into(),
+            path: path.clone(),
+        };
+        return respond(error_page(Some(&req), &err), None, "BYPASS");
+    };
+    let if_none_match = headers.get("if-none-match")?;
+    let job = Job {
+        env: env.clone(),
+        site: site.clone(),
+        region,
+        origin,
+        path,
+        query,
+        route,
+    };
+    if !job.route.cacheable() {
+        return respond(job.render().await, if_none_match.as_deref(), "BYPASS");
+    }
+
+    // store / catalog version / region: a catalog change moves every page to new keys.
+    let region_part = if job.route.regional() {
+        job.region.id.as_str()
+    } else {
+        "all"
+    };
+    let key = format!(
+        "{}/__edge-cache/page/{}/v{}/{}{}",
+        job.origin,
+        site.store.id.as_str(),
+        site.store.catalog_version,
+        region_part,
+        cache_key(&job.route, &job.request()),
+    );
+    match edge_cache::lookup(&key, config.page_fresh_ms).await {
+        Lookup::Fresh(entry) => respond_entry(entry, if_none_match.as_deref(), "HIT"),
+        Lookup::Stale(entry) => {
+            if edge_cache::claim(&key) {
+                let lifetime = config.page_lifetime_s;
+                let key = key.clone();
+                ctx.wait_until(async move {
+                    let rendered = job.render().await;
+                    if rendered.status == 200 {
+                        put(&key, rendered, lifetime).await;
+                    }
+                    edge_cache::release(&key);
+                });
+            }
+            respond_entry(entry, if_none_match.as_deref(), "STALE")
+        }
+        Lookup::Miss => {
+            let rendered = job.render().await;
+            if rendered.status == 200 {
+                let copy = rendered.clone();
+                let lifetime = config.page_lifetime_s;
+                ctx.wait_until(async move { put(&key, copy, lifetime).await });
+            }
+            respond(rendered, if_none_match.as_deref(), "MISS")
+        }
+    }
+}
+
+async fn put(key: &str, rendered: Rendered, lifetime_s: u64) {
+    let entry = Entry {
+        status: rendered.status,
+        content_type: rendered.content_type.to_owned(),
+        body: rendered.body.into_bytes(),
+    };
+    if let Err(e) = edge_cache::store(key, &entry, lifetime_s).await {
+        log_error(&ApiError::Internal {
+            detail: format!("edge cache put: {e}"),
+        });
+    }
+}
+
+fn respond(
+    rendered: Rendered,
+    if_none_match: Option<&str>,
+    cache: &str,
+) -> worker::Result<Response> {
+    respond_entry(
+        Entry {
+            status: rendered.status,
+            content_type: rendered.content_type.to_owned(),
+            body: rendered.body.into_bytes(),
+        },
+        if_none_match,
+        cache,
+    )
+}
+
+/// The shopper's response: browsers revalidate every time (`no-cache`: pages vary by
+/// the region cookie), and an unchanged page answers 304 by its ETag.
+fn respond_entry(
+    entry: Entry,
+    if_none_match: Option<&str>,
+    cache: &str,
+) -> worker::Result<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", &entry.content_type)?;
+    headers.set("x-cache", cache)?;
+    headers.set("vary", "Cookie")?;
+    let public_doc = !entry.content_type.starts_with("text/html");
+    headers.set(
+        "cache-control",
+        if public_doc && entry.status == 200 {
+            "public, max-age=3600"
+        } else {
+            "private, no-cache"
+        },
+    )?;
+    if entry.status == 200 {
+        let etag = edge_cache::etag(&entry.body);
+        headers.set("etag", &etag)?;
+        if if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == etag)) {
+            return Ok(ResponseBuilder::new()
+                .with_status(304)
+                .with_headers(headers)
+                .empty());
+        }
+    }
+    Ok(ResponseBuilder::new()
+        .with_status(entry.status)
+        .with_headers(headers)
+        .fixed(entry.body))
+}
+
+/// `GET /assets/<name>.<hash>.<ext>`: the embedded stylesheet, immutable for a year.
+pub fn asset(file: &str) -> worker::Result<Response> {
+    match storefront::assets::get(file) {
+        Some(asset) => {
+            let headers = Headers::new();
+            headers.set("content-type", asset.content_type)?;
+            headers.set("cache-control", "public, max-age=31536000, immutable")?;
+            Ok(ResponseBuilder::new()
+                .with_headers(headers)
+                .fixed(asset.body))
+        }
+        None => http::text(404, "Not found\n"),
+    }
+}
+
+/// Whether a form post comes from this site's own pages: browsers send
+/// `Sec-Fetch-Site` (and `Origin`) with every form post; a cross-site one is refused.
+pub fn same_origin_post(req: &Request, url: &Url) -> worker::Result<bool> {
+    let headers = req.headers();
+    if let Some(site) = headers.get("sec-fetch-site")? {
+        return Ok(matches!(site.as_str(), "same-origin" | "none"));
+    }
+    Ok(match headers.get("origin")? {
+        Some(origin) => origin == url.origin().ascii_serialization(),
+        // No browser signal at all (curl, old clients): accept; the cookie is SameSite=Lax.
+        None => true,
+    })
+}
+
+/// A path on this site to go back to: absolute path, no scheme or host, no `//`.
+fn safe_return(path: &str) -> &str {
+    let ok = path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && path.len() <= 2000
+        && !path.chars().any(char::is_control);
+    if ok {
+        path
+    } else {
+        "/"
+    }
+}
+
+/// `POST /region`: stores the shopper's region choice in a first-party cookie and
+/// sends them back (303) to the page they were on.
+pub async fn switch_region(
+    mut req: Request,
+    env: &Env,
+    ctx: &Context,
+    config: &Config,
+    url: &Url,
+) -> worker::Result<Response> {
+    if !same_origin_post(&req, url)? {
+        return http::text(403, "Cross-site form posts are refused.\n");
+    }
+    let body = req.text().await?;
+    if body.len() > 4096 {
+        return http::text(413, "Form too large.\n");
+    }
+    // The form body has the query string's syntax.
+    let form: Vec<(String, String)> = Url::parse(&format!("http://form/?{body}"))?
+        .query_pairs()
+        .into_owned()
+        .collect();
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let host_text = url.host_str().unwrap_or_default();
+    let Some(host) = HostName::parse(host_text) else {
+        return respond(
+            error_page(None, &ApiError::UnknownStoreHost(host_text.into())),
+            None,
+            "BYPASS",
+        );
+    };
+    let site = match site_for(env, ctx, config, &host).await {
+        Ok(site) => site,
+        Err(err) => return respond(error_page(None, &err), None, "BYPASS"),
+    };
+    let Some(region) =
+        field("region_id").and_then(|id| site.regions.iter().find(|r| r.id.as_str() == id))
+    else {
+        return http::text(400, "region_id: not a region of this store.\n");
+    };
+    let back = safe_return(field("return_to").unwrap_or("/"));
+    let secure = if url.scheme() == "https" {
+        "; Secure"
+    } else {
+        ""
+    };
+    let headers = Headers::new();
+    headers.set("location", back)?;
+    headers.set(
+        "set-cookie",
+        &format!(
+            "{REGION_COOKIE}={}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{secure}",
+            region.id.as_str()
+        ),
+    )?;
+    headers.set("cache-control", "no-store")?;
+    Ok(ResponseBuilder::new()
+        .with_status(303)
+        .with_headers(headers)
+        .empty())
+}
