@@ -79,6 +79,19 @@ async fn site_for(
     .await
 }
 
+/// The shopper's country (ISO 3166-1 alpha-2) as Cloudflare saw it. In local
+/// development `request.cf` is a fixed stand-in, so there a `cf-ipcountry` request
+/// header (which Cloudflare itself sets in production) may choose another country.
+fn shopper_country(req: &Request, config: &Config) -> worker::Result<Option<String>> {
+    let header = req.headers().get("cf-ipcountry")?;
+    let cf = req.cf().and_then(|cf| cf.country());
+    Ok(if config.environment == "development" {
+        header.or(cf)
+    } else {
+        cf.or(header)
+    })
+}
+
 /// A shopper's page for `GET`/`HEAD` requests that no other route took.
 pub async fn serve(
     req: &Request,
@@ -105,10 +118,7 @@ pub async fn serve(
     };
     let headers = req.headers();
     let cookies = headers.get("cookie")?;
-    let country = req
-        .cf()
-        .and_then(|cf| cf.country())
-        .or(headers.get("cf-ipcountry")?);
+    let country = shopper_country(req, config)?;
     let Some(region) = site
         .pick_region(
             cookie(cookies.as_deref(), REGION_COOKIE),

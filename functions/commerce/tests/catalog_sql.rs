@@ -389,3 +389,233 @@ async fn the_store_api_names_bad_parameters() {
         Err(ApiError::InvalidParam { .. })
     ));
 }
+
+// ------------------------------------------------------------------ storefront filters
+
+async fn listed(
+    db: &tokio_postgres::Client,
+    filter: product::ProductFilter,
+    sort: Option<(product::ProductSort, Direction)>,
+    currency: Option<CurrencyCode>,
+) -> Vec<String> {
+    let (products, count) = product::list(db, &alpha(), &filter, sort, PAGE, currency)
+        .await
+        .unwrap();
+    assert_eq!(count as usize, products.len());
+    products.iter().map(|p| p.id.as_str().to_owned()).collect()
+}
+
+fn size(values: &[&str]) -> product::OptionFilter {
+    product::OptionFilter {
+        name: "size".into(),
+        values: values.iter().map(|v| v.to_string()).collect(),
+    }
+}
+
+#[tokio::test]
+async fn listings_filter_by_price_stock_and_options_on_one_variant() {
+    let db = test_db().await;
+    let by_price = product::ProductFilter {
+        price_min: Some(2000),
+        price_max: Some(5000),
+        ..Default::default()
+    };
+    assert_eq!(listed(&db, by_price, None, eur()).await, ["prod_A1"]);
+    // Without a currency no product has a price, so a price filter matches nothing.
+    let by_price = product::ProductFilter {
+        price_min: Some(1),
+        ..Default::default()
+    };
+    assert!(listed(&db, by_price, None, None).await.is_empty());
+
+    // In stock: A1's S has 12 left, A3 is not stock-managed; A2 is all reserved.
+    let in_stock = product::ProductFilter {
+        in_stock: true,
+        ..Default::default()
+    };
+    let mut found = listed(&db, in_stock, None, eur()).await;
+    found.sort();
+    assert_eq!(found, ["prod_A1", "prod_A3"]);
+
+    // Size M exists (backorder only), but "M and in stock" must hold for one variant.
+    let m = product::ProductFilter {
+        options: vec![size(&["M"])],
+        ..Default::default()
+    };
+    assert_eq!(listed(&db, m, None, eur()).await, ["prod_A1"]);
+    let m_in_stock = product::ProductFilter {
+        options: vec![size(&["M"])],
+        in_stock: true,
+        ..Default::default()
+    };
+    assert!(listed(&db, m_in_stock, None, eur()).await.is_empty());
+    // Values of one option combine with OR, case-insensitively; options with AND.
+    let s_or_m_red = product::ProductFilter {
+        options: vec![
+            size(&["m", "s"]),
+            product::OptionFilter {
+                name: "COLOUR".into(),
+                values: vec!["red".into()],
+            },
+        ],
+        in_stock: true,
+        ..Default::default()
+    };
+    assert_eq!(listed(&db, s_or_m_red, None, eur()).await, ["prod_A1"]);
+    let blue = product::ProductFilter {
+        options: vec![product::OptionFilter {
+            name: "colour".into(),
+            values: vec!["Blue".into()],
+        }],
+        ..Default::default()
+    };
+    assert!(listed(&db, blue, None, eur()).await.is_empty());
+}
+
+#[tokio::test]
+async fn listings_sort_by_price_with_unpriced_products_last() {
+    let db = test_db().await;
+    let asc = Some((product::ProductSort::Price, Direction::Asc));
+    let desc = Some((product::ProductSort::Price, Direction::Desc));
+    let all = product::ProductFilter::default;
+    assert_eq!(
+        listed(&db, all(), asc, eur()).await,
+        ["prod_A3", "prod_A1", "prod_A2"]
+    );
+    assert_eq!(
+        listed(&db, all(), desc, eur()).await,
+        ["prod_A2", "prod_A1", "prod_A3"]
+    );
+    let usd = Some(CurrencyCode::parse("usd").unwrap());
+    // Only A1 has a usd price; the others follow in id order, either way.
+    assert_eq!(
+        listed(&db, all(), desc, usd).await,
+        ["prod_A1", "prod_A2", "prod_A3"]
+    );
+    // Pages of a price order do not overlap.
+    let (first, _) = product::list(
+        &db,
+        &alpha(),
+        &all(),
+        asc,
+        Page {
+            limit: 2,
+            offset: 0,
+        },
+        eur(),
+    )
+    .await
+    .unwrap();
+    let (second, total) = product::list(
+        &db,
+        &alpha(),
+        &all(),
+        asc,
+        Page {
+            limit: 2,
+            offset: 2,
+        },
+        eur(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (ids(&first), ids(&second), total),
+        (vec!["prod_A3", "prod_A1"], vec!["prod_A2"], 3)
+    );
+}
+
+#[tokio::test]
+async fn facets_list_each_options_values_in_rank_order() {
+    let db = test_db().await;
+    let facets = product::facets(&db, &alpha(), &product::ProductFilter::default(), 10)
+        .await
+        .unwrap();
+    let shown: Vec<(String, Vec<String>)> = facets
+        .iter()
+        .map(|f| {
+            (
+                f.title.clone(),
+                f.values.iter().map(|v| v.value.clone()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("Size".to_owned(), vec!["S".to_owned(), "M".to_owned()]),
+            ("Colour".to_owned(), vec!["Red".to_owned()]),
+        ]
+    );
+    assert_eq!(facets[0].name, "size");
+    assert_eq!(facets[0].values[0].products, 1);
+    let beta_facets = product::facets(&db, &beta(), &product::ProductFilter::default(), 10)
+        .await
+        .unwrap();
+    assert!(beta_facets.is_empty(), "another store's options never show");
+}
+
+#[tokio::test]
+async fn sitemap_locations_are_the_published_products() {
+    let db = test_db().await;
+    let (locs, total) = product::locations(&db, &alpha(), PAGE).await.unwrap();
+    assert_eq!(total, 3);
+    let handles: Vec<&str> = locs.iter().map(|l| l.handle.as_str()).collect();
+    assert_eq!(handles, ["linen-shirt", "wool-coat", "canvas-bag"]);
+    assert_eq!(locs[0].updated.len(), 10, "YYYY-MM-DD");
+}
+
+async fn version(db: &tokio_postgres::Client, store: &str) -> i64 {
+    db.query_one(
+        "SELECT catalog_version FROM stores WHERE id = $1",
+        &[&store],
+    )
+    .await
+    .unwrap()
+    .get(0)
+}
+
+#[tokio::test]
+async fn catalog_changes_bump_the_store_version_once_per_statement() {
+    let db = test_db().await;
+    let (a, b) = (
+        version(&db, "store_ALPHA").await,
+        version(&db, "store_BETA").await,
+    );
+    db.execute(
+        "UPDATE products SET title = title || '!' WHERE store_id = 'store_ALPHA'",
+        &[],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        version(&db, "store_ALPHA").await,
+        a + 1,
+        "three rows, one bump"
+    );
+    assert_eq!(
+        version(&db, "store_BETA").await,
+        b,
+        "other stores keep theirs"
+    );
+    db.execute(
+        "UPDATE variant_prices SET amount = amount + 1 WHERE id = 'price_B1EUR'",
+        &[],
+    )
+    .await
+    .unwrap();
+    db.execute("DELETE FROM product_images WHERE id = 'img_A1B'", &[])
+        .await
+        .unwrap();
+    assert_eq!(version(&db, "store_BETA").await, b + 1);
+    assert_eq!(version(&db, "store_ALPHA").await, a + 2);
+    // Stock moves with every order and does not empty the cache.
+    db.execute("UPDATE inventory_levels SET reserved = reserved + 1 WHERE variant_id = 'variant_A1S' AND location_id = 'sloc_A1'", &[])
+        .await
+        .unwrap();
+    assert_eq!(version(&db, "store_ALPHA").await, a + 2);
+    let store = store::by_host(&db, &HostName::parse("alpha.test").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(store.catalog_version, a + 2);
+}
