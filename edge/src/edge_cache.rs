@@ -7,11 +7,12 @@
 use std::cell::RefCell;
 use std::collections::HashSet;
 
-use worker::{Cache, Date, Headers, Response, ResponseBuilder};
+use worker::{console_error, Cache, Date, Headers, Response, ResponseBuilder};
 
 const STORED_AT: &str = "x-edge-stored-at";
 
 /// A cached body.
+#[derive(Clone)]
 pub struct Entry {
     pub status: u16,
     pub content_type: String,
@@ -74,6 +75,17 @@ pub async fn store(key: &str, entry: &Entry, lifetime_s: u64) -> worker::Result<
         .with_headers(headers)
         .fixed(entry.body.clone());
     Cache::default().put(key, response).await
+}
+
+/// [`store`], with a failure only logged: a cache that cannot keep an entry only
+/// makes the next request slower.
+pub async fn put(key: &str, entry: &Entry, lifetime_s: u64) {
+    if let Err(e) = store(key, entry, lifetime_s).await {
+        console_error!(
+            r#"{{"level":"error","msg":"edge cache put failed","error":{}}}"#,
+            serde_json::Value::from(e.to_string())
+        );
+    }
 }
 
 /// Claims the revalidation of `key` for this isolate; false if one is under way.

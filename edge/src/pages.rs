@@ -92,6 +92,24 @@ fn shopper_country(req: &Request, config: &Config) -> worker::Result<Option<Stri
     })
 }
 
+/// The store at the request's host, or the error page to answer instead.
+async fn site_or_page(
+    env: &Env,
+    ctx: &Context,
+    config: &Config,
+    url: &Url,
+) -> Result<Rc<Site>, worker::Result<Response>> {
+    let host_text = url.host_str().unwrap_or_default();
+    let Some(host) = HostName::parse(host_text) else {
+        let err = ApiError::UnknownStoreHost(host_text.into());
+        return Err(respond(error_page(None, &err), None, "BYPASS"));
+    };
+    site_for(env, ctx, config, &host).await.map_err(|err| {
+        log_error(&err);
+        respond(error_page(None, &err), None, "BYPASS")
+    })
+}
+
 /// A shopper's page for `GET`/`HEAD` requests that no other route took.
 pub async fn serve(
     req: &Request,
@@ -101,20 +119,9 @@ pub async fn serve(
     url: &Url,
     segments: &[&str],
 ) -> worker::Result<Response> {
-    let host_text = url.host_str().unwrap_or_default();
-    let Some(host) = HostName::parse(host_text) else {
-        return respond(
-            error_page(None, &ApiError::UnknownStoreHost(host_text.into())),
-            None,
-            "BYPASS",
-        );
-    };
-    let site = match site_for(env, ctx, config, &host).await {
+    let site = match site_or_page(env, ctx, config, url).await {
         Ok(site) => site,
-        Err(err) => {
-            log_error(&err);
-            return respond(error_page(None, &err), None, "BYPASS");
-        }
+        Err(page) => return page,
     };
     let headers = req.headers();
     let cookies = headers.get("cookie")?;
@@ -205,17 +212,16 @@ pub async fn serve(
     }
 }
 
-async fn put(key: &str, rendered: Rendered, lifetime_s: u64) {
-    let entry = Entry {
+fn entry(rendered: Rendered) -> Entry {
+    Entry {
         status: rendered.status,
         content_type: rendered.content_type.to_owned(),
         body: rendered.body.into_bytes(),
-    };
-    if let Err(e) = edge_cache::store(key, &entry, lifetime_s).await {
-        log_error(&ApiError::Internal {
-            detail: format!("edge cache put: {e}"),
-        });
     }
+}
+
+async fn put(key: &str, rendered: Rendered, lifetime_s: u64) {
+    edge_cache::put(key, &entry(rendered), lifetime_s).await;
 }
 
 fn respond(
@@ -223,15 +229,7 @@ fn respond(
     if_none_match: Option<&str>,
     cache: &str,
 ) -> worker::Result<Response> {
-    respond_entry(
-        Entry {
-            status: rendered.status,
-            content_type: rendered.content_type.to_owned(),
-            body: rendered.body.into_bytes(),
-        },
-        if_none_match,
-        cache,
-    )
+    respond_entry(entry(rendered), if_none_match, cache)
 }
 
 /// The shopper's response: browsers revalidate every time (`no-cache`: pages vary by
@@ -339,17 +337,9 @@ pub async fn switch_region(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let host_text = url.host_str().unwrap_or_default();
-    let Some(host) = HostName::parse(host_text) else {
-        return respond(
-            error_page(None, &ApiError::UnknownStoreHost(host_text.into())),
-            None,
-            "BYPASS",
-        );
-    };
-    let site = match site_for(env, ctx, config, &host).await {
+    let site = match site_or_page(env, ctx, config, url).await {
         Ok(site) => site,
-        Err(err) => return respond(error_page(None, &err), None, "BYPASS"),
+        Err(page) => return page,
     };
     let Some(region) =
         field("region_id").and_then(|id| site.regions.iter().find(|r| r.id.as_str() == id))

@@ -156,13 +156,7 @@ pub async fn handle(
                 let (key, lifetime) = (cache_key.clone(), config.page_lifetime_s);
                 ctx.wait_until(async move {
                     match call.entry().await {
-                        Ok(fresh) => {
-                            if let Err(e) = edge_cache::store(&key, &fresh, lifetime).await {
-                                log_error(&ApiError::Internal {
-                                    detail: format!("edge cache put: {e}"),
-                                });
-                            }
-                        }
+                        Ok(fresh) => edge_cache::put(&key, &fresh, lifetime).await,
                         Err(err) => log_error(&err),
                     }
                     edge_cache::release(&key);
@@ -172,19 +166,9 @@ pub async fn handle(
         }
         Lookup::Miss => {
             let entry = call.entry().await?;
-            let copy = Entry {
-                status: entry.status,
-                content_type: entry.content_type.clone(),
-                body: entry.body.clone(),
-            };
+            let copy = entry.clone();
             let lifetime = config.page_lifetime_s;
-            ctx.wait_until(async move {
-                if let Err(e) = edge_cache::store(&cache_key, &copy, lifetime).await {
-                    log_error(&ApiError::Internal {
-                        detail: format!("edge cache put: {e}"),
-                    });
-                }
-            });
+            ctx.wait_until(async move { edge_cache::put(&cache_key, &copy, lifetime).await });
             (entry, "MISS")
         }
     };

@@ -999,7 +999,18 @@ async fn product_page<C: GenericClient + Sync>(
 
 // ------------------------------------------------------------------ sitemaps
 
-const XML: &str = "application/xml; charset=utf-8";
+fn xml(body: String) -> Rendered {
+    Rendered {
+        status: 200,
+        content_type: "application/xml; charset=utf-8",
+        body,
+    }
+}
+
+/// `YYYY-MM-DD` of an API timestamp.
+fn day(ts: &str) -> Option<String> {
+    ts.get(..10).map(str::to_owned)
+}
 
 async fn sitemap_index<C: GenericClient + Sync>(
     client: &C,
@@ -1019,11 +1030,7 @@ async fn sitemap_index<C: GenericClient + Sync>(
         .div_ceil(SITEMAP_CHUNK);
     let mut maps = vec![req.absolute("/sitemap-pages.xml")];
     maps.extend((1..=chunks).map(|n| req.absolute(&format!("/sitemap-products-{n}.xml"))));
-    Ok(Rendered {
-        status: 200,
-        content_type: XML,
-        body: seo::sitemap_index(&maps),
-    })
+    Ok(xml(seo::sitemap_index(&maps)))
 }
 
 async fn sitemap_pages<C: GenericClient + Sync>(
@@ -1043,23 +1050,18 @@ async fn sitemap_pages<C: GenericClient + Sync>(
     )
     .await?;
     let mut urls = vec![(req.absolute("/"), None), (req.absolute("/products"), None)];
-    urls.extend(cats.iter().map(|c| {
-        (
-            req.absolute(&format!("/categories/{}", c.handle)),
-            c.updated_at.get(..10).map(str::to_owned),
-        )
-    }));
-    urls.extend(collections.iter().map(|c| {
-        (
-            req.absolute(&format!("/collections/{}", c.handle)),
-            c.updated_at.get(..10).map(str::to_owned),
-        )
-    }));
-    Ok(Rendered {
-        status: 200,
-        content_type: XML,
-        body: seo::urlset(&urls),
-    })
+    let categories = cats
+        .iter()
+        .map(|c| (format!("/categories/{}", c.handle), day(&c.updated_at)));
+    let collections = collections
+        .iter()
+        .map(|c| (format!("/collections/{}", c.handle), day(&c.updated_at)));
+    urls.extend(
+        categories
+            .chain(collections)
+            .map(|(path, date)| (req.absolute(&path), date)),
+    );
+    Ok(xml(seo::urlset(&urls)))
 }
 
 async fn sitemap_products<C: GenericClient + Sync>(
@@ -1092,11 +1094,7 @@ async fn sitemap_products<C: GenericClient + Sync>(
             )
         })
         .collect();
-    Ok(Rendered {
-        status: 200,
-        content_type: XML,
-        body: seo::urlset(&urls),
-    })
+    Ok(xml(seo::urlset(&urls)))
 }
 
 // ------------------------------------------------------------------ errors
