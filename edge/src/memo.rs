@@ -3,7 +3,7 @@
 //! trip before its cache lookup. An entry older than its lifetime is still served while
 //! one background refresh (`wait_until`) reads it again: stale-while-revalidate for the
 //! records themselves. A failed refresh keeps the old record (the shop stays up while
-//! the database is away) and is retried by the next request.
+//! the database is away) and is retried one lifetime later.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -89,9 +89,12 @@ where
                     let loaded = load().await;
                     memo.with(|m| match loaded {
                         Ok(v) => insert(m, key, Rc::new(v)),
+                        // Keep the old record and try again after another lifetime,
+                        // not on every request while the database is away.
                         Err(_) => {
                             if let Some(e) = m.0.borrow_mut().get_mut(&key) {
                                 e.refreshing = false;
+                                e.loaded_at = now();
                             }
                         }
                     });
