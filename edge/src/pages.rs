@@ -170,15 +170,17 @@ pub async fn serve(
         return respond(job.render().await, if_none_match.as_deref(), "BYPASS");
     }
 
-    // store / catalog version / region: a catalog change moves every page to new keys.
+    // build / store / catalog version / region: a deployment or a catalog change moves
+    // every page to new keys.
     let region_part = if job.route.regional() {
         job.region.id.as_str()
     } else {
         "all"
     };
     let key = format!(
-        "{}/__edge-cache/page/{}/v{}/{}{}",
+        "{}/__edge-cache/page/{}/{}/v{}/{}{}",
         job.origin,
+        storefront::RENDER_HASH,
         site.store.id.as_str(),
         site.store.catalog_version,
         region_part,

@@ -136,7 +136,8 @@ pub async fn handle(
     let store = store_for(env, ctx, config, &key).await?;
     let origin = url.origin().ascii_serialization();
     let cache_key = format!(
-        "{origin}/__edge-cache/api/{}/v{}{}?{}",
+        "{origin}/__edge-cache/api/{}/{}/v{}{}?{}",
+        storefront::RENDER_HASH,
         store.id.as_str(),
         store.catalog_version,
         url.path(),

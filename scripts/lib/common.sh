@@ -77,6 +77,12 @@ ensure_postgres() {
   PG_BIN=$(pg_bindir) || { apt_install postgresql; PG_BIN=$(pg_bindir) || die "PostgreSQL server binaries not found"; }
 }
 
+# Debian's Chromium for the browser tests and Lighthouse (scripts/test, scripts/bench);
+# never a browser download of a tool's own.
+ensure_browser() {
+  [ -x /usr/bin/chromium ] || apt_install chromium fonts-dejavu-core
+}
+
 ensure_tools() {
   command -v curl >/dev/null || apt_install curl
   ensure_rust_tools

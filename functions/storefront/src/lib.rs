@@ -15,3 +15,8 @@ pub mod views;
 pub use pages::{cache_key, error_page, render, PageRequest, Rendered};
 pub use routes::{page_route, PageRoute};
 pub use site::Site;
+
+/// A hash of everything that decides how pages and Store API bodies render (see
+/// build.rs): part of every edge cache key, so a new build never serves an old one's
+/// pages.
+pub const RENDER_HASH: &str = env!("RENDER_HASH");

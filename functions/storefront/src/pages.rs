@@ -246,13 +246,16 @@ fn layout(req: &PageRequest<'_>, cats: &[Category], meta: Meta) -> Layout {
 
 // ------------------------------------------------------------------ products as shown
 
-fn image(key: &str, alt: &str, width: i32, height: i32, lazy: bool) -> Image {
+/// An image; the one at position 0 of a page is its main one, those from `lazy_from`
+/// on load lazily.
+fn image(key: &str, alt: &str, size: (i32, i32), position: usize, lazy_from: usize) -> Image {
     Image {
         src: format!("/images/{key}"),
         alt: alt.to_owned(),
-        width,
-        height,
-        lazy,
+        width: size.0,
+        height: size.1,
+        lazy: position >= lazy_from,
+        priority: position == 0 && lazy_from > 0,
     }
 }
 
@@ -278,7 +281,7 @@ fn price_label(p: &Product, region: &Region) -> Option<String> {
     })
 }
 
-fn card(p: &Product, region: &Region, lazy: bool) -> Card {
+fn card(p: &Product, region: &Region, position: usize, eager: usize) -> Card {
     let tag = if p.variants.iter().any(VariantRow::purchasable) {
         None
     } else {
@@ -290,7 +293,7 @@ fn card(p: &Product, region: &Region, lazy: bool) -> Card {
         image: p
             .images
             .first()
-            .map(|i| image(&i.r2_key, &i.alt, i.width, i.height, lazy)),
+            .map(|i| image(&i.r2_key, &i.alt, (i.width, i.height), position, eager)),
         price: price_label(p, region),
         tag,
     }
@@ -301,7 +304,7 @@ fn cards(products: &[Product], region: &Region, eager: usize) -> Vec<Card> {
     products
         .iter()
         .enumerate()
-        .map(|(i, p)| card(p, region, i >= eager))
+        .map(|(i, p)| card(p, region, i, eager))
         .collect()
 }
 
@@ -909,7 +912,7 @@ async fn product_page<C: GenericClient + Sync>(
         .images
         .iter()
         .enumerate()
-        .map(|(i, img)| image(&img.r2_key, &img.alt, img.width, img.height, i > 0))
+        .map(|(i, img)| image(&img.r2_key, &img.alt, (img.width, img.height), i, 1))
         .collect();
     let image_urls: Vec<String> = product
         .images

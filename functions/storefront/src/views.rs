@@ -64,6 +64,8 @@ pub struct Image {
     pub height: i32,
     /// Below the fold: `loading="lazy"`.
     pub lazy: bool,
+    /// The page's main image (its largest paint): `fetchpriority="high"`.
+    pub priority: bool,
 }
 
 /// A product in a grid.
