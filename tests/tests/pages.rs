@@ -78,7 +78,11 @@ async fn home_page_shows_the_store_and_its_catalog() {
     assert!(p.body.contains(r#"<meta property="og:title""#));
     // Images carry their size and alt text; the first row loads eagerly, the rest lazily.
     assert!(p.body.contains(r#"width="640" height="800""#));
-    assert_eq!(p.body.matches(r#"fetchpriority="high""#).count(), 1, "one main image");
+    assert_eq!(
+        p.body.matches(r#"fetchpriority="high""#).count(),
+        1,
+        "one main image"
+    );
     assert!(p.body.contains(r#"loading="lazy""#));
     assert!(!p.body.contains("<script>"), "no script in pages");
     assert_eq!(p.header("cache-control"), "private, no-cache");
