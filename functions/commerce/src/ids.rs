@@ -149,6 +149,14 @@ prefixed_id!(ImageId, "img", "image");
 prefixed_id!(CategoryId, "pcat", "category");
 prefixed_id!(CollectionId, "pcol", "collection");
 prefixed_id!(StockLocationId, "sloc", "stock location");
+prefixed_id!(/// A shopper's cart, kept by its own Durable Object.
+    CartId, "cart", "cart");
+prefixed_id!(/// One line of a cart: a variant and its quantity.
+    LineItemId, "cali", "line item");
+prefixed_id!(/// The shipping method chosen for a cart.
+    ShippingMethodId, "casm", "shipping method");
+prefixed_id!(/// A way of shipping a region offers (flat rate, free over a threshold).
+    ShippingOptionId, "so", "shipping option");
 
 #[cfg(test)]
 mod tests {
@@ -170,6 +178,19 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("category id"), "{text}");
         assert!(text.len() < 200, "{text}");
+    }
+
+    #[test]
+    fn cart_ids_use_medusas_prefixes() {
+        assert!(CartId::parse("cart_01J").is_ok());
+        assert!(LineItemId::parse("cali_01J").is_ok());
+        assert!(ShippingMethodId::parse("casm_01J").is_ok());
+        assert!(ShippingOptionId::parse("so_01J").is_ok());
+        assert!(CartId::parse("cali_01J").is_err());
+        assert!(ShippingOptionId::parse("sol_01J").is_err());
+        assert!(LineItemId::generate().as_str().starts_with("cali_"));
+        let text = LineItemId::parse("x").unwrap_err().to_string();
+        assert!(text.contains("line item id"), "{text}");
     }
 
     #[test]

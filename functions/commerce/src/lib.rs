@@ -1,7 +1,8 @@
 //! The commerce domain, free of any runtime: money, typed ids, stores, regions, the
-//! catalog and its queries, the Store API's shapes, and trace context. Compiles to
-//! wasm32 for the edge Worker and natively for the origin, tools and tests.
+//! catalog and its queries, carts, the Store API's shapes, and trace context. Compiles
+//! to wasm32 for the edge Worker and natively for the origin, tools and tests.
 
+pub mod cart;
 pub mod catalog;
 pub mod db;
 pub mod error;

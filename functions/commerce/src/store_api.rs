@@ -45,7 +45,8 @@ fn path_id<T>(raw: &str, parse: impl Fn(&str) -> Result<T, IdError>) -> Result<T
 
 // ---------------------------------------------------------------- regions
 
-fn region_json(r: &Region) -> Value {
+/// A region in the Store API's shape (also inside carts).
+pub(crate) fn region_json(r: &Region) -> Value {
     json!({
         "id": r.id,
         "name": r.name,
