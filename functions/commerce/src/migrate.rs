@@ -18,6 +18,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_catalog_version",
         include_str!("../../../migrations/0003_catalog_version.sql"),
     ),
+    (
+        "0004_shipping_and_analytics",
+        include_str!("../../../migrations/0004_shipping_and_analytics.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

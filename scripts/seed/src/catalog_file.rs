@@ -34,6 +34,22 @@ pub struct RegionSpec {
     pub tax_rate_bp: i32,
     pub tax_inclusive: bool,
     pub countries: Vec<String>,
+    /// The ways of shipping the region offers, in the order shoppers see them. Files
+    /// written before shipping options existed have none.
+    #[serde(default)]
+    pub shipping_options: Vec<ShippingOptionSpec>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ShippingOptionSpec {
+    pub id: String,
+    pub name: String,
+    /// `flat` (always `amount`) or `free_over` (`amount`, nothing from `threshold` on).
+    pub kind: String,
+    /// Minor units of the region's currency.
+    pub amount: i64,
+    /// Minor units; set for `free_over` only.
+    pub threshold: Option<i64>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -126,6 +142,9 @@ pub async fn load(
             .await?
             .is_some();
         if exists {
+            // A store loaded before its file had shipping options gets them now, so a
+            // database made by an earlier version keeps working with carts.
+            add_missing_shipping_options(client, store).await?;
             continue;
         }
         let tx = client.transaction().await?;
@@ -134,6 +153,26 @@ pub async fn load(
         loaded.push(store.name.clone());
     }
     Ok(loaded)
+}
+
+async fn add_missing_shipping_options(
+    client: &Client,
+    s: &StoreSpec,
+) -> Result<(), tokio_postgres::Error> {
+    for r in &s.regions {
+        for (rank, o) in (0i32..).zip(&r.shipping_options) {
+            client
+                .execute(
+                    "INSERT INTO shipping_options (id, store_id, region_id, name, kind, amount, threshold, rank)
+                     SELECT $1, $2, $3, $4, $5, $6, $7, $8
+                     WHERE EXISTS (SELECT 1 FROM regions WHERE store_id = $2 AND id = $3)
+                     ON CONFLICT (id) DO NOTHING",
+                    &[&o.id, &s.id, &r.id, &o.name, &o.kind, &o.amount, &o.threshold, &rank],
+                )
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 async fn load_store(tx: &Transaction<'_>, s: &StoreSpec) -> Result<(), tokio_postgres::Error> {
@@ -168,6 +207,14 @@ async fn load_store(tx: &Transaction<'_>, s: &StoreSpec) -> Result<(), tokio_pos
             tx.execute(
                 "INSERT INTO region_countries (store_id, region_id, iso_2) VALUES ($1, $2, $3)",
                 &[sid, &r.id, c],
+            )
+            .await?;
+        }
+        for (rank, o) in (0i32..).zip(&r.shipping_options) {
+            tx.execute(
+                "INSERT INTO shipping_options (id, store_id, region_id, name, kind, amount, threshold, rank)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                &[&o.id, sid, &r.id, &o.name, &o.kind, &o.amount, &o.threshold, &rank],
             )
             .await?;
         }

@@ -1,6 +1,7 @@
 //! The demo catalog: two stores on different host names, each with regions in its own
-//! currencies, a category tree, collections, products with real option axes, stock
-//! (some sold out, some backorderable) and a picture per product. Deterministic, so
+//! currencies and their shipping options, a category tree, collections, products with
+//! real option axes, stock (some sold out, some backorderable) and a picture per
+//! product. Deterministic, so
 //! the committed `r2-assets/demo` is reproducible with `seed generate-demo`.
 
 use std::collections::BTreeMap;
@@ -544,9 +545,85 @@ fn clone_region(r: &RegionSpec) -> RegionSpec {
         tax_rate_bp: r.tax_rate_bp,
         tax_inclusive: r.tax_inclusive,
         countries: r.countries.clone(),
+        shipping_options: r
+            .shipping_options
+            .iter()
+            .map(|o| ShippingOptionSpec {
+                id: o.id.clone(),
+                name: o.name.clone(),
+                kind: o.kind.clone(),
+                amount: o.amount,
+                threshold: o.threshold,
+            })
+            .collect(),
     }
 }
 
+/// Standard shipping, in minor units of every demo currency (4.95).
+const STANDARD_SHIPPING: i64 = 495;
+/// Express shipping (12.95).
+const EXPRESS_SHIPPING: i64 = 1295;
+/// Items' amount from which shipping is free (75.00).
+const FREE_SHIPPING_FROM: i64 = 7500;
+
+/// An amount of a two-decimal currency as an option name shows it: `€75`, `$75.50`.
+fn shipping_money(currency: &str, minor: i64) -> String {
+    let symbol = match currency {
+        "eur" => "€".to_owned(),
+        "usd" => "$".to_owned(),
+        "gbp" => "£".to_owned(),
+        other => format!("{} ", other.to_uppercase()),
+    };
+    if minor % 100 == 0 {
+        format!("{symbol}{}", minor / 100)
+    } else {
+        format!("{symbol}{}.{:02}", minor / 100, minor % 100)
+    }
+}
+
+/// A region's shipping options: Standard, free over a threshold, and, when `express`,
+/// Express. Ids are the region's with a suffix: `so_HPEUSTD`.
+fn shipping_options(region_id: &str, currency: &str, express: bool) -> Vec<ShippingOptionSpec> {
+    let tag = region_id.trim_start_matches("reg_");
+    let option = |suffix: &str, name: String, kind: &str, amount, threshold| ShippingOptionSpec {
+        id: format!("so_{tag}{suffix}"),
+        name,
+        kind: kind.to_owned(),
+        amount,
+        threshold,
+    };
+    let mut options = vec![
+        option(
+            "STD",
+            "Standard".to_owned(),
+            "flat",
+            STANDARD_SHIPPING,
+            None,
+        ),
+        option(
+            "FREE",
+            format!(
+                "Free shipping over {}",
+                shipping_money(currency, FREE_SHIPPING_FROM)
+            ),
+            "free_over",
+            STANDARD_SHIPPING,
+            Some(FREE_SHIPPING_FROM),
+        ),
+    ];
+    if express {
+        options.push(option(
+            "EXP",
+            "Express".to_owned(),
+            "flat",
+            EXPRESS_SHIPPING,
+            None,
+        ));
+    }
+    options
+}
+
+/// A region with its shipping options (see [`shipping_options`]).
 fn region(
     id: &str,
     name: &str,
@@ -554,6 +631,7 @@ fn region(
     tax_rate_bp: i32,
     tax_inclusive: bool,
     countries: &[&str],
+    express: bool,
 ) -> RegionSpec {
     RegionSpec {
         id: id.to_owned(),
@@ -562,6 +640,7 @@ fn region(
         tax_rate_bp,
         tax_inclusive,
         countries: countries.iter().map(|c| (*c).to_owned()).collect(),
+        shipping_options: shipping_options(id, currency, express),
     }
 }
 
@@ -603,9 +682,26 @@ pub fn generate(out_dir: &Path) -> std::io::Result<CatalogFile> {
                 &[
                     "at", "be", "de", "es", "fi", "fr", "ie", "it", "lu", "nl", "pt",
                 ],
+                true,
             ),
-            region("reg_HPUS", "United States", "usd", 825, false, &["us"]),
-            region("reg_HPGB", "United Kingdom", "gbp", 2000, true, &["gb"]),
+            region(
+                "reg_HPUS",
+                "United States",
+                "usd",
+                825,
+                false,
+                &["us"],
+                false,
+            ),
+            region(
+                "reg_HPGB",
+                "United Kingdom",
+                "gbp",
+                2000,
+                true,
+                &["gb"],
+                false,
+            ),
         ],
         locations: &[
             ("sloc_HPROTTERDAM", "Rotterdam warehouse"),
@@ -640,6 +736,7 @@ pub fn generate(out_dir: &Path) -> std::io::Result<CatalogFile> {
                 2000,
                 true,
                 &["de", "dk", "fr", "nl", "se"],
+                true,
             ),
             region(
                 "reg_LHNA",
@@ -648,6 +745,7 @@ pub fn generate(out_dir: &Path) -> std::io::Result<CatalogFile> {
                 700,
                 false,
                 &["ca", "us"],
+                false,
             ),
         ],
         locations: &[("sloc_LHBERLIN", "Berlin studio")],

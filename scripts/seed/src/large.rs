@@ -1,6 +1,7 @@
 //! A large generated catalog for benchmarks: one extra store ("Bench Depot") with N
 //! products, three size variants each, prices, stock and pictures borrowed from the
-//! demo catalog. Rows are written in batches through `unnest` arrays.
+//! demo catalog, and a flat shipping option for its region. Rows are written in
+//! batches through `unnest` arrays.
 
 use tokio_postgres::Client;
 
@@ -27,6 +28,8 @@ pub async fn generate(client: &mut Client, total: usize) -> Result<(), tokio_pos
            VALUES ('reg_BDEU', '{STORE}', 'Europe', 'eur', 2000, true) ON CONFLICT DO NOTHING;
          INSERT INTO region_countries (store_id, region_id, iso_2)
            VALUES ('{STORE}', 'reg_BDEU', 'de') ON CONFLICT DO NOTHING;
+         INSERT INTO shipping_options (id, store_id, region_id, name, kind, amount)
+           VALUES ('so_BDEUSTD', '{STORE}', 'reg_BDEU', 'Standard', 'flat', 495) ON CONFLICT DO NOTHING;
          INSERT INTO stock_locations (id, store_id, name)
            VALUES ('sloc_BDMAIN', '{STORE}', 'Main warehouse') ON CONFLICT DO NOTHING;
          INSERT INTO product_categories (id, store_id, name, handle, rank)
