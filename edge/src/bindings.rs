@@ -4,9 +4,10 @@
 pub const HYPERDRIVE: &str = "HYPERDRIVE";
 /// R2 bucket holding product images.
 pub const ASSETS: &str = "ASSETS";
-/// Queue carrying analytics and domain events (its producers arrive with carts and checkout).
-#[allow(dead_code)]
+/// Queue carrying analytics and domain events.
 pub const EVENTS: &str = "EVENTS";
+/// Durable Object namespace of the carts (`CartObject`), one object per cart id.
+pub const CART: &str = "CART";
 /// Plain-text variable: the deployment's environment name (development, staging, production).
 pub const ENVIRONMENT: &str = "ENVIRONMENT";
 /// Plain-text variable: origins allowed to call the Store API from a browser, comma-separated.
@@ -15,3 +16,6 @@ pub const STORE_CORS: &str = "STORE_CORS";
 pub const SITE_TTL_SECONDS: &str = "SITE_TTL_SECONDS";
 pub const PAGE_FRESH_SECONDS: &str = "PAGE_FRESH_SECONDS";
 pub const PAGE_STALE_SECONDS: &str = "PAGE_STALE_SECONDS";
+/// Plain-text variable: how long an idle cart lives, in seconds (default 30 days).
+#[allow(dead_code)]
+pub const CART_LIFETIME_SECONDS: &str = "CART_LIFETIME_SECONDS";

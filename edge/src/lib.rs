@@ -3,6 +3,10 @@
 //! commerce domain. Queue and cron handlers live here too.
 
 mod bindings;
+#[path = "../../durable-objects/cart.rs"]
+mod cart_object;
+mod cart_pages;
+mod carts;
 mod config;
 mod db;
 mod edge_cache;
@@ -21,6 +25,7 @@ use worker::{
     ScheduleContext, ScheduledEvent,
 };
 
+pub use crate::cart_object::CartObject;
 use crate::config::Config;
 
 /// Request headers a browser storefront may send to the Store API.
@@ -36,7 +41,8 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
     let origin = req.headers().get("origin")?;
 
     let country = req.cf().and_then(|cf| cf.country());
-    let mut response = match route(req, &env, &ctx, &config, &method, &url).await {
+    let trace_id = trace.trace_id().to_owned();
+    let mut response = match route(req, &env, &ctx, &config, &method, &url, &trace_id).await {
         Ok(response) => response,
         Err(err) => {
             if let Some(detail) = err.log_detail() {
@@ -74,12 +80,13 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
 
 /// The routing table.
 async fn route(
-    req: Request,
+    mut req: Request,
     env: &Env,
     ctx: &Context,
     config: &Config,
     method: &Method,
     url: &worker::Url,
+    trace_id: &str,
 ) -> Result<Response, ApiError> {
     let internal = |e: worker::Error| ApiError::Internal {
         detail: e.to_string(),
@@ -92,6 +99,10 @@ async fn route(
     match (method, segments.as_slice()) {
         (Method::Options, ["store", ..]) => preflight().map_err(internal),
         (_, ["store", rest @ ..]) => {
+            let cart = carts::api(&mut req, env, ctx, config, method, url, rest, trace_id).await;
+            if let Some(answer) = cart {
+                return answer;
+            }
             let key = req
                 .headers()
                 .get("x-publishable-api-key")
@@ -108,9 +119,17 @@ async fn route(
         (Method::Post, ["region"]) => pages::switch_region(req, env, ctx, config, url)
             .await
             .map_err(internal),
-        (Method::Post, ["cart", "line-items"]) => {
-            http::text(501, "Adding to the cart is not available yet.\n").map_err(internal)
+        (Method::Post, ["cart", ..]) => {
+            cart_pages::post(req, env, ctx, config, url, &segments, trace_id)
+                .await
+                .map_err(internal)
         }
+        (Method::Post, ["checkout"]) => cart_pages::checkout(&req, env, ctx, config, url)
+            .await
+            .map_err(internal),
+        (_, ["cart"]) if read => cart_pages::show(&req, env, ctx, config, url)
+            .await
+            .map_err(internal),
         _ if read => pages::serve(&req, env, ctx, config, url, &segments)
             .await
             .map_err(internal),
@@ -159,20 +178,49 @@ pub(crate) fn log_error(err: &ApiError) {
     }
 }
 
-/// Events from the EVENTS queue. Until the analytics store lands, each event is
-/// written to the log as a structured line (visible with `wrangler tail`) and acked.
+/// Events from the EVENTS queue, stored in `analytics_events` one batch per
+/// statement. A message that is not an event is logged and dropped (it would fail
+/// forever); a database failure retries the batch (the queue redelivers, and the
+/// events' keys make a redelivery harmless).
 #[event(queue)]
 async fn queue(
     batch: MessageBatch<serde_json::Value>,
-    _env: Env,
+    env: Env,
     _ctx: Context,
 ) -> worker::Result<()> {
+    let mut events = Vec::new();
     for message in batch.messages()? {
-        log(
-            json!({ "level": "info", "msg": "event", "queue": batch.queue(), "event": message.body() }),
-        );
+        // Producers send each event as its JSON text (see carts::emit).
+        let parsed = match message.body() {
+            serde_json::Value::String(text) => serde_json::from_str(text)
+                .map_err(|e| ApiError::invalid("event", e.to_string()))
+                .and_then(|v| commerce::analytics::AnalyticsEvent::parse(&v)),
+            other => commerce::analytics::AnalyticsEvent::parse(other),
+        };
+        match parsed {
+            Ok(event) => events.push(event),
+            Err(e) => log(json!({
+                "level": "error", "msg": "dropped a malformed event", "queue": batch.queue(),
+                "error": e.to_string(),
+            })),
+        }
     }
-    batch.ack_all();
+    let stored = db::with_client(&env, async |client: &tokio_postgres::Client| {
+        commerce::analytics::insert_batch(client, &events).await
+    })
+    .await;
+    match stored {
+        Ok(n) => {
+            log(
+                json!({ "level": "info", "msg": "events stored", "received": events.len(), "stored": n }),
+            );
+            batch.ack_all();
+        }
+        Err(err) => {
+            log_error(&err);
+            batch.retry_all();
+        }
+    }
     Ok(())
 }
 

@@ -110,22 +110,25 @@ async fn site_or_page(
     })
 }
 
-/// A shopper's page for `GET`/`HEAD` requests that no other route took.
-pub async fn serve(
+/// Who is asking: the store at the host, the shopper's region and cart size.
+pub(crate) struct Shopper {
+    pub site: Rc<Site>,
+    pub region: Region,
+    /// Units in the shopper's cart, from the cookie the cart pages keep.
+    pub cart_count: Option<u32>,
+}
+
+/// The shopper of a request, or the error page to answer instead.
+pub(crate) async fn shopper(
     req: &Request,
     env: &Env,
     ctx: &Context,
     config: &Config,
     url: &Url,
-    segments: &[&str],
-) -> worker::Result<Response> {
-    let site = match site_or_page(env, ctx, config, url).await {
-        Ok(site) => site,
-        Err(page) => return page,
-    };
-    let headers = req.headers();
-    let cookies = headers.get("cookie")?;
-    let country = shopper_country(req, config)?;
+) -> Result<Shopper, worker::Result<Response>> {
+    let site = site_or_page(env, ctx, config, url).await?;
+    let cookies = req.headers().get("cookie").ok().flatten();
+    let country = shopper_country(req, config).ok().flatten();
     let Some(region) = site
         .pick_region(
             cookie(cookies.as_deref(), REGION_COOKIE),
@@ -137,8 +140,54 @@ pub async fn serve(
             detail: format!("store {} has no region", site.store.id.as_str()),
         };
         log_error(&err);
-        return respond(error_page(None, &err), None, "BYPASS");
+        return Err(respond(error_page(None, &err), None, "BYPASS"));
     };
+    let cart_count = cookie(cookies.as_deref(), CART_COUNT_COOKIE).and_then(|n| n.parse().ok());
+    Ok(Shopper {
+        site,
+        region,
+        cart_count,
+    })
+}
+
+/// The cookie holding how many units the shopper's cart has, for the header.
+pub(crate) const CART_COUNT_COOKIE: &str = "cart_count";
+
+/// The header's cart link with the shopper's count: written into a copy of the shared
+/// page as it leaves, so the cached body itself never holds personal state.
+pub(crate) fn personalize(mut entry: Entry, cart_count: Option<u32>) -> Entry {
+    const LINK: &str = r#"<a class="cart-link" href="/cart">Cart</a>"#;
+    if let Some(n) = cart_count.filter(|n| *n > 0) {
+        if entry.content_type.starts_with("text/html") {
+            if let Ok(text) = std::str::from_utf8(&entry.body) {
+                let link = format!(
+                    r#"<a class="cart-link" href="/cart">Cart ({n}<span class="sr-only"> items</span>)</a>"#
+                );
+                entry.body = text.replacen(LINK, &link, 1).into_bytes();
+            }
+        }
+    }
+    entry
+}
+
+/// A shopper's page for `GET`/`HEAD` requests that no other route took.
+pub async fn serve(
+    req: &Request,
+    env: &Env,
+    ctx: &Context,
+    config: &Config,
+    url: &Url,
+    segments: &[&str],
+) -> worker::Result<Response> {
+    let Shopper {
+        site,
+        region,
+        cart_count,
+    } = match shopper(req, env, ctx, config, url).await {
+        Ok(shopper) => shopper,
+        Err(page) => return page,
+    };
+    let headers = req.headers();
     let origin = url.origin().ascii_serialization();
     let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
     let path = url.path().to_owned();
@@ -166,10 +215,7 @@ pub async fn serve(
         query,
         route,
     };
-    if !job.route.cacheable() {
-        return respond(job.render().await, if_none_match.as_deref(), "BYPASS");
-    }
-
+    let inm = if_none_match.as_deref();
     // build / store / catalog version / region: a deployment or a catalog change moves
     // every page to new keys.
     let region_part = if job.route.regional() {
@@ -187,7 +233,7 @@ pub async fn serve(
         cache_key(&job.route, &job.request()),
     );
     match edge_cache::lookup(&key, config.page_fresh_ms).await {
-        Lookup::Fresh(entry) => respond_entry(entry, if_none_match.as_deref(), "HIT"),
+        Lookup::Fresh(entry) => respond_entry(personalize(entry, cart_count), inm, "HIT"),
         Lookup::Stale(entry) => {
             if edge_cache::claim(&key) {
                 let lifetime = config.page_lifetime_s;
@@ -200,7 +246,7 @@ pub async fn serve(
                     edge_cache::release(&key);
                 });
             }
-            respond_entry(entry, if_none_match.as_deref(), "STALE")
+            respond_entry(personalize(entry, cart_count), inm, "STALE")
         }
         Lookup::Miss => {
             let rendered = job.render().await;
@@ -209,12 +255,12 @@ pub async fn serve(
                 let lifetime = config.page_lifetime_s;
                 ctx.wait_until(async move { put(&key, copy, lifetime).await });
             }
-            respond(rendered, if_none_match.as_deref(), "MISS")
+            respond_entry(personalize(entry(rendered), cart_count), inm, "MISS")
         }
     }
 }
 
-fn entry(rendered: Rendered) -> Entry {
+pub(crate) fn entry(rendered: Rendered) -> Entry {
     Entry {
         status: rendered.status,
         content_type: rendered.content_type.to_owned(),
@@ -226,7 +272,7 @@ async fn put(key: &str, rendered: Rendered, lifetime_s: u64) {
     edge_cache::put(key, &entry(rendered), lifetime_s).await;
 }
 
-fn respond(
+pub(crate) fn respond(
     rendered: Rendered,
     if_none_match: Option<&str>,
     cache: &str,
@@ -236,7 +282,7 @@ fn respond(
 
 /// The shopper's response: browsers revalidate every time (`no-cache`: pages vary by
 /// the region cookie), and an unchanged page answers 304 by its ETag.
-fn respond_entry(
+pub(crate) fn respond_entry(
     entry: Entry,
     if_none_match: Option<&str>,
     cache: &str,

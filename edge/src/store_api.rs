@@ -91,7 +91,8 @@ impl Call {
     }
 }
 
-async fn store_for(
+/// The store of a publishable key, from the isolate's memo when it has one.
+pub(crate) async fn store_for(
     env: &Env,
     ctx: &Context,
     config: &Config,

@@ -429,3 +429,42 @@ for (const [name, path] of [
     }
   });
 }
+
+test("cart: add from the product page, change quantity, choose shipping, remove (forms only), axe-core", async (t) => {
+  // bypassCSP only so that axe can run at the end; the flow itself uses no script.
+  const { context, page, problems } = await openPage({ bypassCSP: true });
+  try {
+    await goto(page, PRODUCT);
+    const title = (await page.getByRole("heading", { level: 1 }).innerText()).trim();
+    await Promise.all([page.waitForURL(/\/cart$/), page.getByRole("button", { name: "Add to cart" }).click()]);
+    assert.equal((await page.getByRole("heading", { level: 1 }).innerText()).trim(), "Your cart");
+    assert.ok(await page.getByRole("link", { name: title }).isVisible(), `the line "${title}"`);
+    assert.match(await page.locator(".cart-link").innerText(), /Cart \(1/, "the header counts 1 item");
+
+    const qty = page.getByLabel(`Quantity of ${title}`);
+    await qty.fill("2");
+    await Promise.all([page.waitForURL(/\/cart$/), page.getByRole("button", { name: "Update" }).click()]);
+    assert.equal(await page.getByLabel(`Quantity of ${title}`).inputValue(), "2");
+
+    const options = page.getByRole("group", { name: "Shipping" }).getByRole("radio");
+    assert.ok((await options.count()) >= 1, "shipping options");
+    await options.first().check();
+    await Promise.all([page.waitForURL(/\/cart$/), page.getByRole("button", { name: "Choose shipping" }).click()]);
+    assert.ok(await page.getByRole("group", { name: "Shipping" }).getByRole("radio").first().isChecked());
+    const total = await page.locator(".totals .grand").innerText();
+    assert.ok(parsePrice(total) > 0, `a total: ${total}`);
+    await screenshot(page, "cart.png");
+
+    await page.addScriptTag({ path: AXE_PATH });
+    const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+    if (results.violations.length) assert.fail(`axe-core on the cart page:\n${formatViolations(results.violations)}`);
+
+    await Promise.all([page.waitForURL(/\/cart$/), page.getByRole("button", { name: `Remove ${title}` }).click()]);
+    assert.ok(await page.getByText("Your cart is empty.").isVisible());
+    await settle(page);
+    assertNoProblems(problems, "cart flow");
+  } finally {
+    await context.close();
+  }
+  t.diagnostic("cart flow done");
+});

@@ -82,3 +82,37 @@ test("errors reach the SDK as FetchError with Medusa's status and message", asyn
     return true;
   });
 });
+
+test("a cart through the SDK: create, add, update, ship, remove", async () => {
+  const { products } = await harbor.store.product.list({ region_id: "reg_HPEU", limit: 50 });
+  const variant = products
+    .flatMap((p) => p.variants)
+    .find((v) => v.manage_inventory && !v.allow_backorder && v.inventory_quantity >= 5);
+  assert.ok(variant, "a variant with stock");
+
+  const { cart } = await harbor.store.cart.create({ region_id: "reg_HPEU" });
+  assert.equal(cart.currency_code, "eur");
+  const added = await harbor.store.cart.createLineItem(cart.id, { variant_id: variant.id, quantity: 2 });
+  assert.equal(added.cart.items.length, 1);
+  assert.equal(added.cart.items[0].quantity, 2);
+  assert.equal(added.cart.items[0].unit_price, variant.calculated_price.calculated_amount);
+  const line = added.cart.items[0];
+
+  const updated = await harbor.store.cart.updateLineItem(cart.id, line.id, { quantity: 3 });
+  assert.equal(updated.cart.items[0].quantity, 3);
+
+  const { shipping_options } = await harbor.store.fulfillment.listCartOptions({ cart_id: cart.id });
+  assert.ok(shipping_options.length >= 2);
+  const shipped = await harbor.store.cart.addShippingMethod(cart.id, { option_id: shipping_options[0].id });
+  assert.equal(shipped.cart.shipping_methods.length, 1);
+  assert.ok(Math.abs(shipped.cart.total - (shipped.cart.item_total + shipped.cart.shipping_total)) < 1e-9);
+
+  const withEmail = await harbor.store.cart.update(cart.id, { email: "sdk@example.com" });
+  assert.equal(withEmail.cart.email, "sdk@example.com");
+
+  const removed = await harbor.store.cart.deleteLineItem(cart.id, line.id);
+  assert.equal(removed.deleted, true);
+  assert.equal(removed.parent.items.length, 0);
+
+  await assert.rejects(lumen.store.cart.retrieve(cart.id), (err) => err.status === 404);
+});

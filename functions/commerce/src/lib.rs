@@ -1,8 +1,11 @@
 //! The commerce domain, free of any runtime: money, typed ids, stores, regions, the
-//! catalog and its queries, carts, the Store API's shapes, and trace context. Compiles
-//! to wasm32 for the edge Worker and natively for the origin, tools and tests.
+//! catalog and its queries, carts and shipping options, the Store API's shapes,
+//! analytics events, and trace context. Compiles to wasm32 for the edge Worker and
+//! natively for the origin, tools and tests.
 
+pub mod analytics;
 pub mod cart;
+pub mod cart_api;
 pub mod catalog;
 pub mod db;
 pub mod error;
@@ -11,6 +14,7 @@ pub mod migrate;
 pub mod money;
 pub mod params;
 pub mod region;
+pub mod shipping_option;
 pub mod store;
 pub mod store_api;
 pub mod trace;

@@ -2,6 +2,7 @@
 //! `commerce`'s queries and fills the view structs of [`crate::views`].
 
 use askama::Template;
+use commerce::cart::{self, Cart, ShippingOption};
 use commerce::catalog::category::{self, Category, CategoryFilter, CategorySort};
 use commerce::catalog::collection::{self, Collection, CollectionFilter};
 use commerce::catalog::product::{self, Product, ProductFilter, ProductKey, VariantRow};
@@ -140,23 +141,6 @@ pub async fn render<C: GenericClient + Sync>(
             listing(client, req, route, Scope::Collection(coll)).await
         }
         PageRoute::Product(handle) => product_page(client, req, handle).await,
-        PageRoute::Cart => {
-            let cats = categories(client, req).await?;
-            let page = MessagePage {
-                layout: layout(
-                    req,
-                    &cats,
-                    meta(req, "Your cart", "Your shopping cart.", true),
-                ),
-                heading: "Your cart".into(),
-                paragraphs: vec!["Your cart is empty.".into()],
-                links: vec![Link {
-                    href: "/products".into(),
-                    label: "Browse all products".into(),
-                }],
-            };
-            html(200, &page)
-        }
         PageRoute::Robots => Ok(Rendered {
             status: 200,
             content_type: "text/plain; charset=utf-8",
@@ -998,6 +982,107 @@ async fn product_page<C: GenericClient + Sync>(
         related,
     };
     html(200, &page)
+}
+
+// ------------------------------------------------------------------ cart page
+
+/// What the cart page shows: the shopper's cart (none yet: empty), the shipping
+/// options of its region, what changed since the last view, and a refusal to explain.
+#[derive(Debug, Clone, Default)]
+pub struct CartView {
+    pub cart: Option<Cart>,
+    pub shipping: Vec<ShippingOption>,
+    pub notices: Vec<String>,
+    pub error: Option<String>,
+}
+
+/// The cart page (personal: never cached). The error, when there is one, decides the
+/// status (a refused add-to-cart is 4xx).
+pub async fn cart_page<C: GenericClient + Sync>(
+    client: &C,
+    req: &PageRequest<'_>,
+    view: CartView,
+    status: u16,
+) -> Result<Rendered, ApiError> {
+    let cats = categories(client, req).await?;
+    let mut m = meta(req, "Your cart", "Your shopping cart.", true);
+    m.canonical = req.absolute("/cart");
+    let layout = layout(req, &cats, m);
+    let empty = |currency| money(Money::new(0, currency));
+    let page = match &view.cart {
+        Some(cart) if !cart.items.is_empty() => {
+            let currency = cart.region.currency;
+            let t = cart::totals(cart)?;
+            let lines = cart
+                .items
+                .iter()
+                .map(|l| CartLineView {
+                    id: l.id.as_str().to_owned(),
+                    href: format!(
+                        "/products/{}?variant={}",
+                        l.product_handle,
+                        l.variant_id.as_str()
+                    ),
+                    title: l.product_title.clone(),
+                    variant: l.variant_title.clone(),
+                    image: l.thumbnail.as_ref().map(|k| image(k, "", (64, 80), 1, 0)),
+                    unit_price: money(Money::new(l.unit_price, currency)),
+                    quantity: l.quantity,
+                    total: money(Money::new(
+                        l.unit_price.saturating_mul(i64::from(l.quantity)),
+                        currency,
+                    )),
+                })
+                .collect();
+            let chosen = cart.shipping_method.as_ref().map(|m| &m.option_id);
+            let shipping = cart::applicable(&view.shipping, cart)
+                .into_iter()
+                .map(|q| ShippingChoice {
+                    id: q.option.id.as_str().to_owned(),
+                    name: q.option.name.clone(),
+                    amount: if q.amount == 0 {
+                        "free".to_owned()
+                    } else {
+                        money(Money::new(q.amount, currency))
+                    },
+                    selected: chosen == Some(&q.option.id),
+                })
+                .collect();
+            let rate = f64::from(cart.region.tax_rate_bp) / 100.0;
+            CartPage {
+                layout,
+                error: view.error,
+                notices: view.notices,
+                lines,
+                shipping,
+                subtotal: money(Money::new(t.item_amount, currency)),
+                shipping_total: match &cart.shipping_method {
+                    Some(_) => money(Money::new(t.shipping_amount, currency)),
+                    None => "choose below".to_owned(),
+                },
+                tax_label: if cart.region.tax_inclusive {
+                    format!("Included tax ({rate}%)")
+                } else {
+                    format!("Tax ({rate}%)")
+                },
+                tax_total: money(Money::new(t.tax_total, currency)),
+                total: money(Money::new(t.total, currency)),
+            }
+        }
+        _ => CartPage {
+            layout,
+            error: view.error,
+            notices: view.notices,
+            lines: Vec::new(),
+            shipping: Vec::new(),
+            subtotal: empty(req.region.currency),
+            shipping_total: empty(req.region.currency),
+            tax_label: "Tax".into(),
+            tax_total: empty(req.region.currency),
+            total: empty(req.region.currency),
+        },
+    };
+    html(status, &page)
 }
 
 // ------------------------------------------------------------------ sitemaps

@@ -11,8 +11,6 @@ pub enum PageRoute {
     Category(Handle),
     Collection(Handle),
     Product(Handle),
-    /// The cart (the cart issue fills it in).
-    Cart,
     Robots,
     /// The sitemap index.
     Sitemap,
@@ -32,7 +30,6 @@ pub fn page_route(segments: &[&str]) -> Option<PageRoute> {
         ["products", h] => PageRoute::Product(handle(h)?),
         ["categories", h] => PageRoute::Category(handle(h)?),
         ["collections", h] => PageRoute::Collection(handle(h)?),
-        ["cart"] => PageRoute::Cart,
         ["robots.txt"] => PageRoute::Robots,
         ["sitemap.xml"] => PageRoute::Sitemap,
         ["sitemap-pages.xml"] => PageRoute::SitemapPages,
@@ -60,12 +57,6 @@ impl PageRoute {
                 | PageRoute::SitemapPages
                 | PageRoute::SitemapProducts(_)
         )
-    }
-
-    /// Whether the edge may keep the rendered page in its shared cache. The cart is
-    /// personal and never cached.
-    pub fn cacheable(&self) -> bool {
-        !matches!(self, PageRoute::Cart)
     }
 }
 

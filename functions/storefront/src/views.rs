@@ -210,3 +210,40 @@ pub struct MessagePage {
     pub paragraphs: Vec<String>,
     pub links: Vec<Link>,
 }
+
+/// A cart line as the cart page shows it.
+#[derive(Debug, Clone)]
+pub struct CartLineView {
+    pub id: String,
+    pub href: String,
+    pub title: String,
+    pub variant: String,
+    pub image: Option<Image>,
+    pub unit_price: String,
+    pub quantity: u32,
+    pub total: String,
+}
+
+/// A shipping option the cart can choose, with its price for this cart.
+#[derive(Debug, Clone)]
+pub struct ShippingChoice {
+    pub id: String,
+    pub name: String,
+    pub amount: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "cart.html")]
+pub struct CartPage {
+    pub layout: Layout,
+    pub error: Option<String>,
+    pub notices: Vec<String>,
+    pub lines: Vec<CartLineView>,
+    pub shipping: Vec<ShippingChoice>,
+    pub subtotal: String,
+    pub shipping_total: String,
+    pub tax_label: String,
+    pub tax_total: String,
+    pub total: String,
+}

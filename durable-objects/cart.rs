@@ -1,0 +1,168 @@
+//! `CartObject`: one Durable Object per cart, addressed by the cart id. It is the
+//! cart's only writer: operations run one at a time (an in-object lock held across the
+//! catalog read, so concurrent adds cannot lose an update), the state is one JSON value
+//! in the object's storage (SQLite-backed), and an alarm deletes the cart after it has
+//! been idle for its lifetime. Rules live in `commerce::cart_api`; this file loads,
+//! applies and saves. Compiled into the edge Worker (`edge/src/lib.rs` includes it).
+
+use commerce::cart::Cart;
+use commerce::cart_api::{self, CartOp, CartOutcome};
+use commerce::ids::{CartId, StoreId};
+use commerce::store::Store;
+use commerce::ApiError;
+use futures_util::lock::Mutex;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio_postgres::Client;
+use worker::{durable_object, Date, DurableObject, Env, Request, Response, State};
+
+use crate::db;
+
+/// Storage key of the cart.
+const CART_KEY: &str = "cart";
+/// Idle lifetime when `CART_LIFETIME_SECONDS` is not set: 30 days.
+const DEFAULT_LIFETIME_S: u64 = 30 * 24 * 3600;
+
+/// What the edge sends the object.
+#[derive(Serialize, Deserialize)]
+pub struct CartCall {
+    pub store: StoreRef,
+    pub cart_id: CartId,
+    pub op: CartOp,
+    pub image_base: String,
+}
+
+/// The store a call is made for (the object checks the cart belongs to it).
+#[derive(Serialize, Deserialize, Clone)]
+pub struct StoreRef {
+    pub id: StoreId,
+    pub name: String,
+    pub default_currency: String,
+}
+
+/// What the object answers: the outcome, or an error with its status and body.
+#[derive(Serialize, Deserialize)]
+pub enum CartReply {
+    Done(Box<CartOutcome>),
+    Failed { status: u16, body: Value },
+}
+
+fn lifetime_ms(env: &Env) -> u64 {
+    env.var("CART_LIFETIME_SECONDS")
+        .ok()
+        .and_then(|v| v.to_string().trim().parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(DEFAULT_LIFETIME_S)
+        * 1000
+}
+
+#[durable_object]
+pub struct CartObject {
+    state: State,
+    env: Env,
+    /// Held for a whole operation: the object's input gate opens while it awaits the
+    /// database, and a second operation must not read the cart meanwhile.
+    lock: Mutex<()>,
+}
+
+impl CartObject {
+    /// The stored cart, unless it is past its idle lifetime (then it is deleted).
+    async fn load(&self, now: u64, lifetime: u64) -> worker::Result<Option<Cart>> {
+        let stored: Option<Cart> = self.state.storage().get(CART_KEY).await?;
+        match stored {
+            Some(cart) if cart.updated_at_ms.saturating_add(lifetime) <= now => {
+                self.state.storage().delete_all().await?;
+                Ok(None)
+            }
+            other => Ok(other),
+        }
+    }
+
+    async fn run(&self, call: CartCall) -> worker::Result<CartReply> {
+        let _turn = self.lock.lock().await;
+        let now = Date::now().as_millis();
+        let lifetime = lifetime_ms(&self.env);
+        let stored = self.load(now, lifetime).await?;
+        let store = Store {
+            id: call.store.id.clone(),
+            name: call.store.name.clone(),
+            default_currency: commerce::money::CurrencyCode::parse(&call.store.default_currency)
+                .map_err(|e| worker::Error::RustError(e.to_string()))?,
+            catalog_version: 0,
+        };
+        let outcome = db::with_client(&self.env, async |client: &Client| {
+            cart_api::apply(
+                client,
+                &store,
+                &call.cart_id,
+                stored,
+                call.op,
+                now,
+                &call.image_base,
+            )
+            .await
+        })
+        .await;
+        match outcome {
+            Ok(outcome) => {
+                if let Some(cart) = &outcome.save {
+                    self.state.storage().put(CART_KEY, cart).await?;
+                    // Counted from the last change: an idle cart expires.
+                    let offset = i64::try_from(lifetime).unwrap_or(i64::MAX);
+                    self.state.storage().set_alarm(offset).await?;
+                }
+                Ok(CartReply::Done(Box::new(outcome)))
+            }
+            Err(err) => Ok(failed(&err)),
+        }
+    }
+}
+
+fn failed(err: &ApiError) -> CartReply {
+    if let Some(detail) = err.log_detail() {
+        worker::console_error!(
+            r#"{{"level":"error","msg":"cart operation failed","detail":{}}}"#,
+            Value::from(detail)
+        );
+    }
+    CartReply::Failed {
+        status: err.status(),
+        body: serde_json::to_value(err.body()).unwrap_or(Value::Null),
+    }
+}
+
+impl DurableObject for CartObject {
+    fn new(state: State, env: Env) -> Self {
+        Self {
+            state,
+            env,
+            lock: Mutex::new(()),
+        }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        let call: CartCall = req.json().await?;
+        let reply = self.run(call).await?;
+        Response::from_json(&reply)
+    }
+
+    /// The idle lifetime has passed since the last change (a later change moved the
+    /// alarm): the cart is deleted, and its id then behaves like an unknown one.
+    async fn alarm(&self) -> worker::Result<Response> {
+        let _turn = self.lock.lock().await;
+        let now = Date::now().as_millis();
+        let lifetime = lifetime_ms(&self.env);
+        let stored: Option<Cart> = self.state.storage().get(CART_KEY).await?;
+        match stored {
+            Some(cart) if cart.updated_at_ms.saturating_add(lifetime) > now => {
+                let left = cart.updated_at_ms.saturating_add(lifetime) - now;
+                self.state
+                    .storage()
+                    .set_alarm(i64::try_from(left).unwrap_or(i64::MAX))
+                    .await?;
+            }
+            _ => self.state.storage().delete_all().await?,
+        }
+        Response::ok("")
+    }
+}

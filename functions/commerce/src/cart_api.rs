@@ -1,0 +1,278 @@
+//! The cart endpoints of the Store API as one function over a cart's stored state:
+//! [`apply`] reads what an operation needs from the catalog (variants with price and
+//! stock in the cart's currency, the region, its shipping options), refreshes the cart
+//! against it, applies the [`cart`](crate::cart) rule, and says what to answer, what to
+//! store and which analytics events happened. The caller (the cart's Durable Object)
+//! only loads and saves the state, one operation at a time; no cart write touches
+//! PostgreSQL.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use tokio_postgres::GenericClient;
+
+use crate::cart::{
+    self, cart_json, shipping_options_json, AddShippingMethod, Cart, CartEvent, CartNotice,
+    CartRegion, CreateCart, LineItemInput, ShippingOption, UpdateCart, UpdateLineItem,
+};
+use crate::catalog::variant::{self, CartVariant};
+use crate::error::ApiError;
+use crate::ids::{CartId, RegionId, VariantId};
+use crate::params::Page;
+use crate::region::{self, Region, RegionFilter};
+use crate::shipping_option;
+use crate::store::Store;
+
+/// One cart operation, as the edge hands it to the cart's object. Bodies are the
+/// client's JSON, parsed here.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum CartOp {
+    /// `POST /store/carts`
+    Create { body: Value },
+    /// `GET /store/carts/:id`
+    Get,
+    /// `POST /store/carts/:id`
+    Update { body: Value },
+    /// `POST /store/carts/:id/line-items`
+    AddItem { body: Value },
+    /// `POST /store/carts/:id/line-items/:line_id`
+    UpdateItem { line_id: String, body: Value },
+    /// `DELETE /store/carts/:id/line-items/:line_id`
+    RemoveItem { line_id: String },
+    /// `POST /store/carts/:id/shipping-methods`
+    AddShippingMethod { body: Value },
+    /// `GET /store/shipping-options?cart_id=`
+    ShippingOptions,
+}
+
+impl CartOp {
+    /// Whether the operation may change the cart (reads only refresh it).
+    pub fn writes(&self) -> bool {
+        !matches!(self, CartOp::Get | CartOp::ShippingOptions)
+    }
+}
+
+/// What an operation came to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CartOutcome {
+    /// The Store API response body (Medusa's shape).
+    pub body: Value,
+    /// The cart to keep, when it changed (also by a refresh).
+    pub save: Option<Cart>,
+    /// The cart as it is now, for pages.
+    pub cart: Cart,
+    /// What the shopper should be told (changed prices, stock, shipping).
+    pub notices: Vec<String>,
+    /// Lines added or removed, for analytics.
+    pub events: Vec<CartEvent>,
+    /// The shipping options of the cart's region (the cart page lists those that apply).
+    pub shipping: Vec<ShippingOption>,
+}
+
+fn notice_texts(notices: &[CartNotice]) -> Vec<String> {
+    notices.iter().map(CartNotice::message).collect()
+}
+
+/// The store's region for a cart: the one named, else the first serving the store's
+/// default currency, else the first.
+async fn cart_region<C: GenericClient + Sync>(
+    client: &C,
+    store: &Store,
+    id: Option<&RegionId>,
+) -> Result<Region, ApiError> {
+    if let Some(id) = id {
+        return match region::get(client, &store.id, id).await {
+            Err(ApiError::NotFound { .. }) => Err(ApiError::invalid(
+                "region_id",
+                format!("no region {id} in this store"),
+            )),
+            other => other,
+        };
+    }
+    let (regions, _) = region::list(
+        client,
+        &store.id,
+        &RegionFilter::default(),
+        None,
+        Page {
+            limit: 200,
+            offset: 0,
+        },
+    )
+    .await?;
+    let default = regions
+        .iter()
+        .position(|r| r.currency == store.default_currency)
+        .unwrap_or(0);
+    regions
+        .into_iter()
+        .nth(default)
+        .ok_or_else(|| ApiError::Internal {
+            detail: format!("store {} has no region", store.id),
+        })
+}
+
+async fn variants<C: GenericClient + Sync>(
+    client: &C,
+    store: &Store,
+    ids: &[VariantId],
+    region: &CartRegion,
+) -> Result<Vec<CartVariant>, ApiError> {
+    let mut ids = ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    variant::for_cart(client, &store.id, &ids, region.currency).await
+}
+
+fn cart_body(cart: &Cart, region: &Region, image_base: &str) -> Result<Value, ApiError> {
+    Ok(json!({ "cart": cart_json(cart, image_base, Some(region))? }))
+}
+
+/// Applies `op` to the cart `cart_id` of `store`, whose stored state is `stored`
+/// (`None`: no such cart, or it expired). Refusals are errors with Medusa's shapes:
+/// an unknown cart or one of another store is 404, bad input 400 naming the field.
+pub async fn apply<C: GenericClient + Sync>(
+    client: &C,
+    store: &Store,
+    cart_id: &CartId,
+    stored: Option<Cart>,
+    op: CartOp,
+    now_ms: u64,
+    image_base: &str,
+) -> Result<CartOutcome, ApiError> {
+    let not_found = || ApiError::not_found("Cart", "id", cart_id.as_str());
+    if let CartOp::Create { body } = &op {
+        if stored.is_some() {
+            return Err(ApiError::Internal {
+                detail: format!("cart {cart_id} exists already"),
+            });
+        }
+        let body = CreateCart::parse(body)?;
+        let region = cart_region(client, store, body.region_id.as_ref()).await?;
+        let cart_region = CartRegion::from(&region);
+        let ids: Vec<VariantId> = body.items.iter().map(|i| i.variant_id.clone()).collect();
+        let found = variants(client, store, &ids, &cart_region).await?;
+        if let Some(address) = &body.shipping_address {
+            cart::check_shipping_country(address, &region)?;
+        }
+        let (cart, events) = Cart::create(
+            cart_id.clone(),
+            store.id.clone(),
+            cart_region,
+            &body,
+            &found,
+            now_ms,
+        )?;
+        return Ok(CartOutcome {
+            body: cart_body(&cart, &region, image_base)?,
+            save: Some(cart.clone()),
+            cart,
+            notices: Vec::new(),
+            events,
+            shipping: Vec::new(),
+        });
+    }
+
+    let mut cart = stored
+        .filter(|c| c.store_id == store.id)
+        .ok_or_else(not_found)?;
+    let before = cart.clone();
+    let mut region = cart_region(client, store, Some(&cart.region.id)).await?;
+
+    // Parse first: bad input changes nothing.
+    let mut wanted = cart.variant_ids();
+    let add = match &op {
+        CartOp::AddItem { body } => {
+            let input = LineItemInput::parse(body)?;
+            wanted.push(input.variant_id.clone());
+            Some(input)
+        }
+        _ => None,
+    };
+    let update = match &op {
+        CartOp::Update { body } => Some(UpdateCart::parse(body)?),
+        _ => None,
+    };
+
+    let mut notices = Vec::new();
+    let mut events = Vec::new();
+    let mut found = variants(client, store, &wanted, &cart.region).await?;
+    // A region change re-prices in the new currency instead of refreshing in the old.
+    match update.as_ref().and_then(|u| u.region_id.clone()) {
+        Some(new_id) if new_id != cart.region.id => {
+            region = cart_region(client, store, Some(&new_id)).await?;
+            let new_region = CartRegion::from(&region);
+            found = variants(client, store, &wanted, &new_region).await?;
+            notices.extend(cart::change_region(&mut cart, new_region, &found, now_ms)?);
+        }
+        _ => notices.extend(cart::refresh(&mut cart, &found, now_ms)?),
+    }
+    let options = shipping_option::for_region(client, &store.id, &cart.region.id).await?;
+    notices.extend(cart::refresh_shipping(&mut cart, &options, now_ms));
+
+    let body = match op {
+        CartOp::Create { .. } => unreachable!("handled above"),
+        CartOp::Get => cart_body(&cart, &region, image_base)?,
+        CartOp::ShippingOptions => {
+            json!({ "shipping_options": shipping_options_json(&cart, &options)? })
+        }
+        CartOp::Update { .. } => {
+            let update = update.unwrap_or_default();
+            let ship_to = update.shipping_address.as_ref().and_then(Option::as_ref);
+            if let Some(address) = ship_to {
+                cart::check_shipping_country(address, &region)?;
+            }
+            cart.apply_update(&update, now_ms);
+            cart_body(&cart, &region, image_base)?
+        }
+        CartOp::AddItem { .. } => {
+            let input = add.ok_or_else(|| ApiError::Internal {
+                detail: "line item input lost".into(),
+            })?;
+            let v = cart::find_variant(&found, &input.variant_id, "variant_id")?;
+            events.push(cart::add_item(&mut cart, v, input.quantity, now_ms)?);
+            cart_body(&cart, &region, image_base)?
+        }
+        CartOp::UpdateItem { line_id, body } => {
+            let line_id = cart::parse_line_id(&line_id)?;
+            let input = UpdateLineItem::parse(&body)?;
+            let variant_id = cart.line(&line_id)?.variant_id.clone();
+            if input.quantity == 0 {
+                events.push(cart::remove_item(&mut cart, &line_id, now_ms)?);
+            } else {
+                let v = cart::find_variant(&found, &variant_id, "quantity")?;
+                events.extend(cart::update_item(
+                    &mut cart,
+                    &line_id,
+                    input.quantity,
+                    v,
+                    now_ms,
+                )?);
+            }
+            cart_body(&cart, &region, image_base)?
+        }
+        CartOp::RemoveItem { line_id } => {
+            let line_id = cart::parse_line_id(&line_id)?;
+            events.push(cart::remove_item(&mut cart, &line_id, now_ms)?);
+            json!({
+                "id": line_id,
+                "object": "line-item",
+                "deleted": true,
+                "parent": cart_json(&cart, image_base, Some(&region))?,
+            })
+        }
+        CartOp::AddShippingMethod { body } => {
+            let input = AddShippingMethod::parse(&body)?;
+            cart::choose_shipping(&mut cart, &options, &input.option_id, now_ms)?;
+            cart_body(&cart, &region, image_base)?
+        }
+    };
+    Ok(CartOutcome {
+        body,
+        save: (cart != before).then(|| cart.clone()),
+        cart,
+        notices: notice_texts(&notices),
+        events,
+        shipping: options,
+    })
+}
