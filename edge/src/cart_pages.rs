@@ -15,14 +15,15 @@ use worker::{Context, Env, Headers, Request, Response, ResponseBuilder, Url};
 use crate::carts::{self, Refused};
 use crate::config::Config;
 use crate::pages::{
-    entry, personalize, respond_entry, same_origin_post, shopper, Shopper, CART_COUNT_COOKIE,
+    entry, form_field, personalize, read_form, respond_entry, shopper, Shopper, CART_COUNT_COOKIE,
 };
 use crate::{db, http, log_error};
 
 /// The cookie holding the shopper's cart id.
 pub const CART_COOKIE: &str = "cart_id";
 
-fn cart_cookie(req: &Request) -> Option<CartId> {
+/// The cart id of the shopper's cookie, if well formed.
+pub(crate) fn cart_cookie(req: &Request) -> Option<CartId> {
     let cookies = req.headers().get("cookie").ok().flatten();
     cookie(cookies.as_deref(), CART_COOKIE).and_then(|v| CartId::parse(v).ok())
 }
@@ -212,22 +213,11 @@ pub async fn post(
     segments: &[&str],
     trace_id: &str,
 ) -> worker::Result<Response> {
-    if !same_origin_post(&req, url)? {
-        return http::text(403, "Cross-site form posts are refused.\n");
-    }
-    let body = req.text().await?;
-    if body.len() > carts::MAX_BODY {
-        return http::text(413, "Form too large.\n");
-    }
-    let form: Vec<(String, String)> = Url::parse(&format!("http://form/?{body}"))?
-        .query_pairs()
-        .into_owned()
-        .collect();
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+    let form = match read_form(&mut req, url, carts::MAX_BODY).await? {
+        Ok(form) => form,
+        Err(refusal) => return Ok(refusal),
     };
+    let field = |name: &str| form_field(&form, name);
     let shopper = match shopper(&req, env, ctx, config, url).await {
         Ok(s) => s,
         Err(page) => return page,

@@ -333,7 +333,7 @@ pub fn asset(file: &str) -> worker::Result<Response> {
 
 /// Whether a form post comes from this site's own pages: browsers send
 /// `Sec-Fetch-Site` (and `Origin`) with every form post; a cross-site one is refused.
-pub fn same_origin_post(req: &Request, url: &Url) -> worker::Result<bool> {
+fn same_origin_post(req: &Request, url: &Url) -> worker::Result<bool> {
     let headers = req.headers();
     if let Some(site) = headers.get("sec-fetch-site")? {
         return Ok(matches!(site.as_str(), "same-origin" | "none"));
@@ -343,6 +343,37 @@ pub fn same_origin_post(req: &Request, url: &Url) -> worker::Result<bool> {
         // No browser signal at all (curl, old clients): accept; the cookie is SameSite=Lax.
         None => true,
     })
+}
+
+/// A form post's fields, or the response refusing it: posted from another site (403)
+/// or larger than `max` bytes (413).
+pub(crate) async fn read_form(
+    req: &mut Request,
+    url: &Url,
+    max: usize,
+) -> worker::Result<Result<Vec<(String, String)>, Response>> {
+    if !same_origin_post(req, url)? {
+        return Ok(Err(http::text(
+            403,
+            "Cross-site form posts are refused.\n",
+        )?));
+    }
+    let body = req.text().await?;
+    if body.len() > max {
+        return Ok(Err(http::text(413, "Form too large.\n")?));
+    }
+    // The form body has the query string's syntax.
+    Ok(Ok(Url::parse(&format!("http://form/?{body}"))?
+        .query_pairs()
+        .into_owned()
+        .collect()))
+}
+
+/// The first value of a form field.
+pub(crate) fn form_field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 /// A path on this site to go back to: absolute path, no scheme or host, no `//`.
@@ -359,8 +390,8 @@ fn safe_return(path: &str) -> &str {
     }
 }
 
-/// `POST /region`: stores the shopper's region choice in a first-party cookie and
-/// sends them back (303) to the page they were on.
+/// `POST /region`: stores the shopper's region choice in a first-party cookie, moves
+/// their cart (if any) to it, and sends them back (303) to the page they were on.
 pub async fn switch_region(
     mut req: Request,
     env: &Env,
@@ -368,23 +399,11 @@ pub async fn switch_region(
     config: &Config,
     url: &Url,
 ) -> worker::Result<Response> {
-    if !same_origin_post(&req, url)? {
-        return http::text(403, "Cross-site form posts are refused.\n");
-    }
-    let body = req.text().await?;
-    if body.len() > 4096 {
-        return http::text(413, "Form too large.\n");
-    }
-    // The form body has the query string's syntax.
-    let form: Vec<(String, String)> = Url::parse(&format!("http://form/?{body}"))?
-        .query_pairs()
-        .into_owned()
-        .collect();
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+    let form = match read_form(&mut req, url, 4096).await? {
+        Ok(form) => form,
+        Err(refusal) => return Ok(refusal),
     };
+    let field = |name: &str| form_field(&form, name);
     let site = match site_or_page(env, ctx, config, url).await {
         Ok(site) => site,
         Err(page) => return page,
@@ -394,6 +413,17 @@ pub async fn switch_region(
     else {
         return http::text(400, "region_id: not a region of this store.\n");
     };
+    // The shopper's cart follows: re-priced in the new region's currency. A failure
+    // leaves the cart where it was (the cart page still shows it, in its currency).
+    if let Some(cart_id) = crate::cart_pages::cart_cookie(&req) {
+        let image_base = format!("{}/images/", url.origin().ascii_serialization());
+        let op = commerce::cart_api::CartOp::Update {
+            body: serde_json::json!({ "region_id": region.id }),
+        };
+        if let Err(err) = crate::carts::call(env, &site.store, &cart_id, op, &image_base).await {
+            log_error(&err);
+        }
+    }
     let back = safe_return(field("return_to").unwrap_or("/"));
     let secure = if url.scheme() == "https" {
         "; Secure"

@@ -388,6 +388,27 @@ async fn the_cart_pages_work_with_forms_alone() {
     assert!(html.contains("sold out"), "{html}");
     assert!(html.contains(r#"value="2""#), "the cart is still shown");
 
+    // Switching the region moves the cart: re-priced in dollars.
+    let res = c
+        .post(url("/region"))
+        .header("cookie", &jar)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("region_id=reg_HPUS&return_to=%2Fcart")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let html = c
+        .get(url("/cart"))
+        .header("cookie", format!("region=reg_HPUS; cart_id={id}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("$") && !html.contains("£"), "{html}");
+
     // A form posted from another site is refused.
     let res = c
         .post(url("/cart/line-items"))

@@ -17,8 +17,7 @@ use crate::cart::{
 use crate::catalog::variant::{self, CartVariant};
 use crate::error::ApiError;
 use crate::ids::{CartId, RegionId, VariantId};
-use crate::params::Page;
-use crate::region::{self, Region, RegionFilter};
+use crate::region::{self, Region};
 use crate::shipping_option;
 use crate::store::Store;
 
@@ -89,17 +88,7 @@ async fn cart_region<C: GenericClient + Sync>(
             other => other,
         };
     }
-    let (regions, _) = region::list(
-        client,
-        &store.id,
-        &RegionFilter::default(),
-        None,
-        Page {
-            limit: 200,
-            offset: 0,
-        },
-    )
-    .await?;
+    let regions = region::all(client, &store.id).await?;
     let default = regions
         .iter()
         .position(|r| r.currency == store.default_currency)

@@ -151,6 +151,20 @@ pub async fn get<C: GenericClient + Sync>(
     }
 }
 
+/// Every region of the store (at most 200), in name order.
+pub async fn all<C: GenericClient + Sync>(
+    client: &C,
+    store: &StoreId,
+) -> Result<Vec<Region>, ApiError> {
+    let page = Page {
+        limit: 200,
+        offset: 0,
+    };
+    Ok(list(client, store, &RegionFilter::default(), None, page)
+        .await?
+        .0)
+}
+
 /// The region of the store that serves a country (ISO 3166-1 alpha-2), if any.
 pub async fn for_country<C: GenericClient + Sync>(
     client: &C,

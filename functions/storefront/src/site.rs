@@ -1,7 +1,6 @@
 //! The store a request is for, its regions, and which region a shopper sees.
 
-use commerce::params::Page;
-use commerce::region::{self, Region, RegionFilter};
+use commerce::region::{self, Region};
 use commerce::store::{self, HostName, Store};
 use commerce::ApiError;
 use tokio_postgres::GenericClient;
@@ -25,17 +24,7 @@ impl Site {
         host: &HostName,
     ) -> Result<Self, ApiError> {
         let store = store::by_host(client, host).await?;
-        let (regions, _) = region::list(
-            client,
-            &store.id,
-            &RegionFilter::default(),
-            None,
-            Page {
-                limit: 200,
-                offset: 0,
-            },
-        )
-        .await?;
+        let regions = region::all(client, &store.id).await?;
         Ok(Self { store, regions })
     }
 
