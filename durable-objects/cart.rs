@@ -16,12 +16,11 @@ use serde_json::Value;
 use tokio_postgres::Client;
 use worker::{durable_object, Date, DurableObject, Env, Request, Response, State};
 
+use crate::config::Config;
 use crate::db;
 
 /// Storage key of the cart.
 const CART_KEY: &str = "cart";
-/// Idle lifetime when `CART_LIFETIME_SECONDS` is not set: 30 days.
-const DEFAULT_LIFETIME_S: u64 = 30 * 24 * 3600;
 
 /// What the edge sends the object.
 #[derive(Serialize, Deserialize)]
@@ -47,13 +46,9 @@ pub enum CartReply {
     Failed { status: u16, body: Value },
 }
 
+/// The idle lifetime of carts (`CART_LIFETIME_SECONDS`), in milliseconds.
 fn lifetime_ms(env: &Env) -> u64 {
-    env.var("CART_LIFETIME_SECONDS")
-        .ok()
-        .and_then(|v| v.to_string().trim().parse::<u64>().ok())
-        .filter(|s| *s > 0)
-        .unwrap_or(DEFAULT_LIFETIME_S)
-        * 1000
+    Config::from_env(env).cart_lifetime_s.saturating_mul(1000)
 }
 
 #[durable_object]
@@ -70,7 +65,7 @@ impl CartObject {
     async fn load(&self, now: u64, lifetime: u64) -> worker::Result<Option<Cart>> {
         let stored: Option<Cart> = self.state.storage().get(CART_KEY).await?;
         match stored {
-            Some(cart) if cart.updated_at_ms.saturating_add(lifetime) <= now => {
+            Some(cart) if cart.expired(now, lifetime) => {
                 self.state.storage().delete_all().await?;
                 Ok(None)
             }
@@ -154,8 +149,8 @@ impl DurableObject for CartObject {
         let lifetime = lifetime_ms(&self.env);
         let stored: Option<Cart> = self.state.storage().get(CART_KEY).await?;
         match stored {
-            Some(cart) if cart.updated_at_ms.saturating_add(lifetime) > now => {
-                let left = cart.updated_at_ms.saturating_add(lifetime) - now;
+            Some(cart) if !cart.expired(now, lifetime) => {
+                let left = cart.expires_at_ms(lifetime) - now;
                 self.state
                     .storage()
                     .set_alarm(i64::try_from(left).unwrap_or(i64::MAX))

@@ -17,5 +17,4 @@ pub const SITE_TTL_SECONDS: &str = "SITE_TTL_SECONDS";
 pub const PAGE_FRESH_SECONDS: &str = "PAGE_FRESH_SECONDS";
 pub const PAGE_STALE_SECONDS: &str = "PAGE_STALE_SECONDS";
 /// Plain-text variable: how long an idle cart lives, in seconds (default 30 days).
-#[allow(dead_code)]
 pub const CART_LIFETIME_SECONDS: &str = "CART_LIFETIME_SECONDS";

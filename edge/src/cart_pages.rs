@@ -83,13 +83,6 @@ fn page(
     Ok(response)
 }
 
-fn lifetime_s(env: &Env) -> u64 {
-    env.var("CART_LIFETIME_SECONDS")
-        .ok()
-        .and_then(|v| v.to_string().trim().parse().ok())
-        .unwrap_or(30 * 24 * 3600)
-}
-
 /// `GET /cart`
 pub async fn show(
     req: &Request,
@@ -141,7 +134,7 @@ async fn show_with(
                 notices: outcome.notices,
                 error,
             };
-            let set = cookies(url, Some((&id, count)), lifetime_s(env));
+            let set = cookies(url, Some((&id, count)), config.cart_lifetime_s);
             page(
                 render(env, &shopper, url, view, status).await,
                 Some(count),
@@ -279,9 +272,29 @@ pub async fn post(
             body: json!({ "region_id": shopper.region.id, "items": [body] }),
         };
         answer = carts::call(env, store, &fresh, create, &image_base).await;
-        return finish(env, ctx, &shopper, url, &fresh, answer, trace_id).await;
+        return finish(
+            env,
+            ctx,
+            &shopper,
+            url,
+            &fresh,
+            answer,
+            trace_id,
+            config.cart_lifetime_s,
+        )
+        .await;
     }
-    finish(env, ctx, &shopper, url, &id, answer, trace_id).await
+    finish(
+        env,
+        ctx,
+        &shopper,
+        url,
+        &id,
+        answer,
+        trace_id,
+        config.cart_lifetime_s,
+    )
+    .await
 }
 
 fn see_cart() -> worker::Result<Response> {
@@ -294,6 +307,7 @@ fn see_cart() -> worker::Result<Response> {
         .empty())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn finish(
     env: &Env,
     ctx: &Context,
@@ -302,6 +316,7 @@ async fn finish(
     id: &CartId,
     answer: Result<Result<CartOutcome, Refused>, commerce::ApiError>,
     trace_id: &str,
+    lifetime_s: u64,
 ) -> worker::Result<Response> {
     match answer {
         Ok(Ok(outcome)) => {
@@ -313,7 +328,7 @@ async fn finish(
                 Some(url.as_str().to_owned()),
             );
             let mut response = see_cart()?;
-            let set = cookies(url, Some((id, outcome.cart.item_count())), lifetime_s(env));
+            let set = cookies(url, Some((id, outcome.cart.item_count())), lifetime_s);
             for c in set {
                 response.headers_mut().append("set-cookie", &c)?;
             }

@@ -136,6 +136,36 @@ fn cart_id(raw: &str) -> Result<CartId, ApiError> {
     CartId::parse(raw).map_err(|_| ApiError::not_found("Cart", "id", raw))
 }
 
+/// A cart endpoint: the cart it names (`None`: a new one) and the operation, whose
+/// JSON body (if it takes one) is filled in once the request is read.
+fn endpoint<'a>(method: &Method, segments: &[&'a str]) -> Option<(Option<&'a str>, CartOp)> {
+    let body = json!({});
+    Some(match (method, segments) {
+        (Method::Post, ["carts"]) => (None, CartOp::Create { body }),
+        (Method::Get, ["carts", id]) => (Some(*id), CartOp::Get),
+        (Method::Post, ["carts", id]) => (Some(*id), CartOp::Update { body }),
+        (Method::Post, ["carts", id, "line-items"]) => (Some(*id), CartOp::AddItem { body }),
+        (Method::Post, ["carts", id, "line-items", line]) => (
+            Some(*id),
+            CartOp::UpdateItem {
+                line_id: (*line).to_owned(),
+                body,
+            },
+        ),
+        (Method::Delete, ["carts", id, "line-items", line]) => (
+            Some(*id),
+            CartOp::RemoveItem {
+                line_id: (*line).to_owned(),
+            },
+        ),
+        (Method::Post, ["carts", id, "shipping-methods"]) => {
+            (Some(*id), CartOp::AddShippingMethod { body })
+        }
+        (Method::Get, ["shipping-options"]) => (None, CartOp::ShippingOptions),
+        _ => return None,
+    })
+}
+
 /// The cart endpoints of `/store/*`, or `None` when the path is not one of them.
 /// `segments` is the path after `/store/`.
 #[allow(clippy::too_many_arguments)]
@@ -149,31 +179,15 @@ pub async fn api(
     segments: &[&str],
     trace_id: &str,
 ) -> Option<Result<Response, ApiError>> {
-    let op = match (method, segments) {
-        (Method::Post, ["carts"]) => None,
-        (Method::Get, ["carts", _]) => Some(CartOp::Get),
-        (Method::Post, ["carts", _]) => Some(CartOp::Update { body: json!({}) }),
-        (Method::Post, ["carts", _, "line-items"]) => Some(CartOp::AddItem { body: json!({}) }),
-        (Method::Post, ["carts", _, "line-items", line]) => Some(CartOp::UpdateItem {
-            line_id: (*line).to_owned(),
-            body: json!({}),
-        }),
-        (Method::Delete, ["carts", _, "line-items", line]) => Some(CartOp::RemoveItem {
-            line_id: (*line).to_owned(),
-        }),
-        (Method::Post, ["carts", _, "shipping-methods"]) => {
-            Some(CartOp::AddShippingMethod { body: json!({}) })
-        }
-        (Method::Get, ["shipping-options"]) => Some(CartOp::ShippingOptions),
-        (_, ["carts", ..]) => {
-            return Some(Err(ApiError::MethodNotAllowed {
+    let Some((id, op)) = endpoint(method, segments) else {
+        return matches!(segments, ["carts", ..]).then(|| {
+            Err(ApiError::MethodNotAllowed {
                 method: method.to_string(),
                 path: url.path().to_owned(),
-            }))
-        }
-        _ => return None,
+            })
+        });
     };
-    Some(api_call(req, env, ctx, config, url, segments, op, trace_id).await)
+    Some(api_call(req, env, ctx, config, url, id, op, trace_id).await)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -183,8 +197,8 @@ async fn api_call(
     ctx: &Context,
     config: &Config,
     url: &Url,
-    segments: &[&str],
-    op: Option<CartOp>,
+    id: Option<&str>,
+    mut op: CartOp,
     trace_id: &str,
 ) -> Result<Response, ApiError> {
     let key = req
@@ -193,41 +207,25 @@ async fn api_call(
         .map_err(internal)?;
     let key = PublishableKey::parse(key.as_deref())?;
     let store = store_api::store_for(env, ctx, config, &key).await?;
-    let (id, op) = match op {
-        None => (
-            CartId::generate(),
-            CartOp::Create {
-                body: json_body(req).await?,
-            },
-        ),
-        Some(CartOp::ShippingOptions) => {
+    if let CartOp::Create { body }
+    | CartOp::Update { body }
+    | CartOp::AddItem { body }
+    | CartOp::UpdateItem { body, .. }
+    | CartOp::AddShippingMethod { body } = &mut op
+    {
+        *body = json_body(req).await?;
+    }
+    let id = match (&op, id) {
+        (CartOp::Create { .. }, _) => CartId::generate(),
+        (CartOp::ShippingOptions, _) => {
             let raw = url
                 .query_pairs()
                 .find(|(k, _)| k == "cart_id")
                 .map(|(_, v)| v.into_owned())
                 .ok_or_else(|| ApiError::invalid("cart_id", "is required"))?;
-            (cart_id(&raw)?, CartOp::ShippingOptions)
+            cart_id(&raw)?
         }
-        Some(op) => {
-            let id = cart_id(segments.get(1).copied().unwrap_or_default())?;
-            let op = match op {
-                CartOp::Update { .. } => CartOp::Update {
-                    body: json_body(req).await?,
-                },
-                CartOp::AddItem { .. } => CartOp::AddItem {
-                    body: json_body(req).await?,
-                },
-                CartOp::UpdateItem { line_id, .. } => CartOp::UpdateItem {
-                    line_id,
-                    body: json_body(req).await?,
-                },
-                CartOp::AddShippingMethod { .. } => CartOp::AddShippingMethod {
-                    body: json_body(req).await?,
-                },
-                other => other,
-            };
-            (id, op)
-        }
+        (_, id) => cart_id(id.unwrap_or_default())?,
     };
     let image_base = format!("{}/images/", url.origin().ascii_serialization());
     let (status, body) = match call(env, &store, &id, op, &image_base).await? {

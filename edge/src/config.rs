@@ -20,6 +20,8 @@ pub struct Config {
     /// How long an entry stays in the cache at all (fresh plus stale, served while a new
     /// copy renders). `PAGE_STALE_SECONDS` (default 86400) plus the fresh time.
     pub page_lifetime_s: u64,
+    /// How long an idle cart lives. `CART_LIFETIME_SECONDS`, default 30 days.
+    pub cart_lifetime_s: u64,
 }
 
 impl Config {
@@ -42,6 +44,7 @@ impl Config {
             site_ttl_ms: seconds(bindings::SITE_TTL_SECONDS, 10) * 1000,
             page_fresh_ms: fresh * 1000,
             page_lifetime_s: fresh + seconds(bindings::PAGE_STALE_SECONDS, 86_400),
+            cart_lifetime_s: seconds(bindings::CART_LIFETIME_SECONDS, 30 * 24 * 3600).max(1),
         }
     }
 }

@@ -6,8 +6,11 @@
 
 use std::cell::RefCell;
 use std::collections::HashSet;
+use std::future::Future;
 
-use worker::{console_error, Cache, Date, Headers, Response, ResponseBuilder};
+use commerce::ApiError;
+
+use worker::{console_error, Cache, Context, Date, Headers, Response, ResponseBuilder};
 
 const STORED_AT: &str = "x-edge-stored-at";
 
@@ -19,7 +22,7 @@ pub struct Entry {
     pub body: Vec<u8>,
 }
 
-pub enum Lookup {
+enum Lookup {
     Fresh(Entry),
     Stale(Entry),
     Miss,
@@ -32,7 +35,7 @@ thread_local! {
 
 /// Looks `key` (a URL) up; entries older than `fresh_ms` are stale. Cache failures are
 /// misses: the cache only ever speeds a request up.
-pub async fn lookup(key: &str, fresh_ms: u64) -> Lookup {
+async fn lookup(key: &str, fresh_ms: u64) -> Lookup {
     let Ok(Some(mut response)) = Cache::default().get(key, true).await else {
         return Lookup::Miss;
     };
@@ -65,7 +68,7 @@ pub async fn lookup(key: &str, fresh_ms: u64) -> Lookup {
 }
 
 /// Stores a body under `key` for `lifetime_s` seconds (fresh plus stale time).
-pub async fn store(key: &str, entry: &Entry, lifetime_s: u64) -> worker::Result<()> {
+async fn store(key: &str, entry: &Entry, lifetime_s: u64) -> worker::Result<()> {
     let headers = Headers::new();
     headers.set("content-type", &entry.content_type)?;
     headers.set("cache-control", &format!("public, max-age={lifetime_s}"))?;
@@ -79,7 +82,7 @@ pub async fn store(key: &str, entry: &Entry, lifetime_s: u64) -> worker::Result<
 
 /// [`store`], with a failure only logged: a cache that cannot keep an entry only
 /// makes the next request slower.
-pub async fn put(key: &str, entry: &Entry, lifetime_s: u64) {
+async fn put(key: &str, entry: &Entry, lifetime_s: u64) {
     if let Err(e) = store(key, entry, lifetime_s).await {
         console_error!(
             r#"{{"level":"error","msg":"edge cache put failed","error":{}}}"#,
@@ -89,12 +92,59 @@ pub async fn put(key: &str, entry: &Entry, lifetime_s: u64) {
 }
 
 /// Claims the revalidation of `key` for this isolate; false if one is under way.
-pub fn claim(key: &str) -> bool {
+fn claim(key: &str) -> bool {
     REVALIDATING.with(|r| r.borrow_mut().insert(key.to_owned()))
 }
 
-pub fn release(key: &str) {
+fn release(key: &str) {
     REVALIDATING.with(|r| r.borrow_mut().remove(key));
+}
+
+/// How an answer was found: `HIT`, `STALE` (served while a new copy renders) or `MISS`.
+pub type CacheState = &'static str;
+
+/// The entry under `key`, with stale-while-revalidate: a fresh entry as it is; a stale
+/// one at once, while `render` makes a new copy after the response (`waitUntil`, one
+/// per key and isolate); none, `render` now. Only 200 answers are kept, for
+/// `lifetime_s` seconds. A failed background render is logged and the old entry stays.
+pub async fn serve<F, Fut>(
+    ctx: &Context,
+    key: String,
+    fresh_ms: u64,
+    lifetime_s: u64,
+    render: F,
+) -> Result<(Entry, CacheState), ApiError>
+where
+    F: FnOnce() -> Fut + 'static,
+    Fut: Future<Output = Result<Entry, ApiError>> + 'static,
+{
+    match lookup(&key, fresh_ms).await {
+        Lookup::Fresh(entry) => Ok((entry, "HIT")),
+        Lookup::Stale(entry) => {
+            if claim(&key) {
+                ctx.wait_until(async move {
+                    match render().await {
+                        Ok(fresh) if fresh.status == 200 => put(&key, &fresh, lifetime_s).await,
+                        Ok(_) => {}
+                        Err(err) => console_error!(
+                            r#"{{"level":"error","msg":"revalidation failed","detail":{}}}"#,
+                            serde_json::Value::from(err.log_detail().unwrap_or_default())
+                        ),
+                    }
+                    release(&key);
+                });
+            }
+            Ok((entry, "STALE"))
+        }
+        Lookup::Miss => {
+            let entry = render().await?;
+            if entry.status == 200 {
+                let copy = entry.clone();
+                ctx.wait_until(async move { put(&key, &copy, lifetime_s).await });
+            }
+            Ok((entry, "MISS"))
+        }
+    }
 }
 
 /// A strong validator for a body: FNV-1a, 64 bits, quoted.

@@ -190,14 +190,7 @@ async fn queue(
 ) -> worker::Result<()> {
     let mut events = Vec::new();
     for message in batch.messages()? {
-        // Producers send each event as its JSON text (see carts::emit).
-        let parsed = match message.body() {
-            serde_json::Value::String(text) => serde_json::from_str(text)
-                .map_err(|e| ApiError::invalid("event", e.to_string()))
-                .and_then(|v| commerce::analytics::AnalyticsEvent::parse(&v)),
-            other => commerce::analytics::AnalyticsEvent::parse(other),
-        };
-        match parsed {
+        match commerce::analytics::AnalyticsEvent::from_message(message.body()) {
             Ok(event) => events.push(event),
             Err(e) => log(json!({
                 "level": "error", "msg": "dropped a malformed event", "queue": batch.queue(),

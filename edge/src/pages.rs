@@ -14,7 +14,7 @@ use tokio_postgres::Client;
 use worker::{Context, Env, Headers, Request, Response, ResponseBuilder, Url};
 
 use crate::config::Config;
-use crate::edge_cache::{self, Entry, Lookup};
+use crate::edge_cache::{self, Entry};
 use crate::memo::{self, Memo};
 use crate::{db, http, log_error};
 
@@ -232,31 +232,18 @@ pub async fn serve(
         region_part,
         cache_key(&job.route, &job.request()),
     );
-    match edge_cache::lookup(&key, config.page_fresh_ms).await {
-        Lookup::Fresh(entry) => respond_entry(personalize(entry, cart_count), inm, "HIT"),
-        Lookup::Stale(entry) => {
-            if edge_cache::claim(&key) {
-                let lifetime = config.page_lifetime_s;
-                let key = key.clone();
-                ctx.wait_until(async move {
-                    let rendered = job.render().await;
-                    if rendered.status == 200 {
-                        put(&key, rendered, lifetime).await;
-                    }
-                    edge_cache::release(&key);
-                });
-            }
-            respond_entry(personalize(entry, cart_count), inm, "STALE")
-        }
-        Lookup::Miss => {
-            let rendered = job.render().await;
-            if rendered.status == 200 {
-                let copy = rendered.clone();
-                let lifetime = config.page_lifetime_s;
-                ctx.wait_until(async move { put(&key, copy, lifetime).await });
-            }
-            respond_entry(personalize(entry(rendered), cart_count), inm, "MISS")
-        }
+    let render = move || async move { Ok(entry(job.render().await)) };
+    let served = edge_cache::serve(
+        ctx,
+        key,
+        config.page_fresh_ms,
+        config.page_lifetime_s,
+        render,
+    );
+    match served.await {
+        Ok((entry, state)) => respond_entry(personalize(entry, cart_count), inm, state),
+        // Renders never fail (errors become pages); kept for the type's sake.
+        Err(err) => respond(error_page(None, &err), inm, "BYPASS"),
     }
 }
 
@@ -266,10 +253,6 @@ pub(crate) fn entry(rendered: Rendered) -> Entry {
         content_type: rendered.content_type.to_owned(),
         body: rendered.body.into_bytes(),
     }
-}
-
-async fn put(key: &str, rendered: Rendered, lifetime_s: u64) {
-    edge_cache::put(key, &entry(rendered), lifetime_s).await;
 }
 
 pub(crate) fn respond(

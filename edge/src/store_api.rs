@@ -14,9 +14,9 @@ use tokio_postgres::Client;
 use worker::{Context, Env, Headers, Method, Response, ResponseBuilder, Url};
 
 use crate::config::Config;
-use crate::edge_cache::{self, Entry, Lookup};
+use crate::db;
+use crate::edge_cache::{self, Entry};
 use crate::memo::{self, Memo};
-use crate::{db, log_error};
 
 thread_local! {
     static STORES: Memo<Store> = Memo::default();
@@ -151,29 +151,15 @@ pub async fn handle(
         params: QueryParams::from_pairs(url.query_pairs()),
         image_base: format!("{origin}/images/"),
     };
-    let (entry, state) = match edge_cache::lookup(&cache_key, config.page_fresh_ms).await {
-        Lookup::Fresh(entry) => (entry, "HIT"),
-        Lookup::Stale(entry) => {
-            if edge_cache::claim(&cache_key) {
-                let (key, lifetime) = (cache_key.clone(), config.page_lifetime_s);
-                ctx.wait_until(async move {
-                    match call.entry().await {
-                        Ok(fresh) => edge_cache::put(&key, &fresh, lifetime).await,
-                        Err(err) => log_error(&err),
-                    }
-                    edge_cache::release(&key);
-                });
-            }
-            (entry, "STALE")
-        }
-        Lookup::Miss => {
-            let entry = call.entry().await?;
-            let copy = entry.clone();
-            let lifetime = config.page_lifetime_s;
-            ctx.wait_until(async move { edge_cache::put(&cache_key, &copy, lifetime).await });
-            (entry, "MISS")
-        }
-    };
+    let render = move || async move { call.entry().await };
+    let served = edge_cache::serve(
+        ctx,
+        cache_key,
+        config.page_fresh_ms,
+        config.page_lifetime_s,
+        render,
+    );
+    let (entry, state) = served.await?;
     let internal = |e: worker::Error| ApiError::Internal {
         detail: e.to_string(),
     };

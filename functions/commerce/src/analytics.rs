@@ -134,6 +134,20 @@ fn clean(s: &str, max: usize) -> String {
 }
 
 impl AnalyticsEvent {
+    /// An event from a Queue message body: its JSON text, as the edge sends it (a JSON
+    /// object sent as such arrives as a JS `Map` and reads back empty), or, from other
+    /// producers, the object itself.
+    pub fn from_message(body: &Value) -> Result<Self, ApiError> {
+        match body {
+            Value::String(text) => {
+                let value: Value = serde_json::from_str(text)
+                    .map_err(|e| ApiError::invalid("event", format!("not JSON: {e}")))?;
+                Self::parse(&value)
+            }
+            other => Self::parse(other),
+        }
+    }
+
     /// Reads a Queue message body. Anything but an object with exactly the event's
     /// fields (`trace_id`, `metadata` and `event_key` may be left out) is refused, as
     /// is a field outside its bounds; the error names the field (`event.name`).
@@ -513,6 +527,17 @@ mod tests {
         // As a Queue message body and back.
         let sent = serde_json::to_value(&e).unwrap();
         assert_eq!(AnalyticsEvent::parse(&sent).unwrap(), e);
+    }
+
+    #[test]
+    fn queue_messages_are_read_as_text_or_object() {
+        let e =
+            AnalyticsEvent::from_cart_event(&cart_event(CartEventName::AddToCart, 1), None, None);
+        let object = serde_json::to_value(&e).unwrap();
+        let text = Value::String(object.to_string());
+        assert_eq!(AnalyticsEvent::from_message(&text).unwrap(), e);
+        assert_eq!(AnalyticsEvent::from_message(&object).unwrap(), e);
+        assert!(AnalyticsEvent::from_message(&json!("{not json")).is_err());
     }
 
     #[test]

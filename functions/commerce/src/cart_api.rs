@@ -185,16 +185,21 @@ pub async fn apply<C: GenericClient + Sync>(
 
     let mut notices = Vec::new();
     let mut events = Vec::new();
-    let mut found = variants(client, store, &wanted, &cart.region).await?;
-    // A region change re-prices in the new currency instead of refreshing in the old.
-    match update.as_ref().and_then(|u| u.region_id.clone()) {
-        Some(new_id) if new_id != cart.region.id => {
-            region = cart_region(client, store, Some(&new_id)).await?;
-            let new_region = CartRegion::from(&region);
-            found = variants(client, store, &wanted, &new_region).await?;
-            notices.extend(cart::change_region(&mut cart, new_region, &found, now_ms)?);
-        }
-        _ => notices.extend(cart::refresh(&mut cart, &found, now_ms)?),
+    // A region change re-prices in the new currency instead of refreshing in the old:
+    // the variants are read once, in the currency the cart ends up in.
+    let moving = update
+        .as_ref()
+        .and_then(|u| u.region_id.clone())
+        .filter(|id| *id != cart.region.id);
+    if let Some(new_id) = &moving {
+        region = cart_region(client, store, Some(new_id)).await?;
+    }
+    let priced_in = CartRegion::from(&region);
+    let found = variants(client, store, &wanted, &priced_in).await?;
+    if moving.is_some() {
+        notices.extend(cart::change_region(&mut cart, priced_in, &found, now_ms)?);
+    } else {
+        notices.extend(cart::refresh(&mut cart, &found, now_ms)?);
     }
     let options = shipping_option::for_region(client, &store.id, &cart.region.id).await?;
     notices.extend(cart::refresh_shipping(&mut cart, &options, now_ms));

@@ -180,6 +180,14 @@ fn category_link(c: &Category) -> Link {
     }
 }
 
+/// The top-level categories, as the header's navigation lists them.
+fn top_level(cats: &[Category]) -> Vec<Link> {
+    cats.iter()
+        .filter(|c| c.parent.is_none())
+        .map(category_link)
+        .collect()
+}
+
 fn meta(req: &PageRequest<'_>, title: &str, description: &str, noindex: bool) -> Meta {
     Meta {
         title: format!("{title} | {}", req.site.store.name),
@@ -220,12 +228,7 @@ fn layout_with(req: &PageRequest<'_>, nav: Vec<Link>, return_to: String, meta: M
 }
 
 fn layout(req: &PageRequest<'_>, cats: &[Category], meta: Meta) -> Layout {
-    let nav = cats
-        .iter()
-        .filter(|c| c.parent.is_none())
-        .map(category_link)
-        .collect();
-    layout_with(req, nav, req.path.to_owned(), meta)
+    layout_with(req, top_level(cats), req.path.to_owned(), meta)
 }
 
 // ------------------------------------------------------------------ products as shown
@@ -383,11 +386,7 @@ async fn home<C: GenericClient + Sync>(
             });
         }
     }
-    let roots: Vec<Link> = cats
-        .iter()
-        .filter(|c| c.parent.is_none())
-        .map(category_link)
-        .collect();
+    let roots = top_level(&cats);
     let names: Vec<&str> = roots.iter().map(|l| l.label.as_str()).collect();
     let description = if names.is_empty() {
         format!("Shop online at {}.", store.name)
@@ -713,12 +712,7 @@ async fn listing_with<C: GenericClient + Sync>(
         m.og_image = Some(req.absolute(&format!("/images/{}", img.r2_key)));
     }
     let return_to = params.url(path, currency, params.page);
-    let nav = cats
-        .iter()
-        .filter(|c| c.parent.is_none())
-        .map(category_link)
-        .collect();
-    let mut lay = layout_with(req, nav, return_to, m);
+    let mut lay = layout_with(req, top_level(&cats), return_to, m);
     lay.search_q = params.q.clone().unwrap_or_default();
 
     let page = ListingPage {
@@ -939,13 +933,8 @@ async fn product_page<C: GenericClient + Sync>(
         Some(v) => format!("{path}?variant={}", v.as_str()),
         None => path.clone(),
     };
-    let nav = cats
-        .iter()
-        .filter(|c| c.parent.is_none())
-        .map(category_link)
-        .collect();
     let page = ProductPage {
-        layout: layout_with(req, nav, return_to, m),
+        layout: layout_with(req, top_level(&cats), return_to, m),
         crumbs,
         path: path.clone(),
         title: product.title.clone(),

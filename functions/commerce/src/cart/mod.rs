@@ -242,6 +242,17 @@ impl Cart {
         self.items.iter().map(|l| l.variant_id.clone()).collect()
     }
 
+    /// When the cart expires if nothing changes it: `lifetime_ms` after its last change.
+    pub fn expires_at_ms(&self, lifetime_ms: u64) -> u64 {
+        self.updated_at_ms.saturating_add(lifetime_ms)
+    }
+
+    /// Whether the cart has been idle for its whole lifetime at `now_ms` (an expired
+    /// cart is deleted and its id answers like an unknown one).
+    pub fn expired(&self, now_ms: u64, lifetime_ms: u64) -> bool {
+        self.expires_at_ms(lifetime_ms) <= now_ms
+    }
+
     /// Units in the cart, over all lines.
     pub fn item_count(&self) -> u32 {
         self.items
