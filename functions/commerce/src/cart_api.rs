@@ -16,7 +16,7 @@ use crate::cart::{
 };
 use crate::catalog::variant::{self, CartVariant};
 use crate::error::ApiError;
-use crate::ids::{CartId, RegionId, VariantId};
+use crate::ids::{CartId, OrderId, RegionId, VariantId};
 use crate::region::{self, Region};
 use crate::shipping_option;
 use crate::store::Store;
@@ -42,12 +42,29 @@ pub enum CartOp {
     AddShippingMethod { body: Value },
     /// `GET /store/shipping-options?cart_id=`
     ShippingOptions,
+    /// The cart exactly as stored, without reading the catalog: what checkout sends
+    /// the origin, which prices it again itself and says what changed.
+    Snapshot,
+    /// The cart was ordered (`POST /store/carts/:id/complete` succeeded): it is kept,
+    /// answering as completed, and refuses every change.
+    MarkCompleted { order_id: OrderId },
 }
 
 impl CartOp {
     /// Whether the operation may change the cart (reads only refresh it).
     pub fn writes(&self) -> bool {
-        !matches!(self, CartOp::Get | CartOp::ShippingOptions)
+        !matches!(
+            self,
+            CartOp::Get | CartOp::ShippingOptions | CartOp::Snapshot
+        )
+    }
+
+    /// Whether the operation may run on a completed cart.
+    fn allowed_when_completed(&self) -> bool {
+        matches!(
+            self,
+            CartOp::Get | CartOp::ShippingOptions | CartOp::Snapshot | CartOp::MarkCompleted { .. }
+        )
     }
 }
 
@@ -165,8 +182,44 @@ pub async fn apply<C: GenericClient + Sync>(
     let mut cart = stored
         .filter(|c| c.store_id == store.id)
         .ok_or_else(not_found)?;
+    if let CartOp::Snapshot = op {
+        return Ok(CartOutcome {
+            body: json!({ "cart": cart_json(&cart, image_base, None)? }),
+            save: None,
+            cart,
+            notices: Vec::new(),
+            events: Vec::new(),
+            shipping: Vec::new(),
+        });
+    }
     let before = cart.clone();
     let mut region = cart_region(client, store, Some(&cart.region.id)).await?;
+    if let CartOp::MarkCompleted { order_id } = &op {
+        if cart.completed.is_none() {
+            cart.completed = Some(cart::CompletedCart {
+                order_id: order_id.clone(),
+                at_ms: now_ms,
+            });
+            cart.updated_at_ms = now_ms;
+        }
+    }
+    if cart.completed.is_some() {
+        // An ordered cart is a record: not refreshed against the catalog, not changed.
+        if !op.allowed_when_completed() {
+            return Err(ApiError::not_allowed(
+                "cart_completed",
+                "This cart has been ordered already and can no longer change.",
+            ));
+        }
+        return Ok(CartOutcome {
+            body: cart_body(&cart, &region, image_base)?,
+            save: (cart != before).then(|| cart.clone()),
+            cart,
+            notices: Vec::new(),
+            events: Vec::new(),
+            shipping: Vec::new(),
+        });
+    }
 
     // Parse first: bad input changes nothing.
     let mut wanted = cart.variant_ids();
@@ -205,7 +258,9 @@ pub async fn apply<C: GenericClient + Sync>(
     notices.extend(cart::refresh_shipping(&mut cart, &options, now_ms));
 
     let body = match op {
-        CartOp::Create { .. } => unreachable!("handled above"),
+        CartOp::Create { .. } | CartOp::MarkCompleted { .. } | CartOp::Snapshot => {
+            unreachable!("handled above")
+        }
         CartOp::Get => cart_body(&cart, &region, image_base)?,
         CartOp::ShippingOptions => {
             json!({ "shipping_options": shipping_options_json(&cart, &options)? })

@@ -27,6 +27,21 @@ pub enum ApiError {
     RouteNotFound { method: String, path: String },
     #[error("Method {method} is not allowed on {path}")]
     MethodNotAllowed { method: String, path: String },
+    /// The request conflicts with what is happening or has happened (a cart being
+    /// completed twice at once, a refused order transition).
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// The request is well formed but the store cannot do it (not enough stock, a cart
+    /// that changed under the shopper, nothing to pay with).
+    #[error("{message}")]
+    NotAllowed { code: &'static str, message: String },
+    /// A signed request whose signature, timestamp or nonce is not accepted.
+    #[error("The request signature was not accepted: {reason}")]
+    Unauthorized { reason: String },
+    /// A service this request needs (the origin, a payment provider) did not answer
+    /// in time or failed; nothing was changed that a retry would not repair.
+    #[error("{message}")]
+    UpstreamUnavailable { message: String, detail: String },
     #[error("The catalog database is unreachable at the moment; please retry shortly")]
     DatabaseUnavailable { detail: String },
     #[error("An unknown error occurred.")]
@@ -50,6 +65,20 @@ impl ApiError {
         }
     }
 
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_allowed(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::NotAllowed {
+            code,
+            message: message.into(),
+        }
+    }
+
     pub fn not_found(entity: &'static str, key: &'static str, value: impl Into<String>) -> Self {
         ApiError::NotFound {
             entity,
@@ -68,6 +97,10 @@ impl ApiError {
             | ApiError::PublishableKeyMissing
             | ApiError::PublishableKeyInvalid => 400,
             ApiError::MethodNotAllowed { .. } => 405,
+            ApiError::Conflict { .. } => 409,
+            ApiError::NotAllowed { .. } => 400,
+            ApiError::Unauthorized { .. } => 401,
+            ApiError::UpstreamUnavailable { .. } => 503,
             ApiError::DatabaseUnavailable { .. } => 503,
             ApiError::Internal { .. } => 500,
         }
@@ -83,6 +116,10 @@ impl ApiError {
             ApiError::PublishableKeyMissing => ("not_allowed", "publishable_key_missing"),
             ApiError::PublishableKeyInvalid => ("not_allowed", "publishable_key_invalid"),
             ApiError::MethodNotAllowed { .. } => ("not_allowed", "method_not_allowed"),
+            ApiError::Conflict { code, .. } => ("conflict", *code),
+            ApiError::NotAllowed { code, .. } => ("not_allowed", *code),
+            ApiError::Unauthorized { .. } => ("unauthorized", "bad_signature"),
+            ApiError::UpstreamUnavailable { .. } => ("unavailable", "upstream_unavailable"),
             ApiError::DatabaseUnavailable { .. } => ("unavailable", "database_unavailable"),
             ApiError::Internal { .. } => ("unknown_error", "unknown_error"),
         };
@@ -96,9 +133,9 @@ impl ApiError {
     /// What the operator's log should say beyond the client message, if anything.
     pub fn log_detail(&self) -> Option<&str> {
         match self {
-            ApiError::DatabaseUnavailable { detail } | ApiError::Internal { detail } => {
-                Some(detail)
-            }
+            ApiError::DatabaseUnavailable { detail }
+            | ApiError::Internal { detail }
+            | ApiError::UpstreamUnavailable { detail, .. } => Some(detail),
             _ => None,
         }
     }
@@ -107,7 +144,11 @@ impl ApiError {
 impl From<tokio_postgres::Error> for ApiError {
     /// Connection failures become 503 (retry later); anything else is an internal error.
     fn from(err: tokio_postgres::Error) -> Self {
-        let detail = err.to_string();
+        // "db error" alone says nothing: keep PostgreSQL's code and message for the log.
+        let detail = match err.as_db_error() {
+            Some(db) => format!("{}: {}", db.code().code(), db.message()),
+            None => err.to_string(),
+        };
         let unavailable = err.is_closed()
             || match err.code() {
                 // Class 08 (connection exception), shutdown, too many connections.

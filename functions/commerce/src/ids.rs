@@ -157,6 +157,16 @@ prefixed_id!(/// The shipping method chosen for a cart.
     ShippingMethodId, "casm", "shipping method");
 prefixed_id!(/// A way of shipping a region offers (flat rate, free over a threshold).
     ShippingOptionId, "so", "shipping option");
+prefixed_id!(/// An order, made from a completed cart.
+    OrderId, "order", "order");
+prefixed_id!(/// One line of an order: a snapshot of what was bought.
+    OrderItemId, "ordli", "order item");
+prefixed_id!(/// What a cart will be paid with (Medusa's payment collection).
+    PaymentCollectionId, "pay_col", "payment collection");
+prefixed_id!(/// One attempt to pay a collection through a provider.
+    PaymentSessionId, "payses", "payment session");
+prefixed_id!(/// One row of an order's ledger: an authorization, a capture or a refund.
+    OrderTransactionId, "ordtx", "order transaction");
 
 #[cfg(test)]
 mod tests {

@@ -22,6 +22,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_shipping_and_analytics",
         include_str!("../../../migrations/0004_shipping_and_analytics.sql"),
     ),
+    (
+        "0005_orders",
+        include_str!("../../../migrations/0005_orders.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -11,7 +11,7 @@ use crate::money::{CurrencyCode, Money};
 use crate::region::Region;
 use crate::store_api::region_json;
 
-fn major(minor: i64, currency: CurrencyCode) -> Value {
+pub(crate) fn major(minor: i64, currency: CurrencyCode) -> Value {
     Value::Number(Money::new(minor, currency).to_major_number())
 }
 
@@ -207,7 +207,7 @@ pub fn cart_json(
         "shipping_methods": shipping_methods,
         "promotions": [],
         "metadata": null,
-        "completed_at": null,
+        "completed_at": cart.completed.as_ref().map(|c| api_time(c.at_ms)),
         "created_at": created_at,
         "updated_at": updated_at,
     });

@@ -29,6 +29,7 @@ pub use self::address::{check_shipping_country, validate_email, Address, MAX_EMA
 pub use self::body::{
     parse_line_id, AddShippingMethod, CreateCart, LineItemInput, UpdateCart, UpdateLineItem,
 };
+pub(crate) use self::json::{api_time, major};
 pub use self::json::{cart_json, shipping_options_json};
 pub use self::shipping::{
     applicable, choose_shipping, refresh_shipping, ShippingKind, ShippingMethod, ShippingOption,
@@ -37,7 +38,7 @@ pub use self::shipping::{
 pub use self::totals::{amount_totals, line_totals, totals, CartTotals, LineTotals};
 pub use crate::catalog::variant::CartVariant;
 use crate::error::ApiError;
-use crate::ids::{CartId, LineItemId, ProductId, RegionId, StoreId, VariantId};
+use crate::ids::{CartId, LineItemId, OrderId, ProductId, RegionId, StoreId, VariantId};
 use crate::money::{CurrencyCode, Money};
 use crate::region::Region;
 
@@ -51,7 +52,7 @@ pub const MAX_LINES: usize = 100;
 pub const MAX_UNIT_PRICE: i64 = 1_000_000_000_000;
 
 /// (De)serialises a [`CurrencyCode`] as its lower-case code, for the stored cart.
-mod serde_currency {
+pub(crate) mod serde_currency {
     use serde::{Deserialize, Deserializer, Serializer};
 
     use crate::money::CurrencyCode;
@@ -163,8 +164,18 @@ pub struct Cart {
     pub billing_address: Option<Address>,
     pub items: Vec<LineItem>,
     pub shipping_method: Option<ShippingMethod>,
+    /// The order the cart became; a completed cart no longer changes.
+    #[serde(default)]
+    pub completed: Option<CompletedCart>,
     pub created_at_ms: u64,
     pub updated_at_ms: u64,
+}
+
+/// When and as which order a cart was completed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompletedCart {
+    pub order_id: OrderId,
+    pub at_ms: u64,
 }
 
 /// `prefix.name`, or `name` alone at the top of a body.
@@ -192,6 +203,7 @@ impl Cart {
             billing_address: None,
             items: Vec::new(),
             shipping_method: None,
+            completed: None,
             created_at_ms: now_ms,
             updated_at_ms: now_ms,
         }

@@ -23,6 +23,12 @@ fn admin_url() -> String {
 
 /// A new database with the schema and the fixture; its name is unique per test.
 pub async fn test_db() -> Client {
+    test_db_and_url().await.0
+}
+
+/// Like [`test_db`], with the database's URL (for a second connection).
+#[allow(dead_code)]
+pub async fn test_db_and_url() -> (Client, String) {
     let admin_url = admin_url();
     let admin = connect(&admin_url).await;
     let name = format!("t_{}", uuid::Uuid::new_v4().simple());
@@ -42,5 +48,11 @@ pub async fn test_db() -> Client {
         .batch_execute(include_str!("../fixtures/two_stores.sql"))
         .await
         .expect("fixture");
-    client
+    (client, url)
+}
+
+/// Another connection to the database at `url`.
+#[allow(dead_code)]
+pub async fn second_connection(url: &str) -> Client {
+    connect(url).await
 }

@@ -1,0 +1,128 @@
+//! The order in Medusa v2's Store API shape (`GET /store/orders/:id`, and the order of
+//! `POST /store/carts/:id/complete`). Medusa's `status`, `payment_status` and
+//! `fulfillment_status` are derived from the one status of the state machine, which
+//! is also given as it is in `metadata.status`.
+
+use serde_json::{json, Value};
+
+use super::{Order, OrderStatus};
+use crate::cart::Address;
+use crate::cart::{api_time, major};
+
+fn address_json(order: &Order, a: Option<&Address>, role: &str) -> Value {
+    let Some(a) = a else {
+        return Value::Null;
+    };
+    let body = order.id.as_str().strip_prefix("order_").unwrap_or_default();
+    json!({
+        "id": format!("ordaddr_{body}{role}"),
+        "first_name": a.first_name, "last_name": a.last_name, "company": a.company,
+        "address_1": a.address_1, "address_2": a.address_2, "city": a.city,
+        "province": a.province, "postal_code": a.postal_code,
+        "country_code": a.country_code, "phone": a.phone, "metadata": null,
+    })
+}
+
+/// Medusa's (status, fulfillment_status) for a status of the state machine.
+fn medusa_statuses(status: OrderStatus) -> (&'static str, &'static str) {
+    match status {
+        OrderStatus::Pending => ("requires_action", "not_fulfilled"),
+        OrderStatus::Confirmed => ("pending", "not_fulfilled"),
+        OrderStatus::Fulfilled => ("pending", "fulfilled"),
+        OrderStatus::Shipped => ("pending", "shipped"),
+        OrderStatus::Delivered => ("completed", "delivered"),
+        OrderStatus::Failed | OrderStatus::Canceled => ("canceled", "canceled"),
+    }
+}
+
+/// The order as a Medusa storefront reads it; `image_base` prefixes thumbnails' keys.
+pub fn order_json(order: &Order, image_base: &str) -> Value {
+    let c = order.currency;
+    let m = |v: i64| major(v, c);
+    let created = api_time(order.created_at_ms);
+    let updated = api_time(order.updated_at_ms);
+    let items: Vec<Value> = order
+        .items
+        .iter()
+        .map(|i| {
+            json!({
+                "id": i.id, "title": i.display_title(), "subtitle": i.variant_title,
+                "thumbnail": i.thumbnail.as_ref().map(|k| format!("{image_base}{k}")),
+                "variant_id": i.variant_id, "product_id": i.product_id,
+                "product_title": i.product_title, "product_handle": i.product_handle,
+                "variant_title": i.variant_title, "variant_sku": i.sku,
+                "quantity": i.quantity, "unit_price": m(i.unit_price),
+                "is_tax_inclusive": order.tax_inclusive,
+                "subtotal": m(i.subtotal), "tax_total": m(i.tax_total), "total": m(i.total),
+                "original_total": m(i.total), "discount_total": 0,
+                "created_at": created, "updated_at": updated, "metadata": null,
+            })
+        })
+        .collect();
+    let item_subtotal = order.item_total - order.item_tax_total;
+    let shipping_subtotal = order.shipping_total - order.shipping_tax_total;
+    let (status, fulfillment_status) = medusa_statuses(order.status);
+    let transactions: Vec<Value> = order
+        .transactions
+        .iter()
+        .map(|t| {
+            json!({
+                "id": t.id, "kind": t.kind.as_str(), "amount": m(t.amount),
+                "currency_code": c.as_str(), "provider_id": t.provider_id,
+                "reference": t.reference, "created_at": api_time(t.created_at_ms),
+            })
+        })
+        .collect();
+    json!({
+        "id": order.id,
+        "object": "order",
+        "display_id": order.display_id,
+        "status": status,
+        "payment_status": order.payment_status(),
+        "fulfillment_status": fulfillment_status,
+        "email": order.email,
+        "currency_code": c.as_str(),
+        "region_id": order.region_id,
+        "customer_id": null,
+        "sales_channel_id": null,
+        "items": items,
+        "shipping_address": address_json(order, Some(&order.shipping_address), "s"),
+        "billing_address": address_json(order, order.billing_address.as_ref(), "b"),
+        "shipping_methods": [{
+            "id": format!("ordsm_{}", order.id.as_str().strip_prefix("order_").unwrap_or_default()),
+            "name": order.shipping.name,
+            "shipping_option_id": order.shipping.option_id,
+            "amount": m(order.shipping.amount),
+            "is_tax_inclusive": order.tax_inclusive,
+            "subtotal": m(shipping_subtotal),
+            "tax_total": m(order.shipping_tax_total),
+            "total": m(order.shipping_total),
+        }],
+        "transactions": transactions,
+        "item_total": m(order.item_total),
+        "item_subtotal": m(item_subtotal),
+        "item_tax_total": m(order.item_tax_total),
+        "shipping_total": m(order.shipping_total),
+        "shipping_subtotal": m(shipping_subtotal),
+        "shipping_tax_total": m(order.shipping_tax_total),
+        "original_item_total": m(order.item_total),
+        "original_shipping_total": m(order.shipping_total),
+        "subtotal": m(item_subtotal + shipping_subtotal),
+        "tax_total": m(order.tax_total),
+        "total": m(order.total),
+        "original_total": m(order.total),
+        "discount_total": 0,
+        "discount_tax_total": 0,
+        "gift_card_total": 0,
+        "summary": {
+            "paid_total": m(order.paid_total()),
+            "refunded_total": m(order.refunded_total()),
+            "pending_difference": m(order.total - order.paid_total()),
+            "current_order_total": m(order.total),
+            "original_order_total": m(order.total),
+        },
+        "metadata": {"status": order.status.as_str()},
+        "created_at": created,
+        "updated_at": updated,
+    })
+}

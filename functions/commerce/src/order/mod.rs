@@ -1,0 +1,186 @@
+//! Orders: what a completed cart becomes. [`place`] turns a cart snapshot into a
+//! pending order in the caller's transaction (re-priced from the database, its stock
+//! held by conditional updates); [`status`] is the state machine every later change
+//! goes through ([`apply_action`]); [`json`] is Medusa's order shape. Read with
+//! [`load`], [`by_cart`] and [`lookup`].
+
+mod json;
+mod place;
+mod repo;
+mod status;
+mod stock;
+
+use serde::{Deserialize, Serialize};
+
+pub use self::json::order_json;
+pub use self::place::{place, Placed, RESERVATION_TTL_SECONDS};
+pub use self::repo::{
+    apply_action, by_cart, expired_pending, load, load_for_update, lookup, ActionOutcome,
+};
+pub use self::status::{transition, OrderAction, OrderStatus, StockEffect, Transition};
+pub use self::stock::{release, Shortage};
+use crate::cart::Address;
+use crate::ids::{
+    CartId, OrderId, OrderItemId, OrderTransactionId, ProductId, RegionId, ShippingOptionId,
+    StoreId, VariantId,
+};
+use crate::money::CurrencyCode;
+
+/// The shipping method an order was placed with, priced from the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderShipping {
+    pub option_id: ShippingOptionId,
+    pub name: String,
+    /// As priced (gross or net like the catalog), minor units.
+    pub amount: i64,
+}
+
+/// One line of an order: what was bought, at the price of the moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderItem {
+    pub id: OrderItemId,
+    pub variant_id: VariantId,
+    pub product_id: ProductId,
+    pub product_title: String,
+    pub product_handle: String,
+    pub variant_title: String,
+    pub sku: Option<String>,
+    pub thumbnail: Option<String>,
+    pub quantity: u32,
+    /// As priced in the catalog (gross or net like the region's prices).
+    pub unit_price: i64,
+    /// Net of tax.
+    pub subtotal: i64,
+    pub tax_total: i64,
+    /// With tax.
+    pub total: i64,
+}
+
+impl OrderItem {
+    pub fn display_title(&self) -> String {
+        if self.variant_title.is_empty() || self.variant_title == self.product_title {
+            self.product_title.clone()
+        } else {
+            format!("{} ({})", self.product_title, self.variant_title)
+        }
+    }
+}
+
+/// A money movement in an order's ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransactionKind {
+    Authorization,
+    Capture,
+    Refund,
+}
+
+impl TransactionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransactionKind::Authorization => "authorization",
+            TransactionKind::Capture => "capture",
+            TransactionKind::Refund => "refund",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, crate::ApiError> {
+        match s {
+            "authorization" => Ok(TransactionKind::Authorization),
+            "capture" => Ok(TransactionKind::Capture),
+            "refund" => Ok(TransactionKind::Refund),
+            other => Err(crate::ApiError::Internal {
+                detail: format!("unknown transaction kind '{other}' in the database"),
+            }),
+        }
+    }
+}
+
+/// One row of the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderTransaction {
+    pub id: OrderTransactionId,
+    pub kind: TransactionKind,
+    pub amount: i64,
+    pub provider_id: String,
+    pub reference: String,
+    pub created_at_ms: u64,
+}
+
+/// An order with its lines and ledger. Amounts are minor units of `currency`;
+/// `total` is the source of truth for what the shopper owes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub id: OrderId,
+    pub store_id: StoreId,
+    /// The number the shopper sees, counted per store.
+    pub display_id: i64,
+    pub cart_id: CartId,
+    pub status: OrderStatus,
+    pub email: String,
+    pub region_id: RegionId,
+    #[serde(with = "crate::cart::serde_currency")]
+    pub currency: CurrencyCode,
+    pub tax_rate_bp: u32,
+    pub tax_inclusive: bool,
+    pub shipping_address: Address,
+    pub billing_address: Option<Address>,
+    pub shipping: OrderShipping,
+    pub items: Vec<OrderItem>,
+    pub item_total: i64,
+    pub item_tax_total: i64,
+    pub shipping_total: i64,
+    pub shipping_tax_total: i64,
+    pub tax_total: i64,
+    pub total: i64,
+    pub transactions: Vec<OrderTransaction>,
+    pub failure_reason: Option<String>,
+    pub trace_id: Option<String>,
+    pub created_at_ms: u64,
+    pub updated_at_ms: u64,
+}
+
+impl Order {
+    /// Captured minus refunded, in minor units.
+    pub fn paid_total(&self) -> i64 {
+        self.transactions
+            .iter()
+            .map(|t| match t.kind {
+                TransactionKind::Capture => t.amount,
+                TransactionKind::Refund => -t.amount,
+                TransactionKind::Authorization => 0,
+            })
+            .sum()
+    }
+
+    /// Refunded so far.
+    pub fn refunded_total(&self) -> i64 {
+        self.transactions
+            .iter()
+            .filter(|t| t.kind == TransactionKind::Refund)
+            .map(|t| t.amount)
+            .sum()
+    }
+
+    /// Medusa's payment_status of the order, from the ledger.
+    pub fn payment_status(&self) -> &'static str {
+        let has = |k| self.transactions.iter().any(|t| t.kind == k);
+        let refunded = self.refunded_total();
+        if refunded > 0 && refunded >= self.total {
+            "refunded"
+        } else if refunded > 0 {
+            "partially_refunded"
+        } else if has(TransactionKind::Capture) {
+            "captured"
+        } else if has(TransactionKind::Authorization) {
+            "authorized"
+        } else {
+            "not_paid"
+        }
+    }
+
+    /// Units over all lines.
+    pub fn item_count(&self) -> u32 {
+        self.items.iter().map(|i| i.quantity).sum()
+    }
+}

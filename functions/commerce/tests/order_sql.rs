@@ -1,0 +1,324 @@
+//! Placing orders and moving them through the state machine against a real PostgreSQL
+//! (the two-store fixture): re-pricing, stock held per location in rank order,
+//! refusals, release and consumption, the ledger's once-only rows and the outbox.
+
+mod common;
+
+use commerce::cart::Cart;
+use commerce::cart_api::{apply, CartOp};
+use commerce::ids::{CartId, OrderId};
+use commerce::order::{self, OrderAction, OrderStatus};
+use commerce::outbox;
+use commerce::store::{self, HostName, Store};
+use common::test_db;
+use serde_json::json;
+use tokio_postgres::Client;
+
+async fn alpha(db: &Client) -> Store {
+    store::by_host(db, &HostName::parse("alpha.test").unwrap())
+        .await
+        .unwrap()
+}
+
+/// A cart of `store` ready to order: `items` (variant, quantity), an email, an
+/// address in Germany and Standard shipping.
+async fn ready_cart(db: &Client, store: &Store, items: &[(&str, u32)]) -> Cart {
+    let id = CartId::generate();
+    let mut cart = None;
+    let ops = [CartOp::Create {
+        body: json!({"region_id": "reg_AEU", "email": "buyer@example.com",
+                     "shipping_address": {"first_name": "Ada", "last_name": "L", "address_1": "Main 1",
+                                          "city": "Berlin", "postal_code": "10115", "country_code": "de"}}),
+    }]
+    .into_iter()
+    .chain(items.iter().map(|(v, q)| CartOp::AddItem {
+        body: json!({"variant_id": v, "quantity": q}),
+    }))
+    .chain([CartOp::AddShippingMethod {
+        body: json!({"option_id": "so_AEUSTD"}),
+    }]);
+    for op in ops {
+        let out = apply(db, store, &id, cart.clone(), op, 1_000, "/images/")
+            .await
+            .unwrap();
+        cart = Some(out.save.unwrap_or(out.cart));
+    }
+    cart.unwrap()
+}
+
+async fn levels(db: &Client, variant: &str) -> Vec<(String, i32, i32)> {
+    db.query(
+        "SELECT location_id, stocked, reserved FROM inventory_levels WHERE variant_id = $1 ORDER BY location_id",
+        &[&variant],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2)))
+    .collect()
+}
+
+async fn place(
+    db: &mut Client,
+    store: &Store,
+    cart: &Cart,
+) -> Result<order::Order, commerce::ApiError> {
+    let tx = db.transaction().await.unwrap();
+    let placed = order::place(
+        &tx,
+        &store.id,
+        cart,
+        Some("0af7651916cd43dd8448eb211c80319c"),
+        2_000,
+    )
+    .await;
+    match placed {
+        Ok(p) => {
+            tx.commit().await.unwrap();
+            Ok(p.order)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[tokio::test]
+async fn an_order_is_priced_from_the_database_and_holds_stock_in_rank_order() {
+    let mut db = test_db().await;
+    let store = alpha(&db).await;
+    // A1S: sloc_A1 has 10 - 3 = 7 available, sloc_A2 has 5.
+    db.execute(
+        "UPDATE stock_locations SET rank = 1 WHERE id = 'sloc_A1'",
+        &[],
+    )
+    .await
+    .unwrap();
+    let cart = ready_cart(&db, &store, &[("variant_A1S", 9)]).await;
+    let order = place(&mut db, &store, &cart).await.unwrap();
+    assert_eq!(order.status, OrderStatus::Pending);
+    assert_eq!(order.items.len(), 1);
+    assert_eq!(order.items[0].quantity, 9);
+    assert_eq!(order.total, order.item_total + order.shipping_total);
+    assert_eq!(order.shipping.amount, 495);
+    // sloc_A2 (rank 0) gives its 5 first, then 4 from sloc_A1.
+    assert_eq!(
+        levels(&db, "variant_A1S").await,
+        vec![("sloc_A1".into(), 10, 7), ("sloc_A2".into(), 5, 5)]
+    );
+    let loaded = order::load(&db, &store.id, &order.id).await.unwrap();
+    assert_eq!(loaded.items, order.items);
+    assert_eq!(loaded.total, order.total);
+    assert!(order.display_id > 1000);
+    let events = db
+        .query("SELECT topic FROM outbox ORDER BY id", &[])
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].get::<_, String>(0), "inventory.reserved");
+}
+
+#[tokio::test]
+async fn a_tampered_price_or_changed_catalog_is_refused() {
+    let mut db = test_db().await;
+    let store = alpha(&db).await;
+    let mut cart = ready_cart(&db, &store, &[("variant_A1S", 1)]).await;
+    cart.items[0].unit_price = 1;
+    let err = place(&mut db, &store, &cart).await.unwrap_err();
+    assert_eq!(err.body().code, "cart_changed");
+    assert!(
+        err.body().message.contains("price"),
+        "{}",
+        err.body().message
+    );
+    assert_eq!(levels(&db, "variant_A1S").await[0].2, 3, "nothing was held");
+}
+
+#[tokio::test]
+async fn incomplete_carts_are_refused_naming_what_is_missing() {
+    let mut db = test_db().await;
+    let store = alpha(&db).await;
+    let mut cart = ready_cart(&db, &store, &[("variant_A1S", 1)]).await;
+    cart.shipping_method = None;
+    let err = place(&mut db, &store, &cart).await.unwrap_err();
+    assert_eq!(err.status(), 400);
+    assert!(err.body().message.contains("shipping method"));
+    cart.email = None;
+    let err = place(&mut db, &store, &cart).await.unwrap_err();
+    assert!(err.body().message.contains("email"));
+}
+
+#[tokio::test]
+async fn stock_that_ran_out_after_the_cart_was_filled_is_insufficient_inventory() {
+    let mut db = test_db().await;
+    let store = alpha(&db).await;
+    let cart = ready_cart(&db, &store, &[("variant_A1S", 12)]).await;
+    db.execute("UPDATE inventory_levels SET reserved = 8 WHERE variant_id = 'variant_A1S' AND location_id = 'sloc_A1'", &[])
+        .await
+        .unwrap();
+    let err = place(&mut db, &store, &cart).await.unwrap_err();
+    assert_eq!(err.body().code, "insufficient_inventory");
+    assert_eq!(
+        order::by_cart(&db, &store.id, &cart.id).await.unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn backorder_is_allowed_only_where_the_variant_allows_it() {
+    let mut db = test_db().await;
+    let store = alpha(&db).await;
+    // A1M: 0 in stock, backorder allowed.
+    let cart = ready_cart(&db, &store, &[("variant_A1M", 2)]).await;
+    place(&mut db, &store, &cart).await.unwrap();
+    assert_eq!(
+        levels(&db, "variant_A1M").await,
+        vec![("sloc_A1".into(), 0, 2)]
+    );
+}
+
+#[tokio::test]
+async fn failing_releases_stock_once_and_shipping_consumes_it() {
+    let mut db = test_db().await;
+    let store = alpha(&db).await;
+    let cart = ready_cart(&db, &store, &[("variant_A1S", 2)]).await;
+    let order = place(&mut db, &store, &cart).await.unwrap();
+    assert_eq!(
+        levels(&db, "variant_A1S").await[0],
+        ("sloc_A1".into(), 10, 5)
+    );
+
+    let failed = order::apply_action(
+        &db,
+        &store.id,
+        &order.id,
+        OrderAction::Fail,
+        Some("declined"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(failed.order.status, OrderStatus::Failed);
+    assert_eq!(failed.order.failure_reason.as_deref(), Some("declined"));
+    assert_eq!(
+        levels(&db, "variant_A1S").await[0],
+        ("sloc_A1".into(), 10, 3)
+    );
+    let again = order::apply_action(&db, &store.id, &order.id, OrderAction::Fail, None).await;
+    assert_eq!(again.unwrap_err().status(), 409);
+    assert_eq!(order::release(&db, &order.id).await.unwrap(), 0);
+    assert_eq!(
+        levels(&db, "variant_A1S").await[0],
+        ("sloc_A1".into(), 10, 3)
+    );
+
+    // A failed order frees the cart for another attempt.
+    let second = place(&mut db, &store, &cart).await.unwrap();
+    for action in [OrderAction::Pay, OrderAction::Fulfill, OrderAction::Ship] {
+        order::apply_action(&db, &store.id, &second.id, action, None)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        levels(&db, "variant_A1S").await[0],
+        ("sloc_A1".into(), 8, 3)
+    );
+    let topics: Vec<String> = db
+        .query("SELECT topic FROM outbox ORDER BY id", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        topics,
+        [
+            "inventory.reserved",
+            "inventory.released",
+            "inventory.reserved",
+            "order.created"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn one_live_order_per_cart() {
+    let mut db = test_db().await;
+    let store = alpha(&db).await;
+    let cart = ready_cart(&db, &store, &[("variant_A1S", 1)]).await;
+    place(&mut db, &store, &cart).await.unwrap();
+    let err = place(&mut db, &store, &cart).await.unwrap_err();
+    assert_eq!(
+        err.status(),
+        409,
+        "the unique index refuses a second live order: {err:?}"
+    );
+    assert_eq!(err.body().code, "cart_completed");
+    let found = order::by_cart(&db, &store.id, &cart.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.cart_id, cart.id);
+}
+
+#[tokio::test]
+async fn lookup_needs_the_number_and_the_email() {
+    let mut db = test_db().await;
+    let store = alpha(&db).await;
+    let cart = ready_cart(&db, &store, &[("variant_A1S", 1)]).await;
+    let order = place(&mut db, &store, &cart).await.unwrap();
+    let found = order::lookup(&db, &store.id, " Buyer@Example.com ", order.display_id)
+        .await
+        .unwrap();
+    assert_eq!(found.id, order.id);
+    let miss = order::lookup(&db, &store.id, "other@example.com", order.display_id).await;
+    assert_eq!(miss.unwrap_err().status(), 404);
+    let beta = store::by_host(&db, &HostName::parse("beta.test").unwrap())
+        .await
+        .unwrap();
+    assert!(
+        order::lookup(&db, &beta.id, "buyer@example.com", order.display_id)
+            .await
+            .is_err()
+    );
+    assert!(order::load(&db, &beta.id, &order.id).await.is_err());
+    assert!(order::load(&db, &store.id, &OrderId::generate())
+        .await
+        .is_err());
+}
+
+#[tokio::test]
+async fn outbox_jobs_are_claimed_once_and_dead_lettered_after_their_attempts() {
+    let (mut db, url) = common::test_db_and_url().await;
+    let store = alpha(&db).await;
+    outbox::enqueue(
+        &db,
+        &store.id,
+        outbox::Topic::PaymentFailed,
+        json!({"x": 1}),
+        Some("t1"),
+    )
+    .await
+    .unwrap();
+    let tx = db.transaction().await.unwrap();
+    let jobs = outbox::claim(&tx, 10).await.unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].envelope.topic, outbox::Topic::PaymentFailed);
+    assert_eq!(jobs[0].envelope.trace_id.as_deref(), Some("t1"));
+    assert_eq!(jobs[0].envelope.payload, json!({"x": 1}));
+    // A second runner skips the locked row.
+    let other = common::second_connection(&url).await;
+    assert!(outbox::claim(&other, 10).await.unwrap().is_empty());
+    let retry = outbox::failed(&tx, jobs[0].id, 0, "smtp down", true)
+        .await
+        .unwrap();
+    assert_eq!(retry, outbox::Retry::After(1_000));
+    tx.commit().await.unwrap();
+    let dead = outbox::failed(&db, jobs[0].id, outbox::MAX_ATTEMPTS - 1, "smtp down", true)
+        .await
+        .unwrap();
+    assert_eq!(dead, outbox::Retry::Dead);
+    let row = db
+        .query_one("SELECT status, attempts FROM outbox", &[])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "dead");
+    assert_eq!(row.get::<_, i32>(1), 2);
+}
