@@ -1,0 +1,83 @@
+//! The origin's shared state: configuration, the connection pool, the payment
+//! provider and the mailer, built once at start.
+
+use std::sync::Arc;
+
+use commerce::ApiError;
+
+use crate::config::{Config, EmailConfig, PaymentConfig};
+use crate::email::{resend::ResendMailer, Mailer};
+use crate::payment::{stripe::StripeProvider, test_card::TestCardProvider, Provider};
+use crate::pool::Pool;
+
+#[derive(Clone)]
+pub struct App {
+    pub inner: Arc<Inner>,
+}
+
+pub struct Inner {
+    pub config: Config,
+    pub pool: Pool,
+    pub provider: Provider,
+    pub mailer: Mailer,
+}
+
+impl std::ops::Deref for App {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.inner
+    }
+}
+
+impl App {
+    pub fn new(config: Config) -> Self {
+        let provider = match &config.payment {
+            PaymentConfig::TestCards => Provider::TestCard(TestCardProvider::new()),
+            PaymentConfig::Stripe {
+                base_url,
+                secret_key,
+                ..
+            } => Provider::Stripe(StripeProvider::new(
+                base_url,
+                secret_key,
+                config.provider_timeout,
+            )),
+        };
+        let mailer = match &config.email {
+            EmailConfig::Local => Mailer::Local,
+            EmailConfig::Resend { base_url, api_key } => Mailer::Resend(ResendMailer::new(
+                base_url,
+                api_key,
+                config.provider_timeout,
+            )),
+        };
+        App {
+            inner: Arc::new(Inner {
+                pool: Pool::new(&config.database_url, config.pool_size),
+                config,
+                provider,
+                mailer,
+            }),
+        }
+    }
+
+    /// The provider a session names, if it is the one this origin offers.
+    pub fn provider(&self, id: &str) -> Result<&Provider, ApiError> {
+        if id == self.provider.id() {
+            Ok(&self.provider)
+        } else {
+            Err(ApiError::invalid(
+                "provider_id",
+                format!(
+                    "payment provider {id} is not available; this store offers {}",
+                    self.provider.id()
+                ),
+            ))
+        }
+    }
+}
+
+/// Logs one structured line to stderr.
+pub fn log(line: serde_json::Value) {
+    eprintln!("{line}");
+}

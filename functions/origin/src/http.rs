@@ -1,0 +1,270 @@
+//! The origin's HTTP surface. Every `/v1` request must carry the edge's signature
+//! (checked with the body before any handler runs, nonces recorded so a replay is
+//! refused); errors map to status and Medusa's error body in one place.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use commerce::checkout::{
+    ActionRequest, AuthenticateRequest, CompleteRequest, LookupRequest, OrderResponse,
+    SessionRequest,
+};
+use commerce::ids::{OrderId, PaymentCollectionId, PaymentSessionId, StoreId};
+use commerce::signing::{SignedHeaders, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use commerce::trace::TraceContext;
+use commerce::ApiError;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::app::{log, App};
+use crate::config::EmailConfig;
+use crate::{checkout, mail, orders, webhooks};
+
+/// Largest request body accepted.
+const MAX_BODY: usize = 256 * 1024;
+
+/// An error on its way to the client.
+pub struct Failure(pub ApiError);
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        Failure(e)
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let err = self.0;
+        if let Some(detail) = err.log_detail() {
+            log(
+                json!({"level": "error", "msg": "request failed", "code": err.body().code, "detail": detail}),
+            );
+        }
+        let status =
+            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(err.body())).into_response()
+    }
+}
+
+type Answer = Result<Json<Value>, Failure>;
+
+fn now_s() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or_default()
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Checks the edge's signature over method, path, timestamp, nonce and body, and that
+/// the nonce is new; then lets the request through with its body.
+async fn signed(State(app): State<App>, req: Request, next: Next) -> Result<Response, Failure> {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| ApiError::invalid("body", format!("larger than {} KB", MAX_BODY / 1024)))?;
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let headers = SignedHeaders {
+        timestamp: header(&parts.headers, TIMESTAMP_HEADER),
+        nonce: header(&parts.headers, NONCE_HEADER),
+        signature: header(&parts.headers, SIGNATURE_HEADER),
+    };
+    let nonce =
+        app.config
+            .signing_key
+            .verify(parts.method.as_str(), path, &bytes, headers, now_s())?;
+    let conn = app.pool.get().await?;
+    let fresh = conn
+        .execute(
+            "INSERT INTO request_nonces (nonce) VALUES ($1) ON CONFLICT DO NOTHING",
+            &[&nonce],
+        )
+        .await
+        .map_err(ApiError::from)?;
+    drop(conn);
+    if fresh == 0 {
+        return Err(ApiError::Unauthorized {
+            reason: "the nonce was used before (replayed request)".into(),
+        }
+        .into());
+    }
+    Ok(next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await)
+}
+
+fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::invalid("body", e.to_string()))
+}
+
+fn trace_id(headers: &HeaderMap) -> String {
+    TraceContext::from_header(header(headers, "traceparent")).trace_id()
+}
+
+/// Runs `work` in its own task: a client that disconnects does not cut a checkout
+/// short between two of its steps.
+async fn detached<T: Send + 'static>(
+    work: impl std::future::Future<Output = Result<T, ApiError>> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::spawn(work).await.map_err(|e| ApiError::Internal {
+        detail: format!("checkout task: {e}"),
+    })?
+}
+
+async fn complete(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answer {
+    let req: CompleteRequest = parse(&body)?;
+    let trace = trace_id(&headers);
+    let answer = detached(async move { checkout::complete(&app, req, Some(&trace)).await }).await?;
+    Ok(Json(serde_json::to_value(answer).map_err(|e| {
+        ApiError::Internal {
+            detail: e.to_string(),
+        }
+    })?))
+}
+
+async fn create_collection(State(app): State<App>, body: Bytes) -> Answer {
+    Ok(Json(checkout::collection(&app, parse(&body)?).await?))
+}
+
+async fn create_session(State(app): State<App>, Path(id): Path<String>, body: Bytes) -> Answer {
+    let id = PaymentCollectionId::parse(&id)
+        .map_err(|_| ApiError::not_found("PaymentCollection", "id", id.clone()))?;
+    let req: SessionRequest = parse(&body)?;
+    Ok(Json(checkout::session(&app, &id, req).await?))
+}
+
+async fn authenticate(State(app): State<App>, Path(id): Path<String>, body: Bytes) -> Answer {
+    let id = PaymentSessionId::parse(&id)
+        .map_err(|_| ApiError::not_found("PaymentSession", "id", id.clone()))?;
+    let req: AuthenticateRequest = parse(&body)?;
+    Ok(Json(
+        checkout::authenticate(&app, &req.store_id, &id, req.approve).await?,
+    ))
+}
+
+async fn providers(State(app): State<App>) -> Answer {
+    Ok(Json(json!({
+        "payment_providers": [{"id": app.provider.id(), "is_enabled": true}],
+        "count": 1, "offset": 0, "limit": 1,
+    })))
+}
+
+#[derive(Deserialize)]
+struct StoreQuery {
+    store_id: String,
+}
+
+fn store(raw: &str) -> Result<StoreId, ApiError> {
+    StoreId::parse(raw).map_err(|e| ApiError::invalid("store_id", e.to_string()))
+}
+
+fn order_answer(order: commerce::order::Order) -> Answer {
+    Ok(Json(
+        serde_json::to_value(OrderResponse { order }).map_err(|e| ApiError::Internal {
+            detail: e.to_string(),
+        })?,
+    ))
+}
+
+async fn get_order(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Query(q): Query<StoreQuery>,
+) -> Answer {
+    let id = OrderId::parse(&id).map_err(|_| ApiError::not_found("Order", "id", id.clone()))?;
+    order_answer(orders::get(&app, &store(&q.store_id)?, &id).await?)
+}
+
+async fn lookup(State(app): State<App>, body: Bytes) -> Answer {
+    let req: LookupRequest = parse(&body)?;
+    order_answer(orders::lookup(&app, &req.store_id, &req.email, req.display_id).await?)
+}
+
+async fn act(State(app): State<App>, Path(id): Path<String>, body: Bytes) -> Answer {
+    let id = OrderId::parse(&id).map_err(|_| ApiError::not_found("Order", "id", id.clone()))?;
+    let req: ActionRequest = parse(&body)?;
+    order_answer(detached(async move { orders::act(&app, &id, &req).await }).await?)
+}
+
+async fn stripe_webhook(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answer {
+    let signature = header(&headers, "stripe-signature").map(str::to_owned);
+    let answer =
+        detached(async move { webhooks::stripe(&app, &body, signature.as_deref()).await }).await?;
+    Ok(Json(answer))
+}
+
+async fn health(State(app): State<App>) -> Response {
+    match app.pool.get().await {
+        Ok(conn) => match conn.simple_query("SELECT 1").await {
+            Ok(_) => (
+                StatusCode::OK,
+                Json(json!({"status": "ok", "database": "up"})),
+            )
+                .into_response(),
+            Err(_) => unavailable(),
+        },
+        Err(_) => unavailable(),
+    }
+}
+
+fn unavailable() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(json!({"status": "degraded", "database": "down"})),
+    )
+        .into_response()
+}
+
+async fn mailbox(State(app): State<App>) -> Result<Html<String>, Failure> {
+    let conn = app.pool.get().await?;
+    Ok(Html(mail::mailbox_page(&*conn).await?))
+}
+
+async fn not_found(req: Request) -> Failure {
+    Failure(ApiError::RouteNotFound {
+        method: req.method().to_string(),
+        path: req.uri().path().to_owned(),
+    })
+}
+
+/// The routing table.
+pub fn router(app: App) -> Router {
+    use commerce::checkout::{
+        COLLECTIONS_PATH, COMPLETE_PATH, LOOKUP_PATH, ORDERS_PATH, PROVIDERS_PATH, SESSIONS_PATH,
+        STRIPE_WEBHOOK_PATH,
+    };
+    let v1 = Router::new()
+        .route(COMPLETE_PATH, post(complete))
+        .route(COLLECTIONS_PATH, post(create_collection))
+        .route(
+            &format!("{COLLECTIONS_PATH}/{{id}}/payment-sessions"),
+            post(create_session),
+        )
+        .route(
+            &format!("{SESSIONS_PATH}/{{id}}/authenticate"),
+            post(authenticate),
+        )
+        .route(PROVIDERS_PATH, get(providers))
+        .route(LOOKUP_PATH, post(lookup))
+        .route(&format!("{ORDERS_PATH}/{{id}}"), get(get_order))
+        .route(&format!("{ORDERS_PATH}/{{id}}/actions"), post(act))
+        .route(STRIPE_WEBHOOK_PATH, post(stripe_webhook))
+        .route_layer(middleware::from_fn_with_state(app.clone(), signed));
+    let mut open = Router::new().route("/health", get(health));
+    if matches!(app.config.email, EmailConfig::Local) {
+        open = open.route("/dev/mail", get(mailbox));
+    }
+    v1.merge(open).fallback(not_found).with_state(app)
+}

@@ -1,0 +1,237 @@
+//! The job runner: a loop in the origin that works through the outbox (claimed with
+//! `FOR UPDATE SKIP LOCKED`, so several origins can run side by side), fails pending
+//! orders whose stock hold expired (releasing the stock, cancelling the provider's
+//! payment), and forgets nonces older than the signing window.
+//!
+//! Topics: `order.created` sends the confirmation e-mail; every event is also stored
+//! as an analytics event (once, keyed by its outbox id). A failed job is retried with
+//! exponential backoff and dead-lettered after `outbox::MAX_ATTEMPTS`.
+
+use std::time::{Duration, Instant};
+
+use commerce::ids::{OrderId, StoreId};
+use commerce::order::{self, OrderStatus};
+use commerce::outbox::{self, Job, Retry, Topic};
+use commerce::payment::{self, SessionStatus};
+use commerce::signing::MAX_SKEW_SECONDS;
+use commerce::ApiError;
+use serde_json::json;
+use tokio_postgres::GenericClient;
+
+use crate::app::{log, App};
+use crate::email::EmailError;
+use crate::mail;
+use crate::settle;
+
+/// Jobs claimed per transaction.
+const BATCH: i64 = 20;
+
+/// Runs until the process ends.
+pub async fn run(app: App) {
+    let mut last_cleanup = Instant::now();
+    loop {
+        let worked = match tick(&app).await {
+            Ok(n) => n,
+            Err(e) => {
+                log(
+                    json!({"level": "error", "msg": "job runner", "detail": e.log_detail().unwrap_or(&e.to_string())}),
+                );
+                0
+            }
+        };
+        if last_cleanup.elapsed() > Duration::from_secs(60) {
+            last_cleanup = Instant::now();
+            if let Err(e) = forget_nonces(&app).await {
+                log(json!({"level": "error", "msg": "nonce cleanup", "detail": e.to_string()}));
+            }
+        }
+        if worked < BATCH as usize {
+            tokio::time::sleep(app.config.job_poll).await;
+        }
+    }
+}
+
+/// One round: expired reservations, then a batch of the outbox. Returns the jobs run.
+pub async fn tick(app: &App) -> Result<usize, ApiError> {
+    expire_reservations(app).await?;
+    let mut conn = app.pool.get().await?;
+    let tx = conn.client_mut().transaction().await?;
+    let jobs = outbox::claim(&tx, BATCH).await?;
+    for job in &jobs {
+        match run_job(app, &tx, job).await {
+            Ok(()) => outbox::done(&tx, job.id).await?,
+            Err((message, retryable)) => {
+                let retry = outbox::failed(&tx, job.id, job.attempts, &message, retryable).await?;
+                log(
+                    json!({"level": if retry == Retry::Dead { "error" } else { "warn" },
+                           "msg": if retry == Retry::Dead { "job dead-lettered" } else { "job will be retried" },
+                           "job_id": job.id, "topic": job.envelope.topic.as_str(),
+                           "attempts": job.attempts + 1, "error": message,
+                           "trace_id": job.envelope.trace_id}),
+                );
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(jobs.len())
+}
+
+/// Runs one job; the error says why and whether a retry can help.
+async fn run_job<C: GenericClient + Sync>(
+    app: &App,
+    client: &C,
+    job: &Job,
+) -> Result<(), (String, bool)> {
+    let db = |e: ApiError| (e.log_detail().unwrap_or("database").to_owned(), true);
+    if job.envelope.topic == Topic::OrderCreated {
+        let id = job
+            .envelope
+            .payload
+            .get("order_id")
+            .and_then(|v| v.as_str())
+            .and_then(|s| OrderId::parse(s).ok())
+            .ok_or_else(|| ("order.created without an order_id".to_owned(), false))?;
+        let order = order::load(client, &job.store_id, &id).await.map_err(db)?;
+        let store_name: String = client
+            .query_one(
+                "SELECT name FROM stores WHERE id = $1",
+                &[&job.store_id.as_str()],
+            )
+            .await
+            .map_err(|e| (e.to_string(), true))?
+            .get(0);
+        let email = mail::confirmation(&order, &store_name, &app.config.email_from);
+        let key = format!("order-confirmation-{}", order.id);
+        mail::send(
+            &app.mailer,
+            client,
+            Some(job.store_id.as_str()),
+            &email,
+            &key,
+        )
+        .await
+        .map_err(|e| match e {
+            EmailError::Retryable(m) => (m, true),
+            EmailError::Permanent(m) => (m, false),
+        })?;
+    }
+    record_analytics(client, job)
+        .await
+        .map_err(|e| (e.to_string(), true))
+}
+
+/// Stores the event as an analytics event, once per outbox row.
+async fn record_analytics<C: GenericClient + Sync>(
+    client: &C,
+    job: &Job,
+) -> Result<(), tokio_postgres::Error> {
+    let payload = &job.envelope.payload;
+    let actor = payload
+        .get("order_id")
+        .or_else(|| payload.get("cart_id"))
+        .and_then(|v| v.as_str())
+        .unwrap_or("origin")
+        .to_owned();
+    let key = format!("outbox-{}", job.id);
+    client
+        .execute(
+            "INSERT INTO analytics_events (store_id, name, trace_id, actor, metadata, occurred_at, event_key)
+             VALUES ($1, $2, $3, $4, $5, $6::text::timestamptz, $7) ON CONFLICT (event_key) DO NOTHING",
+            &[
+                &job.store_id.as_str(),
+                &job.envelope.topic.as_str(),
+                &job.envelope.trace_id,
+                &actor,
+                payload,
+                &job.envelope.timestamp,
+                &key,
+            ],
+        )
+        .await
+        .map(|_| ())
+}
+
+/// Fails pending orders whose hold expired: the provider's payment is cancelled
+/// first (a provider that does not answer is retried next round), then the order
+/// fails and its stock is released.
+pub async fn expire_reservations(app: &App) -> Result<usize, ApiError> {
+    let mut conn = app.pool.get().await?;
+    let due = order::expired_pending(&*conn, 50).await?;
+    let mut expired = 0;
+    for (store, id) in due {
+        match expire_one(app, &mut conn, &store, &id).await {
+            Ok(true) => expired += 1,
+            Ok(false) => {}
+            Err(e) => log(
+                json!({"level": "warn", "msg": "could not expire order", "order_id": id,
+                                 "detail": e.log_detail().unwrap_or(&e.to_string())}),
+            ),
+        }
+    }
+    Ok(expired)
+}
+
+async fn expire_one(
+    app: &App,
+    conn: &mut crate::pool::Conn,
+    store: &StoreId,
+    id: &OrderId,
+) -> Result<bool, ApiError> {
+    let tx = conn.client_mut().transaction().await?;
+    let current = order::load_for_update(&tx, store, id).await?;
+    if current.status != OrderStatus::Pending {
+        return Ok(false);
+    }
+    let sessions = payment::sessions_of_order(&tx, id).await?;
+    let reason = "The payment was not completed in time; the items were released.";
+    let mut failed = false;
+    for session in sessions {
+        if matches!(
+            session.status,
+            SessionStatus::Captured | SessionStatus::Error | SessionStatus::Canceled
+        ) {
+            continue;
+        }
+        if let Some(reference) = &session.reference {
+            let provider = app.provider(&session.provider_id)?;
+            provider
+                .cancel(reference, &format!("expire-{}", session.id))
+                .await
+                .map_err(settle::provider_error)?;
+        }
+        settle::settle_failed(
+            &tx,
+            store,
+            &session.id,
+            None,
+            reason,
+            SessionStatus::Canceled,
+        )
+        .await?;
+        failed = true;
+    }
+    if !failed {
+        order::apply_action(
+            &tx,
+            store,
+            id,
+            commerce::order::OrderAction::Fail,
+            Some(reason),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    log(json!({"level": "info", "msg": "pending order expired, stock released", "order_id": id}));
+    Ok(true)
+}
+
+async fn forget_nonces(app: &App) -> Result<(), ApiError> {
+    let conn = app.pool.get().await?;
+    let window = (MAX_SKEW_SECONDS * 2) as f64;
+    conn.execute(
+        "DELETE FROM request_nonces WHERE seen_at < now() - make_interval(secs => $1)",
+        &[&window],
+    )
+    .await?;
+    Ok(())
+}

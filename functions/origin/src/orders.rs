@@ -1,0 +1,93 @@
+//! Orders after checkout: reading one, the shopper's lookup, and operators' actions
+//! (fulfil, ship, deliver, cancel, refund) through the state machine. Cancelling a
+//! paid order refunds what was captured; a refund goes through the provider first and
+//! is then recorded in the ledger once.
+
+use commerce::checkout::ActionRequest;
+use commerce::ids::{OrderId, StoreId};
+use commerce::order::{self, Order, OrderAction, TransactionKind};
+use commerce::outbox::{self, Topic};
+use commerce::payment::{self, Movement, SessionStatus};
+use commerce::ApiError;
+use serde_json::json;
+
+use crate::app::App;
+use crate::settle::provider_error;
+
+pub async fn get(app: &App, store: &StoreId, id: &OrderId) -> Result<Order, ApiError> {
+    let conn = app.pool.get().await?;
+    order::load(&*conn, store, id).await
+}
+
+pub async fn lookup(
+    app: &App,
+    store: &StoreId,
+    email: &str,
+    number: i64,
+) -> Result<Order, ApiError> {
+    let conn = app.pool.get().await?;
+    order::lookup(&*conn, store, email, number).await
+}
+
+/// Applies an operator's action.
+pub async fn act(app: &App, id: &OrderId, req: &ActionRequest) -> Result<Order, ApiError> {
+    let store = &req.store_id;
+    let mut conn = app.pool.get().await?;
+    let tx = conn.client_mut().transaction().await?;
+    let current = order::load_for_update(&tx, store, id).await?;
+    order::transition(current.status, req.action)?;
+    let refund = match req.action {
+        OrderAction::Refund => {
+            let left = current.paid_total();
+            let amount = req.amount.unwrap_or(left);
+            if amount <= 0 || amount > left {
+                return Err(ApiError::invalid(
+                    "amount",
+                    format!("must be from 1 to {left} (what was paid and not yet refunded)"),
+                ));
+            }
+            amount
+        }
+        OrderAction::Cancel => current.paid_total(),
+        _ => 0,
+    };
+    if refund > 0 {
+        let session = payment::sessions_of_order(&tx, id)
+            .await?
+            .into_iter()
+            .find(|s| s.status == SessionStatus::Captured)
+            .ok_or_else(|| ApiError::Internal {
+                detail: format!("order {id} was paid but has no captured session"),
+            })?;
+        let reference = session.reference.clone().unwrap_or_default();
+        let provider = app.provider(&session.provider_id)?;
+        let key = format!("refund-{id}-{}", current.transactions.len());
+        let refund_id = provider
+            .refund(&reference, refund, &key)
+            .await
+            .map_err(provider_error)?;
+        payment::record(
+            &tx,
+            &Movement {
+                store,
+                order: id,
+                session: &session,
+                kind: TransactionKind::Refund,
+                amount: refund,
+                reference: &refund_id,
+            },
+        )
+        .await?;
+        outbox::enqueue(
+            &tx,
+            store,
+            Topic::PaymentRefunded,
+            json!({"order_id": id, "refund_id": refund_id, "amount": refund}),
+            current.trace_id.as_deref(),
+        )
+        .await?;
+    }
+    let outcome = order::apply_action(&tx, store, id, req.action, None).await?;
+    tx.commit().await?;
+    Ok(outcome.order)
+}

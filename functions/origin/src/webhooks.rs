@@ -1,0 +1,142 @@
+//! Stripe's webhooks: the signature is checked first (a bad one is a 400 and nothing
+//! happens); then, in one transaction, the event id is recorded (a redelivered event
+//! finds it and is acknowledged without being applied) and the event is applied
+//! through [`settle`](crate::settle), under the payment session's lock.
+
+use commerce::order::{self, OrderAction, TransactionKind};
+use commerce::outbox::{self, Topic};
+use commerce::payment::{self, Movement, SessionStatus};
+use commerce::ApiError;
+use serde_json::{json, Value};
+
+use crate::app::{log, App};
+use crate::config::PaymentConfig;
+use crate::payment::stripe::{verify_webhook, PaymentEventKind};
+use crate::settle::{self, Paid};
+
+/// Seconds a webhook's timestamp may be away from now (Stripe's default).
+const TOLERANCE_S: i64 = 300;
+
+fn now_s() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or_default()
+}
+
+/// `POST /v1/webhooks/stripe`.
+pub async fn stripe(app: &App, body: &[u8], signature: Option<&str>) -> Result<Value, ApiError> {
+    let PaymentConfig::Stripe { webhook_secret, .. } = &app.config.payment else {
+        return Err(ApiError::not_found(
+            "Webhook endpoint",
+            "provider",
+            "stripe",
+        ));
+    };
+    let signature = signature.ok_or_else(|| ApiError::invalid("stripe-signature", "is missing"))?;
+    let event = verify_webhook(body, signature, webhook_secret, now_s(), TOLERANCE_S)
+        .map_err(|e| ApiError::invalid("stripe-signature", e.to_string()))?;
+    let provider_id = app.provider.id();
+    let mut conn = app.pool.get().await?;
+    let tx = conn.client_mut().transaction().await?;
+    let fresh = tx
+        .execute(
+            "INSERT INTO webhook_events (provider, event_id, event_type) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+            &[&provider_id, &event.id, &event.event_type],
+        )
+        .await?;
+    if fresh == 0 {
+        tx.commit().await?;
+        return Ok(json!({"received": true, "duplicate": true}));
+    }
+    let session =
+        payment::session_by_reference_for_update(&tx, provider_id, &event.reference).await?;
+    let Some(session) = session else {
+        // Not ours (another integration on the same account) or not yet recorded.
+        tx.commit().await?;
+        log(
+            json!({"level": "info", "msg": "webhook for an unknown payment", "event_id": event.id,
+                   "reference": event.reference}),
+        );
+        return Ok(json!({"received": true, "applied": false}));
+    };
+    let store = session.store_id.clone();
+    match &event.kind {
+        PaymentEventKind::Authorized => {
+            settle::settle_paid(
+                app,
+                &tx,
+                &store,
+                &session.id,
+                &event.reference,
+                Paid::Authorized,
+            )
+            .await?;
+        }
+        PaymentEventKind::Captured => {
+            settle::settle_paid(
+                app,
+                &tx,
+                &store,
+                &session.id,
+                &event.reference,
+                Paid::Captured,
+            )
+            .await?;
+        }
+        PaymentEventKind::Failed { message } => {
+            settle::settle_failed(
+                &tx,
+                &store,
+                &session.id,
+                Some(&event.reference),
+                message,
+                SessionStatus::Error,
+            )
+            .await?;
+        }
+        PaymentEventKind::Canceled => {
+            settle::settle_failed(
+                &tx,
+                &store,
+                &session.id,
+                Some(&event.reference),
+                "The payment was canceled.",
+                SessionStatus::Canceled,
+            )
+            .await?;
+        }
+        PaymentEventKind::Refunded { refund_id, amount } => {
+            if let Some(order_id) = &session.order_id {
+                let order = order::load_for_update(&tx, &store, order_id).await?;
+                order::transition(order.status, OrderAction::Refund)?;
+                let written = payment::record(
+                    &tx,
+                    &Movement {
+                        store: &store,
+                        order: order_id,
+                        session: &session,
+                        kind: TransactionKind::Refund,
+                        amount: *amount,
+                        reference: refund_id,
+                    },
+                )
+                .await?;
+                if written {
+                    outbox::enqueue(
+                        &tx,
+                        &store,
+                        Topic::PaymentRefunded,
+                        json!({"order_id": order_id, "refund_id": refund_id, "amount": amount}),
+                        order.trace_id.as_deref(),
+                    )
+                    .await?;
+                }
+            }
+        }
+        PaymentEventKind::Ignored => {}
+    }
+    tx.commit().await?;
+    Ok(json!({"received": true, "applied": true}))
+}
