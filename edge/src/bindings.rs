@@ -18,3 +18,9 @@ pub const PAGE_FRESH_SECONDS: &str = "PAGE_FRESH_SECONDS";
 pub const PAGE_STALE_SECONDS: &str = "PAGE_STALE_SECONDS";
 /// Plain-text variable: how long an idle cart lives, in seconds (default 30 days).
 pub const CART_LIFETIME_SECONDS: &str = "CART_LIFETIME_SECONDS";
+/// Plain-text variable: the origin service's base URL (`http://127.0.0.1:8788` locally).
+pub const ORIGIN_URL: &str = "ORIGIN_URL";
+/// Secret (`wrangler secret put ORIGIN_SECRET`): signs every request to the origin.
+pub const ORIGIN_SECRET: &str = "ORIGIN_SECRET";
+/// Plain-text variable: how long the edge waits for the origin, in milliseconds.
+pub const ORIGIN_TIMEOUT_MS: &str = "ORIGIN_TIMEOUT_MS";

@@ -29,7 +29,11 @@ pub(crate) fn cart_cookie(req: &Request) -> Option<CartId> {
 }
 
 /// `Set-Cookie` values for the cart id and its count; `None` clears both.
-fn cookies(url: &Url, cart: Option<(&CartId, u32)>, lifetime_s: u64) -> [String; 2] {
+pub(crate) fn cart_cookies(
+    url: &Url,
+    cart: Option<(&CartId, u32)>,
+    lifetime_s: u64,
+) -> [String; 2] {
     let secure = if url.scheme() == "https" {
         "; Secure"
     } else {
@@ -134,7 +138,7 @@ async fn show_with(
                 notices: outcome.notices,
                 error,
             };
-            let set = cookies(url, Some((&id, count)), config.cart_lifetime_s);
+            let set = cart_cookies(url, Some((&id, count)), config.cart_lifetime_s);
             page(
                 render(env, &shopper, url, view, status).await,
                 Some(count),
@@ -143,7 +147,7 @@ async fn show_with(
         }
         // Expired or unknown: an empty cart, and the stale cookie goes.
         Ok(Err(Refused { status: 404, .. })) => {
-            let set = cookies(url, None, 0);
+            let set = cart_cookies(url, None, 0);
             let view = CartView {
                 error,
                 ..CartView::default()
@@ -328,7 +332,7 @@ async fn finish(
                 Some(url.as_str().to_owned()),
             );
             let mut response = see_cart()?;
-            let set = cookies(url, Some((id, outcome.cart.item_count())), lifetime_s);
+            let set = cart_cookies(url, Some((id, outcome.cart.item_count())), lifetime_s);
             for c in set {
                 response.headers_mut().append("set-cookie", &c)?;
             }
@@ -376,15 +380,13 @@ async fn finish(
     }
 }
 
-/// `POST /checkout`: checkout is not open yet; the cart is shown as it is, with a
-/// message saying so.
-pub async fn checkout(
-    req: &Request,
-    env: &Env,
-    ctx: &Context,
-    config: &Config,
-    url: &Url,
-) -> worker::Result<Response> {
-    let message = "Checkout is not open yet. Your cart is saved.";
-    show_with(req, env, ctx, config, url, Some((message, 501))).await
+/// `POST /checkout` (the cart page's button): to the checkout pages.
+pub fn checkout() -> worker::Result<Response> {
+    let headers = Headers::new();
+    headers.set("location", "/checkout")?;
+    headers.set("cache-control", "no-store")?;
+    Ok(ResponseBuilder::new()
+        .with_status(303)
+        .with_headers(headers)
+        .empty())
 }

@@ -1,5 +1,6 @@
 //! The Worker's configuration, read once per request from its variables into a typed struct.
 
+use commerce::signing::SigningKey;
 use worker::Env;
 
 use crate::bindings;
@@ -22,6 +23,13 @@ pub struct Config {
     pub page_lifetime_s: u64,
     /// How long an idle cart lives. `CART_LIFETIME_SECONDS`, default 30 days.
     pub cart_lifetime_s: u64,
+    /// The origin service (`ORIGIN_URL`), without a trailing slash.
+    pub origin_url: String,
+    /// The secret requests to the origin are signed with (`ORIGIN_SECRET`); without it
+    /// checkout answers that payments are not configured.
+    pub origin_key: Option<SigningKey>,
+    /// How long a call to the origin may take (`ORIGIN_TIMEOUT_MS`, default 15000).
+    pub origin_timeout_ms: u32,
 }
 
 impl Config {
@@ -45,6 +53,15 @@ impl Config {
             page_fresh_ms: fresh * 1000,
             page_lifetime_s: fresh + seconds(bindings::PAGE_STALE_SECONDS, 86_400),
             cart_lifetime_s: seconds(bindings::CART_LIFETIME_SECONDS, 30 * 24 * 3600).max(1),
+            origin_url: var(bindings::ORIGIN_URL).trim_end_matches('/').to_owned(),
+            origin_key: env
+                .secret(bindings::ORIGIN_SECRET)
+                .ok()
+                .and_then(|s| SigningKey::parse(&s.to_string()).ok()),
+            origin_timeout_ms: var(bindings::ORIGIN_TIMEOUT_MS)
+                .trim()
+                .parse()
+                .unwrap_or(15_000),
         }
     }
 }

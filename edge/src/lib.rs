@@ -7,6 +7,8 @@ mod bindings;
 mod cart_object;
 mod cart_pages;
 mod carts;
+mod checkout_api;
+mod checkout_pages;
 mod config;
 mod db;
 mod edge_cache;
@@ -14,6 +16,7 @@ mod health;
 mod http;
 mod images;
 mod memo;
+mod origin;
 mod pages;
 mod store_api;
 
@@ -42,7 +45,12 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
 
     let country = req.cf().and_then(|cf| cf.country());
     let trace_id = trace.trace_id().to_owned();
-    let mut response = match route(req, &env, &ctx, &config, &method, &url, &trace_id).await {
+    let traceparent = trace.outgoing_header();
+    let hop = Hop {
+        trace_id: &trace_id,
+        traceparent: &traceparent,
+    };
+    let mut response = match route(req, &env, &ctx, &config, &method, &url, hop).await {
         Ok(response) => response,
         Err(err) => {
             if let Some(detail) = err.log_detail() {
@@ -78,6 +86,13 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
     Ok(response)
 }
 
+/// This request's trace: its id (logs, events) and the header subrequests carry.
+#[derive(Clone, Copy)]
+pub(crate) struct Hop<'a> {
+    pub trace_id: &'a str,
+    pub traceparent: &'a str,
+}
+
 /// The routing table.
 async fn route(
     mut req: Request,
@@ -86,8 +101,9 @@ async fn route(
     config: &Config,
     method: &Method,
     url: &worker::Url,
-    trace_id: &str,
+    hop: Hop<'_>,
 ) -> Result<Response, ApiError> {
+    let trace_id = hop.trace_id;
     let internal = |e: worker::Error| ApiError::Internal {
         detail: e.to_string(),
     };
@@ -99,6 +115,20 @@ async fn route(
     match (method, segments.as_slice()) {
         (Method::Options, ["store", ..]) => preflight().map_err(internal),
         (_, ["store", rest @ ..]) => {
+            let checkout = checkout_api::api(
+                &mut req,
+                env,
+                ctx,
+                config,
+                method,
+                url,
+                rest,
+                hop.traceparent,
+            )
+            .await;
+            if let Some(answer) = checkout {
+                return answer;
+            }
             let cart = carts::api(&mut req, env, ctx, config, method, url, rest, trace_id).await;
             if let Some(answer) = cart {
                 return answer;
@@ -108,6 +138,9 @@ async fn route(
                 .get("x-publishable-api-key")
                 .map_err(internal)?;
             store_api::handle(env, ctx, config, method, url, key.as_deref(), rest).await
+        }
+        (Method::Post, ["webhooks", "stripe"]) => {
+            checkout_api::stripe_webhook(req, config, hop.traceparent).await
         }
         (_, ["images", key @ ..]) if read => {
             let if_none_match = req.headers().get("if-none-match").map_err(internal)?;
@@ -124,9 +157,30 @@ async fn route(
                 .await
                 .map_err(internal)
         }
-        (Method::Post, ["checkout"]) => cart_pages::checkout(&req, env, ctx, config, url)
+        (Method::Post, ["checkout"]) => cart_pages::checkout().map_err(internal),
+        (Method::Post, ["checkout", action]) => {
+            checkout_pages::post(req, env, ctx, config, url, action, hop)
+                .await
+                .map_err(internal)
+        }
+        (_, ["checkout"]) if read => checkout_pages::show(&req, env, ctx, config, url)
             .await
             .map_err(internal),
+        (Method::Post, ["orders", "lookup"]) => {
+            checkout_pages::lookup(req, env, ctx, config, url, hop)
+                .await
+                .map_err(internal)
+        }
+        (_, ["orders", "lookup"]) if read => {
+            checkout_pages::lookup_form(&req, env, ctx, config, url)
+                .await
+                .map_err(internal)
+        }
+        (_, ["orders", id]) if read => {
+            checkout_pages::show_order(&req, env, ctx, config, url, id, hop)
+                .await
+                .map_err(internal)
+        }
         (_, ["cart"]) if read => cart_pages::show(&req, env, ctx, config, url)
             .await
             .map_err(internal),

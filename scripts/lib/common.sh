@@ -197,3 +197,31 @@ stop_group() {
   done
   kill -KILL -- "-$1" 2>/dev/null || true
 }
+
+# ---------------------------------------------------------------- origin
+
+# new_secret: 48 random alphanumeric characters (the edge-to-origin signing secret).
+new_secret() { LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 48; }
+
+# local_origin_secret: the development secret, generated once into .local.
+local_origin_secret() {
+  local file="$LOCAL/origin-secret"
+  mkdir -p "$LOCAL"
+  [ -s "$file" ] || { new_secret >"$file"; chmod 600 "$file"; }
+  cat "$file"
+}
+
+# build_origin [--release]: the origin binary (and the provider fakes) into target/.
+build_origin() { (cd "$ROOT" && cargo build -q -p origin -p provider-fakes --bins "$@"); }
+
+# start_origin PROFILE LOG: starts target/PROFILE/origin in its own process group with
+# the environment the caller exported (DATABASE_URL, ORIGIN_SECRET, ORIGIN_LISTEN...);
+# prints its pid. Waits until /health answers.
+start_origin() {
+  local profile=$1 log=$2 pid
+  setsid "$ROOT/target/$profile/origin" >"$log" 2>&1 &
+  pid=$!
+  local url="http://${ORIGIN_LISTEN:-127.0.0.1:8788}/health"
+  wait_http "$url" 30 || { tail -20 "$log" >&2; die "the origin did not answer at $url"; }
+  echo "$pid"
+}

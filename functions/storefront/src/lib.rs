@@ -4,6 +4,7 @@
 //! with a database client, and tests render the same pages natively.
 
 pub mod assets;
+pub mod checkout;
 pub mod format;
 pub mod listing;
 pub mod pages;

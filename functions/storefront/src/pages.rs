@@ -49,7 +49,7 @@ fn internal(e: impl ToString) -> ApiError {
     }
 }
 
-fn html(status: u16, page: &impl Template) -> Result<Rendered, ApiError> {
+pub(crate) fn html(status: u16, page: &impl Template) -> Result<Rendered, ApiError> {
     Ok(Rendered {
         status,
         content_type: HTML,
@@ -155,7 +155,7 @@ pub async fn render<C: GenericClient + Sync>(
 // ------------------------------------------------------------------ layout
 
 /// The store's active categories in rank order (for navigation and breadcrumbs).
-async fn categories<C: GenericClient + Sync>(
+pub(crate) async fn categories<C: GenericClient + Sync>(
     client: &C,
     req: &PageRequest<'_>,
 ) -> Result<Vec<Category>, ApiError> {
@@ -188,7 +188,7 @@ fn top_level(cats: &[Category]) -> Vec<Link> {
         .collect()
 }
 
-fn meta(req: &PageRequest<'_>, title: &str, description: &str, noindex: bool) -> Meta {
+pub(crate) fn meta(req: &PageRequest<'_>, title: &str, description: &str, noindex: bool) -> Meta {
     Meta {
         title: format!("{title} | {}", req.site.store.name),
         description: description.to_owned(),
@@ -227,7 +227,7 @@ fn layout_with(req: &PageRequest<'_>, nav: Vec<Link>, return_to: String, meta: M
     }
 }
 
-fn layout(req: &PageRequest<'_>, cats: &[Category], meta: Meta) -> Layout {
+pub(crate) fn layout(req: &PageRequest<'_>, cats: &[Category], meta: Meta) -> Layout {
     layout_with(req, top_level(cats), req.path.to_owned(), meta)
 }
 
@@ -235,7 +235,13 @@ fn layout(req: &PageRequest<'_>, cats: &[Category], meta: Meta) -> Layout {
 
 /// An image; the one at position 0 of a page is its main one, those from `lazy_from`
 /// on load lazily.
-fn image(key: &str, alt: &str, size: (i32, i32), position: usize, lazy_from: usize) -> Image {
+pub(crate) fn image(
+    key: &str,
+    alt: &str,
+    size: (i32, i32),
+    position: usize,
+    lazy_from: usize,
+) -> Image {
     Image {
         src: format!("/images/{key}"),
         alt: alt.to_owned(),
