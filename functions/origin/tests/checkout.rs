@@ -366,3 +366,33 @@ async fn two_hundred_buyers_for_twenty_units() {
     )
     .await;
 }
+
+/// While a completion of a cart is in flight (its lock held), another completion of
+/// the same cart is a 409 and changes nothing; once it ends, completion works.
+#[tokio::test]
+async fn a_concurrent_completion_of_the_same_cart_is_409() {
+    let o = spawn_origin().await;
+    let cart = o.ready_cart(&[("variant_A1S", 1)]).await;
+    let before = o.stock("variant_A1S").await;
+    let holder = common::connect(&o.database_url).await;
+    let key = format!("complete/store_ALPHA/{}", cart.id);
+    holder
+        .execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", &[&key])
+        .await
+        .unwrap();
+    let (status, body) = o.complete(&cart, Some(OK_CARD)).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["code"], "cart_completing");
+    assert_eq!(o.stock("variant_A1S").await, before);
+    assert_eq!(o.count("SELECT count(*) FROM orders").await, 0);
+    holder
+        .execute(
+            "SELECT pg_advisory_unlock(hashtextextended($1, 0))",
+            &[&key],
+        )
+        .await
+        .unwrap();
+    let (status, body) = o.complete(&cart, Some(OK_CARD)).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["type"], "order", "{body}");
+}
