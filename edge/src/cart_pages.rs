@@ -7,17 +7,17 @@
 use commerce::cart_api::{CartOp, CartOutcome};
 use commerce::ids::CartId;
 use serde_json::{json, Value};
-use storefront::pages::{cart_page, error_page, CartView, PageRequest, Rendered};
+use storefront::pages::{cart_page, CartView, Rendered};
 use storefront::site::cookie;
-use tokio_postgres::Client;
 use worker::{Context, Env, Headers, Request, Response, ResponseBuilder, Url};
 
 use crate::carts::{self, Refused};
 use crate::config::Config;
 use crate::pages::{
-    entry, form_field, personalize, read_form, respond_entry, shopper, Shopper, CART_COUNT_COOKIE,
+    entry, form_field, personalize, read_form, render_personal, respond_entry, shopper, Shopper,
+    CART_COUNT_COOKIE,
 };
-use crate::{db, http, log_error};
+use crate::{http, log_error};
 
 /// The cookie holding the shopper's cart id.
 pub const CART_COOKIE: &str = "cart_id";
@@ -54,22 +54,10 @@ pub(crate) fn cart_cookies(
 
 /// The cart page, rendered for this shopper (never cached).
 async fn render(env: &Env, shopper: &Shopper, url: &Url, view: CartView, status: u16) -> Rendered {
-    let origin = url.origin().ascii_serialization();
-    let req = PageRequest {
-        site: &shopper.site,
-        region: &shopper.region,
-        origin: &origin,
-        path: "/cart",
-        query: &[],
-    };
-    let rendered = db::with_client(env, async |client: &Client| {
-        cart_page(client, &req, view, status).await
+    render_personal(env, shopper, url, "/cart", async |client, req| {
+        cart_page(client, req, view, status).await
     })
-    .await;
-    rendered.unwrap_or_else(|err| {
-        log_error(&err);
-        error_page(Some(&req), &err)
-    })
+    .await
 }
 
 /// The page with the header's count of `count` units (what the cart holds now).

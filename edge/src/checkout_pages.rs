@@ -18,16 +18,17 @@ use storefront::checkout::{
     checkout_page, order_lookup_page, order_page, CheckoutForm, CheckoutStep, CheckoutView,
     FieldError, LookupForm,
 };
-use storefront::pages::{error_page, PageRequest, Rendered};
-use tokio_postgres::Client;
+use storefront::pages::{error_page, Rendered};
 use worker::{Context, Env, Headers, Request, Response, ResponseBuilder, Url};
 
 use crate::cart_pages::{cart_cookie, cart_cookies};
 use crate::carts::{self, Refused};
 use crate::checkout_api::{self, fetch_order};
 use crate::config::Config;
-use crate::pages::{entry, form_field, personalize, read_form, respond_entry, shopper, Shopper};
-use crate::{db, log_error, origin, Hop};
+use crate::pages::{
+    entry, form_field, personalize, read_form, render_personal, respond_entry, shopper, Shopper,
+};
+use crate::{log_error, origin, Hop};
 
 /// The test-card provider the pages pay with (a card form needs no script).
 const PAGE_PROVIDER: &str = "pp_system_default";
@@ -40,28 +41,6 @@ fn see(location: &str) -> worker::Result<Response> {
         .with_status(303)
         .with_headers(headers)
         .empty())
-}
-
-async fn render_with(
-    env: &Env,
-    shopper: &Shopper,
-    url: &Url,
-    path: &str,
-    render: impl AsyncFnOnce(&Client, &PageRequest<'_>) -> Result<Rendered, ApiError>,
-) -> Rendered {
-    let origin = url.origin().ascii_serialization();
-    let req = PageRequest {
-        site: &shopper.site,
-        region: &shopper.region,
-        origin: &origin,
-        path,
-        query: &[],
-    };
-    let rendered = db::with_client(env, async |client: &Client| render(client, &req).await).await;
-    rendered.unwrap_or_else(|err| {
-        log_error(&err);
-        error_page(Some(&req), &err)
-    })
 }
 
 /// A personal page: never cached, the header's count from the cookie.
@@ -132,7 +111,7 @@ async fn show_cart(
         notices: outcome.notices,
         authenticate,
     };
-    let rendered = render_with(env, shopper, url, "/checkout", async |client, req| {
+    let rendered = render_personal(env, shopper, url, "/checkout", async |client, req| {
         checkout_page(client, req, view, status).await
     })
     .await;
@@ -458,7 +437,7 @@ async fn order_response(
     let path = url.path().to_owned();
     let rendered = match order {
         Ok(order) => {
-            render_with(env, shopper, url, &path, async |client, req| {
+            render_personal(env, shopper, url, &path, async |client, req| {
                 order_page(client, req, &order, placed).await
             })
             .await
@@ -467,7 +446,7 @@ async fn order_response(
             if err.log_detail().is_some() {
                 log_error(&err);
             }
-            render_with(env, shopper, url, &path, async |_client, req| {
+            render_personal(env, shopper, url, &path, async |_client, req| {
                 Ok(error_page(Some(req), &err))
             })
             .await
@@ -488,7 +467,7 @@ pub async fn lookup_form(
         Ok(s) => s,
         Err(page) => return page,
     };
-    let rendered = render_with(env, &shopper, url, "/orders/lookup", async |client, req| {
+    let rendered = render_personal(env, &shopper, url, "/orders/lookup", async |client, req| {
         order_lookup_page(client, req, LookupForm::default(), None, 200).await
     })
     .await;
@@ -559,7 +538,7 @@ pub async fn lookup(
             400,
         ),
     };
-    let rendered = render_with(env, &shopper, url, "/orders/lookup", async |client, req| {
+    let rendered = render_personal(env, &shopper, url, "/orders/lookup", async |client, req| {
         order_lookup_page(client, req, values, Some(message), status).await
     })
     .await;

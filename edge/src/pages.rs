@@ -150,6 +150,30 @@ pub(crate) async fn shopper(
     })
 }
 
+/// A page for this shopper at `path`, rendered by `render` with a database client;
+/// a failure becomes the error page in the store's layout.
+pub(crate) async fn render_personal(
+    env: &Env,
+    shopper: &Shopper,
+    url: &Url,
+    path: &str,
+    render: impl AsyncFnOnce(&Client, &PageRequest<'_>) -> Result<Rendered, ApiError>,
+) -> Rendered {
+    let origin = url.origin().ascii_serialization();
+    let req = PageRequest {
+        site: &shopper.site,
+        region: &shopper.region,
+        origin: &origin,
+        path,
+        query: &[],
+    };
+    let rendered = db::with_client(env, async |client: &Client| render(client, &req).await).await;
+    rendered.unwrap_or_else(|err| {
+        log_error(&err);
+        error_page(Some(&req), &err)
+    })
+}
+
 /// The cookie holding how many units the shopper's cart has, for the header.
 pub(crate) const CART_COUNT_COOKIE: &str = "cart_count";
 

@@ -145,7 +145,7 @@ impl LineItem {
     }
 }
 
-fn display_title(product: &str, variant: &str) -> String {
+pub(crate) fn display_title(product: &str, variant: &str) -> String {
     if variant.is_empty() || variant == product {
         product.to_owned()
     } else {

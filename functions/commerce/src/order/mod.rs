@@ -57,12 +57,9 @@ pub struct OrderItem {
 }
 
 impl OrderItem {
+    /// "Linen Shirt (M / Red)", as the cart line was shown.
     pub fn display_title(&self) -> String {
-        if self.variant_title.is_empty() || self.variant_title == self.product_title {
-            self.product_title.clone()
-        } else {
-            format!("{} ({})", self.product_title, self.variant_title)
-        }
+        crate::cart::display_title(&self.product_title, &self.variant_title)
     }
 }
 
