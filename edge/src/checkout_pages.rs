@@ -5,6 +5,7 @@
 //! errors (declined card, stock gone, origin unreachable) leave the cart as it was.
 //! Orders are shown at `/orders/:id` and found again with `/orders/lookup`.
 
+use commerce::cart::Address;
 use commerce::cart_api::{CartOp, CartOutcome};
 use commerce::checkout::{
     AuthenticateRequest, CompleteResponse, LookupRequest, OrderResponse, PaymentChoice,
@@ -64,16 +65,31 @@ fn image_base(url: &Url) -> String {
 }
 
 /// What a refused cart operation says, and the form field it names, if any.
+/// (Medusa's `Invalid request: shipping_address.city: reason` is shown as the reason,
+/// next to the `city` field.) A missing payment session, which a shopper cannot know
+/// about, asks them to pay again.
 fn refusal_parts(body: &Value) -> (String, Option<String>) {
     let message = body["message"]
         .as_str()
-        .unwrap_or("The checkout could not continue.")
-        .to_owned();
-    let field = message
+        .unwrap_or("The checkout could not continue.");
+    if body["code"] == "payment_session_missing" {
+        return ("Please enter your card details to pay.".to_owned(), None);
+    }
+    match message
         .strip_prefix("Invalid request: ")
-        .and_then(|rest| rest.split(':').next())
-        .map(|f| f.rsplit('.').next().unwrap_or(f).to_owned());
-    (message, field)
+        .and_then(|rest| rest.split_once(": "))
+    {
+        Some((param, reason)) => (
+            reason.to_owned(),
+            Some(param.rsplit('.').next().unwrap_or(param).to_owned()),
+        ),
+        None => (message.to_owned(), None),
+    }
+}
+
+/// [`refusal_parts`] of an error raised here.
+fn problem(err: &ApiError) -> (String, Option<String>) {
+    refusal_parts(&serde_json::to_value(err.body()).unwrap_or(Value::Null))
 }
 
 /// The page of a cart at `step`, with what went wrong if anything.
@@ -229,6 +245,34 @@ pub async fn post(
                 "postal_code": field("postal_code"), "province": field("province"),
                 "country_code": field("country_code").to_lowercase(), "phone": field("phone"),
             });
+            // What the order will need, checked before anything is saved.
+            let checked = if field("email").is_empty() {
+                Err(ApiError::invalid(
+                    "email",
+                    "an email address is needed for the order confirmation",
+                ))
+            } else {
+                Address::parse(&address, "shipping_address")
+                    .and_then(|a| a.check_shipping("shipping_address"))
+            };
+            if let Err(err) = checked {
+                let mut values = CheckoutForm::from_cart(&current.cart);
+                values.fill(form.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+                let step = CheckoutStep::Contact;
+                let refusal = Some(problem(&err));
+                return show_cart(
+                    env,
+                    &shopper,
+                    url,
+                    current,
+                    step,
+                    Some(values),
+                    refusal,
+                    None,
+                    400,
+                )
+                .await;
+            }
             let body = json!({"email": field("email"), "shipping_address": address, "billing_address": address});
             (CartOp::Update { body }, CheckoutStep::Contact)
         }
@@ -265,7 +309,15 @@ pub async fn post(
     let mut form_values = CheckoutForm::from_cart(&current.cart);
     form_values.fill(form.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     match carts::call(env, store, &id, op, &image_base(url)).await {
-        Ok(Ok(_)) => see("/checkout"),
+        Ok(Ok(done)) => {
+            // The cart lives on from this change: so does its cookie.
+            let mut response = see("/checkout")?;
+            let count = done.cart.item_count();
+            for c in cart_cookies(url, Some((&id, count)), config.cart_lifetime_s) {
+                response.headers_mut().append("set-cookie", &c)?;
+            }
+            Ok(response)
+        }
         Ok(Err(refused)) => {
             let problem = refusal_parts(&refused.body);
             show_cart(

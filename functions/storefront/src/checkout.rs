@@ -67,7 +67,7 @@ impl CheckoutStep {
             && cart
                 .shipping_address
                 .as_ref()
-                .is_some_and(|a| !a.is_empty());
+                .is_some_and(|a| a.is_complete_for_shipping());
         if !contact_done {
             CheckoutStep::Contact
         } else if cart.shipping_method.is_none() {
@@ -1061,6 +1061,17 @@ mod tests {
         cart.email = Some("a@example.com".into());
         cart.shipping_address = Some(Address {
             city: Some("Berlin".into()),
+            ..Address::default()
+        });
+        // An address a parcel cannot be sent to keeps the contact step open.
+        assert_eq!(CheckoutStep::furthest(&cart), CheckoutStep::Contact);
+        cart.shipping_address = Some(Address {
+            first_name: Some("Ada".into()),
+            last_name: Some("Lovelace".into()),
+            address_1: Some("Main 1".into()),
+            city: Some("Berlin".into()),
+            postal_code: Some("10115".into()),
+            country_code: Some("de".into()),
             ..Address::default()
         });
         assert_eq!(CheckoutStep::furthest(&cart), CheckoutStep::Delivery);

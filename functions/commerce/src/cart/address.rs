@@ -127,6 +127,49 @@ impl Address {
         self == &Address::default()
     }
 
+    /// The fields a parcel cannot be sent without, as (name, label).
+    pub const SHIPPING_REQUIRED: [(&'static str, &'static str); 6] = [
+        ("first_name", "first name"),
+        ("last_name", "last name"),
+        ("address_1", "street address"),
+        ("city", "city"),
+        ("postal_code", "postal code"),
+        ("country_code", "country"),
+    ];
+
+    /// The required shipping fields that are missing, in form order.
+    pub fn missing_for_shipping(&self) -> Vec<(&'static str, &'static str)> {
+        let value = |name: &str| match name {
+            "first_name" => &self.first_name,
+            "last_name" => &self.last_name,
+            "address_1" => &self.address_1,
+            "city" => &self.city,
+            "postal_code" => &self.postal_code,
+            _ => &self.country_code,
+        };
+        Self::SHIPPING_REQUIRED
+            .into_iter()
+            .filter(|(name, _)| value(name).as_deref().is_none_or(str::is_empty))
+            .collect()
+    }
+
+    /// Whether a parcel can be sent to this address.
+    pub fn is_complete_for_shipping(&self) -> bool {
+        self.missing_for_shipping().is_empty()
+    }
+
+    /// Refuses an address a parcel cannot be sent to, naming the first missing field
+    /// under `field_name` (`shipping_address.city`).
+    pub fn check_shipping(&self, field_name: &str) -> Result<(), ApiError> {
+        match self.missing_for_shipping().first() {
+            None => Ok(()),
+            Some((name, label)) => Err(ApiError::invalid(
+                field(field_name, name),
+                format!("the {label} is required to ship the order"),
+            )),
+        }
+    }
+
     /// Each text field with its longest accepted length, in characters.
     fn text_fields(&self) -> [(&'static str, usize, &Option<String>); 9] {
         [

@@ -48,7 +48,14 @@ fn check_complete(cart: &Cart) -> Result<(), ApiError> {
         return Err(incomplete("an email address is needed"));
     }
     match &cart.shipping_address {
-        Some(a) if !a.is_empty() => {}
+        Some(a) if a.is_complete_for_shipping() => {}
+        Some(a) if !a.is_empty() => {
+            let missing: Vec<&str> = a.missing_for_shipping().iter().map(|m| m.1).collect();
+            return Err(incomplete(&format!(
+                "the shipping address needs its {}",
+                missing.join(", ")
+            )));
+        }
         _ => return Err(incomplete("a shipping address is needed")),
     }
     if cart.shipping_method.is_none() {
