@@ -201,7 +201,13 @@ stop_group() {
 # ---------------------------------------------------------------- origin
 
 # new_secret: 48 random alphanumeric characters (the edge-to-origin signing secret).
-new_secret() { LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 48; }
+# No `| head` on an endless stream: under pipefail the writer's SIGPIPE would fail it.
+new_secret() {
+  local chars
+  chars=$(LC_ALL=C tr -dc 'A-Za-z0-9' < <(head -c 2048 /dev/urandom))
+  [ ${#chars} -ge 48 ] || die "could not draw a random secret"
+  echo "${chars:0:48}"
+}
 
 # local_origin_secret: the development secret, generated once into .local.
 local_origin_secret() {
