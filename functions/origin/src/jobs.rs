@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use commerce::ids::{OrderId, StoreId};
-use commerce::order::{self, OrderStatus};
+use commerce::order::{self, OrderAction, OrderStatus};
 use commerce::outbox::{self, Job, Retry, Topic};
 use commerce::payment::{self, SessionStatus};
 use commerce::signing::MAX_SKEW_SECONDS;
@@ -177,8 +177,10 @@ async fn expire_one(
     store: &StoreId,
     id: &OrderId,
 ) -> Result<bool, ApiError> {
+    // Locks are taken session first, then order, as settling a payment takes them:
+    // an expiry racing a webhook waits instead of deadlocking.
     let tx = conn.client_mut().transaction().await?;
-    let current = order::load_for_update(&tx, store, id).await?;
+    let current = order::load(&tx, store, id).await?;
     if current.status != OrderStatus::Pending {
         return Ok(false);
     }
@@ -211,14 +213,13 @@ async fn expire_one(
         failed = true;
     }
     if !failed {
-        order::apply_action(
-            &tx,
-            store,
-            id,
-            commerce::order::OrderAction::Fail,
-            Some(reason),
-        )
-        .await?;
+        let outcome = order::apply_action(&tx, store, id, OrderAction::Fail, Some(reason)).await;
+        match outcome {
+            Ok(_) => {}
+            // Paid or failed meanwhile by another path: nothing to expire.
+            Err(ApiError::Conflict { .. }) => return Ok(false),
+            Err(e) => return Err(e),
+        }
     }
     tx.commit().await?;
     log(json!({"level": "info", "msg": "pending order expired, stock released", "order_id": id}));

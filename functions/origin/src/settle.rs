@@ -59,12 +59,33 @@ pub async fn settle_paid(
 ) -> Result<Option<Order>, ApiError> {
     let mut session = payment::session_for_update(tx, store, session_id).await?;
     let Some(order) = session_order(tx, &session).await? else {
-        // Authorized before any order was placed (a client confirmed early): the
-        // completion that follows settles it.
-        if session.status != SessionStatus::Captured {
-            session.status = SessionStatus::Authorized;
-            session.reference = Some(reference.to_owned());
-            payment::save_session(tx, &session).await?;
+        match session.status {
+            // A session that was replaced (another card paid) or failed: whatever the
+            // provider now holds for it goes back to the shopper.
+            SessionStatus::Canceled | SessionStatus::Error => {
+                let provider = app.provider(&session.provider_id)?;
+                let key = format!("late-{}", session.id);
+                let undone = match paid {
+                    Paid::Authorized => provider.cancel(reference, &key).await.map(|_| ()),
+                    Paid::Captured => provider
+                        .refund(reference, session.amount, &key)
+                        .await
+                        .map(|_| ()),
+                };
+                log(
+                    json!({"level": "warn", "msg": "payment arrived for a replaced session",
+                           "session_id": session.id, "undone": undone.is_ok()}),
+                );
+                undone.map_err(provider_error)?;
+            }
+            // Authorized before any order was placed (a client confirmed early): the
+            // completion that follows settles it.
+            SessionStatus::Pending | SessionStatus::RequiresMore | SessionStatus::Authorized => {
+                session.status = SessionStatus::Authorized;
+                session.reference = Some(reference.to_owned());
+                payment::save_session(tx, &session).await?;
+            }
+            SessionStatus::Captured => {}
         }
         return Ok(None);
     };
