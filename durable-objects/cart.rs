@@ -85,19 +85,23 @@ impl CartObject {
                 .map_err(|e| worker::Error::RustError(e.to_string()))?,
             catalog_version: 0,
         };
-        let outcome = db::with_client(&self.env, async |client: &Client| {
-            cart_api::apply(
-                client,
-                &store,
-                &call.cart_id,
-                stored,
-                call.op,
-                now,
-                &call.image_base,
-            )
+        let outcome = if call.op.reads_catalog() {
+            db::with_client(&self.env, async |client: &Client| {
+                cart_api::apply(
+                    client,
+                    &store,
+                    &call.cart_id,
+                    stored,
+                    call.op,
+                    now,
+                    &call.image_base,
+                )
+                .await
+            })
             .await
-        })
-        .await;
+        } else {
+            cart_api::apply_snapshot(&store, &call.cart_id, stored, &call.image_base)
+        };
         match outcome {
             Ok(outcome) => {
                 if let Some(cart) = &outcome.save {

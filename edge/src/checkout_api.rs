@@ -18,7 +18,7 @@ use commerce::ApiError;
 use serde_json::{json, Value};
 use worker::{Context, Env, Method, Request, Response, Url};
 
-use crate::carts::{self, json_body};
+use crate::carts::{self, json_body, Refused};
 use crate::config::Config;
 use crate::origin::{self, Reply};
 use crate::{http, store_api};
@@ -35,7 +35,7 @@ pub async fn snapshot(
     store: &Store,
     id: &CartId,
     image_base: &str,
-) -> Result<Result<(Cart, Value), carts::Refused>, ApiError> {
+) -> Result<Result<(Cart, Value), Refused>, ApiError> {
     Ok(carts::call(env, store, id, CartOp::Snapshot, image_base)
         .await?
         .map(|outcome| (outcome.cart, outcome.body)))
@@ -57,7 +57,9 @@ pub async fn mark_completed(env: &Env, store: &Store, cart: &CartId, order: &Ord
 }
 
 /// Relays a refusal of the origin (4xx with Medusa's error body) as it came.
-fn relay(reply: &Reply) -> Result<Response, ApiError> {
+/// A refusal of the origin (4xx with Medusa's error body) as it came; a failure of
+/// the origin itself (5xx) is the upstream's error.
+fn refused(reply: &Reply) -> Result<Refused, ApiError> {
     let refusal = reply.error();
     if refusal.status >= 500 {
         return Err(ApiError::UpstreamUnavailable {
@@ -65,7 +67,19 @@ fn relay(reply: &Reply) -> Result<Response, ApiError> {
             detail: format!("origin answered {}: {}", refusal.status, refusal.code),
         });
     }
-    http::json(refusal.status, &refusal.body).map_err(internal)
+    Ok(Refused {
+        status: refusal.status,
+        body: refusal.body,
+    })
+}
+
+fn respond(refused: &Refused) -> Result<Response, ApiError> {
+    http::json(refused.status, &refused.body).map_err(internal)
+}
+
+/// Relays a refusal of the origin as it came.
+fn relay(reply: &Reply) -> Result<Response, ApiError> {
+    respond(&refused(reply)?)
 }
 
 fn with_cookies(mut response: Response, reply: &Reply) -> Result<Response, ApiError> {
@@ -78,8 +92,14 @@ fn with_cookies(mut response: Response, reply: &Reply) -> Result<Response, ApiEr
     Ok(response)
 }
 
-fn answer(reply: &Reply, body: &Value) -> Result<Response, ApiError> {
-    with_cookies(http::json(200, body).map_err(internal)?, reply)
+/// The origin's JSON answer as it came: its body and cookies when it succeeded, its
+/// refusal otherwise.
+fn relay_json(reply: &Reply) -> Result<Response, ApiError> {
+    if !reply.ok() {
+        return relay(reply);
+    }
+    let body: Value = reply.json()?;
+    with_cookies(http::json(200, &body).map_err(internal)?, reply)
 }
 
 /// A cart id from a path or body; a malformed one names nothing.
@@ -87,7 +107,8 @@ fn cart_id(raw: &str) -> Result<CartId, ApiError> {
     CartId::parse(raw).map_err(|_| ApiError::not_found("Cart", "id", raw))
 }
 
-/// Completes the cart: the response Medusa's `POST /store/carts/:id/complete` gives.
+/// Completes the cart: what Medusa's `POST /store/carts/:id/complete` answers, with
+/// the cart's JSON, or the refusal (of the cart's object or of the origin).
 #[allow(clippy::too_many_arguments)]
 pub async fn complete(
     env: &Env,
@@ -98,14 +119,10 @@ pub async fn complete(
     return_url: String,
     image_base: &str,
     traceparent: &str,
-) -> Result<Result<(CompleteResponse, Value), Response>, ApiError> {
+) -> Result<Result<(CompleteResponse, Value), Refused>, ApiError> {
     let (cart, cart_body) = match snapshot(env, store, id, image_base).await? {
         Ok(found) => found,
-        Err(refused) => {
-            return Ok(Err(
-                http::json(refused.status, &refused.body).map_err(internal)?
-            ))
-        }
+        Err(refusal) => return Ok(Err(refusal)),
     };
     let request = CompleteRequest {
         cart,
@@ -114,7 +131,7 @@ pub async fn complete(
     };
     let reply = origin::post(config, COMPLETE_PATH, &request, traceparent).await?;
     if !reply.ok() {
-        return Ok(Err(relay(&reply)?));
+        return Ok(Err(refused(&reply)?));
     }
     let response: CompleteResponse = reply.json()?;
     if let CompleteResponse::Order { order } = &response {
@@ -177,7 +194,7 @@ async fn handle(
                 .ok_or_else(|| ApiError::invalid("cart_id", "is required"))?;
             let (cart, _) = match snapshot(env, &store, &cart_id(raw)?, &image_base).await? {
                 Ok(found) => found,
-                Err(refused) => return http::json(refused.status, &refused.body).map_err(internal),
+                Err(refusal) => return respond(&refusal),
             };
             let reply = origin::post(
                 config,
@@ -186,10 +203,7 @@ async fn handle(
                 traceparent,
             )
             .await?;
-            if !reply.ok() {
-                return relay(&reply);
-            }
-            answer(&reply, &reply.json()?)
+            relay_json(&reply)
         }
         (Method::Post, ["payment-collections", id, "payment-sessions"]) => {
             let id = PaymentCollectionId::parse(id)
@@ -209,10 +223,7 @@ async fn handle(
             };
             let path = format!("{COLLECTIONS_PATH}/{id}/payment-sessions");
             let reply = origin::post(config, &path, &request, traceparent).await?;
-            if !reply.ok() {
-                return relay(&reply);
-            }
-            answer(&reply, &reply.json()?)
+            relay_json(&reply)
         }
         (Method::Get, ["payment-providers"]) => {
             let region = url.query_pairs().find(|(k, _)| k == "region_id");
@@ -220,10 +231,7 @@ async fn handle(
                 return Err(ApiError::invalid("region_id", "is required"));
             }
             let reply = origin::get(config, PROVIDERS_PATH, traceparent).await?;
-            if !reply.ok() {
-                return relay(&reply);
-            }
-            answer(&reply, &reply.json()?)
+            relay_json(&reply)
         }
         (Method::Post, ["carts", id, "complete"]) => {
             let id = cart_id(id)?;
@@ -241,7 +249,7 @@ async fn handle(
             .await?;
             let (response, cart_body) = match done {
                 Ok(done) => done,
-                Err(response) => return Ok(response),
+                Err(refusal) => return respond(&refusal),
             };
             let body = match response {
                 CompleteResponse::Order { order } => {

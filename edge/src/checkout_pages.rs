@@ -5,7 +5,7 @@
 //! errors (declined card, stock gone, origin unreachable) leave the cart as it was.
 //! Orders are shown at `/orders/:id` and found again with `/orders/lookup`.
 
-use commerce::cart::Address;
+use commerce::cart::check_contact;
 use commerce::cart_api::{CartOp, CartOutcome};
 use commerce::checkout::{
     AuthenticateRequest, CompleteResponse, LookupRequest, OrderResponse, PaymentChoice,
@@ -246,15 +246,7 @@ pub async fn post(
                 "country_code": field("country_code").to_lowercase(), "phone": field("phone"),
             });
             // What the order will need, checked before anything is saved.
-            let checked = if field("email").is_empty() {
-                Err(ApiError::invalid(
-                    "email",
-                    "an email address is needed for the order confirmation",
-                ))
-            } else {
-                Address::parse(&address, "shipping_address")
-                    .and_then(|a| a.check_shipping("shipping_address"))
-            };
+            let checked = check_contact(&field("email"), &address);
             if let Err(err) = checked {
                 let mut values = CheckoutForm::from_cart(&current.cart);
                 values.fill(form.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -408,13 +400,11 @@ async fn pay(
                 .await
             }
         },
-        Ok(Err(response)) => {
+        Ok(Err(refusal)) => {
             // The origin refused (stock gone, cart changed, being completed): its
             // message, in place, with the cart as it is now.
-            let status = response.status_code();
-            let mut response = response;
-            let body: Value = response.json().await.unwrap_or(Value::Null);
-            let (message, _) = refusal_parts(&body);
+            let status = refusal.status;
+            let (message, _) = refusal_parts(&refusal.body);
             let fresh =
                 carts::call(env, store, id, CartOp::ShippingOptions, &image_base(url)).await;
             let outcome = match fresh {

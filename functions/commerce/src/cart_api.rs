@@ -59,6 +59,11 @@ impl CartOp {
         )
     }
 
+    /// Whether the operation reads the catalog (a database client is needed).
+    pub fn reads_catalog(&self) -> bool {
+        !matches!(self, CartOp::Snapshot)
+    }
+
     /// Whether the operation may run on a completed cart.
     fn allowed_when_completed(&self) -> bool {
         matches!(
@@ -134,6 +139,30 @@ fn cart_body(cart: &Cart, region: &Region, image_base: &str) -> Result<Value, Ap
     Ok(json!({ "cart": cart_json(cart, image_base, Some(region))? }))
 }
 
+fn snapshot(cart: Cart, image_base: &str) -> Result<CartOutcome, ApiError> {
+    Ok(CartOutcome {
+        body: json!({ "cart": cart_json(&cart, image_base, None)? }),
+        save: None,
+        cart,
+        notices: Vec::new(),
+        events: Vec::new(),
+        shipping: Vec::new(),
+    })
+}
+
+/// [`CartOp::Snapshot`] without a database: the stored cart of `store` as it is.
+pub fn apply_snapshot(
+    store: &Store,
+    cart_id: &CartId,
+    stored: Option<Cart>,
+    image_base: &str,
+) -> Result<CartOutcome, ApiError> {
+    let cart = stored
+        .filter(|c| c.store_id == store.id)
+        .ok_or_else(|| ApiError::not_found("Cart", "id", cart_id.as_str()))?;
+    snapshot(cart, image_base)
+}
+
 /// Applies `op` to the cart `cart_id` of `store`, whose stored state is `stored`
 /// (`None`: no such cart, or it expired). Refusals are errors with Medusa's shapes:
 /// an unknown cart or one of another store is 404, bad input 400 naming the field.
@@ -183,14 +212,7 @@ pub async fn apply<C: GenericClient + Sync>(
         .filter(|c| c.store_id == store.id)
         .ok_or_else(not_found)?;
     if let CartOp::Snapshot = op {
-        return Ok(CartOutcome {
-            body: json!({ "cart": cart_json(&cart, image_base, None)? }),
-            save: None,
-            cart,
-            notices: Vec::new(),
-            events: Vec::new(),
-            shipping: Vec::new(),
-        });
+        return snapshot(cart, image_base);
     }
     let before = cart.clone();
     let mut region = cart_region(client, store, Some(&cart.region.id)).await?;

@@ -17,7 +17,8 @@ use crate::ids::{
     CartId, OrderId, OrderTransactionId, PaymentCollectionId, PaymentSessionId, StoreId,
 };
 use crate::money::CurrencyCode;
-use crate::order::TransactionKind;
+use crate::order::{Order, TransactionKind};
+use crate::outbox::{self, Topic};
 
 /// Where a payment session stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -315,6 +316,81 @@ pub async fn session_by_reference_for_update<C: GenericClient + Sync>(
     rows.first().map(session_from_row).transpose()
 }
 
+/// Cancels the collection's sessions that were created but never used for an order
+/// (a new session replaces them).
+pub async fn cancel_unused_sessions<C: GenericClient + Sync>(
+    client: &C,
+    collection: &PaymentCollectionId,
+) -> Result<(), ApiError> {
+    let params: [Param<'_>; 1] = [(collection, Type::TEXT)];
+    client
+        .execute_typed(
+            "UPDATE payment_sessions SET status = 'canceled', updated_at = now()
+             WHERE collection_id = $1 AND status = 'pending' AND order_id IS NULL",
+            &params,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Detaches the order's sessions that have not paid (pending, awaiting
+/// confirmation) and cancels them: the order is paid by a new session.
+pub async fn cancel_unpaid_sessions_of_order<C: GenericClient + Sync>(
+    client: &C,
+    order: &OrderId,
+) -> Result<(), ApiError> {
+    let params: [Param<'_>; 1] = [(order, Type::TEXT)];
+    client
+        .execute_typed(
+            "UPDATE payment_sessions SET status = 'canceled', order_id = NULL, updated_at = now()
+             WHERE order_id = $1 AND status IN ('pending', 'requires_more')",
+            &params,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Records that the collection paid `order`.
+pub async fn mark_collection_paid<C: GenericClient + Sync>(
+    client: &C,
+    collection: &PaymentCollectionId,
+    order: &OrderId,
+) -> Result<(), ApiError> {
+    let params: [Param<'_>; 2] = [(collection, Type::TEXT), (order, Type::TEXT)];
+    client
+        .execute_typed(
+            "UPDATE payment_collections SET order_id = $2, updated_at = now() WHERE id = $1",
+            &params,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Records a provider's webhook event as applied, in the caller's transaction.
+/// Returns false when it was recorded before (a redelivery): the caller acknowledges
+/// it without applying it again. A concurrent delivery of the same event waits here
+/// until the first one's transaction ends.
+pub async fn first_delivery<C: GenericClient + Sync>(
+    client: &C,
+    provider: &str,
+    event_id: &str,
+    event_type: &str,
+) -> Result<bool, ApiError> {
+    let params: [Param<'_>; 3] = [
+        (&provider, Type::TEXT),
+        (&event_id, Type::TEXT),
+        (&event_type, Type::TEXT),
+    ];
+    let n = client
+        .execute_typed(
+            "INSERT INTO webhook_events (provider, event_id, event_type) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+            &params,
+        )
+        .await?;
+    Ok(n == 1)
+}
+
 /// One movement for the ledger.
 pub struct Movement<'a> {
     pub store: &'a StoreId,
@@ -358,6 +434,42 @@ pub async fn record<C: GenericClient + Sync>(
         )
         .await?;
     Ok(n == 1)
+}
+
+/// Records a refund of `amount` (the provider's `refund_id`) of `order`, paid by
+/// `session`, in the ledger and announces it (`payment.refunded`), once per provider
+/// refund: a refund seen again (our own call, then its webhook) is not recorded
+/// twice. Returns whether it was new.
+pub async fn record_refund<C: GenericClient + Sync>(
+    client: &C,
+    order: &Order,
+    session: &Session,
+    refund_id: &str,
+    amount: i64,
+) -> Result<bool, ApiError> {
+    let written = record(
+        client,
+        &Movement {
+            store: &order.store_id,
+            order: &order.id,
+            session,
+            kind: TransactionKind::Refund,
+            amount,
+            reference: refund_id,
+        },
+    )
+    .await?;
+    if written {
+        outbox::enqueue(
+            client,
+            &order.store_id,
+            Topic::PaymentRefunded,
+            json!({"order_id": order.id, "refund_id": refund_id, "amount": amount}),
+            order.trace_id.as_deref(),
+        )
+        .await?;
+    }
+    Ok(written)
 }
 
 /// Medusa's payment session shape.

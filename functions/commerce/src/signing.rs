@@ -6,7 +6,10 @@
 
 use hmac::{KeyInit, Mac};
 use sha2::{Digest, Sha256};
+use tokio_postgres::types::Type;
+use tokio_postgres::GenericClient;
 
+use crate::db::Param;
 use crate::error::ApiError;
 
 pub const TIMESTAMP_HEADER: &str = "x-edge-timestamp";
@@ -111,6 +114,39 @@ impl SigningKey {
             .map_err(|_| refuse("the signature does not match"))?;
         Ok(nonce)
     }
+}
+
+/// Records a verified request's nonce; a nonce seen before is a replay (401).
+pub async fn remember_nonce<C: GenericClient + Sync>(
+    client: &C,
+    nonce: &str,
+) -> Result<(), ApiError> {
+    let params: [Param<'_>; 1] = [(&nonce, Type::TEXT)];
+    let fresh = client
+        .execute_typed(
+            "INSERT INTO request_nonces (nonce) VALUES ($1) ON CONFLICT DO NOTHING",
+            &params,
+        )
+        .await?;
+    if fresh == 0 {
+        return Err(ApiError::Unauthorized {
+            reason: "the nonce was used before (replayed request)".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Forgets nonces older than twice the accepted clock window: a request that old is
+/// refused by its timestamp anyway.
+pub async fn forget_old_nonces<C: GenericClient + Sync>(client: &C) -> Result<u64, ApiError> {
+    let window = (MAX_SKEW_SECONDS * 2) as f64;
+    let params: [Param<'_>; 1] = [(&window, Type::FLOAT8)];
+    Ok(client
+        .execute_typed(
+            "DELETE FROM request_nonces WHERE seen_at < now() - make_interval(secs => $1)",
+            &params,
+        )
+        .await?)
 }
 
 /// The signature headers of a request, as received.

@@ -70,6 +70,7 @@ async fn place(
         cart,
         Some("0af7651916cd43dd8448eb211c80319c"),
         2_000,
+        order::RESERVATION_TTL_SECONDS,
     )
     .await;
     match placed {

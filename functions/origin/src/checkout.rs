@@ -16,24 +16,17 @@ use commerce::checkout::{
     CollectionRequest, CompleteRequest, CompleteResponse, PaymentAction, PaymentChoice,
     SessionRequest,
 };
-use commerce::ids::{PaymentCollectionId, PaymentSessionId, StoreId};
+use commerce::ids::{CartId, PaymentCollectionId, PaymentSessionId, StoreId};
 use commerce::order::{self, Order, OrderStatus};
 use commerce::outbox::{self, Topic};
 use commerce::payment::{self, Collection, Session, SessionStatus};
 use commerce::ApiError;
 use serde_json::{json, Value};
 
-use crate::app::{log, App};
+use crate::app::{log, now_ms, App};
 use crate::payment::{Authorization, AuthorizeRequest, InitiateRequest};
 use crate::pool::Conn;
 use crate::settle::{self, provider_error, Paid};
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or_default()
-}
 
 /// Runs `work` while holding the cart's completion lock (a PostgreSQL session
 /// advisory lock on this connection). Another completion of the same cart meanwhile
@@ -41,10 +34,10 @@ fn now_ms() -> u64 {
 async fn with_cart_lock<T>(
     conn: &mut Conn,
     store: &StoreId,
-    cart: &cart::Cart,
+    cart: &CartId,
     work: impl AsyncFnOnce(&mut Conn) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
-    let key = format!("complete/{store}/{}", cart.id);
+    let key = format!("complete/{store}/{cart}");
     let row = conn
         .query_one(
             "SELECT pg_try_advisory_lock(hashtextextended($1, 0))",
@@ -81,7 +74,7 @@ pub async fn complete(
 ) -> Result<CompleteResponse, ApiError> {
     let store = req.cart.store_id.clone();
     let mut conn = app.pool.get().await?;
-    let cart = req.cart.clone();
+    let cart = req.cart.id.clone();
     with_cart_lock(&mut conn, &store, &cart, async |conn| {
         complete_locked(app, conn, &store, req, trace_id).await
     })
@@ -134,7 +127,8 @@ async fn complete_locked(
     };
 
     let tx = conn.client_mut().transaction().await?;
-    let placed = order::place(&tx, store, &req.cart, trace_id, now_ms()).await;
+    let ttl = app.config.reservation_ttl_s;
+    let placed = order::place(&tx, store, &req.cart, trace_id, now_ms(), ttl).await;
     let placed = match placed {
         Ok(p) => p,
         Err(err) => {
@@ -149,12 +143,6 @@ async fn complete_locked(
             return Err(err);
         }
     };
-    let ttl = app.config.reservation_ttl_s as f64;
-    tx.execute(
-        "UPDATE orders SET reservation_expires_at = now() + make_interval(secs => $2) WHERE id = $1",
-        &[&placed.order.id.as_str(), &ttl],
-    )
-    .await?;
     let mut session = session;
     session.order_id = Some(placed.order.id.clone());
     payment::save_session(&tx, &session).await?;
@@ -274,12 +262,7 @@ async fn new_session_for_order(
     let mut session = create_session(app, conn, &collection, choice).await?;
     // The old session of the order stops counting: the order is paid by the new one.
     let tx = conn.client_mut().transaction().await?;
-    tx.execute(
-        "UPDATE payment_sessions SET status = 'canceled', order_id = NULL, updated_at = now()
-         WHERE order_id = $1 AND status IN ('pending', 'requires_more')",
-        &[&order.id.as_str()],
-    )
-    .await?;
+    payment::cancel_unpaid_sessions_of_order(&tx, &order.id).await?;
     session.order_id = Some(order.id.clone());
     payment::save_session(&tx, &session).await?;
     tx.commit().await?;
@@ -415,12 +398,7 @@ pub async fn session(
             "This payment collection has been paid already.",
         ));
     }
-    conn.execute(
-        "UPDATE payment_sessions SET status = 'canceled', updated_at = now()
-         WHERE collection_id = $1 AND status = 'pending' AND order_id IS NULL",
-        &[&c.id.as_str()],
-    )
-    .await?;
+    payment::cancel_unused_sessions(&*conn, &c.id).await?;
     create_session(app, &conn, &c, &req.payment).await?;
     let sessions = payment::sessions(&*conn, &c.id).await?;
     Ok(json!({"payment_collection": payment::collection_json(&c, &sessions)}))

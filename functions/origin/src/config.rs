@@ -110,7 +110,10 @@ impl Config {
             email_from: var("EMAIL_FROM").unwrap_or_else(|| "Orders <orders@localhost>".into()),
             provider_timeout: Duration::from_millis(number("PROVIDER_TIMEOUT_MS", 10_000)?),
             job_poll: Duration::from_millis(number("JOB_POLL_MS", 500)?),
-            reservation_ttl_s: number("RESERVATION_TTL_SECONDS", 900)?,
+            reservation_ttl_s: number(
+                "RESERVATION_TTL_SECONDS",
+                commerce::order::RESERVATION_TTL_SECONDS,
+            )?,
         })
     }
 }

@@ -21,7 +21,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::app::{log, App};
+use crate::app::{log, now_s, App};
 use crate::config::EmailConfig;
 use crate::{checkout, mail, orders, webhooks};
 
@@ -53,13 +53,6 @@ impl IntoResponse for Failure {
 
 type Answer = Result<Json<Value>, Failure>;
 
-fn now_s() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or_default()
-}
-
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
@@ -86,20 +79,8 @@ async fn signed(State(app): State<App>, req: Request, next: Next) -> Result<Resp
             .signing_key
             .verify(parts.method.as_str(), path, &bytes, headers, now_s())?;
     let conn = app.pool.get().await?;
-    let fresh = conn
-        .execute(
-            "INSERT INTO request_nonces (nonce) VALUES ($1) ON CONFLICT DO NOTHING",
-            &[&nonce],
-        )
-        .await
-        .map_err(ApiError::from)?;
+    commerce::signing::remember_nonce(&*conn, nonce).await?;
     drop(conn);
-    if fresh == 0 {
-        return Err(ApiError::Unauthorized {
-            reason: "the nonce was used before (replayed request)".into(),
-        }
-        .into());
-    }
     Ok(next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await)

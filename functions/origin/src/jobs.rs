@@ -13,7 +13,6 @@ use commerce::ids::{OrderId, StoreId};
 use commerce::order::{self, OrderAction, OrderStatus};
 use commerce::outbox::{self, Job, Retry, Topic};
 use commerce::payment::{self, SessionStatus};
-use commerce::signing::MAX_SKEW_SECONDS;
 use commerce::ApiError;
 use serde_json::json;
 use tokio_postgres::GenericClient;
@@ -228,11 +227,6 @@ async fn expire_one(
 
 async fn forget_nonces(app: &App) -> Result<(), ApiError> {
     let conn = app.pool.get().await?;
-    let window = (MAX_SKEW_SECONDS * 2) as f64;
-    conn.execute(
-        "DELETE FROM request_nonces WHERE seen_at < now() - make_interval(secs => $1)",
-        &[&window],
-    )
-    .await?;
+    commerce::signing::forget_old_nonces(&*conn).await?;
     Ok(())
 }

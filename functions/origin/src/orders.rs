@@ -5,11 +5,9 @@
 
 use commerce::checkout::ActionRequest;
 use commerce::ids::{OrderId, StoreId};
-use commerce::order::{self, Order, OrderAction, TransactionKind};
-use commerce::outbox::{self, Topic};
-use commerce::payment::{self, Movement, SessionStatus};
+use commerce::order::{self, Order};
+use commerce::payment::{self, SessionStatus};
 use commerce::ApiError;
-use serde_json::json;
 
 use crate::app::App;
 use crate::settle::provider_error;
@@ -36,21 +34,7 @@ pub async fn act(app: &App, id: &OrderId, req: &ActionRequest) -> Result<Order, 
     let tx = conn.client_mut().transaction().await?;
     let current = order::load_for_update(&tx, store, id).await?;
     order::transition(current.status, req.action)?;
-    let refund = match req.action {
-        OrderAction::Refund => {
-            let left = current.paid_total();
-            let amount = req.amount.unwrap_or(left);
-            if amount <= 0 || amount > left {
-                return Err(ApiError::invalid(
-                    "amount",
-                    format!("must be from 1 to {left} (what was paid and not yet refunded)"),
-                ));
-            }
-            amount
-        }
-        OrderAction::Cancel => current.paid_total(),
-        _ => 0,
-    };
+    let refund = current.refund_for(req.action, req.amount)?;
     if refund > 0 {
         let session = payment::sessions_of_order(&tx, id)
             .await?
@@ -66,26 +50,7 @@ pub async fn act(app: &App, id: &OrderId, req: &ActionRequest) -> Result<Order, 
             .refund(&reference, refund, &key)
             .await
             .map_err(provider_error)?;
-        payment::record(
-            &tx,
-            &Movement {
-                store,
-                order: id,
-                session: &session,
-                kind: TransactionKind::Refund,
-                amount: refund,
-                reference: &refund_id,
-            },
-        )
-        .await?;
-        outbox::enqueue(
-            &tx,
-            store,
-            Topic::PaymentRefunded,
-            json!({"order_id": id, "refund_id": refund_id, "amount": refund}),
-            current.trace_id.as_deref(),
-        )
-        .await?;
+        payment::record_refund(&tx, &current, &session, &refund_id, refund).await?;
     }
     let outcome = order::apply_action(&tx, store, id, req.action, None).await?;
     tx.commit().await?;

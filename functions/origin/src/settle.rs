@@ -147,14 +147,7 @@ pub async fn settle_paid(
         order.trace_id.as_deref(),
     )
     .await?;
-    tx.execute_typed(
-        "UPDATE payment_collections SET order_id = $2, updated_at = now() WHERE id = $1",
-        &[
-            (&session.collection_id, tokio_postgres::types::Type::TEXT),
-            (&order.id, tokio_postgres::types::Type::TEXT),
-        ],
-    )
-    .await?;
+    payment::mark_collection_paid(tx, &session.collection_id, &order.id).await?;
     Ok(Some(confirmed.order))
 }
 

@@ -3,26 +3,18 @@
 //! finds it and is acknowledged without being applied) and the event is applied
 //! through [`settle`](crate::settle), under the payment session's lock.
 
-use commerce::order::{self, OrderAction, TransactionKind};
-use commerce::outbox::{self, Topic};
-use commerce::payment::{self, Movement, SessionStatus};
+use commerce::order::{self, OrderAction};
+use commerce::payment::{self, SessionStatus};
 use commerce::ApiError;
 use serde_json::{json, Value};
 
-use crate::app::{log, App};
+use crate::app::{log, now_s, App};
 use crate::config::PaymentConfig;
 use crate::payment::stripe::{verify_webhook, PaymentEventKind};
 use crate::settle::{self, Paid};
 
 /// Seconds a webhook's timestamp may be away from now (Stripe's default).
 const TOLERANCE_S: i64 = 300;
-
-fn now_s() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or_default()
-}
 
 /// `POST /v1/webhooks/stripe`.
 pub async fn stripe(app: &App, body: &[u8], signature: Option<&str>) -> Result<Value, ApiError> {
@@ -39,14 +31,8 @@ pub async fn stripe(app: &App, body: &[u8], signature: Option<&str>) -> Result<V
     let provider_id = app.provider.id();
     let mut conn = app.pool.get().await?;
     let tx = conn.client_mut().transaction().await?;
-    let fresh = tx
-        .execute(
-            "INSERT INTO webhook_events (provider, event_id, event_type) VALUES ($1, $2, $3)
-             ON CONFLICT DO NOTHING",
-            &[&provider_id, &event.id, &event.event_type],
-        )
-        .await?;
-    if fresh == 0 {
+    let fresh = payment::first_delivery(&tx, provider_id, &event.id, &event.event_type).await?;
+    if !fresh {
         tx.commit().await?;
         return Ok(json!({"received": true, "duplicate": true}));
     }
@@ -111,28 +97,7 @@ pub async fn stripe(app: &App, body: &[u8], signature: Option<&str>) -> Result<V
             if let Some(order_id) = &session.order_id {
                 let order = order::load_for_update(&tx, &store, order_id).await?;
                 order::transition(order.status, OrderAction::Refund)?;
-                let written = payment::record(
-                    &tx,
-                    &Movement {
-                        store: &store,
-                        order: order_id,
-                        session: &session,
-                        kind: TransactionKind::Refund,
-                        amount: *amount,
-                        reference: refund_id,
-                    },
-                )
-                .await?;
-                if written {
-                    outbox::enqueue(
-                        &tx,
-                        &store,
-                        Topic::PaymentRefunded,
-                        json!({"order_id": order_id, "refund_id": refund_id, "amount": amount}),
-                        order.trace_id.as_deref(),
-                    )
-                    .await?;
-                }
+                payment::record_refund(&tx, &order, &session, refund_id, *amount).await?;
             }
         }
         PaymentEventKind::Ignored => {}

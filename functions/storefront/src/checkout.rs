@@ -63,11 +63,7 @@ impl CheckoutStep {
     /// shipping address, delivery until it has a shipping method, then payment (what
     /// an order needs, as `commerce::order::place` checks it).
     pub fn furthest(cart: &Cart) -> Self {
-        let contact_done = cart.email.as_deref().is_some_and(|e| !e.is_empty())
-            && cart
-                .shipping_address
-                .as_ref()
-                .is_some_and(|a| a.is_complete_for_shipping());
+        let contact_done = cart.contact_complete();
         if !contact_done {
             CheckoutStep::Contact
         } else if cart.shipping_method.is_none() {

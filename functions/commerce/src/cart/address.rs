@@ -7,6 +7,19 @@ use serde_json::{Map, Value};
 use crate::error::ApiError;
 use crate::region::Region;
 
+/// What checkout's contact step needs before anything is saved: an e-mail address
+/// and a shipping address a parcel can be sent to. The error names the field
+/// (`email`, `shipping_address.city`).
+pub fn check_contact(email: &str, shipping_address: &Value) -> Result<(), ApiError> {
+    if email.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "email",
+            "an email address is needed for the order confirmation",
+        ));
+    }
+    Address::parse(shipping_address, "shipping_address")?.check_shipping("shipping_address")
+}
+
 /// Longest e-mail address accepted (RFC 5321's path limit).
 pub const MAX_EMAIL_CHARS: usize = 254;
 

@@ -25,7 +25,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use self::address::{check_shipping_country, validate_email, Address, MAX_EMAIL_CHARS};
+pub use self::address::{
+    check_contact, check_shipping_country, validate_email, Address, MAX_EMAIL_CHARS,
+};
 pub use self::body::{
     parse_line_id, AddShippingMethod, CreateCart, LineItemInput, UpdateCart, UpdateLineItem,
 };
@@ -263,6 +265,16 @@ impl Cart {
     /// cart is deleted and its id answers like an unknown one).
     pub fn expired(&self, now_ms: u64, lifetime_ms: u64) -> bool {
         self.expires_at_ms(lifetime_ms) <= now_ms
+    }
+
+    /// Whether checkout's contact step is done: an e-mail and an address a parcel can
+    /// be sent to (what placing an order requires of them).
+    pub fn contact_complete(&self) -> bool {
+        self.email.as_deref().is_some_and(|e| !e.is_empty())
+            && self
+                .shipping_address
+                .as_ref()
+                .is_some_and(Address::is_complete_for_shipping)
     }
 
     /// Units in the cart, over all lines.

@@ -176,6 +176,31 @@ impl Order {
         }
     }
 
+    /// What `action` gives back to the shopper: a refund of `requested` (default: all
+    /// that is left), which must be from 1 to what was paid and not yet refunded; a
+    /// cancel gives back everything captured; other actions nothing.
+    pub fn refund_for(
+        &self,
+        action: OrderAction,
+        requested: Option<i64>,
+    ) -> Result<i64, crate::ApiError> {
+        let left = self.paid_total();
+        match action {
+            OrderAction::Refund => {
+                let amount = requested.unwrap_or(left);
+                if amount <= 0 || amount > left {
+                    return Err(crate::ApiError::invalid(
+                        "amount",
+                        format!("must be from 1 to {left} (what was paid and not yet refunded)"),
+                    ));
+                }
+                Ok(amount)
+            }
+            OrderAction::Cancel => Ok(left.max(0)),
+            _ => Ok(0),
+        }
+    }
+
     /// Units over all lines.
     pub fn item_count(&self) -> u32 {
         self.items.iter().map(|i| i.quantity).sum()

@@ -22,7 +22,8 @@ use crate::region;
 use crate::shipping_option;
 
 /// How long a pending order holds its stock while the shopper pays (and confirms
-/// with their bank). Past it the job runner fails the order and releases the stock.
+/// with their bank), unless configured otherwise. Past it the job runner fails the
+/// order and releases the stock.
 pub const RESERVATION_TTL_SECONDS: i64 = 15 * 60;
 
 /// A new pending order.
@@ -137,7 +138,8 @@ fn internal(e: impl ToString) -> ApiError {
     }
 }
 
-/// Places `snapshot` as a pending order of `store`, in `client`'s transaction.
+/// Places `snapshot` as a pending order of `store`, in `client`'s transaction, its
+/// stock held for `reservation_ttl_s` seconds.
 ///
 /// Refusals: `cart_incomplete` (no lines, e-mail, address or shipping),
 /// `cart_changed` (prices, tax or shipping moved since the shopper saw them),
@@ -150,6 +152,7 @@ pub async fn place<C: GenericClient + Sync>(
     snapshot: &Cart,
     trace_id: Option<&str>,
     now_ms: u64,
+    reservation_ttl_s: i64,
 ) -> Result<Placed, ApiError> {
     if &snapshot.store_id != store {
         return Err(ApiError::not_found("Cart", "id", snapshot.id.as_str()));
@@ -193,7 +196,7 @@ pub async fn place<C: GenericClient + Sync>(
 
     let currency = cart.region.currency.as_str();
     let tax_rate = i32::try_from(cart.region.tax_rate_bp).map_err(internal)?;
-    let ttl = RESERVATION_TTL_SECONDS as f64;
+    let ttl = reservation_ttl_s as f64;
     let shipping_json = Json(&shipping);
     let address_json = Json(&shipping_address);
     let billing_json = cart.billing_address.as_ref().map(Json);
