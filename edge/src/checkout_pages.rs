@@ -544,7 +544,7 @@ pub async fn lookup(
             .trim()
             .to_owned(),
     };
-    let number = values.number.trim_start_matches('#').parse::<i64>().ok();
+    let number = values.display_id();
     let not_found = "We could not find an order with that number and email.";
     let (message, status) = match number {
         Some(display_id) if !values.email.is_empty() => {
