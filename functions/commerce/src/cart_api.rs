@@ -229,7 +229,7 @@ pub async fn apply<C: GenericClient + Sync>(
         // An ordered cart is a record: not refreshed against the catalog, not changed.
         if !op.allowed_when_completed() {
             return Err(ApiError::not_allowed(
-                "cart_completed",
+                crate::ErrorCode::CartCompleted,
                 "This cart has been ordered already and can no longer change.",
             ));
         }

@@ -11,6 +11,7 @@ pub mod checkout;
 pub mod db;
 pub mod error;
 pub mod ids;
+pub mod limit;
 pub mod migrate;
 pub mod money;
 pub mod order;
@@ -24,4 +25,4 @@ pub mod store;
 pub mod store_api;
 pub mod trace;
 
-pub use error::ApiError;
+pub use error::{ApiError, ErrorBody, ErrorCode};

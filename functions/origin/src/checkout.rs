@@ -46,7 +46,7 @@ async fn with_cart_lock<T>(
         .await?;
     if !row.get::<_, bool>(0) {
         return Err(ApiError::conflict(
-            "cart_completing",
+            commerce::ErrorCode::CartCompleting,
             "This cart is already being completed. Please wait a moment and reload.",
         ));
     }
@@ -182,7 +182,7 @@ async fn insufficient(
 async fn latest_session(conn: &Conn, store: &StoreId, cart: &Cart) -> Result<Session, ApiError> {
     let missing = || {
         ApiError::not_allowed(
-            "payment_session_missing",
+            commerce::ErrorCode::PaymentSessionMissing,
             "The cart has no payment session: create a payment collection and a payment session first.",
         )
     };
@@ -394,7 +394,7 @@ pub async fn session(
     let c = payment::collection(&*conn, &req.store_id, id).await?;
     if c.order_id.is_some() {
         return Err(ApiError::not_allowed(
-            "payment_collection_completed",
+            commerce::ErrorCode::PaymentCollectionCompleted,
             "This payment collection has been paid already.",
         ));
     }
@@ -417,7 +417,7 @@ pub async fn authenticate(
     let mut session = payment::session_for_update(&tx, store, id).await?;
     if session.status != SessionStatus::RequiresMore {
         return Err(ApiError::conflict(
-            "payment_session_state",
+            commerce::ErrorCode::PaymentSessionState,
             format!(
                 "The payment session is {}, not awaiting confirmation.",
                 session.status.as_str()

@@ -1206,6 +1206,20 @@ pub fn error_page(req: Option<&PageRequest<'_>>, err: &ApiError) -> Rendered {
             "This page cannot be used that way",
             vec!["Please go back and try again.".into()],
         ),
+        ApiError::TooManyRequests { retry_after_s } => (
+            "Please wait a moment",
+            vec![format!(
+                "We received many requests from you in a short time. Please try again in {retry_after_s} seconds."
+            )],
+        ),
+        ApiError::CrossSite => (
+            "This form was sent from another site",
+            vec!["For your safety we only accept forms sent from this shop's own pages. Please go back and try again.".into()],
+        ),
+        ApiError::PayloadTooLarge { .. } => (
+            "This form is too large",
+            vec!["Please go back, shorten what you entered and try again.".into()],
+        ),
         ApiError::DatabaseUnavailable { .. } => (
             "We will be right back",
             vec![

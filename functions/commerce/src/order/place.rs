@@ -34,7 +34,7 @@ pub struct Placed {
 
 fn incomplete(what: &str) -> ApiError {
     ApiError::not_allowed(
-        "cart_incomplete",
+        crate::ErrorCode::CartIncomplete,
         format!("The cart cannot be completed yet: {what}."),
     )
 }
@@ -109,9 +109,9 @@ async fn reprice<C: GenericClient + Sync>(
         messages.join(" ")
     );
     Err(if notices.iter().any(is_stock) {
-        ApiError::not_allowed("insufficient_inventory", message)
+        ApiError::not_allowed(crate::ErrorCode::InsufficientInventory, message)
     } else {
-        ApiError::not_allowed("cart_changed", message)
+        ApiError::not_allowed(crate::ErrorCode::CartChanged, message)
     })
 }
 
@@ -231,7 +231,7 @@ pub async fn place<C: GenericClient + Sync>(
                 .is_some_and(|c| c == "orders_live_cart_idx");
             if live {
                 ApiError::conflict(
-                    "cart_completed",
+                    crate::ErrorCode::CartCompleted,
                     "This cart has already been ordered or is being completed.",
                 )
             } else {

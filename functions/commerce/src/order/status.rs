@@ -176,7 +176,7 @@ pub fn transition(from: OrderStatus, action: OrderAction) -> Result<Transition, 
         }
         _ => {
             return Err(ApiError::conflict(
-                "invalid_order_transition",
+                crate::ErrorCode::InvalidOrderTransition,
                 format!(
                     "An order that is {from} cannot be {}; {}",
                     past(action),

@@ -40,7 +40,7 @@ impl Shortage {
     pub fn error(shortages: &[Shortage]) -> ApiError {
         let list: Vec<String> = shortages.iter().map(Shortage::message).collect();
         ApiError::not_allowed(
-            "insufficient_inventory",
+            crate::ErrorCode::InsufficientInventory,
             format!(
                 "Not enough stock to complete the order: {}. Your cart is unchanged.",
                 list.join("; ")
