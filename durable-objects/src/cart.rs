@@ -3,7 +3,7 @@
 //! catalog read, so concurrent adds cannot lose an update), the state is one JSON value
 //! in the object's storage (SQLite-backed), and an alarm deletes the cart after it has
 //! been idle for its lifetime. Rules live in `commerce::cart_api`; this file loads,
-//! applies and saves. Compiled into the edge Worker (`edge/src/lib.rs` includes it).
+//! applies and saves.
 
 use commerce::cart::Cart;
 use commerce::cart_api::{self, CartOp, CartOutcome};
@@ -12,12 +12,15 @@ use commerce::store::Store;
 use commerce::ApiError;
 use futures_util::lock::Mutex;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use tokio_postgres::Client;
 use worker::{durable_object, Date, DurableObject, Env, Request, Response, State};
 
-use crate::config::Config;
-use crate::db;
+use crate::{db, Reply};
+
+/// The binding of the carts' namespace (`wrangler.toml`).
+pub const BINDING: &str = "CART";
+/// Plain-text variable: how long an idle cart lives, in seconds (default 30 days).
+pub const LIFETIME_VAR: &str = "CART_LIFETIME_SECONDS";
 
 /// Storage key of the cart.
 const CART_KEY: &str = "cart";
@@ -39,16 +42,23 @@ pub struct StoreRef {
     pub default_currency: String,
 }
 
-/// What the object answers: the outcome, or an error with its status and body.
-#[derive(Serialize, Deserialize)]
-pub enum CartReply {
-    Done(Box<CartOutcome>),
-    Failed { status: u16, body: Value },
+/// The idle lifetime of carts (`CART_LIFETIME_SECONDS`), in seconds, at least 1.
+pub fn lifetime_s(env: &Env) -> u64 {
+    env.var(LIFETIME_VAR)
+        .ok()
+        .and_then(|v| v.to_string().trim().parse().ok())
+        .unwrap_or(30 * 24 * 3600)
+        .max(1)
 }
 
-/// The idle lifetime of carts (`CART_LIFETIME_SECONDS`), in milliseconds.
 fn lifetime_ms(env: &Env) -> u64 {
-    Config::from_env(env).cart_lifetime_s.saturating_mul(1000)
+    lifetime_s(env).saturating_mul(1000)
+}
+
+/// Runs `op` on cart `call.cart_id` in its object; the object's refusal comes back
+/// as the same [`ApiError`].
+pub async fn call(env: &Env, call: &CartCall) -> Result<CartOutcome, ApiError> {
+    crate::call(env, BINDING, call.cart_id.as_str(), call).await
 }
 
 #[durable_object]
@@ -73,7 +83,7 @@ impl CartObject {
         }
     }
 
-    async fn run(&self, call: CartCall) -> worker::Result<CartReply> {
+    async fn run(&self, call: CartCall) -> worker::Result<Reply<CartOutcome>> {
         let _turn = self.lock.lock().await;
         let now = Date::now().as_millis();
         let lifetime = lifetime_ms(&self.env);
@@ -110,23 +120,10 @@ impl CartObject {
                     let offset = i64::try_from(lifetime).unwrap_or(i64::MAX);
                     self.state.storage().set_alarm(offset).await?;
                 }
-                Ok(CartReply::Done(Box::new(outcome)))
+                Ok(Reply::Done(outcome))
             }
-            Err(err) => Ok(failed(&err)),
+            Err(err) => Ok(Reply::from_result(Err(err))),
         }
-    }
-}
-
-fn failed(err: &ApiError) -> CartReply {
-    if let Some(detail) = err.log_detail() {
-        worker::console_error!(
-            r#"{{"level":"error","msg":"cart operation failed","detail":{}}}"#,
-            Value::from(detail)
-        );
-    }
-    CartReply::Failed {
-        status: err.status(),
-        body: serde_json::to_value(err.body()).unwrap_or(Value::Null),
     }
 }
 

@@ -11,7 +11,8 @@ use tokio_postgres::tls::NoTlsStream;
 use tokio_postgres::{Client, Connection, NoTls};
 use worker::{console_error, Env, Socket};
 
-use crate::bindings::HYPERDRIVE;
+/// The binding of the catalog database (`wrangler.toml`).
+pub const HYPERDRIVE: &str = "HYPERDRIVE";
 
 fn log_connection_error(e: &tokio_postgres::Error) {
     console_error!(

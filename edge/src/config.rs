@@ -1,5 +1,6 @@
 //! The Worker's configuration, read once per request from its variables into a typed struct.
 
+use commerce::limit::Limit;
 use commerce::signing::SigningKey;
 use worker::Env;
 
@@ -30,6 +31,17 @@ pub struct Config {
     pub origin_key: Option<SigningKey>,
     /// How long a call to the origin may take (`ORIGIN_TIMEOUT_MS`, default 15000).
     pub origin_timeout_ms: u32,
+    /// Completion and payment attempts per cart (`LIMIT_CHECKOUT_PER_CART`, default
+    /// 10 a minute), counted exactly.
+    pub checkout_per_cart: Limit,
+}
+
+impl Config {
+    /// Whether this is a developer's machine (`wrangler dev`), where test headers such
+    /// as `cf-ipcountry` may stand in for what Cloudflare sets.
+    pub fn development(&self) -> bool {
+        self.environment == "development"
+    }
 }
 
 impl Config {
@@ -52,7 +64,7 @@ impl Config {
             site_ttl_ms: seconds(bindings::SITE_TTL_SECONDS, 10) * 1000,
             page_fresh_ms: fresh * 1000,
             page_lifetime_s: fresh + seconds(bindings::PAGE_STALE_SECONDS, 86_400),
-            cart_lifetime_s: seconds(bindings::CART_LIFETIME_SECONDS, 30 * 24 * 3600).max(1),
+            cart_lifetime_s: durable_objects::cart::lifetime_s(env),
             origin_url: var(bindings::ORIGIN_URL).trim_end_matches('/').to_owned(),
             origin_key: env
                 .secret(bindings::ORIGIN_SECRET)
@@ -62,6 +74,12 @@ impl Config {
                 .trim()
                 .parse()
                 .unwrap_or(15_000),
+            checkout_per_cart: Limit::parse(&var(bindings::LIMIT_CHECKOUT_PER_CART)).unwrap_or(
+                Limit {
+                    max: 10,
+                    window_s: 60,
+                },
+            ),
         }
     }
 }

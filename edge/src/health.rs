@@ -1,14 +1,17 @@
 //! `GET /health`: whether the Worker can reach the catalog database, and how fast.
 
+use commerce::ApiError;
+use durable_objects::db;
 use serde_json::json;
-use worker::{Date, Env, Response};
+use worker::{Date, Response};
 
-use crate::{db, http};
+use crate::context::Cx;
+use crate::http;
 
 /// Connects and runs `SELECT 1`; 200 when the database answers, 503 when it does not.
-pub async fn check(env: &Env) -> worker::Result<Response> {
+pub async fn check(cx: &mut Cx) -> Result<Response, ApiError> {
     let started = Date::now().as_millis();
-    let outcome = db::ping(env).await;
+    let outcome = db::ping(&cx.env).await;
     let latency_ms = Date::now().as_millis().saturating_sub(started);
     match outcome {
         Ok(()) => http::json(
@@ -24,4 +27,9 @@ pub async fn check(env: &Env) -> worker::Result<Response> {
             }),
         ),
     }
+}
+
+/// `GET /health/live`: the Worker runs (no dependency is asked).
+pub async fn live(_cx: &mut Cx) -> Result<Response, ApiError> {
+    http::text(200, "ok\n")
 }

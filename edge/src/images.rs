@@ -2,7 +2,9 @@
 //! a content hash, so responses are cached as immutable; `If-None-Match` answers 304.
 
 use commerce::ApiError;
-use worker::{Env, Headers, Response, ResponseBuilder};
+use worker::{Headers, Response, ResponseBuilder};
+
+use crate::context::Cx;
 
 use crate::bindings::ASSETS;
 
@@ -39,12 +41,13 @@ fn not_found(key: &str) -> ApiError {
     ApiError::not_found("Image", "key", key)
 }
 
-pub async fn serve(
-    env: &Env,
-    segments: &[&str],
-    if_none_match: Option<&str>,
-) -> Result<Response, ApiError> {
-    let key = segments.join("/");
+pub async fn serve(cx: &mut Cx) -> Result<Response, ApiError> {
+    let if_none_match = cx.header("if-none-match");
+    let if_none_match = if_none_match.as_deref();
+    let env = &cx.env;
+    let key = cx.param(0).to_owned();
+    let segments: Vec<&str> = key.split('/').collect();
+    let segments = segments.as_slice();
     let (true, Some(content_type)) = (valid_key(segments), content_type(&key)) else {
         return Err(not_found(&key));
     };

@@ -6,10 +6,9 @@
 
 use commerce::ids::random_body;
 use commerce::signing::{NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
-use commerce::ApiError;
+use commerce::{ApiError, ErrorBody};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::Value;
 use worker::{AbortSignal, Date, Fetch, Headers, Method, Request, RequestInit};
 
 use crate::config::Config;
@@ -38,35 +37,32 @@ impl Reply {
         (200..300).contains(&self.status)
     }
 
-    /// A non-2xx answer as the error it carries (`{type, code, message}`).
-    pub fn error(&self) -> Refusal {
-        let body: Value = serde_json::from_slice(&self.body).unwrap_or(Value::Null);
-        let message = body
-            .get("message")
-            .and_then(Value::as_str)
-            .unwrap_or("The order service could not handle the request.")
-            .to_owned();
-        let code = body
-            .get("code")
-            .and_then(Value::as_str)
-            .unwrap_or("unknown_error")
-            .to_owned();
-        Refusal {
-            status: self.status,
-            code,
-            message,
-            body,
+    /// A non-2xx answer as the error it carries: the origin's error body decodes back
+    /// into the same [`ApiError`]; a body that is not one is the origin failing.
+    pub fn error(&self) -> ApiError {
+        match serde_json::from_slice::<ErrorBody>(&self.body) {
+            // A failure of the origin is the shopper's "try again", whatever it was.
+            Ok(body) if self.status >= 500 => match ApiError::from_body(self.status, body) {
+                err @ ApiError::UpstreamUnavailable { .. } => err,
+                err => unavailable(format!("origin answered {}: {err:?}", self.status)),
+            },
+            Ok(body) => ApiError::from_body(self.status, body),
+            Err(_) if self.status >= 500 => unavailable(format!("origin answered {}", self.status)),
+            Err(e) => ApiError::internal(format!(
+                "origin answered {} without an error body: {e}",
+                self.status
+            )),
         }
     }
-}
 
-/// An origin refusal, relayed as it came.
-#[derive(Debug, Clone)]
-pub struct Refusal {
-    pub status: u16,
-    pub code: String,
-    pub message: String,
-    pub body: Value,
+    /// The body as `T` for a 2xx answer, else the error it carries.
+    pub fn into_json<T: DeserializeOwned>(self) -> Result<T, ApiError> {
+        if self.ok() {
+            self.json()
+        } else {
+            Err(self.error())
+        }
+    }
 }
 
 fn unavailable(detail: String) -> ApiError {

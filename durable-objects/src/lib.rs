@@ -1,0 +1,85 @@
+//! The Worker's Durable Object classes, one per consistency boundary, linked into the
+//! edge Worker (which re-exports them so its entry module exports them, as wrangler
+//! requires), and what the Worker needs to call them:
+//! - [`CartObject`]: one object per cart id, the cart's only writer;
+//! - [`LimiterObject`]: exact request counts for the abuse limits that must be exact.
+//!
+//! No business rule lives here: the objects load, call `commerce`, and save.
+//! [`db`] is the Hyperdrive client both the objects and the Worker use.
+
+pub mod cart;
+pub mod db;
+pub mod limiter;
+
+pub use cart::CartObject;
+pub use limiter::LimiterObject;
+
+use commerce::{ApiError, ErrorBody};
+use serde::{Deserialize, Serialize};
+
+/// An object's answer: what the operation came to, or its error as status and body,
+/// which the caller decodes back into the same [`ApiError`].
+#[derive(Debug, Serialize, Deserialize)]
+pub enum Reply<T> {
+    Done(T),
+    Failed { status: u16, error: ErrorBody },
+}
+
+impl<T> Reply<T> {
+    /// The reply for a result (an error's details are logged by the object).
+    pub fn from_result(result: Result<T, ApiError>) -> Self {
+        match result {
+            Ok(done) => Reply::Done(done),
+            Err(err) => {
+                if let Some(detail) = err.log_detail() {
+                    worker::console_error!(
+                        "{}",
+                        serde_json::json!({"level": "error", "msg": "object operation failed", "code": err.code(), "detail": detail})
+                    );
+                }
+                Reply::Failed {
+                    status: err.status(),
+                    error: err.body(),
+                }
+            }
+        }
+    }
+
+    /// Back into a result, on the caller's side.
+    pub fn into_result(self) -> Result<T, ApiError> {
+        match self {
+            Reply::Done(done) => Ok(done),
+            Reply::Failed { status, error } => Err(ApiError::from_body(status, error)),
+        }
+    }
+}
+
+/// Sends `call` as JSON to the object `name` of namespace `binding` and decodes its
+/// [`Reply`]. A failure to reach the object is an internal error.
+pub async fn call<C: Serialize, T: serde::de::DeserializeOwned>(
+    env: &worker::Env,
+    binding: &str,
+    name: &str,
+    call: &C,
+) -> Result<T, ApiError> {
+    use worker::{Headers, Method, Request, RequestInit};
+    let internal = |e: worker::Error| ApiError::internal(format!("object {binding}: {e}"));
+    let namespace = env.durable_object(binding).map_err(internal)?;
+    let stub = namespace
+        .id_from_name(name)
+        .and_then(|id| id.get_stub())
+        .map_err(internal)?;
+    let headers = Headers::new();
+    headers
+        .set("content-type", "application/json")
+        .map_err(internal)?;
+    let body = serde_json::to_string(call).map_err(ApiError::internal)?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(body.into()));
+    let req = Request::new_with_init("https://object.internal/", &init).map_err(internal)?;
+    let mut res = stub.fetch_with_request(req).await.map_err(internal)?;
+    let reply: Reply<T> = res.json().await.map_err(internal)?;
+    reply.into_result()
+}

@@ -1,0 +1,187 @@
+//! The request context handed to every handler: the bindings, the parsed
+//! configuration, the trace, the request itself with its method, URL, path
+//! parameters and the shopper's cookies, and what the router resolved before the
+//! handler ran (the store of a publishable key, the shopper of a page).
+
+use std::rc::Rc;
+
+use commerce::region::Region;
+use commerce::store::{HostName, PublishableKey, Store};
+use commerce::trace::TraceContext;
+use commerce::ApiError;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use storefront::site::Site;
+use worker::{Context, Env, Method, Request, Url};
+
+use crate::config::Config;
+use crate::http::cookies::ShopperCookies;
+use crate::http::{body, form};
+use crate::limit::{self, Rule};
+use crate::{log, store_api};
+
+/// Who is shopping on a page: the store at the host, the region they see, and their
+/// cart's size (for the header).
+pub struct Shopper {
+    pub site: Rc<Site>,
+    pub region: Region,
+    /// Units in the shopper's cart, from the cookie the cart pages keep.
+    pub cart_count: Option<u32>,
+}
+
+/// One request on its way through the Worker.
+pub struct Cx {
+    pub env: Env,
+    pub ctx: Context,
+    pub config: Config,
+    pub trace: TraceContext,
+    /// This request's trace id (logs, events).
+    pub trace_id: String,
+    /// The `traceparent` subrequests carry.
+    pub traceparent: String,
+    pub method: Method,
+    pub url: Url,
+    pub req: Request,
+    /// The path's `:name` and `*` parts, in the order of the route's pattern.
+    pub params: Vec<String>,
+    pub cookies: ShopperCookies,
+    /// The store of the publishable key (routes with `Access::PublishableKey`).
+    pub store: Option<Rc<Store>>,
+    /// The shopper (page routes with `Access::Shopper`).
+    pub shopper: Option<Shopper>,
+}
+
+impl Cx {
+    pub fn new(req: Request, env: Env, ctx: Context) -> worker::Result<Self> {
+        let config = Config::from_env(&env);
+        let trace = TraceContext::from_header(req.headers().get("traceparent")?.as_deref());
+        let cookies = ShopperCookies::parse(req.headers().get("cookie")?.as_deref());
+        Ok(Cx {
+            trace_id: trace.trace_id(),
+            traceparent: trace.outgoing_header(),
+            trace,
+            method: req.method(),
+            url: req.url()?,
+            cookies,
+            req,
+            env,
+            ctx,
+            config,
+            params: Vec::new(),
+            store: None,
+            shopper: None,
+        })
+    }
+
+    /// Path parameter `i` of the route's pattern.
+    pub fn param(&self, i: usize) -> &str {
+        self.params.get(i).map_or("", String::as_str)
+    }
+
+    /// A request header.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.req.headers().get(name).ok().flatten()
+    }
+
+    /// A query parameter's first value.
+    pub fn query(&self, name: &str) -> Option<String> {
+        self.url
+            .query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+
+    /// `https://host[:port]` of this site.
+    pub fn site_origin(&self) -> String {
+        self.url.origin().ascii_serialization()
+    }
+
+    /// Where product images are served from.
+    pub fn image_base(&self) -> String {
+        format!("{}/images/", self.site_origin())
+    }
+
+    /// The client's address as Cloudflare saw it (`CF-Connecting-IP`, which it always
+    /// sets and overwrites); `unknown` without one.
+    pub fn client_ip(&self) -> String {
+        self.header("cf-connecting-ip")
+            .unwrap_or_else(|| "unknown".to_owned())
+    }
+
+    /// The store of the publishable key (resolved by the router).
+    pub fn store(&self) -> Result<Rc<Store>, ApiError> {
+        self.store
+            .clone()
+            .ok_or_else(|| ApiError::internal("route without a store"))
+    }
+
+    /// The shopper (resolved by the router for page routes).
+    pub fn shopper(&self) -> Result<&Shopper, ApiError> {
+        self.shopper
+            .as_ref()
+            .ok_or_else(|| ApiError::internal("route without a shopper"))
+    }
+
+    /// The JSON body, bounded while it streams.
+    pub async fn json_body(&mut self) -> Result<Value, ApiError> {
+        body::json(&mut self.req).await
+    }
+
+    /// The posted form as `T` (own site only, bounded).
+    pub async fn form<T: DeserializeOwned>(&mut self) -> Result<T, ApiError> {
+        form::read(&mut self.req, &self.url, form::MAX_FORM).await
+    }
+
+    /// Counts one request under `rule` for `key`; 429 past the limit.
+    pub async fn limit(&self, rule: Rule, key: &str) -> Result<(), ApiError> {
+        limit::check(&self.env, &self.config, rule, key).await
+    }
+
+    /// Logs a failure with this request's trace id.
+    pub fn log_failure(&self, err: &ApiError) {
+        log::failure(Some(&self.trace_id), err);
+    }
+
+    /// Resolves the store of the `x-publishable-api-key` header.
+    pub async fn resolve_store(&mut self) -> Result<(), ApiError> {
+        let header = self.header("x-publishable-api-key");
+        let key = PublishableKey::parse(header.as_deref())?;
+        let store = store_api::store_for(&self.env, &self.ctx, &self.config, &key).await?;
+        self.store = Some(store);
+        Ok(())
+    }
+
+    /// Resolves the store at the host and the shopper's region.
+    pub async fn resolve_shopper(&mut self) -> Result<(), ApiError> {
+        let host_text = self.url.host_str().unwrap_or_default();
+        let host = HostName::parse(host_text)
+            .ok_or_else(|| ApiError::UnknownStoreHost(host_text.into()))?;
+        let site = crate::pages::site_for(&self.env, &self.ctx, &self.config, &host).await?;
+        let country = self.country();
+        let region = site
+            .pick_region(self.cookies.region.as_deref(), country.as_deref())
+            .cloned()
+            .ok_or_else(|| {
+                ApiError::internal(format!("store {} has no region", site.store.id.as_str()))
+            })?;
+        self.shopper = Some(Shopper {
+            site,
+            region,
+            cart_count: self.cookies.cart_count,
+        });
+        Ok(())
+    }
+
+    /// The shopper's country (ISO 3166-1 alpha-2) as Cloudflare saw it. In local
+    /// development `request.cf` is a fixed stand-in, so there a `cf-ipcountry` request
+    /// header (which Cloudflare itself sets in production) may choose another country.
+    fn country(&self) -> Option<String> {
+        let header = self.header("cf-ipcountry");
+        let cf = self.req.cf().and_then(|cf| cf.country());
+        if self.config.development() {
+            header.or(cf)
+        } else {
+            cf.or(header)
+        }
+    }
+}

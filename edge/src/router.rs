@@ -1,0 +1,306 @@
+//! The Worker's one routing table: every endpoint with its method, path pattern, who
+//! may call it, how its errors are answered, the per-client limit it counts against,
+//! and its handler. Admin routes (to come) declare the permission they require here.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use commerce::ApiError;
+use worker::{Method, Response};
+
+use crate::context::Cx;
+use crate::limit::Rule;
+use crate::store_api::{carts, catalog, checkout};
+use crate::{health, http, images, pages};
+
+/// A handler: a few lines over the request context.
+pub type Handler =
+    for<'a> fn(&'a mut Cx) -> Pin<Box<dyn Future<Output = Result<Response, ApiError>> + 'a>>;
+
+/// Wraps an `async fn(&mut Cx) -> Result<Response, ApiError>` as a [`Handler`].
+macro_rules! handler {
+    ($f:path) => {{
+        fn call(cx: &mut Cx) -> Pin<Box<dyn Future<Output = Result<Response, ApiError>> + '_>> {
+            Box::pin($f(cx))
+        }
+        call as Handler
+    }};
+}
+
+/// Which methods a route answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    /// GET and HEAD.
+    Get,
+    Post,
+    Delete,
+    Options,
+    Any,
+}
+
+impl Verb {
+    fn allows(self, method: &Method) -> bool {
+        match self {
+            Verb::Get => matches!(method, Method::Get | Method::Head),
+            Verb::Post => *method == Method::Post,
+            Verb::Delete => *method == Method::Delete,
+            Verb::Options => *method == Method::Options,
+            Verb::Any => true,
+        }
+    }
+}
+
+/// Who may call a route; the router resolves it before the handler runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (health, images, webhooks that carry their own signature).
+    Public,
+    /// Store API: the store of the `x-publishable-api-key` header (Medusa's rule).
+    PublishableKey,
+    /// Shop pages: the store at the host and the shopper's region.
+    Shopper,
+    /// Admin (to come): a signed-in member of the store holding this permission.
+    Staff(Permission),
+}
+
+/// What a staff member may do; each admin route requires one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    OrderRead,
+    OrderWrite,
+}
+
+/// How a route's errors are answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Medusa's JSON error body.
+    Json,
+    /// The store's HTML error page.
+    Page,
+}
+
+/// One endpoint.
+pub struct Route {
+    pub verb: Verb,
+    /// `/`-separated segments; `:name` matches one segment, a final `*` the rest.
+    pub path: &'static str,
+    pub access: Access,
+    pub answer: Answer,
+    /// Counted per client address before the handler runs.
+    pub limit: Option<Rule>,
+    /// A catch-all: a method mismatch on an earlier route wins over it (405).
+    pub fallback: bool,
+    pub handler: Handler,
+}
+
+const fn route(
+    verb: Verb,
+    path: &'static str,
+    access: Access,
+    answer: Answer,
+    handler: Handler,
+) -> Route {
+    Route {
+        verb,
+        path,
+        access,
+        answer,
+        limit: None,
+        fallback: false,
+        handler,
+    }
+}
+
+impl Route {
+    const fn limited(mut self, rule: Rule) -> Self {
+        self.limit = Some(rule);
+        self
+    }
+
+    const fn fallback(mut self) -> Self {
+        self.fallback = true;
+        self
+    }
+}
+
+use Access::{Public, PublishableKey as Key, Shopper};
+use Answer::{Json, Page};
+use Verb::{Any, Delete, Get, Options, Post};
+
+/// Every endpoint of the Worker, matched in order.
+#[rustfmt::skip]
+pub static ROUTES: &[Route] = &[
+    // ------------------------------------------------------------ Store API
+    route(Options, "/store/*", Public, Json, handler!(http::preflight_handler)),
+    route(Get, "/store/regions", Key, Json, handler!(catalog::read)),
+    route(Get, "/store/regions/:id", Key, Json, handler!(catalog::read)),
+    route(Get, "/store/products", Key, Json, handler!(catalog::read)),
+    route(Get, "/store/products/:id", Key, Json, handler!(catalog::read)),
+    route(Get, "/store/product-categories", Key, Json, handler!(catalog::read)),
+    route(Get, "/store/product-categories/:id", Key, Json, handler!(catalog::read)),
+    route(Get, "/store/collections", Key, Json, handler!(catalog::read)),
+    route(Get, "/store/collections/:id", Key, Json, handler!(catalog::read)),
+    route(Post, "/store/carts", Key, Json, handler!(carts::create)).limited(Rule::CartCreateByIp),
+    route(Get, "/store/carts/:id", Key, Json, handler!(carts::get)),
+    route(Post, "/store/carts/:id", Key, Json, handler!(carts::update)),
+    route(Post, "/store/carts/:id/line-items", Key, Json, handler!(carts::add_item)),
+    route(Post, "/store/carts/:id/line-items/:line", Key, Json, handler!(carts::update_item)),
+    route(Delete, "/store/carts/:id/line-items/:line", Key, Json, handler!(carts::remove_item)),
+    route(Post, "/store/carts/:id/shipping-methods", Key, Json, handler!(carts::add_shipping)),
+    route(Post, "/store/carts/:id/complete", Key, Json, handler!(checkout::complete)),
+    route(Get, "/store/shipping-options", Key, Json, handler!(carts::shipping_options)),
+    route(Post, "/store/payment-collections", Key, Json, handler!(checkout::create_collection)),
+    route(Post, "/store/payment-collections/:id/payment-sessions", Key, Json, handler!(checkout::create_session)),
+    route(Get, "/store/payment-providers", Key, Json, handler!(checkout::providers)),
+    route(Get, "/store/orders/:id", Key, Json, handler!(checkout::order)),
+    route(Any, "/store/*", Public, Json, handler!(http::not_found)).fallback(),
+    // ------------------------------------------------------------ webhooks, files, health
+    route(Post, "/webhooks/stripe", Public, Json, handler!(checkout::stripe_webhook)),
+    route(Get, "/images/*", Public, Json, handler!(images::serve)),
+    route(Get, "/assets/:file", Public, Json, handler!(pages::asset)),
+    route(Get, "/health", Public, Json, handler!(health::check)),
+    route(Get, "/health/live", Public, Json, handler!(health::live)),
+    // ------------------------------------------------------------ pages (no JavaScript)
+    route(Post, "/region", Shopper, Page, handler!(pages::catalog::switch_region)),
+    route(Get, "/cart", Shopper, Page, handler!(pages::cart::show)),
+    route(Post, "/cart/*", Shopper, Page, handler!(pages::cart::post)),
+    route(Get, "/checkout", Shopper, Page, handler!(pages::checkout::show)),
+    route(Post, "/checkout", Public, Page, handler!(pages::cart::to_checkout)),
+    route(Post, "/checkout/:step", Shopper, Page, handler!(pages::checkout::post)),
+    route(Get, "/orders/lookup", Shopper, Page, handler!(pages::orders::lookup_form)),
+    route(Post, "/orders/lookup", Shopper, Page, handler!(pages::orders::lookup)).limited(Rule::LookupByIp),
+    route(Get, "/orders/:id", Shopper, Page, handler!(pages::orders::show)),
+    // Home, listings, products, sitemaps, robots; anything else is the 404 page.
+    route(Get, "/*", Shopper, Page, handler!(pages::catalog::serve)).fallback(),
+];
+
+/// The segments of `pattern` matched against `path`: the captured parameters.
+fn matches(pattern: &str, path: &[&str]) -> Option<Vec<String>> {
+    let mut params = Vec::new();
+    let mut parts = pattern.split('/').filter(|s| !s.is_empty());
+    let mut rest = path.iter();
+    loop {
+        match (parts.next(), rest.next()) {
+            (Some("*"), first) => {
+                let tail: Vec<&str> = first.into_iter().chain(rest).copied().collect();
+                params.push(tail.join("/"));
+                return Some(params);
+            }
+            (Some(p), Some(s)) if p.starts_with(':') => params.push((*s).to_owned()),
+            (Some(p), Some(s)) if p == *s => {}
+            (None, None) => return Some(params),
+            _ => return None,
+        }
+    }
+}
+
+/// The route for `method` and `path`, with its parameters; else the error to answer
+/// (405 when the path is served with other methods, 404 otherwise).
+pub fn find<'t>(
+    routes: &'t [Route],
+    method: &Method,
+    path: &[&str],
+) -> Result<(&'t Route, Vec<String>), Miss> {
+    let mut other_method = None;
+    for route in routes {
+        let Some(params) = matches(route.path, path) else {
+            continue;
+        };
+        if !route.verb.allows(method) {
+            other_method = other_method.or(Some(route.answer));
+            continue;
+        }
+        if route.fallback {
+            if let Some(answer) = other_method {
+                return Err(Miss::Method(answer));
+            }
+        }
+        return Ok((route, params));
+    }
+    Err(other_method.map_or(Miss::Path, Miss::Method))
+}
+
+/// Why no route was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Miss {
+    /// The path is served, not with this method; answered as that route answers.
+    Method(Answer),
+    Path,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn find_path(method: Method, path: &str) -> Result<(&'static str, Vec<String>), Miss> {
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        find(ROUTES, &method, &segments).map(|(r, p)| (r.path, p))
+    }
+
+    #[test]
+    fn paths_find_their_routes_and_parameters() {
+        assert_eq!(
+            find_path(Method::Delete, "/store/carts/cart_1/line-items/li_2"),
+            Ok((
+                "/store/carts/:id/line-items/:line",
+                vec!["cart_1".into(), "li_2".into()]
+            ))
+        );
+        assert_eq!(
+            find_path(Method::Head, "/images/products/a.png"),
+            Ok(("/images/*", vec!["products/a.png".into()]))
+        );
+        assert_eq!(find_path(Method::Get, "/"), Ok(("/*", vec![String::new()])));
+        assert_eq!(
+            find_path(Method::Get, "/checkout"),
+            Ok(("/checkout", vec![]))
+        );
+        assert_eq!(
+            find_path(Method::Post, "/checkout"),
+            Ok(("/checkout", vec![]))
+        );
+        assert_eq!(
+            find_path(Method::Get, "/store/nothing").map(|r| r.0),
+            Ok("/store/*")
+        );
+    }
+
+    #[test]
+    fn other_methods_are_405_and_unknown_paths_404() {
+        assert_eq!(
+            find_path(Method::Post, "/store/products"),
+            Err(Miss::Method(Answer::Json))
+        );
+        assert_eq!(
+            find_path(Method::Put, "/store/carts/cart_1"),
+            Err(Miss::Method(Answer::Json))
+        );
+        assert_eq!(
+            find_path(Method::Post, "/products/shirt"),
+            Err(Miss::Method(Answer::Page))
+        );
+        assert_eq!(
+            find_path(Method::Patch, "/health"),
+            Err(Miss::Method(Answer::Json))
+        );
+    }
+
+    #[test]
+    fn every_route_declares_its_access() {
+        for route in ROUTES {
+            let public_ok = route.path.starts_with("/health")
+                || route.path.starts_with("/images")
+                || route.path.starts_with("/assets")
+                || route.path.starts_with("/webhooks")
+                || route.path == "/checkout"
+                || route.verb == Verb::Options
+                || route.fallback;
+            if route.access == Access::Public {
+                assert!(public_ok, "{} is public", route.path);
+            }
+            if route.path.starts_with("/admin") {
+                assert!(matches!(route.access, Access::Staff(_)), "{}", route.path);
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! The Store API's catalog reads (regions, products, categories, collections), each
+//! one function of `commerce::store_api`, served through the edge cache like pages.
+
+use std::rc::Rc;
+
+use commerce::params::QueryParams;
+use commerce::store::Store;
+use commerce::store_api::{self, ApiContext};
+use commerce::ApiError;
+use serde_json::Value;
+use tokio_postgres::Client;
+use worker::{Env, Headers, Response, ResponseBuilder};
+
+use crate::context::Cx;
+use crate::edge_cache::{self, Entry};
+use crate::http::internal;
+use durable_objects::db;
+
+/// The read endpoints.
+#[derive(Clone)]
+enum Read {
+    Regions,
+    Region(String),
+    Products,
+    Product(String),
+    Categories,
+    Category(String),
+    Collections,
+    Collection(String),
+}
+
+impl Read {
+    /// The read of a path the routing table sent here (`/store/<what>[/<id>]`).
+    fn of(path: &str) -> Option<Read> {
+        let mut parts = path.trim_start_matches("/store/").split('/');
+        let what = parts.next()?;
+        let id = parts.next().map(str::to_owned);
+        Some(match (what, id) {
+            ("regions", None) => Read::Regions,
+            ("regions", Some(i)) => Read::Region(i),
+            ("products", None) => Read::Products,
+            ("products", Some(i)) => Read::Product(i),
+            ("product-categories", None) => Read::Categories,
+            ("product-categories", Some(i)) => Read::Category(i),
+            ("collections", None) => Read::Collections,
+            ("collections", Some(i)) => Read::Collection(i),
+            _ => return None,
+        })
+    }
+}
+
+/// One API call, owned so that a background revalidation can run it again.
+struct Call {
+    env: Env,
+    store: Rc<Store>,
+    read: Read,
+    params: QueryParams,
+    image_base: String,
+}
+
+impl Call {
+    async fn run(&self) -> Result<Value, ApiError> {
+        let ctx = ApiContext {
+            store: &self.store,
+            image_base: &self.image_base,
+        };
+        let params = &self.params;
+        db::with_client(&self.env, async |client: &Client| match &self.read {
+            Read::Regions => store_api::list_regions(client, &ctx, params).await,
+            Read::Region(id) => store_api::get_region(client, &ctx, id, params).await,
+            Read::Products => store_api::list_products(client, &ctx, params).await,
+            Read::Product(id) => store_api::get_product(client, &ctx, id, params).await,
+            Read::Categories => store_api::list_categories(client, &ctx, params).await,
+            Read::Category(id) => store_api::get_category(client, &ctx, id, params).await,
+            Read::Collections => store_api::list_collections(client, &ctx, params).await,
+            Read::Collection(id) => store_api::get_collection(client, &ctx, id, params).await,
+        })
+        .await
+    }
+
+    async fn entry(&self) -> Result<Entry, ApiError> {
+        let body = self.run().await?;
+        Ok(Entry {
+            status: 200,
+            content_type: "application/json; charset=utf-8".into(),
+            body: serde_json::to_vec(&body).map_err(ApiError::internal)?,
+        })
+    }
+}
+
+/// `GET /store/{regions,products,product-categories,collections}[/:id]`.
+pub async fn read(cx: &mut Cx) -> Result<Response, ApiError> {
+    let read = Read::of(cx.url.path()).ok_or_else(|| ApiError::RouteNotFound {
+        method: cx.method.to_string(),
+        path: cx.url.path().to_owned(),
+    })?;
+    let store = cx.store()?;
+    let cache_key = format!(
+        "{}/__edge-cache/api/{}/{}/v{}{}?{}",
+        cx.site_origin(),
+        storefront::RENDER_HASH,
+        store.id.as_str(),
+        store.catalog_version,
+        cx.url.path(),
+        cx.url.query().unwrap_or_default(),
+    );
+    let call = Call {
+        env: cx.env.clone(),
+        store,
+        read,
+        params: QueryParams::from_pairs(cx.url.query_pairs()),
+        image_base: cx.image_base(),
+    };
+    let render = move || async move { call.entry().await };
+    let config = &cx.config;
+    let served = edge_cache::serve(
+        &cx.ctx,
+        cache_key,
+        config.page_fresh_ms,
+        config.page_lifetime_s,
+        render,
+    );
+    let (entry, state) = served.await?;
+    let headers = Headers::new();
+    let set = |name: &str, value: &str| headers.set(name, value).map_err(internal);
+    set("content-type", &entry.content_type)?;
+    set("x-cache", state)?;
+    // Clients revalidate every time; the shared copy lives in the edge cache.
+    set("cache-control", "no-cache")?;
+    set("vary", "x-publishable-api-key")?;
+    Ok(ResponseBuilder::new()
+        .with_status(entry.status)
+        .with_headers(headers)
+        .fixed(entry.body))
+}

@@ -1,0 +1,41 @@
+//! `/store/*`: the Medusa-compatible Store API: catalog reads through the edge cache,
+//! carts in their objects, checkout relayed to the origin.
+
+pub mod carts;
+pub mod catalog;
+pub mod checkout;
+
+use std::rc::Rc;
+
+use commerce::store::{self, PublishableKey, Store};
+use commerce::ApiError;
+use tokio_postgres::Client;
+use worker::{Context, Env};
+
+use crate::config::Config;
+use crate::memo::{self, Memo};
+use durable_objects::db;
+
+thread_local! {
+    static STORES: Memo<Store> = Memo::default();
+}
+
+/// The store of a publishable key, from the isolate's memo when it has one.
+pub async fn store_for(
+    env: &Env,
+    ctx: &Context,
+    config: &Config,
+    key: &PublishableKey,
+) -> Result<Rc<Store>, ApiError> {
+    let (env, owned_key) = (env.clone(), key.clone());
+    memo::get(&STORES, key.as_str(), config.site_ttl_ms, ctx, move || {
+        let (env, key) = (env.clone(), owned_key.clone());
+        async move {
+            db::with_client(&env, async |client: &Client| {
+                store::by_publishable_key(client, &key).await
+            })
+            .await
+        }
+    })
+    .await
+}
