@@ -288,6 +288,7 @@ pub async fn post(
             };
             let body = AuthenticateRequest {
                 store_id: store.id.clone(),
+                cart_id: id.clone(),
                 approve: field("approve") == "true",
             };
             let path = format!("{SESSIONS_PATH}/{session}/authenticate");
