@@ -53,5 +53,5 @@ pub fn redact(url: &worker::Url) -> String {
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_owned(),
     };
-    path_and_query // MERGE: commerce::trace::redact_path
+    commerce::trace::redact_path(&path_and_query)
 }

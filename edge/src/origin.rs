@@ -92,7 +92,14 @@ pub async fn send(
     let timestamp = i64::try_from(Date::now().as_millis() / 1000).unwrap_or_default();
     let nonce = random_body();
     let bytes = body.unwrap_or_default();
-    let signature = key.sign(method.as_ref(), path_and_query, timestamp, &nonce, &bytes);
+    let signature = key.sign(
+        &config.environment,
+        method.as_ref(),
+        path_and_query,
+        timestamp,
+        &nonce,
+        &bytes,
+    );
     let internal = |e: worker::Error| ApiError::Internal {
         detail: format!("origin request: {e}"),
     };

@@ -71,29 +71,12 @@ pub fn internal(e: worker::Error) -> ApiError {
     ApiError::internal(e)
 }
 
-/// Headers every response carries. The pages use no script at all, so the policy
-/// allows none; styles and images come from this origin only (the favicon is an
-/// empty data: URL); forms post only here; no site may frame the shop. `connect-src
-/// 'self'` lets tools that fetch from the page's context (Lighthouse reading
-/// robots.txt) do so; no script of the page could use it.
+/// Headers every response carries (the same list as the origin's; see
+/// `commerce::http::SECURITY_HEADERS` for why each is what it is).
 pub fn security_headers(headers: &mut Headers) -> worker::Result<()> {
-    headers.set(
-        "content-security-policy",
-        "default-src 'none'; img-src 'self' data:; style-src 'self'; connect-src 'self'; \
-         form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    )?;
-    headers.set(
-        "strict-transport-security",
-        "max-age=63072000; includeSubDomains",
-    )?;
-    headers.set("x-content-type-options", "nosniff")?;
-    headers.set("referrer-policy", "strict-origin-when-cross-origin")?;
-    headers.set("x-frame-options", "DENY")?;
-    headers.set(
-        "permissions-policy",
-        "camera=(), microphone=(), geolocation=(), payment=()",
-    )?;
-    headers.set("cross-origin-opener-policy", "same-origin")?;
+    for (name, value) in commerce::http::SECURITY_HEADERS {
+        headers.set(name, value)?;
+    }
     Ok(())
 }
 

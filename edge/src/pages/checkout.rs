@@ -220,6 +220,7 @@ pub async fn post(cx: &mut Cx) -> Result<Response, ApiError> {
             cx.limit(Rule::CheckoutPerCart, id.as_str()).await?;
             let body = AuthenticateRequest {
                 store_id: cx.shopper()?.site.store.id.clone(),
+                cart_id: id.clone(),
                 approve: field("approve") == "true",
             };
             let path = format!("{SESSIONS_PATH}/{session}/authenticate");

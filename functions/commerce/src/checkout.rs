@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::cart::Cart;
-use crate::ids::StoreId;
+use crate::ids::{CartId, StoreId};
 use crate::order::{Order, OrderAction};
 
 pub const COMPLETE_PATH: &str = "/v1/carts/complete";
@@ -130,10 +130,12 @@ pub struct ActionRequest {
 }
 
 /// `POST /v1/payment-sessions/:id/authenticate`: the shopper's answer to the test
-/// bank's confirmation step.
+/// bank's confirmation step. The session must belong to the payment collection of
+/// `cart_id` (the shopper's own cart); any other session is not found.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuthenticateRequest {
     pub store_id: StoreId,
+    pub cart_id: CartId,
     pub approve: bool,
 }
 

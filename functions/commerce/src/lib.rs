@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod checkout;
 pub mod db;
 pub mod error;
+pub mod http;
 pub mod ids;
 pub mod limit;
 pub mod migrate;

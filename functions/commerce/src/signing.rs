@@ -1,8 +1,11 @@
-//! Signed requests from the edge to the origin. The edge signs the method, the path
-//! with its query, a timestamp, a one-time nonce and a hash of the body with a secret
-//! both share (HMAC-SHA256); the origin recomputes the signature, refuses a timestamp
-//! outside [`MAX_SKEW_SECONDS`] and (with its own record of nonces) any nonce it has
-//! seen. A request cannot be forged, altered or replayed without the secret.
+//! Signed requests from the edge to the origin. The edge signs the audience (the
+//! deployment's environment name: a request signed for staging is refused by
+//! production even if both share a secret), the method, the path with its query, a
+//! timestamp, a one-time nonce and a hash of the body with a secret both share
+//! (HMAC-SHA256); the origin recomputes the signature, refuses a timestamp outside
+//! [`MAX_SKEW_SECONDS`] and (with its own record of nonces) any nonce it has seen. A
+//! request cannot be forged, altered, replayed or sent to another environment
+//! without the secret.
 
 use hmac::{KeyInit, Mac};
 use sha2::{Digest, Sha256};
@@ -47,6 +50,7 @@ impl SigningKey {
 
     fn mac(
         &self,
+        audience: &str,
         method: &str,
         path: &str,
         timestamp: i64,
@@ -57,7 +61,7 @@ impl SigningKey {
         let mut mac = HmacSha256::new_from_slice(&self.0).expect("HMAC takes keys of any length");
         mac.update(
             format!(
-                "{}\n{path}\n{timestamp}\n{nonce}\n{body_hash}",
+                "{audience}\n{}\n{path}\n{timestamp}\n{nonce}\n{body_hash}",
                 method.to_ascii_uppercase()
             )
             .as_bytes(),
@@ -65,9 +69,11 @@ impl SigningKey {
         mac
     }
 
-    /// The hex signature of a request.
+    /// The hex signature of a request meant for the origin of environment `audience`
+    /// ("development", "staging", "production").
     pub fn sign(
         &self,
+        audience: &str,
         method: &str,
         path: &str,
         timestamp: i64,
@@ -75,17 +81,19 @@ impl SigningKey {
         body: &[u8],
     ) -> String {
         hex::encode(
-            self.mac(method, path, timestamp, nonce, body)
+            self.mac(audience, method, path, timestamp, nonce, body)
                 .finalize()
                 .into_bytes(),
         )
     }
 
-    /// Checks a request's signature headers against its method, path (with query) and
-    /// body at time `now` (Unix seconds). Returns the nonce, which the caller must
-    /// record and refuse when seen again.
+    /// Checks a request's signature headers against this origin's environment
+    /// (`audience`), its method, path (with query) and body at time `now` (Unix
+    /// seconds). Returns the nonce, which the caller must record and refuse when seen
+    /// again. Any timestamp, however extreme, is compared without overflow.
     pub fn verify<'a>(
         &self,
+        audience: &str,
         method: &str,
         path: &str,
         body: &[u8],
@@ -101,7 +109,7 @@ impl SigningKey {
             return Err(refuse("the request is not signed"));
         };
         let timestamp: i64 = ts.parse().map_err(|_| refuse("malformed timestamp"))?;
-        if (now - timestamp).abs() > MAX_SKEW_SECONDS {
+        if now.abs_diff(timestamp) > MAX_SKEW_SECONDS.unsigned_abs() {
             return Err(refuse("the timestamp is outside the accepted window"));
         }
         if nonce.len() < 16 || nonce.len() > 64 || !nonce.bytes().all(|b| b.is_ascii_alphanumeric())
@@ -109,7 +117,7 @@ impl SigningKey {
             return Err(refuse("malformed nonce"));
         }
         let given = hex::decode(sig).map_err(|_| refuse("malformed signature"))?;
-        self.mac(method, path, timestamp, nonce, body)
+        self.mac(audience, method, path, timestamp, nonce, body)
             .verify_slice(&given)
             .map_err(|_| refuse("the signature does not match"))?;
         Ok(nonce)
@@ -174,14 +182,15 @@ mod tests {
     }
 
     const NONCE: &str = "N0NCE0123456789ABCDEF";
+    const ENV: &str = "development";
 
     #[test]
     fn a_signed_request_verifies() {
-        let sig = key().sign("POST", "/v1/carts/complete", 1000, NONCE, b"{}");
+        let sig = key().sign(ENV, "POST", "/v1/carts/complete", 1000, NONCE, b"{}");
         let h = headers("1000", NONCE, &sig);
         assert_eq!(
             key()
-                .verify("post", "/v1/carts/complete", b"{}", h, 1010)
+                .verify(ENV, "post", "/v1/carts/complete", b"{}", h, 1010)
                 .unwrap(),
             NONCE
         );
@@ -189,21 +198,22 @@ mod tests {
 
     #[test]
     fn tampering_with_any_part_is_refused() {
-        let sig = key().sign("POST", "/v1/carts/complete", 1000, NONCE, b"{\"a\":1}");
+        let sig = key().sign(ENV, "POST", "/v1/carts/complete", 1000, NONCE, b"{\"a\":1}");
         let ok = headers("1000", NONCE, &sig);
         let k = key();
         assert!(k
-            .verify("POST", "/v1/carts/complete", b"{\"a\":2}", ok, 1000)
+            .verify(ENV, "POST", "/v1/carts/complete", b"{\"a\":2}", ok, 1000)
             .is_err());
         assert!(k
-            .verify("GET", "/v1/carts/complete", b"{\"a\":1}", ok, 1000)
+            .verify(ENV, "GET", "/v1/carts/complete", b"{\"a\":1}", ok, 1000)
             .is_err());
         assert!(k
-            .verify("POST", "/v1/orders/x", b"{\"a\":1}", ok, 1000)
+            .verify(ENV, "POST", "/v1/orders/x", b"{\"a\":1}", ok, 1000)
             .is_err());
         let other_nonce = headers("1000", "OTHERNONCE0123456789", &sig);
         assert!(k
             .verify(
+                ENV,
                 "POST",
                 "/v1/carts/complete",
                 b"{\"a\":1}",
@@ -213,11 +223,18 @@ mod tests {
             .is_err());
         let other_ts = headers("1001", NONCE, &sig);
         assert!(k
-            .verify("POST", "/v1/carts/complete", b"{\"a\":1}", other_ts, 1001)
+            .verify(
+                ENV,
+                "POST",
+                "/v1/carts/complete",
+                b"{\"a\":1}",
+                other_ts,
+                1001
+            )
             .is_err());
         let other_key = SigningKey::parse("another-secret-another-secret-xx").unwrap();
         let e = other_key
-            .verify("POST", "/v1/carts/complete", b"{\"a\":1}", ok, 1000)
+            .verify(ENV, "POST", "/v1/carts/complete", b"{\"a\":1}", ok, 1000)
             .unwrap_err();
         assert_eq!(e.status(), 401);
     }
@@ -225,8 +242,9 @@ mod tests {
     #[test]
     fn stale_unsigned_and_malformed_requests_are_refused() {
         let k = key();
-        let sig = k.sign("POST", "/p", 1000, NONCE, b"");
+        let sig = k.sign(ENV, "POST", "/p", 1000, NONCE, b"");
         let e = k.verify(
+            ENV,
             "POST",
             "/p",
             b"",
@@ -235,17 +253,63 @@ mod tests {
         );
         assert!(e.unwrap_err().to_string().contains("window"));
         assert!(k
-            .verify("POST", "/p", b"", SignedHeaders::default(), 1000)
+            .verify(ENV, "POST", "/p", b"", SignedHeaders::default(), 1000)
             .is_err());
         assert!(k
-            .verify("POST", "/p", b"", headers("x", NONCE, &sig), 1000)
+            .verify(ENV, "POST", "/p", b"", headers("x", NONCE, &sig), 1000)
             .is_err());
         assert!(k
-            .verify("POST", "/p", b"", headers("1000", "short", &sig), 1000)
+            .verify(ENV, "POST", "/p", b"", headers("1000", "short", &sig), 1000)
             .is_err());
         assert!(k
-            .verify("POST", "/p", b"", headers("1000", NONCE, "zz"), 1000)
+            .verify(ENV, "POST", "/p", b"", headers("1000", NONCE, "zz"), 1000)
             .is_err());
+    }
+
+    #[test]
+    fn extreme_timestamps_are_refused_without_overflow() {
+        let k = key();
+        for (ts, now) in [
+            (i64::MIN, i64::MAX),
+            (i64::MAX, i64::MIN),
+            (i64::MIN, 0),
+            (i64::MAX, 0),
+            (i64::MIN, 1000),
+            (i64::MAX, 1000),
+        ] {
+            let sig = k.sign(ENV, "POST", "/p", ts, NONCE, b"");
+            let text = ts.to_string();
+            let e = k
+                .verify(ENV, "POST", "/p", b"", headers(&text, NONCE, &sig), now)
+                .unwrap_err();
+            assert!(e.to_string().contains("window"), "{ts} at {now}: {e}");
+        }
+        // The edges of the window itself still work.
+        let sig = k.sign(ENV, "POST", "/p", i64::MAX, NONCE, b"");
+        let text = i64::MAX.to_string();
+        let h = headers(&text, NONCE, &sig);
+        assert!(k.verify(ENV, "POST", "/p", b"", h, i64::MAX).is_ok());
+        assert!(k
+            .verify(ENV, "POST", "/p", b"", h, i64::MAX - MAX_SKEW_SECONDS)
+            .is_ok());
+        assert!(k
+            .verify(ENV, "POST", "/p", b"", h, i64::MAX - MAX_SKEW_SECONDS - 1)
+            .is_err());
+    }
+
+    #[test]
+    fn a_request_signed_for_another_environment_is_refused() {
+        let k = key();
+        let sig = k.sign("staging", "POST", "/v1/carts/complete", 1000, NONCE, b"{}");
+        let h = headers("1000", NONCE, &sig);
+        assert!(k
+            .verify("staging", "POST", "/v1/carts/complete", b"{}", h, 1000)
+            .is_ok());
+        let e = k
+            .verify("production", "POST", "/v1/carts/complete", b"{}", h, 1000)
+            .unwrap_err();
+        assert_eq!(e.status(), 401);
+        assert!(e.to_string().contains("does not match"), "{e}");
     }
 
     #[test]

@@ -143,9 +143,159 @@ impl TraceContext {
     }
 }
 
+/// What replaces a redacted value in a logged URL.
+pub const REDACTED: &str = "[redacted]";
+
+/// Id prefixes whose ids act as bearer values (knowing one lets a caller read or act
+/// on a shopper's cart, order or payment; see `ids.rs`), and the prefixes of provider
+/// keys, secrets and payment objects (`sk_`, `whsec_`, `pi_..._secret_...`). Longer
+/// prefixes first.
+const BEARER_PREFIXES: &[&str] = &[
+    "pay_col", "payses", "order", "ordtx", "cart", "whsec", "seti", "sk", "rk", "pk", "pi", "cs",
+    "re",
+];
+
+/// Query parameters whose value is a secret or personal data, whatever it looks like.
+const SECRET_PARAMS: &[&str] = &[
+    "token",
+    "secret",
+    "password",
+    "key",
+    "signature",
+    "sig",
+    "code",
+    "session",
+    "auth",
+    "nonce",
+    "email",
+    "jwt",
+];
+
+/// Shortest opaque value (letters and digits, at least one digit) redacted whole even
+/// without a known prefix: tokens, reset links, signatures.
+const OPAQUE_MIN_LEN: usize = 24;
+
+fn redact_value(value: &str) -> Option<String> {
+    for prefix in BEARER_PREFIXES {
+        if let Some(rest) = value
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_prefix('_'))
+        {
+            if !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                return Some(format!("{prefix}_{REDACTED}"));
+            }
+        }
+    }
+    let opaque = value.len() >= OPAQUE_MIN_LEN
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'%' | b'='))
+        && value.bytes().any(|b| b.is_ascii_digit());
+    opaque.then(|| REDACTED.to_owned())
+}
+
+/// A URL path with its query made safe to log: ids that act as bearer values (carts,
+/// orders, payment collections and sessions), provider keys and long opaque tokens
+/// become `<prefix>_[redacted]` (or `[redacted]`), and the values of secret query
+/// parameters (`token`, `secret`, `email`, ...) become `[redacted]`. Catalog ids
+/// (`prod_`, `variant_`, ...) and the shape of the path stay readable:
+/// `/store/carts/cart_01J.../line-items` logs as `/store/carts/cart_[redacted]/line-items`.
+pub fn redact_path(path_and_query: &str) -> String {
+    let (path, query) = match path_and_query.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path_and_query, None),
+    };
+    let mut out = path
+        .split('/')
+        .map(|segment| redact_value(segment).unwrap_or_else(|| segment.to_owned()))
+        .collect::<Vec<_>>()
+        .join("/");
+    if let Some(query) = query {
+        out.push('?');
+        let pairs = query.split('&').map(|pair| match pair.split_once('=') {
+            Some((name, value)) => {
+                let lower = name.to_ascii_lowercase();
+                let secret = SECRET_PARAMS.iter().any(|s| lower.contains(s));
+                let value = if secret && !value.is_empty() {
+                    redact_value(value).unwrap_or_else(|| REDACTED.to_owned())
+                } else {
+                    redact_value(value).unwrap_or_else(|| value.to_owned())
+                };
+                format!("{name}={value}")
+            }
+            None => redact_value(pair).unwrap_or_else(|| pair.to_owned()),
+        });
+        out.push_str(&pairs.collect::<Vec<_>>().join("&"));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bearer_ids_in_paths_are_redacted_keeping_their_prefix() {
+        assert_eq!(
+            redact_path("/v1/orders/order_01JABCDEFGHJKMNPQRSTVWXYZ0"),
+            "/v1/orders/order_[redacted]"
+        );
+        assert_eq!(
+            redact_path("/store/carts/cart_01J9Z/line-items/cali_01J"),
+            "/store/carts/cart_[redacted]/line-items/cali_01J"
+        );
+        assert_eq!(
+            redact_path("/v1/payment-collections/pay_col_01JAB/payment-sessions"),
+            "/v1/payment-collections/pay_col_[redacted]/payment-sessions"
+        );
+        assert_eq!(
+            redact_path("/v1/payment-sessions/payses_01JAB/authenticate"),
+            "/v1/payment-sessions/payses_[redacted]/authenticate"
+        );
+        assert_eq!(
+            redact_path("/v1/orders/order_01J/actions?store_id=store_alpha"),
+            "/v1/orders/order_[redacted]/actions?store_id=store_alpha"
+        );
+    }
+
+    #[test]
+    fn catalog_paths_stay_readable() {
+        for path in [
+            "/",
+            "/health",
+            "/store/products/prod_01JABC?region_id=reg_AEU&limit=20",
+            "/products/blue-shirt",
+            "/store/regions",
+            "/dev/mail",
+        ] {
+            assert_eq!(redact_path(path), path);
+        }
+    }
+
+    #[test]
+    fn tokens_and_secrets_are_redacted() {
+        assert_eq!(
+            redact_path("/auth/reset?token=abc&next=/account"),
+            "/auth/reset?token=[redacted]&next=/account"
+        );
+        assert_eq!(
+            redact_path("/x?client_secret=pi_3Nabc_secret_XYZ&api_key=sk_live_123&Email=a%40b.c"),
+            "/x?client_secret=pi_[redacted]&api_key=sk_[redacted]&Email=[redacted]"
+        );
+        assert_eq!(
+            redact_path("/checkout?cart_id=cart_01JXYZ&step=pay"),
+            "/checkout?cart_id=cart_[redacted]&step=pay"
+        );
+        assert_eq!(
+            redact_path("/confirm/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.sig123"),
+            "/confirm/[redacted]"
+        );
+        assert_eq!(
+            redact_path("/hooks/whsec_abc123"),
+            "/hooks/whsec_[redacted]"
+        );
+        assert_eq!(redact_path("/x?token="), "/x?token=");
+    }
 
     const VALID: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 

@@ -53,7 +53,7 @@ impl App {
         };
         App {
             inner: Arc::new(Inner {
-                pool: Pool::new(&config.database_url, config.pool_size),
+                pool: Pool::new(&config.database_url, config.pool_size, config.pool_timeouts),
                 config,
                 provider,
                 mailer,
@@ -77,9 +77,30 @@ impl App {
     }
 }
 
-/// Logs one structured line to stderr.
+/// Logs a line given as a JSON object (`level`, `msg`, and other fields) through
+/// `tracing`, so it carries the current request's span (its trace id) like every
+/// other line. Kept for the few lines in the checkout saga and the settling of
+/// payments not yet written as `tracing` events; new code uses `tracing` directly.
 pub fn log(line: serde_json::Value) {
-    eprintln!("{line}");
+    let serde_json::Value::Object(mut fields) = line else {
+        tracing::info!(detail = %line, "log");
+        return;
+    };
+    let level = fields
+        .remove("level")
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let msg = fields
+        .remove("msg")
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let fields = serde_json::Value::Object(fields);
+    match level.as_str() {
+        "error" => tracing::error!(fields = %fields, "{msg}"),
+        "warn" => tracing::warn!(fields = %fields, "{msg}"),
+        "debug" => tracing::debug!(fields = %fields, "{msg}"),
+        _ => tracing::info!(fields = %fields, "{msg}"),
+    }
 }
 
 fn since_epoch() -> std::time::Duration {

@@ -405,16 +405,22 @@ pub async fn session(
 }
 
 /// `POST /v1/payment-sessions/:id/authenticate`: the shopper's answer at the test
-/// bank's confirmation step, kept in the session for the next authorization.
+/// bank's confirmation step, kept in the session for the next authorization. Only a
+/// session of `cart`'s own payment collection is found (another cart's is a 404).
 pub async fn authenticate(
     app: &App,
     store: &StoreId,
+    cart: &CartId,
     id: &PaymentSessionId,
     approve: bool,
 ) -> Result<Value, ApiError> {
     let mut conn = app.pool.get().await?;
     let tx = conn.client_mut().transaction().await?;
     let mut session = payment::session_for_update(&tx, store, id).await?;
+    let collection = payment::collection(&tx, store, &session.collection_id).await?;
+    if &collection.cart_id != cart {
+        return Err(ApiError::not_found("PaymentSession", "id", id.as_str()));
+    }
     if session.status != SessionStatus::RequiresMore {
         return Err(ApiError::conflict(
             commerce::ErrorCode::PaymentSessionState,

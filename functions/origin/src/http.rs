@@ -1,10 +1,16 @@
 //! The origin's HTTP surface. Every `/v1` request must carry the edge's signature
-//! (checked with the body before any handler runs, nonces recorded so a replay is
-//! refused); errors map to status and Medusa's error body in one place.
+//! for this origin's environment (checked with the body before any handler runs,
+//! nonces recorded so a replay is refused); errors map to status and Medusa's error
+//! body in one place. Every request runs in a span carrying its trace id; every
+//! response carries the platform's security headers; request bodies are capped while
+//! they stream (413). `/dev/mail` exists in development only, for loopback peers.
+
+use std::net::SocketAddr;
+use std::time::Instant;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -13,6 +19,7 @@ use commerce::checkout::{
     ActionRequest, AuthenticateRequest, CompleteRequest, LookupRequest, OrderResponse,
     SessionRequest,
 };
+use commerce::error::ErrorBody;
 use commerce::ids::{OrderId, PaymentCollectionId, PaymentSessionId, StoreId};
 use commerce::signing::{SignedHeaders, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use commerce::trace::TraceContext;
@@ -20,13 +27,16 @@ use commerce::ApiError;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tracing::Instrument;
 
-use crate::app::{log, now_s, App};
+use crate::app::{now_s, App};
 use crate::config::EmailConfig;
 use crate::{checkout, mail, orders, webhooks};
 
-/// Largest request body accepted.
-const MAX_BODY: usize = 256 * 1024;
+/// Largest request body accepted, declared or streamed (chunked): 413 beyond it.
+pub const MAX_BODY: usize = 256 * 1024;
 
 /// An error on its way to the client.
 pub struct Failure(pub ApiError);
@@ -41,9 +51,7 @@ impl IntoResponse for Failure {
     fn into_response(self) -> Response {
         let err = self.0;
         if let Some(detail) = err.log_detail() {
-            log(
-                json!({"level": "error", "msg": "request failed", "code": err.body().code, "detail": detail}),
-            );
+            tracing::error!(code = err.body().code, detail, "request failed");
         }
         let status =
             StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -61,9 +69,11 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// the nonce is new; then lets the request through with its body.
 async fn signed(State(app): State<App>, req: Request, next: Next) -> Result<Response, Failure> {
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .map_err(|_| ApiError::invalid("body", format!("larger than {} KB", MAX_BODY / 1024)))?;
+    let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(bytes) => bytes,
+        Err(e) if too_large(&e) => return Ok(payload_too_large()),
+        Err(e) => return Err(ApiError::invalid("body", format!("could not be read: {e}")).into()),
+    };
     let path = parts
         .uri
         .path_and_query()
@@ -74,16 +84,42 @@ async fn signed(State(app): State<App>, req: Request, next: Next) -> Result<Resp
         nonce: header(&parts.headers, NONCE_HEADER),
         signature: header(&parts.headers, SIGNATURE_HEADER),
     };
-    let nonce =
-        app.config
-            .signing_key
-            .verify(parts.method.as_str(), path, &bytes, headers, now_s())?;
+    let nonce = app.config.signing_key.verify(
+        &app.config.environment,
+        parts.method.as_str(),
+        path,
+        &bytes,
+        headers,
+        now_s(),
+    )?;
     let conn = app.pool.get().await?;
     commerce::signing::remember_nonce(&*conn, nonce).await?;
     drop(conn);
     Ok(next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await)
+}
+
+/// Whether reading a body failed on the size cap (as opposed to a broken connection).
+fn too_large(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
+/// 413 with Medusa's error body.
+fn payload_too_large() -> Response {
+    let body = ErrorBody {
+        kind: "invalid_data",
+        code: "payload_too_large",
+        message: format!("The request body is larger than {} KB.", MAX_BODY / 1024),
+    };
+    (StatusCode::PAYLOAD_TOO_LARGE, Json(body)).into_response()
 }
 
 fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
@@ -94,14 +130,16 @@ fn trace_id(headers: &HeaderMap) -> String {
     TraceContext::from_header(header(headers, "traceparent")).trace_id()
 }
 
-/// Runs `work` in its own task: a client that disconnects does not cut a checkout
-/// short between two of its steps.
+/// Runs `work` in its own task (in the request's span): a client that disconnects
+/// does not cut a checkout short between two of its steps.
 async fn detached<T: Send + 'static>(
     work: impl std::future::Future<Output = Result<T, ApiError>> + Send + 'static,
 ) -> Result<T, ApiError> {
-    tokio::spawn(work).await.map_err(|e| ApiError::Internal {
-        detail: format!("checkout task: {e}"),
-    })?
+    tokio::spawn(work.in_current_span())
+        .await
+        .map_err(|e| ApiError::Internal {
+            detail: format!("checkout task: {e}"),
+        })?
 }
 
 async fn complete(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answer {
@@ -131,7 +169,7 @@ async fn authenticate(State(app): State<App>, Path(id): Path<String>, body: Byte
         .map_err(|_| ApiError::not_found("PaymentSession", "id", id.clone()))?;
     let req: AuthenticateRequest = parse(&body)?;
     Ok(Json(
-        checkout::authenticate(&app, &req.store_id, &id, req.approve).await?,
+        checkout::authenticate(&app, &req.store_id, &req.cart_id, &id, req.approve).await?,
     ))
 }
 
@@ -208,9 +246,53 @@ fn unavailable() -> Response {
         .into_response()
 }
 
-async fn mailbox(State(app): State<App>) -> Result<Html<String>, Failure> {
+/// Whether `/dev/mail` may be shown to `peer`: a development origin keeping mail in
+/// its local mailbox, asked from this machine.
+pub fn mailbox_allowed(app: &App, peer: Option<SocketAddr>) -> bool {
+    app.config.is_development()
+        && matches!(app.config.email, EmailConfig::Local)
+        && peer.is_some_and(|p| p.ip().is_loopback())
+}
+
+async fn mailbox(State(app): State<App>, req: Request) -> Result<Html<String>, Failure> {
+    let (mut parts, _) = req.into_parts();
+    let peer = ConnectInfo::<SocketAddr>::from_request_parts(&mut parts, &app)
+        .await
+        .ok()
+        .map(|ConnectInfo(addr)| addr);
+    if !mailbox_allowed(&app, peer) {
+        // The same answer as for any unknown route: nothing to see here.
+        return Err(Failure(ApiError::RouteNotFound {
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_owned(),
+        }));
+    }
     let conn = app.pool.get().await?;
     Ok(Html(mail::mailbox_page(&*conn).await?))
+}
+
+/// Runs each request in a span with its trace id (from `traceparent`, or a new one)
+/// and logs its end: status and duration.
+async fn request_span(req: Request, next: Next) -> Response {
+    let trace = TraceContext::from_header(header(req.headers(), "traceparent"));
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let span = crate::logging::request_span(&trace.trace_id(), req.method().as_str(), path);
+    let started = Instant::now();
+    async move {
+        let response = next.run(req).await;
+        tracing::info!(
+            status = response.status().as_u16(),
+            duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "request finished"
+        );
+        response
+    }
+    .instrument(span)
+    .await
 }
 
 async fn not_found(req: Request) -> Failure {
@@ -244,8 +326,29 @@ pub fn router(app: App) -> Router {
         .route(STRIPE_WEBHOOK_PATH, post(stripe_webhook))
         .route_layer(middleware::from_fn_with_state(app.clone(), signed));
     let mut open = Router::new().route("/health", get(health));
-    if matches!(app.config.email, EmailConfig::Local) {
+    if app.config.is_development() && matches!(app.config.email, EmailConfig::Local) {
         open = open.route("/dev/mail", get(mailbox));
     }
-    v1.merge(open).fallback(not_found).with_state(app)
+    let mut router = v1
+        .merge(open)
+        .fallback(not_found)
+        .with_state(app)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY));
+    for (name, value) in commerce::http::SECURITY_HEADERS {
+        router = router.layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        ));
+    }
+    router.layer(middleware::from_fn(request_span))
+}
+
+/// Serves the origin on `listener` until the process ends, with each connection's
+/// peer address known to the handlers (`/dev/mail` answers loopback peers only).
+pub async fn serve(listener: tokio::net::TcpListener, app: App) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
 }

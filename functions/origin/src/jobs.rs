@@ -14,10 +14,10 @@ use commerce::order::{self, OrderAction, OrderStatus};
 use commerce::outbox::{self, Job, Retry, Topic};
 use commerce::payment::{self, SessionStatus};
 use commerce::ApiError;
-use serde_json::json;
 use tokio_postgres::GenericClient;
+use tracing::Instrument;
 
-use crate::app::{log, App};
+use crate::app::App;
 use crate::email::EmailError;
 use crate::mail;
 use crate::settle;
@@ -32,8 +32,9 @@ pub async fn run(app: App) {
         let worked = match tick(&app).await {
             Ok(n) => n,
             Err(e) => {
-                log(
-                    json!({"level": "error", "msg": "job runner", "detail": e.log_detail().unwrap_or(&e.to_string())}),
+                tracing::error!(
+                    detail = e.log_detail().unwrap_or(&e.to_string()),
+                    "job runner"
                 );
                 0
             }
@@ -41,7 +42,7 @@ pub async fn run(app: App) {
         if last_cleanup.elapsed() > Duration::from_secs(60) {
             last_cleanup = Instant::now();
             if let Err(e) = forget_nonces(&app).await {
-                log(json!({"level": "error", "msg": "nonce cleanup", "detail": e.to_string()}));
+                tracing::error!(detail = %e, "nonce cleanup");
             }
         }
         if worked < BATCH as usize {
@@ -57,17 +58,24 @@ pub async fn tick(app: &App) -> Result<usize, ApiError> {
     let tx = conn.client_mut().transaction().await?;
     let jobs = outbox::claim(&tx, BATCH).await?;
     for job in &jobs {
-        match run_job(app, &tx, job).await {
+        // Each job logs in a span with the trace id of the request that caused it.
+        let span = tracing::info_span!(
+            "job",
+            trace_id = job.envelope.trace_id.as_deref().unwrap_or_default(),
+            job_id = job.id,
+            topic = job.envelope.topic.as_str(),
+        );
+        match run_job(app, &tx, job).instrument(span.clone()).await {
             Ok(()) => outbox::done(&tx, job.id).await?,
             Err((message, retryable)) => {
                 let retry = outbox::failed(&tx, job.id, job.attempts, &message, retryable).await?;
-                log(
-                    json!({"level": if retry == Retry::Dead { "error" } else { "warn" },
-                           "msg": if retry == Retry::Dead { "job dead-lettered" } else { "job will be retried" },
-                           "job_id": job.id, "topic": job.envelope.topic.as_str(),
-                           "attempts": job.attempts + 1, "error": message,
-                           "trace_id": job.envelope.trace_id}),
-                );
+                let _in_span = span.enter();
+                let attempts = job.attempts + 1;
+                if retry == Retry::Dead {
+                    tracing::error!(attempts, error = %message, "job dead-lettered");
+                } else {
+                    tracing::warn!(attempts, error = %message, "job will be retried");
+                }
             }
         }
     }
@@ -161,9 +169,10 @@ pub async fn expire_reservations(app: &App) -> Result<usize, ApiError> {
         match expire_one(app, &mut conn, &store, &id).await {
             Ok(true) => expired += 1,
             Ok(false) => {}
-            Err(e) => log(
-                json!({"level": "warn", "msg": "could not expire order", "order_id": id,
-                                 "detail": e.log_detail().unwrap_or(&e.to_string())}),
+            Err(e) => tracing::warn!(
+                order_id = %id,
+                detail = e.log_detail().unwrap_or(&e.to_string()),
+                "could not expire order"
             ),
         }
     }
@@ -221,7 +230,7 @@ async fn expire_one(
         }
     }
     tx.commit().await?;
-    log(json!({"level": "info", "msg": "pending order expired, stock released", "order_id": id}));
+    tracing::info!(order_id = %id, "pending order expired, stock released");
     Ok(true)
 }
 

@@ -10,6 +10,7 @@ pub mod config;
 pub mod email;
 pub mod http;
 pub mod jobs;
+pub mod logging;
 pub mod mail;
 pub mod orders;
 pub mod payment;

@@ -2,25 +2,47 @@
 //! sending it through the configured mailer. The local mailer keeps mail in the
 //! database (`local_mailbox`), viewable at the origin's `/dev/mail`.
 
+use askama::Template;
 use commerce::order::Order;
 use commerce::ApiError;
 use tokio_postgres::GenericClient;
 
 use crate::email::{Email, EmailError, Mailer};
 
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+/// One line of the order in the confirmation.
+struct Row {
+    quantity: u32,
+    title: String,
+    total: String,
+}
+
+/// The confirmation's values; both its HTML and its text are rendered from them.
+/// Every value is escaped in the HTML (askama escapes `.html` templates); the text
+/// template is not escaped.
+#[derive(Template)]
+#[template(path = "email/confirmation.html")]
+struct ConfirmationHtml<'a> {
+    name: Option<&'a str>,
+    display_id: i64,
+    store_name: &'a str,
+    rows: &'a [Row],
+    shipping_name: &'a str,
+    shipping_total: String,
+    tax_total: String,
+    total: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/confirmation.txt")]
+struct ConfirmationText<'a> {
+    inner: &'a ConfirmationHtml<'a>,
+}
+
+impl<'a> std::ops::Deref for ConfirmationText<'a> {
+    type Target = ConfirmationHtml<'a>;
+    fn deref(&self) -> &ConfirmationHtml<'a> {
+        self.inner
     }
-    out
 }
 
 fn money(minor: i64, order: &Order) -> String {
@@ -32,45 +54,38 @@ fn money(minor: i64, order: &Order) -> String {
     )
 }
 
-/// The confirmation of a placed order.
+/// The confirmation of a placed order, greeting the shopper by the first name of the
+/// shipping address if there is one.
 pub fn confirmation(order: &Order, store_name: &str, from: &str) -> Email {
-    let mut text = format!(
-        "Thank you for your order!\n\nOrder #{} at {store_name}\n\n",
-        order.display_id
-    );
-    let mut rows = String::new();
-    for item in &order.items {
-        text.push_str(&format!(
-            "{} x {}  {}\n",
-            item.quantity,
-            item.display_title(),
-            money(item.total, order)
-        ));
-        rows.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            item.quantity,
-            escape(&item.display_title()),
-            escape(&money(item.total, order))
-        ));
-    }
-    text.push_str(&format!(
-        "\nShipping ({}): {}\nTax: {}\nTotal: {}\n",
-        order.shipping.name,
-        money(order.shipping_total, order),
-        money(order.tax_total, order),
-        money(order.total, order)
-    ));
-    let html = format!(
-        "<!doctype html><html><body><h1>Thank you for your order!</h1>\
-         <p>Order #{} at {}</p><table>{rows}</table>\
-         <p>Shipping ({}): {}<br>Tax: {}<br><strong>Total: {}</strong></p></body></html>",
-        order.display_id,
-        escape(store_name),
-        escape(&order.shipping.name),
-        escape(&money(order.shipping_total, order)),
-        escape(&money(order.tax_total, order)),
-        escape(&money(order.total, order)),
-    );
+    let rows: Vec<Row> = order
+        .items
+        .iter()
+        .map(|item| Row {
+            quantity: item.quantity,
+            title: item.display_title(),
+            total: money(item.total, order),
+        })
+        .collect();
+    let values = ConfirmationHtml {
+        name: order
+            .shipping_address
+            .first_name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty()),
+        display_id: order.display_id,
+        store_name,
+        rows: &rows,
+        shipping_name: &order.shipping.name,
+        shipping_total: money(order.shipping_total, order),
+        tax_total: money(order.tax_total, order),
+        total: money(order.total, order),
+    };
+    // Rendering only fails on a formatting error of a value, which these cannot have.
+    let html = values.render().unwrap_or_default();
+    let text = ConfirmationText { inner: &values }
+        .render()
+        .unwrap_or_default();
     Email {
         from: from.to_owned(),
         to: order.email.clone(),
@@ -111,7 +126,22 @@ pub async fn send<C: GenericClient + Sync>(
     }
 }
 
-/// The local mailbox as a small HTML page (development only).
+struct MailboxRow {
+    id: i64,
+    to: String,
+    subject: String,
+    html: String,
+    sent: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/mailbox.html")]
+struct MailboxPage {
+    mails: Vec<MailboxRow>,
+}
+
+/// The local mailbox as a small HTML page (development only); each mail is shown
+/// in a sandboxed frame.
 pub async fn mailbox_page<C: GenericClient + Sync>(client: &C) -> Result<String, ApiError> {
     let rows = client
         .query(
@@ -120,40 +150,50 @@ pub async fn mailbox_page<C: GenericClient + Sync>(client: &C) -> Result<String,
             &[],
         )
         .await?;
-    let mut page = String::from(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Local mailbox</title></head><body><h1>Local mailbox</h1>",
-    );
-    if rows.is_empty() {
-        page.push_str("<p>No mail has been sent yet.</p>");
-    }
-    for row in rows {
-        let id: i64 = row.get(0);
-        let to: String = row.get(1);
-        let subject: String = row.get(2);
-        let html: String = row.get(3);
-        let sent: String = row.get(4);
-        page.push_str(&format!(
-            "<article id=\"mail-{id}\"><h2>{}</h2><p>To {} at {}</p><iframe sandbox title=\"{}\" srcdoc=\"{}\"></iframe></article>",
-            escape(&subject),
-            escape(&to),
-            escape(&sent),
-            escape(&subject),
-            escape(&html)
-        ));
-    }
-    page.push_str("</body></html>");
-    Ok(page)
+    let mails = rows
+        .iter()
+        .map(|row| MailboxRow {
+            id: row.get(0),
+            to: row.get(1),
+            subject: row.get(2),
+            html: row.get(3),
+            sent: row.get(4),
+        })
+        .collect();
+    MailboxPage { mails }
+        .render()
+        .map_err(|e| ApiError::Internal {
+            detail: format!("mailbox page: {e}"),
+        })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::*;
 
     #[test]
-    fn escapes_markup() {
-        assert_eq!(
-            escape("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+    fn the_mailbox_page_escapes_markup() {
+        let page = MailboxPage {
+            mails: vec![MailboxRow {
+                id: 7,
+                to: "a@example.com".into(),
+                subject: "<a href=\"x\">&'".into(),
+                html: "<p>Hi</p>".into(),
+                sent: "2026-11-29".into(),
+            }],
+        }
+        .render()
+        .unwrap();
+        assert!(
+            page.contains("<h2>&#60;a href=&#34;x&#34;&#62;&#38;&#39;</h2>"),
+            "{page}"
         );
+        assert!(
+            page.contains("srcdoc=\"&#60;p&#62;Hi&#60;/p&#62;\""),
+            "{page}"
+        );
+        assert!(!page.contains("<a href"), "{page}");
+        let empty = MailboxPage { mails: vec![] }.render().unwrap();
+        assert!(empty.contains("No mail has been sent yet."));
     }
 }

@@ -1,16 +1,16 @@
 //! `origin`: serves the origin's HTTP API and runs its job runner.
 //! Configuration comes from the environment (see `config.rs` and the README).
 
-use origin::app::{log, App};
+use origin::app::App;
 use origin::config::Config;
-use serde_json::json;
 
 #[tokio::main]
 async fn main() {
+    origin::logging::init();
     let config = match Config::from_env() {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("origin: {e}");
+            tracing::error!(error = %e, "origin: cannot start: {e}");
             std::process::exit(2);
         }
     };
@@ -19,17 +19,20 @@ async fn main() {
     let listener = match tokio::net::TcpListener::bind(listen).await {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("origin: cannot listen on {listen}: {e}");
+            tracing::error!(address = %listen, error = %e, "origin: cannot listen");
             std::process::exit(1);
         }
     };
     tokio::spawn(origin::jobs::run(app.clone()));
-    log(
-        json!({"level": "info", "msg": "origin listening", "address": listen.to_string(),
-               "payment_provider": app.provider.id(), "email": app.mailer.name()}),
+    tracing::info!(
+        address = %listen,
+        environment = %app.config.environment,
+        payment_provider = app.provider.id(),
+        email = app.mailer.name(),
+        "origin listening"
     );
-    if let Err(e) = axum::serve(listener, origin::http::router(app)).await {
-        eprintln!("origin: server stopped: {e}");
+    if let Err(e) = origin::http::serve(listener, app).await {
+        tracing::error!(error = %e, "origin: server stopped");
         std::process::exit(1);
     }
 }

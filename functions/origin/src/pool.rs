@@ -1,100 +1,124 @@
-//! A small PostgreSQL connection pool: at most `size` connections, reused while they
-//! are healthy, opened on demand. A connection is returned when its guard drops; one
-//! that has closed (server restart) is discarded and replaced on the next checkout.
+//! The origin's PostgreSQL connections, kept by `deadpool-postgres`: at most
+//! `DATABASE_POOL_SIZE` connections, opened on demand within a connect timeout,
+//! checked (closed or not) before reuse. One rule is the origin's own: a connection
+//! that may still hold a session-level advisory lock (a checkout completion whose
+//! request was cancelled or failed between taking the cart's lock and releasing it)
+//! is closed when its guard drops, never handed out again with the lock.
 
 use std::ops::Deref;
-use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use commerce::ApiError;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use deadpool_postgres::{Manager, ManagerConfig, Object, RecyclingMethod, Runtime};
 use tokio_postgres::{Client, NoTls};
+
+/// How long the pool waits for a connection to open, to be checked, or to be
+/// freed by another request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolTimeouts {
+    /// Opening a new connection (TCP connect + PostgreSQL start-up).
+    pub connect: Duration,
+    /// Waiting for a free connection while all are in use.
+    pub wait: Duration,
+}
+
+impl Default for PoolTimeouts {
+    fn default() -> Self {
+        PoolTimeouts {
+            connect: Duration::from_secs(5),
+            wait: Duration::from_secs(30),
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct Pool {
-    inner: Arc<Inner>,
+    inner: Result<deadpool_postgres::Pool, String>,
 }
 
-struct Inner {
-    url: String,
-    idle: Mutex<Vec<Client>>,
-    permits: Arc<Semaphore>,
-}
-
-/// A checked-out connection.
+/// A checked-out connection; derefs to the `tokio_postgres` client.
 pub struct Conn {
-    client: Option<Client>,
+    object: Option<Object>,
     /// Set while the connection holds a session-level lock: if the holder never
     /// releases it (cancelled, failed), the connection is closed, not reused.
     discard: bool,
-    pool: Arc<Inner>,
-    _permit: OwnedSemaphorePermit,
 }
 
 impl Pool {
-    pub fn new(url: &str, size: usize) -> Self {
-        Pool {
-            inner: Arc::new(Inner {
-                url: url.to_owned(),
-                idle: Mutex::new(Vec::new()),
-                permits: Arc::new(Semaphore::new(size.max(1))),
-            }),
-        }
+    /// A pool of at most `size` connections to `url`. A URL that does not parse makes
+    /// a pool whose every checkout fails (`Config::from_env` refuses such a URL
+    /// before the origin starts).
+    pub fn new(url: &str, size: usize, timeouts: PoolTimeouts) -> Self {
+        let inner = url
+            .parse::<tokio_postgres::Config>()
+            .map_err(|e| format!("DATABASE_URL: {e}"))
+            .and_then(|mut pg| {
+                pg.connect_timeout(timeouts.connect);
+                let manager = Manager::from_config(
+                    pg,
+                    NoTls,
+                    ManagerConfig {
+                        // A closed connection (server restart) is replaced; session
+                        // state is never left behind (see `Conn::hold_session_lock`).
+                        recycling_method: RecyclingMethod::Fast,
+                    },
+                );
+                deadpool_postgres::Pool::builder(manager)
+                    .max_size(size.max(1))
+                    .runtime(Runtime::Tokio1)
+                    .create_timeout(Some(timeouts.connect))
+                    .recycle_timeout(Some(timeouts.connect))
+                    .wait_timeout(Some(timeouts.wait))
+                    .build()
+                    .map_err(|e| format!("database pool: {e}"))
+            });
+        Pool { inner }
     }
 
-    /// A healthy connection; waits while all `size` are in use.
+    /// A healthy connection; waits (at most the wait timeout) while all are in use.
     pub async fn get(&self) -> Result<Conn, ApiError> {
-        let permit = self
+        let pool = self
             .inner
-            .permits
-            .clone()
-            .acquire_owned()
+            .as_ref()
+            .map_err(|e| ApiError::DatabaseUnavailable { detail: e.clone() })?;
+        let object = pool
+            .get()
             .await
-            .map_err(|e| ApiError::Internal {
-                detail: format!("pool closed: {e}"),
+            .map_err(|e| ApiError::DatabaseUnavailable {
+                detail: format!("database pool: {e}"),
             })?;
-        let reused = {
-            let mut idle = self.inner.idle.lock().unwrap_or_else(|p| p.into_inner());
-            std::iter::from_fn(|| idle.pop()).find(|c| !c.is_closed())
-        };
-        let client = match reused {
-            Some(c) => c,
-            None => {
-                let (client, connection) = tokio_postgres::connect(&self.inner.url, NoTls).await?;
-                tokio::spawn(async move {
-                    if let Err(e) = connection.await {
-                        tracing_line("database connection ended", &e.to_string());
-                    }
-                });
-                client
-            }
-        };
         Ok(Conn {
-            client: Some(client),
+            object: Some(object),
             discard: false,
-            pool: self.inner.clone(),
-            _permit: permit,
         })
     }
-}
 
-fn tracing_line(msg: &str, detail: &str) {
-    eprintln!(
-        "{}",
-        serde_json::json!({"level": "warn", "msg": msg, "detail": detail})
-    );
+    /// (connections open, connections idle), for tests and health checks.
+    pub fn status(&self) -> (usize, usize) {
+        match &self.inner {
+            Ok(pool) => {
+                let s = pool.status();
+                (s.size, s.available)
+            }
+            Err(_) => (0, 0),
+        }
+    }
 }
 
 impl Conn {
+    /// From now on the connection may hold a session-level lock: unless released,
+    /// it is closed when dropped instead of going back to the pool.
     pub fn hold_session_lock(&mut self) {
         self.discard = true;
     }
 
+    /// The session lock was released: the connection may be reused.
     pub fn release_session_lock(&mut self) {
         self.discard = false;
     }
 
     pub fn client_mut(&mut self) -> &mut Client {
-        self.client
+        self.object
             .as_mut()
             .expect("a checked-out connection holds its client")
     }
@@ -103,7 +127,7 @@ impl Conn {
 impl Deref for Conn {
     type Target = Client;
     fn deref(&self) -> &Client {
-        self.client
+        self.object
             .as_ref()
             .expect("a checked-out connection holds its client")
     }
@@ -111,11 +135,42 @@ impl Deref for Conn {
 
 impl Drop for Conn {
     fn drop(&mut self) {
-        if let Some(client) = self.client.take() {
-            if !client.is_closed() && !self.discard {
-                let mut idle = self.pool.idle.lock().unwrap_or_else(|p| p.into_inner());
-                idle.push(client);
+        if let Some(object) = self.object.take() {
+            if self.discard {
+                // Taken out of the pool and dropped: the connection closes and the
+                // server releases whatever session lock it still held.
+                drop(Object::take(object));
             }
+            // Otherwise the object returns to the pool, which checks it on reuse.
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_unparsable_url_fails_each_checkout_without_panicking() {
+        let pool = Pool::new("not a url ::", 2, PoolTimeouts::default());
+        let err = pool.get().await.err().expect("no connection");
+        assert_eq!(err.status(), 503);
+        assert_eq!(pool.status(), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_server_fails_within_the_connect_timeout() {
+        // Port 9 on loopback: nothing listens; refused at once or timed out.
+        let pool = Pool::new(
+            "postgres://u:p@127.0.0.1:9/db",
+            1,
+            PoolTimeouts {
+                connect: Duration::from_millis(500),
+                wait: Duration::from_millis(500),
+            },
+        );
+        let started = std::time::Instant::now();
+        assert!(pool.get().await.is_err());
+        assert!(started.elapsed() < Duration::from_secs(3));
     }
 }

@@ -8,7 +8,7 @@ use commerce::payment::{self, SessionStatus};
 use commerce::ApiError;
 use serde_json::{json, Value};
 
-use crate::app::{log, now_s, App};
+use crate::app::{now_s, App};
 use crate::config::PaymentConfig;
 use crate::payment::stripe::{verify_webhook, PaymentEventKind};
 use crate::settle::{self, Paid};
@@ -41,9 +41,10 @@ pub async fn stripe(app: &App, body: &[u8], signature: Option<&str>) -> Result<V
     let Some(session) = session else {
         // Not ours (another integration on the same account) or not yet recorded.
         tx.commit().await?;
-        log(
-            json!({"level": "info", "msg": "webhook for an unknown payment", "event_id": event.id,
-                   "reference": event.reference}),
+        tracing::info!(
+            event_id = %event.id,
+            reference = %event.reference,
+            "webhook for an unknown payment"
         );
         return Ok(json!({"received": true, "applied": false}));
     };

@@ -7,7 +7,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{signed, spawn_origin, TRACE};
+use common::{signed, spawn_origin, ENVIRONMENT, TRACE};
 use serde_json::{json, Value};
 
 const OK_CARD: &str = "4242 4242 4242 4242";
@@ -48,9 +48,14 @@ async fn unsigned_tampered_stale_and_replayed_requests_are_refused() {
 
     // A timestamp outside the window.
     let ts = "1000000000";
-    let sig = o
-        .key
-        .sign("GET", path, 1_000_000_000, "OLDNONCE0123456789AB", b"");
+    let sig = o.key.sign(
+        ENVIRONMENT,
+        "GET",
+        path,
+        1_000_000_000,
+        "OLDNONCE0123456789AB",
+        b"",
+    );
     let res = o
         .http
         .get(format!("{}{path}", o.base))
@@ -233,7 +238,7 @@ async fn a_payment_that_needs_confirmation_waits_holding_stock_then_completes() 
         .call(
             "POST",
             &format!("/v1/payment-sessions/{session}/authenticate"),
-            Some(json!({"store_id": "store_ALPHA", "approve": true})),
+            Some(json!({"store_id": "store_ALPHA", "cart_id": cart.id, "approve": true})),
         )
         .await;
     assert_eq!(status, 200);

@@ -273,7 +273,7 @@ async fn an_expired_reservation_fails_the_order_and_releases_the_stock() {
             .call(
                 "POST",
                 &format!("/v1/payment-sessions/{session}/authenticate"),
-                Some(json!({"store_id": "store_ALPHA", "approve": true})),
+                Some(json!({"store_id": "store_ALPHA", "cart_id": cart.id, "approve": true})),
             )
             .await;
         assert_eq!(status, 409, "{answer}");

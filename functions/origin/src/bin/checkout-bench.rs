@@ -176,7 +176,9 @@ async fn run() -> Result<(), String> {
                     .map(|d| d.as_secs() as i64)
                     .unwrap_or_default();
                 let nonce = random_body();
-                let sig = key.sign("POST", path, ts, &nonce, body.as_bytes());
+                // The origin verifies for its ENVIRONMENT (default development).
+                let audience = std::env::var("ENVIRONMENT").unwrap_or_else(|_| "development".into());
+                let sig = key.sign(&audience, "POST", path, ts, &nonce, body.as_bytes());
                 let t0 = Instant::now();
                 let res = http
                     .post(format!("{origin}{path}"))

@@ -19,6 +19,8 @@ use tokio_postgres::{Client, NoTls};
 
 pub const SECRET: &str = "test-secret-test-secret-test-secret-0123";
 pub const TRACE: &str = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+/// The environment the test origins run as, and the audience requests are signed for.
+pub const ENVIRONMENT: &str = "development";
 
 pub async fn connect(url: &str) -> Client {
     let (client, connection) = tokio_postgres::connect(url, NoTls)
@@ -60,9 +62,11 @@ pub async fn fresh_database() -> String {
 
 pub fn config(database_url: &str, payment: PaymentConfig, email: EmailConfig) -> Config {
     Config {
+        environment: ENVIRONMENT.into(),
         listen: "127.0.0.1:0".parse().unwrap(),
         database_url: database_url.to_owned(),
         pool_size: 40,
+        pool_timeouts: origin::pool::PoolTimeouts::default(),
         signing_key: SigningKey::parse(SECRET).unwrap(),
         payment,
         email,
@@ -89,9 +93,7 @@ pub async fn serve(config: Config) -> Origin {
     let addr: SocketAddr = listener.local_addr().unwrap();
     tokio::spawn(origin::jobs::run(app.clone()));
     tokio::spawn(async move {
-        axum::serve(listener, origin::http::router(app))
-            .await
-            .unwrap();
+        origin::http::serve(listener, app).await.unwrap();
     });
     Origin {
         base: format!("http://{addr}"),
@@ -126,7 +128,7 @@ pub fn signed(
 ) -> reqwest::RequestBuilder {
     let ts = now_s();
     let nonce = random_body();
-    let sig = key.sign(method, path, ts, &nonce, body);
+    let sig = key.sign(ENVIRONMENT, method, path, ts, &nonce, body);
     http.request(method.parse().unwrap(), format!("{base}{path}"))
         .header("content-type", "application/json")
         .header("traceparent", TRACE)
