@@ -323,3 +323,78 @@ async fn outbox_jobs_are_claimed_once_and_dead_lettered_after_their_attempts() {
     assert_eq!(row.get::<_, String>(0), "dead");
     assert_eq!(row.get::<_, i32>(1), 2);
 }
+
+#[tokio::test]
+async fn one_email_holds_at_most_three_pending_orders() {
+    let mut db = test_db().await;
+    let store = alpha(&db).await;
+    assert_eq!(order::MAX_PENDING_ORDERS_PER_EMAIL, 3);
+    let mut placed = Vec::new();
+    for email in [
+        "buyer@example.com",
+        "Buyer@Example.com",
+        " buyer@example.com",
+    ] {
+        let mut cart = ready_cart(&db, &store, &[("variant_A1S", 1)]).await;
+        cart.email = Some(email.into());
+        placed.push(place(&mut db, &store, &cart).await.unwrap());
+    }
+    let held = levels(&db, "variant_A1S").await;
+
+    // A fourth cart of the same shopper (the case of the address does not matter).
+    let mut fourth = ready_cart(&db, &store, &[("variant_A1S", 1)]).await;
+    fourth.email = Some("BUYER@example.com".into());
+    let err = place(&mut db, &store, &fourth).await.unwrap_err();
+    assert_eq!(err.status(), 409);
+    assert_eq!(err.body().code, "too_many_pending_orders");
+    assert!(err.body().message.contains("waiting for payment"));
+    assert_eq!(levels(&db, "variant_A1S").await, held, "nothing more held");
+    assert_eq!(
+        order::by_cart(&db, &store.id, &fourth.id).await.unwrap(),
+        None
+    );
+
+    // Another shopper is not affected.
+    let mut other = ready_cart(&db, &store, &[("variant_A1S", 1)]).await;
+    other.email = Some("other@example.com".into());
+    place(&mut db, &store, &other).await.unwrap();
+
+    // A pending order whose hold has expired does not count, nor does a failed one.
+    db.execute(
+        "UPDATE orders SET reservation_expires_at = now() - interval '1 second' WHERE id = $1",
+        &[&placed[0].id.as_str()],
+    )
+    .await
+    .unwrap();
+    order::apply_action(&db, &store.id, &placed[1].id, OrderAction::Fail, None)
+        .await
+        .unwrap();
+    place(&mut db, &store, &fourth).await.unwrap();
+    let mut fifth = ready_cart(&db, &store, &[("variant_A1S", 1)]).await;
+    fifth.email = Some("buyer@example.com".into());
+    place(&mut db, &store, &fifth).await.unwrap();
+    let mut sixth = ready_cart(&db, &store, &[("variant_A1S", 1)]).await;
+    sixth.email = Some("buyer@example.com".into());
+    let err = place(&mut db, &store, &sixth).await.unwrap_err();
+    assert_eq!(err.body().code, "too_many_pending_orders");
+
+    // Paying one frees a place.
+    order::apply_action(&db, &store.id, &placed[2].id, OrderAction::Pay, None)
+        .await
+        .unwrap();
+    place(&mut db, &store, &sixth).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_cart_holds_one_pending_order() {
+    let mut db = test_db().await;
+    let store = alpha(&db).await;
+    assert_eq!(order::MAX_PENDING_ORDERS_PER_CART, 1);
+    let cart = ready_cart(&db, &store, &[("variant_A1S", 1)]).await;
+    let first = place(&mut db, &store, &cart).await.unwrap();
+    let err = place(&mut db, &store, &cart).await.unwrap_err();
+    assert_eq!(err.status(), 409);
+    assert_eq!(err.body().code, "cart_completed");
+    let resumed = order::by_cart(&db, &store.id, &cart.id).await.unwrap();
+    assert_eq!(resumed.map(|o| o.id), Some(first.id));
+}

@@ -13,7 +13,10 @@ mod stock;
 use serde::{Deserialize, Serialize};
 
 pub use self::json::order_json;
-pub use self::place::{place, Placed, RESERVATION_TTL_SECONDS};
+pub use self::place::{
+    place, Placed, MAX_PENDING_ORDERS_PER_CART, MAX_PENDING_ORDERS_PER_EMAIL,
+    RESERVATION_TTL_SECONDS,
+};
 pub use self::repo::{
     apply_action, by_cart, expired_pending, load, load_for_update, lookup, ActionOutcome,
 };

@@ -26,6 +26,19 @@ use crate::shipping_option;
 /// order and releases the stock.
 pub const RESERVATION_TTL_SECONDS: i64 = 15 * 60;
 
+/// Most orders one e-mail address may have waiting for payment (pending, their stock
+/// held and their hold not yet expired) in one store. Payments a bank has still to
+/// confirm hold stock for up to [`RESERVATION_TTL_SECONDS`]; without a cap one shopper
+/// could hoard a variant's stock with carts left unpaid. A further order is refused
+/// with `too_many_pending_orders` (409) until one of them is paid or expires.
+pub const MAX_PENDING_ORDERS_PER_EMAIL: i64 = 3;
+
+/// Most pending orders of one cart. The schema allows one order per cart that has not
+/// failed (`orders_live_cart_idx`), so a second placing is refused with
+/// `cart_completed` (409); the checkout saga resumes the cart's pending order instead
+/// of placing another.
+pub const MAX_PENDING_ORDERS_PER_CART: i64 = 1;
+
 /// A new pending order.
 #[derive(Debug, Clone)]
 pub struct Placed {
@@ -143,7 +156,9 @@ fn internal(e: impl ToString) -> ApiError {
 ///
 /// Refusals: `cart_incomplete` (no lines, e-mail, address or shipping),
 /// `cart_changed` (prices, tax or shipping moved since the shopper saw them),
-/// `insufficient_inventory` (stock ran out, checked atomically per location); the
+/// `insufficient_inventory` (stock ran out, checked atomically per location),
+/// `too_many_pending_orders` (the e-mail has [`MAX_PENDING_ORDERS_PER_EMAIL`] orders
+/// waiting for payment); the
 /// caller rolls the transaction back on any error. Idempotency by cart is the
 /// caller's: the schema allows one order per cart that has not failed.
 pub async fn place<C: GenericClient + Sync>(
@@ -158,6 +173,13 @@ pub async fn place<C: GenericClient + Sync>(
         return Err(ApiError::not_found("Cart", "id", snapshot.id.as_str()));
     }
     check_complete(snapshot)?;
+    check_pending_cap(
+        client,
+        store,
+        snapshot.email.as_deref().unwrap_or_default(),
+        reservation_ttl_s,
+    )
+    .await?;
     let (cart, variants) = reprice(client, store, snapshot, now_ms).await?;
     check_complete(&cart)?;
     let totals = cart::totals(&cart)?;
@@ -308,6 +330,51 @@ pub async fn place<C: GenericClient + Sync>(
             updated_at_ms: created_at_ms,
         },
     })
+}
+
+/// Refuses a new order for `email` when it has [`MAX_PENDING_ORDERS_PER_EMAIL`]
+/// pending orders whose stock hold has not expired. The count is taken under a
+/// transaction-scoped advisory lock on (store, e-mail), in a statement of its own
+/// after the lock is granted, so two checkouts racing for the last place are counted
+/// one after the other; the lock ends with the caller's transaction.
+async fn check_pending_cap<C: GenericClient + Sync>(
+    client: &C,
+    store: &StoreId,
+    email: &str,
+    reservation_ttl_s: i64,
+) -> Result<(), ApiError> {
+    let key = email.trim().to_lowercase();
+    let params: [Param<'_>; 2] = [(store, Type::TEXT), (&key, Type::TEXT)];
+    client
+        .execute_typed(
+            "SELECT pg_advisory_xact_lock(hashtextextended('pending-orders:' || $1 || ':' || $2, 0))",
+            &params,
+        )
+        .await?;
+    let rows = client
+        .query_typed(
+            "SELECT count(*) AS pending FROM orders
+             WHERE store_id = $1 AND lower(email) = $2 AND status = 'pending'
+               AND reservation_expires_at > now()",
+            &params,
+        )
+        .await?;
+    let row = rows
+        .first()
+        .ok_or_else(|| internal("pending order count returned no row"))?;
+    let pending: i64 = col(row, "pending")?;
+    if pending >= MAX_PENDING_ORDERS_PER_EMAIL {
+        return Err(ApiError::conflict(
+            "too_many_pending_orders",
+            format!(
+                "This e-mail address already has {pending} orders waiting for payment \
+                 confirmation. Please finish paying for one of them, or wait until an \
+                 unconfirmed one expires (after {} minutes), before placing another.",
+                (reservation_ttl_s / 60).max(1)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 async fn insert_items<C: GenericClient + Sync>(
