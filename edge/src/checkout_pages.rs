@@ -546,11 +546,11 @@ pub async fn lookup(
     };
     let number = values.display_id();
     let not_found = "We could not find an order with that number and email.";
-    let (message, status) = match number {
-        Some(display_id) if !values.email.is_empty() => {
+    let (message, status) = match (number, values.email()) {
+        (Some(display_id), Some(email)) => {
             let body = LookupRequest {
                 store_id: shopper.site.store.id.clone(),
-                email: values.email.clone(),
+                email,
                 display_id,
             };
             match origin::post(config, LOOKUP_PATH, &body, hop.traceparent).await {

@@ -15,8 +15,10 @@ use super::{Order, OrderItem, OrderShipping, OrderStatus};
 use crate::cart::{self, Cart, CartNotice, CartRegion, RemovalReason};
 use crate::catalog::variant::{self, CartVariant};
 use crate::db::{col, Param};
+use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::{OrderId, OrderItemId, StoreId};
+use crate::money::MinorUnits;
 use crate::outbox::{self, Topic};
 use crate::region;
 use crate::shipping_option;
@@ -173,13 +175,9 @@ pub async fn place<C: GenericClient + Sync>(
         return Err(ApiError::not_found("Cart", "id", snapshot.id.as_str()));
     }
     check_complete(snapshot)?;
-    check_pending_cap(
-        client,
-        store,
-        snapshot.email.as_deref().unwrap_or_default(),
-        reservation_ttl_s,
-    )
-    .await?;
+    if let Some(email) = &snapshot.email {
+        check_pending_cap(client, store, email, reservation_ttl_s).await?;
+    }
     let (cart, variants) = reprice(client, store, snapshot, now_ms).await?;
     check_complete(&cart)?;
     let totals = cart::totals(&cart)?;
@@ -187,7 +185,10 @@ pub async fn place<C: GenericClient + Sync>(
         .shipping_method
         .as_ref()
         .ok_or_else(|| incomplete("a shipping method is needed"))?;
-    let email = cart.email.clone().unwrap_or_default();
+    let email = cart
+        .email
+        .clone()
+        .ok_or_else(|| incomplete("an email address is needed"))?;
     let shipping_address = cart.shipping_address.clone().unwrap_or_default();
     let order_id = OrderId::generate();
     let shipping = OrderShipping {
@@ -210,9 +211,9 @@ pub async fn place<C: GenericClient + Sync>(
             thumbnail: line.thumbnail.clone(),
             quantity: line.quantity,
             unit_price: line.unit_price,
-            subtotal: t.subtotal,
-            tax_total: t.tax,
-            total: t.total,
+            subtotal: MinorUnits::new(t.subtotal),
+            tax_total: MinorUnits::new(t.tax),
+            total: MinorUnits::new(t.total),
         })
         .collect();
 
@@ -317,12 +318,12 @@ pub async fn place<C: GenericClient + Sync>(
             billing_address: cart.billing_address.clone(),
             shipping,
             items,
-            item_total: totals.item_total,
-            item_tax_total: totals.item_tax,
-            shipping_total: totals.shipping_total,
-            shipping_tax_total: totals.shipping_tax,
-            tax_total: totals.tax_total,
-            total: totals.total,
+            item_total: MinorUnits::new(totals.item_total),
+            item_tax_total: MinorUnits::new(totals.item_tax),
+            shipping_total: MinorUnits::new(totals.shipping_total),
+            shipping_tax_total: MinorUnits::new(totals.shipping_tax),
+            tax_total: MinorUnits::new(totals.tax_total),
+            total: MinorUnits::new(totals.total),
             transactions: Vec::new(),
             failure_reason: None,
             trace_id: trace_id.map(str::to_owned),
@@ -340,10 +341,10 @@ pub async fn place<C: GenericClient + Sync>(
 async fn check_pending_cap<C: GenericClient + Sync>(
     client: &C,
     store: &StoreId,
-    email: &str,
+    email: &Email,
     reservation_ttl_s: i64,
 ) -> Result<(), ApiError> {
-    let key = email.trim().to_lowercase();
+    let key = email.lookup_key();
     let params: [Param<'_>; 2] = [(store, Type::TEXT), (&key, Type::TEXT)];
     client
         .execute_typed(
@@ -395,10 +396,10 @@ async fn insert_items<C: GenericClient + Sync>(
         .iter()
         .map(|i| i32::try_from(i.quantity).unwrap_or(i32::MAX))
         .collect();
-    let prices: Vec<i64> = items.iter().map(|i| i.unit_price).collect();
-    let subtotals: Vec<i64> = items.iter().map(|i| i.subtotal).collect();
-    let taxes: Vec<i64> = items.iter().map(|i| i.tax_total).collect();
-    let totals: Vec<i64> = items.iter().map(|i| i.total).collect();
+    let prices: Vec<MinorUnits> = items.iter().map(|i| i.unit_price).collect();
+    let subtotals: Vec<MinorUnits> = items.iter().map(|i| i.subtotal).collect();
+    let taxes: Vec<MinorUnits> = items.iter().map(|i| i.tax_total).collect();
+    let totals: Vec<MinorUnits> = items.iter().map(|i| i.total).collect();
     let ranks: Vec<i32> = (0..items.len())
         .map(|i| i32::try_from(i).unwrap_or(i32::MAX))
         .collect();
