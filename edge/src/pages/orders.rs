@@ -69,17 +69,17 @@ pub async fn lookup(cx: &mut Cx) -> Result<Response, ApiError> {
         number: posted.number.trim().to_owned(),
     };
     let not_found = "We could not find an order with that number and email.";
-    let (Some(display_id), false) = (form.display_id(), form.email.is_empty()) else {
+    let (Some(display_id), Some(email)) = (form.display_id(), form.email()) else {
         let message = "Please enter the email address and the order number (for example 1042).";
         return lookup_page(cx, form, Some(message.into()), 400).await;
     };
-    if let Err(err) = cx.limit(Rule::LookupByEmail, &form.email).await {
+    if let Err(err) = cx.limit(Rule::LookupByEmail, email.as_str()).await {
         let message = err.to_string();
         return lookup_page(cx, form, Some(message), err.status()).await;
     }
     let body = LookupRequest {
         store_id: cx.shopper()?.site.store.id.clone(),
-        email: form.email.clone(),
+        email,
         display_id,
     };
     let (message, status) = match origin::post(&cx.config, LOOKUP_PATH, &body, &cx.traceparent)

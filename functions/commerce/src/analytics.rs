@@ -404,7 +404,7 @@ mod tests {
             variant_id: VariantId::parse("variant_A1S").unwrap(),
             product_id: ProductId::parse("prod_A1").unwrap(),
             sku: Some("A1-S".into()),
-            price: 2450,
+            price: crate::money::MinorUnits::new(2450),
             currency: CurrencyCode::parse("eur").unwrap(),
             quantity,
             at_ms: 1_714_566_600_000,

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::cart::Cart;
+use crate::email::Email;
 use crate::ids::{CartId, StoreId};
+use crate::money::MinorUnits;
 use crate::order::{Order, OrderAction};
 
 pub const COMPLETE_PATH: &str = "/v1/carts/complete";
@@ -115,7 +117,8 @@ pub struct OrderResponse {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LookupRequest {
     pub store_id: StoreId,
-    pub email: String,
+    /// Refused on deserialising when it is not an e-mail address.
+    pub email: Email,
     pub display_id: i64,
 }
 
@@ -126,7 +129,7 @@ pub struct ActionRequest {
     pub action: OrderAction,
     /// Refunds: the amount in minor units (default: what is left to refund).
     #[serde(default)]
-    pub amount: Option<i64>,
+    pub amount: Option<MinorUnits>,
 }
 
 /// `POST /v1/payment-sessions/:id/authenticate`: the shopper's answer to the test

@@ -9,6 +9,7 @@ pub mod cart_api;
 pub mod catalog;
 pub mod checkout;
 pub mod db;
+pub mod email;
 pub mod error;
 pub mod http;
 pub mod ids;

@@ -1,10 +1,14 @@
 //! Money: integer minor units beside an ISO 4217 currency, and tax arithmetic on them.
 //! Floats never hold an amount; the Store API's decimal numbers are made only at the
-//! JSON boundary by [`Money::to_major_number`].
+//! JSON boundary by [`Money::to_major_number`]. [`MinorUnits`] is the amount of a record
+//! whose currency is kept beside it (a cart line, an order, a ledger row).
 
+use std::error::Error;
 use std::fmt;
 
-use serde::Serialize;
+use bytes::BytesMut;
+use serde::{Deserialize, Serialize};
+use tokio_postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
 
 /// Why a currency code or amount was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -61,6 +65,133 @@ impl Serialize for CurrencyCode {
     }
 }
 
+/// An amount in a currency's minor unit (cents for `eur`, yen for `jpy`), without its
+/// currency: what every amount field of carts, orders, payments and provider requests
+/// holds, the currency being the record's. Serialised as a bare JSON integer
+/// (`#[serde(transparent)]`) and stored as PostgreSQL `bigint`. Arithmetic is checked:
+/// the `checked_*` methods return `None` where `i64` would overflow.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct MinorUnits(i64);
+
+impl MinorUnits {
+    pub const ZERO: MinorUnits = MinorUnits(0);
+
+    pub const fn new(minor: i64) -> Self {
+        Self(minor)
+    }
+
+    /// The number of minor units.
+    pub const fn get(self) -> i64 {
+        self.0
+    }
+
+    pub fn checked_add(self, other: MinorUnits) -> Option<MinorUnits> {
+        self.0.checked_add(other.0).map(Self)
+    }
+
+    pub fn checked_sub(self, other: MinorUnits) -> Option<MinorUnits> {
+        self.0.checked_sub(other.0).map(Self)
+    }
+
+    /// The amount `quantity` times (a unit price times a line's quantity).
+    pub fn checked_mul(self, quantity: i64) -> Option<MinorUnits> {
+        self.0.checked_mul(quantity).map(Self)
+    }
+
+    pub fn saturating_mul(self, quantity: i64) -> MinorUnits {
+        Self(self.0.saturating_mul(quantity))
+    }
+
+    pub fn saturating_add(self, other: MinorUnits) -> MinorUnits {
+        Self(self.0.saturating_add(other.0))
+    }
+
+    pub fn saturating_sub(self, other: MinorUnits) -> MinorUnits {
+        Self(self.0.saturating_sub(other.0))
+    }
+
+    /// The sum of `amounts`, or `None` on overflow.
+    pub fn checked_sum(amounts: impl IntoIterator<Item = MinorUnits>) -> Option<MinorUnits> {
+        amounts
+            .into_iter()
+            .try_fold(Self::ZERO, |sum, a| sum.checked_add(a))
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn is_positive(self) -> bool {
+        self.0 > 0
+    }
+
+    /// The amount in `currency`.
+    pub fn of(self, currency: CurrencyCode) -> Money {
+        Money::new(self.0, currency)
+    }
+}
+
+impl From<i64> for MinorUnits {
+    fn from(minor: i64) -> Self {
+        Self(minor)
+    }
+}
+
+impl From<MinorUnits> for i64 {
+    fn from(amount: MinorUnits) -> Self {
+        amount.0
+    }
+}
+
+/// Compares with a bare count of minor units (`amount == 2500`).
+impl PartialEq<i64> for MinorUnits {
+    fn eq(&self, other: &i64) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<MinorUnits> for i64 {
+    fn eq(&self, other: &MinorUnits) -> bool {
+        *self == other.0
+    }
+}
+
+/// The bare number of minor units (`2050`), as providers' APIs and keys spell it.
+impl fmt::Display for MinorUnits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl ToSql for MinorUnits {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+        self.0.to_sql(ty, out)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        <i64 as ToSql>::accepts(ty)
+    }
+
+    to_sql_checked!();
+}
+
+impl<'a> FromSql<'a> for MinorUnits {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn Error + Sync + Send>> {
+        i64::from_sql(ty, raw).map(Self)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        <i64 as FromSql>::accepts(ty)
+    }
+}
+
 /// An amount in a currency's minor unit (cents for `eur`, yen for `jpy`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Money {
@@ -79,6 +210,11 @@ impl Money {
 
     pub fn currency(&self) -> CurrencyCode {
         self.currency
+    }
+
+    /// The amount without its currency.
+    pub fn amount(&self) -> MinorUnits {
+        MinorUnits(self.minor)
     }
 
     /// The amount as an exact decimal string in major units: 2050 eur -> "20.50".
@@ -247,6 +383,39 @@ mod tests {
             assert_eq!(t.net.minor() + t.tax.minor(), gross);
             assert_eq!(t.gross.minor(), gross);
         }
+    }
+
+    #[test]
+    fn minor_units_are_bare_integers_with_checked_arithmetic() {
+        let a = MinorUnits::new(2050);
+        assert_eq!(serde_json::to_string(&a).unwrap(), "2050");
+        assert_eq!(serde_json::from_str::<MinorUnits>("-5").unwrap(), -5);
+        assert!(serde_json::from_str::<MinorUnits>("1.5").is_err());
+        assert_eq!(a.to_string(), "2050");
+        assert_eq!(
+            a.checked_add(MinorUnits::new(50)),
+            Some(MinorUnits::new(2100))
+        );
+        assert_eq!(
+            MinorUnits::new(i64::MAX).checked_add(MinorUnits::new(1)),
+            None
+        );
+        assert_eq!(
+            MinorUnits::new(i64::MIN).checked_sub(MinorUnits::new(1)),
+            None
+        );
+        assert_eq!(a.checked_mul(3), Some(MinorUnits::new(6150)));
+        assert_eq!(MinorUnits::new(i64::MAX).checked_mul(2), None);
+        assert_eq!(
+            MinorUnits::checked_sum([a, a, MinorUnits::new(-100)]),
+            Some(MinorUnits::new(4000))
+        );
+        assert_eq!(
+            MinorUnits::checked_sum([MinorUnits::new(i64::MAX), a]),
+            None
+        );
+        assert_eq!(a.of(CurrencyCode::parse("eur").unwrap()), eur(2050));
+        assert_eq!(eur(2050).amount(), a);
     }
 
     #[test]

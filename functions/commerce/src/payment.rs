@@ -16,7 +16,7 @@ use crate::error::ApiError;
 use crate::ids::{
     CartId, OrderId, OrderTransactionId, PaymentCollectionId, PaymentSessionId, StoreId,
 };
-use crate::money::CurrencyCode;
+use crate::money::{CurrencyCode, MinorUnits};
 use crate::order::{Order, TransactionKind};
 use crate::outbox::{self, Topic};
 
@@ -71,7 +71,7 @@ pub struct Collection {
     pub store_id: StoreId,
     pub cart_id: CartId,
     pub currency: CurrencyCode,
-    pub amount: i64,
+    pub amount: MinorUnits,
     pub order_id: Option<OrderId>,
 }
 
@@ -83,7 +83,7 @@ pub struct Session {
     pub store_id: StoreId,
     pub provider_id: String,
     pub status: SessionStatus,
-    pub amount: i64,
+    pub amount: MinorUnits,
     pub currency: CurrencyCode,
     /// What the shopper chose and the provider keeps (never a full card number).
     pub data: Value,
@@ -139,7 +139,7 @@ pub async fn collection_for_cart<C: GenericClient + Sync>(
     store: &StoreId,
     cart: &CartId,
     currency: CurrencyCode,
-    amount: i64,
+    amount: MinorUnits,
 ) -> Result<Collection, ApiError> {
     let id = PaymentCollectionId::generate();
     let code = currency.as_str();
@@ -397,7 +397,7 @@ pub struct Movement<'a> {
     pub order: &'a OrderId,
     pub session: &'a Session,
     pub kind: TransactionKind,
-    pub amount: i64,
+    pub amount: MinorUnits,
     pub reference: &'a str,
 }
 
@@ -445,7 +445,7 @@ pub async fn record_refund<C: GenericClient + Sync>(
     order: &Order,
     session: &Session,
     refund_id: &str,
-    amount: i64,
+    amount: MinorUnits,
 ) -> Result<bool, ApiError> {
     let written = record(
         client,

@@ -6,13 +6,19 @@ mod common;
 
 use commerce::cart::Cart;
 use commerce::cart_api::{apply, CartOp};
+use commerce::email::Email;
 use commerce::ids::{CartId, OrderId};
+use commerce::money::MinorUnits;
 use commerce::order::{self, OrderAction, OrderStatus};
 use commerce::outbox;
 use commerce::store::{self, HostName, Store};
 use common::test_db;
 use serde_json::json;
 use tokio_postgres::Client;
+
+fn email(address: &str) -> Email {
+    Email::parse(address).unwrap()
+}
 
 async fn alpha(db: &Client) -> Store {
     store::by_host(db, &HostName::parse("alpha.test").unwrap())
@@ -98,7 +104,10 @@ async fn an_order_is_priced_from_the_database_and_holds_stock_in_rank_order() {
     assert_eq!(order.status, OrderStatus::Pending);
     assert_eq!(order.items.len(), 1);
     assert_eq!(order.items[0].quantity, 9);
-    assert_eq!(order.total, order.item_total + order.shipping_total);
+    assert_eq!(
+        order.total,
+        order.item_total.get() + order.shipping_total.get()
+    );
     assert_eq!(order.shipping.amount, 495);
     // sloc_A2 (rank 0) gives its 5 first, then 4 from sloc_A1.
     assert_eq!(
@@ -122,7 +131,7 @@ async fn a_tampered_price_or_changed_catalog_is_refused() {
     let mut db = test_db().await;
     let store = alpha(&db).await;
     let mut cart = ready_cart(&db, &store, &[("variant_A1S", 1)]).await;
-    cart.items[0].unit_price = 1;
+    cart.items[0].unit_price = MinorUnits::new(1);
     let err = place(&mut db, &store, &cart).await.unwrap_err();
     assert_eq!(err.body().code, "cart_changed");
     assert!(
@@ -265,17 +274,28 @@ async fn lookup_needs_the_number_and_the_email() {
     let store = alpha(&db).await;
     let cart = ready_cart(&db, &store, &[("variant_A1S", 1)]).await;
     let order = place(&mut db, &store, &cart).await.unwrap();
-    let found = order::lookup(&db, &store.id, " Buyer@Example.com ", order.display_id)
-        .await
-        .unwrap();
+    let found = order::lookup(
+        &db,
+        &store.id,
+        &email(" Buyer@Example.com "),
+        order.display_id,
+    )
+    .await
+    .unwrap();
     assert_eq!(found.id, order.id);
-    let miss = order::lookup(&db, &store.id, "other@example.com", order.display_id).await;
+    let miss = order::lookup(
+        &db,
+        &store.id,
+        &email("other@example.com"),
+        order.display_id,
+    )
+    .await;
     assert_eq!(miss.unwrap_err().status(), 404);
     let beta = store::by_host(&db, &HostName::parse("beta.test").unwrap())
         .await
         .unwrap();
     assert!(
-        order::lookup(&db, &beta.id, "buyer@example.com", order.display_id)
+        order::lookup(&db, &beta.id, &email("buyer@example.com"), order.display_id)
             .await
             .is_err()
     );
@@ -322,4 +342,79 @@ async fn outbox_jobs_are_claimed_once_and_dead_lettered_after_their_attempts() {
         .unwrap();
     assert_eq!(row.get::<_, String>(0), "dead");
     assert_eq!(row.get::<_, i32>(1), 2);
+}
+
+#[tokio::test]
+async fn one_email_holds_at_most_three_pending_orders() {
+    let mut db = test_db().await;
+    let store = alpha(&db).await;
+    assert_eq!(order::MAX_PENDING_ORDERS_PER_EMAIL, 3);
+    let mut placed = Vec::new();
+    for address in [
+        "buyer@example.com",
+        "Buyer@Example.com",
+        " buyer@example.com",
+    ] {
+        let mut cart = ready_cart(&db, &store, &[("variant_A1S", 1)]).await;
+        cart.email = Some(email(address));
+        placed.push(place(&mut db, &store, &cart).await.unwrap());
+    }
+    let held = levels(&db, "variant_A1S").await;
+
+    // A fourth cart of the same shopper (the case of the address does not matter).
+    let mut fourth = ready_cart(&db, &store, &[("variant_A1S", 1)]).await;
+    fourth.email = Some(email("BUYER@example.com"));
+    let err = place(&mut db, &store, &fourth).await.unwrap_err();
+    assert_eq!(err.status(), 409);
+    assert_eq!(err.body().code, "too_many_pending_orders");
+    assert!(err.body().message.contains("waiting for payment"));
+    assert_eq!(levels(&db, "variant_A1S").await, held, "nothing more held");
+    assert_eq!(
+        order::by_cart(&db, &store.id, &fourth.id).await.unwrap(),
+        None
+    );
+
+    // Another shopper is not affected.
+    let mut other = ready_cart(&db, &store, &[("variant_A1S", 1)]).await;
+    other.email = Some(email("other@example.com"));
+    place(&mut db, &store, &other).await.unwrap();
+
+    // A pending order whose hold has expired does not count, nor does a failed one.
+    db.execute(
+        "UPDATE orders SET reservation_expires_at = now() - interval '1 second' WHERE id = $1",
+        &[&placed[0].id.as_str()],
+    )
+    .await
+    .unwrap();
+    order::apply_action(&db, &store.id, &placed[1].id, OrderAction::Fail, None)
+        .await
+        .unwrap();
+    place(&mut db, &store, &fourth).await.unwrap();
+    let mut fifth = ready_cart(&db, &store, &[("variant_A1S", 1)]).await;
+    fifth.email = Some(email("buyer@example.com"));
+    place(&mut db, &store, &fifth).await.unwrap();
+    let mut sixth = ready_cart(&db, &store, &[("variant_A1S", 1)]).await;
+    sixth.email = Some(email("buyer@example.com"));
+    let err = place(&mut db, &store, &sixth).await.unwrap_err();
+    assert_eq!(err.body().code, "too_many_pending_orders");
+
+    // Paying one frees a place.
+    order::apply_action(&db, &store.id, &placed[2].id, OrderAction::Pay, None)
+        .await
+        .unwrap();
+    place(&mut db, &store, &sixth).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_cart_holds_one_pending_order() {
+    let mut db = test_db().await;
+    let store = alpha(&db).await;
+    assert_eq!(order::MAX_PENDING_ORDERS_PER_CART, 1);
+    let cart = ready_cart(&db, &store, &[("variant_A1S", 1)]).await;
+    let first = place(&mut db, &store, &cart).await.unwrap();
+    let err = place(&mut db, &store, &cart).await.unwrap_err();
+    assert_eq!(err.status(), 409);
+    assert_eq!(err.body().code, "cart_completed");
+    let resumed = order::by_cart(&db, &store.id, &cart.id).await.unwrap();
+    assert_eq!(resumed.map(|o| o.id), Some(first.id));
 }

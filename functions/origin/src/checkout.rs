@@ -17,6 +17,7 @@ use commerce::checkout::{
     SessionRequest,
 };
 use commerce::ids::{CartId, PaymentCollectionId, PaymentSessionId, StoreId};
+use commerce::money::MinorUnits;
 use commerce::order::{self, Order, OrderStatus};
 use commerce::outbox::{self, Topic};
 use commerce::payment::{self, Collection, Session, SessionStatus};
@@ -110,7 +111,7 @@ async fn complete_locked(
 
     // The session to pay with: the one a page chose now, else the newest of the cart's
     // payment collection (created by the Store API's payment-sessions call).
-    let total = cart::totals(&req.cart)?.total;
+    let total = MinorUnits::new(cart::totals(&req.cart)?.total);
     let session = match &req.payment {
         Some(choice) => {
             let collection = payment::collection_for_cart(
@@ -369,7 +370,7 @@ async fn paid(
 /// cart's current total.
 pub async fn collection(app: &App, req: CollectionRequest) -> Result<Value, ApiError> {
     let conn = app.pool.get().await?;
-    let total = cart::totals(&req.cart)?.total;
+    let total = MinorUnits::new(cart::totals(&req.cart)?.total);
     let c = payment::collection_for_cart(
         &*conn,
         &req.cart.store_id,

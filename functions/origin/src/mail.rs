@@ -45,8 +45,8 @@ impl<'a> std::ops::Deref for ConfirmationText<'a> {
     }
 }
 
-fn money(minor: i64, order: &Order) -> String {
-    let m = commerce::money::Money::new(minor, order.currency);
+fn money(minor: impl Into<i64>, order: &Order) -> String {
+    let m = commerce::money::Money::new(minor.into(), order.currency);
     format!(
         "{} {}",
         m.to_decimal_string(),
@@ -88,7 +88,7 @@ pub fn confirmation(order: &Order, store_name: &str, from: &str) -> Email {
         .unwrap_or_default();
     Email {
         from: from.to_owned(),
-        to: order.email.clone(),
+        to: order.email.to_string(),
         subject: format!("Your order #{} at {store_name}", order.display_id),
         html,
         text,

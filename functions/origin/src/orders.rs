@@ -4,6 +4,7 @@
 //! is then recorded in the ledger once.
 
 use commerce::checkout::ActionRequest;
+use commerce::email::Email;
 use commerce::ids::{OrderId, StoreId};
 use commerce::order::{self, Order};
 use commerce::payment::{self, SessionStatus};
@@ -20,7 +21,7 @@ pub async fn get(app: &App, store: &StoreId, id: &OrderId) -> Result<Order, ApiE
 pub async fn lookup(
     app: &App,
     store: &StoreId,
-    email: &str,
+    email: &Email,
     number: i64,
 ) -> Result<Order, ApiError> {
     let conn = app.pool.get().await?;
@@ -35,7 +36,7 @@ pub async fn act(app: &App, id: &OrderId, req: &ActionRequest) -> Result<Order, 
     let current = order::load_for_update(&tx, store, id).await?;
     order::transition(current.status, req.action)?;
     let refund = current.refund_for(req.action, req.amount)?;
-    if refund > 0 {
+    if refund.is_positive() {
         let session = payment::sessions_of_order(&tx, id)
             .await?
             .into_iter()

@@ -123,14 +123,14 @@ pub async fn settle_paid(
         reference,
     };
     payment::record(tx, &movement(TransactionKind::Authorization)).await?;
-    if paid == Paid::Authorized && order.total > 0 {
+    if paid == Paid::Authorized && order.total.is_positive() {
         let provider = app.provider(&session.provider_id)?;
         provider
             .capture(reference, order.total, &format!("capture-{}", session.id))
             .await
             .map_err(provider_error)?;
     }
-    if order.total > 0 {
+    if order.total.is_positive() {
         payment::record(tx, &movement(TransactionKind::Capture)).await?;
     }
     session.status = SessionStatus::Captured;

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use commerce::money::CurrencyCode;
+use commerce::money::{CurrencyCode, MinorUnits};
 use origin::email::resend::ResendMailer;
 use origin::email::{Email, EmailError};
 use origin::payment::stripe::{
@@ -60,7 +60,7 @@ async fn initiate(
     provider
         .initiate(&InitiateRequest {
             session_id,
-            amount,
+            amount: MinorUnits::new(amount),
             currency: eur(),
             data: &data,
         })
@@ -78,7 +78,7 @@ async fn authorize(
             session_id,
             reference: initiated.reference.as_deref(),
             data: &initiated.data,
-            amount,
+            amount: MinorUnits::new(amount),
             currency: eur(),
             return_url: RETURN_URL,
         })
@@ -317,11 +317,11 @@ async fn stripe_capture_twice_with_one_key_captures_once() {
         .await
         .expect("authorize");
     provider
-        .capture(&pi, 3000, "order_1")
+        .capture(&pi, MinorUnits::new(3000), "order_1")
         .await
         .expect("capture");
     provider
-        .capture(&pi, 3000, "order_1")
+        .capture(&pi, MinorUnits::new(3000), "order_1")
         .await
         .expect("replayed capture");
     let captures: Vec<_> = fake
@@ -344,7 +344,7 @@ async fn stripe_capture_twice_with_one_key_captures_once() {
     // Another key on a captured intent: Stripe refuses (unexpected state); the
     // client treats "already captured" as captured.
     provider
-        .capture(&pi, 3000, "order_1_other")
+        .capture(&pi, MinorUnits::new(3000), "order_1_other")
         .await
         .expect("already captured counts as captured");
     assert_eq!(fake.intent(&pi).expect("intent").capture_count, 1);
@@ -356,7 +356,9 @@ async fn stripe_capture_of_an_unauthorized_intent_is_rejected() {
     let initiated = initiate(&provider, "payses_nocap", 3000, json!({}))
         .await
         .expect("initiate");
-    let result = provider.capture(&reference(&initiated), 3000, "k").await;
+    let result = provider
+        .capture(&reference(&initiated), MinorUnits::new(3000), "k")
+        .await;
     assert!(
         matches!(&result, Err(ProviderError::Rejected(m)) if m.contains("payment_intent_unexpected_state")),
         "{result:?}"
@@ -430,20 +432,25 @@ async fn stripe_cancel_and_refund() {
         .await
         .expect("authorize");
     let pi = reference(&paid);
-    provider.capture(&pi, 5000, "cap").await.expect("capture");
+    provider
+        .capture(&pi, MinorUnits::new(5000), "cap")
+        .await
+        .expect("capture");
     let refund_id = provider
-        .refund(&pi, 1200, "order_9-1")
+        .refund(&pi, MinorUnits::new(1200), "order_9-1")
         .await
         .expect("refund");
     assert!(refund_id.starts_with("re_"), "{refund_id}");
     let same = provider
-        .refund(&pi, 1200, "order_9-1")
+        .refund(&pi, MinorUnits::new(1200), "order_9-1")
         .await
         .expect("replayed refund");
     assert_eq!(same, refund_id);
     assert_eq!(fake.refunds().len(), 1);
     assert_eq!(fake.intent(&pi).expect("intent").amount_refunded, 1200);
-    let too_much = provider.refund(&pi, 4000, "order_9-2").await;
+    let too_much = provider
+        .refund(&pi, MinorUnits::new(4000), "order_9-2")
+        .await;
     assert!(
         matches!(&too_much, Err(ProviderError::Rejected(m)) if m.contains("amount_too_large")),
         "{too_much:?}"
@@ -558,7 +565,10 @@ async fn stripe_fake_control_endpoints_over_http() {
     authorize(&provider, "payses_ctl", &initiated, 700)
         .await
         .expect("authorize");
-    provider.capture(&pi, 700, "ctl").await.expect("capture");
+    provider
+        .capture(&pi, MinorUnits::new(700), "ctl")
+        .await
+        .expect("capture");
     let state: Value = http
         .get(format!("{base}/_fake/payment_intents/{pi}"))
         .send()
@@ -802,8 +812,14 @@ async fn fake_webhooks_are_signed_so_that_verify_webhook_accepts_them() {
     authorize(&provider, "payses_hook", &initiated, 6400)
         .await
         .expect("authorize");
-    provider.capture(&pi, 6400, "hook").await.expect("capture");
-    let refund_id = provider.refund(&pi, 400, "hook-r").await.expect("refund");
+    provider
+        .capture(&pi, MinorUnits::new(6400), "hook")
+        .await
+        .expect("capture");
+    let refund_id = provider
+        .refund(&pi, MinorUnits::new(400), "hook-r")
+        .await
+        .expect("refund");
 
     // created, amount_capturable_updated, succeeded, charge.refunded
     let events = verified(&got, 4).await;
@@ -833,7 +849,7 @@ async fn fake_webhooks_are_signed_so_that_verify_webhook_accepts_them() {
                 "charge.refunded",
                 &PaymentEventKind::Refunded {
                     refund_id,
-                    amount: 400
+                    amount: MinorUnits::new(400)
                 },
                 pi.as_str()
             ),
@@ -950,7 +966,7 @@ async fn test_card(card: Option<&str>, return_url: &str) -> (Initiated, Authoriz
             session_id: "payses_card",
             reference: initiated.reference.as_deref(),
             data: &initiated.data,
-            amount: 1000,
+            amount: MinorUnits::new(1000),
             currency: eur(),
             return_url,
         })
@@ -1012,7 +1028,7 @@ async fn test_card_outcomes() {
 async fn test_card_capture_cancel_and_refund_succeed() {
     let provider = Provider::TestCard(TestCardProvider::new());
     provider
-        .capture("test_payses_card", 1000, "k")
+        .capture("test_payses_card", MinorUnits::new(1000), "k")
         .await
         .expect("capture");
     provider
@@ -1020,7 +1036,7 @@ async fn test_card_capture_cancel_and_refund_succeed() {
         .await
         .expect("cancel");
     let refund = provider
-        .refund("test_payses_card", 500, "k")
+        .refund("test_payses_card", MinorUnits::new(500), "k")
         .await
         .expect("refund");
     assert!(refund.starts_with("testre_"), "{refund}");

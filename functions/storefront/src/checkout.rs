@@ -6,6 +6,7 @@
 
 use askama::Template;
 use commerce::cart::{self, Address, Cart, ShippingOption};
+use commerce::email::Email;
 use commerce::money::{CurrencyCode, Money};
 use commerce::order::{Order, OrderStatus};
 use commerce::region::Country;
@@ -144,7 +145,7 @@ impl CheckoutForm {
         let a = cart.shipping_address.clone().unwrap_or_default();
         let text = |v: Option<String>| v.unwrap_or_default();
         CheckoutForm {
-            email: text(cart.email.clone()),
+            email: text(cart.email.as_deref().map(str::to_owned)),
             first_name: text(a.first_name),
             last_name: text(a.last_name),
             address_1: text(a.address_1),
@@ -261,16 +262,22 @@ impl LookupForm {
         }
         n.parse().ok().filter(|n| *n > 0)
     }
+
+    /// The e-mail address typed, if it is one.
+    pub fn email(&self) -> Option<Email> {
+        Email::parse(&self.email).ok()
+    }
 }
 
 // ------------------------------------------------------------------ shared helpers
 
-fn amount(minor: i64, currency: CurrencyCode) -> String {
-    money(Money::new(minor, currency))
+fn amount(minor: impl Into<i64>, currency: CurrencyCode) -> String {
+    money(Money::new(minor.into(), currency))
 }
 
 /// A shipping amount: "Free" when nothing is charged.
-fn shipping_amount(minor: i64, currency: CurrencyCode) -> String {
+fn shipping_amount(minor: impl Into<i64>, currency: CurrencyCode) -> String {
+    let minor = minor.into();
     if minor == 0 {
         "Free".to_owned()
     } else {
@@ -704,7 +711,7 @@ pub async fn checkout_page<C: GenericClient + Sync>(
     };
 
     let address = cart.shipping_address.clone().unwrap_or_default();
-    let email = cart.email.clone().unwrap_or_default();
+    let email = cart.email.as_deref().unwrap_or_default().to_owned();
     let mut contact_summary = vec![email.clone()];
     contact_summary.extend(address_lines(&address, countries));
     contact_summary.retain(|l| !l.is_empty());
@@ -838,7 +845,7 @@ pub async fn order_page<C: GenericClient + Sync>(
     );
     let layout = layout(req, &cats, m);
     let currency = order.currency;
-    let email = order.email.clone();
+    let email = order.email.to_string();
     let paid = order.paid_total();
     let refunded = order.refunded_total();
 
@@ -847,7 +854,7 @@ pub async fn order_page<C: GenericClient + Sync>(
             let mut text =
                 "The payment for this order did not go through, so it will not be shipped."
                     .to_owned();
-            if paid <= 0 {
+            if !paid.is_positive() {
                 text.push_str(" You have not been charged.");
             }
             (
@@ -858,7 +865,7 @@ pub async fn order_page<C: GenericClient + Sync>(
         }
         OrderStatus::Canceled => {
             let mut text = "This order was canceled and will not be shipped.".to_owned();
-            if refunded > 0 {
+            if refunded.is_positive() {
                 text.push_str(&format!(" {} was refunded.", amount(refunded, currency)));
             }
             (format!("Order {number} was canceled"), None, Some(text))
@@ -924,8 +931,10 @@ pub async fn order_page<C: GenericClient + Sync>(
         (order.item_total, order.shipping_total)
     } else {
         (
-            order.item_total - order.item_tax_total,
-            order.shipping_total - order.shipping_tax_total,
+            order.item_total.saturating_sub(order.item_tax_total),
+            order
+                .shipping_total
+                .saturating_sub(order.shipping_tax_total),
         )
     };
     let (placed_iso, placed_on) = day(order.created_at_ms);
@@ -950,7 +959,7 @@ pub async fn order_page<C: GenericClient + Sync>(
         tax_total: amount(order.tax_total, currency),
         total: amount(order.total, currency),
         paid: amount(paid, currency),
-        refunded: (refunded > 0).then(|| amount(refunded, currency)),
+        refunded: refunded.is_positive().then(|| amount(refunded, currency)),
         address: address_lines(&order.shipping_address, &req.region.countries),
         placed_now,
     };
@@ -1054,7 +1063,7 @@ mod tests {
             CheckoutStep::requested(Some("payment"), &cart),
             CheckoutStep::Contact
         );
-        cart.email = Some("a@example.com".into());
+        cart.email = Some(Email::parse("a@example.com").unwrap());
         cart.shipping_address = Some(Address {
             city: Some("Berlin".into()),
             ..Address::default()

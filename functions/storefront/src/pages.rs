@@ -1021,12 +1021,13 @@ pub async fn cart_page<C: GenericClient + Sync>(
                     title: l.product_title.clone(),
                     variant: l.variant_title.clone(),
                     image: l.thumbnail.as_ref().map(|k| image(k, "", (64, 80), 1, 0)),
-                    unit_price: money(Money::new(l.unit_price, currency)),
+                    unit_price: money(l.unit_price.of(currency)),
                     quantity: l.quantity,
-                    total: money(Money::new(
-                        l.unit_price.saturating_mul(i64::from(l.quantity)),
-                        currency,
-                    )),
+                    total: money(
+                        l.unit_price
+                            .saturating_mul(i64::from(l.quantity))
+                            .of(currency),
+                    ),
                 })
                 .collect();
             let chosen = cart.shipping_method.as_ref().map(|m| &m.option_id);

@@ -6,10 +6,12 @@
 mod common;
 
 use commerce::cart::{choose_shipping, Address, Cart, CartRegion, LineItem, ShippingOption};
+use commerce::email::Email;
 use commerce::ids::{
     CartId, LineItemId, OrderId, OrderItemId, OrderTransactionId, ProductId, RegionId,
     ShippingOptionId, StoreId, VariantId,
 };
+use commerce::money::MinorUnits;
 use commerce::order::{
     Order, OrderItem, OrderShipping, OrderStatus, OrderTransaction, TransactionKind,
 };
@@ -56,7 +58,7 @@ fn line(id: &str, product: &str, variant: &str, unit_price: i64, quantity: u32) 
         sku: None,
         thumbnail: Some("products/a1-front.png".into()),
         quantity,
-        unit_price,
+        unit_price: MinorUnits::new(unit_price),
         created_at_ms: T0,
         updated_at_ms: T0,
     }
@@ -92,7 +94,7 @@ fn cart(region: &Region) -> Cart {
 /// The same cart with an e-mail and a shipping address.
 fn addressed(region: &Region) -> Cart {
     let mut c = cart(region);
-    c.email = Some("ada@example.com".into());
+    c.email = Some(Email::parse("ada@example.com").unwrap());
     c.shipping_address = Some(address());
     c
 }
@@ -166,7 +168,7 @@ async fn the_contact_step_is_filled_from_the_cart() {
     let site = site(&db).await;
     let eu = region(&site, "reg_AEU");
     let mut c = cart(eu);
-    c.email = Some("ada@example.com".into());
+    c.email = Some(Email::parse("ada@example.com").unwrap());
     c.shipping_address = Some(address());
     let view = CheckoutView::new(c, options(&db, &site).await, CheckoutStep::Contact);
     let page = checkout_page(&db, &request(&site, eu, "/checkout"), view, 200)
@@ -502,10 +504,10 @@ fn item(id: &str, title: &str, variant: &str, unit_price: i64, quantity: u32) ->
         sku: None,
         thumbnail: Some("products/a1-front.png".into()),
         quantity,
-        unit_price,
-        subtotal: amount * 5 / 6,
-        tax_total: amount - amount * 5 / 6,
-        total: amount,
+        unit_price: MinorUnits::new(unit_price),
+        subtotal: MinorUnits::new(amount * 5 / 6),
+        tax_total: MinorUnits::new(amount - amount * 5 / 6),
+        total: MinorUnits::new(amount),
     }
 }
 
@@ -513,7 +515,7 @@ fn transaction(id: &str, kind: TransactionKind, amount: i64) -> OrderTransaction
     OrderTransaction {
         id: OrderTransactionId::parse(&format!("ordtx_{id}")).unwrap(),
         kind,
-        amount,
+        amount: MinorUnits::new(amount),
         provider_id: "pp_test".into(),
         reference: format!("ref_{id}"),
         created_at_ms: T0,
@@ -529,7 +531,7 @@ fn order(status: OrderStatus) -> Order {
         display_id: 1042,
         cart_id: CartId::parse("cart_CHECKOUT").unwrap(),
         status,
-        email: "ada@example.com".into(),
+        email: Email::parse("ada@example.com").unwrap(),
         region_id: RegionId::parse("reg_AEU").unwrap(),
         currency: commerce::money::CurrencyCode::parse("eur").unwrap(),
         tax_rate_bp: 2000,
@@ -539,15 +541,15 @@ fn order(status: OrderStatus) -> Order {
         shipping: OrderShipping {
             option_id: ShippingOptionId::parse("so_AEUSTD").unwrap(),
             name: "Standard".into(),
-            amount: 495,
+            amount: MinorUnits::new(495),
         },
         items: vec![item("A1M", "Linen Shirt", "M", 2450, 2)],
-        item_total: 4900,
-        item_tax_total: 817,
-        shipping_total: 495,
-        shipping_tax_total: 83,
-        tax_total: 900,
-        total: 5395,
+        item_total: MinorUnits::new(4900),
+        item_tax_total: MinorUnits::new(817),
+        shipping_total: MinorUnits::new(495),
+        shipping_tax_total: MinorUnits::new(83),
+        tax_total: MinorUnits::new(900),
+        total: MinorUnits::new(5395),
         transactions: vec![
             transaction("1", TransactionKind::Authorization, 5395),
             transaction("2", TransactionKind::Capture, 5395),
@@ -670,12 +672,12 @@ async fn failed_and_canceled_orders_say_so() {
     canceled.tax_inclusive = false;
     canceled.shipping_address.country_code = Some("us".into());
     canceled.items = vec![item("A1S", "Linen Shirt", "S", 2600, 1)];
-    canceled.item_total = 2860;
-    canceled.item_tax_total = 260;
-    canceled.shipping_total = 655;
-    canceled.shipping_tax_total = 60;
-    canceled.tax_total = 320;
-    canceled.total = 3515;
+    canceled.item_total = MinorUnits::new(2860);
+    canceled.item_tax_total = MinorUnits::new(260);
+    canceled.shipping_total = MinorUnits::new(655);
+    canceled.shipping_tax_total = MinorUnits::new(60);
+    canceled.tax_total = MinorUnits::new(320);
+    canceled.total = MinorUnits::new(3515);
     canceled.transactions = vec![
         transaction("1", TransactionKind::Capture, 3515),
         transaction("2", TransactionKind::Refund, 3515),

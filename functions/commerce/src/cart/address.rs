@@ -4,24 +4,25 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::email::Email;
+pub use crate::email::MAX_EMAIL_CHARS;
 use crate::error::ApiError;
 use crate::region::Region;
 
 /// What checkout's contact step needs before anything is saved: an e-mail address
-/// and a shipping address a parcel can be sent to. The error names the field
-/// (`email`, `shipping_address.city`).
-pub fn check_contact(email: &str, shipping_address: &Value) -> Result<(), ApiError> {
+/// and a shipping address a parcel can be sent to. Returns the address parsed; the
+/// error names the field (`email`, `shipping_address.city`).
+pub fn check_contact(email: &str, shipping_address: &Value) -> Result<Email, ApiError> {
     if email.trim().is_empty() {
         return Err(ApiError::invalid(
             "email",
             "an email address is needed for the order confirmation",
         ));
     }
-    Address::parse(shipping_address, "shipping_address")?.check_shipping("shipping_address")
+    let email = validate_email(email, "email")?;
+    Address::parse(shipping_address, "shipping_address")?.check_shipping("shipping_address")?;
+    Ok(email)
 }
-
-/// Longest e-mail address accepted (RFC 5321's path limit).
-pub const MAX_EMAIL_CHARS: usize = 254;
 
 /// A shipping or billing address with Medusa's fields. Absent and empty fields are
 /// `None`; the country code is two lower-case letters (ISO 3166-1 alpha-2).
@@ -246,29 +247,10 @@ pub fn check_shipping_country(address: &Address, region: &Region) -> Result<(), 
     ))
 }
 
-/// A loosely checked e-mail address: trimmed, at most 254 characters, one `@` with
-/// text before it and a dot inside the domain after it, no spaces or control
-/// characters. Deliverability is for the mail server to judge.
-pub fn validate_email(raw: &str, field_name: &str) -> Result<String, ApiError> {
-    let email = raw.trim();
-    let refuse = |reason: &str| Err(ApiError::invalid(field_name, reason.to_owned()));
-    if email.chars().count() > MAX_EMAIL_CHARS {
-        return refuse("at most 254 characters are accepted");
-    }
-    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return refuse("an e-mail address has no spaces");
-    }
-    let Some((local, domain)) = email.split_once('@') else {
-        return refuse("must be an e-mail address like name@example.com");
-    };
-    let dotted = domain
-        .find('.')
-        .is_some_and(|i| i > 0 && i + 1 < domain.len())
-        && !domain.ends_with('.');
-    if local.is_empty() || domain.contains('@') || !dotted {
-        return refuse("must be an e-mail address like name@example.com");
-    }
-    Ok(email.to_owned())
+/// An e-mail address parsed by [`Email::parse`] (trimmed, loosely checked); a refusal
+/// names `field_name`.
+pub fn validate_email(raw: &str, field_name: &str) -> Result<Email, ApiError> {
+    Email::parse(raw).map_err(|e| e.for_field(field_name))
 }
 
 #[cfg(test)]

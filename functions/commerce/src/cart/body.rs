@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{field, validate_email, Address, MAX_LINES, MAX_LINE_QUANTITY};
+use super::{field, validate_email, Address, Email, MAX_LINES, MAX_LINE_QUANTITY};
 use crate::error::ApiError;
 use crate::ids::{IdError, LineItemId, RegionId, ShippingOptionId, VariantId};
 
@@ -23,7 +23,7 @@ pub struct LineItemInput {
 pub struct CreateCart {
     /// `None` lets the caller choose the store's default region, as Medusa does.
     pub region_id: Option<RegionId>,
-    pub email: Option<String>,
+    pub email: Option<Email>,
     pub shipping_address: Option<Address>,
     pub billing_address: Option<Address>,
     pub items: Vec<LineItemInput>,
@@ -35,7 +35,7 @@ pub struct CreateCart {
 pub struct UpdateCart {
     /// A region cannot be cleared; `null` is taken as absent.
     pub region_id: Option<RegionId>,
-    pub email: Option<Option<String>>,
+    pub email: Option<Option<Email>>,
     pub shipping_address: Option<Option<Address>>,
     pub billing_address: Option<Option<Address>>,
 }
@@ -106,7 +106,7 @@ fn required_id<T>(
 }
 
 /// `email`: absent is `None`; `null` or blank is `Some(None)`.
-fn email(obj: &Map<String, Value>) -> Result<Option<Option<String>>, ApiError> {
+fn email(obj: &Map<String, Value>) -> Result<Option<Option<Email>>, ApiError> {
     match obj.get("email") {
         None => Ok(None),
         Some(Value::Null) => Ok(Some(None)),
@@ -397,7 +397,10 @@ mod tests {
         assert_eq!(body.email, Some(None));
         assert_eq!(body.region_id, None);
         let body = UpdateCart::parse(&json!({ "email": "ada@example.com" })).unwrap();
-        assert_eq!(body.email, Some(Some("ada@example.com".into())));
+        assert_eq!(
+            body.email,
+            Some(Some(Email::parse("ada@example.com").unwrap()))
+        );
         for (bad, expected) in [
             (json!({ "email": "ada@" }), "email"),
             (json!({ "region_id": "prod_X" }), "region_id"),

@@ -11,8 +11,10 @@ use crate::money::{CurrencyCode, Money};
 use crate::region::Region;
 use crate::store_api::region_json;
 
-pub(crate) fn major(minor: i64, currency: CurrencyCode) -> Value {
-    Value::Number(Money::new(minor, currency).to_major_number())
+/// An amount (a [`MinorUnits`](crate::money::MinorUnits) or a bare count of minor
+/// units) as the Store API's major-unit number.
+pub(crate) fn major(minor: impl Into<i64>, currency: CurrencyCode) -> Value {
+    Value::Number(Money::new(minor.into(), currency).to_major_number())
 }
 
 /// Milliseconds since the Unix epoch in the Store API's form:
@@ -297,6 +299,7 @@ mod tests {
     use super::super::testing::*;
     use super::super::{add_item, choose_shipping, ShippingKind};
     use super::*;
+    use crate::email::Email;
     use crate::ids::RegionId;
     use crate::money::TaxRate;
     use crate::region::Country;
@@ -325,7 +328,7 @@ mod tests {
             ShippingKind::Flat { amount: 490 },
         )];
         choose_shipping(&mut c, &options, &options[0].id, T0 + 2000).unwrap();
-        c.email = Some("ada@example.com".into());
+        c.email = Some(Email::parse("ada@example.com").unwrap());
         c.shipping_address = Some(Address {
             first_name: Some("Ada".into()),
             country_code: Some("de".into()),

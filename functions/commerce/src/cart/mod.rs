@@ -39,9 +39,10 @@ pub use self::shipping::{
 };
 pub use self::totals::{amount_totals, line_totals, totals, CartTotals, LineTotals};
 pub use crate::catalog::variant::CartVariant;
+pub use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::{CartId, LineItemId, OrderId, ProductId, RegionId, StoreId, VariantId};
-use crate::money::{CurrencyCode, Money};
+use crate::money::{CurrencyCode, MinorUnits, Money};
 use crate::region::Region;
 
 /// Most units of one variant a cart holds.
@@ -108,13 +109,13 @@ pub struct LineItem {
     pub quantity: u32,
     /// Minor units of the cart's currency as the catalog prices the variant: gross
     /// when the region's prices include tax, net otherwise.
-    pub unit_price: i64,
+    pub unit_price: MinorUnits,
     pub created_at_ms: u64,
     pub updated_at_ms: u64,
 }
 
 impl LineItem {
-    fn new(variant: &CartVariant, unit_price: i64, quantity: u32, now_ms: u64) -> Self {
+    fn new(variant: &CartVariant, unit_price: MinorUnits, quantity: u32, now_ms: u64) -> Self {
         LineItem {
             id: LineItemId::generate(),
             variant_id: variant.id.clone(),
@@ -161,7 +162,7 @@ pub struct Cart {
     pub id: CartId,
     pub store_id: StoreId,
     pub region: CartRegion,
-    pub email: Option<String>,
+    pub email: Option<Email>,
     pub shipping_address: Option<Address>,
     pub billing_address: Option<Address>,
     pub items: Vec<LineItem>,
@@ -311,7 +312,7 @@ impl Cart {
         let sum: i128 = self
             .items
             .iter()
-            .map(|l| i128::from(l.unit_price) * i128::from(l.quantity))
+            .map(|l| i128::from(l.unit_price.get()) * i128::from(l.quantity))
             .sum();
         i64::try_from(sum).unwrap_or(i64::MAX)
     }
@@ -345,7 +346,7 @@ fn check_purchase(
     existing: u32,
     total: u32,
     prefix: &str,
-) -> Result<i64, ApiError> {
+) -> Result<MinorUnits, ApiError> {
     if v.currency != currency {
         return Err(internal(format!(
             "variant {} was read in {}, the cart is in {currency}",
@@ -395,7 +396,7 @@ fn check_purchase(
             ));
         }
     }
-    Ok(price)
+    Ok(MinorUnits::new(price))
 }
 
 fn add(
@@ -630,7 +631,7 @@ fn reconcile(
             });
             line.quantity = new_quantity;
         }
-        let price = v.price.unwrap_or(line.unit_price);
+        let price = v.price.map_or(line.unit_price, MinorUnits::new);
         if price != line.unit_price {
             if announce_prices {
                 notices.push(CartNotice::PriceChanged {
@@ -684,8 +685,8 @@ pub enum CartNotice {
         #[serde(with = "serde_currency")]
         currency: CurrencyCode,
         /// Unit prices in minor units.
-        old_price: i64,
-        new_price: i64,
+        old_price: MinorUnits,
+        new_price: MinorUnits,
     },
     QuantityReduced {
         line_id: LineItemId,
@@ -708,8 +709,8 @@ pub enum CartNotice {
         name: String,
         #[serde(with = "serde_currency")]
         currency: CurrencyCode,
-        old_amount: i64,
-        new_amount: i64,
+        old_amount: MinorUnits,
+        new_amount: MinorUnits,
     },
     /// The chosen shipping method was dropped; another must be chosen.
     ShippingRemoved { name: String },
@@ -754,8 +755,8 @@ impl CartNotice {
             } => format!(
                 "The price of {} changed from {} to {}.",
                 display_title(product_title, variant_title),
-                money(Money::new(*old_price, *currency)),
-                money(Money::new(*new_price, *currency)),
+                money(old_price.of(*currency)),
+                money(new_price.of(*currency)),
             ),
             CartNotice::QuantityReduced {
                 product_title,
@@ -795,17 +796,17 @@ impl CartNotice {
                 old_amount,
                 new_amount,
             } => {
-                let show = |minor: i64| {
-                    if minor == 0 {
+                let show = |amount: &MinorUnits| {
+                    if amount.is_zero() {
                         "free".to_owned()
                     } else {
-                        money(Money::new(minor, *currency))
+                        money(amount.of(*currency))
                     }
                 };
                 format!(
                     "Shipping ({name}) changed from {} to {}.",
-                    show(*old_amount),
-                    show(*new_amount)
+                    show(old_amount),
+                    show(new_amount)
                 )
             }
             CartNotice::ShippingRemoved { name } => format!(
@@ -845,7 +846,7 @@ pub struct CartEvent {
     pub product_id: ProductId,
     pub sku: Option<String>,
     /// Unit price in minor units of `currency`.
-    pub price: i64,
+    pub price: MinorUnits,
     #[serde(with = "serde_currency")]
     pub currency: CurrencyCode,
     /// Units added or removed by this change (not the line's new quantity).

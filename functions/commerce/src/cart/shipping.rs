@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{Cart, CartNotice, MAX_UNIT_PRICE};
 use crate::error::ApiError;
 use crate::ids::{RegionId, ShippingMethodId, ShippingOptionId};
+use crate::money::MinorUnits;
 
 /// A way of shipping that a region offers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,7 +65,7 @@ pub struct ShippingMethod {
     pub name: String,
     /// Minor units of the cart's currency, priced like the option: re-evaluated on
     /// every change of the items.
-    pub amount: i64,
+    pub amount: MinorUnits,
     /// The option's pricing when it was chosen or last refreshed.
     pub kind: ShippingKind,
 }
@@ -116,7 +117,7 @@ pub fn choose_shipping(
         id,
         option_id: option_id.clone(),
         name: quote.option.name.clone(),
-        amount: quote.amount,
+        amount: MinorUnits::new(quote.amount),
         kind: quote.option.kind,
     };
     cart.shipping_method = Some(method.clone());
@@ -161,7 +162,7 @@ pub(super) fn reprice(cart: &mut Cart) -> Option<CartNotice> {
     let item_amount = cart.item_amount();
     let currency = cart.region.currency;
     let method = cart.shipping_method.as_mut()?;
-    let amount = method.kind.amount_for(item_amount);
+    let amount = MinorUnits::new(method.kind.amount_for(item_amount));
     if amount == method.amount {
         return None;
     }
@@ -250,14 +251,17 @@ mod tests {
         ];
         let m = choose_shipping(&mut c, &options, &options[0].id, T0 + 1).unwrap();
         assert!(m.id.as_str().starts_with("casm_"));
-        assert_eq!((m.name.as_str(), m.amount), ("STD", 490));
+        assert_eq!((m.name.as_str(), m.amount.get()), ("STD", 490));
         assert_eq!(c.shipping_method.as_ref(), Some(&m));
         assert_eq!(c.updated_at_ms, T0 + 1);
         let again = choose_shipping(&mut c, &options, &options[0].id, T0).unwrap();
         assert_eq!(again.id, m.id, "the same option keeps its method");
         let express = choose_shipping(&mut c, &options, &options[1].id, T0).unwrap();
         assert_ne!(express.id, m.id);
-        assert_eq!(c.shipping_method.as_ref().map(|m| m.amount), Some(990));
+        assert_eq!(
+            c.shipping_method.as_ref().map(|m| m.amount.get()),
+            Some(990)
+        );
     }
 
     #[test]

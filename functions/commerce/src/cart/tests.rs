@@ -8,9 +8,12 @@ use serde_json::json;
 fn ids(cart: &Cart) -> Vec<(&str, u32, i64)> {
     cart.items
         .iter()
-        .map(|l| (l.variant_id.as_str(), l.quantity, l.unit_price))
+        .map(|l| (l.variant_id.as_str(), l.quantity, l.unit_price.get()))
         .collect()
 }
+
+const EUR_10: MinorUnits = MinorUnits::new(1000);
+const EUR_12: MinorUnits = MinorUnits::new(1200);
 
 fn message(e: &ApiError) -> String {
     e.to_string()
@@ -32,7 +35,7 @@ fn adding_prices_the_line_from_the_catalog() {
     assert_eq!((line.created_at_ms, c.updated_at_ms), (T0 + 5, T0 + 5));
     assert_eq!(event.name, CartEventName::AddToCart);
     assert_eq!(
-        (event.price, event.quantity, event.currency),
+        (event.price.get(), event.quantity, event.currency),
         (2450, 2, eur())
     );
     assert_eq!(event.sku.as_deref(), Some("SKU-S"));
@@ -238,7 +241,7 @@ fn removing_a_line_reports_its_whole_quantity() {
     let id = c.items[0].id.clone();
     let event = remove_item(&mut c, &id, T0 + 9).unwrap();
     assert_eq!(event.name, CartEventName::RemoveFromCart);
-    assert_eq!((event.quantity, event.price), (3, 2450));
+    assert_eq!((event.quantity, event.price.get()), (3, 2450));
     assert_eq!(ids(&c), [("variant_M", 1, 2600)]);
     assert_eq!(c.updated_at_ms, T0 + 9);
 }
@@ -270,8 +273,8 @@ fn refresh_takes_new_prices_and_says_so() {
     assert!(matches!(
         notices[0],
         CartNotice::PriceChanged {
-            old_price: 1000,
-            new_price: 1200,
+            old_price: EUR_10,
+            new_price: EUR_12,
             ..
         }
     ));
@@ -543,7 +546,7 @@ fn updates_set_and_clear_contact_details() {
 fn the_stored_form_round_trips_through_json() {
     let mut c = cart();
     add_item(&mut c, &variant("S", 2450), 2, T0).unwrap();
-    c.email = Some("ada@example.com".into());
+    c.email = Some(Email::parse("ada@example.com").unwrap());
     c.shipping_address = Some(Address {
         city: Some("Berlin".into()),
         country_code: Some("de".into()),
@@ -605,8 +608,8 @@ fn events_and_notices_serialise_for_the_queue_and_pages() {
     let notice = CartNotice::ShippingChanged {
         name: "Standard".into(),
         currency: eur(),
-        old_amount: 490,
-        new_amount: 0,
+        old_amount: MinorUnits::new(490),
+        new_amount: MinorUnits::new(0),
     };
     assert_eq!(
         notice.to_string(),

@@ -97,6 +97,7 @@ pub fn amount_totals(amount: i64, region: &CartRegion) -> Result<LineTotals, Api
 pub fn line_totals(line: &LineItem, region: &CartRegion) -> Result<LineTotals, ApiError> {
     let amount = line
         .unit_price
+        .get()
         .checked_mul(i64::from(line.quantity))
         .ok_or_else(overflow)?;
     amount_totals(amount, region)
@@ -117,7 +118,7 @@ pub fn totals(cart: &Cart) -> Result<CartTotals, ApiError> {
         item_tax = add(item_tax, l.tax)?;
         item_total = add(item_total, l.total)?;
     }
-    let shipping_amount = cart.shipping_method.as_ref().map_or(0, |m| m.amount);
+    let shipping_amount = cart.shipping_method.as_ref().map_or(0, |m| m.amount.get());
     let shipping = amount_totals(shipping_amount, &cart.region)?;
     let (shipping_subtotal, shipping_tax, shipping_total) =
         (shipping.subtotal, shipping.tax, shipping.total);
@@ -143,6 +144,7 @@ mod tests {
     use super::super::testing::*;
     use super::super::{add_item, choose_shipping, ShippingKind};
     use super::*;
+    use crate::money::MinorUnits;
 
     fn parts(t: &LineTotals) -> (i64, i64, i64, i64) {
         (t.amount, t.subtotal, t.tax, t.total)
@@ -277,7 +279,7 @@ mod tests {
     fn impossible_stored_amounts_are_internal_errors() {
         let mut c = cart();
         add_item(&mut c, &variant("S", 100), 1, T0).unwrap();
-        c.items[0].unit_price = i64::MAX;
+        c.items[0].unit_price = MinorUnits::new(i64::MAX);
         c.items[0].quantity = 2;
         assert!(matches!(totals(&c), Err(ApiError::Internal { .. })));
         let mut c = cart();

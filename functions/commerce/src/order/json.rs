@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use super::{Order, OrderStatus};
 use crate::cart::Address;
 use crate::cart::{api_time, major};
+use crate::money::MinorUnits;
 
 fn address_json(order: &Order, a: Option<&Address>, role: &str) -> Value {
     let Some(a) = a else {
@@ -38,7 +39,7 @@ fn medusa_statuses(status: OrderStatus) -> (&'static str, &'static str) {
 /// The order as a Medusa storefront reads it; `image_base` prefixes thumbnails' keys.
 pub fn order_json(order: &Order, image_base: &str) -> Value {
     let c = order.currency;
-    let m = |v: i64| major(v, c);
+    let m = |v: MinorUnits| major(v, c);
     let created = api_time(order.created_at_ms);
     let updated = api_time(order.updated_at_ms);
     let items: Vec<Value> = order
@@ -59,8 +60,10 @@ pub fn order_json(order: &Order, image_base: &str) -> Value {
             })
         })
         .collect();
-    let item_subtotal = order.item_total - order.item_tax_total;
-    let shipping_subtotal = order.shipping_total - order.shipping_tax_total;
+    let item_subtotal = order.item_total.saturating_sub(order.item_tax_total);
+    let shipping_subtotal = order
+        .shipping_total
+        .saturating_sub(order.shipping_tax_total);
     let (status, fulfillment_status) = medusa_statuses(order.status);
     let transactions: Vec<Value> = order
         .transactions
@@ -107,7 +110,7 @@ pub fn order_json(order: &Order, image_base: &str) -> Value {
         "shipping_tax_total": m(order.shipping_tax_total),
         "original_item_total": m(order.item_total),
         "original_shipping_total": m(order.shipping_total),
-        "subtotal": m(item_subtotal + shipping_subtotal),
+        "subtotal": m(item_subtotal.saturating_add(shipping_subtotal)),
         "tax_total": m(order.tax_total),
         "total": m(order.total),
         "original_total": m(order.total),
@@ -117,7 +120,7 @@ pub fn order_json(order: &Order, image_base: &str) -> Value {
         "summary": {
             "paid_total": m(order.paid_total()),
             "refunded_total": m(order.refunded_total()),
-            "pending_difference": m(order.total - order.paid_total()),
+            "pending_difference": m(order.total.saturating_sub(order.paid_total())),
             "current_order_total": m(order.total),
             "original_order_total": m(order.total),
         },

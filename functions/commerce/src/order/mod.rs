@@ -13,18 +13,22 @@ mod stock;
 use serde::{Deserialize, Serialize};
 
 pub use self::json::order_json;
-pub use self::place::{place, Placed, RESERVATION_TTL_SECONDS};
+pub use self::place::{
+    place, Placed, MAX_PENDING_ORDERS_PER_CART, MAX_PENDING_ORDERS_PER_EMAIL,
+    RESERVATION_TTL_SECONDS,
+};
 pub use self::repo::{
     apply_action, by_cart, expired_pending, load, load_for_update, lookup, ActionOutcome,
 };
 pub use self::status::{transition, OrderAction, OrderStatus, StockEffect, Transition};
 pub use self::stock::{release, Shortage};
 use crate::cart::Address;
+use crate::email::Email;
 use crate::ids::{
     CartId, OrderId, OrderItemId, OrderTransactionId, ProductId, RegionId, ShippingOptionId,
     StoreId, VariantId,
 };
-use crate::money::CurrencyCode;
+use crate::money::{CurrencyCode, MinorUnits};
 
 /// The shipping method an order was placed with, priced from the database.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,7 +36,7 @@ pub struct OrderShipping {
     pub option_id: ShippingOptionId,
     pub name: String,
     /// As priced (gross or net like the catalog), minor units.
-    pub amount: i64,
+    pub amount: MinorUnits,
 }
 
 /// One line of an order: what was bought, at the price of the moment.
@@ -48,12 +52,12 @@ pub struct OrderItem {
     pub thumbnail: Option<String>,
     pub quantity: u32,
     /// As priced in the catalog (gross or net like the region's prices).
-    pub unit_price: i64,
+    pub unit_price: MinorUnits,
     /// Net of tax.
-    pub subtotal: i64,
-    pub tax_total: i64,
+    pub subtotal: MinorUnits,
+    pub tax_total: MinorUnits,
     /// With tax.
-    pub total: i64,
+    pub total: MinorUnits,
 }
 
 impl OrderItem {
@@ -98,7 +102,7 @@ impl TransactionKind {
 pub struct OrderTransaction {
     pub id: OrderTransactionId,
     pub kind: TransactionKind,
-    pub amount: i64,
+    pub amount: MinorUnits,
     pub provider_id: String,
     pub reference: String,
     pub created_at_ms: u64,
@@ -114,7 +118,7 @@ pub struct Order {
     pub display_id: i64,
     pub cart_id: CartId,
     pub status: OrderStatus,
-    pub email: String,
+    pub email: Email,
     pub region_id: RegionId,
     #[serde(with = "crate::cart::serde_currency")]
     pub currency: CurrencyCode,
@@ -124,12 +128,12 @@ pub struct Order {
     pub billing_address: Option<Address>,
     pub shipping: OrderShipping,
     pub items: Vec<OrderItem>,
-    pub item_total: i64,
-    pub item_tax_total: i64,
-    pub shipping_total: i64,
-    pub shipping_tax_total: i64,
-    pub tax_total: i64,
-    pub total: i64,
+    pub item_total: MinorUnits,
+    pub item_tax_total: MinorUnits,
+    pub shipping_total: MinorUnits,
+    pub shipping_tax_total: MinorUnits,
+    pub tax_total: MinorUnits,
+    pub total: MinorUnits,
     pub transactions: Vec<OrderTransaction>,
     pub failure_reason: Option<String>,
     pub trace_id: Option<String>,
@@ -138,34 +142,33 @@ pub struct Order {
 }
 
 impl Order {
-    /// Captured minus refunded, in minor units.
-    pub fn paid_total(&self) -> i64 {
+    /// Captured minus refunded, in minor units. Saturates: a ledger's rows are each
+    /// at most an order total, far inside `i64`.
+    pub fn paid_total(&self) -> MinorUnits {
         self.transactions
             .iter()
-            .map(|t| match t.kind {
-                TransactionKind::Capture => t.amount,
-                TransactionKind::Refund => -t.amount,
-                TransactionKind::Authorization => 0,
+            .fold(MinorUnits::ZERO, |sum, t| match t.kind {
+                TransactionKind::Capture => sum.saturating_add(t.amount),
+                TransactionKind::Refund => sum.saturating_sub(t.amount),
+                TransactionKind::Authorization => sum,
             })
-            .sum()
     }
 
     /// Refunded so far.
-    pub fn refunded_total(&self) -> i64 {
+    pub fn refunded_total(&self) -> MinorUnits {
         self.transactions
             .iter()
             .filter(|t| t.kind == TransactionKind::Refund)
-            .map(|t| t.amount)
-            .sum()
+            .fold(MinorUnits::ZERO, |sum, t| sum.saturating_add(t.amount))
     }
 
     /// Medusa's payment_status of the order, from the ledger.
     pub fn payment_status(&self) -> &'static str {
         let has = |k| self.transactions.iter().any(|t| t.kind == k);
         let refunded = self.refunded_total();
-        if refunded > 0 && refunded >= self.total {
+        if refunded.is_positive() && refunded >= self.total {
             "refunded"
-        } else if refunded > 0 {
+        } else if refunded.is_positive() {
             "partially_refunded"
         } else if has(TransactionKind::Capture) {
             "captured"
@@ -182,13 +185,13 @@ impl Order {
     pub fn refund_for(
         &self,
         action: OrderAction,
-        requested: Option<i64>,
-    ) -> Result<i64, crate::ApiError> {
+        requested: Option<MinorUnits>,
+    ) -> Result<MinorUnits, crate::ApiError> {
         let left = self.paid_total();
         match action {
             OrderAction::Refund => {
                 let amount = requested.unwrap_or(left);
-                if amount <= 0 || amount > left {
+                if !amount.is_positive() || amount > left {
                     return Err(crate::ApiError::invalid(
                         "amount",
                         format!("must be from 1 to {left} (what was paid and not yet refunded)"),
@@ -196,8 +199,8 @@ impl Order {
                 }
                 Ok(amount)
             }
-            OrderAction::Cancel => Ok(left.max(0)),
-            _ => Ok(0),
+            OrderAction::Cancel => Ok(left.max(MinorUnits::ZERO)),
+            _ => Ok(MinorUnits::ZERO),
         }
     }
 

@@ -15,8 +15,10 @@ use super::{Order, OrderItem, OrderShipping, OrderStatus};
 use crate::cart::{self, Cart, CartNotice, CartRegion, RemovalReason};
 use crate::catalog::variant::{self, CartVariant};
 use crate::db::{col, Param};
+use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::{OrderId, OrderItemId, StoreId};
+use crate::money::MinorUnits;
 use crate::outbox::{self, Topic};
 use crate::region;
 use crate::shipping_option;
@@ -25,6 +27,19 @@ use crate::shipping_option;
 /// with their bank), unless configured otherwise. Past it the job runner fails the
 /// order and releases the stock.
 pub const RESERVATION_TTL_SECONDS: i64 = 15 * 60;
+
+/// Most orders one e-mail address may have waiting for payment (pending, their stock
+/// held and their hold not yet expired) in one store. Payments a bank has still to
+/// confirm hold stock for up to [`RESERVATION_TTL_SECONDS`]; without a cap one shopper
+/// could hoard a variant's stock with carts left unpaid. A further order is refused
+/// with `too_many_pending_orders` (409) until one of them is paid or expires.
+pub const MAX_PENDING_ORDERS_PER_EMAIL: i64 = 3;
+
+/// Most pending orders of one cart. The schema allows one order per cart that has not
+/// failed (`orders_live_cart_idx`), so a second placing is refused with
+/// `cart_completed` (409); the checkout saga resumes the cart's pending order instead
+/// of placing another.
+pub const MAX_PENDING_ORDERS_PER_CART: i64 = 1;
 
 /// A new pending order.
 #[derive(Debug, Clone)]
@@ -143,7 +158,9 @@ fn internal(e: impl ToString) -> ApiError {
 ///
 /// Refusals: `cart_incomplete` (no lines, e-mail, address or shipping),
 /// `cart_changed` (prices, tax or shipping moved since the shopper saw them),
-/// `insufficient_inventory` (stock ran out, checked atomically per location); the
+/// `insufficient_inventory` (stock ran out, checked atomically per location),
+/// `too_many_pending_orders` (the e-mail has [`MAX_PENDING_ORDERS_PER_EMAIL`] orders
+/// waiting for payment); the
 /// caller rolls the transaction back on any error. Idempotency by cart is the
 /// caller's: the schema allows one order per cart that has not failed.
 pub async fn place<C: GenericClient + Sync>(
@@ -158,6 +175,9 @@ pub async fn place<C: GenericClient + Sync>(
         return Err(ApiError::not_found("Cart", "id", snapshot.id.as_str()));
     }
     check_complete(snapshot)?;
+    if let Some(email) = &snapshot.email {
+        check_pending_cap(client, store, email, reservation_ttl_s).await?;
+    }
     let (cart, variants) = reprice(client, store, snapshot, now_ms).await?;
     check_complete(&cart)?;
     let totals = cart::totals(&cart)?;
@@ -165,7 +185,10 @@ pub async fn place<C: GenericClient + Sync>(
         .shipping_method
         .as_ref()
         .ok_or_else(|| incomplete("a shipping method is needed"))?;
-    let email = cart.email.clone().unwrap_or_default();
+    let email = cart
+        .email
+        .clone()
+        .ok_or_else(|| incomplete("an email address is needed"))?;
     let shipping_address = cart.shipping_address.clone().unwrap_or_default();
     let order_id = OrderId::generate();
     let shipping = OrderShipping {
@@ -188,9 +211,9 @@ pub async fn place<C: GenericClient + Sync>(
             thumbnail: line.thumbnail.clone(),
             quantity: line.quantity,
             unit_price: line.unit_price,
-            subtotal: t.subtotal,
-            tax_total: t.tax,
-            total: t.total,
+            subtotal: MinorUnits::new(t.subtotal),
+            tax_total: MinorUnits::new(t.tax),
+            total: MinorUnits::new(t.total),
         })
         .collect();
 
@@ -295,12 +318,12 @@ pub async fn place<C: GenericClient + Sync>(
             billing_address: cart.billing_address.clone(),
             shipping,
             items,
-            item_total: totals.item_total,
-            item_tax_total: totals.item_tax,
-            shipping_total: totals.shipping_total,
-            shipping_tax_total: totals.shipping_tax,
-            tax_total: totals.tax_total,
-            total: totals.total,
+            item_total: MinorUnits::new(totals.item_total),
+            item_tax_total: MinorUnits::new(totals.item_tax),
+            shipping_total: MinorUnits::new(totals.shipping_total),
+            shipping_tax_total: MinorUnits::new(totals.shipping_tax),
+            tax_total: MinorUnits::new(totals.tax_total),
+            total: MinorUnits::new(totals.total),
             transactions: Vec::new(),
             failure_reason: None,
             trace_id: trace_id.map(str::to_owned),
@@ -308,6 +331,51 @@ pub async fn place<C: GenericClient + Sync>(
             updated_at_ms: created_at_ms,
         },
     })
+}
+
+/// Refuses a new order for `email` when it has [`MAX_PENDING_ORDERS_PER_EMAIL`]
+/// pending orders whose stock hold has not expired. The count is taken under a
+/// transaction-scoped advisory lock on (store, e-mail), in a statement of its own
+/// after the lock is granted, so two checkouts racing for the last place are counted
+/// one after the other; the lock ends with the caller's transaction.
+async fn check_pending_cap<C: GenericClient + Sync>(
+    client: &C,
+    store: &StoreId,
+    email: &Email,
+    reservation_ttl_s: i64,
+) -> Result<(), ApiError> {
+    let key = email.lookup_key();
+    let params: [Param<'_>; 2] = [(store, Type::TEXT), (&key, Type::TEXT)];
+    client
+        .execute_typed(
+            "SELECT pg_advisory_xact_lock(hashtextextended('pending-orders:' || $1 || ':' || $2, 0))",
+            &params,
+        )
+        .await?;
+    let rows = client
+        .query_typed(
+            "SELECT count(*) AS pending FROM orders
+             WHERE store_id = $1 AND lower(email) = $2 AND status = 'pending'
+               AND reservation_expires_at > now()",
+            &params,
+        )
+        .await?;
+    let row = rows
+        .first()
+        .ok_or_else(|| internal("pending order count returned no row"))?;
+    let pending: i64 = col(row, "pending")?;
+    if pending >= MAX_PENDING_ORDERS_PER_EMAIL {
+        return Err(ApiError::conflict(
+            crate::ErrorCode::TooManyPendingOrders,
+            format!(
+                "This e-mail address already has {pending} orders waiting for payment \
+                 confirmation. Please finish paying for one of them, or wait until an \
+                 unconfirmed one expires (after {} minutes), before placing another.",
+                (reservation_ttl_s / 60).max(1)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 async fn insert_items<C: GenericClient + Sync>(
@@ -328,10 +396,10 @@ async fn insert_items<C: GenericClient + Sync>(
         .iter()
         .map(|i| i32::try_from(i.quantity).unwrap_or(i32::MAX))
         .collect();
-    let prices: Vec<i64> = items.iter().map(|i| i.unit_price).collect();
-    let subtotals: Vec<i64> = items.iter().map(|i| i.subtotal).collect();
-    let taxes: Vec<i64> = items.iter().map(|i| i.tax_total).collect();
-    let totals: Vec<i64> = items.iter().map(|i| i.total).collect();
+    let prices: Vec<MinorUnits> = items.iter().map(|i| i.unit_price).collect();
+    let subtotals: Vec<MinorUnits> = items.iter().map(|i| i.subtotal).collect();
+    let taxes: Vec<MinorUnits> = items.iter().map(|i| i.tax_total).collect();
+    let totals: Vec<MinorUnits> = items.iter().map(|i| i.total).collect();
     let ranks: Vec<i32> = (0..items.len())
         .map(|i| i32::try_from(i).unwrap_or(i32::MAX))
         .collect();

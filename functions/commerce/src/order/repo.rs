@@ -11,6 +11,7 @@ use super::{
     transition, Order, OrderAction, OrderItem, OrderStatus, OrderTransaction, StockEffect,
 };
 use crate::db::{col, json_col, Param};
+use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::{CartId, OrderId, StoreId};
 use crate::money::CurrencyCode;
@@ -141,10 +142,10 @@ pub async fn by_cart<C: GenericClient + Sync>(
 pub async fn lookup<C: GenericClient + Sync>(
     client: &C,
     store: &StoreId,
-    email: &str,
+    email: &Email,
     display_id: i64,
 ) -> Result<Order, ApiError> {
-    let email = email.trim().to_lowercase();
+    let email = email.lookup_key();
     let params: [Param<'_>; 3] = [
         (store, Type::TEXT),
         (&display_id, Type::INT8),

@@ -135,7 +135,7 @@ async fn run() -> Result<(), String> {
         let mut cart: Option<Cart> = None;
         let ops = [
             CartOp::Create {
-                body: json!({"region_id": REGION, "email": "bench@example.com",
+                body: json!({"region_id": REGION, "email": format!("bench-{i}@example.com"),
                     "items": [{"variant_id": variant, "quantity": 1}],
                     "shipping_address": {"first_name": "Bench", "last_name": "Mark", "address_1": "Main 1",
                                          "city": "Berlin", "postal_code": "10115", "country_code": "de"}}),

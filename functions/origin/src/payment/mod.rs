@@ -6,7 +6,7 @@
 pub mod stripe;
 pub mod test_card;
 
-use commerce::money::CurrencyCode;
+use commerce::money::{CurrencyCode, MinorUnits};
 use serde_json::Value;
 
 /// The configured payment provider.
@@ -19,8 +19,7 @@ pub enum Provider {
 #[derive(Debug, Clone, Copy)]
 pub struct InitiateRequest<'a> {
     pub session_id: &'a str,
-    /// Minor units.
-    pub amount: i64,
+    pub amount: MinorUnits,
     pub currency: CurrencyCode,
     /// What the client sent: test cards `{"card_number", "holder"?}`; Stripe
     /// `{"payment_method"?: "pm_..."}`.
@@ -44,8 +43,8 @@ pub struct AuthorizeRequest<'a> {
     pub reference: Option<&'a str>,
     /// The stored session data ([`Initiated::data`]).
     pub data: &'a Value,
-    /// The order total in minor units, which may differ from the initiated amount.
-    pub amount: i64,
+    /// The order total, which may differ from the initiated amount.
+    pub amount: MinorUnits,
     pub currency: CurrencyCode,
     /// Where the shopper comes back to after a 3-D Secure step.
     pub return_url: &'a str,
@@ -115,7 +114,7 @@ impl Provider {
     pub async fn capture(
         &self,
         reference: &str,
-        amount: i64,
+        amount: MinorUnits,
         idempotency_key: &str,
     ) -> Result<(), ProviderError> {
         match self {
@@ -140,7 +139,7 @@ impl Provider {
     pub async fn refund(
         &self,
         reference: &str,
-        amount: i64,
+        amount: MinorUnits,
         idempotency_key: &str,
     ) -> Result<String, ProviderError> {
         match self {

@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 
+use commerce::money::MinorUnits;
 use hmac::{KeyInit, Mac};
 use reqwest::Method;
 use serde::Deserialize;
@@ -44,9 +45,9 @@ pub enum IntentStatus {
 #[derive(Debug, Clone, Deserialize)]
 pub struct PaymentIntent {
     pub id: String,
-    pub amount: i64,
+    pub amount: MinorUnits,
     #[serde(default)]
-    pub amount_capturable: i64,
+    pub amount_capturable: MinorUnits,
     pub status: IntentStatus,
     #[serde(default)]
     pub client_secret: Option<String>,
@@ -453,7 +454,7 @@ impl StripeProvider {
     pub async fn capture(
         &self,
         reference: &str,
-        amount: i64,
+        amount: MinorUnits,
         idempotency_key: &str,
     ) -> Result<(), ProviderError> {
         let path = format!("/v1/payment_intents/{}/capture", checked_id(reference)?);
@@ -498,7 +499,7 @@ impl StripeProvider {
     pub async fn refund(
         &self,
         reference: &str,
-        amount: i64,
+        amount: MinorUnits,
         idempotency_key: &str,
     ) -> Result<String, ProviderError> {
         let form: Form = vec![
@@ -536,7 +537,10 @@ pub enum PaymentEventKind {
     /// Stripe lists newest first). An event whose charge does not list its refunds
     /// (API versions since 2022-11-15 leave the list out unless expanded) is `Ignored`,
     /// since the refund it reports cannot be told apart from earlier ones.
-    Refunded { refund_id: String, amount: i64 },
+    Refunded {
+        refund_id: String,
+        amount: MinorUnits,
+    },
     /// Any other event type; verified, nothing to apply.
     Ignored,
 }
@@ -690,7 +694,10 @@ fn parse_event(payload: &[u8]) -> Result<WebhookEvent, WebhookError> {
                 .to_string();
             let latest = object.pointer("/refunds/data/0");
             let refund_id = latest.and_then(|r| r.get("id")).and_then(Value::as_str);
-            let amount = latest.and_then(|r| r.get("amount")).and_then(Value::as_i64);
+            let amount = latest
+                .and_then(|r| r.get("amount"))
+                .and_then(Value::as_i64)
+                .map(MinorUnits::new);
             match (refund_id, amount) {
                 (Some(refund_id), Some(amount)) if !reference.is_empty() => (
                     PaymentEventKind::Refunded {
@@ -806,7 +813,7 @@ mod tests {
             refunded.kind,
             PaymentEventKind::Refunded {
                 refund_id: "re_2".into(),
-                amount: 200
+                amount: MinorUnits::new(200)
             }
         );
         assert_eq!(refunded.reference, "pi_9");

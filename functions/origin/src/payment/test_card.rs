@@ -19,6 +19,8 @@
 use serde_json::{json, Map, Value};
 use sha2::Digest;
 
+use commerce::money::MinorUnits;
+
 use super::{Authorization, AuthorizeRequest, InitiateRequest, Initiated, ProviderError};
 
 /// Medusa's id of its system default provider.
@@ -213,7 +215,7 @@ impl TestCardProvider {
 
     /// Always succeeds; the refund id is derived from the idempotency key, so a retried
     /// refund answers the same id.
-    pub fn refund(&self, reference: &str, amount: i64, idempotency_key: &str) -> String {
+    pub fn refund(&self, reference: &str, amount: MinorUnits, idempotency_key: &str) -> String {
         let digest =
             sha2::Sha256::digest(format!("{reference}\n{amount}\n{idempotency_key}").as_bytes());
         format!("testre_{}", &hex::encode(digest)[..24])
@@ -235,7 +237,7 @@ mod tests {
         let initiated = provider
             .initiate(&InitiateRequest {
                 session_id: "payses_1",
-                amount: 1000,
+                amount: MinorUnits::new(1000),
                 currency: eur(),
                 data: &data,
             })
@@ -244,7 +246,7 @@ mod tests {
             session_id: "payses_1",
             reference: initiated.reference.as_deref(),
             data: &initiated.data,
-            amount: 1200,
+            amount: MinorUnits::new(1200),
             currency: eur(),
             return_url,
         });
@@ -337,7 +339,7 @@ mod tests {
     fn non_string_card_number_is_rejected() {
         let result = TestCardProvider::new().initiate(&InitiateRequest {
             session_id: "payses_1",
-            amount: 1000,
+            amount: MinorUnits::new(1000),
             currency: eur(),
             data: &json!({"card_number": 4242424242424242u64}),
         });
@@ -372,7 +374,7 @@ mod tests {
         let initiated = provider
             .initiate(&InitiateRequest {
                 session_id: "payses_1",
-                amount: 1000,
+                amount: MinorUnits::new(1000),
                 currency: eur(),
                 data: &data,
             })
@@ -384,7 +386,7 @@ mod tests {
                 session_id: "payses_1",
                 reference: None,
                 data: &data,
-                amount: 1000,
+                amount: MinorUnits::new(1000),
                 currency: eur(),
                 return_url: "/r",
             })
@@ -407,7 +409,7 @@ mod tests {
             session_id: "payses_1",
             reference: None,
             data: &declining,
-            amount: 1000,
+            amount: MinorUnits::new(1000),
             currency: eur(),
             return_url: "/r",
         });
@@ -417,9 +419,15 @@ mod tests {
     #[test]
     fn refund_ids_follow_the_idempotency_key() {
         let p = TestCardProvider::new();
-        let first = p.refund("test_payses_1", 500, "refund-1");
+        let first = p.refund("test_payses_1", MinorUnits::new(500), "refund-1");
         assert!(first.starts_with("testre_"));
-        assert_eq!(first, p.refund("test_payses_1", 500, "refund-1"));
-        assert_ne!(first, p.refund("test_payses_1", 500, "refund-2"));
+        assert_eq!(
+            first,
+            p.refund("test_payses_1", MinorUnits::new(500), "refund-1")
+        );
+        assert_ne!(
+            first,
+            p.refund("test_payses_1", MinorUnits::new(500), "refund-2")
+        );
     }
 }
