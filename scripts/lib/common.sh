@@ -48,10 +48,13 @@ ensure_node_tools() {
   want=$(sha256sum "$ROOT/package-lock.json" | cut -c1-16)
   have=$(cat "$ROOT/node_modules/.lock-hash" 2>/dev/null || true)
   if [ "$want" != "$have" ] || [ ! -x "$ROOT/node_modules/.bin/wrangler" ]; then
-    say "installing Node 22, wrangler and wasm-opt from the npm registry (npm install)"
-    # npm install (not npm ci): the lock omits platform packages of other systems,
-    # which npm ci would insist on; versions still come from the lock.
-    (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error)
+    say "installing Node 22, wrangler and wasm-opt from the npm registry (npm ci)"
+    # npm ci: exactly the lock, never a rewrite of it. The lock lists the optional
+    # packages of every platform (workerd's darwin and windows builds among them);
+    # npm ci skips those that do not fit this machine. A lock without them makes
+    # npm ci refuse ("Missing: ... from lock file"): regenerate it with `npm install`
+    # and commit all of it.
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
     echo "$want" > "$ROOT/node_modules/.lock-hash"
   fi
   node --version | grep -q '^v22\.' || die "node 22 expected from node_modules (got $(node --version))"
