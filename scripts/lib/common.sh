@@ -224,9 +224,21 @@ build_worker() {
     # The wasm features rustc's wasm32 target and wasm-bindgen's catch wrappers use, named
     # (not --all-features) so that wasm-opt never emits an encoding workerd lacks; the
     # name section stays (function names in panic stack traces).
-    wasm-opt "$staging/index_bg.wasm" -o "$staging/index_bg.wasm" -O --debuginfo \
-      --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
-      --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling
+    local opt_flags=(-O --debuginfo --enable-mutable-globals --enable-sign-ext
+      --enable-nontrapping-float-to-int --enable-bulk-memory --enable-multivalue
+      --enable-reference-types --enable-exception-handling)
+    # wasm-opt takes about a minute of CPU: its result is kept per input and flags
+    # (target/wasm-opt-cache, the last 4), so a release build of unchanged code reuses it.
+    local cache="$target_dir/wasm-opt-cache" key
+    key=$( { cat "$staging/index_bg.wasm"; echo "${opt_flags[*]}"; wasm-opt --version; } | sha256sum | cut -c1-32)
+    if [ ! -f "$cache/$key.wasm" ]; then
+      say "optimizing the wasm (wasm-opt -O)"
+      mkdir -p "$cache"
+      wasm-opt "$staging/index_bg.wasm" -o "$cache/$key.wasm.tmp" "${opt_flags[@]}"
+      mv "$cache/$key.wasm.tmp" "$cache/$key.wasm"
+      ls -t "$cache"/*.wasm | tail -n +5 | xargs -r rm -f
+    fi
+    cp "$cache/$key.wasm" "$staging/index_bg.wasm"
   fi
   node "$ROOT/scripts/lib/worker-shim.mjs" "$staging" "$ROOT/edge/js/runtime.mjs" "$ROOT/wrangler.toml"
   rm -rf "$out" && mv "$staging" "$out"
