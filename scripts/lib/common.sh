@@ -6,8 +6,6 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LOCAL="$ROOT/.local"
-WORKER_BUILD_VERSION=0.8.7
-WASM_BINDGEN_VERSION=0.2.130
 DB_USER=edgeshop
 BUCKET=edgeshop-assets
 
@@ -21,20 +19,37 @@ die() { printf '%serror: %s%s\n' "$RED" "$*" "$RESET" >&2; exit 1; }
 
 # ---------------------------------------------------------------- tools
 
-ensure_rust_tools() {
+# lock_version CRATE: the version of CRATE in Cargo.lock (the first, if several).
+lock_version() {
+  awk -v name="$1" '$0 == "name = \"" name "\"" { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+# The wasm-bindgen CLI must be the exact version of the wasm-bindgen crate the Worker links.
+wasm_bindgen_current() { [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" = "$(lock_version wasm-bindgen)" ]; }
+
+install_wasm_bindgen() {
+  local want
+  want=$(lock_version wasm-bindgen)
+  [ -n "$want" ] || die "no wasm-bindgen in Cargo.lock"
+  # --locked fails for this version; its dependencies resolve fine without it.
+  # Only the wasm-bindgen binary, and without TLS (only the test runner's webdriver
+  # client uses it): less to compile (README, "Toolchain").
+  cargo install wasm-bindgen-cli --version "$want" --no-default-features --bin wasm-bindgen
+}
+
+ensure_wasm_target() {
   command -v cargo >/dev/null || die "cargo is missing: install Rust with rustup first"
   if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
     say "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
   fi
-  if ! worker-build --version 2>/dev/null | grep -q "$WORKER_BUILD_VERSION"; then
-    say "installing worker-build $WORKER_BUILD_VERSION (a few minutes, once)"
-    cargo install worker-build --version "$WORKER_BUILD_VERSION" --locked
-  fi
-  if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
-    say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
-    # --locked fails for this version; its dependencies resolve fine without it.
-    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+}
+
+ensure_rust_tools() {
+  ensure_wasm_target
+  if ! wasm_bindgen_current; then
+    say "installing wasm-bindgen-cli $(lock_version wasm-bindgen) (a few minutes, once)"
+    install_wasm_bindgen
   fi
 }
 
@@ -48,10 +63,13 @@ ensure_node_tools() {
   want=$(sha256sum "$ROOT/package-lock.json" | cut -c1-16)
   have=$(cat "$ROOT/node_modules/.lock-hash" 2>/dev/null || true)
   if [ "$want" != "$have" ] || [ ! -x "$ROOT/node_modules/.bin/wrangler" ]; then
-    say "installing Node 22, wrangler and wasm-opt from the npm registry (npm install)"
-    # npm install (not npm ci): the lock omits platform packages of other systems,
-    # which npm ci would insist on; versions still come from the lock.
-    (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error)
+    say "installing Node 22, wrangler and wasm-opt from the npm registry (npm ci)"
+    # npm ci: exactly the lock, never a rewrite of it. The lock lists the optional
+    # packages of every platform (workerd's darwin and windows builds among them);
+    # npm ci skips those that do not fit this machine. A lock without them makes
+    # npm ci refuse ("Missing: ... from lock file"): regenerate it with `npm install`
+    # and commit all of it.
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
     echo "$want" > "$ROOT/node_modules/.lock-hash"
   fi
   node --version | grep -q '^v22\.' || die "node 22 expected from node_modules (got $(node --version))"
@@ -85,9 +103,22 @@ ensure_browser() {
 
 ensure_tools() {
   command -v curl >/dev/null || apt_install curl
-  ensure_rust_tools
+  ensure_wasm_target
+  # The CLI's compile (minutes of CPU) runs while npm and apt mostly wait on the network.
+  local bindgen_pid= bindgen_log="$LOCAL/wasm-bindgen-install.log"
+  if ! wasm_bindgen_current; then
+    mkdir -p "$LOCAL"
+    say "installing wasm-bindgen-cli $(lock_version wasm-bindgen) in the background (log: ${bindgen_log#"$ROOT"/})"
+    install_wasm_bindgen >"$bindgen_log" 2>&1 &
+    bindgen_pid=$!
+  fi
   ensure_node_tools
   ensure_postgres
+  if [ -n "$bindgen_pid" ]; then
+    say "waiting for the wasm-bindgen-cli install"
+    wait "$bindgen_pid" || { tail -30 "$bindgen_log" >&2; die "installing wasm-bindgen-cli failed (log: $bindgen_log)"; }
+  fi
+  wasm_bindgen_current || die "wasm-bindgen $(lock_version wasm-bindgen) is not on PATH after its install"
 }
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -156,15 +187,61 @@ free_port() {
 
 seed() { (cd "$ROOT" && cargo run -q -p seed -- "$@"); }
 
-# build_worker dev|release: the edge Worker to edge/build (worker-build, nothing downloaded).
+# build_worker dev|release: the edge Worker to edge/build, nothing downloaded.
+#   1. cargo build -p edge for wasm32-unknown-unknown (target/wasm32-unknown-unknown/<profile>/edge.wasm)
+#   2. wasm-bindgen (the CLI of the crate's exact version): edge/build/index.js, index_bg.wasm
+#   3. release only: wasm-opt -O (npm binaryen)
+#   4. the entry module wrangler loads, edge/build/worker/shim.mjs (scripts/lib/worker-shim.mjs
+#      around edge/js/runtime.mjs)
+# Flags as worker-build 0.8.7 passes them, so the output behaves the same (README, "Architecture").
+# Written to edge/build.tmp, then moved into place: a running `wrangler dev` never sees half a build.
 build_worker() {
-  local profile=$1 opt=()
-  [ "$profile" = dev ] && opt=(--no-opt)
-  (cd "$ROOT/edge" &&
-    WASM_BINDGEN_BIN=$(command -v wasm-bindgen) \
-    WASM_OPT_BIN="$ROOT/node_modules/.bin/wasm-opt" \
-    ESBUILD_BIN="$ROOT/node_modules/.bin/esbuild" \
-    worker-build "--$profile" "${opt[@]}")
+  local profile=$1 cargo_flags=() bindgen_flags=() dir
+  case "$profile" in
+    dev) dir=debug; bindgen_flags=(--debug) ;;
+    release) dir=release; cargo_flags=(--release) ;;
+    *) die "build_worker dev|release (got '$profile')" ;;
+  esac
+  local want have
+  want=$(lock_version wasm-bindgen)
+  have=$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)
+  [ "$have" = "$want" ] || die "wasm-bindgen CLI $want expected (Cargo.lock), found '${have:-none}': run ensure_rust_tools"
+  local target_dir out="$ROOT/edge/build" staging="$ROOT/edge/build.tmp"
+  target_dir=$(cd "$ROOT" && realpath -m "${CARGO_TARGET_DIR:-target}")
+
+  say "compiling the edge Worker to wasm32 ($profile)"
+  # WASM_BINDGEN_USE_JS_SYS: the wasm-bindgen macros use js_sys::futures for async
+  # exports, as worker-build sets it (the worker crate is built and tested that way).
+  (cd "$ROOT" && WASM_BINDGEN_USE_JS_SYS=1 cargo build -p edge --lib --target wasm32-unknown-unknown "${cargo_flags[@]}")
+
+  rm -rf "$staging" && mkdir -p "$staging"
+  # --target module: index.js instantiates index_bg.wasm itself. The reset-state function
+  # and the abort handler let a panicked instance be replaced (edge/js/runtime.mjs).
+  wasm-bindgen "$target_dir/wasm32-unknown-unknown/$dir/edge.wasm" --out-dir "$staging" --out-name index \
+    --target module --no-typescript --experimental-reset-state-function --force-enable-abort-handler \
+    "${bindgen_flags[@]}"
+  if [ "$profile" = release ]; then
+    # The wasm features rustc's wasm32 target and wasm-bindgen's catch wrappers use, named
+    # (not --all-features) so that wasm-opt never emits an encoding workerd lacks; the
+    # name section stays (function names in panic stack traces).
+    local opt_flags=(-O --debuginfo --enable-mutable-globals --enable-sign-ext
+      --enable-nontrapping-float-to-int --enable-bulk-memory --enable-multivalue
+      --enable-reference-types --enable-exception-handling)
+    # wasm-opt takes about a minute of CPU: its result is kept per input and flags
+    # (target/wasm-opt-cache, the last 4), so a release build of unchanged code reuses it.
+    local cache="$target_dir/wasm-opt-cache" key
+    key=$( { cat "$staging/index_bg.wasm"; echo "${opt_flags[*]}"; wasm-opt --version; } | sha256sum | cut -c1-32)
+    if [ ! -f "$cache/$key.wasm" ]; then
+      say "optimizing the wasm (wasm-opt -O)"
+      mkdir -p "$cache"
+      wasm-opt "$staging/index_bg.wasm" -o "$cache/$key.wasm.tmp" "${opt_flags[@]}"
+      mv "$cache/$key.wasm.tmp" "$cache/$key.wasm"
+      ls -t "$cache"/*.wasm | tail -n +5 | xargs -r rm -f
+    fi
+    cp "$cache/$key.wasm" "$staging/index_bg.wasm"
+  fi
+  node "$ROOT/scripts/lib/worker-shim.mjs" "$staging" "$ROOT/edge/js/runtime.mjs" "$ROOT/wrangler.toml"
+  rm -rf "$out" && mv "$staging" "$out"
 }
 
 # upload_images PERSIST_DIR MANIFEST: product pictures into local R2 (skipped when unchanged).
