@@ -21,7 +21,10 @@ fn client() -> Client {
 /// A client address for `CF-Connecting-IP` that no other test uses (`range` differs
 /// per use) and an earlier run within the same minute likely did not (the clock).
 fn address(range: u8) -> String {
-    let n = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    let n = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     format!("198.18.{range}.{}", (n / 1000) % 250 + 1)
 }
 
@@ -38,7 +41,11 @@ async fn lookup(ip: &str, email: &str) -> Response {
 /// Waits until at least `margin` is left of the current clock minute, so that a
 /// burst of requests falls into one window of the binding.
 async fn inside_one_window(margin: Duration) {
-    let into = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() % 60_000;
+    let into = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        % 60_000;
     let left = Duration::from_millis(60_000 - into as u64);
     if left < margin {
         tokio::time::sleep(left + Duration::from_millis(200)).await;
@@ -46,7 +53,11 @@ async fn inside_one_window(margin: Duration) {
 }
 
 fn retry_after(res: &Response) -> u64 {
-    res.headers()["retry-after"].to_str().unwrap().parse().unwrap()
+    res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -63,7 +74,10 @@ async fn order_lookups_are_limited_per_client_until_the_window_passes() {
     assert!((1..=60).contains(&wait), "Retry-After {wait}");
     assert_eq!(res.headers()["cache-control"], "no-store");
     let page = res.text().await.unwrap();
-    assert!(page.contains("Please wait a moment"), "a friendly page: {page}");
+    assert!(
+        page.contains("Please wait a moment"),
+        "a friendly page: {page}"
+    );
 
     // Another client is not affected.
     let other = address(114);
@@ -113,7 +127,8 @@ async fn completion_attempts_per_cart_are_counted_exactly() {
     let cart = body["cart"]["id"].as_str().unwrap().to_owned();
     // An empty cart cannot be completed: each attempt is refused, and counted.
     let path = format!("/store/carts/{cart}/complete");
-    let attempts = futures_util::future::join_all((0..10).map(|_| store_call("POST", &path, json!({})))).await;
+    let attempts =
+        futures_util::future::join_all((0..10).map(|_| store_call("POST", &path, json!({})))).await;
     for (status, body, _) in &attempts {
         assert_ne!(*status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     }
@@ -125,7 +140,8 @@ async fn completion_attempts_per_cart_are_counted_exactly() {
     // Another cart is not affected.
     let (_, other, _) = store_call("POST", "/store/carts", json!({})).await;
     let other = other["cart"]["id"].as_str().unwrap().to_owned();
-    let (status, _, _) = store_call("POST", &format!("/store/carts/{other}/complete"), json!({})).await;
+    let (status, _, _) =
+        store_call("POST", &format!("/store/carts/{other}/complete"), json!({})).await;
     assert_ne!(status, StatusCode::TOO_MANY_REQUESTS);
 }
 
@@ -149,7 +165,10 @@ async fn chunked_bodies_are_cut_off_at_their_limit() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["param"], "body", "{body}");
-    assert!(body["message"].as_str().unwrap().contains("larger than 64 KB"));
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("larger than 64 KB"));
 
     let res = client()
         .post(url("/orders/lookup"))
@@ -160,7 +179,11 @@ async fn chunked_bodies_are_cut_off_at_their_limit() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert!(res.text().await.unwrap().contains("This form is too large"));
-    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
