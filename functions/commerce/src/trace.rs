@@ -297,6 +297,16 @@ mod tests {
         assert_eq!(redact_path("/x?token="), "/x?token=");
     }
 
+    #[test]
+    fn error_details_quoting_a_path_lose_its_bearer_values_only() {
+        assert_eq!(
+            redact_path("stripe POST /v1/payment_intents/pi_3NabC/confirm: 402 card_error"),
+            "stripe POST /v1/payment_intents/pi_[redacted]/confirm: 402 card_error"
+        );
+        let plain = "relation \"products\" does not exist";
+        assert_eq!(redact_path(plain), plain);
+    }
+
     const VALID: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
     #[test]

@@ -51,6 +51,8 @@ impl IntoResponse for Failure {
     fn into_response(self) -> Response {
         let err = self.0;
         if let Some(detail) = err.log_detail() {
+            // A provider's error may quote the path it called (`/v1/payment_intents/pi_...`).
+            let detail = commerce::trace::redact_path(detail);
             tracing::error!(code = err.body().code, detail, "request failed");
         }
         let status =

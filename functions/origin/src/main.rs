@@ -10,7 +10,7 @@ async fn main() {
     let config = match Config::from_env() {
         Ok(c) => c,
         Err(e) => {
-            tracing::error!(error = %e, "origin: cannot start: {e}");
+            tracing::error!("origin cannot start: {e}");
             std::process::exit(2);
         }
     };
@@ -23,9 +23,10 @@ async fn main() {
             std::process::exit(1);
         }
     };
+    let address = listener.local_addr().unwrap_or(listen);
     tokio::spawn(origin::jobs::run(app.clone()));
     tracing::info!(
-        address = %listen,
+        address = %address,
         environment = %app.config.environment,
         payment_provider = app.provider.id(),
         email = app.mailer.name(),

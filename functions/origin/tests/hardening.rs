@@ -414,3 +414,21 @@ async fn the_confirmation_email_escapes_what_the_shopper_typed() {
     assert!(!page.contains("<script>"), "{page}");
     assert!(page.contains("&#38;#60;script&#38;#62;"), "{page}");
 }
+
+#[test]
+fn the_binary_refuses_to_start_in_production_with_development_providers() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_origin"))
+        .env_clear()
+        .env("ENVIRONMENT", "production")
+        .env("ORIGIN_SECRET", SECRET)
+        .env("ORIGIN_LISTEN", "127.0.0.1:0")
+        // Never reached: the configuration is refused first.
+        .env("DATABASE_URL", "postgres://u:p@127.0.0.1:9/db")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("origin cannot start"), "{stderr}");
+    assert!(stderr.contains("PAYMENT_PROVIDER=stripe"), "{stderr}");
+    assert!(stderr.contains("EMAIL_PROVIDER=resend"), "{stderr}");
+}
