@@ -188,10 +188,11 @@ async fn chunked_bodies_are_cut_off_at_their_limit() {
 
 #[tokio::test]
 async fn webhooks_without_a_stripe_signature_shape_stop_at_the_edge() {
-    for header in ["", "t=1,v1=short", "v1=".to_owned() + &"a".repeat(64)].iter() {
+    let unsigned = format!("v1={}", "a".repeat(64));
+    for header in ["", "t=1,v1=short", unsigned.as_str()] {
         let res = client()
             .post(url("/webhooks/stripe"))
-            .header("stripe-signature", header.as_str())
+            .header("stripe-signature", header)
             .body("{}")
             .send()
             .await

@@ -135,7 +135,7 @@ async fn complete_locked(
         Err(err) => {
             drop(tx);
             if let ApiError::NotAllowed {
-                code: "insufficient_inventory",
+                code: commerce::ErrorCode::InsufficientInventory,
                 message,
             } = &err
             {

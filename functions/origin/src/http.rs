@@ -19,7 +19,6 @@ use commerce::checkout::{
     ActionRequest, AuthenticateRequest, CompleteRequest, LookupRequest, OrderResponse,
     SessionRequest,
 };
-use commerce::error::ErrorBody;
 use commerce::ids::{OrderId, PaymentCollectionId, PaymentSessionId, StoreId};
 use commerce::signing::{SignedHeaders, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use commerce::trace::TraceContext;
@@ -53,7 +52,7 @@ impl IntoResponse for Failure {
         if let Some(detail) = err.log_detail() {
             // A provider's error may quote the path it called (`/v1/payment_intents/pi_...`).
             let detail = commerce::trace::redact_path(detail);
-            tracing::error!(code = err.body().code, detail, "request failed");
+            tracing::error!(code = err.code().as_str(), detail, "request failed");
         }
         let status =
             StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -116,12 +115,10 @@ fn too_large(e: &axum::Error) -> bool {
 
 /// 413 with Medusa's error body.
 fn payload_too_large() -> Response {
-    let body = ErrorBody {
-        kind: "invalid_data",
-        code: "payload_too_large",
-        message: format!("The request body is larger than {} KB.", MAX_BODY / 1024),
-    };
-    (StatusCode::PAYLOAD_TOO_LARGE, Json(body)).into_response()
+    Failure(ApiError::PayloadTooLarge {
+        limit_kb: MAX_BODY / 1024,
+    })
+    .into_response()
 }
 
 fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
