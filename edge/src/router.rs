@@ -201,17 +201,23 @@ pub fn find<'t>(
     method: &Method,
     path: &[&str],
 ) -> Result<(&'t Route, Vec<String>), Miss> {
+    // A path served with other methods: by a route of its own (which wins over a
+    // catch-all), or by a catch-all (which only turns the final 404 into a 405).
     let mut other_method = None;
+    let mut exact_other_method = None;
     for route in routes {
         let Some(params) = matches(route.path, path) else {
             continue;
         };
         if !route.verb.allows(method) {
             other_method = other_method.or(Some(route.answer));
+            if !route.path.ends_with('*') {
+                exact_other_method = exact_other_method.or(Some(route.answer));
+            }
             continue;
         }
         if route.fallback {
-            if let Some(answer) = other_method {
+            if let Some(answer) = exact_other_method {
                 return Err(Miss::Method(answer));
             }
         }
