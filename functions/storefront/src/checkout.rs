@@ -335,33 +335,15 @@ fn address_lines(a: &Address, countries: &[Country]) -> Vec<String> {
 }
 
 /// `(2026-05-09, 9 May 2026)`: a UTC day of milliseconds since 1970, for `<time>`.
+/// Days past the year 9999 (which no clock gives) show as its last day.
 fn day(ms: u64) -> (String, String) {
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    // Days to a civil date (H. Hinnant's algorithm), for dates from 1970 on.
-    let z = ms / 86_400_000 + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + u64::from(m <= 2);
-    let name = MONTHS[usize::try_from(m - 1).unwrap_or(0) % 12];
-    (format!("{y:04}-{m:02}-{d:02}"), format!("{d} {name} {y}"))
+    let date = i64::try_from(ms / 1000)
+        .ok()
+        .and_then(|secs| time::OffsetDateTime::from_unix_timestamp(secs).ok())
+        .map_or(time::Date::MAX, |t| t.date());
+    let (y, month, d) = (date.year(), date.month(), date.day());
+    let m = u8::from(month);
+    (format!("{y:04}-{m:02}-{d:02}"), format!("{d} {month} {y}"))
 }
 
 // ------------------------------------------------------------------ checkout page

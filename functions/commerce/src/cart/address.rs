@@ -368,6 +368,20 @@ mod tests {
     }
 
     #[test]
+    fn the_contact_step_returns_the_parsed_email() {
+        let address = json!({"first_name": "Ada", "last_name": "L", "address_1": "Main 1",
+                             "city": "Berlin", "postal_code": "10115", "country_code": "DE"});
+        let email = check_contact(" Ada@example.com ", &address).unwrap();
+        assert_eq!(email.as_str(), "Ada@example.com");
+        for bad in ["", "  ", "ada@", "ada@example"] {
+            let e = check_contact(bad, &address).unwrap_err();
+            assert_eq!(param_of(e), "email", "{bad:?}");
+        }
+        let e = check_contact("ada@example.com", &json!({"city": "Berlin"})).unwrap_err();
+        assert!(param_of(e).starts_with("shipping_address."));
+    }
+
+    #[test]
     fn shipping_countries_must_be_served_by_the_region() {
         let country = |iso_2: &str| Country {
             iso_2: iso_2.into(),

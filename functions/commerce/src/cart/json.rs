@@ -19,21 +19,22 @@ pub(crate) fn major(minor: impl Into<i64>, currency: CurrencyCode) -> Value {
 
 /// Milliseconds since the Unix epoch in the Store API's form:
 /// `2024-05-01T12:30:00.250Z` (what SQL's `api_ts` writes).
+/// Times past the year 9999 (which no clock gives) show as its last millisecond.
 pub(crate) fn api_time(ms: u64) -> String {
-    let (secs, millis) = (ms / 1000, ms % 1000);
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (hour, minute, second) = (rem / 3600, rem % 3600 / 60, rem % 60);
-    // Days to a civil date (H. Hinnant's algorithm), for dates from 1970 on.
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{millis:03}Z")
+    let nanos = i128::from(ms) * 1_000_000;
+    let Ok(t) = time::OffsetDateTime::from_unix_timestamp_nanos(nanos) else {
+        return "9999-12-31T23:59:59.999Z".to_owned();
+    };
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
 }
 
 /// Medusa gives cart addresses ids; these are derived from the cart's, one per role.
