@@ -40,9 +40,11 @@ impl ShopperCookies {
     }
 }
 
-/// A cookie for `url`'s site living `max_age_s` seconds (0 deletes it).
+/// A cookie for `url`'s site living `max_age_s` seconds (0 deletes it). The `cookie`
+/// crate checks and encodes it; its attributes are written Path first, as this shop
+/// has always sent them (their order carries no meaning, RFC 6265 §4.1.1).
 fn build(url: &Url, name: &'static str, value: String, max_age_s: u64) -> String {
-    Cookie::build((name, value))
+    let cookie = Cookie::build((name, value))
         .path("/")
         .max_age(Duration::seconds(
             i64::try_from(max_age_s).unwrap_or(i64::MAX),
@@ -50,8 +52,19 @@ fn build(url: &Url, name: &'static str, value: String, max_age_s: u64) -> String
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(url.scheme() == "https")
-        .build()
-        .to_string()
+        .build();
+    let mut text = format!("{}; Path=/", cookie.encoded().stripped());
+    if let Some(age) = cookie.max_age() {
+        text.push_str(&format!("; Max-Age={}", age.whole_seconds()));
+    }
+    text.push_str("; HttpOnly");
+    if let Some(same_site) = cookie.same_site() {
+        text.push_str(&format!("; SameSite={same_site}"));
+    }
+    if cookie.secure() == Some(true) {
+        text.push_str("; Secure");
+    }
+    text
 }
 
 /// `Set-Cookie` values for the cart id and its count; `None` clears both.
@@ -102,7 +115,7 @@ mod tests {
         assert_eq!(
             c,
             format!(
-                "{CART}={}; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=60",
+                "{CART}={}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax; Secure",
                 id.as_str()
             )
         );
