@@ -294,22 +294,7 @@ async fn a_connection_that_may_hold_a_session_lock_is_closed_not_reused() {
     drop(conn);
     assert_eq!(pool.status(), (0, 0));
     let other = common::connect(&url).await;
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let free: bool = other
-            .query_one("SELECT pg_try_advisory_lock(4242)", &[])
-            .await
-            .unwrap()
-            .get(0);
-        if free {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the lock outlived its connection"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    lock_becomes_free(&other, 4242).await;
 
     // A cancelled holder: the future is dropped mid-way, the guard with it.
     let pool2 = pool.clone();
@@ -330,22 +315,7 @@ async fn a_connection_that_may_hold_a_session_lock_is_closed_not_reused() {
         "the cancelled holder's connection was kept"
     );
     let conn = pool.get().await.unwrap();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let free: bool = conn
-            .query_one("SELECT pg_try_advisory_lock(77)", &[])
-            .await
-            .unwrap()
-            .get(0);
-        if free {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the lock outlived its connection"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    lock_becomes_free(&conn, 77).await;
 }
 
 #[tokio::test]
@@ -431,4 +401,25 @@ fn the_binary_refuses_to_start_in_production_with_development_providers() {
     assert!(stderr.contains("origin cannot start"), "{stderr}");
     assert!(stderr.contains("PAYMENT_PROVIDER=stripe"), "{stderr}");
     assert!(stderr.contains("EMAIL_PROVIDER=resend"), "{stderr}");
+}
+
+/// Waits (at most 5 s) until advisory lock `key` can be taken: the session that held
+/// it has ended.
+async fn lock_becomes_free(client: &tokio_postgres::Client, key: i64) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let free: bool = client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
+            .await
+            .unwrap()
+            .get(0);
+        if free {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the lock outlived its connection"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
