@@ -14,6 +14,7 @@ use commerce::checkout::{
 use commerce::ids::{CartId, OrderId, PaymentCollectionId};
 use commerce::order::order_json;
 use commerce::store::Store;
+use commerce::wire::Json;
 use commerce::ApiError;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -33,7 +34,7 @@ pub async fn snapshot(
     store: &Store,
     id: &CartId,
     image_base: &str,
-) -> Result<(Cart, Value), ApiError> {
+) -> Result<(Cart, Json), ApiError> {
     let outcome = carts::call(env, store, id, CartOp::Snapshot, image_base).await?;
     Ok((outcome.cart, outcome.body))
 }
@@ -67,7 +68,7 @@ pub async fn complete_cart(
     store: &Store,
     id: &CartId,
     payment: Option<PaymentChoice>,
-) -> Result<(CompleteResponse, Value), ApiError> {
+) -> Result<(CompleteResponse, Json), ApiError> {
     cx.limit(Rule::CheckoutPerCart, id.as_str()).await?;
     let (cart, cart_body) = snapshot(&cx.env, store, id, &cx.image_base()).await?;
     let request = CompleteRequest {
@@ -97,7 +98,14 @@ pub async fn complete(cx: &mut Cx) -> Result<Response, ApiError> {
             if let Some(action) = action {
                 error["action"] = serde_json::to_value(action).map_err(ApiError::internal)?;
             }
-            json!({"type": "cart", "cart": cart_body.get("cart").cloned().unwrap_or(Value::Null), "error": error})
+            /// The cart out of its body `{"cart": ...}`, as it is.
+            #[derive(Deserialize)]
+            struct CartOnly {
+                cart: Json,
+            }
+            let CartOnly { cart } =
+                serde_json::from_str(cart_body.get()).map_err(ApiError::internal)?;
+            json!({"type": "cart", "cart": cart, "error": error})
         }
     };
     http::json(200, &body)

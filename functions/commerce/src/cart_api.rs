@@ -7,19 +7,20 @@
 //! PostgreSQL.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use tokio_postgres::GenericClient;
 
 use crate::cart::{
-    self, cart_json, shipping_options_json, AddShippingMethod, Cart, CartEvent, CartNotice,
-    CartRegion, CreateCart, LineItemInput, ShippingOption, UpdateCart, UpdateLineItem,
+    self, shipping_options_body, AddShippingMethod, Cart, CartEvent, CartNotice, CartRegion,
+    CreateCart, LineItemInput, NoFields, ShippingOption, UpdateCart, UpdateLineItem,
 };
 use crate::catalog::variant::{self, CartVariant};
 use crate::error::ApiError;
-use crate::ids::{CartId, OrderId, RegionId, VariantId};
+use crate::ids::{CartId, LineItemId, OrderId, RegionId, VariantId};
 use crate::region::{self, Region};
 use crate::shipping_option;
 use crate::store::Store;
+use crate::wire::Json;
 
 /// One cart operation, as the edge hands it to the cart's object. Bodies are the
 /// client's JSON, parsed here.
@@ -76,8 +77,9 @@ impl CartOp {
 /// What an operation came to.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CartOutcome {
-    /// The Store API response body (Medusa's shape).
-    pub body: Value,
+    /// The Store API response body (Medusa's shape), serialized once where it was
+    /// made; it crosses the object's hop and leaves the edge as it is.
+    pub body: Json,
     /// The cart to keep, when it changed (also by a refresh).
     pub save: Option<Cart>,
     /// The cart as it is now, for pages.
@@ -135,13 +137,21 @@ async fn variants<C: GenericClient + Sync>(
     variant::for_cart(client, &store.id, &ids, region.currency).await
 }
 
-fn cart_body(cart: &Cart, region: &Region, image_base: &str) -> Result<Value, ApiError> {
-    Ok(json!({ "cart": cart_json(cart, image_base, Some(region))? }))
+fn cart_body(cart: &Cart, region: &Region, image_base: &str) -> Result<Json, ApiError> {
+    cart::cart_body(cart, image_base, Some(region), "cart", NoFields {})
+}
+
+/// What `DELETE /store/carts/:id/line-items/:line_id` answers beside the cart.
+#[derive(Serialize)]
+struct DeletedLine<'a> {
+    id: &'a LineItemId,
+    object: &'static str,
+    deleted: bool,
 }
 
 fn snapshot(cart: Cart, image_base: &str) -> Result<CartOutcome, ApiError> {
     Ok(CartOutcome {
-        body: json!({ "cart": cart_json(&cart, image_base, None)? }),
+        body: cart::cart_body(&cart, image_base, None, "cart", NoFields {})?,
         save: None,
         cart,
         notices: Vec::new(),
@@ -284,9 +294,7 @@ pub async fn apply<C: GenericClient + Sync>(
             unreachable!("handled above")
         }
         CartOp::Get => cart_body(&cart, &region, image_base)?,
-        CartOp::ShippingOptions => {
-            json!({ "shipping_options": shipping_options_json(&cart, &options)? })
-        }
+        CartOp::ShippingOptions => shipping_options_body(&cart, &options)?,
         CartOp::Update { .. } => {
             let update = update.unwrap_or_default();
             let ship_to = update.shipping_address.as_ref().and_then(Option::as_ref);
@@ -325,12 +333,12 @@ pub async fn apply<C: GenericClient + Sync>(
         CartOp::RemoveItem { line_id } => {
             let line_id = cart::parse_line_id(&line_id)?;
             events.push(cart::remove_item(&mut cart, &line_id, now_ms)?);
-            json!({
-                "id": line_id,
-                "object": "line-item",
-                "deleted": true,
-                "parent": cart_json(&cart, image_base, Some(&region))?,
-            })
+            let deleted = DeletedLine {
+                id: &line_id,
+                object: "line-item",
+                deleted: true,
+            };
+            cart::cart_body(&cart, image_base, Some(&region), "parent", deleted)?
         }
         CartOp::AddShippingMethod { body } => {
             let input = AddShippingMethod::parse(&body)?;

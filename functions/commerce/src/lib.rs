@@ -26,5 +26,6 @@ pub mod signing;
 pub mod store;
 pub mod store_api;
 pub mod trace;
+pub mod wire;
 
 pub use error::{ApiError, ErrorBody, ErrorCode};

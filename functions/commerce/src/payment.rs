@@ -10,7 +10,6 @@ use serde_json::{json, Value};
 use tokio_postgres::types::{Json, Type};
 use tokio_postgres::{GenericClient, Row};
 
-use crate::cart::major;
 use crate::db::{col, json_col, Param};
 use crate::error::ApiError;
 use crate::ids::{
@@ -19,6 +18,7 @@ use crate::ids::{
 use crate::money::{CurrencyCode, MinorUnits};
 use crate::order::{Order, TransactionKind};
 use crate::outbox::{self, Topic};
+use crate::wire::Major;
 
 /// Where a payment session stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -476,7 +476,7 @@ pub async fn record_refund<C: GenericClient + Sync>(
 pub fn session_json(s: &Session) -> Value {
     json!({
         "id": s.id,
-        "amount": major(s.amount, s.currency),
+        "amount": Major::of(s.amount, s.currency),
         "currency_code": s.currency.as_str(),
         "provider_id": s.provider_id,
         "payment_collection_id": s.collection_id,
@@ -506,7 +506,7 @@ pub fn collection_json(c: &Collection, sessions: &[Session]) -> Value {
     json!({
         "id": c.id,
         "currency_code": c.currency.as_str(),
-        "amount": major(c.amount, c.currency),
+        "amount": Major::of(c.amount, c.currency),
         "status": status,
         "payment_providers": [],
         "payment_sessions": sessions.iter().map(session_json).collect::<Vec<_>>(),

@@ -1,21 +1,21 @@
 //! The cart and its shipping options in Medusa v2's Store API shapes, as a Medusa
-//! storefront reads them. Amounts leave as major-unit numbers (20.5 for 2050 cents)
-//! here and nowhere else; times as ISO 8601 UTC with milliseconds, like the catalog's.
+//! storefront reads them: `Serialize` views over the cart, written straight to the
+//! response's bytes. Amounts leave as major-unit numbers (20.5 for 2050 cents) here and
+//! nowhere else; times as ISO 8601 UTC with milliseconds, like the catalog's.
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::totals::{amount_totals, totals, LineTotals};
-use super::{applicable, Address, Cart, ShippingKind, ShippingOption};
+use super::{applicable, Address, Cart, LineItem, ShippingKind, ShippingOption};
+use crate::email::Email;
 use crate::error::ApiError;
-use crate::money::{CurrencyCode, Money};
+use crate::ids::{
+    CartId, LineItemId, ProductId, RegionId, ShippingMethodId, ShippingOptionId, VariantId,
+};
+use crate::money::CurrencyCode;
 use crate::region::Region;
-use crate::store_api::region_json;
-
-/// An amount (a [`MinorUnits`](crate::money::MinorUnits) or a bare count of minor
-/// units) as the Store API's major-unit number.
-pub(crate) fn major(minor: impl Into<i64>, currency: CurrencyCode) -> Value {
-    Value::Number(Money::new(minor.into(), currency).to_major_number())
-}
+use crate::store_api::RegionShape;
+use crate::wire::{Empty, Major, Nulls, Zeros};
 
 /// Milliseconds since the Unix epoch in the Store API's form:
 /// `2024-05-01T12:30:00.250Z` (what SQL's `api_ts` writes).
@@ -37,226 +37,433 @@ pub(crate) fn api_time(ms: u64) -> String {
     )
 }
 
-/// Medusa gives cart addresses ids; these are derived from the cart's, one per role.
-fn address_json(cart: &Cart, address: Option<&Address>, role: &str) -> Value {
-    let Some(a) = address else {
-        return Value::Null;
-    };
-    let body = cart
-        .id
-        .as_str()
-        .strip_prefix("cart_")
-        .unwrap_or(cart.id.as_str());
-    json!({
-        "id": format!("caaddr_{body}{role}"),
-        "customer_id": null,
-        "first_name": a.first_name,
-        "last_name": a.last_name,
-        "company": a.company,
-        "address_1": a.address_1,
-        "address_2": a.address_2,
-        "city": a.city,
-        "province": a.province,
-        "postal_code": a.postal_code,
-        "country_code": a.country_code,
-        "phone": a.phone,
-        "metadata": null,
-        "created_at": api_time(cart.created_at_ms),
-        "updated_at": api_time(cart.updated_at_ms),
-    })
+/// The discount amounts every line, method and cart carries: always zero here.
+const NO_DISCOUNT: &[&str] = &["discount_total", "discount_subtotal", "discount_tax_total"];
+
+/// A cart address. Medusa gives cart addresses ids; these are derived from the
+/// cart's, one per role.
+#[derive(Serialize)]
+struct AddressShape<'a> {
+    id: String,
+    customer_id: (),
+    #[serde(flatten)]
+    address: &'a Address,
+    metadata: (),
+    created_at: String,
+    updated_at: String,
+}
+
+impl<'a> AddressShape<'a> {
+    fn of(cart: &Cart, address: Option<&'a Address>, role: &str) -> Option<Self> {
+        let body = cart
+            .id
+            .as_str()
+            .strip_prefix("cart_")
+            .unwrap_or(cart.id.as_str());
+        Some(AddressShape {
+            id: format!("caaddr_{body}{role}"),
+            customer_id: (),
+            address: address?,
+            metadata: (),
+            created_at: api_time(cart.created_at_ms),
+            updated_at: api_time(cart.updated_at_ms),
+        })
+    }
 }
 
 /// A line's (or the shipping method's) totals under Medusa's names; there are no
 /// discounts, so the original amounts are the amounts.
-fn totals_json(t: &LineTotals, currency: CurrencyCode) -> [(&'static str, Value); 12] {
-    let zero = major(0, currency);
-    [
-        ("subtotal", major(t.subtotal, currency)),
-        ("tax_total", major(t.tax, currency)),
-        ("total", major(t.total, currency)),
-        ("original_subtotal", major(t.subtotal, currency)),
-        ("original_tax_total", major(t.tax, currency)),
-        ("original_total", major(t.total, currency)),
-        ("item_subtotal", major(t.subtotal, currency)),
-        ("item_tax_total", major(t.tax, currency)),
-        ("item_total", major(t.total, currency)),
-        ("discount_total", zero.clone()),
-        ("discount_subtotal", zero.clone()),
-        ("discount_tax_total", zero),
-    ]
+#[derive(Serialize)]
+struct TotalsShape {
+    subtotal: Major,
+    tax_total: Major,
+    total: Major,
+    original_subtotal: Major,
+    original_tax_total: Major,
+    original_total: Major,
+    #[serde(flatten)]
+    discounts: Zeros,
+}
+
+impl TotalsShape {
+    fn of(t: &LineTotals, currency: CurrencyCode) -> Self {
+        TotalsShape {
+            subtotal: Major::of(t.subtotal, currency),
+            tax_total: Major::of(t.tax, currency),
+            total: Major::of(t.total, currency),
+            original_subtotal: Major::of(t.subtotal, currency),
+            original_tax_total: Major::of(t.tax, currency),
+            original_total: Major::of(t.total, currency),
+            discounts: Zeros(NO_DISCOUNT),
+        }
+    }
+}
+
+/// A line's own totals again under the `item_` names Medusa also gives.
+#[derive(Serialize)]
+struct ItemTotalsShape {
+    item_subtotal: Major,
+    item_tax_total: Major,
+    item_total: Major,
+}
+
+/// The product of a line, as a line shows it (also under its variant).
+#[derive(Serialize)]
+struct LineProductShape<'a> {
+    id: &'a ProductId,
+    title: &'a str,
+    handle: &'a str,
+    thumbnail: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct LineVariantShape<'a> {
+    id: &'a VariantId,
+    title: &'a str,
+    sku: Option<&'a str>,
+    product_id: &'a ProductId,
+    product: LineProductShape<'a>,
+}
+
+#[derive(Serialize)]
+struct LineItemShape<'a> {
+    id: &'a LineItemId,
+    cart_id: &'a CartId,
+    title: &'a str,
+    subtitle: &'a str,
+    thumbnail: Option<&'a str>,
+    quantity: u32,
+    variant_id: &'a VariantId,
+    product_id: &'a ProductId,
+    product_title: &'a str,
+    product_handle: &'a str,
+    variant_sku: Option<&'a str>,
+    variant_title: &'a str,
+    variant: LineVariantShape<'a>,
+    product: LineProductShape<'a>,
+    requires_shipping: bool,
+    is_discountable: bool,
+    is_giftcard: bool,
+    is_tax_inclusive: bool,
+    unit_price: Major,
+    adjustments: Empty,
+    created_at: String,
+    updated_at: String,
+    #[serde(flatten)]
+    unkept: Nulls,
+    #[serde(flatten)]
+    totals: TotalsShape,
+    #[serde(flatten)]
+    item_totals: ItemTotalsShape,
+}
+
+impl<'a> LineItemShape<'a> {
+    fn of(cart: &'a Cart, line: &'a LineItem, t: &LineTotals, thumbnail: Option<&'a str>) -> Self {
+        let currency = cart.region.currency;
+        let product = || LineProductShape {
+            id: &line.product_id,
+            title: &line.product_title,
+            handle: &line.product_handle,
+            thumbnail,
+        };
+        LineItemShape {
+            id: &line.id,
+            cart_id: &cart.id,
+            title: &line.variant_title,
+            subtitle: &line.product_title,
+            thumbnail,
+            quantity: line.quantity,
+            variant_id: &line.variant_id,
+            product_id: &line.product_id,
+            product_title: &line.product_title,
+            product_handle: &line.product_handle,
+            variant_sku: line.sku.as_deref(),
+            variant_title: &line.variant_title,
+            variant: LineVariantShape {
+                id: &line.variant_id,
+                title: &line.variant_title,
+                sku: line.sku.as_deref(),
+                product_id: &line.product_id,
+                product: product(),
+            },
+            product: product(),
+            requires_shipping: true,
+            is_discountable: true,
+            is_giftcard: false,
+            is_tax_inclusive: cart.region.tax_inclusive,
+            unit_price: Major::of(line.unit_price, currency),
+            adjustments: Empty,
+            created_at: api_time(line.created_at_ms),
+            updated_at: api_time(line.updated_at_ms),
+            unkept: Nulls(&[
+                "product_description",
+                "product_subtitle",
+                "product_type",
+                "product_collection",
+                "variant_barcode",
+                "variant_option_values",
+                "compare_at_unit_price",
+                "metadata",
+                "deleted_at",
+            ]),
+            totals: TotalsShape::of(t, currency),
+            item_totals: ItemTotalsShape {
+                item_subtotal: Major::of(t.subtotal, currency),
+                item_tax_total: Major::of(t.tax, currency),
+                item_total: Major::of(t.total, currency),
+            },
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ShippingMethodShape<'a> {
+    id: &'a ShippingMethodId,
+    cart_id: &'a CartId,
+    name: &'a str,
+    description: (),
+    amount: Major,
+    is_tax_inclusive: bool,
+    shipping_option_id: &'a ShippingOptionId,
+    data: Data,
+    metadata: (),
+    adjustments: Empty,
+    /// A method keeps no times of its own; the cart's last change stands in.
+    created_at: &'a str,
+    updated_at: &'a str,
+    #[serde(flatten)]
+    totals: TotalsShape,
+}
+
+/// An empty object (`{}`), Medusa's `data` of a shipping method.
+#[derive(Serialize)]
+struct Data {}
+
+/// The cart's amounts under Medusa's names.
+#[derive(Serialize)]
+struct CartTotalsShape {
+    item_total: Major,
+    item_subtotal: Major,
+    item_tax_total: Major,
+    original_item_total: Major,
+    original_item_subtotal: Major,
+    original_item_tax_total: Major,
+    shipping_total: Major,
+    shipping_subtotal: Major,
+    shipping_tax_total: Major,
+    original_shipping_total: Major,
+    original_shipping_subtotal: Major,
+    original_shipping_tax_total: Major,
+    subtotal: Major,
+    tax_total: Major,
+    total: Major,
+    original_total: Major,
+    original_subtotal: Major,
+    original_tax_total: Major,
+    #[serde(flatten)]
+    none: Zeros,
 }
 
 /// The cart as the Store API shows it (the object under `cart` in a response), with
-/// line and cart totals. `image_base` is the absolute URL prefix of images, ending in
-/// `/`. `region`, when given and the cart's, is shown expanded under `region`
+/// line and cart totals.
+#[derive(Serialize)]
+pub struct CartShape<'a> {
+    id: &'a CartId,
+    region_id: &'a RegionId,
+    customer_id: (),
+    sales_channel_id: (),
+    email: Option<&'a Email>,
+    currency_code: CurrencyCode,
+    shipping_address: Option<AddressShape<'a>>,
+    billing_address: Option<AddressShape<'a>>,
+    items: Vec<LineItemShape<'a>>,
+    shipping_methods: Vec<ShippingMethodShape<'a>>,
+    promotions: Empty,
+    metadata: (),
+    completed_at: Option<String>,
+    created_at: String,
+    updated_at: &'a str,
+    #[serde(flatten)]
+    totals: CartTotalsShape,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<RegionShape<'a>>,
+}
+
+/// The cart's shape. `thumbnails` are the lines' image URLs (see [`thumbnails`]);
+/// `region`, when given and the cart's, is shown expanded under `region`
 /// (storefronts read its countries for the address form).
-pub fn cart_json(
-    cart: &Cart,
-    image_base: &str,
-    region: Option<&Region>,
-) -> Result<Value, ApiError> {
+fn cart_shape<'a>(
+    cart: &'a Cart,
+    thumbnails: &'a [Option<String>],
+    updated_at: &'a str,
+    region: Option<&'a Region>,
+) -> Result<CartShape<'a>, ApiError> {
     let currency = cart.region.currency;
-    let inclusive = cart.region.tax_inclusive;
+    let m = |minor: i64| Major::of(minor, currency);
     let t = totals(cart)?;
-    let created_at = api_time(cart.created_at_ms);
-    let updated_at = api_time(cart.updated_at_ms);
     let items = cart
         .items
         .iter()
         .zip(&t.lines)
-        .map(|(line, lt)| {
-            let thumbnail = line
-                .thumbnail
-                .as_deref()
-                .map(|k| format!("{image_base}{k}"));
-            let mut item = json!({
-                "id": line.id,
-                "cart_id": cart.id,
-                "title": line.variant_title,
-                "subtitle": line.product_title,
-                "thumbnail": thumbnail,
-                "quantity": line.quantity,
-                "variant_id": line.variant_id,
-                "product_id": line.product_id,
-                "product_title": line.product_title,
-                "product_description": null,
-                "product_subtitle": null,
-                "product_type": null,
-                "product_collection": null,
-                "product_handle": line.product_handle,
-                "variant_sku": line.sku,
-                "variant_barcode": null,
-                "variant_title": line.variant_title,
-                "variant_option_values": null,
-                "variant": {
-                    "id": line.variant_id,
-                    "title": line.variant_title,
-                    "sku": line.sku,
-                    "product_id": line.product_id,
-                    "product": {
-                        "id": line.product_id,
-                        "title": line.product_title,
-                        "handle": line.product_handle,
-                        "thumbnail": thumbnail,
-                    },
+        .zip(thumbnails)
+        .map(|((line, lt), thumb)| LineItemShape::of(cart, line, lt, thumb.as_deref()))
+        .collect();
+    let shipping_methods = cart
+        .shipping_method
+        .iter()
+        .map(|method| ShippingMethodShape {
+            id: &method.id,
+            cart_id: &cart.id,
+            name: &method.name,
+            description: (),
+            amount: Major::of(method.amount, currency),
+            is_tax_inclusive: cart.region.tax_inclusive,
+            shipping_option_id: &method.option_id,
+            data: Data {},
+            metadata: (),
+            adjustments: Empty,
+            created_at: updated_at,
+            updated_at,
+            totals: TotalsShape::of(
+                &LineTotals {
+                    amount: t.shipping_amount,
+                    subtotal: t.shipping_subtotal,
+                    tax: t.shipping_tax,
+                    total: t.shipping_total,
                 },
-                "product": {
-                    "id": line.product_id,
-                    "title": line.product_title,
-                    "handle": line.product_handle,
-                    "thumbnail": thumbnail,
-                },
-                "requires_shipping": true,
-                "is_discountable": true,
-                "is_giftcard": false,
-                "is_tax_inclusive": inclusive,
-                "compare_at_unit_price": null,
-                "unit_price": major(line.unit_price, currency),
-                "adjustments": [],
-                "metadata": null,
-                "created_at": api_time(line.created_at_ms),
-                "updated_at": api_time(line.updated_at_ms),
-                "deleted_at": null,
-            });
-            for (k, v) in totals_json(lt, currency) {
-                item[k] = v;
-            }
-            item
+                currency,
+            ),
         })
-        .collect::<Vec<_>>();
-    let shipping_methods = match &cart.shipping_method {
-        None => Vec::new(),
-        Some(m) => {
-            let mut method = json!({
-                "id": m.id,
-                "cart_id": cart.id,
-                "name": m.name,
-                "description": null,
-                "amount": major(m.amount, currency),
-                "is_tax_inclusive": inclusive,
-                "shipping_option_id": m.option_id,
-                "data": {},
-                "metadata": null,
-                "adjustments": [],
-                // A method keeps no times of its own; the cart's last change stands in.
-                "created_at": updated_at,
-                "updated_at": updated_at,
-            });
-            let st = LineTotals {
-                amount: t.shipping_amount,
-                subtotal: t.shipping_subtotal,
-                tax: t.shipping_tax,
-                total: t.shipping_total,
-            };
-            for (k, v) in totals_json(&st, currency) {
-                if !k.starts_with("item_") {
-                    method[k] = v;
-                }
-            }
-            vec![method]
-        }
-    };
-    let m = |minor: i64| major(minor, currency);
-    let mut out = json!({
-        "id": cart.id,
-        "region_id": cart.region.id,
-        "customer_id": null,
-        "sales_channel_id": null,
-        "email": cart.email,
-        "currency_code": currency,
-        "shipping_address": address_json(cart, cart.shipping_address.as_ref(), "S"),
-        "billing_address": address_json(cart, cart.billing_address.as_ref(), "B"),
-        "items": items,
-        "shipping_methods": shipping_methods,
-        "promotions": [],
-        "metadata": null,
-        "completed_at": cart.completed.as_ref().map(|c| api_time(c.at_ms)),
-        "created_at": created_at,
-        "updated_at": updated_at,
-    });
-    let amounts: [(&str, Value); 28] = [
-        ("item_total", m(t.item_total)),
-        ("item_subtotal", m(t.item_subtotal)),
-        ("item_tax_total", m(t.item_tax)),
-        ("item_discount_total", m(0)),
-        ("original_item_total", m(t.item_total)),
-        ("original_item_subtotal", m(t.item_subtotal)),
-        ("original_item_tax_total", m(t.item_tax)),
-        ("shipping_total", m(t.shipping_total)),
-        ("shipping_subtotal", m(t.shipping_subtotal)),
-        ("shipping_tax_total", m(t.shipping_tax)),
-        ("shipping_discount_total", m(0)),
-        ("original_shipping_total", m(t.shipping_total)),
-        ("original_shipping_subtotal", m(t.shipping_subtotal)),
-        ("original_shipping_tax_total", m(t.shipping_tax)),
-        ("subtotal", m(t.subtotal)),
-        ("tax_total", m(t.tax_total)),
-        ("total", m(t.total)),
-        ("original_total", m(t.total)),
-        ("original_subtotal", m(t.subtotal)),
-        ("original_tax_total", m(t.tax_total)),
-        ("discount_total", m(0)),
-        ("discount_subtotal", m(0)),
-        ("discount_tax_total", m(0)),
-        ("gift_card_total", m(0)),
-        ("gift_card_tax_total", m(0)),
-        ("credit_line_total", m(0)),
-        ("credit_line_subtotal", m(0)),
-        ("credit_line_tax_total", m(0)),
-    ];
-    for (k, v) in amounts {
-        out[k] = v;
+        .collect();
+    Ok(CartShape {
+        id: &cart.id,
+        region_id: &cart.region.id,
+        customer_id: (),
+        sales_channel_id: (),
+        email: cart.email.as_ref(),
+        currency_code: currency,
+        shipping_address: AddressShape::of(cart, cart.shipping_address.as_ref(), "S"),
+        billing_address: AddressShape::of(cart, cart.billing_address.as_ref(), "B"),
+        items,
+        shipping_methods,
+        promotions: Empty,
+        metadata: (),
+        completed_at: cart.completed.as_ref().map(|c| api_time(c.at_ms)),
+        created_at: api_time(cart.created_at_ms),
+        updated_at,
+        totals: CartTotalsShape {
+            item_total: m(t.item_total),
+            item_subtotal: m(t.item_subtotal),
+            item_tax_total: m(t.item_tax),
+            original_item_total: m(t.item_total),
+            original_item_subtotal: m(t.item_subtotal),
+            original_item_tax_total: m(t.item_tax),
+            shipping_total: m(t.shipping_total),
+            shipping_subtotal: m(t.shipping_subtotal),
+            shipping_tax_total: m(t.shipping_tax),
+            original_shipping_total: m(t.shipping_total),
+            original_shipping_subtotal: m(t.shipping_subtotal),
+            original_shipping_tax_total: m(t.shipping_tax),
+            subtotal: m(t.subtotal),
+            tax_total: m(t.tax_total),
+            total: m(t.total),
+            original_total: m(t.total),
+            original_subtotal: m(t.subtotal),
+            original_tax_total: m(t.tax_total),
+            none: Zeros(&[
+                "item_discount_total",
+                "shipping_discount_total",
+                "discount_total",
+                "discount_subtotal",
+                "discount_tax_total",
+                "gift_card_total",
+                "gift_card_tax_total",
+                "credit_line_total",
+                "credit_line_subtotal",
+                "credit_line_tax_total",
+            ]),
+        },
+        region: region
+            .filter(|r| r.id == cart.region.id)
+            .map(RegionShape::of),
+    })
+}
+
+/// The cart under `name` (`cart`, or `parent` of a deleted line) with `extra` fields
+/// beside it, serialized: what a cart endpoint answers. `image_base` is the absolute
+/// URL prefix of images, ending in `/`.
+pub fn cart_body<E: Serialize>(
+    cart: &Cart,
+    image_base: &str,
+    region: Option<&Region>,
+    name: &'static str,
+    extra: E,
+) -> Result<crate::wire::Json, ApiError> {
+    #[derive(Serialize)]
+    struct Body<'a, E> {
+        #[serde(flatten)]
+        extra: E,
+        #[serde(flatten)]
+        cart: crate::wire::Named<'a, CartShape<'a>>,
     }
-    if let Some(r) = region.filter(|r| r.id == cart.region.id) {
-        out["region"] = region_json(r);
-    }
-    Ok(out)
+    let thumbnails: Vec<Option<String>> = cart
+        .items
+        .iter()
+        .map(|line| {
+            line.thumbnail
+                .as_deref()
+                .map(|k| format!("{image_base}{k}"))
+        })
+        .collect();
+    let updated_at = api_time(cart.updated_at_ms);
+    let shape = cart_shape(cart, &thumbnails, &updated_at, region)?;
+    crate::wire::to_json(&Body {
+        extra,
+        cart: crate::wire::Named(name, &shape),
+    })
+}
+
+/// No fields besides the cart.
+#[derive(Serialize)]
+pub struct NoFields {}
+
+#[derive(Serialize)]
+struct CalculatedPriceShape {
+    calculated_amount: Major,
+    original_amount: Major,
+    currency_code: CurrencyCode,
+    is_calculated_price_tax_inclusive: bool,
+    calculated_amount_with_tax: Major,
+    calculated_amount_without_tax: Major,
+}
+
+#[derive(Serialize)]
+struct OptionPriceShape {
+    currency_code: CurrencyCode,
+    amount: Major,
+}
+
+#[derive(Serialize)]
+struct ShippingOptionShape<'a> {
+    id: &'a ShippingOptionId,
+    name: &'a str,
+    price_type: &'static str,
+    amount: Major,
+    is_tax_inclusive: bool,
+    calculated_price: CalculatedPriceShape,
+    prices: [OptionPriceShape; 1],
+    insufficient_inventory: bool,
+    #[serde(flatten)]
+    unkept: Nulls,
 }
 
 /// The options the cart can choose (those of its region), as
-/// `GET /store/shipping-options?cart_id=` lists them under `shipping_options`, each
-/// with its amount for the cart now.
-pub fn shipping_options_json(cart: &Cart, options: &[ShippingOption]) -> Result<Value, ApiError> {
+/// `GET /store/shipping-options?cart_id=` answers, each with its amount for the cart
+/// now, serialized.
+pub fn shipping_options_body(
+    cart: &Cart,
+    options: &[ShippingOption],
+) -> Result<crate::wire::Json, ApiError> {
     let currency = cart.region.currency;
     let inclusive = cart.region.tax_inclusive;
     let list = applicable(options, cart)
@@ -267,32 +474,37 @@ pub fn shipping_options_json(cart: &Cart, options: &[ShippingOption]) -> Result<
             };
             // Parts of the amount for display; the same split the cart's totals make.
             let parts = amount_totals(q.amount, &cart.region)?;
-            Ok(json!({
-                "id": q.option.id,
-                "name": q.option.name,
-                "price_type": "flat",
-                "service_zone_id": null,
-                "shipping_profile_id": null,
-                "provider_id": null,
-                "data": null,
-                "type": null,
-                "provider": null,
-                "amount": major(q.amount, currency),
-                "is_tax_inclusive": inclusive,
-                "calculated_price": {
-                    "calculated_amount": major(q.amount, currency),
-                    "original_amount": major(base, currency),
-                    "currency_code": currency,
-                    "is_calculated_price_tax_inclusive": inclusive,
-                    "calculated_amount_with_tax": major(parts.total, currency),
-                    "calculated_amount_without_tax": major(parts.subtotal, currency),
+            Ok(ShippingOptionShape {
+                id: &q.option.id,
+                name: &q.option.name,
+                price_type: "flat",
+                amount: Major::of(q.amount, currency),
+                is_tax_inclusive: inclusive,
+                calculated_price: CalculatedPriceShape {
+                    calculated_amount: Major::of(q.amount, currency),
+                    original_amount: Major::of(base, currency),
+                    currency_code: currency,
+                    is_calculated_price_tax_inclusive: inclusive,
+                    calculated_amount_with_tax: Major::of(parts.total, currency),
+                    calculated_amount_without_tax: Major::of(parts.subtotal, currency),
                 },
-                "prices": [{ "currency_code": currency, "amount": major(base, currency) }],
-                "insufficient_inventory": false,
-            }))
+                prices: [OptionPriceShape {
+                    currency_code: currency,
+                    amount: Major::of(base, currency),
+                }],
+                insufficient_inventory: false,
+                unkept: Nulls(&[
+                    "service_zone_id",
+                    "shipping_profile_id",
+                    "provider_id",
+                    "data",
+                    "type",
+                    "provider",
+                ]),
+            })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(Value::Array(list))
+    crate::wire::to_json(&crate::wire::Named("shipping_options", &list))
 }
 
 #[cfg(test)]
@@ -304,8 +516,20 @@ mod tests {
     use crate::ids::RegionId;
     use crate::money::TaxRate;
     use crate::region::Country;
+    use serde_json::{json, Value};
 
     const IMAGES: &str = "https://shop.test/images/";
+
+    /// The object under `cart` of the cart's body.
+    fn cart_json(
+        cart: &Cart,
+        image_base: &str,
+        region: Option<&Region>,
+    ) -> Result<Value, ApiError> {
+        let body = cart_body(cart, image_base, region, "cart", NoFields {})?;
+        let mut v: Value = serde_json::from_str(body.get()).unwrap();
+        Ok(v["cart"].take())
+    }
 
     #[test]
     fn times_are_iso_8601_utc_with_milliseconds() {
@@ -459,8 +683,9 @@ mod tests {
             ),
             option("EU", &region_eu(), ShippingKind::Flat { amount: 490 }),
         ];
-        let v = shipping_options_json(&c, &options).unwrap();
-        let list = v.as_array().unwrap();
+        let body = shipping_options_body(&c, &options).unwrap();
+        let v: Value = serde_json::from_str(body.get()).unwrap();
+        let list = v["shipping_options"].as_array().unwrap();
         assert_eq!(list.len(), 2);
         assert_eq!(list[0]["id"], "so_STD");
         assert_eq!(list[0]["amount"], json!(5));

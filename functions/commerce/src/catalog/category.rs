@@ -1,6 +1,6 @@
 //! Product categories: a tree per store. Only active categories are shown to shoppers.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
@@ -10,7 +10,7 @@ use crate::ids::{CategoryId, StoreId};
 use crate::params::{Direction, Handle, Page, SearchText};
 
 /// A category's neighbour in the tree (parent or child), by reference.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct CategoryLink {
     pub id: CategoryId,
     pub name: String,

@@ -2,7 +2,7 @@
 //! the query every reader of the catalog uses (Store API, storefront pages, carts).
 //! A page of products is read in one round trip; child rows arrive as JSON arrays.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
@@ -41,14 +41,14 @@ impl ProductStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct CollectionRef {
     pub id: CollectionId,
     pub title: String,
     pub handle: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct CategoryRef {
     pub id: CategoryId,
     pub name: String,

@@ -6,9 +6,10 @@
 use serde_json::{json, Value};
 
 use super::{Order, OrderStatus};
+use crate::cart::api_time;
 use crate::cart::Address;
-use crate::cart::{api_time, major};
 use crate::money::MinorUnits;
+use crate::wire::Major;
 
 fn address_json(order: &Order, a: Option<&Address>, role: &str) -> Value {
     let Some(a) = a else {
@@ -39,7 +40,7 @@ fn medusa_statuses(status: OrderStatus) -> (&'static str, &'static str) {
 /// The order as a Medusa storefront reads it; `image_base` prefixes thumbnails' keys.
 pub fn order_json(order: &Order, image_base: &str) -> Value {
     let c = order.currency;
-    let m = |v: MinorUnits| major(v, c);
+    let m = |v: MinorUnits| Major::of(v, c);
     let created = api_time(order.created_at_ms);
     let updated = api_time(order.updated_at_ms);
     let items: Vec<Value> = order

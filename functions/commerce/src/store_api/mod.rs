@@ -1,0 +1,277 @@
+//! The Store API's read endpoints in Medusa v2's shapes: each function parses its
+//! parameters into domain types, calls one query, and shapes the JSON. Callers (the
+//! edge Worker) only route and respond. Amounts leave as major-unit numbers here and
+//! nowhere else.
+
+use tokio_postgres::GenericClient;
+
+use crate::catalog::category::{self, CategoryFilter, CategorySort};
+use crate::catalog::collection::{self, CollectionFilter, CollectionSort};
+use crate::catalog::product::{self, ProductFilter, ProductKey, ProductSort};
+use crate::error::ApiError;
+use crate::ids::{CategoryId, CollectionId, IdError, ProductId, RegionId};
+use crate::money::CurrencyCode;
+use crate::params::{parse_order, Page, QueryParams};
+use crate::region::{self, Region, RegionFilter, RegionSort};
+use crate::store::Store;
+use crate::wire::{to_json, Json, ListPage, Named};
+
+mod shape;
+
+pub use self::shape::{CategoryShape, CollectionShape, ProductShape, RegionShape};
+
+/// Page size when a list request names no `limit`.
+pub const DEFAULT_LIMIT: u32 = 50;
+
+/// Who is asking: the store chosen by the publishable key, and where images live.
+#[derive(Debug, Clone)]
+pub struct ApiContext<'a> {
+    pub store: &'a Store,
+    /// Absolute URL prefix of product images, ending in `/`: `https://shop/images/`.
+    pub image_base: &'a str,
+}
+
+impl ApiContext<'_> {
+    fn image_url(&self, key: &str) -> String {
+        format!("{}{}", self.image_base, key)
+    }
+}
+
+fn list_body<T: serde::Serialize>(
+    name: &'static str,
+    items: &[T],
+    count: i64,
+    page: Page,
+) -> Result<Json, ApiError> {
+    to_json(&ListPage {
+        name,
+        items,
+        count,
+        page,
+    })
+}
+
+fn path_id<T>(raw: &str, parse: impl Fn(&str) -> Result<T, IdError>) -> Result<T, ApiError> {
+    parse(raw).map_err(|e| ApiError::invalid("id", e.to_string()))
+}
+
+// ---------------------------------------------------------------- regions
+
+/// `GET /store/regions`
+pub async fn list_regions<C: GenericClient + Sync>(
+    client: &C,
+    ctx: &ApiContext<'_>,
+    params: &QueryParams,
+) -> Result<Json, ApiError> {
+    params.only(&["limit", "offset", "order", "q", "id", "currency_code"])?;
+    let page = Page::parse(params, DEFAULT_LIMIT)?;
+    let sort = parse_order(params, RegionSort::FIELDS)?;
+    let filter = RegionFilter {
+        ids: params.ids("id", RegionId::parse)?,
+        currency: params.currency()?,
+        q: params.search()?,
+    };
+    let (regions, count) = region::list(client, &ctx.store.id, &filter, sort, page).await?;
+    let items: Vec<_> = regions.iter().map(RegionShape::of).collect();
+    list_body("regions", &items, count, page)
+}
+
+/// `GET /store/regions/:id`
+pub async fn get_region<C: GenericClient + Sync>(
+    client: &C,
+    ctx: &ApiContext<'_>,
+    id: &str,
+    params: &QueryParams,
+) -> Result<Json, ApiError> {
+    params.only(&[])?;
+    let id = path_id(id, RegionId::parse)?;
+    let region = region::get(client, &ctx.store.id, &id).await?;
+    to_json(&Named("region", &RegionShape::of(&region)))
+}
+
+// ---------------------------------------------------------------- products
+
+/// The pricing context of a product request: a region (currency and tax) or a bare
+/// currency. Without either, variants carry no calculated price.
+enum Pricing {
+    None,
+    Currency(CurrencyCode),
+    Region(Region),
+}
+
+impl Pricing {
+    async fn parse<C: GenericClient + Sync>(
+        client: &C,
+        ctx: &ApiContext<'_>,
+        params: &QueryParams,
+    ) -> Result<Self, ApiError> {
+        if let Some(id) = params.id("region_id", RegionId::parse)? {
+            return match region::get(client, &ctx.store.id, &id).await {
+                Ok(region) => Ok(Pricing::Region(region)),
+                Err(ApiError::NotFound { .. }) => Err(ApiError::invalid(
+                    "region_id",
+                    format!("no region {id} in this store"),
+                )),
+                Err(e) => Err(e),
+            };
+        }
+        Ok(params.currency()?.map_or(Pricing::None, Pricing::Currency))
+    }
+
+    fn currency(&self) -> Option<CurrencyCode> {
+        match self {
+            Pricing::None => None,
+            Pricing::Currency(c) => Some(*c),
+            Pricing::Region(r) => Some(r.currency),
+        }
+    }
+}
+
+/// `GET /store/products`
+pub async fn list_products<C: GenericClient + Sync>(
+    client: &C,
+    ctx: &ApiContext<'_>,
+    params: &QueryParams,
+) -> Result<Json, ApiError> {
+    params.only(&[
+        "limit",
+        "offset",
+        "order",
+        "q",
+        "id",
+        "handle",
+        "category_id",
+        "collection_id",
+        "region_id",
+        "currency_code",
+    ])?;
+    let page = Page::parse(params, DEFAULT_LIMIT)?;
+    let sort = parse_order(params, ProductSort::FIELDS)?;
+    let filter = ProductFilter {
+        ids: params.ids("id", ProductId::parse)?,
+        handles: params.handles("handle")?,
+        category_ids: params.ids("category_id", CategoryId::parse)?,
+        collection_ids: params.ids("collection_id", CollectionId::parse)?,
+        q: params.search()?,
+        ..ProductFilter::default()
+    };
+    let pricing = Pricing::parse(client, ctx, params).await?;
+    let (products, count) = product::list(
+        client,
+        &ctx.store.id,
+        &filter,
+        sort,
+        page,
+        pricing.currency(),
+    )
+    .await?;
+    let items: Vec<_> = products
+        .iter()
+        .map(|p| ProductShape::of(ctx, p, &pricing))
+        .collect();
+    list_body("products", &items, count, page)
+}
+
+/// `GET /store/products/:id`
+pub async fn get_product<C: GenericClient + Sync>(
+    client: &C,
+    ctx: &ApiContext<'_>,
+    id: &str,
+    params: &QueryParams,
+) -> Result<Json, ApiError> {
+    params.only(&["region_id", "currency_code"])?;
+    let key = ProductKey::Id(path_id(id, ProductId::parse)?);
+    let pricing = Pricing::parse(client, ctx, params).await?;
+    let product = product::get(client, &ctx.store.id, &key, pricing.currency()).await?;
+    to_json(&Named(
+        "product",
+        &ProductShape::of(ctx, &product, &pricing),
+    ))
+}
+
+// ---------------------------------------------------------------- categories
+
+/// `GET /store/product-categories`
+pub async fn list_categories<C: GenericClient + Sync>(
+    client: &C,
+    ctx: &ApiContext<'_>,
+    params: &QueryParams,
+) -> Result<Json, ApiError> {
+    params.only(&[
+        "limit",
+        "offset",
+        "order",
+        "q",
+        "id",
+        "handle",
+        "parent_category_id",
+    ])?;
+    let page = Page::parse(params, DEFAULT_LIMIT)?;
+    let sort = parse_order(params, CategorySort::FIELDS)?;
+    let parent = match params.single("parent_category_id")? {
+        None => None,
+        Some("null") | Some("") => Some(None),
+        Some(raw) => {
+            Some(Some(CategoryId::parse(raw).map_err(|e| {
+                ApiError::invalid("parent_category_id", e.to_string())
+            })?))
+        }
+    };
+    let filter = CategoryFilter {
+        ids: params.ids("id", CategoryId::parse)?,
+        handles: params.handles("handle")?,
+        parent,
+        q: params.search()?,
+    };
+    let (categories, count) = category::list(client, &ctx.store.id, &filter, sort, page).await?;
+    let items: Vec<_> = categories.iter().map(CategoryShape::of).collect();
+    list_body("product_categories", &items, count, page)
+}
+
+/// `GET /store/product-categories/:id`
+pub async fn get_category<C: GenericClient + Sync>(
+    client: &C,
+    ctx: &ApiContext<'_>,
+    id: &str,
+    params: &QueryParams,
+) -> Result<Json, ApiError> {
+    params.only(&[])?;
+    let id = path_id(id, CategoryId::parse)?;
+    let c = category::get(client, &ctx.store.id, &id).await?;
+    to_json(&Named("product_category", &CategoryShape::of(&c)))
+}
+
+// ---------------------------------------------------------------- collections
+
+/// `GET /store/collections`
+pub async fn list_collections<C: GenericClient + Sync>(
+    client: &C,
+    ctx: &ApiContext<'_>,
+    params: &QueryParams,
+) -> Result<Json, ApiError> {
+    params.only(&["limit", "offset", "order", "q", "id", "handle"])?;
+    let page = Page::parse(params, DEFAULT_LIMIT)?;
+    let sort = parse_order(params, CollectionSort::FIELDS)?;
+    let filter = CollectionFilter {
+        ids: params.ids("id", CollectionId::parse)?,
+        handles: params.handles("handle")?,
+        q: params.search()?,
+        featured: None,
+    };
+    let (collections, count) = collection::list(client, &ctx.store.id, &filter, sort, page).await?;
+    let items: Vec<_> = collections.iter().map(CollectionShape::of).collect();
+    list_body("collections", &items, count, page)
+}
+
+/// `GET /store/collections/:id`
+pub async fn get_collection<C: GenericClient + Sync>(
+    client: &C,
+    ctx: &ApiContext<'_>,
+    id: &str,
+    params: &QueryParams,
+) -> Result<Json, ApiError> {
+    params.only(&[])?;
+    let id = path_id(id, CollectionId::parse)?;
+    let c = collection::get(client, &ctx.store.id, &id).await?;
+    to_json(&Named("collection", &CollectionShape::of(&c)))
+}
