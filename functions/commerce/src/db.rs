@@ -40,18 +40,23 @@ pub fn id_strs<T: AsRef<str>>(ids: &Option<Vec<T>>) -> Option<Vec<&str>> {
 /// A paged list query over one table.
 pub struct ListQuery<'a> {
     /// The SELECT: its filter takes `filter_params` as $1.., then `LIMIT` and `OFFSET`
-    /// as the next two parameters, then `extra`; it reports the match count in `total`.
+    /// as the next two parameters, then `extra`; it reports the match count in `total`
+    /// (usually as the subquery `count`).
     pub sql: &'a str,
-    /// `table alias` the filter reads, for counting past the last page.
-    pub from: &'a str,
-    /// The WHERE clause shared by the page and the count.
-    pub filter: &'a str,
+    /// A query of one row and column, `total`, over `filter_params`: the number of
+    /// matches, for a page past the last (where no row carries it).
+    pub count: &'a str,
     pub filter_params: &'a [Param<'a>],
     pub extra: &'a [Param<'a>],
 }
 
+/// The [`ListQuery::count`] of the rows of `from` (`table alias`) that `filter` matches.
+pub fn count_matches(from: &str, filter: &str) -> String {
+    format!("SELECT count(*) AS total FROM {from} WHERE {filter}")
+}
+
 /// Runs a paged list: the rows of `page` and the total number of matches. Past the last
-/// page (or with limit 0) no row carries the total, so it is counted with the filter.
+/// page (or with limit 0) no row carries the total, so it is counted on its own.
 pub async fn list_page<C: GenericClient + Sync>(
     client: &C,
     q: ListQuery<'_>,
@@ -65,12 +70,11 @@ pub async fn list_page<C: GenericClient + Sync>(
     let total = match rows.first() {
         Some(row) => col(row, "total")?,
         None => {
-            let sql = format!("SELECT count(*) FROM {} WHERE {}", q.from, q.filter);
-            let counted = client.query_typed(&sql, q.filter_params).await?;
+            let counted = client.query_typed(q.count, q.filter_params).await?;
             let row = counted.first().ok_or_else(|| ApiError::Internal {
                 detail: "count returned no row".into(),
             })?;
-            col(row, "count")?
+            col(row, "total")?
         }
     };
     Ok((rows, total))

@@ -26,6 +26,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_orders",
         include_str!("../../../migrations/0005_orders.sql"),
     ),
+    (
+        "0006_catalog_read_path",
+        include_str!("../../../migrations/0006_catalog_read_path.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
-use crate::db::{col, first, id_strs, json_col, list_page, ListQuery, Param};
+use crate::db::{col, count_matches, first, id_strs, json_col, list_page, ListQuery, Param};
 use crate::error::ApiError;
 use crate::ids::{RegionId, StoreId};
 use crate::money::{CurrencyCode, TaxRate};
@@ -122,10 +122,10 @@ pub async fn list<C: GenericClient + Sync>(
         (&currency, Type::TEXT),
         (&q, Type::TEXT),
     ];
+    let count = count_matches("regions r", LIST_WHERE);
     let query = ListQuery {
         sql: &sql,
-        from: "regions r",
-        filter: LIST_WHERE,
+        count: &count,
         filter_params: &filter_params,
         extra: &[],
     };

@@ -620,3 +620,81 @@ async fn catalog_changes_bump_the_store_version_once_per_statement() {
         .unwrap();
     assert_eq!(store.catalog_version, a + 2);
 }
+
+/// The unfiltered list's `count` comes from `store_catalog_counts`, kept by triggers in
+/// the transaction of every change of a product's status: it always equals a count.
+#[tokio::test]
+async fn the_kept_count_follows_every_publication_change() {
+    let db = test_db().await;
+    let filter = product::ProductFilter::default();
+    let check = |why: &'static str| {
+        let db = &db;
+        let filter = &filter;
+        async move {
+            for store in [alpha(), beta()] {
+                let counted: i64 = db
+                    .query_one(
+                        "SELECT count(*) FROM products WHERE store_id = $1 AND status = 'published'",
+                        &[&store.as_str()],
+                    )
+                    .await
+                    .unwrap()
+                    .get(0);
+                let (_, listed) = product::list(db, &store, filter, None, PAGE, None)
+                    .await
+                    .unwrap();
+                let past_the_end = Page {
+                    limit: 5,
+                    offset: 1000,
+                };
+                let (rows, beyond) = product::list(db, &store, filter, None, past_the_end, None)
+                    .await
+                    .unwrap();
+                assert!(rows.is_empty());
+                assert_eq!((listed, beyond), (counted, counted), "{why}: {store}");
+            }
+        }
+    };
+    check("fixtures").await;
+    db.batch_execute(
+        "INSERT INTO products (id, store_id, handle, title, description, status) VALUES
+           ('prod_A5', 'store_ALPHA', 'new-one', 'New One', '', 'published'),
+           ('prod_A6', 'store_ALPHA', 'new-draft', 'New Draft', '', 'draft')",
+    )
+    .await
+    .unwrap();
+    check("inserted, one published").await;
+    db.batch_execute("UPDATE products SET status = 'published' WHERE id = 'prod_A4'")
+        .await
+        .unwrap();
+    check("a draft published").await;
+    db.batch_execute(
+        "UPDATE products SET status = 'draft' WHERE id IN ('prod_A1', 'prod_A2', 'prod_A6')",
+    )
+    .await
+    .unwrap();
+    check("two unpublished, a draft left a draft").await;
+    db.batch_execute("UPDATE products SET title = title || '!' WHERE store_id = 'store_ALPHA'")
+        .await
+        .unwrap();
+    check("titles edited").await;
+    db.batch_execute("DELETE FROM products WHERE id IN ('prod_A5', 'prod_A6')")
+        .await
+        .unwrap();
+    check("deleted").await;
+    db.batch_execute(
+        "INSERT INTO stores (id, name, publishable_key, default_currency_code)
+         VALUES ('store_GAMMA', 'Gamma', 'pk_gamma_test_key_0003', 'eur')",
+    )
+    .await
+    .unwrap();
+    let kept: i64 = db
+        .query_one(
+            "SELECT published_products FROM store_catalog_counts WHERE store_id = 'store_GAMMA'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(kept, 0, "a new store starts at zero");
+}

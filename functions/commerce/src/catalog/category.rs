@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
-use crate::db::{col, first, id_strs, json_col, list_page, ListQuery, Param};
+use crate::db::{col, count_matches, first, id_strs, json_col, list_page, ListQuery, Param};
 use crate::error::ApiError;
 use crate::ids::{CategoryId, StoreId};
 use crate::params::{Direction, Handle, Page, SearchText};
@@ -127,10 +127,10 @@ pub async fn list<C: GenericClient + Sync>(
         (&parent, Type::TEXT),
         (&q, Type::TEXT),
     ];
+    let count = count_matches("product_categories c", LIST_WHERE);
     let query = ListQuery {
         sql: &sql,
-        from: "product_categories c",
-        filter: LIST_WHERE,
+        count: &count,
         filter_params: &filter_params,
         extra: &[],
     };

@@ -3,7 +3,7 @@
 use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
-use crate::db::{col, first, id_strs, list_page, ListQuery, Param};
+use crate::db::{col, count_matches, first, id_strs, list_page, ListQuery, Param};
 use crate::error::ApiError;
 use crate::ids::{CollectionId, StoreId};
 use crate::params::{Direction, Handle, Page, SearchText};
@@ -98,10 +98,10 @@ pub async fn list<C: GenericClient + Sync>(
         (&q, Type::TEXT),
         (&filter.featured, Type::BOOL),
     ];
+    let count = count_matches("product_collections c", LIST_WHERE);
     let query = ListQuery {
         sql: &sql,
-        from: "product_collections c",
-        filter: LIST_WHERE,
+        count: &count,
         filter_params: &filter_params,
         extra: &[],
     };

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
-use crate::db::{col, first, id_strs, json_col, list_page, ListQuery, Param};
+use crate::db::{col, count_matches, first, id_strs, json_col, list_page, ListQuery, Param};
 use crate::error::ApiError;
 use crate::ids::{
     CategoryId, CollectionId, ImageId, OptionId, OptionValueId, PriceId, ProductId, StoreId,
@@ -16,23 +16,14 @@ use crate::money::CurrencyCode;
 use crate::params::{Direction, Handle, Page, SearchText};
 
 /// Publication state; only `Published` products are ever read by shoppers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ProductStatus {
     Draft,
     Published,
 }
 
 impl ProductStatus {
-    pub fn parse(s: &str) -> Result<Self, ApiError> {
-        match s {
-            "draft" => Ok(ProductStatus::Draft),
-            "published" => Ok(ProductStatus::Published),
-            other => Err(ApiError::Internal {
-                detail: format!("unknown product status '{other}'"),
-            }),
-        }
-    }
-
     pub fn as_str(self) -> &'static str {
         match self {
             ProductStatus::Draft => "draft",
@@ -114,8 +105,8 @@ pub struct ImageRow {
     pub height: i32,
 }
 
-/// A product as every catalog reader sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A product as every catalog reader sees it: SQL's `product_doc` builds it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Product {
     pub id: ProductId,
     pub handle: String,
@@ -207,6 +198,37 @@ pub struct ProductFilter {
     pub options: Vec<OptionFilter>,
 }
 
+impl ProductFilter {
+    /// Whether the filter lists fewer than all the store's published products.
+    pub fn narrows(&self) -> bool {
+        let ProductFilter {
+            ids,
+            handles,
+            category_ids,
+            collection_ids,
+            q,
+            price_min,
+            price_max,
+            in_stock,
+            options,
+        } = self;
+        ids.is_some()
+            || handles.is_some()
+            || category_ids.is_some()
+            || collection_ids.is_some()
+            || q.as_ref().is_some_and(|q| !q.is_empty())
+            || price_min.is_some()
+            || price_max.is_some()
+            || *in_stock
+            || !options.is_empty()
+    }
+}
+
+/// The number of the store's ($1) published products, kept by the catalog's triggers
+/// (`store_catalog_counts`): an unfiltered list is counted without reading products.
+const PUBLISHED_COUNT: &str =
+    "SELECT published_products AS total FROM store_catalog_counts WHERE store_id = $1";
+
 /// The list filter over `products p`: $1 store, $2 ids, $3 handles, $4 categories,
 /// $5 collections, $6 search pattern, $7 currency, $8 lowest price, $9 highest price,
 /// $10 in stock only, $11 option choices (`name<US>value`, lower case), $12 the number
@@ -239,67 +261,15 @@ const LIST_WHERE: &str = "p.store_id = $1 AND p.status = 'published'
                 WHERE vov.variant_id = v.id
                   AND lower(o.title) || chr(31) || lower(ov.value) = ANY($11)) = $12::int4)))";
 
-/// The columns of one product with its children; `$cur` is the parameter holding the
-/// currency whose prices are read.
-fn product_columns(cur: &str) -> String {
-    format!(
-        "p.id, p.handle, p.title, p.subtitle, p.description, p.status, p.thumbnail_key,
-         api_ts(p.created_at) AS created_at, api_ts(p.updated_at) AS updated_at,
-         (SELECT jsonb_build_object('id', col.id, 'title', col.title, 'handle', col.handle)
-            FROM product_collections col WHERE col.id = p.collection_id) AS collection,
-         coalesce((SELECT jsonb_agg(jsonb_build_object('id', c.id, 'name', c.name,
-                      'handle', c.handle, 'parent_category_id', c.parent_id) ORDER BY c.rank, c.id)
-                   FROM product_category_products pc
-                   JOIN product_categories c ON c.id = pc.category_id AND c.is_active
-                   WHERE pc.product_id = p.id), '[]'::jsonb) AS categories,
-         coalesce((SELECT jsonb_agg(jsonb_build_object('id', o.id, 'title', o.title,
-                      'values', coalesce((SELECT jsonb_agg(jsonb_build_object('id', ov.id,
-                                    'value', ov.value, 'option_id', ov.option_id) ORDER BY ov.rank, ov.id)
-                                 FROM product_option_values ov WHERE ov.option_id = o.id), '[]'::jsonb))
-                      ORDER BY o.rank, o.id)
-                   FROM product_options o WHERE o.product_id = p.id), '[]'::jsonb) AS options,
-         coalesce((SELECT jsonb_agg(jsonb_build_object('id', v.id, 'title', v.title, 'sku', v.sku,
-                      'weight_g', v.weight_g, 'manage_inventory', v.manage_inventory,
-                      'allow_backorder', v.allow_backorder, 'rank', v.rank,
-                      'created_at', api_ts(v.created_at), 'updated_at', api_ts(v.updated_at),
-                      'options', coalesce((SELECT jsonb_agg(jsonb_build_object('id', ov.id,
-                                    'value', ov.value, 'option_id', ov.option_id) ORDER BY o.rank, o.id)
-                                 FROM product_variant_option_values vov
-                                 JOIN product_option_values ov ON ov.id = vov.option_value_id
-                                 JOIN product_options o ON o.id = ov.option_id
-                                 WHERE vov.variant_id = v.id), '[]'::jsonb),
-                      'price', (SELECT jsonb_build_object('id', vp.id, 'amount', vp.amount)
-                                FROM variant_prices vp
-                                WHERE vp.variant_id = v.id AND vp.currency_code = {cur}),
-                      'inventory_quantity', coalesce((SELECT sum(il.stocked - il.reserved)
-                                FROM inventory_levels il WHERE il.variant_id = v.id), 0))
-                      ORDER BY v.rank, v.id)
-                   FROM product_variants v WHERE v.product_id = p.id), '[]'::jsonb) AS variants,
-         coalesce((SELECT jsonb_agg(jsonb_build_object('id', i.id, 'r2_key', i.r2_key,
-                      'alt', i.alt, 'rank', i.rank, 'width', i.width, 'height', i.height)
-                      ORDER BY i.rank, i.id)
-                   FROM product_images i WHERE i.product_id = p.id), '[]'::jsonb) AS images"
-    )
+/// The column `doc` of one product with its children (SQL's `product_doc`, whose
+/// statements are planned once per pooled connection); `cur` is the parameter holding
+/// the currency whose prices are read.
+fn product_doc(cur: &str) -> String {
+    format!("product_doc(p, {cur}) AS doc")
 }
 
 fn product_from_row(row: &tokio_postgres::Row) -> Result<Product, ApiError> {
-    let status: String = col(row, "status")?;
-    Ok(Product {
-        id: col(row, "id")?,
-        handle: col(row, "handle")?,
-        title: col(row, "title")?,
-        subtitle: col(row, "subtitle")?,
-        description: col(row, "description")?,
-        status: ProductStatus::parse(&status)?,
-        thumbnail_key: col(row, "thumbnail_key")?,
-        collection: json_col::<Option<CollectionRef>>(row, "collection")?,
-        categories: json_col(row, "categories")?,
-        options: json_col(row, "options")?,
-        variants: json_col(row, "variants")?,
-        images: json_col(row, "images")?,
-        created_at: col(row, "created_at")?,
-        updated_at: col(row, "updated_at")?,
-    })
+    json_col(row, "doc")
 }
 
 /// The parameters of [`LIST_WHERE`], borrowed from a filter.
@@ -389,26 +359,31 @@ pub async fn list<C: GenericClient + Sync>(
     currency: Option<CurrencyCode>,
 ) -> Result<(Vec<Product>, i64), ApiError> {
     let (field, dir) = sort.unwrap_or((ProductSort::CreatedAt, Direction::Desc));
+    // Without a filter the total is the kept count; with one, the matches are counted.
+    let count = if filter.narrows() {
+        count_matches("products p", LIST_WHERE)
+    } else {
+        PUBLISHED_COUNT.to_owned()
+    };
     let sql = format!(
         // The page is chosen with ORDER BY + LIMIT (an index walk, not a sort of every
-        // match, for the indexed orders); the total is one uncorrelated count.
+        // match, for the indexed orders); the total is one uncorrelated subquery.
         "WITH page AS MATERIALIZED (
              SELECT p.id, {field} AS sort_key FROM products p WHERE {LIST_WHERE}
              ORDER BY {field} {dir} {nulls}, p.id LIMIT $13 OFFSET $14)
-         SELECT (SELECT count(*) FROM products p WHERE {LIST_WHERE}) AS total, {columns}
+         SELECT ({count}) AS total, {doc}
          FROM page JOIN products p ON p.id = page.id
          ORDER BY page.sort_key {dir} {nulls}, p.id",
         field = field.sql(),
         dir = dir.sql(),
         nulls = field.nulls(),
-        columns = product_columns("$7"),
+        doc = product_doc("$7"),
     );
     let params = FilterParams::new(store, filter, currency);
     let filter_params = params.params();
     let query = ListQuery {
         sql: &sql,
-        from: "products p",
-        filter: LIST_WHERE,
+        count: &count,
         filter_params: &filter_params,
         extra: &[],
     };
@@ -505,16 +480,15 @@ pub async fn locations<C: GenericClient + Sync>(
     store: &StoreId,
     page: Page,
 ) -> Result<(Vec<ProductLoc>, i64), ApiError> {
-    let where_ = "p.store_id = $1 AND p.status = 'published'";
     let sql = format!(
         "SELECT p.handle, to_char(p.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS updated,
-                (SELECT count(*) FROM products p WHERE {where_}) AS total
-         FROM products p WHERE {where_} ORDER BY p.id LIMIT $2 OFFSET $3"
+                ({PUBLISHED_COUNT}) AS total
+         FROM products p WHERE p.store_id = $1 AND p.status = 'published'
+         ORDER BY p.id LIMIT $2 OFFSET $3"
     );
     let query = ListQuery {
         sql: &sql,
-        from: "products p",
-        filter: where_,
+        count: PUBLISHED_COUNT,
         filter_params: &[(store, Type::TEXT)],
         extra: &[],
     };
@@ -551,9 +525,9 @@ pub async fn get<C: GenericClient + Sync>(
         ProductKey::Handle(h) => ("p.handle", h.as_str(), "handle"),
     };
     let sql = format!(
-        "SELECT {columns} FROM products p
+        "SELECT {doc} FROM products p
          WHERE p.store_id = $1 AND p.status = 'published' AND {column} = $2",
-        columns = product_columns("$3"),
+        doc = product_doc("$3"),
     );
     let currency = currency.map(|c| c.as_str().to_owned());
     let params: [Param<'_>; 3] = [
