@@ -7,6 +7,7 @@
 
 use commerce::cart::Cart;
 use commerce::cart_api::{self, CartOp, CartOutcome};
+use commerce::cart_catalog::{Db, Memo, MemoState, Offline};
 use commerce::ids::{CartId, StoreId};
 use commerce::store::Store;
 use commerce::ApiError;
@@ -21,6 +22,16 @@ use crate::{db, Reply};
 pub const BINDING: &str = "CART";
 /// Plain-text variable: how long an idle cart lives, in seconds (default 30 days).
 pub const LIFETIME_VAR: &str = "CART_LIFETIME_SECONDS";
+/// Plain-text variable: how long the objects trust what they read of the catalog, in
+/// seconds (default 10; 0 reads the database on every operation). Prices, titles and
+/// shipping options are also keyed by the store's catalog version; stock is not, so a
+/// cart may be told of stock up to this old (checkout is exact).
+pub const CATALOG_TTL_VAR: &str = "CART_CATALOG_TTL_SECONDS";
+
+thread_local! {
+    /// What the objects of this isolate read of the catalog (`commerce::cart_catalog`).
+    static MEMO: &'static MemoState = Box::leak(Box::default());
+}
 
 /// Storage key of the cart.
 const CART_KEY: &str = "cart";
@@ -40,6 +51,8 @@ pub struct StoreRef {
     pub id: StoreId,
     pub name: String,
     pub default_currency: String,
+    /// The store's catalog version as the caller knows it: the memo's key.
+    pub catalog_version: i64,
 }
 
 /// The idle lifetime of carts (`CART_LIFETIME_SECONDS`), in seconds, at least 1.
@@ -53,6 +66,15 @@ pub fn lifetime_s(env: &Env) -> u64 {
 
 fn lifetime_ms(env: &Env) -> u64 {
     lifetime_s(env).saturating_mul(1000)
+}
+
+/// `CART_CATALOG_TTL_SECONDS` in milliseconds.
+fn catalog_ttl_ms(env: &Env) -> u64 {
+    env.var(CATALOG_TTL_VAR)
+        .ok()
+        .and_then(|v| v.to_string().trim().parse::<u64>().ok())
+        .unwrap_or(10)
+        .saturating_mul(1000)
 }
 
 /// Runs `op` on cart `call.cart_id` in its object; the object's refusal comes back
@@ -93,22 +115,10 @@ impl CartObject {
             name: call.store.name.clone(),
             default_currency: commerce::money::CurrencyCode::parse(&call.store.default_currency)
                 .map_err(|e| worker::Error::RustError(e.to_string()))?,
-            catalog_version: 0,
+            catalog_version: call.store.catalog_version,
         };
         let outcome = if call.op.reads_catalog() {
-            db::with_client(&self.env, async |client: &Client| {
-                cart_api::apply(
-                    client,
-                    &store,
-                    &call.cart_id,
-                    stored,
-                    call.op,
-                    now,
-                    &call.image_base,
-                )
-                .await
-            })
-            .await
+            self.apply(&store, &call, stored, now).await
         } else {
             cart_api::apply_snapshot(&store, &call.cart_id, stored, &call.image_base)
         };
@@ -124,6 +134,56 @@ impl CartObject {
             }
             Err(err) => Ok(Reply::from_result(Err(err))),
         }
+    }
+}
+
+/// The isolate's memo in front of `inner`, for one operation on `store`'s catalog.
+fn memo<K>(store: &Store, now_ms: u64, ttl_ms: u64, inner: K) -> Memo<'static, K> {
+    Memo {
+        state: MEMO.with(|m| *m),
+        inner,
+        version: store.catalog_version,
+        now_ms,
+        ttl_ms,
+    }
+}
+
+impl CartObject {
+    /// Runs a catalog-reading operation from the memo alone when it holds everything
+    /// the operation reads, else again with a database connection behind the memo.
+    async fn apply(
+        &self,
+        store: &Store,
+        call: &CartCall,
+        stored: Option<Cart>,
+        now: u64,
+    ) -> Result<CartOutcome, ApiError> {
+        let ttl_ms = catalog_ttl_ms(&self.env);
+        let (id, image_base) = (&call.cart_id, call.image_base.as_str());
+        if ttl_ms > 0 {
+            let offline = memo(store, now, ttl_ms, Offline::default());
+            let op = call.op.clone();
+            let answer =
+                cart_api::apply_with(&offline, store, id, stored.clone(), op, now, image_base)
+                    .await;
+            if !offline.inner.asked() {
+                return answer;
+            }
+        }
+        db::with_client(&self.env, async |client: &Client| {
+            let op = call.op.clone();
+            cart_api::apply_with(
+                &memo(store, now, ttl_ms, Db(client)),
+                store,
+                id,
+                stored,
+                op,
+                now,
+                image_base,
+            )
+            .await
+        })
+        .await
     }
 }
 

@@ -30,6 +30,7 @@ pub async fn call(
             id: store.id.clone(),
             name: store.name.clone(),
             default_currency: store.default_currency.as_str().to_owned(),
+            catalog_version: store.catalog_version,
         },
         cart_id: cart_id.clone(),
         op,

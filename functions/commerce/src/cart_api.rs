@@ -14,11 +14,11 @@ use crate::cart::{
     self, shipping_options_body, AddShippingMethod, Cart, CartEvent, CartNotice, CartRegion,
     CreateCart, LineItemInput, NoFields, ShippingOption, UpdateCart, UpdateLineItem,
 };
-use crate::catalog::variant::{self, CartVariant};
+use crate::cart_catalog::{CartCatalog, Db};
+use crate::catalog::variant::CartVariant;
 use crate::error::ApiError;
 use crate::ids::{CartId, LineItemId, OrderId, RegionId, VariantId};
-use crate::region::{self, Region};
-use crate::shipping_option;
+use crate::region::Region;
 use crate::store::Store;
 use crate::wire::Json;
 
@@ -98,13 +98,13 @@ fn notice_texts(notices: &[CartNotice]) -> Vec<String> {
 
 /// The store's region for a cart: the one named, else the first serving the store's
 /// default currency, else the first.
-async fn cart_region<C: GenericClient + Sync>(
-    client: &C,
+async fn cart_region<K: CartCatalog>(
+    catalog: &K,
     store: &Store,
     id: Option<&RegionId>,
 ) -> Result<Region, ApiError> {
     if let Some(id) = id {
-        return match region::get(client, &store.id, id).await {
+        return match catalog.region(&store.id, id).await {
             Err(ApiError::NotFound { .. }) => Err(ApiError::invalid(
                 "region_id",
                 format!("no region {id} in this store"),
@@ -112,7 +112,7 @@ async fn cart_region<C: GenericClient + Sync>(
             other => other,
         };
     }
-    let regions = region::all(client, &store.id).await?;
+    let regions = catalog.regions(&store.id).await?;
     let default = regions
         .iter()
         .position(|r| r.currency == store.default_currency)
@@ -125,8 +125,8 @@ async fn cart_region<C: GenericClient + Sync>(
         })
 }
 
-async fn variants<C: GenericClient + Sync>(
-    client: &C,
+async fn variants<K: CartCatalog>(
+    catalog: &K,
     store: &Store,
     ids: &[VariantId],
     region: &CartRegion,
@@ -134,7 +134,7 @@ async fn variants<C: GenericClient + Sync>(
     let mut ids = ids.to_vec();
     ids.sort();
     ids.dedup();
-    variant::for_cart(client, &store.id, &ids, region.currency).await
+    catalog.variants(&store.id, &ids, region.currency).await
 }
 
 fn cart_body(cart: &Cart, region: &Region, image_base: &str) -> Result<Json, ApiError> {
@@ -185,6 +185,20 @@ pub async fn apply<C: GenericClient + Sync>(
     now_ms: u64,
     image_base: &str,
 ) -> Result<CartOutcome, ApiError> {
+    apply_with(&Db(client), store, cart_id, stored, op, now_ms, image_base).await
+}
+
+/// [`apply`], reading the catalog through `catalog` (the cart's object puts its memo
+/// in front of the database).
+pub async fn apply_with<K: CartCatalog>(
+    catalog: &K,
+    store: &Store,
+    cart_id: &CartId,
+    stored: Option<Cart>,
+    op: CartOp,
+    now_ms: u64,
+    image_base: &str,
+) -> Result<CartOutcome, ApiError> {
     let not_found = || ApiError::not_found("Cart", "id", cart_id.as_str());
     if let CartOp::Create { body } = &op {
         if stored.is_some() {
@@ -193,10 +207,10 @@ pub async fn apply<C: GenericClient + Sync>(
             });
         }
         let body = CreateCart::parse(body)?;
-        let region = cart_region(client, store, body.region_id.as_ref()).await?;
+        let region = cart_region(catalog, store, body.region_id.as_ref()).await?;
         let cart_region = CartRegion::from(&region);
         let ids: Vec<VariantId> = body.items.iter().map(|i| i.variant_id.clone()).collect();
-        let found = variants(client, store, &ids, &cart_region).await?;
+        let found = variants(catalog, store, &ids, &cart_region).await?;
         if let Some(address) = &body.shipping_address {
             cart::check_shipping_country(address, &region)?;
         }
@@ -225,7 +239,7 @@ pub async fn apply<C: GenericClient + Sync>(
         return snapshot(cart, image_base);
     }
     let before = cart.clone();
-    let mut region = cart_region(client, store, Some(&cart.region.id)).await?;
+    let mut region = cart_region(catalog, store, Some(&cart.region.id)).await?;
     if let CartOp::MarkCompleted { order_id } = &op {
         if cart.completed.is_none() {
             cart.completed = Some(cart::CompletedCart {
@@ -277,16 +291,16 @@ pub async fn apply<C: GenericClient + Sync>(
         .and_then(|u| u.region_id.clone())
         .filter(|id| *id != cart.region.id);
     if let Some(new_id) = &moving {
-        region = cart_region(client, store, Some(new_id)).await?;
+        region = cart_region(catalog, store, Some(new_id)).await?;
     }
     let priced_in = CartRegion::from(&region);
-    let found = variants(client, store, &wanted, &priced_in).await?;
+    let found = variants(catalog, store, &wanted, &priced_in).await?;
     if moving.is_some() {
         notices.extend(cart::change_region(&mut cart, priced_in, &found, now_ms)?);
     } else {
         notices.extend(cart::refresh(&mut cart, &found, now_ms)?);
     }
-    let options = shipping_option::for_region(client, &store.id, &cart.region.id).await?;
+    let options = catalog.shipping_options(&store.id, &cart.region.id).await?;
     notices.extend(cart::refresh_shipping(&mut cart, &options, now_ms));
 
     let body = match op {

@@ -6,6 +6,7 @@
 pub mod analytics;
 pub mod cart;
 pub mod cart_api;
+pub mod cart_catalog;
 pub mod catalog;
 pub mod checkout;
 pub mod db;
