@@ -3,10 +3,16 @@
 //! entry is served as is, a stale one is served at once while the caller renders a new
 //! copy in the background. Entries hold only what every shopper may see: the keys name
 //! store, catalog version and region, and no personal state is ever stored.
+//!
+//! In front of the Cache API, each isolate keeps the entries it served last in memory
+//! (at most [`HOT_BYTES`], the oldest stored dropped first), under the same keys and
+//! with the same freshness and lifetime: a hot product list is answered without a
+//! Cache API read and its copy of the body.
 
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
+use std::rc::Rc;
 
 use commerce::ApiError;
 
@@ -31,11 +37,86 @@ enum Lookup {
 thread_local! {
     /// Keys being revalidated by this isolate, so a burst of stale hits renders once.
     static REVALIDATING: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
+    /// The isolate's copies of entries it served.
+    static HOT: RefCell<Hot> = RefCell::new(Hot::default());
 }
 
-/// Looks `key` (a URL) up; entries older than `fresh_ms` are stale. Cache failures are
-/// misses: the cache only ever speeds a request up.
-async fn lookup(key: &str, fresh_ms: u64) -> Lookup {
+/// Bytes of bodies (and keys) the isolate keeps in memory: a few dozen product lists.
+/// Workers give an isolate 128 MB.
+const HOT_BYTES: usize = 8 << 20;
+
+struct HotEntry {
+    stored_at: u64,
+    expires_at: u64,
+    entry: Rc<Entry>,
+}
+
+/// The in-memory tier: entries by key, and keys in the order they were stored.
+#[derive(Default)]
+struct Hot {
+    entries: HashMap<String, HotEntry>,
+    order: VecDeque<String>,
+    bytes: usize,
+}
+
+impl Hot {
+    fn size(key: &str, entry: &Entry) -> usize {
+        key.len() + entry.body.len() + entry.content_type.len()
+    }
+
+    fn get(&self, key: &str, now: u64) -> Option<(u64, Rc<Entry>)> {
+        let hot = self.entries.get(key)?;
+        (now < hot.expires_at).then(|| (hot.stored_at, hot.entry.clone()))
+    }
+
+    fn insert(&mut self, key: &str, stored_at: u64, lifetime_s: u64, entry: Rc<Entry>) {
+        let size = Self::size(key, &entry);
+        if size > HOT_BYTES / 4 {
+            return;
+        }
+        if let Some(old) = self.entries.remove(key) {
+            self.bytes -= Self::size(key, &old.entry);
+            self.order.retain(|k| k != key);
+        }
+        while self.bytes + size > HOT_BYTES {
+            let Some(oldest) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(old) = self.entries.remove(&oldest) {
+                self.bytes -= Self::size(&oldest, &old.entry);
+            }
+        }
+        let expires_at = stored_at.saturating_add(lifetime_s.saturating_mul(1000));
+        self.bytes += size;
+        self.order.push_back(key.to_owned());
+        self.entries.insert(
+            key.to_owned(),
+            HotEntry {
+                stored_at,
+                expires_at,
+                entry,
+            },
+        );
+    }
+}
+
+/// Fresh or stale by the time it was stored.
+fn by_age(stored_at: u64, fresh_ms: u64, entry: Entry) -> Lookup {
+    if Date::now().as_millis().saturating_sub(stored_at) > fresh_ms {
+        Lookup::Stale(entry)
+    } else {
+        Lookup::Fresh(entry)
+    }
+}
+
+/// Looks `key` (a URL) up, in the isolate's memory first; entries older than
+/// `fresh_ms` are stale. Cache failures are misses: the cache only ever speeds a
+/// request up. A Cache API hit is kept in memory for the rest of its `lifetime_s`.
+async fn lookup(key: &str, fresh_ms: u64, lifetime_s: u64) -> Lookup {
+    let now = Date::now().as_millis();
+    if let Some((stored_at, entry)) = HOT.with(|h| h.borrow().get(key, now)) {
+        return by_age(stored_at, fresh_ms, Entry::clone(&entry));
+    }
     let Ok(Some(mut response)) = Cache::default().get(key, true).await else {
         return Lookup::Miss;
     };
@@ -60,19 +141,23 @@ async fn lookup(key: &str, fresh_ms: u64) -> Lookup {
         content_type,
         body,
     };
-    if Date::now().as_millis().saturating_sub(stored_at) > fresh_ms {
-        Lookup::Stale(entry)
-    } else {
-        Lookup::Fresh(entry)
+    if stored_at > 0 {
+        let kept = Rc::new(entry.clone());
+        HOT.with(|h| h.borrow_mut().insert(key, stored_at, lifetime_s, kept));
     }
+    by_age(stored_at, fresh_ms, entry)
 }
 
-/// Stores a body under `key` for `lifetime_s` seconds (fresh plus stale time).
+/// Stores a body under `key` for `lifetime_s` seconds (fresh plus stale time), in the
+/// isolate's memory and in the Cache API.
 async fn store(key: &str, entry: &Entry, lifetime_s: u64) -> worker::Result<()> {
+    let now = Date::now().as_millis();
+    let kept = Rc::new(entry.clone());
+    HOT.with(|h| h.borrow_mut().insert(key, now, lifetime_s, kept));
     let headers = Headers::new();
     headers.set("content-type", &entry.content_type)?;
     headers.set("cache-control", &format!("public, max-age={lifetime_s}"))?;
-    headers.set(STORED_AT, &Date::now().as_millis().to_string())?;
+    headers.set(STORED_AT, &now.to_string())?;
     let response: Response = ResponseBuilder::new()
         .with_status(entry.status)
         .with_headers(headers)
@@ -118,7 +203,7 @@ where
     F: FnOnce() -> Fut + 'static,
     Fut: Future<Output = Result<Entry, ApiError>> + 'static,
 {
-    match lookup(&key, fresh_ms).await {
+    match lookup(&key, fresh_ms, lifetime_s).await {
         Lookup::Fresh(entry) => Ok((entry, "HIT")),
         Lookup::Stale(entry) => {
             if claim(&key) {
