@@ -134,7 +134,7 @@ impl Cx {
 
     /// Counts one request under `rule` for `key`; 429 past the limit.
     pub async fn limit(&self, rule: Rule, key: &str) -> Result<(), ApiError> {
-        limit::check(&self.env, &self.config, rule, key).await
+        limit::check(&self.env, &self.config, &self.trace_id, rule, key).await
     }
 
     /// Logs a failure with this request's trace id.

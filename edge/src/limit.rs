@@ -54,9 +54,15 @@ impl Rule {
 }
 
 /// Counts one request under `rule` for `value` (an address, an e-mail, a cart id).
-/// A limiter that cannot be reached lets the request through (and is logged): limits
-/// protect the shop, they must not take it down.
-pub async fn check(env: &Env, config: &Config, rule: Rule, value: &str) -> Result<(), ApiError> {
+/// A limiter that cannot be reached lets the request through (and is logged with the
+/// request's `trace_id`): limits protect the shop, they must not take it down.
+pub async fn check(
+    env: &Env,
+    config: &Config,
+    trace_id: &str,
+    rule: Rule,
+    value: &str,
+) -> Result<(), ApiError> {
     let key = rule::key(rule.name(), value);
     let outcome = match rule.counter(config) {
         Counter::Binding { name, period_s } => match env.rate_limiter(name) {
@@ -76,7 +82,7 @@ pub async fn check(env: &Env, config: &Config, rule: Rule, value: &str) -> Resul
             crate::log::write(
                 "error",
                 "rate limiter unavailable",
-                None,
+                Some(trace_id),
                 serde_json::json!({ "detail": detail }),
             );
             Ok(())
