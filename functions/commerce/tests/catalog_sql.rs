@@ -698,3 +698,62 @@ async fn the_kept_count_follows_every_publication_change() {
         .get(0);
     assert_eq!(kept, 0, "a new store starts at zero");
 }
+
+/// Every product's kept document (`product_docs`) equals the one built afresh, after
+/// each kind of change the documents show, and reads see the change at once.
+#[tokio::test]
+async fn kept_documents_follow_every_catalog_change() {
+    let db = test_db().await;
+    let stale = || async {
+        let row = db
+            .query_one(
+                "SELECT (SELECT count(*) FROM products) - (SELECT count(*) FROM product_docs),
+                        (SELECT count(*) FROM products p JOIN product_docs d ON d.product_id = p.id
+                         WHERE product_document(p)::text <> d.doc::text)",
+                &[],
+            )
+            .await
+            .unwrap();
+        (row.get::<_, i64>(0), row.get::<_, i64>(1))
+    };
+    assert_eq!(stale().await, (0, 0), "fixtures");
+    let changes = [
+        "UPDATE variant_prices SET amount = 2990 WHERE id = 'price_A1SEUR'",
+        "INSERT INTO variant_prices (id, store_id, variant_id, currency_code, amount)
+         VALUES ('price_A1MUSD', 'store_ALPHA', 'variant_A1M', 'usd', 2700)",
+        "DELETE FROM variant_prices WHERE id = 'price_A1SUSD'",
+        "UPDATE product_option_values SET value = 'Crimson' WHERE id = 'optval_A1RED'",
+        "UPDATE product_options SET title = 'Colour way' WHERE id = 'opt_A1COLOUR'",
+        "DELETE FROM product_variant_option_values WHERE variant_id = 'variant_A1M'
+           AND option_value_id = 'optval_A1RED'",
+        "UPDATE product_categories SET name = 'Tops' WHERE id = 'pcat_ASHIRTS'",
+        "UPDATE product_categories SET is_active = true WHERE id = 'pcat_AHIDDEN'",
+        "UPDATE product_collections SET title = 'Summer Sale' WHERE id = 'pcol_ASUMMER'",
+        "DELETE FROM product_category_products WHERE product_id = 'prod_A2'",
+        "INSERT INTO product_images (id, store_id, product_id, r2_key, alt, rank, width, height)
+         VALUES ('img_A2F', 'store_ALPHA', 'prod_A2', 'products/a2.png', 'Coat', 0, 640, 800)",
+        "UPDATE product_variants SET title = 'Small / Crimson' WHERE id = 'variant_A1S'",
+        "DELETE FROM product_variants WHERE id = 'variant_A1M'",
+        "UPDATE products SET title = 'Linen Shirt II' WHERE id = 'prod_A1'",
+        "DELETE FROM product_collections WHERE id = 'pcol_ASUMMER'",
+    ];
+    for sql in changes {
+        db.batch_execute(sql).await.unwrap();
+        assert_eq!(stale().await, (0, 0), "after: {sql}");
+    }
+    // Reads see them at once; stock is read live.
+    db.batch_execute(
+        "UPDATE inventory_levels SET stocked = 40 WHERE variant_id = 'variant_A1S' AND location_id = 'sloc_A1'",
+    )
+    .await
+    .unwrap();
+    let key = product::ProductKey::Id(ProductId::parse("prod_A1").unwrap());
+    let p = product::get(&db, &alpha(), &key, eur()).await.unwrap();
+    assert_eq!(p.title, "Linen Shirt II");
+    assert!(p.collection.is_none());
+    assert_eq!(p.variants.len(), 1);
+    assert_eq!(p.variants[0].title, "Small / Crimson");
+    assert_eq!(p.variants[0].price.as_ref().map(|x| x.amount), Some(2990));
+    assert_eq!(p.variants[0].inventory_quantity, 40 - 3 + 5);
+    assert_eq!(p.categories[0].name, "Tops");
+}

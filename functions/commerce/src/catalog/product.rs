@@ -2,6 +2,8 @@
 //! the query every reader of the catalog uses (Store API, storefront pages, carts).
 //! A page of products is read in one round trip; child rows arrive as JSON arrays.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
@@ -105,8 +107,9 @@ pub struct ImageRow {
     pub height: i32,
 }
 
-/// A product as every catalog reader sees it: SQL's `product_doc` builds it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// A product as every catalog reader sees it: its kept document (`product_docs`) with
+/// prices in one currency and live stock.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Product {
     pub id: ProductId,
     pub handle: String,
@@ -261,16 +264,102 @@ const LIST_WHERE: &str = "p.store_id = $1 AND p.status = 'published'
                 WHERE vov.variant_id = v.id
                   AND lower(o.title) || chr(31) || lower(ov.value) = ANY($11)) = $12::int4)))";
 
-/// The column `doc` of one product with its children (SQL's `product_doc`, whose
-/// statements are planned once per pooled connection); `cur` is the parameter holding
-/// the currency whose prices are read.
-fn product_doc(cur: &str) -> String {
-    format!("product_doc(p, {cur}) AS doc")
+/// A product's kept document (SQL's `product_document`, in `product_docs`): the product
+/// with its children and every currency's prices, without stock.
+#[derive(Deserialize)]
+struct Document {
+    id: ProductId,
+    handle: String,
+    title: String,
+    subtitle: Option<String>,
+    description: String,
+    status: ProductStatus,
+    thumbnail_key: Option<String>,
+    collection: Option<CollectionRef>,
+    categories: Vec<CategoryRef>,
+    options: Vec<OptionRow>,
+    variants: Vec<VariantDocument>,
+    images: Vec<ImageRow>,
+    created_at: String,
+    updated_at: String,
 }
 
-fn product_from_row(row: &tokio_postgres::Row) -> Result<Product, ApiError> {
-    json_col(row, "doc")
+#[derive(Deserialize)]
+struct VariantDocument {
+    id: VariantId,
+    title: String,
+    sku: Option<String>,
+    weight_g: Option<i32>,
+    manage_inventory: bool,
+    allow_backorder: bool,
+    rank: i32,
+    options: Vec<OptionValueRow>,
+    /// By currency code.
+    prices: HashMap<String, PriceRow>,
+    created_at: String,
+    updated_at: String,
 }
+
+impl Document {
+    /// The product with its prices in `currency` (none without one) and `stock` (per
+    /// variant id; a variant without stock rows has 0).
+    fn into_product(self, currency: Option<CurrencyCode>, stock: &HashMap<String, i64>) -> Product {
+        let variants = self
+            .variants
+            .into_iter()
+            .map(|mut v| VariantRow {
+                price: currency.and_then(|c| v.prices.remove(c.as_str())),
+                inventory_quantity: stock.get(v.id.as_str()).copied().unwrap_or(0),
+                id: v.id,
+                title: v.title,
+                sku: v.sku,
+                weight_g: v.weight_g,
+                manage_inventory: v.manage_inventory,
+                allow_backorder: v.allow_backorder,
+                rank: v.rank,
+                options: v.options,
+                created_at: v.created_at,
+                updated_at: v.updated_at,
+            })
+            .collect();
+        Product {
+            id: self.id,
+            handle: self.handle,
+            title: self.title,
+            subtitle: self.subtitle,
+            description: self.description,
+            status: self.status,
+            thumbnail_key: self.thumbnail_key,
+            collection: self.collection,
+            categories: self.categories,
+            options: self.options,
+            variants,
+            images: self.images,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+/// A row of `doc` (a product's document) and `stock` (its variants' available units by
+/// id, null without variants) as a product priced in `currency`.
+fn product_from_row(
+    row: &tokio_postgres::Row,
+    currency: Option<CurrencyCode>,
+) -> Result<Product, ApiError> {
+    let doc: Document = json_col(row, "doc")?;
+    let stock: Option<HashMap<String, i64>> = json_col(row, "stock")?;
+    Ok(doc.into_product(currency, &stock.unwrap_or_default()))
+}
+
+/// Available units (stocked minus reserved over all locations) per variant of the
+/// products `products` (a relation with `id`), as `stock (product_id, stock)`.
+const STOCK_OF: &str = "SELECT s.product_id, json_object_agg(s.id, s.available) AS stock
+    FROM (SELECT v.product_id, v.id, coalesce(sum(il.stocked - il.reserved), 0) AS available
+          FROM {products} JOIN product_variants v ON v.product_id = {products}.id
+          LEFT JOIN inventory_levels il ON il.variant_id = v.id
+          GROUP BY v.product_id, v.id) s
+    GROUP BY s.product_id";
 
 /// The parameters of [`LIST_WHERE`], borrowed from a filter.
 struct FilterParams<'a> {
@@ -367,17 +456,20 @@ pub async fn list<C: GenericClient + Sync>(
     };
     let sql = format!(
         // The page is chosen with ORDER BY + LIMIT (an index walk, not a sort of every
-        // match, for the indexed orders); the total is one uncorrelated subquery.
+        // match, for the indexed orders); then its kept documents and its stock are
+        // read by key; the total is one uncorrelated subquery.
         "WITH page AS MATERIALIZED (
              SELECT p.id, {field} AS sort_key FROM products p WHERE {LIST_WHERE}
-             ORDER BY {field} {dir} {nulls}, p.id LIMIT $13 OFFSET $14)
-         SELECT ({count}) AS total, {doc}
-         FROM page JOIN products p ON p.id = page.id
-         ORDER BY page.sort_key {dir} {nulls}, p.id",
+             ORDER BY {field} {dir} {nulls}, p.id LIMIT $13 OFFSET $14),
+         stock AS MATERIALIZED ({stock})
+         SELECT ({count}) AS total, d.doc, stock.stock
+         FROM page JOIN product_docs d ON d.product_id = page.id
+         LEFT JOIN stock ON stock.product_id = page.id
+         ORDER BY page.sort_key {dir} {nulls}, page.id",
         field = field.sql(),
         dir = dir.sql(),
         nulls = field.nulls(),
-        doc = product_doc("$7"),
+        stock = STOCK_OF.replace("{products}", "page"),
     );
     let params = FilterParams::new(store, filter, currency);
     let filter_params = params.params();
@@ -390,7 +482,7 @@ pub async fn list<C: GenericClient + Sync>(
     let (rows, total) = list_page(client, query, page).await?;
     let products = rows
         .iter()
-        .map(product_from_row)
+        .map(|row| product_from_row(row, currency))
         .collect::<Result<_, _>>()?;
     Ok((products, total))
 }
@@ -525,18 +617,17 @@ pub async fn get<C: GenericClient + Sync>(
         ProductKey::Handle(h) => ("p.handle", h.as_str(), "handle"),
     };
     let sql = format!(
-        "SELECT {doc} FROM products p
-         WHERE p.store_id = $1 AND p.status = 'published' AND {column} = $2",
-        doc = product_doc("$3"),
+        "WITH one AS MATERIALIZED (
+             SELECT p.id FROM products p
+             WHERE p.store_id = $1 AND p.status = 'published' AND {column} = $2),
+         stock AS MATERIALIZED ({stock})
+         SELECT d.doc, stock.stock FROM one JOIN product_docs d ON d.product_id = one.id
+         LEFT JOIN stock ON stock.product_id = one.id",
+        stock = STOCK_OF.replace("{products}", "one"),
     );
-    let currency = currency.map(|c| c.as_str().to_owned());
-    let params: [Param<'_>; 3] = [
-        (store, Type::TEXT),
-        (&value, Type::TEXT),
-        (&currency, Type::TEXT),
-    ];
+    let params: [Param<'_>; 2] = [(store, Type::TEXT), (&value, Type::TEXT)];
     match first(client.query_typed(&sql, &params).await?) {
-        Some(row) => product_from_row(&row),
+        Some(row) => product_from_row(&row, currency),
         None => Err(ApiError::not_found("Product", shown, value)),
     }
 }
