@@ -83,6 +83,9 @@ $$;
 
 -- After a statement on a table a document shows: the products whose documents read the
 -- rows it inserted, changed or deleted are rebuilt, once per statement.
+-- A bulk load that writes a product's rows in several statements may instead set
+-- `edgeshop.defer_product_docs` to 'on' for its transaction (SET LOCAL) and call
+-- refresh_product_docs once for what it loaded before it commits (`seed large` does).
 CREATE FUNCTION product_docs_follow() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -90,6 +93,9 @@ DECLARE
     keys text[];
     ids text[];
 BEGIN
+    IF current_setting('edgeshop.defer_product_docs', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
         touched := touched || ARRAY(SELECT to_jsonb(n) FROM new_rows n);
     END IF;

@@ -95,6 +95,10 @@ async fn insert_batch(
     let widths: Vec<i32> = n.iter().map(|i| picture(i).map_or(1, |p| p.1)).collect();
     let heights: Vec<i32> = n.iter().map(|i| picture(i).map_or(1, |p| p.2)).collect();
     let tx = client.transaction().await?;
+    // The batch's product documents are built once, at its end, not after each of its
+    // statements (migration 0006).
+    tx.batch_execute("SET LOCAL edgeshop.defer_product_docs = 'on'")
+        .await?;
     tx.execute(
         &format!(
             "INSERT INTO products (id, store_id, handle, title, description, status, thumbnail_key,
@@ -140,6 +144,11 @@ async fn insert_batch(
              WHERE k IS NOT NULL"
         ),
         &[&n, &titles, &keys, &widths, &heights],
+    )
+    .await?;
+    tx.execute(
+        "SELECT refresh_product_docs(ARRAY(SELECT 'prod_BD' || n FROM unnest($1::bigint[]) n))",
+        &[&n],
     )
     .await?;
     tx.commit().await
