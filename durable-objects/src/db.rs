@@ -9,7 +9,9 @@ use commerce::ApiError;
 use futures_util::future::{select, Either};
 use tokio_postgres::tls::NoTlsStream;
 use tokio_postgres::{Client, Connection, NoTls};
-use worker::{console_error, Env, Socket};
+use worker::{console_error, Env};
+
+use crate::db_socket::DbSocket;
 
 /// The binding of the catalog database (`wrangler.toml`).
 pub const HYPERDRIVE: &str = "HYPERDRIVE";
@@ -57,7 +59,7 @@ pub async fn with_client<T>(
 }
 
 /// Opens a connection through the Hyperdrive binding.
-async fn connect(env: &Env) -> Result<(Client, Connection<Socket, NoTlsStream>), ApiError> {
+async fn connect(env: &Env) -> Result<(Client, Connection<DbSocket, NoTlsStream>), ApiError> {
     let unavailable = |detail: String| ApiError::DatabaseUnavailable { detail };
     let hyperdrive = env.hyperdrive(HYPERDRIVE).map_err(|e| ApiError::Internal {
         detail: format!("binding {HYPERDRIVE}: {e}"),
@@ -69,9 +71,7 @@ async fn connect(env: &Env) -> Result<(Client, Connection<Socket, NoTlsStream>),
             .map_err(|e: tokio_postgres::Error| ApiError::Internal {
                 detail: format!("connection string: {e}"),
             })?;
-    let socket = hyperdrive
-        .connect()
-        .map_err(|e| unavailable(format!("connect: {e}")))?;
+    let socket = DbSocket::connect(&hyperdrive).map_err(unavailable)?;
     config
         .connect_raw(socket, NoTls)
         .await

@@ -9,6 +9,7 @@
 
 pub mod cart;
 pub mod db;
+mod db_socket;
 pub mod limiter;
 
 pub use cart::CartObject;
