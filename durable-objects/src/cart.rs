@@ -110,6 +110,7 @@ impl CartObject {
         let now = Date::now().as_millis();
         let lifetime = lifetime_ms(&self.env);
         let stored = self.load(now, lifetime).await?;
+        let new_cart = stored.is_none();
         let store = Store {
             id: call.store.id.clone(),
             name: call.store.name.clone(),
@@ -126,9 +127,14 @@ impl CartObject {
             Ok(outcome) => {
                 if let Some(cart) = &outcome.save {
                     self.state.storage().put(CART_KEY, cart).await?;
-                    // Counted from the last change: an idle cart expires.
-                    let offset = i64::try_from(lifetime).unwrap_or(i64::MAX);
-                    self.state.storage().set_alarm(offset).await?;
+                    // A new cart's alarm is set once, a lifetime ahead; a change moves
+                    // the expiry (counted from the last change), and the alarm, finding
+                    // the cart younger than that, sets itself again for the rest. Setting
+                    // it on every change cost a storage write per operation.
+                    if new_cart {
+                        let offset = i64::try_from(lifetime).unwrap_or(i64::MAX);
+                        self.state.storage().set_alarm(offset).await?;
+                    }
                 }
                 Ok(Reply::Done(outcome))
             }
@@ -202,8 +208,9 @@ impl DurableObject for CartObject {
         Response::from_json(&reply)
     }
 
-    /// The idle lifetime has passed since the last change (a later change moved the
-    /// alarm): the cart is deleted, and its id then behaves like an unknown one.
+    /// A lifetime has passed since the alarm was set: a cart idle for its lifetime is
+    /// deleted, and its id then behaves like an unknown one; a cart changed since is
+    /// given the rest of its lifetime.
     async fn alarm(&self) -> worker::Result<Response> {
         let _turn = self.lock.lock().await;
         let now = Date::now().as_millis();
