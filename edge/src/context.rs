@@ -47,6 +47,8 @@ pub struct Cx {
     pub cookies: ShopperCookies,
     /// The store of the publishable key (routes with `Access::PublishableKey`).
     pub store: Option<Rc<Store>>,
+    /// That store's regions as the isolate's memo holds them (empty before it resolved).
+    pub regions: Rc<[Region]>,
     /// The shopper (page routes with `Access::Shopper`).
     pub shopper: Option<Shopper>,
 }
@@ -69,6 +71,7 @@ impl Cx {
             config,
             params: Vec::new(),
             store: None,
+            regions: Rc::from([]),
             shopper: None,
         })
     }
@@ -146,8 +149,9 @@ impl Cx {
     pub async fn resolve_store(&mut self) -> Result<(), ApiError> {
         let header = self.header("x-publishable-api-key");
         let key = PublishableKey::parse(header.as_deref())?;
-        let store = store_api::store_for(&self.env, &self.ctx, &self.config, &key).await?;
-        self.store = Some(store);
+        let keyed = store_api::store_for(&self.env, &self.ctx, &self.config, &key).await?;
+        self.store = Some(keyed.store.clone());
+        self.regions = keyed.regions.clone();
         Ok(())
     }
 

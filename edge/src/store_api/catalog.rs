@@ -4,6 +4,7 @@
 use std::rc::Rc;
 
 use commerce::params::QueryParams;
+use commerce::region::Region;
 use commerce::store::Store;
 use commerce::store_api::{self, ApiContext};
 use commerce::wire::Json;
@@ -53,6 +54,7 @@ impl Read {
 struct Call {
     env: Env,
     store: Rc<Store>,
+    regions: Rc<[Region]>,
     read: Read,
     params: QueryParams,
     image_base: String,
@@ -62,6 +64,7 @@ impl Call {
     async fn run(&self) -> Result<Json, ApiError> {
         let ctx = ApiContext {
             store: &self.store,
+            regions: &self.regions,
             image_base: &self.image_base,
         };
         let params = &self.params;
@@ -107,6 +110,7 @@ pub async fn read(cx: &mut Cx) -> Result<Response, ApiError> {
     let call = Call {
         env: cx.env.clone(),
         store,
+        regions: cx.regions.clone(),
         read,
         params: QueryParams::from_pairs(cx.url.query_pairs()),
         image_base: cx.image_base(),

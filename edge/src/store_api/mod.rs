@@ -7,6 +7,7 @@ pub mod checkout;
 
 use std::rc::Rc;
 
+use commerce::region::{self, Region};
 use commerce::store::{self, PublishableKey, Store};
 use commerce::ApiError;
 use tokio_postgres::Client;
@@ -16,8 +17,15 @@ use crate::config::Config;
 use crate::memo::{self, Memo};
 use durable_objects::db;
 
+/// The store of a publishable key and its regions (read together: a priced product
+/// read then needs no region query of its own).
+pub struct KeyedStore {
+    pub store: Rc<Store>,
+    pub regions: Rc<[Region]>,
+}
+
 thread_local! {
-    static STORES: Memo<Store> = Memo::default();
+    static STORES: Memo<KeyedStore> = Memo::default();
 }
 
 /// The store of a publishable key, from the isolate's memo when it has one.
@@ -26,13 +34,18 @@ pub async fn store_for(
     ctx: &Context,
     config: &Config,
     key: &PublishableKey,
-) -> Result<Rc<Store>, ApiError> {
+) -> Result<Rc<KeyedStore>, ApiError> {
     let (env, owned_key) = (env.clone(), key.clone());
     memo::get(&STORES, key.as_str(), config.site_ttl_ms, ctx, move || {
         let (env, key) = (env.clone(), owned_key.clone());
         async move {
             db::with_client(&env, async |client: &Client| {
-                store::by_publishable_key(client, &key).await
+                let store = store::by_publishable_key(client, &key).await?;
+                let regions = region::all(client, &store.id).await?;
+                Ok(KeyedStore {
+                    store: Rc::new(store),
+                    regions: regions.into(),
+                })
             })
             .await
         }

@@ -321,15 +321,45 @@ async fn categories_form_a_tree_of_active_nodes() {
 }
 
 async fn api_products(query: &str) -> Result<Value, ApiError> {
-    let db = test_db().await;
+    list_products_with(&test_db().await, query, false).await
+}
+
+/// `GET /store/products?<query>` on `db`; with `known_regions`, as the edge calls it,
+/// with the store's regions already read.
+async fn list_products_with(
+    db: &tokio_postgres::Client,
+    query: &str,
+    known_regions: bool,
+) -> Result<Value, ApiError> {
     let key = PublishableKey::parse(Some("pk_alpha_test_key_0001")).unwrap();
-    let store = store::by_publishable_key(&db, &key).await.unwrap();
+    let store = store::by_publishable_key(db, &key).await.unwrap();
+    let regions = if known_regions {
+        commerce::region::all(db, &store.id).await.unwrap()
+    } else {
+        Vec::new()
+    };
     let ctx = ApiContext {
         store: &store,
+        regions: &regions,
         image_base: "https://shop.test/images/",
     };
-    let body = store_api::list_products(&db, &ctx, &params(query)).await?;
+    let body = store_api::list_products(db, &ctx, &params(query)).await?;
     Ok(serde_json::from_str(body.get()).expect("the body is JSON"))
+}
+
+#[tokio::test]
+async fn a_region_the_caller_knows_prices_as_the_one_looked_up() {
+    let db = test_db().await;
+    for query in [
+        "region_id=reg_AEU&limit=3",
+        "region_id=reg_AUS",
+        // Another store's region is not this store's, known or not.
+        "region_id=reg_BEU",
+    ] {
+        let looked_up = list_products_with(&db, query, false).await;
+        let known = list_products_with(&db, query, true).await;
+        assert_eq!(format!("{looked_up:?}"), format!("{known:?}"), "{query}");
+    }
 }
 
 #[tokio::test]

@@ -27,6 +27,9 @@ pub const DEFAULT_LIMIT: u32 = 50;
 #[derive(Debug, Clone)]
 pub struct ApiContext<'a> {
     pub store: &'a Store,
+    /// The store's regions as the caller last read them (empty if it did not): a
+    /// `region_id` found here needs no query; one not found is looked up.
+    pub regions: &'a [Region],
     /// Absolute URL prefix of product images, ending in `/`: `https://shop/images/`.
     pub image_base: &'a str,
 }
@@ -106,6 +109,9 @@ impl Pricing {
         params: &QueryParams,
     ) -> Result<Self, ApiError> {
         if let Some(id) = params.id("region_id", RegionId::parse)? {
+            if let Some(known) = ctx.regions.iter().find(|r| r.id == id) {
+                return Ok(Pricing::Region(known.clone()));
+            }
             return match region::get(client, &ctx.store.id, &id).await {
                 Ok(region) => Ok(Pricing::Region(region)),
                 Err(ApiError::NotFound { .. }) => Err(ApiError::invalid(
