@@ -30,6 +30,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_catalog_read_path",
         include_str!("../../../migrations/0006_catalog_read_path.sql"),
     ),
+    (
+        "0007_stock_hold",
+        include_str!("../../../migrations/0007_stock_hold.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -78,14 +78,11 @@ async fn place(
         2_000,
         order::RESERVATION_TTL_SECONDS,
     )
-    .await;
-    match placed {
-        Ok(p) => {
-            tx.commit().await.unwrap();
-            Ok(p.order)
-        }
-        Err(e) => Err(e),
-    }
+    .await?
+    .hold_stock(&tx)
+    .await?;
+    tx.commit().await.unwrap();
+    Ok(placed)
 }
 
 #[tokio::test]

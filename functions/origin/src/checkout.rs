@@ -129,9 +129,17 @@ async fn complete_locked(
 
     let tx = conn.client_mut().transaction().await?;
     let ttl = app.config.reservation_ttl_s;
-    let placed = order::place(&tx, store, &req.cart, trace_id, now_ms(), ttl).await;
-    let placed = match placed {
-        Ok(p) => p,
+    let mut session = session;
+    // The order, its lines and events, the session's link to it, and the stock last:
+    // from the stock hold to the commit, the stock rows stay locked.
+    let placed = async {
+        let placed = order::place(&tx, store, &req.cart, trace_id, now_ms(), ttl).await?;
+        session.order_id = Some(placed.order_id().clone());
+        payment::save_session(&tx, &session).await?;
+        placed.hold_stock(&tx).await
+    };
+    let order = match placed.await {
+        Ok(order) => order,
         Err(err) => {
             drop(tx);
             if let ApiError::NotAllowed {
@@ -144,11 +152,8 @@ async fn complete_locked(
             return Err(err);
         }
     };
-    let mut session = session;
-    session.order_id = Some(placed.order.id.clone());
-    payment::save_session(&tx, &session).await?;
     tx.commit().await?;
-    pay(app, conn, store, &placed.order, session, &req.return_url).await
+    pay(app, conn, store, &order, session, &req.return_url).await
 }
 
 /// Records that a buyer found too little stock (analytics, through the outbox).

@@ -2,9 +2,10 @@
 //! caller's transaction. Nothing the edge says about money is trusted: the region
 //! (currency, tax), every unit price and the shipping amount are read again here, and
 //! a cart whose prices or stock moved is refused with what changed, so that a shopper
-//! never pays an amount they did not see. The stock is held by conditional updates
-//! ([`stock`](super::stock)); the order, its lines and an `inventory.reserved` outbox
-//! row are written in the same transaction, so either all of it happens or none.
+//! never pays an amount they did not see. The order, its lines and an
+//! `inventory.reserved` outbox row are written, then (last, by [`Placed::hold_stock`])
+//! the stock is held in one statement ([`stock`](super::stock)), all in the caller's
+//! transaction, so either all of it happens or none.
 
 use serde_json::json;
 use tokio_postgres::types::{Json, Type};
@@ -17,7 +18,7 @@ use crate::catalog::variant::{self, CartVariant};
 use crate::db::{col, Param};
 use crate::email::Email;
 use crate::error::ApiError;
-use crate::ids::{OrderId, OrderItemId, StoreId};
+use crate::ids::{OrderId, OrderItemId, StoreId, VariantId};
 use crate::money::MinorUnits;
 use crate::outbox::{self, Topic};
 use crate::region;
@@ -41,10 +42,55 @@ pub const MAX_PENDING_ORDERS_PER_EMAIL: i64 = 3;
 /// of placing another.
 pub const MAX_PENDING_ORDERS_PER_CART: i64 = 1;
 
-/// A new pending order.
-#[derive(Debug, Clone)]
+/// A new pending order, written with its lines and its `inventory.reserved` event,
+/// whose stock is still to hold: [`Placed::hold_stock`] is the transaction's last
+/// statement before the commit, because the stock rows it locks stay locked until
+/// then, and a hot variant's buyers wait on each other for exactly that long.
+#[derive(Debug)]
+#[must_use = "the order holds no stock until hold_stock"]
 pub struct Placed {
-    pub order: Order,
+    order: Order,
+    holds: Vec<Hold>,
+}
+
+/// One line's stock to hold.
+#[derive(Debug)]
+struct Hold {
+    item_id: OrderItemId,
+    variant_id: VariantId,
+    title: String,
+    quantity: u32,
+    allow_backorder: bool,
+}
+
+impl Placed {
+    /// The new order's id (to link a payment session before the stock is held).
+    pub fn order_id(&self) -> &OrderId {
+        &self.order.id
+    }
+
+    /// Holds the lines' stock (one statement); the order, once it holds it. Refused
+    /// with `insufficient_inventory` when a line cannot be served: the caller rolls
+    /// back, and nothing of the order stays.
+    pub async fn hold_stock<C: GenericClient + Sync>(self, client: &C) -> Result<Order, ApiError> {
+        let needs: Vec<Need<'_>> = self
+            .holds
+            .iter()
+            .map(|h| Need {
+                item_id: &h.item_id,
+                variant_id: &h.variant_id,
+                title: &h.title,
+                quantity: h.quantity,
+                allow_backorder: h.allow_backorder,
+            })
+            .collect();
+        if let Err(shortages) =
+            stock::hold(client, &self.order.store_id, &self.order.id, &needs).await?
+        {
+            return Err(Shortage::error(&shortages));
+        }
+        Ok(self.order)
+    }
 }
 
 fn incomplete(what: &str) -> ApiError {
@@ -269,28 +315,25 @@ pub async fn place<C: GenericClient + Sync>(
 
     insert_items(client, store, &order_id, &items).await?;
 
-    // Stock last: its row locks are held until commit, so the less work after them,
-    // the less a hot variant's buyers wait on each other.
-    let mut needs: Vec<Need<'_>> = items
+    // Stock last (`Placed::hold_stock`): its row locks are held until commit, so the
+    // less work after them, the less a hot variant's buyers wait on each other.
+    let mut holds: Vec<Hold> = items
         .iter()
         .filter_map(|item| {
             let v = variants.iter().find(|v| v.id == item.variant_id)?;
-            v.manage_inventory.then(|| Need {
-                item_id: &item.id,
-                variant_id: &item.variant_id,
-                title: &v.product_title,
+            v.manage_inventory.then(|| Hold {
+                item_id: item.id.clone(),
+                variant_id: item.variant_id.clone(),
+                title: v.product_title.clone(),
                 quantity: item.quantity,
                 allow_backorder: v.allow_backorder,
             })
         })
         .collect();
-    needs.sort_by(|a, b| a.variant_id.cmp(b.variant_id));
-    if let Err(shortages) = stock::hold(client, store, &order_id, &needs).await? {
-        return Err(Shortage::error(&shortages));
-    }
-    let reserved: Vec<_> = needs
+    holds.sort_by(|a, b| a.variant_id.cmp(&b.variant_id));
+    let reserved: Vec<_> = holds
         .iter()
-        .map(|n| json!({"variant_id": n.variant_id, "quantity": n.quantity}))
+        .map(|h| json!({"variant_id": h.variant_id, "quantity": h.quantity}))
         .collect();
     outbox::enqueue(
         client,
@@ -303,6 +346,7 @@ pub async fn place<C: GenericClient + Sync>(
 
     let created_at_ms = u64::try_from(created_ms).unwrap_or_default();
     Ok(Placed {
+        holds,
         order: Order {
             id: order_id,
             store_id: store.clone(),

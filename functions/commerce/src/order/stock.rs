@@ -58,111 +58,56 @@ pub(super) struct Need<'a> {
     pub allow_backorder: bool,
 }
 
-/// $1 store, $2 variant: its stock rows, locked, in the order units are taken.
-const LOCK_LEVELS_SQL: &str = "
-    SELECT il.location_id, il.stocked - il.reserved AS available
-    FROM inventory_levels il
-    JOIN stock_locations sl ON sl.store_id = il.store_id AND sl.id = il.location_id
-    WHERE il.store_id = $1 AND il.variant_id = $2
-    ORDER BY sl.rank, sl.id
-    FOR UPDATE OF il";
-
-/// $1 variant, $2 location, $3 units, $4 whether more than available may be held.
-const HOLD_SQL: &str = "
-    UPDATE inventory_levels SET reserved = reserved + $3, updated_at = now()
-    WHERE variant_id = $1 AND location_id = $2 AND (stocked - reserved >= $3 OR $4)";
-
-const RECORD_SQL: &str = "
-    INSERT INTO order_reservations (order_id, item_id, variant_id, location_id, quantity)
-    SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::int4[])";
+/// The lines' stock held in one call (migration 0007: rows locked, units taken,
+/// reservations recorded); answers the lines that cannot be served.
+const HOLD_SQL: &str = "SELECT variant_id, available FROM hold_order_stock($1, $2, $3, $4, $5, $6)";
 
 /// Holds stock for every line (callers pass lines sorted by variant id), recording
-/// where each unit was taken. Returns the shortages instead when any line cannot be
-/// served; the caller then rolls the transaction back.
+/// where each unit was taken, in one statement. Returns the shortages instead when any
+/// line cannot be served; the caller then rolls the transaction back.
 pub(super) async fn hold<C: GenericClient + Sync>(
     client: &C,
     store: &StoreId,
     order: &OrderId,
     needs: &[Need<'_>],
 ) -> Result<Result<(), Vec<Shortage>>, ApiError> {
-    let mut shortages = Vec::new();
-    let mut taken: Vec<(&OrderItemId, &VariantId, String, i32)> = Vec::new();
-    for need in needs {
-        let params: [Param<'_>; 2] = [(store, Type::TEXT), (need.variant_id, Type::TEXT)];
-        let rows = client.query_typed(LOCK_LEVELS_SQL, &params).await?;
-        let mut levels = Vec::with_capacity(rows.len());
-        for row in &rows {
-            levels.push((
-                col::<String>(row, "location_id")?,
-                col::<i32>(row, "available")?,
-            ));
-        }
-        let available: i64 = levels.iter().map(|(_, a)| i64::from((*a).max(0))).sum();
-        let mut left = i32::try_from(need.quantity).unwrap_or(i32::MAX);
-        let mut plan = Vec::new();
-        for (location, avail) in &levels {
-            let take = left.min((*avail).max(0));
-            if take > 0 {
-                plan.push((location.clone(), take));
-                left -= take;
-            }
-        }
-        if left > 0 {
-            match levels.first() {
-                Some((first, _)) if need.allow_backorder => {
-                    match plan.iter_mut().find(|(l, _)| l == first) {
-                        Some(entry) => entry.1 += left,
-                        None => plan.push((first.clone(), left)),
-                    }
-                }
-                _ => {
-                    shortages.push(Shortage {
-                        variant_id: need.variant_id.clone(),
-                        title: need.title.to_owned(),
-                        requested: need.quantity,
-                        available,
-                    });
-                    continue;
-                }
-            }
-        }
-        for (location, qty) in plan {
-            let params: [Param<'_>; 4] = [
-                (need.variant_id, Type::TEXT),
-                (&location, Type::TEXT),
-                (&qty, Type::INT4),
-                (&need.allow_backorder, Type::BOOL),
-            ];
-            let n = client.execute_typed(HOLD_SQL, &params).await?;
-            if n != 1 {
-                return Err(ApiError::Internal {
-                    detail: format!(
-                        "holding {qty} of {} at {location} updated {n} rows",
-                        need.variant_id
-                    ),
-                });
-            }
-            taken.push((need.item_id, need.variant_id, location, qty));
-        }
+    if needs.is_empty() {
+        return Ok(Ok(()));
     }
-    if !shortages.is_empty() {
-        return Ok(Err(shortages));
+    let items: Vec<&str> = needs.iter().map(|n| n.item_id.as_str()).collect();
+    let variants: Vec<&str> = needs.iter().map(|n| n.variant_id.as_str()).collect();
+    let quantities: Vec<i32> = needs
+        .iter()
+        .map(|n| i32::try_from(n.quantity).unwrap_or(i32::MAX))
+        .collect();
+    let backorder: Vec<bool> = needs.iter().map(|n| n.allow_backorder).collect();
+    let params: [Param<'_>; 6] = [
+        (store, Type::TEXT),
+        (order, Type::TEXT),
+        (&items, Type::TEXT_ARRAY),
+        (&variants, Type::TEXT_ARRAY),
+        (&quantities, Type::INT4_ARRAY),
+        (&backorder, Type::BOOL_ARRAY),
+    ];
+    let rows = client.query_typed(HOLD_SQL, &params).await?;
+    if rows.is_empty() {
+        return Ok(Ok(()));
     }
-    if !taken.is_empty() {
-        let items: Vec<&str> = taken.iter().map(|t| t.0.as_str()).collect();
-        let variants: Vec<&str> = taken.iter().map(|t| t.1.as_str()).collect();
-        let locations: Vec<&str> = taken.iter().map(|t| t.2.as_str()).collect();
-        let quantities: Vec<i32> = taken.iter().map(|t| t.3).collect();
-        let params: [Param<'_>; 5] = [
-            (order, Type::TEXT),
-            (&items, Type::TEXT_ARRAY),
-            (&variants, Type::TEXT_ARRAY),
-            (&locations, Type::TEXT_ARRAY),
-            (&quantities, Type::INT4_ARRAY),
-        ];
-        client.execute_typed(RECORD_SQL, &params).await?;
+    let mut shortages = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let variant: String = col(row, "variant_id")?;
+        let need = needs
+            .iter()
+            .find(|n| n.variant_id.as_str() == variant)
+            .ok_or_else(|| ApiError::internal(format!("hold answered unknown {variant}")))?;
+        shortages.push(Shortage {
+            variant_id: need.variant_id.clone(),
+            title: need.title.to_owned(),
+            requested: need.quantity,
+            available: col(row, "available")?,
+        });
     }
-    Ok(Ok(()))
+    Ok(Err(shortages))
 }
 
 /// $1 order: the held rows' stock, locked in the fixed order.
