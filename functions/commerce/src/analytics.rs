@@ -7,10 +7,10 @@
 //! reason instead of failing the batch it came in. Redelivered messages are harmless:
 //! an event's `event_key` is stored once.
 
+use crate::db::Sql;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use tokio_postgres::types::Type;
-use tokio_postgres::GenericClient;
 
 use crate::cart::{CartEvent, CartEventName};
 use crate::db::{col, first, Param};
@@ -312,10 +312,7 @@ const INSERT_BATCH_SQL: &str = "
 /// as are events whose `event_key` is stored already; neither fails the batch. An
 /// event that does not [`validate`](AnalyticsEvent::validate) refuses the whole batch,
 /// naming it (`events[3].name`), before anything is written.
-pub async fn insert_batch<C: GenericClient + Sync>(
-    client: &C,
-    events: &[AnalyticsEvent],
-) -> Result<u64, ApiError> {
+pub async fn insert_batch<C: Sql>(client: &C, events: &[AnalyticsEvent]) -> Result<u64, ApiError> {
     if events.is_empty() {
         return Ok(0);
     }

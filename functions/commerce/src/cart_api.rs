@@ -6,9 +6,9 @@
 //! only loads and saves the state, one operation at a time; no cart write touches
 //! PostgreSQL.
 
+use crate::db::Sql;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tokio_postgres::GenericClient;
 
 use crate::cart::{
     self, shipping_options_body, AddShippingMethod, Cart, CartEvent, CartNotice, CartRegion,
@@ -176,7 +176,7 @@ pub fn apply_snapshot(
 /// Applies `op` to the cart `cart_id` of `store`, whose stored state is `stored`
 /// (`None`: no such cart, or it expired). Refusals are errors with Medusa's shapes:
 /// an unknown cart or one of another store is 404, bad input 400 naming the field.
-pub async fn apply<C: GenericClient + Sync>(
+pub async fn apply<C: Sql>(
     client: &C,
     store: &Store,
     cart_id: &CartId,

@@ -13,7 +13,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
-use tokio_postgres::GenericClient;
+use crate::db::Sql;
 
 use crate::cart::ShippingOption;
 use crate::catalog::variant::{self, CartVariant};
@@ -49,7 +49,7 @@ pub trait CartCatalog {
 /// The catalog in PostgreSQL.
 pub struct Db<'a, C>(pub &'a C);
 
-impl<C: GenericClient + Sync> CartCatalog for Db<'_, C> {
+impl<C: Sql> CartCatalog for Db<'_, C> {
     async fn region(&self, store: &StoreId, id: &RegionId) -> Result<Region, ApiError> {
         region::get(self.0, store, id).await
     }

@@ -1,6 +1,8 @@
 //! Small helpers shared by the query modules: typed column reads whose failures
 //! become internal errors rather than panics.
 
+use std::future::Future;
+
 use tokio_postgres::types::{FromSql, Json, ToSql, Type};
 use tokio_postgres::{GenericClient, Row};
 
@@ -12,6 +14,43 @@ use crate::params::Page;
 /// prepare + execute, and safe behind transaction-mode poolers (Hyperdrive, PgBouncer)
 /// where a named prepared statement may not exist on the next server connection.
 pub type Param<'a> = (&'a (dyn ToSql + Sync), Type);
+
+/// Where the domain's statements run: a connection or a transaction. Every
+/// `tokio_postgres` client is one, and sends each statement unnamed (parsed and planned
+/// on every call, which any pooler passes). A caller that owns a long-lived connection
+/// may instead prepare each statement once per connection and reuse its plan: the
+/// origin's pool does (`origin::pool`), for the checkout's thirty-odd statements.
+pub trait Sql: Sync {
+    fn query_typed(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> impl Future<Output = Result<Vec<Row>, tokio_postgres::Error>> + Send;
+
+    fn execute_typed(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> impl Future<Output = Result<u64, tokio_postgres::Error>> + Send;
+}
+
+impl<C: GenericClient + Sync> Sql for C {
+    async fn query_typed(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> Result<Vec<Row>, tokio_postgres::Error> {
+        GenericClient::query_typed(self, sql, params).await
+    }
+
+    async fn execute_typed(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> Result<u64, tokio_postgres::Error> {
+        GenericClient::execute_typed(self, sql, params).await
+    }
+}
 
 /// Reads a column, turning a type or decoding mismatch into an internal error.
 pub fn col<'a, T: FromSql<'a>>(row: &'a Row, name: &str) -> Result<T, ApiError> {
@@ -57,7 +96,7 @@ pub fn count_matches(from: &str, filter: &str) -> String {
 
 /// Runs a paged list: the rows of `page` and the total number of matches. Past the last
 /// page (or with limit 0) no row carries the total, so it is counted on its own.
-pub async fn list_page<C: GenericClient + Sync>(
+pub async fn list_page<C: Sql>(
     client: &C,
     q: ListQuery<'_>,
     page: Page,

@@ -5,10 +5,10 @@
 //! runners never take the same row), and marks each [`done`] or [`failed`]: a failure
 //! is retried with exponential backoff and becomes `dead` after [`MAX_ATTEMPTS`].
 
+use crate::db::Sql;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio_postgres::types::{Json, Type};
-use tokio_postgres::GenericClient;
 
 use crate::db::{col, json_col, Param};
 use crate::error::ApiError;
@@ -89,7 +89,7 @@ const ENQUEUE_SQL: &str = "
             'timestamp', api_ts(now()), 'trace_id', $4::text), $4)";
 
 /// Writes an event for the job runner in `client`'s transaction.
-pub async fn enqueue<C: GenericClient + Sync>(
+pub async fn enqueue<C: Sql>(
     client: &C,
     store: &StoreId,
     topic: Topic,
@@ -127,7 +127,7 @@ const CLAIM_SQL: &str = "
 
 /// Up to `limit` due jobs, locked for `client`'s transaction (other runners skip
 /// them). The caller runs each and marks it before committing.
-pub async fn claim<C: GenericClient + Sync>(client: &C, limit: i64) -> Result<Vec<Job>, ApiError> {
+pub async fn claim<C: Sql>(client: &C, limit: i64) -> Result<Vec<Job>, ApiError> {
     let params: [Param<'_>; 1] = [(&limit, Type::INT8)];
     let rows = client.query_typed(CLAIM_SQL, &params).await?;
     rows.iter()
@@ -143,7 +143,7 @@ pub async fn claim<C: GenericClient + Sync>(client: &C, limit: i64) -> Result<Ve
 }
 
 /// Marks a job done.
-pub async fn done<C: GenericClient + Sync>(client: &C, id: i64) -> Result<(), ApiError> {
+pub async fn done<C: Sql>(client: &C, id: i64) -> Result<(), ApiError> {
     let params: [Param<'_>; 1] = [(&id, Type::INT8)];
     client
         .execute_typed(
@@ -174,7 +174,7 @@ pub enum Retry {
 
 /// Records a failed attempt of job `id` (which had `attempts` before it): retried
 /// later with backoff, or dead when attempts run out or `retryable` is false.
-pub async fn failed<C: GenericClient + Sync>(
+pub async fn failed<C: Sql>(
     client: &C,
     id: i64,
     attempts: i32,

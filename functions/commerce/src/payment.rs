@@ -8,7 +8,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio_postgres::types::{Json, Type};
-use tokio_postgres::{GenericClient, Row};
+use tokio_postgres::Row;
+
+use crate::db::Sql;
 
 use crate::db::{col, json_col, Param};
 use crate::error::ApiError;
@@ -134,7 +136,7 @@ const SESSION_COLUMNS: &str =
 
 /// The cart's collection, created on first use; its amount and currency follow the
 /// cart's current total.
-pub async fn collection_for_cart<C: GenericClient + Sync>(
+pub async fn collection_for_cart<C: Sql>(
     client: &C,
     store: &StoreId,
     cart: &CartId,
@@ -168,7 +170,7 @@ pub async fn collection_for_cart<C: GenericClient + Sync>(
 }
 
 /// Collection `id` of `store`.
-pub async fn collection<C: GenericClient + Sync>(
+pub async fn collection<C: Sql>(
     client: &C,
     store: &StoreId,
     id: &PaymentCollectionId,
@@ -185,7 +187,7 @@ pub async fn collection<C: GenericClient + Sync>(
 }
 
 /// The cart's collection, if it has one.
-pub async fn collection_by_cart<C: GenericClient + Sync>(
+pub async fn collection_by_cart<C: Sql>(
     client: &C,
     store: &StoreId,
     cart: &CartId,
@@ -199,7 +201,7 @@ pub async fn collection_by_cart<C: GenericClient + Sync>(
 }
 
 /// The collection's sessions, newest first.
-pub async fn sessions<C: GenericClient + Sync>(
+pub async fn sessions<C: Sql>(
     client: &C,
     collection: &PaymentCollectionId,
 ) -> Result<Vec<Session>, ApiError> {
@@ -213,7 +215,7 @@ pub async fn sessions<C: GenericClient + Sync>(
 }
 
 /// The sessions that pay (or paid) an order, newest first.
-pub async fn sessions_of_order<C: GenericClient + Sync>(
+pub async fn sessions_of_order<C: Sql>(
     client: &C,
     order: &OrderId,
 ) -> Result<Vec<Session>, ApiError> {
@@ -227,10 +229,7 @@ pub async fn sessions_of_order<C: GenericClient + Sync>(
 }
 
 /// Writes a new session.
-pub async fn insert_session<C: GenericClient + Sync>(
-    client: &C,
-    s: &Session,
-) -> Result<(), ApiError> {
+pub async fn insert_session<C: Sql>(client: &C, s: &Session) -> Result<(), ApiError> {
     let code = s.currency.as_str();
     let status = s.status.as_str();
     let data = Json(&s.data);
@@ -257,10 +256,7 @@ pub async fn insert_session<C: GenericClient + Sync>(
 }
 
 /// Saves a session's status, amount, data, reference, action URL and order.
-pub async fn save_session<C: GenericClient + Sync>(
-    client: &C,
-    s: &Session,
-) -> Result<(), ApiError> {
+pub async fn save_session<C: Sql>(client: &C, s: &Session) -> Result<(), ApiError> {
     let status = s.status.as_str();
     let data = Json(&s.data);
     let params: [Param<'_>; 7] = [
@@ -285,7 +281,7 @@ pub async fn save_session<C: GenericClient + Sync>(
 
 /// Session `id` of `store`, its row locked for the caller's transaction: the lock
 /// under which the session's payment is settled.
-pub async fn session_for_update<C: GenericClient + Sync>(
+pub async fn session_for_update<C: Sql>(
     client: &C,
     store: &StoreId,
     id: &PaymentSessionId,
@@ -302,7 +298,7 @@ pub async fn session_for_update<C: GenericClient + Sync>(
 }
 
 /// The session a provider's reference (a PaymentIntent id) belongs to, locked.
-pub async fn session_by_reference_for_update<C: GenericClient + Sync>(
+pub async fn session_by_reference_for_update<C: Sql>(
     client: &C,
     provider_id: &str,
     reference: &str,
@@ -318,7 +314,7 @@ pub async fn session_by_reference_for_update<C: GenericClient + Sync>(
 
 /// Cancels the collection's sessions that were created but never used for an order
 /// (a new session replaces them).
-pub async fn cancel_unused_sessions<C: GenericClient + Sync>(
+pub async fn cancel_unused_sessions<C: Sql>(
     client: &C,
     collection: &PaymentCollectionId,
 ) -> Result<(), ApiError> {
@@ -335,7 +331,7 @@ pub async fn cancel_unused_sessions<C: GenericClient + Sync>(
 
 /// Detaches the order's sessions that have not paid (pending, awaiting
 /// confirmation) and cancels them: the order is paid by a new session.
-pub async fn cancel_unpaid_sessions_of_order<C: GenericClient + Sync>(
+pub async fn cancel_unpaid_sessions_of_order<C: Sql>(
     client: &C,
     order: &OrderId,
 ) -> Result<(), ApiError> {
@@ -351,7 +347,7 @@ pub async fn cancel_unpaid_sessions_of_order<C: GenericClient + Sync>(
 }
 
 /// Records that the collection paid `order`.
-pub async fn mark_collection_paid<C: GenericClient + Sync>(
+pub async fn mark_collection_paid<C: Sql>(
     client: &C,
     collection: &PaymentCollectionId,
     order: &OrderId,
@@ -370,7 +366,7 @@ pub async fn mark_collection_paid<C: GenericClient + Sync>(
 /// Returns false when it was recorded before (a redelivery): the caller acknowledges
 /// it without applying it again. A concurrent delivery of the same event waits here
 /// until the first one's transaction ends.
-pub async fn first_delivery<C: GenericClient + Sync>(
+pub async fn first_delivery<C: Sql>(
     client: &C,
     provider: &str,
     event_id: &str,
@@ -404,10 +400,7 @@ pub struct Movement<'a> {
 /// Records a movement once: a second authorization or capture of the same session,
 /// or a second row for the same provider refund, is not written. Returns whether it
 /// was written.
-pub async fn record<C: GenericClient + Sync>(
-    client: &C,
-    m: &Movement<'_>,
-) -> Result<bool, ApiError> {
+pub async fn record<C: Sql>(client: &C, m: &Movement<'_>) -> Result<bool, ApiError> {
     let id = OrderTransactionId::generate();
     let kind = m.kind.as_str();
     let code = m.session.currency.as_str();
@@ -440,7 +433,7 @@ pub async fn record<C: GenericClient + Sync>(
 /// `session`, in the ledger and announces it (`payment.refunded`), once per provider
 /// refund: a refund seen again (our own call, then its webhook) is not recorded
 /// twice. Returns whether it was new.
-pub async fn record_refund<C: GenericClient + Sync>(
+pub async fn record_refund<C: Sql>(
     client: &C,
     order: &Order,
     session: &Session,

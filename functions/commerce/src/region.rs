@@ -1,9 +1,9 @@
 //! Regions: a currency, a tax rate and whether prices include it, and the countries
 //! served. The queries every caller uses to read them.
 
+use crate::db::Sql;
 use serde::Deserialize;
 use tokio_postgres::types::Type;
-use tokio_postgres::GenericClient;
 
 use crate::db::{col, count_matches, first, id_strs, json_col, list_page, ListQuery, Param};
 use crate::error::ApiError;
@@ -100,7 +100,7 @@ fn region_from_row(row: &tokio_postgres::Row) -> Result<Region, ApiError> {
 }
 
 /// A page of the store's regions and the total count matching the filter.
-pub async fn list<C: GenericClient + Sync>(
+pub async fn list<C: Sql>(
     client: &C,
     store: &StoreId,
     filter: &RegionFilter,
@@ -135,11 +135,7 @@ pub async fn list<C: GenericClient + Sync>(
 }
 
 /// One region of the store; another store's region is not found.
-pub async fn get<C: GenericClient + Sync>(
-    client: &C,
-    store: &StoreId,
-    id: &RegionId,
-) -> Result<Region, ApiError> {
+pub async fn get<C: Sql>(client: &C, store: &StoreId, id: &RegionId) -> Result<Region, ApiError> {
     let sql = format!("{REGION_SELECT} WHERE r.store_id = $1 AND r.id = $2");
     match first(
         client
@@ -152,10 +148,7 @@ pub async fn get<C: GenericClient + Sync>(
 }
 
 /// Every region of the store (at most 200), in name order.
-pub async fn all<C: GenericClient + Sync>(
-    client: &C,
-    store: &StoreId,
-) -> Result<Vec<Region>, ApiError> {
+pub async fn all<C: Sql>(client: &C, store: &StoreId) -> Result<Vec<Region>, ApiError> {
     let page = Page {
         limit: 200,
         offset: 0,
@@ -166,7 +159,7 @@ pub async fn all<C: GenericClient + Sync>(
 }
 
 /// The region of the store that serves a country (ISO 3166-1 alpha-2), if any.
-pub async fn for_country<C: GenericClient + Sync>(
+pub async fn for_country<C: Sql>(
     client: &C,
     store: &StoreId,
     iso_2: &str,

@@ -1,8 +1,8 @@
 //! Shipping options as stored (migration 0004): the ways of shipping each region
 //! offers, read live for a cart in the [`ShippingOption`] shape the cart's rules use.
 
+use crate::db::Sql;
 use tokio_postgres::types::Type;
-use tokio_postgres::GenericClient;
 
 use crate::cart::{ShippingKind, ShippingOption};
 use crate::db::{col, Param};
@@ -43,7 +43,7 @@ fn option_from_row(row: &tokio_postgres::Row) -> Result<ShippingOption, ApiError
 
 /// The shipping options `region` of `store` offers, in rank order, in one query. A
 /// region of another store (or none) has no options here.
-pub async fn for_region<C: GenericClient + Sync>(
+pub async fn for_region<C: Sql>(
     client: &C,
     store: &StoreId,
     region: &RegionId,

@@ -7,10 +7,10 @@
 //! request cannot be forged, altered, replayed or sent to another environment
 //! without the secret.
 
+use crate::db::Sql;
 use hmac::{KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use tokio_postgres::types::Type;
-use tokio_postgres::GenericClient;
 
 use crate::db::Param;
 use crate::error::ApiError;
@@ -125,10 +125,7 @@ impl SigningKey {
 }
 
 /// Records a verified request's nonce; a nonce seen before is a replay (401).
-pub async fn remember_nonce<C: GenericClient + Sync>(
-    client: &C,
-    nonce: &str,
-) -> Result<(), ApiError> {
+pub async fn remember_nonce<C: Sql>(client: &C, nonce: &str) -> Result<(), ApiError> {
     let params: [Param<'_>; 1] = [(&nonce, Type::TEXT)];
     let fresh = client
         .execute_typed(
@@ -146,7 +143,7 @@ pub async fn remember_nonce<C: GenericClient + Sync>(
 
 /// Forgets nonces older than twice the accepted clock window: a request that old is
 /// refused by its timestamp anyway.
-pub async fn forget_old_nonces<C: GenericClient + Sync>(client: &C) -> Result<u64, ApiError> {
+pub async fn forget_old_nonces<C: Sql>(client: &C) -> Result<u64, ApiError> {
     let window = (MAX_SKEW_SECONDS * 2) as f64;
     let params: [Param<'_>; 1] = [(&window, Type::FLOAT8)];
     Ok(client

@@ -1,8 +1,8 @@
 //! Stores (tenants): which store a request belongs to, chosen by its publishable key
 //! (Store API) or its host name (storefront pages).
 
+use crate::db::Sql;
 use tokio_postgres::types::Type;
-use tokio_postgres::GenericClient;
 
 use crate::db::{col, first};
 use crate::error::ApiError;
@@ -88,7 +88,7 @@ fn store_from_row(row: &tokio_postgres::Row) -> Result<Store, ApiError> {
 }
 
 /// The store a publishable key belongs to; an unknown key is `PublishableKeyInvalid`.
-pub async fn by_publishable_key<C: GenericClient + Sync>(
+pub async fn by_publishable_key<C: Sql>(
     client: &C,
     key: &PublishableKey,
 ) -> Result<Store, ApiError> {
@@ -100,10 +100,7 @@ pub async fn by_publishable_key<C: GenericClient + Sync>(
 }
 
 /// The store serving a host name; an unknown host is `UnknownStoreHost`.
-pub async fn by_host<C: GenericClient + Sync>(
-    client: &C,
-    host: &HostName,
-) -> Result<Store, ApiError> {
+pub async fn by_host<C: Sql>(client: &C, host: &HostName) -> Result<Store, ApiError> {
     let sql = format!(
         "SELECT {STORE_COLUMNS} FROM stores s JOIN store_hosts h ON h.store_id = s.id WHERE h.hostname = $1"
     );

@@ -89,7 +89,7 @@ async fn complete_locked(
     req: CompleteRequest,
     trace_id: Option<&str>,
 ) -> Result<CompleteResponse, ApiError> {
-    if let Some(order) = order::by_cart(&**conn, store, &req.cart.id).await? {
+    if let Some(order) = order::by_cart(&*conn, store, &req.cart.id).await? {
         if order.status != OrderStatus::Pending {
             return Ok(CompleteResponse::Order {
                 order: Box::new(order),
@@ -115,7 +115,7 @@ async fn complete_locked(
     let session = match &req.payment {
         Some(choice) => {
             let collection = payment::collection_for_cart(
-                &**conn,
+                &*conn,
                 store,
                 &req.cart.id,
                 req.cart.region.currency,
@@ -127,7 +127,7 @@ async fn complete_locked(
         None => latest_session(conn, store, &req.cart).await?,
     };
 
-    let tx = conn.client_mut().transaction().await?;
+    let tx = conn.transaction().await?;
     let ttl = app.config.reservation_ttl_s;
     let mut session = session;
     // The order, its lines and events, the session's link to it, and the stock last:
@@ -170,7 +170,7 @@ async fn insufficient(
         .map(|l| json!({"variant_id": l.variant_id, "quantity": l.quantity}))
         .collect();
     let written = outbox::enqueue(
-        &**conn,
+        &*conn,
         store,
         Topic::InventoryInsufficient,
         json!({"cart_id": cart.id, "items": items, "message": message}),
@@ -192,10 +192,10 @@ async fn latest_session(conn: &Conn, store: &StoreId, cart: &Cart) -> Result<Ses
             "The cart has no payment session: create a payment collection and a payment session first.",
         )
     };
-    let collection = payment::collection_by_cart(&**conn, store, &cart.id)
+    let collection = payment::collection_by_cart(&*conn, store, &cart.id)
         .await?
         .ok_or_else(missing)?;
-    payment::sessions(&**conn, &collection.id)
+    payment::sessions(&*conn, &collection.id)
         .await?
         .into_iter()
         .find(|s| {
@@ -208,12 +208,12 @@ async fn latest_session(conn: &Conn, store: &StoreId, cart: &Cart) -> Result<Ses
 }
 
 async fn order_session(conn: &Conn, store: &StoreId, order: &Order) -> Result<Session, ApiError> {
-    let collection = payment::collection_by_cart(&**conn, store, &order.cart_id)
+    let collection = payment::collection_by_cart(&*conn, store, &order.cart_id)
         .await?
         .ok_or_else(|| ApiError::Internal {
             detail: format!("pending order {} has no payment collection", order.id),
         })?;
-    payment::sessions(&**conn, &collection.id)
+    payment::sessions(&*conn, &collection.id)
         .await?
         .into_iter()
         .find(|s| s.order_id.as_ref() == Some(&order.id))
@@ -253,7 +253,7 @@ async fn create_session(
         action_url: None,
         order_id: None,
     };
-    payment::insert_session(&**conn, &session).await?;
+    payment::insert_session(&*conn, &session).await?;
     Ok(session)
 }
 
@@ -264,10 +264,10 @@ async fn new_session_for_order(
     collection_id: PaymentCollectionId,
     choice: &PaymentChoice,
 ) -> Result<Session, ApiError> {
-    let collection = payment::collection(&**conn, &order.store_id, &collection_id).await?;
+    let collection = payment::collection(&*conn, &order.store_id, &collection_id).await?;
     let mut session = create_session(app, conn, &collection, choice).await?;
     // The old session of the order stops counting: the order is paid by the new one.
-    let tx = conn.client_mut().transaction().await?;
+    let tx = conn.transaction().await?;
     payment::cancel_unpaid_sessions_of_order(&tx, &order.id).await?;
     session.order_id = Some(order.id.clone());
     payment::save_session(&tx, &session).await?;
@@ -308,7 +308,7 @@ async fn pay(
             return Err(err);
         }
     };
-    let tx = conn.client_mut().transaction().await?;
+    let tx = conn.transaction().await?;
     let response = match authorization {
         Authorization::Authorized { reference } => {
             paid(app, &tx, store, &session, &reference, Paid::Authorized).await?
@@ -350,7 +350,7 @@ async fn pay(
 
 async fn paid(
     app: &App,
-    tx: &tokio_postgres::Transaction<'_>,
+    tx: &crate::pool::Tx<'_>,
     store: &StoreId,
     session: &Session,
     reference: &str,
@@ -377,14 +377,14 @@ pub async fn collection(app: &App, req: CollectionRequest) -> Result<Value, ApiE
     let conn = app.pool.get().await?;
     let total = MinorUnits::new(cart::totals(&req.cart)?.total);
     let c = payment::collection_for_cart(
-        &*conn,
+        &conn,
         &req.cart.store_id,
         &req.cart.id,
         req.cart.region.currency,
         total,
     )
     .await?;
-    let sessions = payment::sessions(&*conn, &c.id).await?;
+    let sessions = payment::sessions(&conn, &c.id).await?;
     Ok(json!({"payment_collection": payment::collection_json(&c, &sessions)}))
 }
 
@@ -397,16 +397,16 @@ pub async fn session(
     req: SessionRequest,
 ) -> Result<Value, ApiError> {
     let conn = app.pool.get().await?;
-    let c = payment::collection(&*conn, &req.store_id, id).await?;
+    let c = payment::collection(&conn, &req.store_id, id).await?;
     if c.order_id.is_some() {
         return Err(ApiError::not_allowed(
             commerce::ErrorCode::PaymentCollectionCompleted,
             "This payment collection has been paid already.",
         ));
     }
-    payment::cancel_unused_sessions(&*conn, &c.id).await?;
+    payment::cancel_unused_sessions(&conn, &c.id).await?;
     create_session(app, &conn, &c, &req.payment).await?;
-    let sessions = payment::sessions(&*conn, &c.id).await?;
+    let sessions = payment::sessions(&conn, &c.id).await?;
     Ok(json!({"payment_collection": payment::collection_json(&c, &sessions)}))
 }
 
@@ -421,7 +421,7 @@ pub async fn authenticate(
     approve: bool,
 ) -> Result<Value, ApiError> {
     let mut conn = app.pool.get().await?;
-    let tx = conn.client_mut().transaction().await?;
+    let tx = conn.transaction().await?;
     let mut session = payment::session_for_update(&tx, store, id).await?;
     let collection = payment::collection(&tx, store, &session.collection_id).await?;
     if &collection.cart_id != cart {

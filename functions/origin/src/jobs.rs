@@ -55,7 +55,7 @@ pub async fn run(app: App) {
 pub async fn tick(app: &App) -> Result<usize, ApiError> {
     expire_reservations(app).await?;
     let mut conn = app.pool.get().await?;
-    let tx = conn.client_mut().transaction().await?;
+    let tx = conn.transaction().await?;
     let jobs = outbox::claim(&tx, BATCH).await?;
     for job in &jobs {
         // Each job logs in a span with the trace id of the request that caused it.
@@ -65,7 +65,7 @@ pub async fn tick(app: &App) -> Result<usize, ApiError> {
             job_id = job.id,
             topic = job.envelope.topic.as_str(),
         );
-        match run_job(app, &tx, job).instrument(span.clone()).await {
+        match run_job(app, &*tx, job).instrument(span.clone()).await {
             Ok(()) => outbox::done(&tx, job.id).await?,
             Err((message, retryable)) => {
                 let retry = outbox::failed(&tx, job.id, job.attempts, &message, retryable).await?;
@@ -187,7 +187,7 @@ async fn expire_one(
 ) -> Result<bool, ApiError> {
     // Locks are taken session first, then order, as settling a payment takes them:
     // an expiry racing a webhook waits instead of deadlocking.
-    let tx = conn.client_mut().transaction().await?;
+    let tx = conn.transaction().await?;
     let current = order::load(&tx, store, id).await?;
     if current.status != OrderStatus::Pending {
         return Ok(false);

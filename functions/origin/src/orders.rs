@@ -15,7 +15,7 @@ use crate::settle::provider_error;
 
 pub async fn get(app: &App, store: &StoreId, id: &OrderId) -> Result<Order, ApiError> {
     let conn = app.pool.get().await?;
-    order::load(&*conn, store, id).await
+    order::load(&conn, store, id).await
 }
 
 pub async fn lookup(
@@ -25,14 +25,14 @@ pub async fn lookup(
     number: i64,
 ) -> Result<Order, ApiError> {
     let conn = app.pool.get().await?;
-    order::lookup(&*conn, store, email, number).await
+    order::lookup(&conn, store, email, number).await
 }
 
 /// Applies an operator's action.
 pub async fn act(app: &App, id: &OrderId, req: &ActionRequest) -> Result<Order, ApiError> {
     let store = &req.store_id;
     let mut conn = app.pool.get().await?;
-    let tx = conn.client_mut().transaction().await?;
+    let tx = conn.transaction().await?;
     let current = order::load_for_update(&tx, store, id).await?;
     order::transition(current.status, req.action)?;
     let refund = current.refund_for(req.action, req.amount)?;

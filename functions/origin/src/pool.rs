@@ -8,9 +8,11 @@
 use std::ops::Deref;
 use std::time::Duration;
 
+use commerce::db::{Param, Sql};
 use commerce::ApiError;
 use deadpool_postgres::{Manager, ManagerConfig, Object, RecyclingMethod, Runtime};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{Client, NoTls, Row, Statement};
 
 /// How long the pool waits for a connection to open, to be checked, or to be
 /// freed by another request.
@@ -121,6 +123,90 @@ impl Conn {
         self.object
             .as_mut()
             .expect("a checked-out connection holds its client")
+    }
+
+    fn wrapper(&self) -> &deadpool_postgres::ClientWrapper {
+        self.object
+            .as_ref()
+            .expect("a checked-out connection holds its client")
+    }
+
+    /// Begins a transaction; its statements are prepared once per connection too.
+    pub async fn transaction(&mut self) -> Result<Tx<'_>, ApiError> {
+        let object = self
+            .object
+            .as_mut()
+            .expect("a checked-out connection holds its client");
+        Ok(Tx(object.transaction().await?))
+    }
+}
+
+/// A transaction of a pooled connection (see [`Conn::transaction`]).
+pub struct Tx<'a>(deadpool_postgres::Transaction<'a>);
+
+impl Tx<'_> {
+    pub async fn commit(self) -> Result<(), ApiError> {
+        Ok(self.0.commit().await?)
+    }
+}
+
+impl<'a> Deref for Tx<'a> {
+    type Target = tokio_postgres::Transaction<'a>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+/// The values of typed parameters, and their types.
+fn split<'p>(params: &[Param<'p>]) -> (Vec<&'p (dyn ToSql + Sync)>, Vec<Type>) {
+    params.iter().map(|(v, t)| (*v, t.clone())).unzip()
+}
+
+// The origin's connections live long, so each statement the domain sends is prepared
+// once per connection (deadpool's statement cache, keyed by text and parameter types)
+// and later calls only bind and execute it: no parse, no plan. PostgreSQL's
+// statistics of a checkout run showed planning at about half of its statements' time.
+impl Sql for Conn {
+    async fn query_typed(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> Result<Vec<Row>, tokio_postgres::Error> {
+        let (values, types) = split(params);
+        let statement: Statement = self.wrapper().prepare_typed_cached(sql, &types).await?;
+        self.wrapper().query(&statement, &values).await
+    }
+
+    async fn execute_typed(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> Result<u64, tokio_postgres::Error> {
+        let (values, types) = split(params);
+        let statement: Statement = self.wrapper().prepare_typed_cached(sql, &types).await?;
+        self.wrapper().execute(&statement, &values).await
+    }
+}
+
+impl Sql for Tx<'_> {
+    async fn query_typed(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> Result<Vec<Row>, tokio_postgres::Error> {
+        let (values, types) = split(params);
+        let statement = self.0.prepare_typed_cached(sql, &types).await?;
+        self.0.query(&statement, &values).await
+    }
+
+    async fn execute_typed(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> Result<u64, tokio_postgres::Error> {
+        let (values, types) = split(params);
+        let statement = self.0.prepare_typed_cached(sql, &types).await?;
+        self.0.execute(&statement, &values).await
     }
 }
 

@@ -6,13 +6,13 @@
 //! ledger rows and confirms the order; the others find the session captured and do
 //! nothing.
 
+use crate::pool::Tx;
 use commerce::ids::{PaymentSessionId, StoreId};
 use commerce::order::{self, Order, OrderAction, OrderStatus, TransactionKind};
 use commerce::outbox::{self, Topic};
 use commerce::payment::{self, Movement, Session, SessionStatus};
 use commerce::ApiError;
 use serde_json::json;
-use tokio_postgres::Transaction;
 
 use crate::app::{log, App};
 use crate::payment::ProviderError;
@@ -38,7 +38,7 @@ pub fn provider_error(e: ProviderError) -> ApiError {
     }
 }
 
-async fn session_order(tx: &Transaction<'_>, session: &Session) -> Result<Option<Order>, ApiError> {
+async fn session_order(tx: &Tx<'_>, session: &Session) -> Result<Option<Order>, ApiError> {
     match &session.order_id {
         Some(id) => Ok(Some(
             order::load_for_update(tx, &session.store_id, id).await?,
@@ -51,7 +51,7 @@ async fn session_order(tx: &Transaction<'_>, session: &Session) -> Result<Option
 /// `session`, once. Returns the order as it is afterwards.
 pub async fn settle_paid(
     app: &App,
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     store: &StoreId,
     session_id: &PaymentSessionId,
     reference: &str,
@@ -155,7 +155,7 @@ pub async fn settle_paid(
 /// its pending order fails and releases its stock, once. A session already captured
 /// is left alone (an out-of-order failure event after a success).
 pub async fn settle_failed(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     store: &StoreId,
     session_id: &PaymentSessionId,
     reference: Option<&str>,

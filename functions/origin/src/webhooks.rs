@@ -30,7 +30,7 @@ pub async fn stripe(app: &App, body: &[u8], signature: Option<&str>) -> Result<V
         .map_err(|e| ApiError::invalid("stripe-signature", e.to_string()))?;
     let provider_id = app.provider.id();
     let mut conn = app.pool.get().await?;
-    let tx = conn.client_mut().transaction().await?;
+    let tx = conn.transaction().await?;
     let fresh = payment::first_delivery(&tx, provider_id, &event.id, &event.event_type).await?;
     if !fresh {
         tx.commit().await?;

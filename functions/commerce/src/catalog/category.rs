@@ -1,8 +1,8 @@
 //! Product categories: a tree per store. Only active categories are shown to shoppers.
 
+use crate::db::Sql;
 use serde::{Deserialize, Serialize};
 use tokio_postgres::types::Type;
-use tokio_postgres::GenericClient;
 
 use crate::db::{col, count_matches, first, id_strs, json_col, list_page, ListQuery, Param};
 use crate::error::ApiError;
@@ -100,7 +100,7 @@ fn category_from_row(row: &tokio_postgres::Row) -> Result<Category, ApiError> {
     })
 }
 
-pub async fn list<C: GenericClient + Sync>(
+pub async fn list<C: Sql>(
     client: &C,
     store: &StoreId,
     filter: &CategoryFilter,
@@ -142,7 +142,7 @@ pub async fn list<C: GenericClient + Sync>(
     Ok((categories, total))
 }
 
-pub async fn get<C: GenericClient + Sync>(
+pub async fn get<C: Sql>(
     client: &C,
     store: &StoreId,
     id: &CategoryId,

@@ -1,7 +1,7 @@
 //! Product collections: curated groups of products (a season, a theme).
 
+use crate::db::Sql;
 use tokio_postgres::types::Type;
-use tokio_postgres::GenericClient;
 
 use crate::db::{col, count_matches, first, id_strs, list_page, ListQuery, Param};
 use crate::error::ApiError;
@@ -75,7 +75,7 @@ fn collection_from_row(row: &tokio_postgres::Row) -> Result<Collection, ApiError
     })
 }
 
-pub async fn list<C: GenericClient + Sync>(
+pub async fn list<C: Sql>(
     client: &C,
     store: &StoreId,
     filter: &CollectionFilter,
@@ -113,7 +113,7 @@ pub async fn list<C: GenericClient + Sync>(
     Ok((collections, total))
 }
 
-pub async fn get<C: GenericClient + Sync>(
+pub async fn get<C: Sql>(
     client: &C,
     store: &StoreId,
     id: &CollectionId,

@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
+use crate::db::Sql;
 use serde::{Deserialize, Serialize};
 use tokio_postgres::types::Type;
-use tokio_postgres::GenericClient;
 
 use crate::db::{col, count_matches, first, id_strs, json_col, list_page, ListQuery, Param};
 use crate::error::ApiError;
@@ -439,7 +439,7 @@ impl<'a> FilterParams<'a> {
 /// A page of published products matching `filter`, with prices in `currency`, and the
 /// total number matching. Price filters and the price order need a currency; without
 /// one no product has a price, so a price filter matches nothing.
-pub async fn list<C: GenericClient + Sync>(
+pub async fn list<C: Sql>(
     client: &C,
     store: &StoreId,
     filter: &ProductFilter,
@@ -509,7 +509,7 @@ pub struct Facet {
 /// most `max_values` values per option. Only the scope of `filter` counts (ids,
 /// handles, categories, collections, search); its variant conditions are ignored, so a
 /// menu keeps every value of its scope.
-pub async fn facets<C: GenericClient + Sync>(
+pub async fn facets<C: Sql>(
     client: &C,
     store: &StoreId,
     filter: &ProductFilter,
@@ -567,7 +567,7 @@ pub struct ProductLoc {
 
 /// The store's published products in id order, `limit` from `offset`, and how many
 /// there are in all.
-pub async fn locations<C: GenericClient + Sync>(
+pub async fn locations<C: Sql>(
     client: &C,
     store: &StoreId,
     page: Page,
@@ -606,7 +606,7 @@ pub enum ProductKey {
 
 /// One published product of the store with prices in `currency`; drafts and other
 /// stores' products are not found.
-pub async fn get<C: GenericClient + Sync>(
+pub async fn get<C: Sql>(
     client: &C,
     store: &StoreId,
     key: &ProductKey,

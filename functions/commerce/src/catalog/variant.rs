@@ -2,8 +2,8 @@
 //! in the cart's currency and whether the stock allows the quantity. Read live on every
 //! cart change, never from the edge cache, since stock moves with every order.
 
+use crate::db::Sql;
 use tokio_postgres::types::Type;
-use tokio_postgres::GenericClient;
 
 use crate::db::{col, Param};
 use crate::error::ApiError;
@@ -87,7 +87,7 @@ fn variant_from_row(
 /// for, in one query. Ids that name no variant of this store (another store's, a
 /// deleted one) are simply absent from the result; drafts are returned with
 /// `published: false` so that a cart can say why a line went away.
-pub async fn for_cart<C: GenericClient + Sync>(
+pub async fn for_cart<C: Sql>(
     client: &C,
     store: &StoreId,
     ids: &[VariantId],

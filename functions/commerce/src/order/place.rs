@@ -7,9 +7,9 @@
 //! the stock is held in one statement ([`stock`](super::stock)), all in the caller's
 //! transaction, so either all of it happens or none.
 
+use crate::db::Sql;
 use serde_json::json;
 use tokio_postgres::types::{Json, Type};
-use tokio_postgres::GenericClient;
 
 use super::stock::{self, Need, Shortage};
 use super::{Order, OrderItem, OrderShipping, OrderStatus};
@@ -72,7 +72,7 @@ impl Placed {
     /// Holds the lines' stock (one statement); the order, once it holds it. Refused
     /// with `insufficient_inventory` when a line cannot be served: the caller rolls
     /// back, and nothing of the order stays.
-    pub async fn hold_stock<C: GenericClient + Sync>(self, client: &C) -> Result<Order, ApiError> {
+    pub async fn hold_stock<C: Sql>(self, client: &C) -> Result<Order, ApiError> {
         let needs: Vec<Need<'_>> = self
             .holds
             .iter()
@@ -139,7 +139,7 @@ fn is_stock(notice: &CartNotice) -> bool {
 }
 
 /// The cart as the database prices it now, or why it cannot be ordered as it is.
-async fn reprice<C: GenericClient + Sync>(
+async fn reprice<C: Sql>(
     client: &C,
     store: &StoreId,
     snapshot: &Cart,
@@ -209,7 +209,7 @@ fn internal(e: impl ToString) -> ApiError {
 /// waiting for payment); the
 /// caller rolls the transaction back on any error. Idempotency by cart is the
 /// caller's: the schema allows one order per cart that has not failed.
-pub async fn place<C: GenericClient + Sync>(
+pub async fn place<C: Sql>(
     client: &C,
     store: &StoreId,
     snapshot: &Cart,
@@ -382,7 +382,7 @@ pub async fn place<C: GenericClient + Sync>(
 /// transaction-scoped advisory lock on (store, e-mail), in a statement of its own
 /// after the lock is granted, so two checkouts racing for the last place are counted
 /// one after the other; the lock ends with the caller's transaction.
-async fn check_pending_cap<C: GenericClient + Sync>(
+async fn check_pending_cap<C: Sql>(
     client: &C,
     store: &StoreId,
     email: &Email,
@@ -422,7 +422,7 @@ async fn check_pending_cap<C: GenericClient + Sync>(
     Ok(())
 }
 
-async fn insert_items<C: GenericClient + Sync>(
+async fn insert_items<C: Sql>(
     client: &C,
     store: &StoreId,
     order_id: &OrderId,

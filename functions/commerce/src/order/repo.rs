@@ -4,7 +4,9 @@
 
 use serde_json::json;
 use tokio_postgres::types::Type;
-use tokio_postgres::{GenericClient, Row};
+use tokio_postgres::Row;
+
+use crate::db::Sql;
 
 use super::stock;
 use super::{
@@ -79,7 +81,7 @@ fn order_from_row(row: &Row) -> Result<Order, ApiError> {
     })
 }
 
-async fn one<C: GenericClient + Sync>(
+async fn one<C: Sql>(
     client: &C,
     filter: &str,
     params: &[Param<'_>],
@@ -90,11 +92,7 @@ async fn one<C: GenericClient + Sync>(
 }
 
 /// Order `id` of `store`; another store's order is not found.
-pub async fn load<C: GenericClient + Sync>(
-    client: &C,
-    store: &StoreId,
-    id: &OrderId,
-) -> Result<Order, ApiError> {
+pub async fn load<C: Sql>(client: &C, store: &StoreId, id: &OrderId) -> Result<Order, ApiError> {
     let params: [Param<'_>; 2] = [(store, Type::TEXT), (id, Type::TEXT)];
     one(client, "o.store_id = $1 AND o.id = $2", &params)
         .await?
@@ -103,7 +101,7 @@ pub async fn load<C: GenericClient + Sync>(
 
 /// Like [`load`], with the order's row locked for the caller's transaction: every
 /// change of an order's status happens under this lock.
-pub async fn load_for_update<C: GenericClient + Sync>(
+pub async fn load_for_update<C: Sql>(
     client: &C,
     store: &StoreId,
     id: &OrderId,
@@ -122,7 +120,7 @@ pub async fn load_for_update<C: GenericClient + Sync>(
 }
 
 /// The cart's order that has not failed, if any (at most one exists).
-pub async fn by_cart<C: GenericClient + Sync>(
+pub async fn by_cart<C: Sql>(
     client: &C,
     store: &StoreId,
     cart: &CartId,
@@ -139,7 +137,7 @@ pub async fn by_cart<C: GenericClient + Sync>(
 /// The shopper's lookup without an account: the order number and the e-mail it was
 /// placed with (case-insensitive) must both match. A miss is one not-found answer,
 /// whichever part was wrong.
-pub async fn lookup<C: GenericClient + Sync>(
+pub async fn lookup<C: Sql>(
     client: &C,
     store: &StoreId,
     email: &Email,
@@ -167,7 +165,7 @@ pub async fn lookup<C: GenericClient + Sync>(
 }
 
 /// Pending orders whose stock hold has expired, oldest first (for the job runner).
-pub async fn expired_pending<C: GenericClient + Sync>(
+pub async fn expired_pending<C: Sql>(
     client: &C,
     limit: i64,
 ) -> Result<Vec<(StoreId, OrderId)>, ApiError> {
@@ -196,7 +194,7 @@ pub struct ActionOutcome {
 /// the transition (a refused one is a 409), moves the stock as the transition says,
 /// records the new status (and `reason` for failures) and writes the outbox events.
 /// Refunds are recorded in the ledger by the caller; here they only pass the check.
-pub async fn apply_action<C: GenericClient + Sync>(
+pub async fn apply_action<C: Sql>(
     client: &C,
     store: &StoreId,
     id: &OrderId,

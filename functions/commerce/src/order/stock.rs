@@ -7,8 +7,8 @@
 //! that allows backorder may take more than is available; the excess is held at its
 //! first location (its available count goes below zero until a restock).
 
+use crate::db::Sql;
 use tokio_postgres::types::Type;
-use tokio_postgres::GenericClient;
 
 use crate::db::{col, Param};
 use crate::error::ApiError;
@@ -65,7 +65,7 @@ const HOLD_SQL: &str = "SELECT variant_id, available FROM hold_order_stock($1, $
 /// Holds stock for every line (callers pass lines sorted by variant id), recording
 /// where each unit was taken, in one statement. Returns the shortages instead when any
 /// line cannot be served; the caller then rolls the transaction back.
-pub(super) async fn hold<C: GenericClient + Sync>(
+pub(super) async fn hold<C: Sql>(
     client: &C,
     store: &StoreId,
     order: &OrderId,
@@ -143,11 +143,7 @@ const CONSUME_SQL: &str = "
           FROM held GROUP BY 1, 2) h
     WHERE il.variant_id = h.variant_id AND il.location_id = h.location_id";
 
-async fn settle_held<C: GenericClient + Sync>(
-    client: &C,
-    order: &OrderId,
-    sql: &str,
-) -> Result<u64, ApiError> {
+async fn settle_held<C: Sql>(client: &C, order: &OrderId, sql: &str) -> Result<u64, ApiError> {
     let params: [Param<'_>; 1] = [(order, Type::TEXT)];
     client.query_typed(LOCK_HELD_SQL, &params).await?;
     Ok(client.execute_typed(sql, &params).await?)
@@ -155,17 +151,11 @@ async fn settle_held<C: GenericClient + Sync>(
 
 /// Gives back every unit the order still holds; a second call finds nothing held.
 /// Returns the number of stock rows changed.
-pub async fn release<C: GenericClient + Sync>(
-    client: &C,
-    order: &OrderId,
-) -> Result<u64, ApiError> {
+pub async fn release<C: Sql>(client: &C, order: &OrderId) -> Result<u64, ApiError> {
     settle_held(client, order, RELEASE_SQL).await
 }
 
 /// The units the order holds leave stock (shipment).
-pub(super) async fn consume<C: GenericClient + Sync>(
-    client: &C,
-    order: &OrderId,
-) -> Result<u64, ApiError> {
+pub(super) async fn consume<C: Sql>(client: &C, order: &OrderId) -> Result<u64, ApiError> {
     settle_held(client, order, CONSUME_SQL).await
 }

@@ -3,7 +3,7 @@
 //! edge Worker) only route and respond. Amounts leave as major-unit numbers here and
 //! nowhere else.
 
-use tokio_postgres::GenericClient;
+use crate::db::Sql;
 
 use crate::catalog::category::{self, CategoryFilter, CategorySort};
 use crate::catalog::collection::{self, CollectionFilter, CollectionSort};
@@ -61,7 +61,7 @@ fn path_id<T>(raw: &str, parse: impl Fn(&str) -> Result<T, IdError>) -> Result<T
 // ---------------------------------------------------------------- regions
 
 /// `GET /store/regions`
-pub async fn list_regions<C: GenericClient + Sync>(
+pub async fn list_regions<C: Sql>(
     client: &C,
     ctx: &ApiContext<'_>,
     params: &QueryParams,
@@ -80,7 +80,7 @@ pub async fn list_regions<C: GenericClient + Sync>(
 }
 
 /// `GET /store/regions/:id`
-pub async fn get_region<C: GenericClient + Sync>(
+pub async fn get_region<C: Sql>(
     client: &C,
     ctx: &ApiContext<'_>,
     id: &str,
@@ -103,7 +103,7 @@ enum Pricing {
 }
 
 impl Pricing {
-    async fn parse<C: GenericClient + Sync>(
+    async fn parse<C: Sql>(
         client: &C,
         ctx: &ApiContext<'_>,
         params: &QueryParams,
@@ -134,7 +134,7 @@ impl Pricing {
 }
 
 /// `GET /store/products`
-pub async fn list_products<C: GenericClient + Sync>(
+pub async fn list_products<C: Sql>(
     client: &C,
     ctx: &ApiContext<'_>,
     params: &QueryParams,
@@ -179,7 +179,7 @@ pub async fn list_products<C: GenericClient + Sync>(
 }
 
 /// `GET /store/products/:id`
-pub async fn get_product<C: GenericClient + Sync>(
+pub async fn get_product<C: Sql>(
     client: &C,
     ctx: &ApiContext<'_>,
     id: &str,
@@ -198,7 +198,7 @@ pub async fn get_product<C: GenericClient + Sync>(
 // ---------------------------------------------------------------- categories
 
 /// `GET /store/product-categories`
-pub async fn list_categories<C: GenericClient + Sync>(
+pub async fn list_categories<C: Sql>(
     client: &C,
     ctx: &ApiContext<'_>,
     params: &QueryParams,
@@ -235,7 +235,7 @@ pub async fn list_categories<C: GenericClient + Sync>(
 }
 
 /// `GET /store/product-categories/:id`
-pub async fn get_category<C: GenericClient + Sync>(
+pub async fn get_category<C: Sql>(
     client: &C,
     ctx: &ApiContext<'_>,
     id: &str,
@@ -250,7 +250,7 @@ pub async fn get_category<C: GenericClient + Sync>(
 // ---------------------------------------------------------------- collections
 
 /// `GET /store/collections`
-pub async fn list_collections<C: GenericClient + Sync>(
+pub async fn list_collections<C: Sql>(
     client: &C,
     ctx: &ApiContext<'_>,
     params: &QueryParams,
@@ -270,7 +270,7 @@ pub async fn list_collections<C: GenericClient + Sync>(
 }
 
 /// `GET /store/collections/:id`
-pub async fn get_collection<C: GenericClient + Sync>(
+pub async fn get_collection<C: Sql>(
     client: &C,
     ctx: &ApiContext<'_>,
     id: &str,
