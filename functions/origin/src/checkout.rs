@@ -170,7 +170,7 @@ async fn insufficient(
         .map(|l| json!({"variant_id": l.variant_id, "quantity": l.quantity}))
         .collect();
     let written = outbox::enqueue(
-        &*conn,
+        conn,
         store,
         Topic::InventoryInsufficient,
         json!({"cart_id": cart.id, "items": items, "message": message}),
@@ -192,10 +192,10 @@ async fn latest_session(conn: &Conn, store: &StoreId, cart: &Cart) -> Result<Ses
             "The cart has no payment session: create a payment collection and a payment session first.",
         )
     };
-    let collection = payment::collection_by_cart(&*conn, store, &cart.id)
+    let collection = payment::collection_by_cart(conn, store, &cart.id)
         .await?
         .ok_or_else(missing)?;
-    payment::sessions(&*conn, &collection.id)
+    payment::sessions(conn, &collection.id)
         .await?
         .into_iter()
         .find(|s| {
@@ -208,12 +208,12 @@ async fn latest_session(conn: &Conn, store: &StoreId, cart: &Cart) -> Result<Ses
 }
 
 async fn order_session(conn: &Conn, store: &StoreId, order: &Order) -> Result<Session, ApiError> {
-    let collection = payment::collection_by_cart(&*conn, store, &order.cart_id)
+    let collection = payment::collection_by_cart(conn, store, &order.cart_id)
         .await?
         .ok_or_else(|| ApiError::Internal {
             detail: format!("pending order {} has no payment collection", order.id),
         })?;
-    payment::sessions(&*conn, &collection.id)
+    payment::sessions(conn, &collection.id)
         .await?
         .into_iter()
         .find(|s| s.order_id.as_ref() == Some(&order.id))
@@ -253,7 +253,7 @@ async fn create_session(
         action_url: None,
         order_id: None,
     };
-    payment::insert_session(&*conn, &session).await?;
+    payment::insert_session(conn, &session).await?;
     Ok(session)
 }
 
