@@ -33,6 +33,9 @@ impl Default for PoolTimeouts {
     }
 }
 
+/// Session setting of the origin's connections: keep prepared statements' plans.
+const GENERIC_PLANS: &str = "-c plan_cache_mode=force_generic_plan";
+
 #[derive(Clone)]
 pub struct Pool {
     inner: Result<deadpool_postgres::Pool, String>,
@@ -56,6 +59,15 @@ impl Pool {
             .map_err(|e| format!("DATABASE_URL: {e}"))
             .and_then(|mut pg| {
                 pg.connect_timeout(timeouts.connect);
+                // Statements are prepared once per connection (below); their plans are
+                // then kept too, instead of PostgreSQL planning every execution again
+                // when it judges a generic plan no cheaper. The domain's statements are
+                // key lookups and writes, whose generic plans are the custom ones.
+                let options = match pg.get_options() {
+                    Some(given) => format!("{given} {GENERIC_PLANS}"),
+                    None => GENERIC_PLANS.to_owned(),
+                };
+                pg.options(&options);
                 let manager = Manager::from_config(
                     pg,
                     NoTls,
