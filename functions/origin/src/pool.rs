@@ -61,8 +61,12 @@ impl Pool {
                 pg.connect_timeout(timeouts.connect);
                 // Statements are prepared once per connection (below); their plans are
                 // then kept too, instead of PostgreSQL planning every execution again
-                // when it judges a generic plan no cheaper. The domain's statements are
-                // key lookups and writes, whose generic plans are the custom ones.
+                // when it judges a generic plan no cheaper (it did for most of the
+                // checkout's: 124 -> 213 checkouts/s with this). The origin's statements
+                // are key lookups and writes, whose generic plans are the custom ones.
+                // A statement with optional predicates (`$n IS NULL OR ...`) over a big
+                // table would want custom plans: the origin has none (region lists are
+                // per store, a handful of rows).
                 let options = match pg.get_options() {
                     Some(given) => format!("{given} {GENERIC_PLANS}"),
                     None => GENERIC_PLANS.to_owned(),
