@@ -11,8 +11,7 @@ use std::time::Duration;
 use commerce::db::{Param, Sql};
 use commerce::ApiError;
 use deadpool_postgres::{Manager, ManagerConfig, Object, RecyclingMethod, Runtime};
-use tokio_postgres::types::{ToSql, Type};
-use tokio_postgres::{Client, NoTls, Row, Statement};
+use tokio_postgres::{Client, NoTls, Row};
 
 /// How long the pool waits for a connection to open, to be checked, or to be
 /// freed by another request.
@@ -141,7 +140,7 @@ impl Conn {
             .expect("a checked-out connection holds its client")
     }
 
-    fn wrapper(&self) -> &deadpool_postgres::ClientWrapper {
+    fn object(&self) -> &Object {
         self.object
             .as_ref()
             .expect("a checked-out connection holds its client")
@@ -173,24 +172,50 @@ impl<'a> Deref for Tx<'a> {
     }
 }
 
-/// The values of typed parameters, and their types.
-fn split<'p>(params: &[Param<'p>]) -> (Vec<&'p (dyn ToSql + Sync)>, Vec<Type>) {
-    params.iter().map(|(v, t)| (*v, t.clone())).unzip()
-}
-
 // The origin's connections live long, so each statement the domain sends is prepared
 // once per connection (deadpool's statement cache, keyed by text and parameter types)
 // and later calls only bind and execute it: no parse, no plan. PostgreSQL's
 // statistics of a checkout run showed planning at about half of its statements' time.
+mod prepared {
+    use deadpool_postgres::GenericClient;
+    use tokio_postgres::types::{ToSql, Type};
+    use tokio_postgres::{Error, Row};
+
+    use commerce::db::Param;
+
+    /// The values of typed parameters, and their types.
+    fn split<'p>(params: &[Param<'p>]) -> (Vec<&'p (dyn ToSql + Sync)>, Vec<Type>) {
+        params.iter().map(|(v, t)| (*v, t.clone())).unzip()
+    }
+
+    pub async fn query<C: GenericClient>(
+        c: &C,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> Result<Vec<Row>, Error> {
+        let (values, types) = split(params);
+        let statement = c.prepare_typed_cached(sql, &types).await?;
+        c.query(&statement, &values).await
+    }
+
+    pub async fn execute<C: GenericClient>(
+        c: &C,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> Result<u64, Error> {
+        let (values, types) = split(params);
+        let statement = c.prepare_typed_cached(sql, &types).await?;
+        c.execute(&statement, &values).await
+    }
+}
+
 impl Sql for Conn {
     async fn query_typed(
         &self,
         sql: &str,
         params: &[Param<'_>],
     ) -> Result<Vec<Row>, tokio_postgres::Error> {
-        let (values, types) = split(params);
-        let statement: Statement = self.wrapper().prepare_typed_cached(sql, &types).await?;
-        self.wrapper().query(&statement, &values).await
+        prepared::query(self.object(), sql, params).await
     }
 
     async fn execute_typed(
@@ -198,9 +223,7 @@ impl Sql for Conn {
         sql: &str,
         params: &[Param<'_>],
     ) -> Result<u64, tokio_postgres::Error> {
-        let (values, types) = split(params);
-        let statement: Statement = self.wrapper().prepare_typed_cached(sql, &types).await?;
-        self.wrapper().execute(&statement, &values).await
+        prepared::execute(self.object(), sql, params).await
     }
 }
 
@@ -210,9 +233,7 @@ impl Sql for Tx<'_> {
         sql: &str,
         params: &[Param<'_>],
     ) -> Result<Vec<Row>, tokio_postgres::Error> {
-        let (values, types) = split(params);
-        let statement = self.0.prepare_typed_cached(sql, &types).await?;
-        self.0.query(&statement, &values).await
+        prepared::query(&self.0, sql, params).await
     }
 
     async fn execute_typed(
@@ -220,9 +241,7 @@ impl Sql for Tx<'_> {
         sql: &str,
         params: &[Param<'_>],
     ) -> Result<u64, tokio_postgres::Error> {
-        let (values, types) = split(params);
-        let statement = self.0.prepare_typed_cached(sql, &types).await?;
-        self.0.execute(&statement, &values).await
+        prepared::execute(&self.0, sql, params).await
     }
 }
 
