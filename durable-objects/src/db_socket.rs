@@ -81,7 +81,7 @@ impl DbSocket {
     }
 }
 
-/// Copies as much of `chunk[from..]` as fits into `buf`; returns how much it copied.
+/// Copies as much of `chunk` as fits into `buf`; returns how much it copied.
 fn fill(buf: &mut ReadBuf<'_>, chunk: &[u8]) -> usize {
     let n = chunk.len().min(buf.remaining());
     buf.put_slice(&chunk[..n]);

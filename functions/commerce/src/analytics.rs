@@ -7,13 +7,12 @@
 //! reason instead of failing the batch it came in. Redelivered messages are harmless:
 //! an event's `event_key` is stored once.
 
-use crate::db::Sql;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use tokio_postgres::types::Type;
 
 use crate::cart::{CartEvent, CartEventName};
-use crate::db::{col, first, Param};
+use crate::db::{col, first, Param, Sql};
 use crate::error::ApiError;
 use crate::ids::StoreId;
 

@@ -6,7 +6,6 @@
 //! only loads and saves the state, one operation at a time; no cart write touches
 //! PostgreSQL.
 
-use crate::db::Sql;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -16,6 +15,7 @@ use crate::cart::{
 };
 use crate::cart_catalog::{CartCatalog, Db};
 use crate::catalog::variant::CartVariant;
+use crate::db::Sql;
 use crate::error::ApiError;
 use crate::ids::{CartId, LineItemId, OrderId, RegionId, VariantId};
 use crate::region::Region;

@@ -13,10 +13,9 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
-use crate::db::Sql;
-
 use crate::cart::ShippingOption;
 use crate::catalog::variant::{self, CartVariant};
+use crate::db::Sql;
 use crate::error::ApiError;
 use crate::ids::{RegionId, StoreId, VariantId};
 use crate::money::CurrencyCode;

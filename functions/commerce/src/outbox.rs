@@ -5,12 +5,11 @@
 //! runners never take the same row), and marks each [`done`] or [`failed`]: a failure
 //! is retried with exponential backoff and becomes `dead` after [`MAX_ATTEMPTS`].
 
-use crate::db::Sql;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio_postgres::types::{Json, Type};
 
-use crate::db::{col, json_col, Param};
+use crate::db::{col, json_col, Param, Sql};
 use crate::error::ApiError;
 use crate::ids::StoreId;
 

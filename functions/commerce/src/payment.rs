@@ -10,9 +10,7 @@ use serde_json::{json, Value};
 use tokio_postgres::types::{Json, Type};
 use tokio_postgres::Row;
 
-use crate::db::Sql;
-
-use crate::db::{col, json_col, Param};
+use crate::db::{col, json_col, Param, Sql};
 use crate::error::ApiError;
 use crate::ids::{
     CartId, OrderId, OrderTransactionId, PaymentCollectionId, PaymentSessionId, StoreId,

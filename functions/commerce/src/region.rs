@@ -1,11 +1,10 @@
 //! Regions: a currency, a tax rate and whether prices include it, and the countries
 //! served. The queries every caller uses to read them.
 
-use crate::db::Sql;
 use serde::Deserialize;
 use tokio_postgres::types::Type;
 
-use crate::db::{col, count_matches, first, id_strs, json_col, list_page, ListQuery, Param};
+use crate::db::{col, count_matches, first, id_strs, json_col, list_page, ListQuery, Param, Sql};
 use crate::error::ApiError;
 use crate::ids::{RegionId, StoreId};
 use crate::money::{CurrencyCode, TaxRate};

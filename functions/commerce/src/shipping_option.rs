@@ -1,11 +1,10 @@
 //! Shipping options as stored (migration 0004): the ways of shipping each region
 //! offers, read live for a cart in the [`ShippingOption`] shape the cart's rules use.
 
-use crate::db::Sql;
 use tokio_postgres::types::Type;
 
 use crate::cart::{ShippingKind, ShippingOption};
-use crate::db::{col, Param};
+use crate::db::{col, Param, Sql};
 use crate::error::ApiError;
 use crate::ids::{RegionId, StoreId};
 

@@ -7,12 +7,11 @@
 //! request cannot be forged, altered, replayed or sent to another environment
 //! without the secret.
 
-use crate::db::Sql;
 use hmac::{KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use tokio_postgres::types::Type;
 
-use crate::db::Param;
+use crate::db::{Param, Sql};
 use crate::error::ApiError;
 
 pub const TIMESTAMP_HEADER: &str = "x-edge-timestamp";

@@ -1,10 +1,9 @@
 //! Stores (tenants): which store a request belongs to, chosen by its publishable key
 //! (Store API) or its host name (storefront pages).
 
-use crate::db::Sql;
 use tokio_postgres::types::Type;
 
-use crate::db::{col, first};
+use crate::db::{col, first, Sql};
 use crate::error::ApiError;
 use crate::ids::StoreId;
 use crate::money::CurrencyCode;

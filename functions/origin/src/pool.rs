@@ -134,12 +134,6 @@ impl Conn {
         self.discard = false;
     }
 
-    pub fn client_mut(&mut self) -> &mut Client {
-        self.object
-            .as_mut()
-            .expect("a checked-out connection holds its client")
-    }
-
     fn object(&self) -> &Object {
         self.object
             .as_ref()
@@ -248,9 +242,7 @@ impl Sql for Tx<'_> {
 impl Deref for Conn {
     type Target = Client;
     fn deref(&self) -> &Client {
-        self.object
-            .as_ref()
-            .expect("a checked-out connection holds its client")
+        self.object()
     }
 }
 

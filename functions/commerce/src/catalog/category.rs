@@ -1,10 +1,9 @@
 //! Product categories: a tree per store. Only active categories are shown to shoppers.
 
-use crate::db::Sql;
 use serde::{Deserialize, Serialize};
 use tokio_postgres::types::Type;
 
-use crate::db::{col, count_matches, first, id_strs, json_col, list_page, ListQuery, Param};
+use crate::db::{col, count_matches, first, id_strs, json_col, list_page, ListQuery, Param, Sql};
 use crate::error::ApiError;
 use crate::ids::{CategoryId, StoreId};
 use crate::params::{Direction, Handle, Page, SearchText};

@@ -1,9 +1,8 @@
 //! Product collections: curated groups of products (a season, a theme).
 
-use crate::db::Sql;
 use tokio_postgres::types::Type;
 
-use crate::db::{col, count_matches, first, id_strs, list_page, ListQuery, Param};
+use crate::db::{col, count_matches, first, id_strs, list_page, ListQuery, Param, Sql};
 use crate::error::ApiError;
 use crate::ids::{CollectionId, StoreId};
 use crate::params::{Direction, Handle, Page, SearchText};

@@ -4,11 +4,10 @@
 
 use std::collections::HashMap;
 
-use crate::db::Sql;
 use serde::{Deserialize, Serialize};
 use tokio_postgres::types::Type;
 
-use crate::db::{col, count_matches, first, id_strs, json_col, list_page, ListQuery, Param};
+use crate::db::{col, count_matches, first, id_strs, json_col, list_page, ListQuery, Param, Sql};
 use crate::error::ApiError;
 use crate::ids::{
     CategoryId, CollectionId, ImageId, OptionId, OptionValueId, PriceId, ProductId, StoreId,

@@ -2,10 +2,9 @@
 //! in the cart's currency and whether the stock allows the quantity. Read live on every
 //! cart change, never from the edge cache, since stock moves with every order.
 
-use crate::db::Sql;
 use tokio_postgres::types::Type;
 
-use crate::db::{col, Param};
+use crate::db::{col, Param, Sql};
 use crate::error::ApiError;
 use crate::ids::{ProductId, StoreId, VariantId};
 use crate::money::CurrencyCode;

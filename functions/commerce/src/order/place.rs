@@ -7,7 +7,6 @@
 //! the stock is held in one statement ([`stock`](super::stock)), all in the caller's
 //! transaction, so either all of it happens or none.
 
-use crate::db::Sql;
 use serde_json::json;
 use tokio_postgres::types::{Json, Type};
 
@@ -15,10 +14,10 @@ use super::stock::{self, Need, Shortage};
 use super::{Order, OrderItem, OrderShipping, OrderStatus};
 use crate::cart::{self, Cart, CartNotice, CartRegion, RemovalReason};
 use crate::catalog::variant::{self, CartVariant};
-use crate::db::{col, Param};
+use crate::db::{col, Param, Sql};
 use crate::email::Email;
 use crate::error::ApiError;
-use crate::ids::{OrderId, OrderItemId, StoreId, VariantId};
+use crate::ids::{OrderId, OrderItemId, StoreId};
 use crate::money::MinorUnits;
 use crate::outbox::{self, Topic};
 use crate::region;
@@ -50,17 +49,7 @@ pub const MAX_PENDING_ORDERS_PER_CART: i64 = 1;
 #[must_use = "the order holds no stock until hold_stock"]
 pub struct Placed {
     order: Order,
-    holds: Vec<Hold>,
-}
-
-/// One line's stock to hold.
-#[derive(Debug)]
-struct Hold {
-    item_id: OrderItemId,
-    variant_id: VariantId,
-    title: String,
-    quantity: u32,
-    allow_backorder: bool,
+    holds: Vec<Need>,
 }
 
 impl Placed {
@@ -73,19 +62,8 @@ impl Placed {
     /// with `insufficient_inventory` when a line cannot be served: the caller rolls
     /// back, and nothing of the order stays.
     pub async fn hold_stock<C: Sql>(self, client: &C) -> Result<Order, ApiError> {
-        let needs: Vec<Need<'_>> = self
-            .holds
-            .iter()
-            .map(|h| Need {
-                item_id: &h.item_id,
-                variant_id: &h.variant_id,
-                title: &h.title,
-                quantity: h.quantity,
-                allow_backorder: h.allow_backorder,
-            })
-            .collect();
         if let Err(shortages) =
-            stock::hold(client, &self.order.store_id, &self.order.id, &needs).await?
+            stock::hold(client, &self.order.store_id, &self.order.id, &self.holds).await?
         {
             return Err(Shortage::error(&shortages));
         }
@@ -317,11 +295,11 @@ pub async fn place<C: Sql>(
 
     // Stock last (`Placed::hold_stock`): its row locks are held until commit, so the
     // less work after them, the less a hot variant's buyers wait on each other.
-    let mut holds: Vec<Hold> = items
+    let mut holds: Vec<Need> = items
         .iter()
         .filter_map(|item| {
             let v = variants.iter().find(|v| v.id == item.variant_id)?;
-            v.manage_inventory.then(|| Hold {
+            v.manage_inventory.then(|| Need {
                 item_id: item.id.clone(),
                 variant_id: item.variant_id.clone(),
                 title: v.product_title.clone(),

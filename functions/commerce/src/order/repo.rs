@@ -6,13 +6,11 @@ use serde_json::json;
 use tokio_postgres::types::Type;
 use tokio_postgres::Row;
 
-use crate::db::Sql;
-
 use super::stock;
 use super::{
     transition, Order, OrderAction, OrderItem, OrderStatus, OrderTransaction, StockEffect,
 };
-use crate::db::{col, json_col, Param};
+use crate::db::{col, json_col, Param, Sql};
 use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::{CartId, OrderId, StoreId};

@@ -7,10 +7,9 @@
 //! that allows backorder may take more than is available; the excess is held at its
 //! first location (its available count goes below zero until a restock).
 
-use crate::db::Sql;
 use tokio_postgres::types::Type;
 
-use crate::db::{col, Param};
+use crate::db::{col, Param, Sql};
 use crate::error::ApiError;
 use crate::ids::{OrderId, OrderItemId, StoreId, VariantId};
 
@@ -50,10 +49,11 @@ impl Shortage {
 }
 
 /// What to hold for one line.
-pub(super) struct Need<'a> {
-    pub item_id: &'a OrderItemId,
-    pub variant_id: &'a VariantId,
-    pub title: &'a str,
+#[derive(Debug)]
+pub(super) struct Need {
+    pub item_id: OrderItemId,
+    pub variant_id: VariantId,
+    pub title: String,
     pub quantity: u32,
     pub allow_backorder: bool,
 }
@@ -69,7 +69,7 @@ pub(super) async fn hold<C: Sql>(
     client: &C,
     store: &StoreId,
     order: &OrderId,
-    needs: &[Need<'_>],
+    needs: &[Need],
 ) -> Result<Result<(), Vec<Shortage>>, ApiError> {
     if needs.is_empty() {
         return Ok(Ok(()));
@@ -102,7 +102,7 @@ pub(super) async fn hold<C: Sql>(
             .ok_or_else(|| ApiError::internal(format!("hold answered unknown {variant}")))?;
         shortages.push(Shortage {
             variant_id: need.variant_id.clone(),
-            title: need.title.to_owned(),
+            title: need.title.clone(),
             requested: need.quantity,
             available: col(row, "available")?,
         });

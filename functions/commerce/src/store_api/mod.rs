@@ -3,11 +3,10 @@
 //! edge Worker) only route and respond. Amounts leave as major-unit numbers here and
 //! nowhere else.
 
-use crate::db::Sql;
-
 use crate::catalog::category::{self, CategoryFilter, CategorySort};
 use crate::catalog::collection::{self, CollectionFilter, CollectionSort};
 use crate::catalog::product::{self, ProductFilter, ProductKey, ProductSort};
+use crate::db::Sql;
 use crate::error::ApiError;
 use crate::ids::{CategoryId, CollectionId, IdError, ProductId, RegionId};
 use crate::money::CurrencyCode;
