@@ -86,6 +86,8 @@ wire_enum! {
         PaymentSessionMissing = "payment_session_missing",
         PaymentSessionState = "payment_session_state",
         TooManyPendingOrders = "too_many_pending_orders",
+        NotSignedIn = "not_signed_in",
+        Forbidden = "forbidden",
     }
     other: Other
 }
@@ -124,6 +126,13 @@ pub enum ApiError {
     /// A signed request whose signature, timestamp or nonce is not accepted.
     #[error("The request signature was not accepted: {reason}")]
     Unauthorized { reason: String },
+    /// A staff route without a valid session or token, or a sign-in that failed (the
+    /// same words whether the e-mail is unknown or the password wrong).
+    #[error("{message}")]
+    NotSignedIn { message: String },
+    /// A signed-in member whose role does not grant what the route requires.
+    #[error("Your role does not allow this ({permission}).")]
+    Forbidden { permission: String },
     /// A form posted from another site (browsers say so in `Sec-Fetch-Site`/`Origin`).
     #[error("Cross-site form posts are refused.")]
     CrossSite,
@@ -212,7 +221,8 @@ impl ApiError {
             ApiError::NotAllowed { .. } => 400,
             ApiError::Unauthorized { .. } => 401,
             ApiError::TooManyRequests { .. } => 429,
-            ApiError::CrossSite => 403,
+            ApiError::CrossSite | ApiError::Forbidden { .. } => 403,
+            ApiError::NotSignedIn { .. } => 401,
             ApiError::PayloadTooLarge { .. } => 413,
             ApiError::UpstreamUnavailable { .. } => 503,
             ApiError::DatabaseUnavailable { .. } => 503,
@@ -249,6 +259,8 @@ impl ApiError {
             ApiError::Unauthorized { .. } => (T::Unauthorized, C::BadSignature),
             ApiError::TooManyRequests { .. } => (T::NotAllowed, C::TooManyRequests),
             ApiError::CrossSite => (T::NotAllowed, C::CrossSiteRequest),
+            ApiError::NotSignedIn { .. } => (T::Unauthorized, C::NotSignedIn),
+            ApiError::Forbidden { .. } => (T::NotAllowed, C::Forbidden),
             ApiError::PayloadTooLarge { .. } => (T::InvalidData, C::PayloadTooLarge),
             ApiError::UpstreamUnavailable { .. } => (T::Unavailable, C::UpstreamUnavailable),
             ApiError::DatabaseUnavailable { .. } => (T::Unavailable, C::DatabaseUnavailable),
@@ -313,6 +325,14 @@ impl ApiError {
                     .to_owned(),
             },
             C::CrossSiteRequest => ApiError::CrossSite,
+            C::NotSignedIn => ApiError::NotSignedIn { message },
+            C::Forbidden => ApiError::Forbidden {
+                permission: message
+                    .strip_prefix("Your role does not allow this (")
+                    .and_then(|m| m.strip_suffix(")."))
+                    .unwrap_or(&message)
+                    .to_owned(),
+            },
             C::PayloadTooLarge => ApiError::PayloadTooLarge {
                 limit_kb: message
                     .split_whitespace()
@@ -449,6 +469,12 @@ mod tests {
             ApiError::TooManyRequests { retry_after_s: 42 },
             ApiError::CrossSite,
             ApiError::PayloadTooLarge { limit_kb: 64 },
+            ApiError::NotSignedIn {
+                message: "Please sign in.".into(),
+            },
+            ApiError::Forbidden {
+                permission: "refund:write".into(),
+            },
         ];
         for err in errors {
             let text = serde_json::to_string(&err.body()).unwrap();

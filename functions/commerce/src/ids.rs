@@ -167,6 +167,8 @@ prefixed_id!(/// One attempt to pay a collection through a provider.
     PaymentSessionId, "payses", "payment session");
 prefixed_id!(/// One row of an order's ledger: an authorization, a capture or a refund.
     OrderTransactionId, "ordtx", "order transaction");
+prefixed_id!(/// A person who works for one or more stores (staff).
+    UserId, "user", "user");
 
 #[cfg(test)]
 mod tests {

@@ -24,6 +24,7 @@ pub mod payment;
 pub mod region;
 pub mod shipping_option;
 pub mod signing;
+pub mod staff;
 pub mod store;
 pub mod store_api;
 pub mod trace;

@@ -34,6 +34,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_stock_hold",
         include_str!("../../../migrations/0007_stock_hold.sql"),
     ),
+    (
+        "0008_staff",
+        include_str!("../../../migrations/0008_staff.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,92 @@
+//! The people who run the stores. A staff user (e-mail, name, argon2id password) is a
+//! member of one or more stores with a [`Role`] in each; a session is a signed-in
+//! member working in one store, known by a random token kept only as its hash. An
+//! operator makes a store's first owner with an invitation; owners invite the rest.
+//! [`role`] is what each role may do, [`secret`] hashes passwords and tokens, [`repo`]
+//! is the SQL, [`audit`] the append-only log of every admin write.
+
+pub mod audit;
+mod repo;
+mod role;
+mod secret;
+
+pub use self::repo::{
+    accept_invite, create_invite, invitation, memberships, revoke, session, sign_in, switch_store,
+    Invitation, Membership,
+};
+pub use self::role::{Permission, Role};
+pub use self::secret::{
+    check_new_password, hash_password, verify_password, Token, MAX_PASSWORD, MIN_PASSWORD,
+};
+
+use serde::Serialize;
+
+use crate::ids::{StoreId, UserId};
+
+/// How long a session lives: it ends `idle_s` after its last request, and `absolute_s`
+/// after sign-in whatever happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifetime {
+    pub idle_s: i64,
+    pub absolute_s: i64,
+}
+
+impl SessionKind {
+    /// Admin pages: two idle hours, twelve in all (a working day).
+    /// Admin API tokens: the same idle time, a day in all.
+    pub const fn lifetime(self) -> Lifetime {
+        match self {
+            SessionKind::Cookie => Lifetime {
+                idle_s: 2 * 3600,
+                absolute_s: 12 * 3600,
+            },
+            SessionKind::Bearer => Lifetime {
+                idle_s: 2 * 3600,
+                absolute_s: 24 * 3600,
+            },
+        }
+    }
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Cookie => "cookie",
+            SessionKind::Bearer => "bearer",
+        }
+    }
+}
+
+/// How a session's token travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    /// The admin pages' cookie.
+    Cookie,
+    /// `Authorization: Bearer` on the admin API.
+    Bearer,
+}
+
+/// An invitation's lifetime: a week.
+pub const INVITE_TTL_S: i64 = 7 * 24 * 3600;
+
+/// A signed-in member of a store, as the edge resolves it for each admin request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Member {
+    pub user_id: UserId,
+    pub email: String,
+    pub name: String,
+    pub store_id: StoreId,
+    pub store_name: String,
+    pub role: Role,
+}
+
+impl Member {
+    pub fn may(&self, permission: Permission) -> bool {
+        self.role.allows(permission)
+    }
+}
+
+/// Where a request came from, for sessions and the audit log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Client {
+    pub ip: String,
+    pub user_agent: String,
+}

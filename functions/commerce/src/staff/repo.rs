@@ -1,0 +1,333 @@
+//! Staff SQL: invitations, sign-in, sessions and memberships. Tokens reach the
+//! database only as their hash ([`Token::hash`]).
+
+use tokio_postgres::types::Type;
+use tokio_postgres::Row;
+
+use super::secret::{check_new_password, hash_password, verify_password, Token};
+use super::{Client, Member, Role, SessionKind, INVITE_TTL_S};
+use crate::db::{col, first, Param, Sql};
+use crate::email::Email;
+use crate::error::ApiError;
+use crate::ids::{StoreId, UserId};
+
+/// The words of every failed sign-in: an unknown e-mail and a wrong password are one.
+const SIGN_IN_FAILED: &str = "The e-mail address or the password is not right.";
+
+fn role_col(row: &Row, name: &str) -> Result<Role, ApiError> {
+    let text: String = col(row, name)?;
+    Role::parse(&text).ok_or_else(|| ApiError::internal(format!("unknown role '{text}'")))
+}
+
+/// Invites `email` to `store` as `role`; the token goes into the invitation's link.
+pub async fn create_invite<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    email: &Email,
+    role: Role,
+    invited_by: Option<&UserId>,
+) -> Result<Token, ApiError> {
+    let token = Token::generate();
+    let (hash, email, role) = (token.hash(), email.lookup_key(), role.as_str());
+    let ttl = INVITE_TTL_S as f64;
+    let params: [Param<'_>; 6] = [
+        (&hash, Type::TEXT),
+        (store, Type::TEXT),
+        (&email, Type::TEXT),
+        (&role, Type::TEXT),
+        (&invited_by, Type::TEXT),
+        (&ttl, Type::FLOAT8),
+    ];
+    let inserted = client
+        .execute_typed(
+            "INSERT INTO staff_invites (token_hash, store_id, email, role, invited_by, expires_at)
+             SELECT $1, s.id, $3, $4, $5, now() + make_interval(secs => $6)
+             FROM stores s WHERE s.id = $2",
+            &params,
+        )
+        .await?;
+    if inserted == 0 {
+        return Err(ApiError::not_found("Store", "id", store.as_str()));
+    }
+    Ok(token)
+}
+
+/// An open invitation, as its page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub store_id: StoreId,
+    pub store_name: String,
+    pub email: String,
+    pub role: Role,
+    /// The address already belongs to a user with a password: accepting asks for it
+    /// instead of a new one.
+    pub existing_user: bool,
+}
+
+/// The open (unused, unexpired) invitation of `token`.
+pub async fn invitation<C: Sql>(client: &C, token: &Token) -> Result<Option<Invitation>, ApiError> {
+    let hash = token.hash();
+    let rows = client
+        .query_typed(
+            "SELECT i.store_id, s.name AS store_name, i.email, i.role,
+                    u.password_hash IS NOT NULL AS existing_user
+             FROM staff_invites i JOIN stores s ON s.id = i.store_id
+             LEFT JOIN staff_users u ON u.email = i.email
+             WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.expires_at > now()",
+            &[(&hash, Type::TEXT)],
+        )
+        .await?;
+    first(rows)
+        .map(|row| {
+            Ok(Invitation {
+                store_id: col(&row, "store_id")?,
+                store_name: col(&row, "store_name")?,
+                email: col(&row, "email")?,
+                role: role_col(&row, "role")?,
+                existing_user: col(&row, "existing_user")?,
+            })
+        })
+        .transpose()
+}
+
+/// Accepts the invitation of `token`: a new user sets `name` and `password`; a user who
+/// has a password proves it with `password` (their name stays). Makes the membership
+/// (or changes its role) and uses the invitation up, in one statement.
+pub async fn accept_invite<C: Sql>(
+    client: &C,
+    token: &Token,
+    name: &str,
+    password: &str,
+) -> Result<(UserId, StoreId), ApiError> {
+    let gone = || ApiError::not_found("Invitation", "link", "this link (used or expired)");
+    let hash = token.hash();
+    let rows = client
+        .query_typed(
+            "SELECT u.password_hash FROM staff_invites i
+             LEFT JOIN staff_users u ON u.email = i.email
+             WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.expires_at > now()",
+            &[(&hash, Type::TEXT)],
+        )
+        .await?;
+    let row = first(rows).ok_or_else(gone)?;
+    let stored: Option<String> = col(&row, "password_hash")?;
+    let new_hash = match stored.as_deref() {
+        Some(phc) => {
+            if !verify_password(password, Some(phc)) {
+                return Err(ApiError::invalid(
+                    "password",
+                    "is not the password of this account",
+                ));
+            }
+            None
+        }
+        None => {
+            check_new_password(password)?;
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > 100 {
+                return Err(ApiError::invalid("name", "must be 1 to 100 characters"));
+            }
+            Some(hash_password(password)?)
+        }
+    };
+    let id = UserId::generate();
+    let name = name.trim();
+    let params: [Param<'_>; 4] = [
+        (&hash, Type::TEXT),
+        (&id, Type::TEXT),
+        (&name, Type::TEXT),
+        (&new_hash, Type::TEXT),
+    ];
+    let rows = client
+        .query_typed(
+            "WITH inv AS (
+                 UPDATE staff_invites SET accepted_at = now()
+                 WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > now()
+                 RETURNING store_id, email, role),
+             usr AS (
+                 INSERT INTO staff_users (id, email, name, password_hash)
+                 SELECT $2, inv.email, $3, $4 FROM inv
+                 ON CONFLICT (email) DO UPDATE SET
+                     name = CASE WHEN staff_users.password_hash IS NULL
+                                 THEN EXCLUDED.name ELSE staff_users.name END,
+                     password_hash = coalesce(staff_users.password_hash, EXCLUDED.password_hash),
+                     updated_at = now()
+                 RETURNING id),
+             mem AS (
+                 INSERT INTO store_members (store_id, user_id, role)
+                 SELECT inv.store_id, usr.id, inv.role FROM inv, usr
+                 ON CONFLICT (store_id, user_id) DO UPDATE SET role = EXCLUDED.role
+                 RETURNING store_id, user_id)
+             SELECT user_id, store_id FROM mem",
+            &params,
+        )
+        .await?;
+    let row = first(rows).ok_or_else(gone)?;
+    Ok((col(&row, "user_id")?, col(&row, "store_id")?))
+}
+
+/// Signs `email` in with `password`: a new session in `prefer` when the user is a
+/// member there, else in their oldest membership. Every failure reads the same.
+pub async fn sign_in<C: Sql>(
+    client: &C,
+    email: &str,
+    password: &str,
+    prefer: Option<&StoreId>,
+    kind: SessionKind,
+    from: &Client,
+) -> Result<(Token, Member), ApiError> {
+    let failed = || ApiError::NotSignedIn {
+        message: SIGN_IN_FAILED.to_owned(),
+    };
+    let email = email.trim().to_lowercase();
+    let rows = client
+        .query_typed(
+            "SELECT id, password_hash FROM staff_users WHERE email = $1",
+            &[(&email, Type::TEXT)],
+        )
+        .await?;
+    let row = first(rows);
+    let stored: Option<String> = match &row {
+        Some(row) => col(row, "password_hash")?,
+        None => None,
+    };
+    // Verified even without an account, so that both answers take as long.
+    if !verify_password(password, stored.as_deref()) {
+        return Err(failed());
+    }
+    let user: UserId = col(row.as_ref().ok_or_else(failed)?, "id")?;
+    let token = Token::generate();
+    let hash = token.hash();
+    let life = kind.lifetime().absolute_s as f64;
+    let kind_text = kind.as_str();
+    let params: [Param<'_>; 7] = [
+        (&hash, Type::TEXT),
+        (&user, Type::TEXT),
+        (&kind_text, Type::TEXT),
+        (&life, Type::FLOAT8),
+        (&from.ip, Type::TEXT),
+        (&from.user_agent, Type::TEXT),
+        (&prefer, Type::TEXT),
+    ];
+    let inserted = client
+        .execute_typed(
+            "INSERT INTO staff_sessions
+                 (token_hash, user_id, store_id, kind, expires_at, ip, user_agent)
+             SELECT $1, m.user_id, m.store_id, $3, now() + make_interval(secs => $4), $5, $6
+             FROM store_members m WHERE m.user_id = $2
+             ORDER BY m.store_id = $7 DESC NULLS LAST, m.created_at, m.store_id LIMIT 1",
+            &params,
+        )
+        .await?;
+    if inserted == 0 {
+        return Err(ApiError::NotSignedIn {
+            message: "This account is not a member of any store.".to_owned(),
+        });
+    }
+    let member = session(client, &token, kind).await?.ok_or_else(failed)?;
+    Ok((token, member))
+}
+
+/// The member of a live session (not revoked, not past its absolute or idle expiry),
+/// whose last use becomes now. `None` for any other token.
+pub async fn session<C: Sql>(
+    client: &C,
+    token: &Token,
+    kind: SessionKind,
+) -> Result<Option<Member>, ApiError> {
+    let hash = token.hash();
+    let idle = kind.lifetime().idle_s as f64;
+    let kind_text = kind.as_str();
+    let params: [Param<'_>; 3] = [
+        (&hash, Type::TEXT),
+        (&idle, Type::FLOAT8),
+        (&kind_text, Type::TEXT),
+    ];
+    let rows = client
+        .query_typed(
+            "UPDATE staff_sessions se SET last_seen_at = now()
+             FROM store_members m, staff_users u, stores st
+             WHERE se.token_hash = $1 AND se.kind = $3
+               AND se.revoked_at IS NULL AND se.expires_at > now()
+               AND se.last_seen_at > now() - make_interval(secs => $2)
+               AND m.store_id = se.store_id AND m.user_id = se.user_id
+               AND u.id = se.user_id AND st.id = se.store_id
+             RETURNING se.user_id, u.email, u.name, se.store_id, st.name AS store_name, m.role",
+            &params,
+        )
+        .await?;
+    first(rows)
+        .map(|row| {
+            Ok(Member {
+                user_id: col(&row, "user_id")?,
+                email: col(&row, "email")?,
+                name: col(&row, "name")?,
+                store_id: col(&row, "store_id")?,
+                store_name: col(&row, "store_name")?,
+                role: role_col(&row, "role")?,
+            })
+        })
+        .transpose()
+}
+
+/// Ends the session of `token` at once (sign-out).
+pub async fn revoke<C: Sql>(client: &C, token: &Token) -> Result<(), ApiError> {
+    let hash = token.hash();
+    client
+        .execute_typed(
+            "UPDATE staff_sessions SET revoked_at = now()
+             WHERE token_hash = $1 AND revoked_at IS NULL",
+            &[(&hash, Type::TEXT)],
+        )
+        .await?;
+    Ok(())
+}
+
+/// A store a user works for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub store_id: StoreId,
+    pub store_name: String,
+    pub role: Role,
+}
+
+/// The stores `user` is a member of, by name.
+pub async fn memberships<C: Sql>(client: &C, user: &UserId) -> Result<Vec<Membership>, ApiError> {
+    let rows = client
+        .query_typed(
+            "SELECT m.store_id, s.name AS store_name, m.role
+             FROM store_members m JOIN stores s ON s.id = m.store_id
+             WHERE m.user_id = $1 ORDER BY s.name, s.id",
+            &[(user, Type::TEXT)],
+        )
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Membership {
+                store_id: col(row, "store_id")?,
+                store_name: col(row, "store_name")?,
+                role: role_col(row, "role")?,
+            })
+        })
+        .collect()
+}
+
+/// Moves the session of `token` to `store`, where its user must be a member; `false`
+/// (nothing changed) otherwise.
+pub async fn switch_store<C: Sql>(
+    client: &C,
+    token: &Token,
+    store: &StoreId,
+) -> Result<bool, ApiError> {
+    let hash = token.hash();
+    let changed = client
+        .execute_typed(
+            "UPDATE staff_sessions se SET store_id = $2
+             WHERE se.token_hash = $1 AND se.revoked_at IS NULL
+               AND EXISTS (SELECT 1 FROM store_members m
+                           WHERE m.user_id = se.user_id AND m.store_id = $2)",
+            &[(&hash, Type::TEXT), (store, Type::TEXT)],
+        )
+        .await?;
+    Ok(changed == 1)
+}

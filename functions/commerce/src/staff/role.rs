@@ -1,0 +1,225 @@
+//! What a member may do: permissions are `resource:operation` pairs, and each built-in
+//! role is a fixed set of them. Every admin route requires exactly one permission; the
+//! edge checks it with [`Role::allows`] before the handler runs.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! permissions {
+    ($($(#[$doc:meta])* $name:ident = $text:literal,)*) => {
+        /// One `resource:operation` pair.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Permission {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl Permission {
+            /// Every permission, in the order they are declared.
+            pub const ALL: &'static [Permission] = &[$(Permission::$name,)*];
+
+            /// `resource:operation`, as the audit log and error messages show it.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Permission::$name => $text,)*
+                }
+            }
+        }
+    };
+}
+
+permissions! {
+    /// The admin area's shell: the dashboard, the store switcher, one's own sessions.
+    /// Every member has it.
+    AdminRead = "admin:read",
+    ProductRead = "product:read",
+    ProductWrite = "product:write",
+    InventoryRead = "inventory:read",
+    InventoryWrite = "inventory:write",
+    PurchaseOrderRead = "purchase_order:read",
+    PurchaseOrderWrite = "purchase_order:write",
+    OrderRead = "order:read",
+    /// Fulfil, ship, deliver, cancel.
+    OrderWrite = "order:write",
+    /// Give money back: apart from `order:write`, as it moves money.
+    RefundWrite = "refund:write",
+    CustomerRead = "customer:read",
+    CustomerWrite = "customer:write",
+    AnalyticsRead = "analytics:read",
+    StaffRead = "staff:read",
+    /// Invite, change roles, remove members.
+    StaffWrite = "staff:write",
+    SettingsRead = "settings:read",
+    SettingsWrite = "settings:write",
+    AuditRead = "audit:read",
+}
+
+impl std::fmt::Display for Permission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The built-in roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Everything; the only role that manages staff (and other owners).
+    Owner,
+    /// Everything but staff.
+    Admin,
+    /// Products, collections and categories; reads stock.
+    Catalog,
+    /// Stock and purchase orders; reads products.
+    Inventory,
+    /// Works orders through fulfilment and shipping; no refunds.
+    Fulfilment,
+    /// Answers customers: reads orders, manages customers, cancels orders; no refunds.
+    Support,
+    /// Reads everything but staff and the audit log; changes nothing.
+    Analyst,
+}
+
+impl Role {
+    pub const ALL: &'static [Role] = &[
+        Role::Owner,
+        Role::Admin,
+        Role::Catalog,
+        Role::Inventory,
+        Role::Fulfilment,
+        Role::Support,
+        Role::Analyst,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Catalog => "catalog",
+            Role::Inventory => "inventory",
+            Role::Fulfilment => "fulfilment",
+            Role::Support => "support",
+            Role::Analyst => "analyst",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.iter().copied().find(|r| r.as_str() == text)
+    }
+
+    /// How the admin area names the role.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Role::Owner => "Owner",
+            Role::Admin => "Admin",
+            Role::Catalog => "Catalog",
+            Role::Inventory => "Inventory",
+            Role::Fulfilment => "Fulfilment",
+            Role::Support => "Support",
+            Role::Analyst => "Analyst",
+        }
+    }
+
+    /// Whether the role grants `permission`.
+    pub fn allows(self, permission: Permission) -> bool {
+        use Permission as P;
+        match self {
+            Role::Owner => true,
+            Role::Admin => !matches!(permission, P::StaffRead | P::StaffWrite),
+            Role::Catalog => matches!(
+                permission,
+                P::AdminRead | P::ProductRead | P::ProductWrite | P::InventoryRead
+            ),
+            Role::Inventory => matches!(
+                permission,
+                P::AdminRead
+                    | P::ProductRead
+                    | P::InventoryRead
+                    | P::InventoryWrite
+                    | P::PurchaseOrderRead
+                    | P::PurchaseOrderWrite
+            ),
+            Role::Fulfilment => matches!(
+                permission,
+                P::AdminRead
+                    | P::ProductRead
+                    | P::InventoryRead
+                    | P::OrderRead
+                    | P::OrderWrite
+                    | P::CustomerRead
+            ),
+            Role::Support => matches!(
+                permission,
+                P::AdminRead
+                    | P::ProductRead
+                    | P::OrderRead
+                    | P::OrderWrite
+                    | P::CustomerRead
+                    | P::CustomerWrite
+            ),
+            Role::Analyst => {
+                permission.as_str().ends_with(":read")
+                    && !matches!(permission, P::StaffRead | P::AuditRead)
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permissions_are_resource_operation_pairs() {
+        for p in Permission::ALL {
+            let (resource, operation) = p.as_str().split_once(':').unwrap();
+            assert!(!resource.is_empty(), "{p}");
+            assert!(matches!(operation, "read" | "write"), "{p}");
+        }
+    }
+
+    #[test]
+    fn roles_grant_what_they_promise() {
+        use Permission as P;
+        for p in Permission::ALL {
+            assert!(Role::Owner.allows(*p));
+            assert_eq!(
+                Role::Admin.allows(*p),
+                !matches!(p, P::StaffRead | P::StaffWrite),
+                "{p}"
+            );
+            assert!(
+                !Role::Analyst.allows(*p) || p.as_str().ends_with(":read"),
+                "{p}"
+            );
+        }
+        // Only owners manage staff.
+        for role in Role::ALL {
+            assert_eq!(role.allows(P::StaffWrite), *role == Role::Owner, "{role}");
+            assert!(role.allows(P::AdminRead), "{role}");
+        }
+        // Refunds move money: only owners and admins.
+        let refunders: Vec<Role> = Role::ALL
+            .iter()
+            .copied()
+            .filter(|r| r.allows(P::RefundWrite))
+            .collect();
+        assert_eq!(refunders, [Role::Owner, Role::Admin]);
+        assert!(Role::Fulfilment.allows(P::OrderWrite));
+        assert!(!Role::Catalog.allows(P::OrderRead));
+        assert!(Role::Analyst.allows(P::AnalyticsRead));
+        assert!(!Role::Analyst.allows(P::AuditRead));
+    }
+
+    #[test]
+    fn roles_read_back_from_their_names() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(*role));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+}

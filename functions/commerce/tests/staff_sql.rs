@@ -1,0 +1,278 @@
+//! Staff against a real PostgreSQL (the two-store fixture): invitations, sign-in with
+//! one answer for every failure, sessions that end by sign-out, expiry or removal, the
+//! store switch limited to one's memberships, and the append-only audit log.
+
+mod common;
+
+use commerce::email::Email;
+use commerce::ids::StoreId;
+use commerce::params::Page;
+use commerce::staff::{self, audit, Client as From, Role, SessionKind, Token};
+use commerce::ApiError;
+use common::test_db;
+use serde_json::json;
+use tokio_postgres::Client;
+
+fn store(id: &str) -> StoreId {
+    StoreId::parse(id).unwrap()
+}
+
+fn from() -> From {
+    From {
+        ip: "192.0.2.7".into(),
+        user_agent: "tests".into(),
+    }
+}
+
+const PASSWORD: &str = "a long enough passphrase";
+
+/// A member of `store_id` as `role`, through an accepted invitation.
+async fn member(db: &Client, store_id: &str, email: &str, role: Role) {
+    let email = Email::parse(email).unwrap();
+    let token = staff::create_invite(db, &store(store_id), &email, role, None)
+        .await
+        .unwrap();
+    staff::accept_invite(db, &token, "Sam", PASSWORD)
+        .await
+        .unwrap();
+}
+
+async fn sign_in(
+    db: &Client,
+    email: &str,
+    password: &str,
+) -> Result<(Token, staff::Member), ApiError> {
+    staff::sign_in(db, email, password, None, SessionKind::Cookie, &from()).await
+}
+
+#[tokio::test]
+async fn an_invited_owner_signs_in_and_out() {
+    let db = test_db().await;
+    let email = Email::parse("Owner@Alpha.test").unwrap();
+    let token = staff::create_invite(&db, &store("store_ALPHA"), &email, Role::Owner, None)
+        .await
+        .unwrap();
+    let open = staff::invitation(&db, &token).await.unwrap().unwrap();
+    assert_eq!(open.email, "owner@alpha.test");
+    assert_eq!(open.store_name, "Alpha");
+    assert_eq!(open.role, Role::Owner);
+    assert!(!open.existing_user);
+
+    // A short password is refused, and the invitation stays open.
+    let err = staff::accept_invite(&db, &token, "Olive", "short")
+        .await
+        .unwrap_err();
+    assert_eq!(err.param(), Some("password"));
+    staff::accept_invite(&db, &token, "Olive", PASSWORD)
+        .await
+        .unwrap();
+    // One use only.
+    assert!(staff::invitation(&db, &token).await.unwrap().is_none());
+    assert_eq!(
+        staff::accept_invite(&db, &token, "Eve", PASSWORD)
+            .await
+            .unwrap_err()
+            .status(),
+        404
+    );
+
+    let (session, member) = sign_in(&db, "OWNER@alpha.test", PASSWORD).await.unwrap();
+    assert_eq!(member.store_id.as_str(), "store_ALPHA");
+    assert_eq!(member.role, Role::Owner);
+    assert_eq!(member.name, "Olive");
+    let again = staff::session(&db, &session, SessionKind::Cookie)
+        .await
+        .unwrap();
+    assert_eq!(again, Some(member));
+    // A cookie's token is not a bearer token.
+    assert!(staff::session(&db, &session, SessionKind::Bearer)
+        .await
+        .unwrap()
+        .is_none());
+
+    staff::revoke(&db, &session).await.unwrap();
+    assert!(staff::session(&db, &session, SessionKind::Cookie)
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_email_read_the_same() {
+    let db = test_db().await;
+    member(&db, "store_ALPHA", "sam@alpha.test", Role::Fulfilment).await;
+    let wrong = sign_in(&db, "sam@alpha.test", "not the passphrase")
+        .await
+        .unwrap_err();
+    let unknown = sign_in(&db, "nobody@alpha.test", PASSWORD)
+        .await
+        .unwrap_err();
+    assert_eq!(wrong, unknown);
+    assert_eq!(wrong.status(), 401);
+}
+
+#[tokio::test]
+async fn sessions_end_when_idle_past_their_time_or_when_the_member_is_removed() {
+    let db = test_db().await;
+    member(&db, "store_ALPHA", "sam@alpha.test", Role::Support).await;
+    let (idle, _) = sign_in(&db, "sam@alpha.test", PASSWORD).await.unwrap();
+    let (old, _) = sign_in(&db, "sam@alpha.test", PASSWORD).await.unwrap();
+    let (kept, _) = sign_in(&db, "sam@alpha.test", PASSWORD).await.unwrap();
+    db.execute(
+        "UPDATE staff_sessions SET last_seen_at = now() - interval '3 hours' WHERE token_hash = $1",
+        &[&idle.hash()],
+    )
+    .await
+    .unwrap();
+    db.execute(
+        "UPDATE staff_sessions SET expires_at = now() - interval '1 second' WHERE token_hash = $1",
+        &[&old.hash()],
+    )
+    .await
+    .unwrap();
+    assert!(staff::session(&db, &idle, SessionKind::Cookie)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(staff::session(&db, &old, SessionKind::Cookie)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(staff::session(&db, &kept, SessionKind::Cookie)
+        .await
+        .unwrap()
+        .is_some());
+
+    db.execute(
+        "DELETE FROM store_members WHERE store_id = 'store_ALPHA'",
+        &[],
+    )
+    .await
+    .unwrap();
+    assert!(staff::session(&db, &kept, SessionKind::Cookie)
+        .await
+        .unwrap()
+        .is_none());
+    let err = sign_in(&db, "sam@alpha.test", PASSWORD).await.unwrap_err();
+    assert_eq!(err.status(), 401);
+}
+
+#[tokio::test]
+async fn a_member_of_two_stores_switches_only_between_them() {
+    let db = test_db().await;
+    member(&db, "store_ALPHA", "pat@both.test", Role::Catalog).await;
+    // The second invitation finds the account: it asks for the password, not a new one.
+    let email = Email::parse("pat@both.test").unwrap();
+    let token = staff::create_invite(&db, &store("store_BETA"), &email, Role::Analyst, None)
+        .await
+        .unwrap();
+    assert!(
+        staff::invitation(&db, &token)
+            .await
+            .unwrap()
+            .unwrap()
+            .existing_user
+    );
+    let err = staff::accept_invite(&db, &token, "", "a wrong passphrase!")
+        .await
+        .unwrap_err();
+    assert_eq!(err.param(), Some("password"));
+    staff::accept_invite(&db, &token, "", PASSWORD)
+        .await
+        .unwrap();
+
+    let prefer = store("store_BETA");
+    let (session, member) = staff::sign_in(
+        &db,
+        "pat@both.test",
+        PASSWORD,
+        Some(&prefer),
+        SessionKind::Cookie,
+        &from(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (member.store_id.as_str(), member.role),
+        ("store_BETA", Role::Analyst)
+    );
+    assert_eq!(member.name, "Sam");
+    let stores = staff::memberships(&db, &member.user_id).await.unwrap();
+    let names: Vec<&str> = stores.iter().map(|m| m.store_name.as_str()).collect();
+    assert_eq!(names, ["Alpha", "Beta"]);
+
+    assert!(staff::switch_store(&db, &session, &store("store_ALPHA"))
+        .await
+        .unwrap());
+    let now = staff::session(&db, &session, SessionKind::Cookie)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (now.store_id.as_str(), now.role),
+        ("store_ALPHA", Role::Catalog)
+    );
+
+    // A store the user does not work for is refused.
+    db.execute(
+        "DELETE FROM store_members WHERE store_id = 'store_BETA'",
+        &[],
+    )
+    .await
+    .unwrap();
+    assert!(!staff::switch_store(&db, &session, &store("store_BETA"))
+        .await
+        .unwrap());
+    assert!(staff::session(&db, &session, SessionKind::Cookie)
+        .await
+        .unwrap()
+        .is_some());
+}
+
+#[tokio::test]
+async fn the_audit_log_is_append_only_and_per_store() {
+    let db = test_db().await;
+    member(&db, "store_ALPHA", "olive@alpha.test", Role::Owner).await;
+    member(&db, "store_BETA", "bea@beta.test", Role::Owner).await;
+    let (_, olive) = sign_in(&db, "olive@alpha.test", PASSWORD).await.unwrap();
+    let (_, bea) = sign_in(&db, "bea@beta.test", PASSWORD).await.unwrap();
+    for (who, action) in [
+        (&olive, "sign_in"),
+        (&olive, "order.fulfil"),
+        (&bea, "sign_in"),
+    ] {
+        let entry = audit::Entry {
+            action,
+            target_id: Some("order_1"),
+            change: json!({"status": ["confirmed", "fulfilled"]}),
+        };
+        audit::record(&db, who, &from(), "trace-1", entry)
+            .await
+            .unwrap();
+    }
+    let page = Page {
+        limit: 10,
+        offset: 0,
+    };
+    let (rows, total) = audit::list(&db, &olive.store_id, None, page).await.unwrap();
+    assert_eq!(total, 2);
+    assert_eq!(rows[0].action, "order.fulfil");
+    assert_eq!(rows[0].user_email.as_deref(), Some("olive@alpha.test"));
+    assert_eq!(rows[0].ip, "192.0.2.7");
+    let (rows, total) = audit::list(&db, &olive.store_id, Some("order."), page)
+        .await
+        .unwrap();
+    assert_eq!((rows.len(), total), (1, 1));
+
+    for refused in ["UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"] {
+        let err = db.execute(refused, &[]).await.unwrap_err();
+        let message = err.as_db_error().map(|e| e.message().to_owned());
+        assert_eq!(
+            message.as_deref(),
+            Some("audit_log is append-only"),
+            "{refused}"
+        );
+    }
+    let (_, total) = audit::list(&db, &olive.store_id, None, page).await.unwrap();
+    assert_eq!(total, 2);
+}
