@@ -89,3 +89,17 @@ CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
 
 -- The admin's order list: by store, newest first.
 CREATE INDEX orders_store_created_idx ON orders (store_id, created_at DESC, id DESC);
+
+-- What an order's ledger says of its payment, for the admin's list and its filter.
+CREATE FUNCTION order_payment_status(order_id text) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN captured > 0 AND refunded >= captured THEN 'refunded'
+                WHEN refunded > 0 THEN 'partially_refunded'
+                WHEN captured > 0 THEN 'captured'
+                WHEN authorized > 0 THEN 'authorized'
+                ELSE 'not_paid' END
+    FROM (SELECT coalesce(sum(t.amount) FILTER (WHERE t.kind = 'capture'), 0) AS captured,
+                 coalesce(sum(t.amount) FILTER (WHERE t.kind = 'refund'), 0) AS refunded,
+                 coalesce(sum(t.amount) FILTER (WHERE t.kind = 'authorization'), 0) AS authorized
+          FROM order_transactions t WHERE t.order_id = $1) s
+$$;

@@ -415,3 +415,115 @@ async fn a_cart_holds_one_pending_order() {
     let resumed = order::by_cart(&db, &store.id, &cart.id).await.unwrap();
     assert_eq!(resumed.map(|o| o.id), Some(first.id));
 }
+
+#[tokio::test]
+async fn staff_list_orders_by_status_payment_number_and_email_within_their_store() {
+    use commerce::order::list::{self, Day, OrderFilter, PaymentStatus};
+    use commerce::params::Page;
+    let mut db = test_db().await;
+    let store = alpha(&db).await;
+    let mut orders = Vec::new();
+    for _ in 0..3 {
+        let cart = ready_cart(&db, &store, &[("variant_A1S", 1)]).await;
+        orders.push(place(&mut db, &store, &cart).await.unwrap());
+    }
+    order::apply_action(&db, &store.id, &orders[1].id, OrderAction::Pay, None)
+        .await
+        .unwrap();
+    db.execute(
+        "INSERT INTO order_transactions
+             (id, order_id, store_id, kind, amount, currency_code, provider_id, session_id, reference)
+         VALUES ('ordtx_1', $1, 'store_ALPHA', 'capture', $2, 'eur', 'pp_system_default', 'payses_1', 'r1')",
+        &[&orders[1].id.as_str(), &orders[1].total.get()],
+    )
+    .await
+    .unwrap();
+    order::apply_action(&db, &store.id, &orders[2].id, OrderAction::Fail, None)
+        .await
+        .unwrap();
+
+    let page = Page {
+        limit: 2,
+        offset: 0,
+    };
+    let all = OrderFilter::default();
+    let (rows, total) = list::list(&db, &store.id, &all, page).await.unwrap();
+    assert_eq!(total, 3);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].id, orders[2].id, "newest first");
+    assert_eq!(rows[0].items, 1);
+    let (rest, total) = list::list(
+        &db,
+        &store.id,
+        &all,
+        Page {
+            limit: 2,
+            offset: 2,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!((rest.len(), total), (1, 3));
+
+    let filter = |f: OrderFilter| {
+        let db = &db;
+        let store = &store;
+        async move {
+            let (rows, _) = list::list(
+                db,
+                &store.id,
+                &f,
+                Page {
+                    limit: 10,
+                    offset: 0,
+                },
+            )
+            .await
+            .unwrap();
+            rows.into_iter().map(|r| r.id).collect::<Vec<_>>()
+        }
+    };
+    let confirmed = OrderFilter {
+        status: Some(OrderStatus::Confirmed),
+        ..OrderFilter::default()
+    };
+    assert_eq!(filter(confirmed).await, [orders[1].id.clone()]);
+    let paid = OrderFilter {
+        payment: Some(PaymentStatus::Captured),
+        ..OrderFilter::default()
+    };
+    assert_eq!(filter(paid).await, [orders[1].id.clone()]);
+    let by_number = OrderFilter {
+        q: Some(format!("#{}", orders[0].display_id)),
+        ..OrderFilter::default()
+    };
+    assert_eq!(filter(by_number).await, [orders[0].id.clone()]);
+    let by_email = OrderFilter {
+        q: Some("BUYER@".into()),
+        ..OrderFilter::default()
+    };
+    assert_eq!(filter(by_email).await.len(), 3);
+    let wildcard = OrderFilter {
+        q: Some("%".into()),
+        ..OrderFilter::default()
+    };
+    assert!(
+        filter(wildcard).await.is_empty(),
+        "% is a character, not a wildcard"
+    );
+    let tomorrow = OrderFilter {
+        from: Some(Day::parse("2999-01-01", "from").unwrap()),
+        ..OrderFilter::default()
+    };
+    assert!(filter(tomorrow).await.is_empty());
+
+    // Another store's staff see none of them.
+    let beta = commerce::ids::StoreId::parse("store_BETA").unwrap();
+    let (rows, total) = list::list(&db, &beta, &all, page).await.unwrap();
+    assert_eq!((rows.len(), total), (0, 0));
+
+    let today = list::today(&db, &store.id).await.unwrap();
+    assert_eq!(today.len(), 1);
+    assert_eq!((today[0].orders, today[0].revenue), (1, orders[1].total));
+    assert!(list::today(&db, &beta).await.unwrap().is_empty());
+}

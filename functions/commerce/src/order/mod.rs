@@ -5,6 +5,7 @@
 //! [`load`], [`by_cart`] and [`lookup`].
 
 mod json;
+pub mod list;
 mod place;
 mod repo;
 mod status;
