@@ -24,6 +24,10 @@ pub const ORIGIN_TIMEOUT_MS: &str = "ORIGIN_TIMEOUT_MS";
 /// Plain-text variable: completion and payment attempts per cart, `MAX/SECONDS`
 /// (exact, counted in `LimiterObject`).
 pub const LIMIT_CHECKOUT_PER_CART: &str = "LIMIT_CHECKOUT_PER_CART";
+/// Plain-text variables: staff sign-in attempts per account and per client address,
+/// `MAX/SECONDS` (exact).
+pub const LIMIT_SIGN_IN_PER_ACCOUNT: &str = "LIMIT_SIGN_IN_PER_ACCOUNT";
+pub const LIMIT_SIGN_IN_PER_CLIENT: &str = "LIMIT_SIGN_IN_PER_CLIENT";
 /// Rate-limit bindings (`[[ratelimits]]`, approximate counts; limits in wrangler.toml).
 pub const LIMIT_LOOKUP_BY_IP: &str = "LIMIT_LOOKUP_BY_IP";
 pub const LIMIT_LOOKUP_BY_EMAIL: &str = "LIMIT_LOOKUP_BY_EMAIL";

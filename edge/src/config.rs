@@ -34,6 +34,12 @@ pub struct Config {
     /// Completion and payment attempts per cart (`LIMIT_CHECKOUT_PER_CART`, default
     /// 10 a minute), counted exactly.
     pub checkout_per_cart: Limit,
+    /// Staff sign-in attempts per account (`LIMIT_SIGN_IN_PER_ACCOUNT`, default 10 in
+    /// ten minutes), counted exactly.
+    pub sign_in_per_account: Limit,
+    /// Staff sign-in attempts per client address (`LIMIT_SIGN_IN_PER_CLIENT`, default
+    /// 30 in ten minutes), counted exactly.
+    pub sign_in_per_client: Limit,
 }
 
 impl Config {
@@ -56,6 +62,8 @@ impl Config {
             .map(|o| o.trim().trim_end_matches('/').to_owned())
             .filter(|o| !o.is_empty())
             .collect();
+        let limit =
+            |name: &str, max, window_s| Limit::parse(&var(name)).unwrap_or(Limit { max, window_s });
         let seconds = |name: &str, default: u64| var(name).trim().parse().unwrap_or(default);
         let fresh = seconds(bindings::PAGE_FRESH_SECONDS, 60);
         Config {
@@ -74,12 +82,9 @@ impl Config {
                 .trim()
                 .parse()
                 .unwrap_or(15_000),
-            checkout_per_cart: Limit::parse(&var(bindings::LIMIT_CHECKOUT_PER_CART)).unwrap_or(
-                Limit {
-                    max: 10,
-                    window_s: 60,
-                },
-            ),
+            checkout_per_cart: limit(bindings::LIMIT_CHECKOUT_PER_CART, 10, 60),
+            sign_in_per_account: limit(bindings::LIMIT_SIGN_IN_PER_ACCOUNT, 10, 600),
+            sign_in_per_client: limit(bindings::LIMIT_SIGN_IN_PER_CLIENT, 30, 600),
         }
     }
 }

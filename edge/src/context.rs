@@ -6,6 +6,7 @@
 use std::rc::Rc;
 
 use commerce::region::Region;
+use commerce::staff::{self, Member, Permission, SessionKind, Token};
 use commerce::store::{HostName, PublishableKey, Store};
 use commerce::trace::TraceContext;
 use commerce::ApiError;
@@ -19,6 +20,7 @@ use crate::http::cookies::ShopperCookies;
 use crate::http::{body, form};
 use crate::limit::{self, Rule};
 use crate::{log, store_api};
+use durable_objects::db;
 
 /// Who is shopping on a page: the store at the host, the region they see, and their
 /// cart's size (for the header).
@@ -51,6 +53,9 @@ pub struct Cx {
     pub regions: Rc<[Region]>,
     /// The shopper (page routes with `Access::Shopper`).
     pub shopper: Option<Shopper>,
+    /// The signed-in staff member (routes with `Access::Staff`; also kept when the
+    /// role was refused, for the error page's shell).
+    pub member: Option<Member>,
 }
 
 impl Cx {
@@ -73,6 +78,7 @@ impl Cx {
             store: None,
             regions: Rc::from([]),
             shopper: None,
+            member: None,
         })
     }
 
@@ -130,6 +136,18 @@ impl Cx {
         body::json(&mut self.req).await
     }
 
+    /// The JSON body as `T`; the error names the body.
+    pub async fn json_as<T: DeserializeOwned>(&mut self) -> Result<T, ApiError> {
+        let body = self.json_body().await?;
+        serde_json::from_value(body).map_err(|e| ApiError::invalid("body", e.to_string()))
+    }
+
+    /// The query string as `T`; the error names the query.
+    pub fn query_as<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        serde_urlencoded::from_str(self.url.query().unwrap_or_default())
+            .map_err(|e| ApiError::invalid("query", e.to_string()))
+    }
+
     /// The posted form as `T` (own site only, bounded).
     pub async fn form<T: DeserializeOwned>(&mut self) -> Result<T, ApiError> {
         form::read(&mut self.req, &self.url, form::MAX_FORM).await
@@ -153,6 +171,63 @@ impl Cx {
         self.store = Some(keyed.store.clone());
         self.regions = keyed.regions.clone();
         Ok(())
+    }
+
+    /// The staff credentials the request carries: a bearer token (admin API) or the
+    /// session cookie (admin pages).
+    pub fn staff_token(&self) -> Option<(Token, SessionKind)> {
+        let bearer = self
+            .header("authorization")
+            .and_then(|h| h.strip_prefix("Bearer ").map(str::trim).map(str::to_owned));
+        match bearer {
+            Some(text) => Token::parse(&text).map(|t| (t, SessionKind::Bearer)),
+            None => self
+                .cookies
+                .staff_token(&self.url)
+                .and_then(Token::parse)
+                .map(|t| (t, SessionKind::Cookie)),
+        }
+    }
+
+    /// Resolves the signed-in member and checks their role grants `permission`: 401
+    /// without a live session, 403 when the role does not allow it.
+    pub async fn resolve_member(&mut self, permission: Permission) -> Result<(), ApiError> {
+        let not_signed_in = || ApiError::NotSignedIn {
+            message: "Please sign in.".to_owned(),
+        };
+        let (token, kind) = self.staff_token().ok_or_else(not_signed_in)?;
+        let member = db::with_client(&self.env, async |client: &tokio_postgres::Client| {
+            staff::session(client, &token, kind).await
+        })
+        .await?
+        .ok_or_else(not_signed_in)?;
+        let allowed = member.may(permission);
+        self.member = Some(member);
+        if allowed {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden {
+                permission: permission.as_str().to_owned(),
+            })
+        }
+    }
+
+    /// The signed-in member (resolved by the router for staff routes).
+    pub fn member(&self) -> Result<&Member, ApiError> {
+        self.member
+            .as_ref()
+            .ok_or_else(|| ApiError::internal("route without a member"))
+    }
+
+    /// Where the request came from, for sessions and the audit log.
+    pub fn client(&self) -> staff::Client {
+        staff::Client {
+            ip: self.client_ip(),
+            user_agent: self
+                .header("user-agent")
+                .map(|ua| ua.chars().take(300).collect())
+                .unwrap_or_default(),
+        }
     }
 
     /// Resolves the store at the host and the shopper's region.

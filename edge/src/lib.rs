@@ -5,10 +5,11 @@
 //!
 //! The tree, by feature: `router` (the one table), `context` (what a handler gets),
 //! `store_api/` (catalog, carts, checkout), `pages/` (shell, catalog, cart, checkout,
-//! orders), `http/` (responses, bodies, forms, cookies), `limit`, `origin` (the
+//! orders), `admin/` (staff sign-in and the admin area), `http/` (responses, bodies, forms, cookies), `limit`, `origin` (the
 //! signed client of the origin service), `edge_cache` and `memo`. The Durable Object
 //! classes live in the `durable-objects` crate.
 
+pub mod admin;
 mod bindings;
 mod config;
 pub mod context;
@@ -50,6 +51,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
                 http::error(&err)
             }
             Answer::Page => pages::error_response(&cx, &err),
+            Answer::Admin => admin::error_response(&cx, &err),
         }
         .or_else(|e| {
             cx.log_failure(&e);
@@ -113,11 +115,7 @@ async fn run(cx: &mut Cx, route: &Route) -> Result<Response, ApiError> {
         Access::Public => {}
         Access::PublishableKey => cx.resolve_store().await?,
         Access::Shopper => cx.resolve_shopper().await?,
-        Access::Staff(_) => {
-            return Err(ApiError::Unauthorized {
-                reason: "staff sign-in is not available".into(),
-            })
-        }
+        Access::Staff(permission) => cx.resolve_member(permission).await?,
     }
     if let Some(rule) = route.limit {
         cx.limit(rule, &cx.client_ip()).await?;

@@ -22,6 +22,10 @@ pub enum Rule {
     CartCreateByIp,
     /// Completion and payment attempts per cart (card testing); exact.
     CheckoutPerCart,
+    /// Staff sign-in attempts per account (password guessing); exact.
+    SignInPerAccount,
+    /// Staff sign-in attempts per client address; exact.
+    SignInPerClient,
 }
 
 /// How a rule counts.
@@ -39,6 +43,8 @@ impl Rule {
             Rule::LookupByEmail => "lookup_email",
             Rule::CartCreateByIp => "cart_create_ip",
             Rule::CheckoutPerCart => "checkout_cart",
+            Rule::SignInPerAccount => "sign_in_account",
+            Rule::SignInPerClient => "sign_in_client",
         }
     }
 
@@ -49,6 +55,8 @@ impl Rule {
             Rule::LookupByEmail => minute(bindings::LIMIT_LOOKUP_BY_EMAIL),
             Rule::CartCreateByIp => minute(bindings::LIMIT_CART_CREATE_BY_IP),
             Rule::CheckoutPerCart => Counter::Exact(config.checkout_per_cart),
+            Rule::SignInPerAccount => Counter::Exact(config.sign_in_per_account),
+            Rule::SignInPerClient => Counter::Exact(config.sign_in_per_client),
         }
     }
 }

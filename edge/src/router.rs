@@ -1,13 +1,15 @@
 //! The Worker's one routing table: every endpoint with its method, path pattern, who
 //! may call it, how its errors are answered, the per-client limit it counts against,
-//! and its handler. Admin routes (to come) declare the permission they require here.
+//! and its handler. Every admin route declares here the permission it requires.
 
 use std::future::Future;
 use std::pin::Pin;
 
+pub use commerce::staff::Permission;
 use commerce::ApiError;
 use worker::{Method, Response};
 
+use crate::admin::{self, orders as admin_orders, session};
 use crate::context::Cx;
 use crate::limit::Rule;
 use crate::store_api::{carts, catalog, checkout};
@@ -59,15 +61,9 @@ pub enum Access {
     PublishableKey,
     /// Shop pages: the store at the host and the shopper's region.
     Shopper,
-    /// Admin (to come): a signed-in member of the store holding this permission.
+    /// Admin: a signed-in member of the session's store whose role grants this
+    /// permission (a session cookie, or a bearer token on the admin API).
     Staff(Permission),
-}
-
-/// What a staff member may do; each admin route requires one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Permission {
-    OrderRead,
-    OrderWrite,
 }
 
 /// How a route's errors are answered.
@@ -77,6 +73,9 @@ pub enum Answer {
     Json,
     /// The store's HTML error page.
     Page,
+    /// The admin's pages: without a session, the sign-in page (then back); otherwise
+    /// the admin's error page.
+    Admin,
 }
 
 /// One endpoint.
@@ -123,8 +122,9 @@ impl Route {
     }
 }
 
-use Access::{Public, PublishableKey as Key, Shopper};
-use Answer::{Json, Page};
+use Access::{Public, PublishableKey as Key, Shopper, Staff};
+use Answer::{Admin, Json, Page};
+use Permission as P;
 use Verb::{Any, Delete, Get, Options, Post};
 
 /// Every endpoint of the Worker, matched in order.
@@ -160,6 +160,18 @@ pub static ROUTES: &[Route] = &[
     route(Get, "/assets/:file", Public, Json, handler!(pages::asset)),
     route(Get, "/health", Public, Json, handler!(health::check)),
     route(Get, "/health/live", Public, Json, handler!(health::live)),
+    // ------------------------------------------------------------ staff sign-in, admin
+    route(Post, "/auth/user/emailpass", Public, Json, handler!(session::token)).limited(Rule::SignInPerClient),
+    route(Get, "/admin/sign-in", Public, Admin, handler!(session::sign_in_form)),
+    route(Post, "/admin/sign-in", Public, Admin, handler!(session::sign_in)).limited(Rule::SignInPerClient),
+    route(Post, "/admin/sign-out", Public, Admin, handler!(session::sign_out)),
+    route(Get, "/admin/invite/:token", Public, Admin, handler!(session::invite_form)),
+    route(Post, "/admin/invite/:token", Public, Admin, handler!(session::accept_invite)).limited(Rule::SignInPerClient),
+    route(Get, "/admin", Staff(P::AdminRead), Admin, handler!(admin_orders::dashboard)),
+    route(Post, "/admin/store", Staff(P::AdminRead), Admin, handler!(session::switch_store)),
+    route(Get, "/admin/orders", Staff(P::OrderRead), Admin, handler!(admin_orders::list)),
+    route(Get, "/admin/users/me", Staff(P::AdminRead), Json, handler!(session::me)),
+    route(Any, "/admin/*", Staff(P::AdminRead), Admin, handler!(admin::not_found)).fallback(),
     // ------------------------------------------------------------ pages (no JavaScript)
     route(Post, "/region", Shopper, Page, handler!(pages::catalog::switch_region)),
     route(Get, "/cart", Shopper, Page, handler!(pages::cart::show)),
@@ -234,6 +246,14 @@ pub enum Miss {
     Path,
 }
 
+/// The admin paths anyone may reach: signing in and out, accepting an invitation.
+pub const SIGN_IN_PATHS: &[&str] = &[
+    "/auth/user/emailpass",
+    "/admin/sign-in",
+    "/admin/sign-out",
+    "/admin/invite/:token",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,6 +315,7 @@ mod tests {
     fn every_route_declares_its_access() {
         for route in ROUTES {
             let public_ok = route.path.starts_with("/health")
+                || SIGN_IN_PATHS.contains(&route.path)
                 || route.path.starts_with("/images")
                 || route.path.starts_with("/assets")
                 || route.path.starts_with("/webhooks")
@@ -304,7 +325,7 @@ mod tests {
             if route.access == Access::Public {
                 assert!(public_ok, "{} is public", route.path);
             }
-            if route.path.starts_with("/admin") {
+            if route.path.starts_with("/admin") && !SIGN_IN_PATHS.contains(&route.path) {
                 assert!(matches!(route.access, Access::Staff(_)), "{}", route.path);
             }
         }

@@ -6,6 +6,7 @@
 //!   seed load <catalog.json> [--r2-manifest <out.json>]
 //!   seed generate-demo <dir>
 //!   seed large <products>
+//!   seed invite <store_id> <email> [role] [--base-url <url>]
 
 mod catalog_file;
 mod demo;
@@ -23,6 +24,9 @@ const USAGE: &str = "usage:
   seed load <catalog.json> [--r2-manifest <out>]     load stores the database lacks
   seed generate-demo <dir>                           write the demo catalog and pictures
   seed large <products>                              grow the benchmark store to N products
+  seed invite <store_id> <email> [role] [--base-url <url>]
+                                                     invite a member (default role: owner) and
+                                                     print the one-time link to accept it
 DATABASE_URL names the database (e.g. postgres://edgeshop@127.0.0.1:54329/edgeshop).";
 
 /// Prints a one-line progress bar on standard error (on a terminal; elsewhere only
@@ -145,8 +149,74 @@ async fn run(args: &[String]) -> Result<(), String> {
             println!("bench store: {n} products (key {})", large::BENCH_KEY);
             Ok(())
         }
+        ["invite", store, email, rest @ ..] => {
+            let (role, rest) = match rest {
+                [role, rest @ ..] if !role.starts_with("--") => (*role, rest),
+                _ => ("owner", rest),
+            };
+            let base = match rest {
+                ["--base-url", url] => url.trim_end_matches('/'),
+                [] => "http://localhost:8787",
+                _ => return Err(USAGE.to_owned()),
+            };
+            let client = connect().await?;
+            println!("{}", invite(&client, store, email, role, base).await?);
+            Ok(())
+        }
         _ => Err(USAGE.to_owned()),
     }
+}
+
+/// Invites `email` to `store` as `role` and says how to join: the one-time link, or,
+/// when the address already has that role there, where to sign in.
+async fn invite(
+    client: &Client,
+    store: &str,
+    email: &str,
+    role: &str,
+    base: &str,
+) -> Result<String, String> {
+    use commerce::staff::{self, Role};
+    let store = commerce::ids::StoreId::parse(store).map_err(|e| e.to_string())?;
+    let email = commerce::email::Email::parse(email).map_err(|e| format!("{email}: {e}"))?;
+    let role = Role::parse(role).ok_or_else(|| {
+        let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        format!("'{role}' is not a role (one of {})", roles.join(", "))
+    })?;
+    let member = client
+        .query_opt(
+            "SELECT 1 FROM store_members m JOIN staff_users u ON u.id = m.user_id
+             WHERE m.store_id = $1 AND u.email = $2 AND m.role = $3
+               AND u.password_hash IS NOT NULL",
+            &[&store.as_str(), &email.lookup_key(), &role.as_str()],
+        )
+        .await
+        .map_err(|e| format!("database: {e}"))?;
+    if member.is_some() {
+        return Ok(format!(
+            "{} is already {} of {}: sign in at {base}/admin/sign-in",
+            email.as_str(),
+            role.as_str(),
+            store.as_str()
+        ));
+    }
+    let token = staff::create_invite(client, &store, &email, role, None)
+        .await
+        .map_err(|e| {
+            format!(
+                "{e}{}",
+                e.log_detail()
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default()
+            )
+        })?;
+    Ok(format!(
+        "{} is invited as {} of {} (one use, 7 days): {base}/admin/invite/{}",
+        email.as_str(),
+        role.as_str(),
+        store.as_str(),
+        token.as_str()
+    ))
 }
 
 #[tokio::main(flavor = "current_thread")]

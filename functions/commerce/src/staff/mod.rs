@@ -6,6 +6,7 @@
 //! is the SQL, [`audit`] the append-only log of every admin write.
 
 pub mod audit;
+pub mod json;
 mod repo;
 mod role;
 mod secret;

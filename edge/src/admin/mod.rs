@@ -1,0 +1,80 @@
+//! The admin area at the edge: staff sign-in ([`session`]) and the pages and admin API
+//! of a store's operations ([`orders`]). The router has resolved the member and checked
+//! their permission before any handler here runs. Every answer is personal: never
+//! cached, not indexed.
+
+pub mod orders;
+pub mod session;
+
+use commerce::staff::{self, Member};
+use commerce::ApiError;
+use storefront::admin::{admin_error_page, Shell};
+use storefront::pages::Rendered;
+use tokio_postgres::Client;
+use worker::Response;
+
+use crate::context::Cx;
+use crate::http;
+use crate::pages::personal;
+use durable_objects::db;
+
+/// An admin page: no caching anywhere, not indexed, with `cookies` to set.
+pub fn page(rendered: Rendered, cookies: &[String]) -> Result<Response, ApiError> {
+    personal(rendered, None, cookies)
+}
+
+/// The shell around a member's page: their stores for the switcher, the navigation
+/// their role allows.
+pub async fn shell(client: &Client, member: &Member, path: &str) -> Result<Shell, ApiError> {
+    let stores = staff::memberships(client, &member.user_id).await?;
+    Ok(Shell::new(member, &stores, path))
+}
+
+/// Renders an admin page for the signed-in member with a database client.
+pub async fn render(
+    cx: &Cx,
+    render: impl AsyncFnOnce(&Client, &Member, &Shell) -> Result<Rendered, ApiError>,
+) -> Result<Response, ApiError> {
+    let member = cx.member()?;
+    let path = cx.url.path().to_owned();
+    let rendered = db::with_client(&cx.env, async |client: &Client| {
+        let shell = shell(client, member, &path).await?;
+        render(client, member, &shell).await
+    })
+    .await?;
+    page(rendered, &[])
+}
+
+/// The admin's answer to a failed request: without a session, the sign-in page and
+/// back here after it (for a page read) or the sign-in page itself; otherwise the error
+/// page, in the member's shell when known.
+pub fn error_response(cx: &Cx, err: &ApiError) -> Result<Response, ApiError> {
+    if matches!(err, ApiError::NotSignedIn { .. }) {
+        let next = match cx.url.query() {
+            Some(q) => format!("{}?{q}", cx.url.path()),
+            None => cx.url.path().to_owned(),
+        };
+        let target = if cx.method == worker::Method::Get && next != "/admin" {
+            format!("/admin/sign-in?next={}", storefront::listing::encode(&next))
+        } else {
+            "/admin/sign-in".to_owned()
+        };
+        return http::see_other(&target);
+    }
+    cx.log_failure(err);
+    let shell = cx
+        .member
+        .as_ref()
+        .map(|m| Shell::new(m, &[], cx.url.path()));
+    let mut response = page(admin_error_page(shell.as_ref(), err), &[])?;
+    http::retry_after(&mut response, err)?;
+    Ok(response)
+}
+
+/// `/admin/*` that no route serves.
+pub async fn not_found(cx: &mut Cx) -> Result<Response, ApiError> {
+    Err(ApiError::RouteNotFound {
+        method: cx.method.to_string(),
+        path: cx.url.path().to_owned(),
+    })
+}

@@ -1,0 +1,528 @@
+//! The admin area's pages, for a store's staff: sign-in, accepting an invitation, the
+//! dashboard and the orders list. Each page shows only what the member's role allows
+//! (navigation and buttons); the edge refuses everything else regardless. Never
+//! cached; usable without JavaScript.
+
+use askama::Template;
+use commerce::money::Money;
+use commerce::order::list::{DayFigures, OrderFilter, OrderRow, PaymentStatus};
+use commerce::order::OrderStatus;
+use commerce::params::Page;
+use commerce::staff::{Invitation, Member, Membership, Permission, MIN_PASSWORD};
+use commerce::ApiError;
+
+use crate::assets::stylesheet_href;
+use crate::format::money;
+use crate::pages::{html, Rendered};
+
+/// One link of the admin navigation, shown when the member holds its permission.
+const NAV: &[(&str, &str, Permission)] = &[
+    ("/admin", "Dashboard", Permission::AdminRead),
+    ("/admin/orders", "Orders", Permission::OrderRead),
+];
+
+/// A link of the navigation as shown.
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// What every signed-in page shows around its content.
+pub struct Shell {
+    pub store_name: String,
+    pub store_id: String,
+    pub member_name: String,
+    pub role: &'static str,
+    /// The member's stores, for the switcher (shown with two or more).
+    pub stores: Vec<StoreChoice>,
+    pub nav: Vec<NavLink>,
+    /// The page's path, where a store switch returns.
+    pub path: String,
+}
+
+pub struct StoreChoice {
+    pub id: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Shell {
+    pub fn new(member: &Member, stores: &[Membership], path: &str) -> Self {
+        Shell {
+            store_name: member.store_name.clone(),
+            store_id: member.store_id.as_str().to_owned(),
+            member_name: if member.name.is_empty() {
+                member.email.clone()
+            } else {
+                member.name.clone()
+            },
+            role: member.role.label(),
+            stores: stores
+                .iter()
+                .map(|m| StoreChoice {
+                    id: m.store_id.as_str().to_owned(),
+                    label: format!("{} ({})", m.store_name, m.role.label()),
+                    selected: m.store_id == member.store_id,
+                })
+                .collect(),
+            nav: NAV
+                .iter()
+                .filter(|(_, _, p)| member.may(*p))
+                .map(|(href, label, _)| NavLink {
+                    href,
+                    label,
+                    current: *href == path
+                        || (*href != "/admin" && path.starts_with(&format!("{href}/"))),
+                })
+                .collect(),
+            path: path.to_owned(),
+        }
+    }
+}
+
+/// The document's frame: title, stylesheet, and the shell when signed in.
+pub struct Frame<'a> {
+    pub title: String,
+    pub stylesheet: String,
+    pub shell: Option<&'a Shell>,
+}
+
+impl<'a> Frame<'a> {
+    fn new(title: impl Into<String>, shell: Option<&'a Shell>) -> Self {
+        let title = title.into();
+        let title = match shell {
+            Some(s) => format!("{title} · {} admin", s.store_name),
+            None => format!("{title} · Store admin"),
+        };
+        Frame {
+            title,
+            stylesheet: stylesheet_href(),
+            shell,
+        }
+    }
+}
+
+// ------------------------------------------------------------------ sign-in
+
+/// The sign-in form as posted (or empty).
+#[derive(Debug, Clone, Default)]
+pub struct SignInForm {
+    pub email: String,
+    /// Where to go after signing in (an `/admin` path).
+    pub next: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/sign_in.html")]
+struct SignInPage<'a> {
+    frame: Frame<'a>,
+    form: SignInForm,
+    message: Option<String>,
+    notice: Option<&'a str>,
+}
+
+/// The sign-in page; `message` says why the last attempt failed, `notice` what just
+/// happened (signed out, invitation accepted).
+pub fn sign_in_page(
+    form: SignInForm,
+    message: Option<String>,
+    notice: Option<&str>,
+    status: u16,
+) -> Result<Rendered, ApiError> {
+    html(
+        status,
+        &SignInPage {
+            frame: Frame::new("Sign in", None),
+            form,
+            message,
+            notice,
+        },
+    )
+}
+
+/// Only paths inside the admin area are followed after sign-in.
+pub fn safe_next(next: &str) -> String {
+    let ok = (next == "/admin" || next.starts_with("/admin/"))
+        && !next.contains("//")
+        && !next.contains('\\')
+        && next.bytes().all(|b| b.is_ascii_graphic());
+    if ok {
+        next.to_owned()
+    } else {
+        "/admin".to_owned()
+    }
+}
+
+// ------------------------------------------------------------------ invitations
+
+#[derive(Template)]
+#[template(path = "admin/invite.html")]
+struct InvitePage<'a> {
+    frame: Frame<'a>,
+    invitation: Option<&'a Invitation>,
+    role: &'static str,
+    action: String,
+    name: &'a str,
+    message: Option<String>,
+    min_password: usize,
+}
+
+/// The page of an invitation link: set a name and password (a new account) or give
+/// one's password (an existing one); an unknown or used link says so.
+pub fn invite_page(
+    invitation: Option<&Invitation>,
+    action: &str,
+    name: &str,
+    message: Option<String>,
+    status: u16,
+) -> Result<Rendered, ApiError> {
+    html(
+        status,
+        &InvitePage {
+            frame: Frame::new("Accept invitation", None),
+            invitation,
+            role: invitation.map_or("", |i| i.role.label()),
+            action: action.to_owned(),
+            name,
+            message,
+            min_password: MIN_PASSWORD,
+        },
+    )
+}
+
+// ------------------------------------------------------------------ dashboard
+
+pub struct Figure {
+    pub currency: String,
+    pub orders: i64,
+    pub revenue: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/dashboard.html")]
+struct DashboardPage<'a> {
+    frame: Frame<'a>,
+    /// `None` when the member may not read orders.
+    figures: Option<Vec<Figure>>,
+    recent: Vec<OrderLine>,
+}
+
+/// The dashboard: today's paid orders and revenue per currency, and the latest orders
+/// (for members who may read orders).
+pub fn dashboard_page(
+    shell: &Shell,
+    figures: Option<&[DayFigures]>,
+    recent: &[OrderRow],
+) -> Result<Rendered, ApiError> {
+    let figures = figures.map(|f| {
+        f.iter()
+            .map(|d| Figure {
+                currency: d.currency.as_str().to_ascii_uppercase(),
+                orders: d.orders,
+                revenue: money(Money::new(d.revenue.get(), d.currency)),
+            })
+            .collect()
+    });
+    html(
+        200,
+        &DashboardPage {
+            frame: Frame::new("Dashboard", Some(shell)),
+            figures,
+            recent: recent.iter().map(OrderLine::of).collect(),
+        },
+    )
+}
+
+// ------------------------------------------------------------------ orders
+
+/// One order as the list shows it.
+pub struct OrderLine {
+    pub id: String,
+    pub number: String,
+    pub email: String,
+    pub status: &'static str,
+    pub status_class: &'static str,
+    pub payment: &'static str,
+    pub total: String,
+    pub items: i64,
+    pub placed_at: String,
+}
+
+impl OrderLine {
+    fn of(o: &OrderRow) -> Self {
+        OrderLine {
+            id: o.id.as_str().to_owned(),
+            number: format!("#{}", o.display_id),
+            email: o.email.clone(),
+            status: o.status.label(),
+            status_class: match o.status {
+                OrderStatus::Failed | OrderStatus::Canceled => "bad",
+                OrderStatus::Pending => "waiting",
+                _ => "good",
+            },
+            payment: o.payment.label(),
+            total: money(Money::new(o.total.get(), o.currency)),
+            items: o.items,
+            placed_at: o.placed_at.clone(),
+        }
+    }
+}
+
+/// The orders list's filter and offset as the query string gave them, kept as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct OrderQuery {
+    pub status: String,
+    pub payment: String,
+    pub from: String,
+    pub to: String,
+    pub q: String,
+    pub offset: String,
+}
+
+pub struct Choice {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/orders.html")]
+struct OrdersPage<'a> {
+    frame: Frame<'a>,
+    query: &'a OrderQuery,
+    statuses: Vec<Choice>,
+    payments: Vec<Choice>,
+    orders: Vec<OrderLine>,
+    total: i64,
+    first: i64,
+    last: i64,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+/// The query string of the list with `query` at `offset`.
+fn list_href(query: &OrderQuery, offset: u32) -> String {
+    let mut pairs = url_pairs(query);
+    if offset > 0 {
+        pairs.push(("offset", offset.to_string()));
+    }
+    let encoded: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", crate::listing::encode(v)))
+        .collect();
+    if encoded.is_empty() {
+        "/admin/orders".to_owned()
+    } else {
+        format!("/admin/orders?{}", encoded.join("&"))
+    }
+}
+
+fn url_pairs(q: &OrderQuery) -> Vec<(&'static str, String)> {
+    [
+        ("status", &q.status),
+        ("payment", &q.payment),
+        ("from", &q.from),
+        ("to", &q.to),
+        ("q", &q.q),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .map(|(k, v)| (k, v.clone()))
+    .collect()
+}
+
+/// Rows per page of the orders list.
+pub const ORDERS_PER_PAGE: u32 = 50;
+
+/// The query's page of the list, or the error naming `offset`.
+pub fn order_page(q: &OrderQuery) -> Result<Page, ApiError> {
+    let offset = match q.offset.trim() {
+        "" => 0,
+        text => text
+            .parse::<u32>()
+            .ok()
+            .filter(|o| *o <= 10_000_000)
+            .ok_or_else(|| ApiError::invalid("offset", "must be a whole number from 0"))?,
+    };
+    Ok(Page {
+        limit: ORDERS_PER_PAGE,
+        offset,
+    })
+}
+
+/// The query's filter, or the error naming the field that cannot be read.
+pub fn order_filter(q: &OrderQuery) -> Result<OrderFilter, ApiError> {
+    use commerce::order::list::Day;
+    let status = match q.status.as_str() {
+        "" => None,
+        s => Some(
+            OrderStatus::ALL
+                .into_iter()
+                .find(|st| st.as_str() == s)
+                .ok_or_else(|| ApiError::invalid("status", "is not an order status"))?,
+        ),
+    };
+    let payment = match q.payment.as_str() {
+        "" => None,
+        s => Some(
+            PaymentStatus::parse(s)
+                .ok_or_else(|| ApiError::invalid("payment", "is not a payment status"))?,
+        ),
+    };
+    let day = |text: &str, field| {
+        (!text.trim().is_empty())
+            .then(|| Day::parse(text, field))
+            .transpose()
+    };
+    Ok(OrderFilter {
+        status,
+        payment,
+        from: day(&q.from, "from")?,
+        to: day(&q.to, "to")?,
+        q: (!q.q.trim().is_empty()).then(|| q.q.trim().to_owned()),
+    })
+}
+
+/// The orders list: filters, the page of orders and links to the pages around it.
+pub fn orders_page(
+    shell: &Shell,
+    query: &OrderQuery,
+    orders: &[OrderRow],
+    total: i64,
+    page: Page,
+) -> Result<Rendered, ApiError> {
+    let offset = i64::from(page.offset);
+    let shown = i64::try_from(orders.len()).unwrap_or(0);
+    let prev = (page.offset > 0).then(|| list_href(query, page.offset.saturating_sub(page.limit)));
+    let next = (offset + shown < total).then(|| list_href(query, page.offset + page.limit));
+    html(
+        200,
+        &OrdersPage {
+            frame: Frame::new("Orders", Some(shell)),
+            query,
+            statuses: OrderStatus::ALL
+                .into_iter()
+                .map(|s| Choice {
+                    value: s.as_str(),
+                    label: s.label(),
+                    selected: query.status == s.as_str(),
+                })
+                .collect(),
+            payments: PaymentStatus::ALL
+                .into_iter()
+                .map(|p| Choice {
+                    value: p.as_str(),
+                    label: p.label(),
+                    selected: query.payment == p.as_str(),
+                })
+                .collect(),
+            orders: orders.iter().map(OrderLine::of).collect(),
+            total,
+            first: if shown == 0 { 0 } else { offset + 1 },
+            last: offset + shown,
+            prev,
+            next,
+        },
+    )
+}
+
+// ------------------------------------------------------------------ errors
+
+#[derive(Template)]
+#[template(path = "admin/message.html")]
+struct MessagePage<'a> {
+    frame: Frame<'a>,
+    heading: &'static str,
+    text: String,
+}
+
+/// The admin's page for a failed request, in the shell when the member is known.
+pub fn admin_error_page(shell: Option<&Shell>, err: &ApiError) -> Rendered {
+    let (heading, text) = match err {
+        ApiError::Forbidden { .. } => (
+            "Not allowed",
+            format!("{} Ask an owner of the store if you need it.", err),
+        ),
+        ApiError::NotFound { .. } | ApiError::RouteNotFound { .. } => {
+            ("Not found", "There is nothing at this address.".to_owned())
+        }
+        ApiError::InvalidParam { .. }
+        | ApiError::CrossSite
+        | ApiError::TooManyRequests { .. }
+        | ApiError::PayloadTooLarge { .. }
+        | ApiError::NotSignedIn { .. }
+        | ApiError::Conflict { .. }
+        | ApiError::NotAllowed { .. } => ("This did not work", err.to_string()),
+        ApiError::DatabaseUnavailable { .. } | ApiError::UpstreamUnavailable { .. } => (
+            "Please try again in a moment",
+            "The store's database cannot be reached just now. Nothing was changed.".to_owned(),
+        ),
+        _ => (
+            "Something went wrong",
+            "An unexpected error occurred. Nothing was changed; please try again.".to_owned(),
+        ),
+    };
+    let page = MessagePage {
+        frame: Frame::new(heading, shell),
+        heading,
+        text,
+    };
+    html(err.status(), &page).unwrap_or_else(|_| Rendered {
+        status: 500,
+        content_type: "text/plain; charset=utf-8",
+        body: "An unknown error occurred.\n".to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_admin_paths_are_followed_after_sign_in() {
+        assert_eq!(
+            safe_next("/admin/orders?status=pending"),
+            "/admin/orders?status=pending"
+        );
+        for bad in [
+            "https://evil.example/admin",
+            "//evil.example",
+            "/admin//x",
+            "/shop",
+            "/admin\\x",
+            "",
+        ] {
+            assert_eq!(safe_next(bad), "/admin", "{bad}");
+        }
+    }
+
+    #[test]
+    fn list_links_keep_the_filter() {
+        let q = OrderQuery {
+            status: "confirmed".into(),
+            q: "ann@example.com".into(),
+            ..OrderQuery::default()
+        };
+        assert_eq!(
+            list_href(&q, 50),
+            "/admin/orders?status=confirmed&q=ann%40example.com&offset=50"
+        );
+        assert_eq!(list_href(&OrderQuery::default(), 0), "/admin/orders");
+    }
+
+    #[test]
+    fn a_bad_filter_names_its_field() {
+        let q = OrderQuery {
+            from: "2026-02-30".into(),
+            ..OrderQuery::default()
+        };
+        assert_eq!(order_filter(&q).unwrap_err().param(), Some("from"));
+        let q = OrderQuery {
+            status: "lost".into(),
+            ..OrderQuery::default()
+        };
+        assert_eq!(order_filter(&q).unwrap_err().param(), Some("status"));
+    }
+}
