@@ -1,0 +1,68 @@
+// The admin area in a real browser, forms only: an owner accepts the invitation an
+// operator made (`seed invite`, passed as E2E_ADMIN_INVITE), lands on the dashboard,
+// filters the orders, signs out, is refused a wrong password and signs in again, then
+// is sent back to the page they asked for. axe-core runs on every page.
+//
+//   E2E_BASE_URL=http://127.0.0.1:8787 E2E_ADMIN_INVITE=http://.../admin/invite/... \
+//     node --test tests/browser/admin.test.mjs
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { launch, openPage, goto, submit, assertNoProblems, axe, screenshot } from "./lib/harness.mjs";
+
+const invite = process.env.E2E_ADMIN_INVITE;
+const PASSWORD = "browser owner passphrase";
+
+let browser;
+before(async () => {
+  browser = await launch();
+}, { timeout: 45_000 });
+after(async () => {
+  await browser?.close();
+}, { timeout: 30_000 });
+
+test("an owner joins, works the orders list, signs out and in again", { timeout: 120_000, skip: !invite && "E2E_ADMIN_INVITE is not set" }, async (t) => {
+  const { context, page, problems } = await openPage(browser, { expected: [["POST", "/admin/sign-in", 401]] });
+  const found = [];
+  try {
+    const path = new URL(invite).pathname;
+    await goto(page, path);
+    await axe(page, "invitation", found, t);
+    const email = (await page.locator(".lead").innerText()).match(/address (\S+)\./)[1];
+    await page.getByLabel("Your name").fill("Browser Owner");
+    await page.getByLabel("Choose a password").fill(PASSWORD);
+    await submit(page, page.getByRole("button", { name: "Accept invitation" }), "/admin");
+    await assert.doesNotReject(page.getByRole("heading", { name: "Dashboard" }).waitFor());
+    await axe(page, "dashboard", found, t);
+    await screenshot(page, "admin-dashboard.png");
+
+    await Promise.all([page.waitForNavigation(), page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Orders" }).click()]);
+    assert.equal(new URL(page.url()).pathname, "/admin/orders");
+    await axe(page, "orders", found, t);
+    await page.getByLabel("Status").selectOption("confirmed");
+    await submit(page, page.getByRole("button", { name: "Filter" }), (u) => u.pathname === "/admin/orders" && u.searchParams.get("status") === "confirmed");
+    assert.equal(await page.getByLabel("Status").inputValue(), "confirmed");
+    await screenshot(page, "admin-orders.png");
+
+    await submit(page, page.getByRole("button", { name: "Sign out" }), "/admin/sign-in");
+    await assert.doesNotReject(page.getByText("You are signed out.").waitFor());
+    await axe(page, "sign-in", found, t);
+    // Signed out means signed out: the orders page asks to sign in, and comes back.
+    await page.goto("/admin/orders?status=confirmed");
+    assert.equal(new URL(page.url()).pathname, "/admin/sign-in");
+
+    await page.getByLabel("E-mail address").fill(email);
+    await page.getByLabel("Password").fill("not the passphrase");
+    const status = await submit(page, page.getByRole("button", { name: "Sign in" }), "/admin/sign-in");
+    assert.equal(status, 401);
+    await assert.doesNotReject(page.getByRole("alert").waitFor());
+    assert.equal(await page.getByLabel("E-mail address").inputValue(), email, "the address is kept");
+    await axe(page, "sign-in refused", found, t);
+
+    await page.getByLabel("Password").fill(PASSWORD);
+    await submit(page, page.getByRole("button", { name: "Sign in" }), (u) => u.pathname === "/admin/orders" && u.searchParams.get("status") === "confirmed");
+    assertNoProblems(problems, "admin flow");
+  } finally {
+    await context.close();
+  }
+  assert.deepEqual(found, [], found.join("\n"));
+});

@@ -1,0 +1,391 @@
+//! The admin area through `wrangler dev`: the authorization matrix (every admin route of
+//! the routing table, times every built-in role, a member of another store, no session,
+//! a signed-out and an expired session, each against the intended policy), a store's
+//! staff seeing only their store's orders, bearer tokens, sign-in limits and refused
+//! cross-site posts. scripts/test sets DATABASE_URL, where invitations are made as an
+//! operator makes them (`seed invite`); members accept them over HTTP.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use commerce::email::Email;
+use commerce::ids::StoreId;
+use commerce::staff::{self, Permission, Role};
+use e2e::url;
+use edge::router::{Access, Answer, Verb, ROUTES};
+use reqwest::{redirect, Client, Method, Response, StatusCode};
+use serde_json::Value;
+use tokio_postgres::NoTls;
+
+const HARBOR: &str = "store_HARBORPINE";
+const LUMEN: &str = "store_LUMENHOME";
+const PASSWORD: &str = "matrix test passphrase";
+
+async fn db() -> tokio_postgres::Client {
+    let url = std::env::var("DATABASE_URL").expect("DATABASE_URL is not set: run scripts/test");
+    let (client, connection) = tokio_postgres::connect(&url, NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+fn client() -> Client {
+    Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// A suffix no earlier run used.
+fn stamp() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+/// A client address of its own for each caller (sign-in is limited per address).
+fn address(n: u8) -> String {
+    format!("198.19.{n}.{}", (stamp() / 1000) % 250 + 1)
+}
+
+/// The session cookie (`name=value`) a response sets.
+fn session_cookie(res: &Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("staff_session=") && !v.starts_with("staff_session=;"))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+}
+
+/// A new member of `store` as `role`: invited as an operator does, accepted over HTTP.
+/// Answers the session cookie accepting signed them in with.
+async fn member(
+    db: &tokio_postgres::Client,
+    store: &str,
+    role: Role,
+    ip: &str,
+) -> (String, String) {
+    let email = format!("{}-{}@matrix.test", role.as_str(), stamp());
+    let token = staff::create_invite(
+        db,
+        &StoreId::parse(store).unwrap(),
+        &Email::parse(&email).unwrap(),
+        role,
+        None,
+    )
+    .await
+    .unwrap();
+    let res = client()
+        .post(url(&format!("/admin/invite/{}", token.as_str())))
+        .header("cf-connecting-ip", ip)
+        .form(&[("name", "Matrix Member"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "accepting as {role}");
+    let cookie = session_cookie(&res).expect("accepting signs the member in");
+    (email, cookie)
+}
+
+/// A concrete request path for a route pattern.
+fn concrete(pattern: &str) -> String {
+    pattern
+        .split('/')
+        .map(|s| match s {
+            "*" => "matrix-probe",
+            s if s.starts_with(':') => "matrix_probe",
+            s => s,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn method(verb: Verb) -> Method {
+    match verb {
+        Verb::Get | Verb::Any => Method::GET,
+        Verb::Post => Method::POST,
+        Verb::Delete => Method::DELETE,
+        Verb::Options => Method::OPTIONS,
+    }
+}
+
+async fn call(route_method: Method, path: &str, cookie: Option<&str>) -> Response {
+    let mut req = client()
+        .request(route_method.clone(), url(path))
+        .header("content-type", "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    if route_method == Method::POST {
+        req = req.body("");
+    }
+    req.send().await.unwrap()
+}
+
+/// Whether a response refuses for want of a session: the sign-in page (pages) or 401
+/// (the admin API).
+fn wants_sign_in(res: &Response, answer: Answer) -> bool {
+    match answer {
+        Answer::Admin => {
+            res.status() == StatusCode::SEE_OTHER
+                && res.headers()["location"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("/admin/sign-in")
+        }
+        _ => res.status() == StatusCode::UNAUTHORIZED,
+    }
+}
+
+#[tokio::test]
+async fn every_admin_route_answers_exactly_the_roles_its_permission_allows() {
+    let db = db().await;
+    let ip = address(1);
+    let mut members = Vec::new();
+    for role in Role::ALL {
+        let (_, cookie) = member(&db, HARBOR, *role, &ip).await;
+        members.push((*role, cookie));
+    }
+    let (_, other_store) = member(&db, LUMEN, Role::Owner, &ip).await;
+    let (_, signed_out) = member(&db, HARBOR, Role::Owner, &ip).await;
+    let res = call(Method::POST, "/admin/sign-out", Some(&signed_out)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (expired_email, expired) = member(&db, HARBOR, Role::Owner, &ip).await;
+    db.execute(
+        "UPDATE staff_sessions SET expires_at = now() - interval '1 second'
+         WHERE user_id = (SELECT id FROM staff_users WHERE email = $1)",
+        &[&expired_email],
+    )
+    .await
+    .unwrap();
+
+    let staff_routes: Vec<_> = ROUTES
+        .iter()
+        .filter_map(|r| match r.access {
+            Access::Staff(p) => Some((r, p)),
+            _ => None,
+        })
+        .collect();
+    assert!(staff_routes.len() >= 5, "the table has its admin routes");
+    let mut cells = 0;
+    for (route, permission) in staff_routes {
+        let path = concrete(route.path);
+        let m = method(route.verb);
+        let at = format!("{m} {path} ({permission})");
+        for (role, cookie) in &members {
+            let res = call(m.clone(), &path, Some(cookie)).await;
+            let status = res.status();
+            if role.allows(permission) {
+                assert!(
+                    status != StatusCode::FORBIDDEN && !wants_sign_in(&res, route.answer),
+                    "{at}: {role} is allowed, got {status}"
+                );
+                assert!(status.as_u16() < 500, "{at}: {role} got {status}");
+            } else {
+                assert_eq!(status, StatusCode::FORBIDDEN, "{at}: {role} is not allowed");
+            }
+            cells += 1;
+        }
+        // The other store's owner works in their own store: allowed, with their data.
+        let res = call(m.clone(), &path, Some(&other_store)).await;
+        assert!(
+            !wants_sign_in(&res, route.answer) && res.status() != StatusCode::FORBIDDEN,
+            "{at}"
+        );
+        for (who, cookie) in [
+            ("no session", None),
+            ("signed out", Some(&signed_out)),
+            ("expired", Some(&expired)),
+        ] {
+            let res = call(m.clone(), &path, cookie.map(String::as_str)).await;
+            assert!(
+                wants_sign_in(&res, route.answer),
+                "{at}: {who} got {}",
+                res.status()
+            );
+            cells += 1;
+        }
+    }
+    assert!(cells > 40);
+}
+
+#[tokio::test]
+async fn staff_see_their_own_stores_orders_and_nothing_of_another() {
+    let db = db().await;
+    let ip = address(2);
+    let email = format!("buyer-{}@isolation.test", stamp());
+    let order = format!("order_E2EADMIN{}", stamp());
+    let cart = format!("cart_E2EADMIN{}", stamp());
+    db.execute(
+        "INSERT INTO orders (id, store_id, cart_id, status, email, region_id, currency_code,
+             tax_rate_bp, tax_inclusive, shipping_address, shipping_method, item_total,
+             item_tax_total, shipping_total, shipping_tax_total, tax_total, total)
+         VALUES ($1, $2, $4, 'confirmed', $3, 'reg_HPEU', 'eur', 1900, true,
+                 '{}', '{}', 4200, 671, 0, 0, 671, 4200)",
+        &[&order, &HARBOR, &email, &cart],
+    )
+    .await
+    .unwrap();
+    let search = format!("/admin/orders?q={}", email.replace('@', "%40"));
+    // The address as a cell of the list (the search field shows it too).
+    let listed = format!("<td>{email}</td>");
+
+    let (_, harbor) = member(&db, HARBOR, Role::Fulfilment, &ip).await;
+    let res = call(Method::GET, &search, Some(&harbor)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let page = res.text().await.unwrap();
+    assert!(page.contains(&listed) && page.contains("€42.00"), "{page}");
+
+    let (_, lumen) = member(&db, LUMEN, Role::Owner, &ip).await;
+    let page = call(Method::GET, &search, Some(&lumen))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("No orders match") && !page.contains(&listed),
+        "{page}"
+    );
+    // Nor can the session be moved into a store its user does not work for.
+    let res = client()
+        .post(url("/admin/store"))
+        .header("cookie", &lumen)
+        .form(&[("store_id", HARBOR), ("return_to", "/admin/orders")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let page = call(Method::GET, &search, Some(&lumen))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains(&listed));
+}
+
+#[tokio::test]
+async fn the_admin_api_takes_bearer_tokens_and_one_answer_for_every_failed_sign_in() {
+    let db = db().await;
+    let ip = address(3);
+    let (email, _) = member(&db, HARBOR, Role::Analyst, &ip).await;
+    let sign_in = |email: String, password: &'static str| {
+        let ip = ip.clone();
+        async move {
+            client()
+                .post(url("/auth/user/emailpass"))
+                .header("cf-connecting-ip", ip)
+                .json(&serde_json::json!({"email": email, "password": password}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let res = sign_in(email.to_uppercase(), PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let token = res.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let me: Value = client()
+        .get(url("/admin/users/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["user"]["email"], email.as_str());
+    assert_eq!(me["user"]["role"], "analyst");
+    assert_eq!(me["user"]["store_id"], HARBOR);
+
+    let wrong = sign_in(email.clone(), "not the passphrase").await;
+    let unknown = sign_in(format!("nobody-{}@matrix.test", stamp()), PASSWORD).await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        wrong.json::<Value>().await.unwrap(),
+        unknown.json::<Value>().await.unwrap()
+    );
+    // A made-up token is no session.
+    let res = client()
+        .get(url("/admin/users/me"))
+        .bearer_auth("A".repeat(52))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn password_guessing_is_limited_per_account() {
+    let db = db().await;
+    let (email, _) = member(&db, HARBOR, Role::Support, &address(4)).await;
+    let mut statuses = Vec::new();
+    // From changing addresses: the account's own limit (10 in ten minutes) stops it.
+    for i in 0..12u8 {
+        let res = client()
+            .post(url("/admin/sign-in"))
+            .header("cf-connecting-ip", address(100 + i))
+            .form(&[("email", email.as_str()), ("password", "guess guess guess")])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(res.status().as_u16());
+    }
+    assert_eq!(&statuses[..10], &[401; 10]);
+    assert_eq!(&statuses[10..], &[429, 429]);
+    // Even the right password waits out the window.
+    let res = client()
+        .post(url("/admin/sign-in"))
+        .header("cf-connecting-ip", address(120))
+        .form(&[("email", email.as_str()), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn admin_forms_posted_from_another_site_are_refused() {
+    let db = db().await;
+    let (_, cookie) = member(&db, HARBOR, Role::Owner, &address(5)).await;
+    for path in ["/admin/sign-out", "/admin/store", "/admin/sign-in"] {
+        let res = client()
+            .post(url(path))
+            .header("cookie", &cookie)
+            .header("origin", "https://attacker.example")
+            .header("sec-fetch-site", "cross-site")
+            .form(&[("store_id", LUMEN)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    // The session survived the forged sign-out.
+    let res = call(Method::GET, "/admin", Some(&cookie)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[test]
+fn every_admin_permission_is_held_by_some_role_and_refused_to_another() {
+    for (route, permission) in ROUTES.iter().filter_map(|r| match r.access {
+        Access::Staff(p) => Some((r, p)),
+        _ => None,
+    }) {
+        assert!(
+            Role::ALL.iter().any(|r| r.allows(permission)),
+            "{}",
+            route.path
+        );
+        if permission != Permission::AdminRead {
+            assert!(
+                Role::ALL.iter().any(|r| !r.allows(permission)),
+                "{}",
+                route.path
+            );
+        }
+    }
+}
