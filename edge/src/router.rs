@@ -170,6 +170,13 @@ pub static ROUTES: &[Route] = &[
     route(Get, "/admin", Staff(P::AdminRead), Admin, handler!(admin_orders::dashboard)),
     route(Post, "/admin/store", Staff(P::AdminRead), Admin, handler!(session::switch_store)),
     route(Get, "/admin/orders", Staff(P::OrderRead), Admin, handler!(admin_orders::list)),
+    route(Get, "/admin/orders/:id", Staff(P::OrderRead), Admin, handler!(admin_orders::show)),
+    route(Post, "/admin/orders/:id/fulfill", Staff(P::OrderWrite), Admin, handler!(admin_orders::act)),
+    route(Post, "/admin/orders/:id/ship", Staff(P::OrderWrite), Admin, handler!(admin_orders::act)),
+    route(Post, "/admin/orders/:id/deliver", Staff(P::OrderWrite), Admin, handler!(admin_orders::act)),
+    // Cancelling a paid order refunds it: the handler also asks for refund:write then.
+    route(Post, "/admin/orders/:id/cancel", Staff(P::OrderWrite), Admin, handler!(admin_orders::act)),
+    route(Post, "/admin/orders/:id/refund", Staff(P::RefundWrite), Admin, handler!(admin_orders::act)),
     route(Get, "/admin/users/me", Staff(P::AdminRead), Json, handler!(session::me)),
     route(Any, "/admin/*", Staff(P::AdminRead), Admin, handler!(admin::not_found)).fallback(),
     // ------------------------------------------------------------ pages (no JavaScript)

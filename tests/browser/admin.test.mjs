@@ -1,6 +1,6 @@
 // The admin area in a real browser, forms only: an owner accepts the invitation an
 // operator made (`seed invite`, passed as E2E_ADMIN_INVITE), lands on the dashboard,
-// filters the orders, signs out, is refused a wrong password and signs in again, then
+// filters the orders, opens one, signs out, is refused a wrong password and signs in again, then
 // is sent back to the page they asked for. axe-core runs on every page.
 //
 //   E2E_BASE_URL=http://127.0.0.1:8787 E2E_ADMIN_INVITE=http://.../admin/invite/... \
@@ -42,6 +42,14 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     await submit(page, page.getByRole("button", { name: "Filter" }), (u) => u.pathname === "/admin/orders" && u.searchParams.get("status") === "confirmed");
     assert.equal(await page.getByLabel("Status").inputValue(), "confirmed");
     await screenshot(page, "admin-orders.png");
+    // One order, as staff see it (scripts/test has placed orders by now).
+    const first = page.locator("table.admin-table tbody th a").first();
+    assert.ok(await first.count(), "no confirmed order to open: place one first (scripts/test does)");
+    const number = await first.innerText();
+    await submit(page, first, (u) => u.pathname.startsWith("/admin/orders/order_"));
+    await assert.doesNotReject(page.getByRole("heading", { name: `Order ${number}` }).waitFor());
+    await axe(page, "order", found, t);
+    await screenshot(page, "admin-order.png");
 
     await submit(page, page.getByRole("button", { name: "Sign out" }), "/admin/sign-in");
     await assert.doesNotReject(page.getByText("You are signed out.").waitFor());

@@ -1,7 +1,9 @@
 //! The admin area through `wrangler dev`: the authorization matrix (every admin route of
 //! the routing table, times every built-in role, a member of another store, no session,
 //! a signed-out and an expired session, each against the intended policy), a store's
-//! staff seeing only their store's orders, bearer tokens, sign-in limits and refused
+//! staff seeing only their store's orders, order operations on an order placed through
+//! the Store API (packed and shipped by a fulfilment member, refunded in part by an
+//! owner, with the ledger and the audit log), bearer tokens, sign-in limits and refused
 //! cross-site posts. scripts/test sets DATABASE_URL, where invitations are made as an
 //! operator makes them (`seed invite`); members accept them over HTTP.
 
@@ -10,29 +12,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use commerce::email::Email;
 use commerce::ids::StoreId;
 use commerce::staff::{self, Permission, Role};
-use e2e::url;
+use e2e::checkout::{pay_with, ready_cart, stocked_variant};
+use e2e::{client, db, url};
 use edge::router::{Access, Answer, Verb, ROUTES};
-use reqwest::{redirect, Client, Method, Response, StatusCode};
-use serde_json::Value;
-use tokio_postgres::NoTls;
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{json, Value};
 
 const HARBOR: &str = "store_HARBORPINE";
 const LUMEN: &str = "store_LUMENHOME";
 const PASSWORD: &str = "matrix test passphrase";
-
-async fn db() -> tokio_postgres::Client {
-    let url = std::env::var("DATABASE_URL").expect("DATABASE_URL is not set: run scripts/test");
-    let (client, connection) = tokio_postgres::connect(&url, NoTls).await.unwrap();
-    tokio::spawn(connection);
-    client
-}
-
-fn client() -> Client {
-    Client::builder()
-        .redirect(redirect::Policy::none())
-        .build()
-        .unwrap()
-}
 
 /// A suffix no earlier run used.
 fn stamp() -> u128 {
@@ -213,29 +201,28 @@ async fn every_admin_route_answers_exactly_the_roles_its_permission_allows() {
 async fn staff_see_their_own_stores_orders_and_nothing_of_another() {
     let db = db().await;
     let ip = address(2);
-    let email = format!("buyer-{}@isolation.test", stamp());
-    let order = format!("order_E2EADMIN{}", stamp());
-    let cart = format!("cart_E2EADMIN{}", stamp());
-    db.execute(
-        "INSERT INTO orders (id, store_id, cart_id, status, email, region_id, currency_code,
-             tax_rate_bp, tax_inclusive, shipping_address, shipping_method, item_total,
-             item_tax_total, shipping_total, shipping_tax_total, tax_total, total)
-         VALUES ($1, $2, $4, 'confirmed', $3, 'reg_HPEU', 'eur', 1900, true,
-                 '{}', '{}', 4200, 671, 0, 0, 671, 4200)",
-        &[&order, &HARBOR, &email, &cart],
-    )
-    .await
-    .unwrap();
-    let search = format!("/admin/orders?q={}", email.replace('@', "%40"));
-    // The address as a cell of the list (the search field shows it too).
-    let listed = format!("<td>{email}</td>");
+    let cart = ready_cart(&stocked_variant(1, 4).await, 1).await;
+    let (status, body) = pay_with(&cart, json!({"card_number": "4242424242424242"})).await;
+    assert_eq!(status, 200, "{body}");
+    let order = body["order"]["id"].as_str().unwrap().to_owned();
+    let number = body["order"]["display_id"].as_i64().unwrap();
+    let search = format!("/admin/orders?q=%23{number}");
+    // The order as a row of the list (the search field shows the number too).
+    let listed = format!("<a href=\"/admin/orders/{order}\">#{number}</a>");
 
     let (_, harbor) = member(&db, HARBOR, Role::Fulfilment, &ip).await;
     let res = call(Method::GET, &search, Some(&harbor)).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["cache-control"], "no-store");
     let page = res.text().await.unwrap();
-    assert!(page.contains(&listed) && page.contains("€42.00"), "{page}");
+    assert!(page.contains(&listed), "{page}");
+    let detail = call(
+        Method::GET,
+        &format!("/admin/orders/{order}"),
+        Some(&harbor),
+    )
+    .await;
+    assert_eq!(detail.status(), StatusCode::OK);
 
     let (_, lumen) = member(&db, LUMEN, Role::Owner, &ip).await;
     let page = call(Method::GET, &search, Some(&lumen))
@@ -243,6 +230,9 @@ async fn staff_see_their_own_stores_orders_and_nothing_of_another() {
         .text()
         .await
         .unwrap();
+    // Nor is the order found by its id.
+    let detail = call(Method::GET, &format!("/admin/orders/{order}"), Some(&lumen)).await;
+    assert_eq!(detail.status(), StatusCode::NOT_FOUND);
     assert!(
         page.contains("No orders match") && !page.contains(&listed),
         "{page}"
@@ -261,6 +251,9 @@ async fn staff_see_their_own_stores_orders_and_nothing_of_another() {
         .text()
         .await
         .unwrap();
+    // Nor is the order found by its id.
+    let detail = call(Method::GET, &format!("/admin/orders/{order}"), Some(&lumen)).await;
+    assert_eq!(detail.status(), StatusCode::NOT_FOUND);
     assert!(!page.contains(&listed));
 }
 
@@ -388,4 +381,88 @@ fn every_admin_permission_is_held_by_some_role_and_refused_to_another() {
             );
         }
     }
+}
+
+/// Posts an order action's form as the member of `cookie`.
+async fn act(cookie: &str, order: &str, action: &str, form: &[(&str, &str)]) -> Response {
+    client()
+        .post(url(&format!("/admin/orders/{order}/{action}")))
+        .header("cookie", cookie)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn order_page(cookie: &str, order: &str) -> String {
+    let res = call(Method::GET, &format!("/admin/orders/{order}"), Some(cookie)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn fulfilment_packs_and_ships_a_shoppers_order_and_only_an_owner_refunds() {
+    let db = db().await;
+    let ip = address(6);
+    let variant = stocked_variant(1, 3).await;
+    let cart = ready_cart(&variant, 1).await;
+    let (status, body) = pay_with(&cart, json!({"card_number": "4242424242424242"})).await;
+    assert_eq!(status, 200, "{body}");
+    let order = body["order"]["id"].as_str().unwrap().to_owned();
+    let (_, packer) = member(&db, HARBOR, Role::Fulfilment, &ip).await;
+    let (_, owner) = member(&db, HARBOR, Role::Owner, &ip).await;
+
+    for action in ["fulfill", "ship"] {
+        let res = act(&packer, &order, action, &[]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{action}");
+    }
+    let page = order_page(&packer, &order).await;
+    assert!(page.contains(">Shipped<"), "{page}");
+    assert!(
+        !page.contains("refund-amount"),
+        "no refund form for fulfilment"
+    );
+    // A refused transition is the order page saying why, not an error.
+    let res = act(&packer, &order, "fulfill", &[]).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(res.text().await.unwrap().contains("role=\"alert\""));
+    // Refunds move money: not for fulfilment, whatever they post.
+    let refund = [
+        ("amount", "1.00"),
+        ("reason", "damaged box"),
+        ("confirm", "yes"),
+    ];
+    let res = act(&packer, &order, "refund", &refund).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // The owner must confirm, then refunds part.
+    let unconfirmed = [("amount", "1.00"), ("reason", "damaged box")];
+    let res = act(&owner, &order, "refund", &unconfirmed).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = act(&owner, &order, "refund", &refund).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = order_page(&owner, &order).await;
+    assert!(
+        page.contains("<td>refund</td>") && page.contains("€1.00"),
+        "{page}"
+    );
+    for entry in ["order.fulfill", "order.ship", "order.refund"] {
+        assert!(page.contains(entry), "the timeline shows {entry}");
+    }
+    let rows = db
+        .query(
+            "SELECT action, role FROM audit_log WHERE target_id = $1 ORDER BY id",
+            &[&order],
+        )
+        .await
+        .unwrap();
+    let log: Vec<(String, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    assert_eq!(
+        log,
+        [
+            ("order.fulfill".into(), "fulfilment".into()),
+            ("order.ship".into(), "fulfilment".into()),
+            ("order.refund".into(), "owner".into()),
+        ]
+    );
 }

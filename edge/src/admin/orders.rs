@@ -1,14 +1,28 @@
-//! The dashboard and the orders list.
+//! The dashboard, the orders list, one order, and the order actions (through the
+//! origin, which moves the stock and the money; recorded here in the audit log).
 
+use commerce::checkout::{ActionRequest, OrderResponse, ORDERS_PATH};
+use commerce::ids::OrderId;
+use commerce::money::MinorUnits;
 use commerce::order::list::{self, OrderFilter};
+use commerce::order::{self, OrderAction};
 use commerce::params::Page;
+use commerce::staff::audit::{self, Entry};
 use commerce::staff::Permission;
 use commerce::ApiError;
-use storefront::admin::{dashboard_page, order_filter, order_page, orders_page, OrderQuery};
+use serde::Deserialize;
+use serde_json::json;
+use storefront::admin::{
+    dashboard_page, order_detail_page, order_filter, order_page, orders_page, Allowed, OrderQuery,
+};
+use storefront::format::parse_major;
+use tokio_postgres::Client;
 use worker::Response;
 
 use super::render;
 use crate::context::Cx;
+use crate::{http, origin};
+use durable_objects::db;
 
 /// Orders on the dashboard.
 const RECENT: u32 = 10;
@@ -41,4 +55,140 @@ pub async fn list(cx: &mut Cx) -> Result<Response, ApiError> {
         orders_page(shell, &query, &orders, total, page)
     })
     .await
+}
+
+/// The order of the path's `:id`; a malformed id is not found.
+fn order_id(cx: &Cx) -> Result<OrderId, ApiError> {
+    let raw = cx.param(0);
+    OrderId::parse(raw).map_err(|_| ApiError::not_found("Order", "id", raw.to_owned()))
+}
+
+/// Entries of an order's timeline shown.
+const TIMELINE: u32 = 100;
+
+/// The order page with `message` (why an action was refused) at `status`.
+async fn detail(
+    cx: &Cx,
+    id: &OrderId,
+    message: Option<String>,
+    status: u16,
+) -> Result<Response, ApiError> {
+    render(cx, async |client, member, shell| {
+        let order = order::load(client, &member.store_id, id).await?;
+        let filter = audit::Filter {
+            action: None,
+            target: Some(id.as_str()),
+        };
+        let page = Page {
+            limit: TIMELINE,
+            offset: 0,
+        };
+        let (timeline, _) = audit::list(client, &member.store_id, filter, page).await?;
+        let allowed = Allowed {
+            write: member.may(Permission::OrderWrite),
+            refund: member.may(Permission::RefundWrite),
+        };
+        order_detail_page(shell, &order, &timeline, allowed, message, status)
+    })
+    .await
+}
+
+/// `GET /admin/orders/:id`
+pub async fn show(cx: &mut Cx) -> Result<Response, ApiError> {
+    let id = order_id(cx)?;
+    detail(cx, &id, None, 200).await
+}
+
+/// An action's form: cancel and refund need the confirmation box ticked; a refund
+/// names its amount (major units) and reason.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ActionPost {
+    confirm: String,
+    reason: String,
+    amount: String,
+}
+
+/// `POST /admin/orders/:id/{fulfill,ship,deliver,cancel,refund}`: the action through
+/// the origin (which moves stock and money), recorded in the audit log, and back to the
+/// order; a refused action is the order page saying why.
+pub async fn act(cx: &mut Cx) -> Result<Response, ApiError> {
+    let id = order_id(cx)?;
+    let name = cx
+        .url
+        .path()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let action = OrderAction::parse(&name, "action")?;
+    let posted: ActionPost = cx.form().await?;
+    let member = cx.member()?.clone();
+    let before = db::with_client(&cx.env, async |client: &Client| {
+        order::load(client, &member.store_id, &id).await
+    })
+    .await?;
+    let moves_money = action == OrderAction::Refund
+        || (action == OrderAction::Cancel && before.paid_total().is_positive());
+    if moves_money && !member.may(Permission::RefundWrite) {
+        return Err(ApiError::Forbidden {
+            permission: Permission::RefundWrite.as_str().to_owned(),
+        });
+    }
+    let refusal = match action {
+        OrderAction::Cancel | OrderAction::Refund if posted.confirm != "yes" => {
+            Some("Please tick the box to confirm.".to_owned())
+        }
+        OrderAction::Refund if posted.reason.trim().is_empty() => {
+            Some("Please give the reason for the refund.".to_owned())
+        }
+        _ => None,
+    };
+    let amount = match action {
+        OrderAction::Refund => match parse_major(&posted.amount, before.currency) {
+            Some(minor) => Some(MinorUnits::new(minor)),
+            None => {
+                let text = "The refund amount is not a number (for example 12.50).";
+                return detail(cx, &id, Some(text.to_owned()), 400).await;
+            }
+        },
+        _ => None,
+    };
+    if let Some(text) = refusal {
+        return detail(cx, &id, Some(text), 400).await;
+    }
+    let reason = Some(posted.reason.trim().to_owned()).filter(|r| !r.is_empty());
+    let req = ActionRequest {
+        store_id: member.store_id.clone(),
+        action,
+        amount,
+        actor: Some(member.user_id.clone()),
+        reason: reason.clone(),
+    };
+    let path = format!("{ORDERS_PATH}/{}/actions", id.as_str());
+    let answer = origin::post(&cx.config, &path, &req, &cx.traceparent)
+        .await
+        .and_then(|reply| reply.into_json::<OrderResponse>());
+    let after = match answer {
+        Ok(answer) => answer.order,
+        Err(err) if err.status() < 500 => {
+            return detail(cx, &id, Some(err.to_string()), err.status()).await;
+        }
+        Err(err) => return Err(err),
+    };
+    let from = cx.client();
+    let entry = Entry {
+        action: &format!("order.{}", action.as_str()),
+        target_id: Some(id.as_str()),
+        change: json!({
+            "status": [before.status.as_str(), after.status.as_str()],
+            "refunded": [before.refunded_total().get(), after.refunded_total().get()],
+            "reason": reason,
+        }),
+    };
+    db::with_client(&cx.env, async |client: &Client| {
+        audit::record(client, &member, &from, &cx.trace_id, entry).await
+    })
+    .await?;
+    http::see_other(&format!("/admin/orders/{}", id.as_str()))
 }

@@ -130,6 +130,12 @@ pub struct ActionRequest {
     /// Refunds: the amount in minor units (default: what is left to refund).
     #[serde(default)]
     pub amount: Option<MinorUnits>,
+    /// The staff member who asked (for the origin's log; the edge keeps the audit log).
+    #[serde(default)]
+    pub actor: Option<crate::ids::UserId>,
+    /// Why (refunds and cancellations), as the member gave it.
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 /// `POST /v1/payment-sessions/:id/authenticate`: the shopper's answer to the test

@@ -256,6 +256,12 @@ mod tests {
             redact_path("/v1/orders/order_01J/actions?store_id=store_alpha"),
             "/v1/orders/order_[redacted]/actions?store_id=store_alpha"
         );
+        // Staff invitation links carry their token in the path.
+        let token = crate::staff::Token::generate();
+        assert_eq!(
+            redact_path(&format!("/admin/invite/{}", token.as_str())),
+            "/admin/invite/[redacted]"
+        );
     }
 
     #[test]

@@ -254,12 +254,17 @@ async fn the_audit_log_is_append_only_and_per_store() {
         limit: 10,
         offset: 0,
     };
-    let (rows, total) = audit::list(&db, &olive.store_id, None, page).await.unwrap();
+    let all = audit::Filter::default();
+    let (rows, total) = audit::list(&db, &olive.store_id, all, page).await.unwrap();
     assert_eq!(total, 2);
     assert_eq!(rows[0].action, "order.fulfil");
     assert_eq!(rows[0].user_email.as_deref(), Some("olive@alpha.test"));
     assert_eq!(rows[0].ip, "192.0.2.7");
-    let (rows, total) = audit::list(&db, &olive.store_id, Some("order."), page)
+    let orders = audit::Filter {
+        action: Some("order."),
+        target: Some("order_1"),
+    };
+    let (rows, total) = audit::list(&db, &olive.store_id, orders, page)
         .await
         .unwrap();
     assert_eq!((rows.len(), total), (1, 1));
@@ -273,6 +278,6 @@ async fn the_audit_log_is_append_only_and_per_store() {
             "{refused}"
         );
     }
-    let (_, total) = audit::list(&db, &olive.store_id, None, page).await.unwrap();
+    let (_, total) = audit::list(&db, &olive.store_id, all, page).await.unwrap();
     assert_eq!(total, 2);
 }

@@ -31,6 +31,13 @@ pub async fn lookup(
 /// Applies an operator's action.
 pub async fn act(app: &App, id: &OrderId, req: &ActionRequest) -> Result<Order, ApiError> {
     let store = &req.store_id;
+    tracing::info!(
+        order = id.as_str(),
+        action = req.action.as_str(),
+        actor = req.actor.as_ref().map(|a| a.as_str()),
+        reason = req.reason.as_deref(),
+        "order action"
+    );
     let mut conn = app.pool.get().await?;
     let tx = conn.transaction().await?;
     let current = order::load_for_update(&tx, store, id).await?;

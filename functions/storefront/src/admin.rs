@@ -526,3 +526,195 @@ mod tests {
         assert_eq!(order_filter(&q).unwrap_err().param(), Some("status"));
     }
 }
+
+// ------------------------------------------------------------------ one order
+
+/// `YYYY-MM-DD HH:MM` (UTC) of milliseconds since 1970.
+fn utc_minute(ms: u64) -> String {
+    let t = i64::try_from(ms / 1000)
+        .ok()
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+pub struct DetailLine {
+    pub title: String,
+    pub variant: String,
+    pub sku: String,
+    pub quantity: u32,
+    pub unit_price: String,
+    pub total: String,
+}
+
+pub struct LedgerLine {
+    pub at: String,
+    pub kind: &'static str,
+    pub amount: String,
+    pub provider: String,
+    pub reference: String,
+}
+
+pub struct TimelineLine {
+    pub at: String,
+    pub who: String,
+    pub action: String,
+    pub change: String,
+}
+
+/// A status change the member may make now: a button (with a confirmation box when it
+/// cannot be undone).
+pub struct ActionButton {
+    pub action: &'static str,
+    pub label: &'static str,
+    pub confirm: Option<&'static str>,
+}
+
+/// What the member may do to the order, as the route table allows their role.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Allowed {
+    pub write: bool,
+    pub refund: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/order.html")]
+struct OrderDetailPage<'a> {
+    frame: Frame<'a>,
+    id: String,
+    number: String,
+    status: &'static str,
+    status_class: &'static str,
+    placed_at: String,
+    email: String,
+    shipping_method: String,
+    shipping_address: Vec<String>,
+    billing_address: Vec<String>,
+    lines: Vec<DetailLine>,
+    item_total: String,
+    shipping_total: String,
+    tax_total: String,
+    total: String,
+    paid: String,
+    refunded: String,
+    ledger: Vec<LedgerLine>,
+    timeline: Vec<TimelineLine>,
+    actions: Vec<ActionButton>,
+    /// The most that can be refunded now, in major units for the field; `None` hides
+    /// the refund form.
+    refund_max: Option<String>,
+    message: Option<String>,
+}
+
+/// One order for staff: lines, addresses, totals, the payment ledger, the timeline of
+/// staff actions, and the actions the member may take now.
+pub fn order_detail_page(
+    shell: &Shell,
+    order: &commerce::order::Order,
+    timeline: &[commerce::staff::audit::Row],
+    allowed: Allowed,
+    message: Option<String>,
+    status: u16,
+) -> Result<Rendered, ApiError> {
+    use commerce::order::{transition, OrderAction};
+    let cur = order.currency;
+    let fmt = |m: commerce::money::MinorUnits| money(Money::new(m.get(), cur));
+    let possible = |a: OrderAction| transition(order.status, a).is_ok();
+    let mut actions = Vec::new();
+    if allowed.write {
+        for (action, label, confirm) in [
+            (OrderAction::Fulfill, "Mark packed", None),
+            (OrderAction::Ship, "Mark shipped", None),
+            (OrderAction::Deliver, "Mark delivered", None),
+            (
+                OrderAction::Cancel,
+                "Cancel order",
+                Some("Yes, cancel this order, release its stock and refund what was paid"),
+            ),
+        ] {
+            if possible(action) {
+                actions.push(ActionButton {
+                    action: action.as_str(),
+                    label,
+                    confirm,
+                });
+            }
+        }
+    }
+    let left = order.paid_total();
+    let refund_max = (allowed.refund && left.is_positive() && possible(OrderAction::Refund))
+        .then(|| crate::format::major_input(left.get(), cur));
+    let page = OrderDetailPage {
+        frame: Frame::new(format!("Order #{}", order.display_id), Some(shell)),
+        id: order.id.as_str().to_owned(),
+        number: format!("#{}", order.display_id),
+        status: order.status.label(),
+        status_class: match order.status {
+            OrderStatus::Failed | OrderStatus::Canceled => "bad",
+            OrderStatus::Pending => "waiting",
+            _ => "good",
+        },
+        placed_at: utc_minute(order.created_at_ms),
+        email: order.email.to_string(),
+        shipping_method: format!("{} ({})", order.shipping.name, fmt(order.shipping.amount)),
+        shipping_address: crate::checkout::address_lines(&order.shipping_address, &[]),
+        billing_address: order
+            .billing_address
+            .as_ref()
+            .map(|a| crate::checkout::address_lines(a, &[]))
+            .unwrap_or_default(),
+        lines: order
+            .items
+            .iter()
+            .map(|i| DetailLine {
+                title: i.product_title.clone(),
+                variant: i.variant_title.clone(),
+                sku: i.sku.clone().unwrap_or_default(),
+                quantity: i.quantity,
+                unit_price: fmt(i.unit_price),
+                total: fmt(i.total),
+            })
+            .collect(),
+        item_total: fmt(order.item_total),
+        shipping_total: fmt(order.shipping_total),
+        tax_total: fmt(order.tax_total),
+        total: fmt(order.total),
+        paid: fmt(order.paid_total()),
+        refunded: fmt(order.refunded_total()),
+        ledger: order
+            .transactions
+            .iter()
+            .map(|t| LedgerLine {
+                at: utc_minute(t.created_at_ms),
+                kind: t.kind.as_str(),
+                amount: fmt(t.amount),
+                provider: t.provider_id.clone(),
+                reference: t.reference.clone(),
+            })
+            .collect(),
+        timeline: timeline
+            .iter()
+            .map(|r| TimelineLine {
+                at: r.at.clone(),
+                who: match (&r.user_email, &r.role) {
+                    (Some(e), Some(role)) => format!("{e} ({role})"),
+                    (Some(e), None) => e.clone(),
+                    _ => "operator".to_owned(),
+                },
+                action: r.action.clone(),
+                change: r.change.to_string(),
+            })
+            .collect(),
+        actions,
+        refund_max,
+        message,
+    };
+    html(status, &page)
+}

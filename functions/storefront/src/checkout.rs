@@ -309,7 +309,7 @@ fn country_name(code: &str, countries: &[Country]) -> String {
 }
 
 /// An address as it is written on a parcel, one line each, empty lines left out.
-fn address_lines(a: &Address, countries: &[Country]) -> Vec<String> {
+pub(crate) fn address_lines(a: &Address, countries: &[Country]) -> Vec<String> {
     let join = |parts: &[&Option<String>]| {
         parts
             .iter()

@@ -65,23 +65,37 @@ pub struct Row {
     pub ip: String,
 }
 
-/// The store's log, newest first; `action` narrows to actions starting with it.
+/// Which entries to list; absent fields do not filter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Filter<'a> {
+    /// Actions starting with this (`order.`).
+    pub action: Option<&'a str>,
+    /// Entries about this target (an order's timeline).
+    pub target: Option<&'a str>,
+}
+
+/// The store's log matching `filter`, newest first.
 pub async fn list<C: Sql>(
     client: &C,
     store: &StoreId,
-    action: Option<&str>,
+    filter: Filter<'_>,
     page: Page,
 ) -> Result<(Vec<Row>, i64), ApiError> {
-    const WHERE: &str = "a.store_id = $1 AND ($2::text IS NULL OR a.action LIKE $2 || '%')";
+    const WHERE: &str = "a.store_id = $1 AND ($2::text IS NULL OR a.action LIKE $2 || '%')
+        AND ($3::text IS NULL OR a.target_id = $3)";
     let sql = format!(
         "SELECT to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS at,
                 u.email AS user_email, a.role, a.action, a.target_id, a.change, a.ip,
                 (SELECT count(*) FROM audit_log a WHERE {WHERE}) AS total
          FROM audit_log a LEFT JOIN staff_users u ON u.id = a.user_id
-         WHERE {WHERE} ORDER BY a.created_at DESC, a.id DESC LIMIT $3 OFFSET $4"
+         WHERE {WHERE} ORDER BY a.created_at DESC, a.id DESC LIMIT $4 OFFSET $5"
     );
     let count = format!("SELECT count(*) AS total FROM audit_log a WHERE {WHERE}");
-    let filter: [Param<'_>; 2] = [(store, Type::TEXT), (&action, Type::TEXT)];
+    let filter: [Param<'_>; 3] = [
+        (store, Type::TEXT),
+        (&filter.action, Type::TEXT),
+        (&filter.target, Type::TEXT),
+    ];
     let (rows, total) = list_page(
         client,
         ListQuery {
