@@ -177,6 +177,13 @@ pub static ROUTES: &[Route] = &[
     // Cancelling a paid order refunds it: the handler also asks for refund:write then.
     route(Post, "/admin/orders/:id/cancel", Staff(P::OrderWrite), Admin, handler!(admin_orders::act)),
     route(Post, "/admin/orders/:id/refund", Staff(P::RefundWrite), Admin, handler!(admin_orders::act)),
+    route(Get, "/admin/staff", Staff(P::StaffRead), Admin, handler!(admin::staff::list)),
+    route(Post, "/admin/staff/invites", Staff(P::StaffWrite), Admin, handler!(admin::staff::invite)),
+    route(Post, "/admin/staff/:user/role", Staff(P::StaffWrite), Admin, handler!(admin::staff::change_role)),
+    route(Post, "/admin/staff/:user/remove", Staff(P::StaffWrite), Admin, handler!(admin::staff::remove)),
+    route(Get, "/admin/account/sessions", Staff(P::AdminRead), Admin, handler!(admin::staff::sessions)),
+    route(Post, "/admin/account/sessions/revoke", Staff(P::AdminRead), Admin, handler!(admin::staff::revoke)),
+    route(Get, "/admin/audit", Staff(P::AuditRead), Admin, handler!(admin::staff::log)),
     route(Get, "/admin/users/me", Staff(P::AdminRead), Json, handler!(session::me)),
     route(Any, "/admin/*", Staff(P::AdminRead), Admin, handler!(admin::not_found)).fallback(),
     // ------------------------------------------------------------ pages (no JavaScript)

@@ -1,6 +1,7 @@
 // The admin area in a real browser, forms only: an owner accepts the invitation an
 // operator made (`seed invite`, passed as E2E_ADMIN_INVITE), lands on the dashboard,
-// filters the orders, opens one, signs out, is refused a wrong password and signs in again, then
+// filters the orders, opens one, invites a member, reads the audit log and their
+// sessions, signs out, is refused a wrong password and signs in again, then
 // is sent back to the page they asked for. axe-core runs on every page.
 //
 //   E2E_BASE_URL=http://127.0.0.1:8787 E2E_ADMIN_INVITE=http://.../admin/invite/... \
@@ -50,6 +51,25 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     await assert.doesNotReject(page.getByRole("heading", { name: `Order ${number}` }).waitFor());
     await axe(page, "order", found, t);
     await screenshot(page, "admin-order.png");
+
+    // The staff page: invite a fulfilment member; the link is shown to hand on.
+    const nav = page.getByRole("navigation", { name: "Admin" });
+    await Promise.all([page.waitForNavigation(), nav.getByRole("link", { name: "Staff" }).click()]);
+    await axe(page, "staff", found, t);
+    await page.getByLabel("E-mail address").fill(`packer-${Date.now()}@harbor-pine.test`);
+    await page.getByLabel("Role", { exact: true }).selectOption("fulfilment");
+    await submit(page, page.getByRole("button", { name: "Invite" }), "/admin/staff/invites");
+    await assert.doesNotReject(page.locator(".invite-link").waitFor());
+    assert.match(await page.locator(".invite-link").innerText(), /\/admin\/invite\/[0-9A-Z]{52}$/);
+    await axe(page, "staff, invitation made", found, t);
+    await screenshot(page, "admin-staff.png");
+
+    await Promise.all([page.waitForNavigation(), nav.getByRole("link", { name: "Audit log" }).click()]);
+    await assert.doesNotReject(page.getByRole("rowheader", { name: "staff.invite" }).first().waitFor());
+    await axe(page, "audit log", found, t);
+    await Promise.all([page.waitForNavigation(), nav.getByRole("link", { name: "Your sessions" }).click()]);
+    await assert.doesNotReject(page.getByText("(this one)").waitFor());
+    await axe(page, "sessions", found, t);
 
     await submit(page, page.getByRole("button", { name: "Sign out" }), "/admin/sign-in");
     await assert.doesNotReject(page.getByText("You are signed out.").waitFor());

@@ -383,6 +383,34 @@ fn every_admin_permission_is_held_by_some_role_and_refused_to_another() {
     }
 }
 
+/// A new member invited by the owner of `cookie` on the staff page, who accepts the
+/// link the page shows; answers their session cookie.
+async fn invited_by(cookie: &str, role: Role, ip: &str) -> String {
+    let email = format!("invited-{}@matrix.test", stamp());
+    let res = client()
+        .post(url("/admin/staff/invites"))
+        .header("cookie", cookie)
+        .form(&[("email", email.as_str()), ("role", role.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.unwrap();
+    let start = page
+        .find("/admin/invite/")
+        .expect("the page shows the link");
+    let path: String = page[start..].chars().take_while(|c| *c != '<').collect();
+    let res = client()
+        .post(url(&path))
+        .header("cf-connecting-ip", ip)
+        .form(&[("name", "Invited Member"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    session_cookie(&res).expect("accepting signs in")
+}
+
 /// Posts an order action's form as the member of `cookie`.
 async fn act(cookie: &str, order: &str, action: &str, form: &[(&str, &str)]) -> Response {
     client()
@@ -401,7 +429,7 @@ async fn order_page(cookie: &str, order: &str) -> String {
 }
 
 #[tokio::test]
-async fn fulfilment_packs_and_ships_a_shoppers_order_and_only_an_owner_refunds() {
+async fn an_owner_invites_fulfilment_who_packs_and_ships_and_only_the_owner_refunds() {
     let db = db().await;
     let ip = address(6);
     let variant = stocked_variant(1, 3).await;
@@ -409,8 +437,8 @@ async fn fulfilment_packs_and_ships_a_shoppers_order_and_only_an_owner_refunds()
     let (status, body) = pay_with(&cart, json!({"card_number": "4242424242424242"})).await;
     assert_eq!(status, 200, "{body}");
     let order = body["order"]["id"].as_str().unwrap().to_owned();
-    let (_, packer) = member(&db, HARBOR, Role::Fulfilment, &ip).await;
     let (_, owner) = member(&db, HARBOR, Role::Owner, &ip).await;
+    let packer = invited_by(&owner, Role::Fulfilment, &ip).await;
 
     for action in ["fulfill", "ship"] {
         let res = act(&packer, &order, action, &[]).await;

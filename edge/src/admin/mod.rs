@@ -5,8 +5,9 @@
 
 pub mod orders;
 pub mod session;
+pub mod staff;
 
-use commerce::staff::{self, Member};
+use commerce::staff::{memberships, Member};
 use commerce::ApiError;
 use storefront::admin::{admin_error_page, Shell};
 use storefront::pages::Rendered;
@@ -26,7 +27,7 @@ pub fn page(rendered: Rendered, cookies: &[String]) -> Result<Response, ApiError
 /// The shell around a member's page: their stores for the switcher, the navigation
 /// their role allows.
 pub async fn shell(client: &Client, member: &Member, path: &str) -> Result<Shell, ApiError> {
-    let stores = staff::memberships(client, &member.user_id).await?;
+    let stores = memberships(client, &member.user_id).await?;
     Ok(Shell::new(member, &stores, path))
 }
 

@@ -88,6 +88,7 @@ wire_enum! {
         TooManyPendingOrders = "too_many_pending_orders",
         NotSignedIn = "not_signed_in",
         Forbidden = "forbidden",
+        LastOwner = "last_owner",
     }
     other: Other
 }

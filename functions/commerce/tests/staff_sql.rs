@@ -281,3 +281,80 @@ async fn the_audit_log_is_append_only_and_per_store() {
     let (_, total) = audit::list(&db, &olive.store_id, all, page).await.unwrap();
     assert_eq!(total, 2);
 }
+
+#[tokio::test]
+async fn owners_manage_members_but_a_store_keeps_an_owner() {
+    let db = test_db().await;
+    let alpha = store("store_ALPHA");
+    member(&db, "store_ALPHA", "olive@alpha.test", Role::Owner).await;
+    member(&db, "store_ALPHA", "sam@alpha.test", Role::Fulfilment).await;
+    let list = staff::members(&db, &alpha).await.unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0].role, Role::Owner, "owners first");
+    let (olive, sam) = (list[0].user_id.clone(), list[1].user_id.clone());
+
+    // The last owner can be neither demoted nor removed.
+    let err = staff::change_role(&db, &alpha, &olive, Role::Admin)
+        .await
+        .unwrap_err();
+    assert_eq!((err.status(), err.code().as_str()), (409, "last_owner"));
+    assert_eq!(
+        staff::remove_member(&db, &alpha, &olive)
+            .await
+            .unwrap_err()
+            .status(),
+        409
+    );
+    // With a second owner, the first may step down.
+    assert_eq!(
+        staff::change_role(&db, &alpha, &sam, Role::Owner)
+            .await
+            .unwrap(),
+        Role::Fulfilment
+    );
+    assert_eq!(
+        staff::change_role(&db, &alpha, &olive, Role::Admin)
+            .await
+            .unwrap(),
+        Role::Owner
+    );
+    // Another store's member is not found here.
+    member(&db, "store_BETA", "bea@beta.test", Role::Owner).await;
+    let bea = staff::members(&db, &store("store_BETA")).await.unwrap()[0]
+        .user_id
+        .clone();
+    assert_eq!(
+        staff::remove_member(&db, &alpha, &bea)
+            .await
+            .unwrap_err()
+            .status(),
+        404
+    );
+
+    // Removing a member ends their sessions; their sessions are listed and revocable.
+    let (a, _) = sign_in(&db, "olive@alpha.test", PASSWORD).await.unwrap();
+    let (b, _) = sign_in(&db, "olive@alpha.test", PASSWORD).await.unwrap();
+    let live = staff::sessions(&db, &olive).await.unwrap();
+    assert_eq!(live.len(), 2);
+    assert_eq!(live[0].ip, "192.0.2.7");
+    let key_b = b.hash();
+    assert!(
+        !staff::revoke_session(&db, &bea, &key_b).await.unwrap(),
+        "only one's own"
+    );
+    assert!(staff::revoke_session(&db, &olive, &key_b).await.unwrap());
+    assert!(staff::session(&db, &b, SessionKind::Cookie)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        staff::remove_member(&db, &alpha, &olive).await.unwrap(),
+        Role::Admin
+    );
+    assert!(staff::session(&db, &a, SessionKind::Cookie)
+        .await
+        .unwrap()
+        .is_none());
+    let pending = staff::pending_invites(&db, &alpha).await.unwrap();
+    assert!(pending.is_empty(), "accepted invitations are not pending");
+}

@@ -19,6 +19,13 @@ use crate::pages::{html, Rendered};
 const NAV: &[(&str, &str, Permission)] = &[
     ("/admin", "Dashboard", Permission::AdminRead),
     ("/admin/orders", "Orders", Permission::OrderRead),
+    ("/admin/staff", "Staff", Permission::StaffRead),
+    ("/admin/audit", "Audit log", Permission::AuditRead),
+    (
+        "/admin/account/sessions",
+        "Your sessions",
+        Permission::AdminRead,
+    ),
 ];
 
 /// A link of the navigation as shown.
@@ -717,4 +724,250 @@ pub fn order_detail_page(
         message,
     };
     html(status, &page)
+}
+
+// ------------------------------------------------------------------ staff
+
+pub struct StaffLine {
+    pub user_id: String,
+    pub name: String,
+    pub email: String,
+    pub role: &'static str,
+    pub since: String,
+    pub roles: Vec<Choice>,
+    /// The member looking is this one.
+    pub me: bool,
+}
+
+pub struct InviteLine {
+    pub email: String,
+    pub role: &'static str,
+    pub expires: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/staff.html")]
+struct StaffPage<'a> {
+    frame: Frame<'a>,
+    members: Vec<StaffLine>,
+    invites: Vec<InviteLine>,
+    /// Owners may invite, change roles and remove.
+    manage: bool,
+    roles: Vec<Choice>,
+    invite_email: &'a str,
+    /// The link of the invitation just made, to hand to the person.
+    invite_link: Option<&'a str>,
+    message: Option<String>,
+}
+
+fn role_choices(selected: Option<commerce::staff::Role>) -> Vec<Choice> {
+    commerce::staff::Role::ALL
+        .iter()
+        .map(|r| Choice {
+            value: r.as_str(),
+            label: r.label(),
+            selected: Some(*r) == selected,
+        })
+        .collect()
+}
+
+/// What the staff page shows besides the members: a fresh invitation's link, the
+/// invite form's address as typed, and why the last change was refused.
+#[derive(Debug, Clone, Default)]
+pub struct StaffNotice<'a> {
+    pub invite_link: Option<&'a str>,
+    pub invite_email: &'a str,
+    pub message: Option<String>,
+}
+
+/// The store's staff and open invitations; for owners, the forms that change them.
+pub fn staff_page(
+    shell: &Shell,
+    me: &Member,
+    members: &[commerce::staff::StaffRow],
+    invites: &[commerce::staff::PendingInvite],
+    notice: StaffNotice<'_>,
+    status: u16,
+) -> Result<Rendered, ApiError> {
+    html(
+        status,
+        &StaffPage {
+            frame: Frame::new("Staff", Some(shell)),
+            members: members
+                .iter()
+                .map(|m| StaffLine {
+                    user_id: m.user_id.as_str().to_owned(),
+                    name: m.name.clone(),
+                    email: m.email.clone(),
+                    role: m.role.label(),
+                    since: m.since.clone(),
+                    roles: role_choices(Some(m.role)),
+                    me: m.user_id == me.user_id,
+                })
+                .collect(),
+            invites: invites
+                .iter()
+                .map(|i| InviteLine {
+                    email: i.email.clone(),
+                    role: i.role.label(),
+                    expires: i.expires.clone(),
+                })
+                .collect(),
+            manage: me.may(Permission::StaffWrite),
+            roles: role_choices(None),
+            invite_email: notice.invite_email,
+            invite_link: notice.invite_link,
+            message: notice.message,
+        },
+    )
+}
+
+// ------------------------------------------------------------------ own sessions
+
+pub struct SessionLine {
+    pub key: String,
+    pub store_name: String,
+    pub kind: &'static str,
+    pub signed_in: String,
+    pub last_seen: String,
+    pub ip: String,
+    pub user_agent: String,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/sessions.html")]
+struct SessionsPage<'a> {
+    frame: Frame<'a>,
+    sessions: Vec<SessionLine>,
+}
+
+/// The member's own live sessions in every store, each with a revoke button; the
+/// current one is marked (revoking it signs out here).
+pub fn sessions_page(
+    shell: &Shell,
+    sessions: &[commerce::staff::SessionRow],
+    current_key: &str,
+) -> Result<Rendered, ApiError> {
+    html(
+        200,
+        &SessionsPage {
+            frame: Frame::new("Your sessions", Some(shell)),
+            sessions: sessions
+                .iter()
+                .map(|s| SessionLine {
+                    key: s.key.clone(),
+                    store_name: s.store_name.clone(),
+                    kind: s.kind,
+                    signed_in: s.signed_in.clone(),
+                    last_seen: s.last_seen.clone(),
+                    ip: s.ip.clone(),
+                    user_agent: s.user_agent.clone(),
+                    current: s.key == current_key,
+                })
+                .collect(),
+        },
+    )
+}
+
+// ------------------------------------------------------------------ audit log
+
+/// The audit page's query as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct AuditQuery {
+    pub action: String,
+    pub target: String,
+    pub offset: String,
+}
+
+pub struct AuditLine {
+    pub at: String,
+    pub who: String,
+    pub action: String,
+    pub target: String,
+    pub change: String,
+    pub ip: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/audit.html")]
+struct AuditPage<'a> {
+    frame: Frame<'a>,
+    query: &'a AuditQuery,
+    rows: Vec<AuditLine>,
+    total: i64,
+    first: i64,
+    last: i64,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+/// Rows per page of the audit log.
+pub const AUDIT_PER_PAGE: u32 = 50;
+
+fn audit_href(q: &AuditQuery, offset: u32) -> String {
+    let mut pairs: Vec<(String, String)> = [("action", &q.action), ("target", &q.target)]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k.to_owned(), v.clone()))
+        .collect();
+    if offset > 0 {
+        pairs.push(("offset".to_owned(), offset.to_string()));
+    }
+    crate::listing::with_query("/admin/audit", &pairs)
+}
+
+/// The page of the audit log the query asks for.
+pub fn audit_page_of(q: &AuditQuery) -> Result<Page, ApiError> {
+    let offset = match q.offset.trim() {
+        "" => 0,
+        text => text
+            .parse::<u32>()
+            .map_err(|_| ApiError::invalid("offset", "must be a whole number from 0"))?,
+    };
+    Ok(Page {
+        limit: AUDIT_PER_PAGE,
+        offset,
+    })
+}
+
+/// The store's audit log, newest first, filtered by action prefix and target.
+pub fn audit_page(
+    shell: &Shell,
+    query: &AuditQuery,
+    rows: &[commerce::staff::audit::Row],
+    total: i64,
+    page: Page,
+) -> Result<Rendered, ApiError> {
+    let offset = i64::from(page.offset);
+    let shown = i64::try_from(rows.len()).unwrap_or(0);
+    html(
+        200,
+        &AuditPage {
+            frame: Frame::new("Audit log", Some(shell)),
+            query,
+            rows: rows
+                .iter()
+                .map(|r| AuditLine {
+                    at: r.at.clone(),
+                    who: match (&r.user_email, &r.role) {
+                        (Some(e), Some(role)) => format!("{e} ({role})"),
+                        (Some(e), None) => e.clone(),
+                        _ => "operator".to_owned(),
+                    },
+                    action: r.action.clone(),
+                    target: r.target_id.clone().unwrap_or_default(),
+                    change: r.change.to_string(),
+                    ip: r.ip.clone(),
+                })
+                .collect(),
+            total,
+            first: if shown == 0 { 0 } else { offset + 1 },
+            last: offset + shown,
+            prev: (page.offset > 0)
+                .then(|| audit_href(query, page.offset.saturating_sub(page.limit))),
+            next: (offset + shown < total).then(|| audit_href(query, page.offset + page.limit)),
+        },
+    )
 }

@@ -12,8 +12,9 @@ mod role;
 mod secret;
 
 pub use self::repo::{
-    accept_invite, create_invite, invitation, memberships, revoke, session, sign_in, switch_store,
-    Invitation, Membership,
+    accept_invite, change_role, create_invite, invitation, members, memberships, pending_invites,
+    remove_member, revoke, revoke_session, session, sessions, sign_in, switch_store, Invitation,
+    Membership, PendingInvite, SessionRow, StaffRow,
 };
 pub use self::role::{Permission, Role};
 pub use self::secret::{

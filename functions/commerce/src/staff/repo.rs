@@ -331,3 +331,224 @@ pub async fn switch_store<C: Sql>(
         .await?;
     Ok(changed == 1)
 }
+
+/// A member of a store, as the staff page lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffRow {
+    pub user_id: UserId,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// `YYYY-MM-DD`.
+    pub since: String,
+}
+
+/// The store's members, owners first, then by name.
+pub async fn members<C: Sql>(client: &C, store: &StoreId) -> Result<Vec<StaffRow>, ApiError> {
+    let rows = client
+        .query_typed(
+            "SELECT u.id, u.email, u.name, m.role,
+                    to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS since
+             FROM store_members m JOIN staff_users u ON u.id = m.user_id
+             WHERE m.store_id = $1
+             ORDER BY m.role <> 'owner', lower(u.name), u.email",
+            &[(store, Type::TEXT)],
+        )
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(StaffRow {
+                user_id: col(row, "id")?,
+                email: col(row, "email")?,
+                name: col(row, "name")?,
+                role: role_col(row, "role")?,
+                since: col(row, "since")?,
+            })
+        })
+        .collect()
+}
+
+/// An invitation not yet accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingInvite {
+    pub email: String,
+    pub role: Role,
+    /// `YYYY-MM-DD HH:MM` UTC.
+    pub expires: String,
+}
+
+/// The store's open invitations, newest first.
+pub async fn pending_invites<C: Sql>(
+    client: &C,
+    store: &StoreId,
+) -> Result<Vec<PendingInvite>, ApiError> {
+    let rows = client
+        .query_typed(
+            "SELECT email, role,
+                    to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS expires
+             FROM staff_invites
+             WHERE store_id = $1 AND accepted_at IS NULL AND expires_at > now()
+             ORDER BY created_at DESC",
+            &[(store, Type::TEXT)],
+        )
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(PendingInvite {
+                email: col(row, "email")?,
+                role: role_col(row, "role")?,
+                expires: col(row, "expires")?,
+            })
+        })
+        .collect()
+}
+
+/// Why a change of the store's staff was refused.
+fn last_owner() -> ApiError {
+    ApiError::conflict(
+        crate::error::ErrorCode::LastOwner,
+        "A store keeps at least one owner: make someone else owner first.",
+    )
+}
+
+/// Gives `user` the role `role` in `store`; answers the role they had. The store's last
+/// owner keeps the role.
+pub async fn change_role<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    user: &UserId,
+    role: Role,
+) -> Result<Role, ApiError> {
+    let role_text = role.as_str();
+    let params: [Param<'_>; 3] = [
+        (store, Type::TEXT),
+        (user, Type::TEXT),
+        (&role_text, Type::TEXT),
+    ];
+    // One statement; the owners' rows are locked while they are counted, so two owners
+    // demoting each other at once cannot leave the store without one.
+    let rows = client
+        .query_typed(
+            "WITH target AS (
+                 SELECT role FROM store_members WHERE store_id = $1 AND user_id = $2 FOR UPDATE),
+             owners AS (
+                 SELECT count(*) AS n FROM (
+                     SELECT 1 FROM store_members WHERE store_id = $1 AND role = 'owner'
+                     FOR UPDATE) o),
+             changed AS (
+                 UPDATE store_members m SET role = $3
+                 FROM target, owners
+                 WHERE m.store_id = $1 AND m.user_id = $2
+                   AND (target.role <> 'owner' OR $3 = 'owner' OR owners.n > 1)
+                 RETURNING m.user_id)
+             SELECT target.role, (SELECT count(*) FROM changed) AS changed FROM target",
+            &params,
+        )
+        .await?;
+    let row = first(rows).ok_or_else(|| ApiError::not_found("Member", "id", user.as_str()))?;
+    let before = role_col(&row, "role")?;
+    let changed: i64 = col(&row, "changed")?;
+    if changed == 0 {
+        return Err(last_owner());
+    }
+    Ok(before)
+}
+
+/// Removes `user` from `store`: their sessions there end at once. The store's last
+/// owner stays.
+pub async fn remove_member<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    user: &UserId,
+) -> Result<Role, ApiError> {
+    let rows = client
+        .query_typed(
+            "WITH target AS (
+                 SELECT role FROM store_members WHERE store_id = $1 AND user_id = $2 FOR UPDATE),
+             owners AS (
+                 SELECT count(*) AS n FROM (
+                     SELECT 1 FROM store_members WHERE store_id = $1 AND role = 'owner'
+                     FOR UPDATE) o),
+             removed AS (
+                 DELETE FROM store_members m USING target, owners
+                 WHERE m.store_id = $1 AND m.user_id = $2
+                   AND (target.role <> 'owner' OR owners.n > 1)
+                 RETURNING m.user_id)
+             SELECT target.role, (SELECT count(*) FROM removed) AS removed FROM target",
+            &[(store, Type::TEXT), (user, Type::TEXT)],
+        )
+        .await?;
+    let row = first(rows).ok_or_else(|| ApiError::not_found("Member", "id", user.as_str()))?;
+    let before = role_col(&row, "role")?;
+    let removed: i64 = col(&row, "removed")?;
+    if removed == 0 {
+        return Err(last_owner());
+    }
+    Ok(before)
+}
+
+/// One of a user's live sessions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    /// The session's key as the database has it (the token's hash: it names the session
+    /// without being able to open it).
+    pub key: String,
+    pub store_name: String,
+    pub kind: &'static str,
+    /// `YYYY-MM-DD HH:MM` UTC.
+    pub signed_in: String,
+    pub last_seen: String,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+/// `user`'s live sessions in every store, most recently used first.
+pub async fn sessions<C: Sql>(client: &C, user: &UserId) -> Result<Vec<SessionRow>, ApiError> {
+    let rows = client
+        .query_typed(
+            "SELECT se.token_hash, st.name AS store_name, se.kind,
+                    to_char(se.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS signed_in,
+                    to_char(se.last_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS last_seen,
+                    se.ip, se.user_agent
+             FROM staff_sessions se JOIN stores st ON st.id = se.store_id
+             WHERE se.user_id = $1 AND se.revoked_at IS NULL AND se.expires_at > now()
+             ORDER BY se.last_seen_at DESC",
+            &[(user, Type::TEXT)],
+        )
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let kind: String = col(row, "kind")?;
+            Ok(SessionRow {
+                key: col(row, "token_hash")?,
+                store_name: col(row, "store_name")?,
+                kind: if kind == "bearer" {
+                    "API token"
+                } else {
+                    "Browser"
+                },
+                signed_in: col(row, "signed_in")?,
+                last_seen: col(row, "last_seen")?,
+                ip: col(row, "ip")?,
+                user_agent: col(row, "user_agent")?,
+            })
+        })
+        .collect()
+}
+
+/// Ends `user`'s session named by `key` ([`SessionRow::key`]); `false` when there is
+/// no such live session of theirs.
+pub async fn revoke_session<C: Sql>(
+    client: &C,
+    user: &UserId,
+    key: &str,
+) -> Result<bool, ApiError> {
+    let n = client
+        .execute_typed(
+            "UPDATE staff_sessions SET revoked_at = now()
+             WHERE token_hash = $1 AND user_id = $2 AND revoked_at IS NULL",
+            &[(&key, Type::TEXT), (user, Type::TEXT)],
+        )
+        .await?;
+    Ok(n == 1)
+}
