@@ -189,6 +189,16 @@ impl Cx {
         }
     }
 
+    /// Whether the caller is an API client rather than a browser: a bearer token, or
+    /// JSON asked for. Admin routes answer such callers (and their errors) in JSON.
+    pub fn wants_json(&self) -> bool {
+        self.header("authorization")
+            .is_some_and(|h| h.starts_with("Bearer "))
+            || self
+                .header("accept")
+                .is_some_and(|a| a.contains("application/json"))
+    }
+
     /// Resolves the signed-in member and checks their role grants `permission`: 401
     /// without a live session, 403 when the role does not allow it.
     pub async fn resolve_member(&mut self, permission: Permission) -> Result<(), ApiError> {

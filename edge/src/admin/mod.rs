@@ -24,6 +24,16 @@ pub fn page(rendered: Rendered, cookies: &[String]) -> Result<Response, ApiError
     personal(rendered, None, cookies)
 }
 
+/// An admin API answer: personal, never stored.
+pub fn api_json<T: serde::Serialize>(body: &T) -> Result<Response, ApiError> {
+    let mut response = http::json(200, body)?;
+    response
+        .headers_mut()
+        .set("cache-control", "no-store")
+        .map_err(http::internal)?;
+    Ok(response)
+}
+
 /// The shell around a member's page: their stores for the switcher, the navigation
 /// their role allows.
 pub async fn shell(client: &Client, member: &Member, path: &str) -> Result<Shell, ApiError> {
@@ -46,10 +56,15 @@ pub async fn render(
     page(rendered, &[])
 }
 
-/// The admin's answer to a failed request: without a session, the sign-in page and
+/// The admin's answer to a failed request: to an API client, Medusa's JSON error;
+/// without a session, the sign-in page and
 /// back here after it (for a page read) or the sign-in page itself; otherwise the error
 /// page, in the member's shell when known.
 pub fn error_response(cx: &Cx, err: &ApiError) -> Result<Response, ApiError> {
+    if cx.wants_json() {
+        cx.log_failure(err);
+        return http::error(err);
+    }
     if matches!(err, ApiError::NotSignedIn { .. }) {
         let next = match cx.url.query() {
             Some(q) => format!("{}?{q}", cx.url.path()),

@@ -4,7 +4,7 @@
 use commerce::checkout::{ActionRequest, OrderResponse, ORDERS_PATH};
 use commerce::ids::OrderId;
 use commerce::money::MinorUnits;
-use commerce::order::list::{self, OrderFilter};
+use commerce::order::list::{self, OrderFilter, OrderListResponse, OrderSummaryShape};
 use commerce::order::{self, OrderAction};
 use commerce::params::Page;
 use commerce::staff::audit::{self, Entry};
@@ -19,7 +19,7 @@ use storefront::format::parse_major;
 use tokio_postgres::Client;
 use worker::Response;
 
-use super::render;
+use super::{api_json, render};
 use crate::context::Cx;
 use crate::{http, origin};
 use durable_objects::db;
@@ -45,11 +45,26 @@ pub async fn dashboard(cx: &mut Cx) -> Result<Response, ApiError> {
     .await
 }
 
-/// `GET /admin/orders?status=&payment=&from=&to=&q=&offset=`
+/// `GET /admin/orders?status=&payment=&from=&to=&q=&offset=`: the page, or Medusa's
+/// list for API clients.
 pub async fn list(cx: &mut Cx) -> Result<Response, ApiError> {
     let query: OrderQuery = cx.query_as()?;
     let filter = order_filter(&query)?;
     let page = order_page(&query)?;
+    if cx.wants_json() {
+        let store = &cx.member()?.store_id;
+        let (orders, count) = db::with_client(&cx.env, async |client: &Client| {
+            list::list(client, store, &filter, page).await
+        })
+        .await?;
+        let body = OrderListResponse {
+            orders: orders.iter().map(OrderSummaryShape::of).collect(),
+            count,
+            offset: page.offset,
+            limit: page.limit,
+        };
+        return api_json(&body);
+    }
     render(cx, async |client, member, shell| {
         let (orders, total) = list::list(client, &member.store_id, &filter, page).await?;
         orders_page(shell, &query, &orders, total, page)
@@ -93,9 +108,17 @@ async fn detail(
     .await
 }
 
-/// `GET /admin/orders/:id`
+/// `GET /admin/orders/:id`: the page, or Medusa's order for API clients.
 pub async fn show(cx: &mut Cx) -> Result<Response, ApiError> {
     let id = order_id(cx)?;
+    if cx.wants_json() {
+        let store = &cx.member()?.store_id;
+        let order = db::with_client(&cx.env, async |client: &Client| {
+            order::load(client, store, &id).await
+        })
+        .await?;
+        return api_json(&json!({ "order": order::order_json(&order, &cx.image_base()) }));
+    }
     detail(cx, &id, None, 200).await
 }
 

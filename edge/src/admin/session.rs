@@ -289,15 +289,7 @@ pub async fn token(cx: &mut Cx) -> Result<Response, ApiError> {
 /// `GET /admin/users/me`
 pub async fn me(cx: &mut Cx) -> Result<Response, ApiError> {
     let member = cx.member()?;
-    let mut response = http::json(
-        200,
-        &UserResponse {
-            user: UserShape::of(member),
-        },
-    )?;
-    response
-        .headers_mut()
-        .set("cache-control", "no-store")
-        .map_err(internal)?;
-    Ok(response)
+    super::api_json(&UserResponse {
+        user: UserShape::of(member),
+    })
 }

@@ -452,6 +452,11 @@ async fn staff_list_orders_by_status_payment_number_and_email_within_their_store
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0].id, orders[2].id, "newest first");
     assert_eq!(rows[0].items, 1);
+    assert!(
+        rows[0].created_at.contains('T') && rows[0].created_at.ends_with('Z'),
+        "{}",
+        rows[0].created_at
+    );
     let (rest, total) = list::list(
         &db,
         &store.id,

@@ -286,6 +286,8 @@ pub struct OrderQuery {
     pub to: String,
     pub q: String,
     pub offset: String,
+    /// Rows per page (the admin API's `limit`; the page uses the default).
+    pub limit: String,
 }
 
 pub struct Choice {
@@ -333,6 +335,7 @@ fn url_pairs(q: &OrderQuery) -> Vec<(&'static str, String)> {
         ("from", &q.from),
         ("to", &q.to),
         ("q", &q.q),
+        ("limit", &q.limit),
     ]
     .into_iter()
     .filter(|(_, v)| !v.is_empty())
@@ -353,10 +356,15 @@ pub fn order_page(q: &OrderQuery) -> Result<Page, ApiError> {
             .filter(|o| *o <= 10_000_000)
             .ok_or_else(|| ApiError::invalid("offset", "must be a whole number from 0"))?,
     };
-    Ok(Page {
-        limit: ORDERS_PER_PAGE,
-        offset,
-    })
+    let limit = match q.limit.trim() {
+        "" => ORDERS_PER_PAGE,
+        text => text
+            .parse::<u32>()
+            .ok()
+            .filter(|l| (1..=100).contains(l))
+            .ok_or_else(|| ApiError::invalid("limit", "must be a whole number from 1 to 100"))?,
+    };
+    Ok(Page { limit, offset })
 }
 
 /// The query's filter, or the error naming the field that cannot be read.

@@ -112,6 +112,8 @@ pub struct OrderRow {
     pub items: i64,
     /// `YYYY-MM-DD HH:MM` UTC.
     pub placed_at: String,
+    /// ISO 8601 with milliseconds, UTC, as the Admin API writes times.
+    pub created_at: String,
 }
 
 /// The filter over `orders o`: $1 store, $2 status, $3 payment status, $4 first day,
@@ -153,6 +155,8 @@ pub async fn list<C: Sql>(
                 (SELECT coalesce(sum(i.quantity), 0)::int8 FROM order_items i
                  WHERE i.order_id = o.id) AS items,
                 to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS placed_at,
+                to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')
+                    AS created_at,
                 (SELECT count(*) FROM orders o WHERE {WHERE}) AS total
          FROM orders o WHERE {WHERE}
          ORDER BY o.created_at DESC, o.id DESC LIMIT $8 OFFSET $9"
@@ -192,10 +196,51 @@ pub async fn list<C: Sql>(
                 total: col(row, "order_total")?,
                 items: col(row, "items")?,
                 placed_at: col(row, "placed_at")?,
+                created_at: col(row, "created_at")?,
             })
         })
         .collect::<Result<_, ApiError>>()?;
     Ok((orders, total))
+}
+
+/// An order of the list in the Admin API (`GET /admin/orders`): Medusa's summary
+/// fields, amounts in major units.
+#[derive(serde::Serialize)]
+pub struct OrderSummaryShape<'a> {
+    id: &'a OrderId,
+    display_id: i64,
+    email: &'a str,
+    status: &'static str,
+    payment_status: &'static str,
+    currency_code: &'a str,
+    total: crate::wire::Major,
+    item_count: i64,
+    created_at: &'a str,
+}
+
+impl<'a> OrderSummaryShape<'a> {
+    pub fn of(o: &'a OrderRow) -> Self {
+        OrderSummaryShape {
+            id: &o.id,
+            display_id: o.display_id,
+            email: &o.email,
+            status: o.status.as_str(),
+            payment_status: o.payment.as_str(),
+            currency_code: o.currency.as_str(),
+            total: crate::wire::Major(o.total.of(o.currency)),
+            item_count: o.items,
+            created_at: &o.created_at,
+        }
+    }
+}
+
+/// `GET /admin/orders`: Medusa's list envelope.
+#[derive(serde::Serialize)]
+pub struct OrderListResponse<'a> {
+    pub orders: Vec<OrderSummaryShape<'a>>,
+    pub count: i64,
+    pub offset: u32,
+    pub limit: u32,
 }
 
 /// One currency's figures of a day: orders placed and paid for, and their revenue.
