@@ -483,12 +483,45 @@ async fn an_owner_invites_fulfilment_who_packs_and_ships_and_only_the_owner_refu
     let (_, owner) = member(&db, HARBOR, Role::Owner, &ip).await;
     let packer = invited_by(&owner, Role::Fulfilment, &ip).await;
 
-    for action in ["fulfill", "ship"] {
-        let res = act(&packer, &order, action, &[]).await;
-        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{action}");
-    }
+    let res = act(&packer, &order, "fulfill", &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // A tracking number that cannot be one is refused, naming the field; nothing moves.
+    let bad = [("carrier", "DHL"), ("tracking_number", "<b>")];
+    let res = act(&packer, &order, "ship", &bad).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let tracking = format!("JD{}", stamp() % 10_000_000_000);
+    let ship = [("carrier", "dhl"), ("tracking_number", tracking.as_str())];
+    let res = act(&packer, &order, "ship", &ship).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let page = order_page(&packer, &order).await;
     assert!(page.contains(">Shipped<"), "{page}");
+    assert!(
+        page.contains(&format!("tracking-id={tracking}")),
+        "the page links the parcel"
+    );
+    // The shopper hears of it, with the tracking link (the origin's local mailbox).
+    if let Ok(origin) = std::env::var("E2E_ORIGIN_URL") {
+        let mut found = false;
+        for _ in 0..50 {
+            let mail = client()
+                .get(format!("{origin}/dev/mail"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            if mail.contains(&tracking) && mail.contains("is on its way") {
+                found = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        assert!(
+            found,
+            "the shipping e-mail with {tracking} is in {origin}/dev/mail"
+        );
+    }
     assert!(
         !page.contains("refund-amount"),
         "no refund form for fulfilment"

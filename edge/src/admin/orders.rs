@@ -5,7 +5,7 @@ use commerce::checkout::{ActionRequest, OrderResponse, ORDERS_PATH};
 use commerce::ids::OrderId;
 use commerce::money::MinorUnits;
 use commerce::order::list::{self, OrderFilter, OrderListResponse, OrderSummaryShape};
-use commerce::order::{self, OrderAction};
+use commerce::order::{self, OrderAction, Shipment};
 use commerce::params::Page;
 use commerce::staff::audit::{self, Entry};
 use commerce::staff::Permission;
@@ -130,6 +130,9 @@ struct ActionPost {
     confirm: String,
     reason: String,
     amount: String,
+    carrier: String,
+    tracking_number: String,
+    tracking_url: String,
 }
 
 /// `POST /admin/orders/:id/{fulfill,ship,deliver,cancel,refund}`: the action through
@@ -180,6 +183,17 @@ pub async fn act(cx: &mut Cx) -> Result<Response, ApiError> {
     if let Some(text) = refusal {
         return detail(cx, &id, Some(text), 400).await;
     }
+    // Shipping with a carrier records it for the shipping e-mail; without one the order
+    // is marked shipped all the same.
+    let shipment = match (action, posted.carrier.trim()) {
+        (OrderAction::Ship, carrier) if !carrier.is_empty() => {
+            match Shipment::new(carrier, &posted.tracking_number, &posted.tracking_url) {
+                Ok(s) => Some(s),
+                Err(err) => return detail(cx, &id, Some(err.to_string()), 400).await,
+            }
+        }
+        _ => None,
+    };
     let reason = Some(posted.reason.trim().to_owned()).filter(|r| !r.is_empty());
     let req = ActionRequest {
         store_id: member.store_id.clone(),
@@ -187,6 +201,7 @@ pub async fn act(cx: &mut Cx) -> Result<Response, ApiError> {
         amount,
         actor: Some(member.user_id.clone()),
         reason: reason.clone(),
+        shipment: shipment.clone(),
     };
     let path = format!("{ORDERS_PATH}/{}/actions", id.as_str());
     let answer = origin::post(&cx.config, &path, &req, &cx.traceparent)
@@ -207,6 +222,7 @@ pub async fn act(cx: &mut Cx) -> Result<Response, ApiError> {
             "status": [before.status.as_str(), after.status.as_str()],
             "refunded": [before.refunded_total().get(), after.refunded_total().get()],
             "reason": reason,
+            "shipment": shipment,
         }),
     };
     db::with_client(&cx.env, async |client: &Client| {

@@ -136,6 +136,10 @@ pub struct ActionRequest {
     /// Why (refunds and cancellations), as the member gave it.
     #[serde(default)]
     pub reason: Option<String>,
+    /// Shipping: the carrier and tracking number, recorded before the order is marked
+    /// shipped (the shipping e-mail carries them).
+    #[serde(default)]
+    pub shipment: Option<crate::order::Shipment>,
 }
 
 /// `POST /v1/payment-sessions/:id/authenticate`: the shopper's answer to the test

@@ -38,6 +38,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_staff",
         include_str!("../../../migrations/0008_staff.sql"),
     ),
+    (
+        "0009_shipments",
+        include_str!("../../../migrations/0009_shipments.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -27,6 +27,8 @@ pub enum Topic {
     OrderCreated,
     #[serde(rename = "order.canceled")]
     OrderCanceled,
+    #[serde(rename = "order.shipped")]
+    OrderShipped,
     #[serde(rename = "inventory.reserved")]
     InventoryReserved,
     #[serde(rename = "inventory.released")]
@@ -42,9 +44,10 @@ pub enum Topic {
 }
 
 impl Topic {
-    pub const ALL: [Topic; 8] = [
+    pub const ALL: [Topic; 9] = [
         Topic::OrderCreated,
         Topic::OrderCanceled,
+        Topic::OrderShipped,
         Topic::InventoryReserved,
         Topic::InventoryReleased,
         Topic::InventoryInsufficient,
@@ -57,6 +60,7 @@ impl Topic {
         match self {
             Topic::OrderCreated => "order.created",
             Topic::OrderCanceled => "order.canceled",
+            Topic::OrderShipped => "order.shipped",
             Topic::InventoryReserved => "inventory.reserved",
             Topic::InventoryReleased => "inventory.released",
             Topic::InventoryInsufficient => "inventory.insufficient",

@@ -240,7 +240,8 @@ async fn failing_releases_stock_once_and_shipping_consumes_it() {
             "inventory.reserved",
             "inventory.released",
             "inventory.reserved",
-            "order.created"
+            "order.created",
+            "order.shipped"
         ]
     );
 }

@@ -83,6 +83,9 @@ pub async fn tick(app: &App) -> Result<usize, ApiError> {
     Ok(jobs.len())
 }
 
+/// An e-mail to the shopper about their order: (order, store name, sender).
+type MailOf = fn(&commerce::order::Order, &str, &str) -> crate::email::Email;
+
 /// Runs one job; the error says why and whether a retry can help.
 async fn run_job<C: GenericClient + Sync>(
     app: &App,
@@ -90,14 +93,22 @@ async fn run_job<C: GenericClient + Sync>(
     job: &Job,
 ) -> Result<(), (String, bool)> {
     let db = |e: ApiError| (e.log_detail().unwrap_or("database").to_owned(), true);
-    if job.envelope.topic == Topic::OrderCreated {
+    let mail_of = match job.envelope.topic {
+        Topic::OrderCreated => Some(("order-confirmation", mail::confirmation as MailOf)),
+        Topic::OrderShipped => Some(("order-shipped", mail::shipped as MailOf)),
+        _ => None,
+    };
+    if let Some((kind, mail_of)) = mail_of {
         let id = job
             .envelope
             .payload
             .get("order_id")
             .and_then(|v| v.as_str())
             .and_then(|s| OrderId::parse(s).ok())
-            .ok_or_else(|| ("order.created without an order_id".to_owned(), false))?;
+            .ok_or_else(|| {
+                let topic = job.envelope.topic.as_str();
+                (format!("{topic} without an order_id"), false)
+            })?;
         let order = order::load(client, &job.store_id, &id).await.map_err(db)?;
         let store_name: String = client
             .query_one(
@@ -107,8 +118,8 @@ async fn run_job<C: GenericClient + Sync>(
             .await
             .map_err(|e| (e.to_string(), true))?
             .get(0);
-        let email = mail::confirmation(&order, &store_name, &app.config.email_from);
-        let key = format!("order-confirmation-{}", order.id);
+        let email = mail_of(&order, &store_name, &app.config.email_from);
+        let key = format!("{kind}-{}", order.id);
         mail::send(
             &app.mailer,
             client,

@@ -1,5 +1,6 @@
-//! The order confirmation e-mail: its text and HTML (every value escaped), and
-//! sending it through the configured mailer. The local mailer keeps mail in the
+//! The shopper's e-mails about their order (the confirmation, and the news that it
+//! shipped): their text and HTML (every value escaped), and sending them through the
+//! configured mailer. The local mailer keeps mail in the
 //! database (`local_mailbox`), viewable at the origin's `/dev/mail`.
 
 use askama::Template;
@@ -57,22 +58,9 @@ fn money(minor: impl Into<i64>, order: &Order) -> String {
 /// The confirmation of a placed order, greeting the shopper by the first name of the
 /// shipping address if there is one.
 pub fn confirmation(order: &Order, store_name: &str, from: &str) -> Email {
-    let rows: Vec<Row> = order
-        .items
-        .iter()
-        .map(|item| Row {
-            quantity: item.quantity,
-            title: item.display_title(),
-            total: money(item.total, order),
-        })
-        .collect();
+    let rows = rows(order);
     let values = ConfirmationHtml {
-        name: order
-            .shipping_address
-            .first_name
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty()),
+        name: first_name(order),
         display_id: order.display_id,
         store_name,
         rows: &rows,
@@ -90,6 +78,76 @@ pub fn confirmation(order: &Order, store_name: &str, from: &str) -> Email {
         from: from.to_owned(),
         to: order.email.to_string(),
         subject: format!("Your order #{} at {store_name}", order.display_id),
+        html,
+        text,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/shipped.html")]
+struct ShippedHtml<'a> {
+    name: Option<&'a str>,
+    display_id: i64,
+    store_name: &'a str,
+    rows: &'a [Row],
+    shipment: Option<&'a commerce::order::Shipment>,
+}
+
+#[derive(Template)]
+#[template(path = "email/shipped.txt")]
+struct ShippedText<'a> {
+    inner: &'a ShippedHtml<'a>,
+}
+
+impl<'a> std::ops::Deref for ShippedText<'a> {
+    type Target = ShippedHtml<'a>;
+    fn deref(&self) -> &ShippedHtml<'a> {
+        self.inner
+    }
+}
+
+/// The shopper's first name from the shipping address, if any.
+fn first_name(order: &Order) -> Option<&str> {
+    order
+        .shipping_address
+        .first_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+}
+
+fn rows(order: &Order) -> Vec<Row> {
+    order
+        .items
+        .iter()
+        .map(|item| Row {
+            quantity: item.quantity,
+            title: item.display_title(),
+            total: money(item.total, order),
+        })
+        .collect()
+}
+
+/// The news that an order is on its way, with the carrier and the tracking link when
+/// staff gave them.
+pub fn shipped(order: &Order, store_name: &str, from: &str) -> Email {
+    let rows = rows(order);
+    let values = ShippedHtml {
+        name: first_name(order),
+        display_id: order.display_id,
+        store_name,
+        rows: &rows,
+        shipment: order.shipment.as_ref(),
+    };
+    let html = values.render().unwrap_or_default();
+    let text = ShippedText { inner: &values }.render().unwrap_or_default();
+    Email {
+        from: from.to_owned(),
+        to: order.email.to_string(),
+        subject: format!(
+            "Your order #{} from {store_name} is on its way",
+            order.display_id
+        ),
         html,
         text,
     }

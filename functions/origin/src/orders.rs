@@ -1,12 +1,13 @@
 //! Orders after checkout: reading one, the shopper's lookup, and operators' actions
-//! (fulfil, ship, deliver, cancel, refund) through the state machine. Cancelling a
+//! (fulfil, ship with the carrier's tracking, deliver, cancel, refund) through the
+//! state machine. Cancelling a
 //! paid order refunds what was captured; a refund goes through the provider first and
 //! is then recorded in the ledger once.
 
 use commerce::checkout::ActionRequest;
 use commerce::email::Email;
 use commerce::ids::{OrderId, StoreId};
-use commerce::order::{self, Order};
+use commerce::order::{self, Order, OrderAction};
 use commerce::payment::{self, SessionStatus};
 use commerce::ApiError;
 
@@ -59,6 +60,9 @@ pub async fn act(app: &App, id: &OrderId, req: &ActionRequest) -> Result<Order, 
             .await
             .map_err(provider_error)?;
         payment::record_refund(&tx, &current, &session, &refund_id, refund).await?;
+    }
+    if let (OrderAction::Ship, Some(shipment)) = (req.action, &req.shipment) {
+        order::shipment::record(&tx, store, id, shipment).await?;
     }
     let outcome = order::apply_action(&tx, store, id, req.action, None).await?;
     tx.commit().await?;

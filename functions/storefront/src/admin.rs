@@ -590,6 +590,8 @@ pub struct ActionButton {
     pub action: &'static str,
     pub label: &'static str,
     pub confirm: Option<&'static str>,
+    /// Shipping asks for the carrier and tracking number.
+    pub ship: bool,
 }
 
 /// What the member may do to the order, as the route table allows their role.
@@ -626,6 +628,8 @@ struct OrderDetailPage<'a> {
     /// the refund form.
     refund_max: Option<String>,
     message: Option<String>,
+    shipment: Option<&'a commerce::order::Shipment>,
+    carriers: Vec<&'static str>,
 }
 
 /// One order for staff: lines, addresses, totals, the payment ledger, the timeline of
@@ -659,6 +663,7 @@ pub fn order_detail_page(
                     action: action.as_str(),
                     label,
                     confirm,
+                    ship: action == OrderAction::Ship,
                 });
             }
         }
@@ -730,6 +735,11 @@ pub fn order_detail_page(
         actions,
         refund_max,
         message,
+        shipment: order.shipment.as_ref(),
+        carriers: commerce::order::shipment::CARRIERS
+            .iter()
+            .map(|(name, _)| *name)
+            .collect(),
     };
     html(status, &page)
 }

@@ -555,6 +555,7 @@ fn order(status: OrderStatus) -> Order {
             transaction("2", TransactionKind::Capture, 5395),
         ],
         failure_reason: None,
+        shipment: None,
         trace_id: None,
         created_at_ms: T0,
         updated_at_ms: T0,

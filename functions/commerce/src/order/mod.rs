@@ -8,6 +8,7 @@ mod json;
 pub mod list;
 mod place;
 mod repo;
+pub mod shipment;
 mod status;
 mod stock;
 
@@ -21,6 +22,7 @@ pub use self::place::{
 pub use self::repo::{
     apply_action, by_cart, expired_pending, load, load_for_update, lookup, ActionOutcome,
 };
+pub use self::shipment::Shipment;
 pub use self::status::{transition, OrderAction, OrderStatus, StockEffect, Transition};
 pub use self::stock::{release, Shortage};
 use crate::cart::Address;
@@ -137,6 +139,9 @@ pub struct Order {
     pub total: MinorUnits,
     pub transactions: Vec<OrderTransaction>,
     pub failure_reason: Option<String>,
+    /// How the order left (set when it is marked shipped with a carrier).
+    #[serde(default)]
+    pub shipment: Option<Shipment>,
     pub trace_id: Option<String>,
     pub created_at_ms: u64,
     pub updated_at_ms: u64,

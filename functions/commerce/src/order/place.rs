@@ -348,6 +348,7 @@ pub async fn place<C: Sql>(
             total: MinorUnits::new(totals.total),
             transactions: Vec::new(),
             failure_reason: None,
+            shipment: None,
             trace_id: trace_id.map(str::to_owned),
             created_at_ms,
             updated_at_ms: created_at_ms,

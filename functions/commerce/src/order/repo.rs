@@ -21,7 +21,7 @@ const ORDER_COLUMNS: &str = "
     o.id, o.store_id, o.display_id, o.cart_id, o.status, o.email, o.region_id,
     o.currency_code, o.tax_rate_bp, o.tax_inclusive, o.shipping_address, o.billing_address,
     o.shipping_method, o.item_total, o.item_tax_total, o.shipping_total,
-    o.shipping_tax_total, o.tax_total, o.total, o.failure_reason, o.trace_id,
+    o.shipping_tax_total, o.tax_total, o.total, o.failure_reason, o.shipment, o.trace_id,
     (extract(epoch FROM o.created_at) * 1000)::int8 AS created_ms,
     (extract(epoch FROM o.updated_at) * 1000)::int8 AS updated_ms,
     (SELECT coalesce(jsonb_agg(jsonb_build_object(
@@ -73,6 +73,7 @@ fn order_from_row(row: &Row) -> Result<Order, ApiError> {
         total: col(row, "total")?,
         transactions,
         failure_reason: col(row, "failure_reason")?,
+        shipment: json_col(row, "shipment")?,
         trace_id: col(row, "trace_id")?,
         created_at_ms: ms(col(row, "created_ms")?),
         updated_at_ms: ms(col(row, "updated_ms")?),
@@ -241,6 +242,7 @@ pub async fn apply_action<C: Sql>(
     let topic = match action {
         OrderAction::Pay => Some(Topic::OrderCreated),
         OrderAction::Cancel => Some(Topic::OrderCanceled),
+        OrderAction::Ship => Some(Topic::OrderShipped),
         _ => None,
     };
     if let Some(topic) = topic {
