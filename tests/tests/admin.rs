@@ -280,52 +280,35 @@ async fn the_admin_api_takes_bearer_tokens_and_one_answer_for_every_failed_sign_
         .as_str()
         .unwrap()
         .to_owned();
-    let me: Value = client()
-        .get(url("/admin/users/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let api = |path: String| {
+        let token = token.clone();
+        async move {
+            let res = client()
+                .get(url(&path))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            (res.status(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let (_, me) = api("/admin/users/me".into()).await;
     assert_eq!(me["user"]["email"], email.as_str());
     assert_eq!(me["user"]["role"], "analyst");
     assert_eq!(me["user"]["store_id"], HARBOR);
     // The admin API's orders: Medusa's list envelope and order, for API clients.
-    let list: Value = client()
-        .get(url("/admin/orders?status=confirmed"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, list) = api("/admin/orders?status=confirmed".into()).await;
     assert_eq!(list["limit"], 50);
     assert!(list["count"].as_i64().unwrap() >= list["orders"].as_array().unwrap().len() as i64);
     if let Some(first) = list["orders"].get(0) {
         assert_eq!(first["status"], "confirmed");
         let id = first["id"].as_str().unwrap();
-        let one: Value = client()
-            .get(url(&format!("/admin/orders/{id}")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, one) = api(format!("/admin/orders/{id}")).await;
         assert_eq!(one["order"]["id"], id);
     }
-    let missing = client()
-        .get(url("/admin/orders/order_NOSUCH"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    assert_eq!(missing.json::<Value>().await.unwrap()["type"], "not_found");
+    let (status, missing) = api("/admin/orders/order_NOSUCH".into()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(missing["type"], "not_found");
     // Without a token an API client gets 401 in JSON, not the sign-in page.
     let res = client()
         .get(url("/admin/orders"))

@@ -198,6 +198,33 @@ pub fn invite_page(
     )
 }
 
+// ------------------------------------------------------------------ paging
+
+/// Where a paged list stands: rows `first` to `last` of `total`, and the links to the
+/// pages before and after.
+pub struct Pager {
+    pub first: i64,
+    pub last: i64,
+    pub total: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// `shown` rows of `page` out of `total`; `href` makes the link to an offset.
+    fn new(page: Page, shown: usize, total: i64, href: impl Fn(u32) -> String) -> Self {
+        let offset = i64::from(page.offset);
+        let shown = i64::try_from(shown).unwrap_or(0);
+        Pager {
+            first: if shown == 0 { 0 } else { offset + 1 },
+            last: offset + shown,
+            total,
+            prev: (page.offset > 0).then(|| href(page.offset.saturating_sub(page.limit))),
+            next: (offset + shown < total).then(|| href(page.offset + page.limit)),
+        }
+    }
+}
+
 // ------------------------------------------------------------------ dashboard
 
 pub struct Figure {
@@ -304,11 +331,7 @@ struct OrdersPage<'a> {
     statuses: Vec<Choice>,
     payments: Vec<Choice>,
     orders: Vec<OrderLine>,
-    total: i64,
-    first: i64,
-    last: i64,
-    prev: Option<String>,
-    next: Option<String>,
+    pager: Pager,
 }
 
 /// The query string of the list with `query` at `offset`.
@@ -408,10 +431,6 @@ pub fn orders_page(
     total: i64,
     page: Page,
 ) -> Result<Rendered, ApiError> {
-    let offset = i64::from(page.offset);
-    let shown = i64::try_from(orders.len()).unwrap_or(0);
-    let prev = (page.offset > 0).then(|| list_href(query, page.offset.saturating_sub(page.limit)));
-    let next = (offset + shown < total).then(|| list_href(query, page.offset + page.limit));
     html(
         200,
         &OrdersPage {
@@ -434,11 +453,7 @@ pub fn orders_page(
                 })
                 .collect(),
             orders: orders.iter().map(OrderLine::of).collect(),
-            total,
-            first: if shown == 0 { 0 } else { offset + 1 },
-            last: offset + shown,
-            prev,
-            next,
+            pager: Pager::new(page, orders.len(), total, |o| list_href(query, o)),
         },
     )
 }
@@ -528,6 +543,46 @@ mod tests {
     }
 
     #[test]
+    fn the_pager_says_where_the_list_stands() {
+        let href = |o: u32| format!("?offset={o}");
+        let middle = Pager::new(
+            Page {
+                limit: 50,
+                offset: 50,
+            },
+            50,
+            120,
+            href,
+        );
+        assert_eq!((middle.first, middle.last, middle.total), (51, 100, 120));
+        assert_eq!(middle.prev.as_deref(), Some("?offset=0"));
+        assert_eq!(middle.next.as_deref(), Some("?offset=100"));
+        let last = Pager::new(
+            Page {
+                limit: 50,
+                offset: 100,
+            },
+            20,
+            120,
+            href,
+        );
+        assert_eq!((last.first, last.last, last.next), (101, 120, None));
+        let empty = Pager::new(
+            Page {
+                limit: 50,
+                offset: 0,
+            },
+            0,
+            0,
+            href,
+        );
+        assert_eq!(
+            (empty.first, empty.last, empty.prev, empty.next),
+            (0, 0, None, None)
+        );
+    }
+
+    #[test]
     fn a_bad_filter_names_its_field() {
         let q = OrderQuery {
             from: "2026-02-30".into(),
@@ -577,13 +632,6 @@ pub struct LedgerLine {
     pub reference: String,
 }
 
-pub struct TimelineLine {
-    pub at: String,
-    pub who: String,
-    pub action: String,
-    pub change: String,
-}
-
 /// A status change the member may make now: a button (with a confirmation box when it
 /// cannot be undone).
 pub struct ActionButton {
@@ -622,7 +670,7 @@ struct OrderDetailPage<'a> {
     paid: String,
     refunded: String,
     ledger: Vec<LedgerLine>,
-    timeline: Vec<TimelineLine>,
+    timeline: Vec<AuditLine>,
     actions: Vec<ActionButton>,
     /// The most that can be refunded now, in major units for the field; `None` hides
     /// the refund form.
@@ -719,19 +767,7 @@ pub fn order_detail_page(
                 reference: t.reference.clone(),
             })
             .collect(),
-        timeline: timeline
-            .iter()
-            .map(|r| TimelineLine {
-                at: r.at.clone(),
-                who: match (&r.user_email, &r.role) {
-                    (Some(e), Some(role)) => format!("{e} ({role})"),
-                    (Some(e), None) => e.clone(),
-                    _ => "operator".to_owned(),
-                },
-                action: r.action.clone(),
-                change: r.change.to_string(),
-            })
-            .collect(),
+        timeline: timeline.iter().map(AuditLine::of).collect(),
         actions,
         refund_max,
         message,
@@ -899,6 +935,7 @@ pub struct AuditQuery {
     pub offset: String,
 }
 
+/// One entry of the audit log, as its page and an order's timeline show it.
 pub struct AuditLine {
     pub at: String,
     pub who: String,
@@ -908,17 +945,30 @@ pub struct AuditLine {
     pub ip: String,
 }
 
+impl AuditLine {
+    fn of(r: &commerce::staff::audit::Row) -> Self {
+        AuditLine {
+            at: r.at.clone(),
+            who: match (&r.user_email, &r.role) {
+                (Some(e), Some(role)) => format!("{e} ({role})"),
+                (Some(e), None) => e.clone(),
+                _ => "operator".to_owned(),
+            },
+            action: r.action.clone(),
+            target: r.target_id.clone().unwrap_or_default(),
+            change: r.change.to_string(),
+            ip: r.ip.clone(),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "admin/audit.html")]
 struct AuditPage<'a> {
     frame: Frame<'a>,
     query: &'a AuditQuery,
     rows: Vec<AuditLine>,
-    total: i64,
-    first: i64,
-    last: i64,
-    prev: Option<String>,
-    next: Option<String>,
+    pager: Pager,
 }
 
 /// Rows per page of the audit log.
@@ -958,34 +1008,13 @@ pub fn audit_page(
     total: i64,
     page: Page,
 ) -> Result<Rendered, ApiError> {
-    let offset = i64::from(page.offset);
-    let shown = i64::try_from(rows.len()).unwrap_or(0);
     html(
         200,
         &AuditPage {
             frame: Frame::new("Audit log", Some(shell)),
             query,
-            rows: rows
-                .iter()
-                .map(|r| AuditLine {
-                    at: r.at.clone(),
-                    who: match (&r.user_email, &r.role) {
-                        (Some(e), Some(role)) => format!("{e} ({role})"),
-                        (Some(e), None) => e.clone(),
-                        _ => "operator".to_owned(),
-                    },
-                    action: r.action.clone(),
-                    target: r.target_id.clone().unwrap_or_default(),
-                    change: r.change.to_string(),
-                    ip: r.ip.clone(),
-                })
-                .collect(),
-            total,
-            first: if shown == 0 { 0 } else { offset + 1 },
-            last: offset + shown,
-            prev: (page.offset > 0)
-                .then(|| audit_href(query, page.offset.saturating_sub(page.limit))),
-            next: (offset + shown < total).then(|| audit_href(query, page.offset + page.limit)),
+            rows: rows.iter().map(AuditLine::of).collect(),
+            pager: Pager::new(page, rows.len(), total, |o| audit_href(query, o)),
         },
     )
 }
