@@ -536,6 +536,19 @@ async fn an_owner_invites_fulfilment_who_packs_and_ships_and_only_the_owner_refu
     for entry in ["order.fulfill", "order.ship", "order.refund"] {
         assert!(page.contains(entry), "the timeline shows {entry}");
     }
+    // The same actions answer API clients in JSON: Medusa's order.
+    let res = client()
+        .post(url(&format!("/admin/orders/{order}/deliver")))
+        .header("cookie", &packer)
+        .header("accept", "application/json")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["order"]["id"], order.as_str());
+    assert_eq!(body["order"]["metadata"]["status"], "delivered");
     let rows = db
         .query(
             "SELECT action, role FROM audit_log WHERE target_id = $1 ORDER BY id",
@@ -550,6 +563,7 @@ async fn an_owner_invites_fulfilment_who_packs_and_ships_and_only_the_owner_refu
             ("order.fulfill".into(), "fulfilment".into()),
             ("order.ship".into(), "fulfilment".into()),
             ("order.refund".into(), "owner".into()),
+            ("order.deliver".into(), "fulfilment".into()),
         ]
     );
 }

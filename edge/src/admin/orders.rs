@@ -11,7 +11,7 @@ use commerce::staff::audit::{self, Entry};
 use commerce::staff::Permission;
 use commerce::ApiError;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 use storefront::admin::{
     dashboard_page, order_detail_page, order_filter, order_page, orders_page, Allowed, OrderQuery,
 };
@@ -122,22 +122,25 @@ pub async fn show(cx: &mut Cx) -> Result<Response, ApiError> {
     detail(cx, &id, None, 200).await
 }
 
-/// An action's form: cancel and refund need the confirmation box ticked; a refund
-/// names its amount (major units) and reason.
+/// An action's form (or JSON body): cancel and refund need the confirmation box
+/// ticked on the page; a refund names its amount (major units) and reason; shipping may
+/// name the carrier and tracking number.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct ActionPost {
     confirm: String,
     reason: String,
-    amount: String,
+    /// Text in a form, a number or text in JSON.
+    amount: Option<Value>,
     carrier: String,
     tracking_number: String,
     tracking_url: String,
 }
 
 /// `POST /admin/orders/:id/{fulfill,ship,deliver,cancel,refund}`: the action through
-/// the origin (which moves stock and money), recorded in the audit log, and back to the
-/// order; a refused action is the order page saying why.
+/// the origin (which moves stock and money), recorded in the audit log; then the order
+/// again, or for an API client Medusa's `{order}`. A refused action is the order page
+/// saying why (an API client gets the error).
 pub async fn act(cx: &mut Cx) -> Result<Response, ApiError> {
     let id = order_id(cx)?;
     let name = cx
@@ -148,10 +151,43 @@ pub async fn act(cx: &mut Cx) -> Result<Response, ApiError> {
         .unwrap_or_default()
         .to_owned();
     let action = OrderAction::parse(&name, "action")?;
-    let posted: ActionPost = cx.form().await?;
-    let member = cx.member()?.clone();
+    let api = cx.wants_json();
+    let posted: ActionPost = if api {
+        cx.json_as().await?
+    } else {
+        cx.form().await?
+    };
+    match perform(cx, &id, action, posted, api).await {
+        Ok(after) if api => {
+            api_json(&json!({ "order": order::order_json(&after, &cx.image_base()) }))
+        }
+        Ok(_) => http::see_other(&format!("/admin/orders/{}", id.as_str())),
+        Err(err)
+            if !api
+                && err.status() < 500
+                && !matches!(err, ApiError::Forbidden { .. } | ApiError::NotFound { .. }) =>
+        {
+            let message = match &err {
+                ApiError::InvalidParam { reason, .. } => reason.clone(),
+                other => other.to_string(),
+            };
+            detail(cx, &id, Some(message), err.status()).await
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// Checks and performs the action; the order as it is after it.
+async fn perform(
+    cx: &Cx,
+    id: &OrderId,
+    action: OrderAction,
+    posted: ActionPost,
+    api: bool,
+) -> Result<order::Order, ApiError> {
+    let member = cx.member()?;
     let before = db::with_client(&cx.env, async |client: &Client| {
-        order::load(client, &member.store_id, &id).await
+        order::load(client, &member.store_id, id).await
     })
     .await?;
     let moves_money = action == OrderAction::Refund
@@ -161,40 +197,49 @@ pub async fn act(cx: &mut Cx) -> Result<Response, ApiError> {
             permission: Permission::RefundWrite.as_str().to_owned(),
         });
     }
-    let refusal = match action {
-        OrderAction::Cancel | OrderAction::Refund if posted.confirm != "yes" => {
-            Some("Please tick the box to confirm.".to_owned())
-        }
-        OrderAction::Refund if posted.reason.trim().is_empty() => {
-            Some("Please give the reason for the refund.".to_owned())
-        }
-        _ => None,
-    };
-    let amount = match action {
-        OrderAction::Refund => match parse_major(&posted.amount, before.currency) {
-            Some(minor) => Some(MinorUnits::new(minor)),
-            None => {
-                let text = "The refund amount is not a number (for example 12.50).";
-                return detail(cx, &id, Some(text.to_owned()), 400).await;
-            }
-        },
-        _ => None,
-    };
-    if let Some(text) = refusal {
-        return detail(cx, &id, Some(text), 400).await;
+    if !api
+        && matches!(action, OrderAction::Cancel | OrderAction::Refund)
+        && posted.confirm != "yes"
+    {
+        return Err(ApiError::invalid(
+            "confirm",
+            "Please tick the box to confirm.",
+        ));
     }
+    let reason = Some(posted.reason.trim().to_owned()).filter(|r| !r.is_empty());
+    let amount = match action {
+        OrderAction::Refund => {
+            if reason.is_none() {
+                return Err(ApiError::invalid(
+                    "reason",
+                    "Please give the reason for the refund.",
+                ));
+            }
+            let text = match &posted.amount {
+                Some(Value::String(text)) => text.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                _ => String::new(),
+            };
+            let minor = parse_major(&text, before.currency).ok_or_else(|| {
+                ApiError::invalid(
+                    "amount",
+                    "The refund amount is not a number (for example 12.50).",
+                )
+            })?;
+            Some(MinorUnits::new(minor))
+        }
+        _ => None,
+    };
     // Shipping with a carrier records it for the shipping e-mail; without one the order
     // is marked shipped all the same.
     let shipment = match (action, posted.carrier.trim()) {
-        (OrderAction::Ship, carrier) if !carrier.is_empty() => {
-            match Shipment::new(carrier, &posted.tracking_number, &posted.tracking_url) {
-                Ok(s) => Some(s),
-                Err(err) => return detail(cx, &id, Some(err.to_string()), 400).await,
-            }
-        }
+        (OrderAction::Ship, carrier) if !carrier.is_empty() => Some(Shipment::new(
+            carrier,
+            &posted.tracking_number,
+            &posted.tracking_url,
+        )?),
         _ => None,
     };
-    let reason = Some(posted.reason.trim().to_owned()).filter(|r| !r.is_empty());
     let req = ActionRequest {
         store_id: member.store_id.clone(),
         action,
@@ -204,16 +249,10 @@ pub async fn act(cx: &mut Cx) -> Result<Response, ApiError> {
         shipment: shipment.clone(),
     };
     let path = format!("{ORDERS_PATH}/{}/actions", id.as_str());
-    let answer = origin::post(&cx.config, &path, &req, &cx.traceparent)
-        .await
-        .and_then(|reply| reply.into_json::<OrderResponse>());
-    let after = match answer {
-        Ok(answer) => answer.order,
-        Err(err) if err.status() < 500 => {
-            return detail(cx, &id, Some(err.to_string()), err.status()).await;
-        }
-        Err(err) => return Err(err),
-    };
+    let after = origin::post(&cx.config, &path, &req, &cx.traceparent)
+        .await?
+        .into_json::<OrderResponse>()?
+        .order;
     let from = cx.client();
     let entry = Entry {
         action: &format!("order.{}", action.as_str()),
@@ -226,8 +265,8 @@ pub async fn act(cx: &mut Cx) -> Result<Response, ApiError> {
         }),
     };
     db::with_client(&cx.env, async |client: &Client| {
-        audit::record(client, &member, &from, &cx.trace_id, entry).await
+        audit::record(client, member, &from, &cx.trace_id, entry).await
     })
     .await?;
-    http::see_other(&format!("/admin/orders/{}", id.as_str()))
+    Ok(after)
 }

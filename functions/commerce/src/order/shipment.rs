@@ -44,7 +44,10 @@ impl Shipment {
     pub fn new(carrier: &str, tracking_number: &str, link: &str) -> Result<Self, ApiError> {
         let carrier = carrier.trim();
         if carrier.is_empty() || carrier.chars().count() > 60 {
-            return Err(ApiError::invalid("carrier", "must be 1 to 60 characters"));
+            return Err(ApiError::invalid(
+                "carrier",
+                "The carrier must be 1 to 60 characters.",
+            ));
         }
         let number = tracking_number.trim();
         let number_ok = (3..=60).contains(&number.len())
@@ -54,7 +57,7 @@ impl Shipment {
         if !number_ok {
             return Err(ApiError::invalid(
                 "tracking_number",
-                "must be 3 to 60 letters, digits, spaces or dashes",
+                "The tracking number must be 3 to 60 letters, digits, spaces or dashes.",
             ));
         }
         let known = CARRIERS
@@ -73,7 +76,7 @@ impl Shipment {
             (None, _) => {
                 return Err(ApiError::invalid(
                     "tracking_url",
-                    "must be an https:// link without spaces",
+                    "The tracking link must be an https:// address without spaces.",
                 ))
             }
         };
