@@ -165,6 +165,10 @@ pub static ROUTES: &[Route] = &[
     route(Get, "/admin/sign-in", Public, Admin, handler!(session::sign_in_form)),
     route(Post, "/admin/sign-in", Public, Admin, handler!(session::sign_in)).limited(Rule::SignInPerClient),
     route(Post, "/admin/sign-out", Public, Admin, handler!(session::sign_out)),
+    route(Get, "/admin/forgot", Public, Admin, handler!(session::forgot_form)),
+    route(Post, "/admin/forgot", Public, Admin, handler!(session::forgot)).limited(Rule::SignInPerClient),
+    route(Get, "/admin/reset/:token", Public, Admin, handler!(session::reset_form)),
+    route(Post, "/admin/reset/:token", Public, Admin, handler!(session::reset)).limited(Rule::SignInPerClient),
     route(Get, "/admin/invite/:token", Public, Admin, handler!(session::invite_form)),
     route(Post, "/admin/invite/:token", Public, Admin, handler!(session::accept_invite)).limited(Rule::SignInPerClient),
     route(Get, "/admin", Staff(P::AdminRead), Admin, handler!(admin_orders::dashboard)),
@@ -266,6 +270,8 @@ pub const SIGN_IN_PATHS: &[&str] = &[
     "/admin/sign-in",
     "/admin/sign-out",
     "/admin/invite/:token",
+    "/admin/forgot",
+    "/admin/reset/:token",
 ];
 
 #[cfg(test)]

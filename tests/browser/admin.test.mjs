@@ -74,6 +74,12 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     await submit(page, page.getByRole("button", { name: "Sign out" }), "/admin/sign-in");
     await assert.doesNotReject(page.getByText("You are signed out.").waitFor());
     await axe(page, "sign-in", found, t);
+    await submit(page, page.getByRole("link", { name: "Forgot your password?" }), "/admin/forgot");
+    await axe(page, "forgotten password", found, t);
+    await page.getByLabel("E-mail address").fill(email);
+    await submit(page, page.getByRole("button", { name: "Send the link" }), "/admin/forgot");
+    await assert.doesNotReject(page.getByText("If an account uses that address").waitFor());
+    await axe(page, "forgotten password, sent", found, t);
     // Signed out means signed out: the orders page asks to sign in, and comes back.
     await page.goto("/admin/orders?status=confirmed");
     assert.equal(new URL(page.url()).pathname, "/admin/sign-in");

@@ -434,6 +434,8 @@ async fn invited_by(cookie: &str, role: Role, ip: &str) -> String {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // The invitation was e-mailed too.
+    mailbox_with(&email).await;
     session_cookie(&res).expect("accepting signs in")
 }
 
@@ -483,27 +485,8 @@ async fn an_owner_invites_fulfilment_who_packs_and_ships_and_only_the_owner_refu
         "the page links the parcel"
     );
     // The shopper hears of it, with the tracking link (the origin's local mailbox).
-    if let Ok(origin) = std::env::var("E2E_ORIGIN_URL") {
-        let mut found = false;
-        for _ in 0..50 {
-            let mail = client()
-                .get(format!("{origin}/dev/mail"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            if mail.contains(&tracking) && mail.contains("is on its way") {
-                found = true;
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        }
-        assert!(
-            found,
-            "the shipping e-mail with {tracking} is in {origin}/dev/mail"
-        );
+    if let Some(mail) = mailbox_with(&tracking).await {
+        assert!(mail.contains("is on its way"));
     }
     assert!(
         !page.contains("refund-amount"),
@@ -566,4 +549,95 @@ async fn an_owner_invites_fulfilment_who_packs_and_ships_and_only_the_owner_refu
             ("order.deliver".into(), "fulfilment".into()),
         ]
     );
+}
+
+/// The origin's local mailbox page, polled until it holds `needle` (mail is sent after
+/// the answer); `None` without E2E_ORIGIN_URL.
+async fn mailbox_with(needle: &str) -> Option<String> {
+    let origin = std::env::var("E2E_ORIGIN_URL").ok()?;
+    for _ in 0..50 {
+        let mail = client()
+            .get(format!("{origin}/dev/mail"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if mail.contains(needle) {
+            return Some(mail);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("no mail with {needle} in {origin}/dev/mail");
+}
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_by_the_mailed_link_and_unknown_addresses_read_the_same() {
+    if std::env::var("E2E_ORIGIN_URL").is_err() {
+        eprintln!("skipped: E2E_ORIGIN_URL (the origin's local mailbox) is not set");
+        return;
+    }
+    let db = db().await;
+    let ip = address(7);
+    let (email, session) = member(&db, HARBOR, Role::Catalog, &ip).await;
+    let ask = |email: String| {
+        let ip = ip.clone();
+        async move {
+            let res = client()
+                .post(url("/admin/forgot"))
+                .header("cf-connecting-ip", ip)
+                .form(&[("email", email.as_str())])
+                .send()
+                .await
+                .unwrap();
+            (res.status(), res.text().await.unwrap())
+        }
+    };
+    let known = ask(email.clone()).await;
+    let unknown = ask(format!("nobody-{}@matrix.test", stamp())).await;
+    assert_eq!(
+        known, unknown,
+        "the same answer whether the address has an account"
+    );
+    assert_eq!(known.0, StatusCode::OK);
+
+    let mail = mailbox_with(&email).await.unwrap();
+    let at = mail.find("/admin/reset/").expect("the mail has the link");
+    let path: String = mail[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '/' || *c == '-')
+        .collect();
+    let form = client().get(url(&path)).send().await.unwrap();
+    assert_eq!(form.status(), StatusCode::OK);
+    let new = "a freshly chosen passphrase";
+    let res = client()
+        .post(url(&path))
+        .header("cf-connecting-ip", &ip)
+        .form(&[("password", new)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // Every session ended; the old password no longer works, the new one does; the link
+    // is used up.
+    let res = call(Method::GET, "/admin", Some(&session)).await;
+    assert!(wants_sign_in(&res, Answer::Admin));
+    let sign_in = |password: &'static str| {
+        let (email, ip) = (email.clone(), ip.clone());
+        async move {
+            client()
+                .post(url("/admin/sign-in"))
+                .header("cf-connecting-ip", ip)
+                .form(&[("email", email.as_str()), ("password", password)])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(sign_in(PASSWORD).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(sign_in(new).await, StatusCode::SEE_OTHER);
+    let again = client().get(url(&path)).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
 }

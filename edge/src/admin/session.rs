@@ -1,17 +1,23 @@
-//! Staff sign-in and sign-out, invitations, the store switch, and the admin API's
+//! Staff sign-in and sign-out, forgotten passwords, invitations, the store switch, and
+//! the admin API's
 //! token (`POST /auth/user/emailpass`) and `GET /admin/users/me`. Sign-in attempts are
 //! limited per client (the route's rule) and per account (here); every failure reads
 //! the same.
 
+use commerce::email::Email;
 use commerce::ids::StoreId;
 use commerce::staff::audit::{self, Entry};
 use commerce::staff::json::{TokenResponse, UserResponse, UserShape};
-use commerce::staff::{self, Invitation, Member, SessionKind, Token};
+use commerce::staff::{
+    self, Invitation, Member, SessionKind, StaffMail, StaffMailRequest, Token, STAFF_MAIL_PATH,
+};
 use commerce::store::HostName;
 use commerce::ApiError;
 use serde::Deserialize;
 use serde_json::json;
-use storefront::admin::{invite_page, safe_next, sign_in_page, SignInForm};
+use storefront::admin::{
+    forgot_page, invite_page, reset_page, safe_next, sign_in_page, SignInForm,
+};
 use tokio_postgres::Client;
 use worker::Response;
 
@@ -80,6 +86,7 @@ pub async fn sign_in_form(cx: &mut Cx) -> Result<Response, ApiError> {
     let query: SignInQuery = cx.query_as().unwrap_or_default();
     let notice = match query.done.as_str() {
         "signed_out" => Some("You are signed out."),
+        "password_set" => Some("Your new password is set. Sign in with it."),
         _ => None,
     };
     let form = SignInForm {
@@ -292,4 +299,116 @@ pub async fn me(cx: &mut Cx) -> Result<Response, ApiError> {
     super::api_json(&UserResponse {
         user: UserShape::of(member),
     })
+}
+
+/// Sends a staff e-mail through the origin after the answer has gone (the answer takes
+/// as long whether or not there is anything to send); a failure is logged.
+pub(super) fn send_later(cx: &Cx, req: StaffMailRequest) {
+    let (config, traceparent, trace_id) = (
+        cx.config.clone(),
+        cx.traceparent.clone(),
+        cx.trace_id.clone(),
+    );
+    cx.ctx.wait_until(async move {
+        let sent = crate::origin::post(&config, STAFF_MAIL_PATH, &req, &traceparent)
+            .await
+            .and_then(|reply| reply.into_json::<serde_json::Value>());
+        if let Err(err) = sent {
+            crate::log::failure(Some(&trace_id), &err);
+        }
+    });
+}
+
+/// `GET /admin/forgot`
+pub async fn forgot_form(_cx: &mut Cx) -> Result<Response, ApiError> {
+    page(forgot_page(false, None, 200)?, &[])
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ForgotPost {
+    email: String,
+}
+
+/// `POST /admin/forgot`: a reset link by e-mail when the address has an account; the
+/// same answer either way.
+pub async fn forgot(cx: &mut Cx) -> Result<Response, ApiError> {
+    let posted: ForgotPost = cx.form().await?;
+    let email = posted.email.trim().to_lowercase();
+    let Ok(to) = Email::parse(&email) else {
+        let message = "Please enter an e-mail address.".to_owned();
+        return page(forgot_page(false, Some(message), 400)?, &[]);
+    };
+    if let Err(err) = cx.limit(Rule::SignInPerAccount, &email).await {
+        let mut response = page(
+            forgot_page(false, Some(err.to_string()), err.status())?,
+            &[],
+        )?;
+        http::retry_after(&mut response, &err)?;
+        return Ok(response);
+    }
+    let reset = db::with_client(&cx.env, async |client: &Client| {
+        staff::request_reset(client, &email).await
+    })
+    .await?;
+    if let Some(reset) = reset {
+        let link = format!("{}/admin/reset/{}", cx.site_origin(), reset.token.as_str());
+        send_later(
+            cx,
+            StaffMailRequest {
+                to,
+                store_id: None,
+                key: format!("staff-reset-{}", reset.token.hash()),
+                mail: StaffMail::PasswordReset {
+                    name: reset.name,
+                    link,
+                },
+            },
+        );
+    }
+    page(forgot_page(true, None, 200)?, &[])
+}
+
+/// `GET /admin/reset/:token`
+pub async fn reset_form(cx: &mut Cx) -> Result<Response, ApiError> {
+    let open = match Token::parse(cx.param(0)) {
+        Some(token) => {
+            db::with_client(&cx.env, async |client: &Client| {
+                staff::reset_is_open(client, &token).await
+            })
+            .await?
+        }
+        None => false,
+    };
+    let rendered = reset_page(open, cx.url.path(), None, if open { 200 } else { 404 })?;
+    page(rendered, &[])
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ResetPost {
+    password: String,
+}
+
+/// `POST /admin/reset/:token`: the new password, every session ended, and on to sign
+/// in; or the form again saying what to correct.
+pub async fn reset(cx: &mut Cx) -> Result<Response, ApiError> {
+    let posted: ResetPost = cx.form().await?;
+    let path = cx.url.path().to_owned();
+    let Some(token) = Token::parse(cx.param(0)) else {
+        return page(reset_page(false, &path, None, 404)?, &[]);
+    };
+    let outcome = db::with_client(&cx.env, async |client: &Client| {
+        staff::reset_password(client, &token, &posted.password).await
+    })
+    .await;
+    match outcome {
+        Ok(_) => http::see_other("/admin/sign-in?done=password_set"),
+        Err(ApiError::InvalidParam { reason, .. }) => {
+            let message = format!("The password {reason}.");
+            page(reset_page(true, &path, Some(message), 400)?, &[])
+        }
+        Err(ApiError::NotFound { .. }) => page(reset_page(false, &path, None, 404)?, &[]),
+        Err(err) => Err(err),
+    }
 }

@@ -4,7 +4,7 @@
 use commerce::email::Email;
 use commerce::ids::UserId;
 use commerce::staff::audit::{self, Entry};
-use commerce::staff::{self, Role};
+use commerce::staff::{self, Role, StaffMail, StaffMailRequest};
 use commerce::ApiError;
 use serde::Deserialize;
 use serde_json::json;
@@ -85,6 +85,19 @@ pub async fn invite(cx: &mut Cx) -> Result<Response, ApiError> {
     })
     .await?;
     let link = format!("{}/admin/invite/{}", cx.site_origin(), token.as_str());
+    super::session::send_later(
+        cx,
+        StaffMailRequest {
+            to: email.clone(),
+            store_id: Some(member.store_id.clone()),
+            key: format!("staff-invite-{}", token.hash()),
+            mail: StaffMail::Invitation {
+                store_name: member.store_name.clone(),
+                role: role.label().to_owned(),
+                link: link.clone(),
+            },
+        },
+    );
     let notice = StaffNotice {
         invite_link: Some(&link),
         ..StaffNotice::default()

@@ -42,6 +42,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0009_shipments",
         include_str!("../../../migrations/0009_shipments.sql"),
     ),
+    (
+        "0010_password_resets",
+        include_str!("../../../migrations/0010_password_resets.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -358,3 +358,62 @@ async fn owners_manage_members_but_a_store_keeps_an_owner() {
     let pending = staff::pending_invites(&db, &alpha).await.unwrap();
     assert!(pending.is_empty(), "accepted invitations are not pending");
 }
+
+#[tokio::test]
+async fn a_reset_link_sets_a_new_password_once_and_ends_every_session() {
+    let db = test_db().await;
+    member(&db, "store_ALPHA", "sam@alpha.test", Role::Support).await;
+    let (session, _) = sign_in(&db, "sam@alpha.test", PASSWORD).await.unwrap();
+    assert!(staff::request_reset(&db, "nobody@alpha.test")
+        .await
+        .unwrap()
+        .is_none());
+    let reset = staff::request_reset(&db, " SAM@alpha.test ")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(reset.email, "sam@alpha.test");
+    assert!(staff::reset_is_open(&db, &reset.token).await.unwrap());
+
+    let err = staff::reset_password(&db, &reset.token, "short")
+        .await
+        .unwrap_err();
+    assert_eq!(err.param(), Some("password"));
+    assert!(
+        staff::reset_is_open(&db, &reset.token).await.unwrap(),
+        "still open"
+    );
+    let new = "a brand new passphrase";
+    assert_eq!(
+        staff::reset_password(&db, &reset.token, new).await.unwrap(),
+        "sam@alpha.test"
+    );
+    assert!(!staff::reset_is_open(&db, &reset.token).await.unwrap());
+    assert_eq!(
+        staff::reset_password(&db, &reset.token, new)
+            .await
+            .unwrap_err()
+            .status(),
+        404,
+        "once"
+    );
+    assert!(staff::session(&db, &session, SessionKind::Cookie)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(sign_in(&db, "sam@alpha.test", PASSWORD).await.is_err());
+    assert!(sign_in(&db, "sam@alpha.test", new).await.is_ok());
+
+    // An hour old, it no longer works.
+    let late = staff::request_reset(&db, "sam@alpha.test")
+        .await
+        .unwrap()
+        .unwrap();
+    db.execute(
+        "UPDATE staff_password_resets SET expires_at = now() - interval '1 second' WHERE token_hash = $1",
+        &[&late.token.hash()],
+    )
+    .await
+    .unwrap();
+    assert!(!staff::reset_is_open(&db, &late.token).await.unwrap());
+}

@@ -255,3 +255,71 @@ mod tests {
         assert!(empty.contains("No mail has been sent yet."));
     }
 }
+
+#[derive(Template)]
+#[template(path = "email/staff_reset.html")]
+struct StaffResetHtml<'a> {
+    name: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/staff_reset.txt")]
+struct StaffResetText<'a> {
+    name: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/staff_invite.html")]
+struct StaffInviteHtml<'a> {
+    store_name: &'a str,
+    role: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/staff_invite.txt")]
+struct StaffInviteText<'a> {
+    store_name: &'a str,
+    role: &'a str,
+    link: &'a str,
+}
+
+/// A staff e-mail (a password reset link, an invitation) to `to`.
+pub fn staff(mail: &commerce::staff::StaffMail, to: &str, from: &str) -> Email {
+    use commerce::staff::StaffMail;
+    let (subject, html, text) = match mail {
+        StaffMail::PasswordReset { name, link } => (
+            "Set a new password for the store admin".to_owned(),
+            StaffResetHtml { name, link }.render(),
+            StaffResetText { name, link }.render(),
+        ),
+        StaffMail::Invitation {
+            store_name,
+            role,
+            link,
+        } => (
+            format!("You are invited to {store_name}"),
+            StaffInviteHtml {
+                store_name,
+                role,
+                link,
+            }
+            .render(),
+            StaffInviteText {
+                store_name,
+                role,
+                link,
+            }
+            .render(),
+        ),
+    };
+    Email {
+        from: from.to_owned(),
+        to: to.to_owned(),
+        subject,
+        html: html.unwrap_or_default(),
+        text: text.unwrap_or_default(),
+    }
+}

@@ -161,6 +161,58 @@ pub fn safe_next(next: &str) -> String {
     }
 }
 
+// ------------------------------------------------------------------ password reset
+
+#[derive(Template)]
+#[template(path = "admin/forgot.html")]
+struct ForgotPage<'a> {
+    frame: Frame<'a>,
+    sent: bool,
+    message: Option<String>,
+}
+
+/// The forgotten-password form, or (once posted) the same answer whether or not the
+/// address has an account.
+pub fn forgot_page(sent: bool, message: Option<String>, status: u16) -> Result<Rendered, ApiError> {
+    html(
+        status,
+        &ForgotPage {
+            frame: Frame::new("Forgotten password", None),
+            sent,
+            message,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "admin/reset.html")]
+struct ResetPage<'a> {
+    frame: Frame<'a>,
+    open: bool,
+    action: &'a str,
+    message: Option<String>,
+    min_password: usize,
+}
+
+/// The page of a reset link: a new password, or why the link cannot be used.
+pub fn reset_page(
+    open: bool,
+    action: &str,
+    message: Option<String>,
+    status: u16,
+) -> Result<Rendered, ApiError> {
+    html(
+        status,
+        &ResetPage {
+            frame: Frame::new("New password", None),
+            open,
+            action,
+            message,
+            min_password: MIN_PASSWORD,
+        },
+    )
+}
+
 // ------------------------------------------------------------------ invitations
 
 #[derive(Template)]

@@ -13,16 +13,18 @@ mod secret;
 
 pub use self::repo::{
     accept_invite, change_role, create_invite, invitation, members, memberships, pending_invites,
-    remove_member, revoke, revoke_session, session, sessions, sign_in, switch_store, Invitation,
-    Membership, PendingInvite, SessionRow, StaffRow,
+    remove_member, request_reset, reset_is_open, reset_password, revoke, revoke_session, session,
+    sessions, sign_in, switch_store, Invitation, Membership, PendingInvite, ResetRequest,
+    SessionRow, StaffRow, RESET_TTL_S,
 };
 pub use self::role::{Permission, Role};
 pub use self::secret::{
     check_new_password, hash_password, verify_password, Token, MAX_PASSWORD, MIN_PASSWORD,
 };
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use crate::email::Email;
 use crate::ids::{StoreId, UserId};
 
 /// How long a session lives: it ends `idle_s` after its last request, and `absolute_s`
@@ -91,4 +93,32 @@ impl Member {
 pub struct Client {
     pub ip: String,
     pub user_agent: String,
+}
+
+/// `POST /v1/staff/mail` (signed, edge to origin): a staff e-mail the origin sends with
+/// its mailer, once per `key`.
+pub const STAFF_MAIL_PATH: &str = "/v1/staff/mail";
+
+/// A staff e-mail to send.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StaffMailRequest {
+    pub to: Email,
+    /// The store it is about, when there is one (the local mailbox files it there).
+    pub store_id: Option<StoreId>,
+    /// Sent once per key (a retried call does not send twice).
+    pub key: String,
+    pub mail: StaffMail,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StaffMail {
+    /// The link that sets a new password (an hour, once).
+    PasswordReset { name: String, link: String },
+    /// An invitation to join a store.
+    Invitation {
+        store_name: String,
+        role: String,
+        link: String,
+    },
 }

@@ -552,3 +552,92 @@ pub async fn revoke_session<C: Sql>(
         .await?;
     Ok(n == 1)
 }
+
+/// How long a password reset link works: an hour.
+pub const RESET_TTL_S: i64 = 3600;
+
+/// Who a reset link goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResetRequest {
+    pub token: Token,
+    pub email: String,
+    pub name: String,
+}
+
+/// A reset link for the account of `email`, if there is one with a password; `None`
+/// otherwise (the caller answers the same either way).
+pub async fn request_reset<C: Sql>(
+    client: &C,
+    email: &str,
+) -> Result<Option<ResetRequest>, ApiError> {
+    let token = Token::generate();
+    let (hash, email) = (token.hash(), email.trim().to_lowercase());
+    let ttl = RESET_TTL_S as f64;
+    let rows = client
+        .query_typed(
+            "INSERT INTO staff_password_resets (token_hash, user_id, expires_at)
+             SELECT $1, u.id, now() + make_interval(secs => $3) FROM staff_users u
+             WHERE u.email = $2 AND u.password_hash IS NOT NULL
+             RETURNING (SELECT email FROM staff_users WHERE id = user_id) AS email,
+                       (SELECT name FROM staff_users WHERE id = user_id) AS name",
+            &[
+                (&hash, Type::TEXT),
+                (&email, Type::TEXT),
+                (&ttl, Type::FLOAT8),
+            ],
+        )
+        .await?;
+    first(rows)
+        .map(|row| {
+            Ok(ResetRequest {
+                token,
+                email: col(&row, "email")?,
+                name: col(&row, "name")?,
+            })
+        })
+        .transpose()
+}
+
+/// Whether `token` is an open reset link (unused, unexpired).
+pub async fn reset_is_open<C: Sql>(client: &C, token: &Token) -> Result<bool, ApiError> {
+    let hash = token.hash();
+    let rows = client
+        .query_typed(
+            "SELECT 1 FROM staff_password_resets
+             WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()",
+            &[(&hash, Type::TEXT)],
+        )
+        .await?;
+    Ok(!rows.is_empty())
+}
+
+/// Sets a new password through the reset link of `token`, once: the link is used up,
+/// and every session of the user ends. Answers the user's e-mail address.
+pub async fn reset_password<C: Sql>(
+    client: &C,
+    token: &Token,
+    password: &str,
+) -> Result<String, ApiError> {
+    let phc = hash_password(password)?;
+    let hash = token.hash();
+    let rows = client
+        .query_typed(
+            "WITH used AS (
+                 UPDATE staff_password_resets SET used_at = now()
+                 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
+                 RETURNING user_id),
+             changed AS (
+                 UPDATE staff_users u SET password_hash = $2, updated_at = now()
+                 FROM used WHERE u.id = used.user_id
+                 RETURNING u.id, u.email),
+             ended AS (
+                 UPDATE staff_sessions se SET revoked_at = now()
+                 FROM changed WHERE se.user_id = changed.id AND se.revoked_at IS NULL)
+             SELECT email FROM changed",
+            &[(&hash, Type::TEXT), (&phc, Type::TEXT)],
+        )
+        .await?;
+    let row = first(rows)
+        .ok_or_else(|| ApiError::not_found("Reset link", "link", "this link (used or expired)"))?;
+    col(&row, "email")
+}
