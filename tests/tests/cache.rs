@@ -5,18 +5,10 @@
 
 use std::time::{Duration, Instant};
 
-use e2e::url;
+use e2e::{db, url};
 use reqwest::Client;
-use tokio_postgres::NoTls;
 
 const LUMEN: &str = "lumen.localhost";
-
-async fn db() -> tokio_postgres::Client {
-    let url = std::env::var("DATABASE_URL").expect("DATABASE_URL is not set: run scripts/test");
-    let (client, connection) = tokio_postgres::connect(&url, NoTls).await.unwrap();
-    tokio::spawn(connection);
-    client
-}
 
 /// (x-cache, body) of a Lumen Home page.
 async fn lumen(path: &str) -> (String, String) {

@@ -5,17 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use e2e::{url, HARBOR_KEY, LUMEN_KEY};
-use reqwest::{redirect, Client, StatusCode};
+use e2e::{client, db, url, HARBOR_KEY, LUMEN_KEY};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
-use tokio_postgres::NoTls;
-
-async fn db() -> tokio_postgres::Client {
-    let url = std::env::var("DATABASE_URL").expect("DATABASE_URL is not set: run scripts/test");
-    let (client, connection) = tokio_postgres::connect(&url, NoTls).await.unwrap();
-    tokio::spawn(connection);
-    client
-}
 
 /// A Harbor & Pine variant matching `condition` (SQL over `v` and its stock `avail`).
 async fn variant_where(condition: &str) -> String {
@@ -34,13 +26,6 @@ async fn in_stock(min: i64) -> String {
         "v.manage_inventory AND NOT v.allow_backorder AND s.avail >= {min}"
     ))
     .await
-}
-
-fn client() -> Client {
-    Client::builder()
-        .redirect(redirect::Policy::none())
-        .build()
-        .unwrap()
 }
 
 async fn call(method: &str, path: &str, key: &str, body: Option<Value>) -> (StatusCode, Value) {

@@ -7,16 +7,9 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use e2e::{url, HARBOR_KEY};
-use reqwest::{redirect, Body, Client, Response, StatusCode};
+use e2e::{client, url, HARBOR_KEY};
+use reqwest::{Body, Response, StatusCode};
 use serde_json::{json, Value};
-
-fn client() -> Client {
-    Client::builder()
-        .redirect(redirect::Policy::none())
-        .build()
-        .unwrap()
-}
 
 /// A client address for `CF-Connecting-IP` that no other test uses (`range` differs
 /// per use) and an earlier run within the same minute likely did not (the clock).

@@ -8,7 +8,7 @@ use commerce::order::list::{self, OrderFilter, OrderListResponse, OrderSummarySh
 use commerce::order::{self, OrderAction, Shipment};
 use commerce::params::Page;
 use commerce::staff::audit::{self, Entry};
-use commerce::staff::Permission;
+use commerce::staff::{self, Permission};
 use commerce::ApiError;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -190,11 +190,10 @@ async fn perform(
         order::load(client, &member.store_id, id).await
     })
     .await?;
-    let moves_money = action == OrderAction::Refund
-        || (action == OrderAction::Cancel && before.paid_total().is_positive());
-    if moves_money && !member.may(Permission::RefundWrite) {
+    let needed = staff::order_action_permission(action, &before);
+    if !member.may(needed) {
         return Err(ApiError::Forbidden {
-            permission: Permission::RefundWrite.as_str().to_owned(),
+            permission: needed.as_str().to_owned(),
         });
     }
     if !api

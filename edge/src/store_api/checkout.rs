@@ -120,7 +120,7 @@ struct NewCollection {
 /// `POST /store/payment-collections`
 pub async fn create_collection(cx: &mut Cx) -> Result<Response, ApiError> {
     let store = cx.store()?;
-    let body: NewCollection = parse(cx.json_body().await?)?;
+    let body: NewCollection = cx.json_as().await?;
     let raw = body
         .cart_id
         .ok_or_else(|| ApiError::invalid("cart_id", "is required"))?;
@@ -143,7 +143,7 @@ pub async fn create_session(cx: &mut Cx) -> Result<Response, ApiError> {
     let raw = cx.param(0).to_owned();
     let id = PaymentCollectionId::parse(&raw)
         .map_err(|_| ApiError::not_found("PaymentCollection", "id", raw.clone()))?;
-    let body: NewSession = parse(cx.json_body().await?)?;
+    let body: NewSession = cx.json_as().await?;
     let provider_id = body
         .provider_id
         .filter(|p| !p.is_empty())
@@ -191,11 +191,6 @@ pub async fn fetch_order(
         return Err(ApiError::not_found("Order", "id", id.as_str()));
     }
     Ok(reply.into_json::<OrderResponse>()?.order)
-}
-
-/// A JSON body as `T`; the error names the body.
-fn parse<T: serde::de::DeserializeOwned>(body: Value) -> Result<T, ApiError> {
-    serde_json::from_value(body).map_err(|e| ApiError::invalid("body", e.to_string()))
 }
 
 /// The shape of `Stripe-Signature`: `t=<digits>` and at least one `v1=<64 hex>`.

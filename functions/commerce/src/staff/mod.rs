@@ -17,7 +17,7 @@ pub use self::repo::{
     sessions, sign_in, switch_store, Invitation, Membership, PendingInvite, ResetRequest,
     SessionRow, StaffRow, RESET_TTL_S,
 };
-pub use self::role::{Permission, Role};
+pub use self::role::{order_action_permission, Permission, Role};
 pub use self::secret::{
     check_new_password, hash_password, verify_password, Token, MAX_PASSWORD, MIN_PASSWORD,
 };

@@ -575,11 +575,13 @@ pub async fn request_reset<C: Sql>(
     let ttl = RESET_TTL_S as f64;
     let rows = client
         .query_typed(
-            "INSERT INTO staff_password_resets (token_hash, user_id, expires_at)
-             SELECT $1, u.id, now() + make_interval(secs => $3) FROM staff_users u
-             WHERE u.email = $2 AND u.password_hash IS NOT NULL
-             RETURNING (SELECT email FROM staff_users WHERE id = user_id) AS email,
-                       (SELECT name FROM staff_users WHERE id = user_id) AS name",
+            "WITH u AS (
+                 SELECT id, email, name FROM staff_users
+                 WHERE email = $2 AND password_hash IS NOT NULL),
+             made AS (
+                 INSERT INTO staff_password_resets (token_hash, user_id, expires_at)
+                 SELECT $1, u.id, now() + make_interval(secs => $3) FROM u)
+             SELECT email, name FROM u",
             &[
                 (&hash, Type::TEXT),
                 (&email, Type::TEXT),

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::order::{Order, OrderAction};
+
 macro_rules! permissions {
     ($($(#[$doc:meta])* $name:ident = $text:literal,)*) => {
         /// One `resource:operation` pair.
@@ -160,6 +162,19 @@ impl Role {
                     && !matches!(permission, P::StaffRead | P::AuditRead)
             }
         }
+    }
+}
+
+/// The permission staff need for `action` on `order`: moving money back (a refund, or
+/// cancelling an order that was paid, which refunds it) needs `refund:write`; any
+/// other action `order:write`.
+pub fn order_action_permission(action: OrderAction, order: &Order) -> Permission {
+    let refunds = action == OrderAction::Refund
+        || (action == OrderAction::Cancel && order.paid_total().is_positive());
+    if refunds {
+        Permission::RefundWrite
+    } else {
+        Permission::OrderWrite
     }
 }
 
