@@ -46,6 +46,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0010_password_resets",
         include_str!("../../../migrations/0010_password_resets.sql"),
     ),
+    (
+        "0011_api_keys",
+        include_str!("../../../migrations/0011_api_keys.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

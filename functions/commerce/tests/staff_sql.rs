@@ -417,3 +417,99 @@ async fn a_reset_link_sets_a_new_password_once_and_ends_every_session() {
     .unwrap();
     assert!(!staff::reset_is_open(&db, &late.token).await.unwrap());
 }
+
+#[tokio::test]
+async fn api_keys_act_in_their_store_until_revoked_or_their_maker_leaves() {
+    use commerce::staff::api_key::{self, Secret};
+    let db = test_db().await;
+    let alpha = store("store_ALPHA");
+    member(&db, "store_ALPHA", "olive@alpha.test", Role::Owner).await;
+    member(&db, "store_ALPHA", "ada@alpha.test", Role::Admin).await;
+    member(&db, "store_BETA", "bea@beta.test", Role::Owner).await;
+    let (_, olive) = sign_in(&db, "olive@alpha.test", PASSWORD).await.unwrap();
+    let (_, ada) = sign_in(&db, "ada@alpha.test", PASSWORD).await.unwrap();
+    let (_, bea) = sign_in(&db, "bea@beta.test", PASSWORD).await.unwrap();
+
+    let (key, secret) = api_key::create(&db, &olive, " Warehouse sync ", Role::Fulfilment)
+        .await
+        .unwrap();
+    assert_eq!(
+        (key.title.as_str(), key.role),
+        ("Warehouse sync", Role::Fulfilment)
+    );
+    assert_eq!(key.redacted, secret.redacted());
+    assert!(!key.is_revoked() && key.last_used_at.is_none());
+    let stored: String = db
+        .query_one(
+            "SELECT token_hash FROM staff_api_keys WHERE id = $1",
+            &[&key.id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(
+        !stored.contains(&secret.reveal()[3..]),
+        "only the hash is kept"
+    );
+
+    // The key acts as its maker's store with its own role, and notes its use.
+    let acting = api_key::member(&db, &secret).await.unwrap().unwrap();
+    assert_eq!(acting.store_id, alpha);
+    assert_eq!(acting.role, Role::Fulfilment);
+    assert_eq!(acting.user_id, olive.user_id);
+    assert_eq!(acting.api_key.as_ref(), Some(&key.id));
+    let listed = api_key::list(&db, &alpha).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].last_used_at.is_some());
+    assert!(api_key::list(&db, &bea.store_id).await.unwrap().is_empty());
+    assert!(api_key::member(&db, &Secret::generate())
+        .await
+        .unwrap()
+        .is_none());
+
+    // The audit log names the key a write came through.
+    let entry = audit::Entry {
+        action: "order.ship",
+        target_id: Some("order_1"),
+        change: json!({}),
+    };
+    audit::record(&db, &acting, &from(), "trace-k", entry)
+        .await
+        .unwrap();
+    let page = Page {
+        limit: 10,
+        offset: 0,
+    };
+    let (rows, _) = audit::list(&db, &alpha, audit::Filter::default(), page)
+        .await
+        .unwrap();
+    assert_eq!(rows[0].api_key.as_deref(), Some("Warehouse sync"));
+
+    // Another store's owner cannot revoke it; the store's own revoke it at once, twice
+    // changes nothing.
+    let err = api_key::revoke(&db, &bea.store_id, &key.id, &bea.user_id)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), 404);
+    let revoked = api_key::revoke(&db, &alpha, &key.id, &olive.user_id)
+        .await
+        .unwrap();
+    assert!(revoked.is_revoked());
+    assert_eq!(revoked.revoked_by.as_ref(), Some(&olive.user_id));
+    assert!(api_key::member(&db, &secret).await.unwrap().is_none());
+    let again = api_key::revoke(&db, &alpha, &key.id, &ada.user_id)
+        .await
+        .unwrap();
+    assert_eq!(again.revoked_at, revoked.revoked_at);
+    assert_eq!(again.revoked_by, revoked.revoked_by);
+
+    // An admin's key ends when the admin is removed from the store.
+    let (_, ada_secret) = api_key::create(&db, &ada, "Ada's script", Role::Admin)
+        .await
+        .unwrap();
+    assert!(api_key::member(&db, &ada_secret).await.unwrap().is_some());
+    staff::remove_member(&db, &alpha, &ada.user_id)
+        .await
+        .unwrap();
+    assert!(api_key::member(&db, &ada_secret).await.unwrap().is_none());
+}

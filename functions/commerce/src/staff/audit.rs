@@ -1,4 +1,5 @@
-//! The audit log: every admin write, who did it (member and role), what (action and
+//! The audit log: every admin write, who did it (member and role, and the API key
+//! when it came through one), what (action and
 //! target), the change (a short before/after), when, from where and under which
 //! trace. Append-only: the table refuses updates and deletes.
 
@@ -31,7 +32,7 @@ pub async fn record<C: Sql>(
 ) -> Result<(), ApiError> {
     let role = member.role.as_str();
     let change = Json(&entry.change);
-    let params: [Param<'_>; 9] = [
+    let params: [Param<'_>; 10] = [
         (&member.store_id, Type::TEXT),
         (&member.user_id, Type::TEXT),
         (&role, Type::TEXT),
@@ -41,12 +42,14 @@ pub async fn record<C: Sql>(
         (&from.ip, Type::TEXT),
         (&from.user_agent, Type::TEXT),
         (&trace_id, Type::TEXT),
+        (&member.api_key, Type::TEXT),
     ];
     client
         .execute_typed(
             "INSERT INTO audit_log
-                 (store_id, user_id, role, action, target_id, change, ip, user_agent, trace_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 (store_id, user_id, role, action, target_id, change, ip, user_agent, trace_id,
+                  api_key_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             &params,
         )
         .await?;
@@ -59,6 +62,8 @@ pub struct Row {
     pub at: String,
     pub user_email: Option<String>,
     pub role: Option<String>,
+    /// The API key the write came through (its title while it exists, else its id).
+    pub api_key: Option<String>,
     pub action: String,
     pub target_id: Option<String>,
     pub change: Value,
@@ -85,9 +90,11 @@ pub async fn list<C: Sql>(
         AND ($3::text IS NULL OR a.target_id = $3)";
     let sql = format!(
         "SELECT to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS at,
-                u.email AS user_email, a.role, a.action, a.target_id, a.change, a.ip,
+                u.email AS user_email, a.role, coalesce(k.title, a.api_key_id) AS api_key,
+                a.action, a.target_id, a.change, a.ip,
                 (SELECT count(*) FROM audit_log a WHERE {WHERE}) AS total
          FROM audit_log a LEFT JOIN staff_users u ON u.id = a.user_id
+              LEFT JOIN staff_api_keys k ON k.id = a.api_key_id
          WHERE {WHERE} ORDER BY a.created_at DESC, a.id DESC LIMIT $4 OFFSET $5"
     );
     let count = format!("SELECT count(*) AS total FROM audit_log a WHERE {WHERE}");
@@ -115,6 +122,7 @@ pub async fn list<C: Sql>(
                 at: col(row, "at")?,
                 user_email: col(row, "user_email")?,
                 role: col(row, "role")?,
+                api_key: col(row, "api_key")?,
                 action: col(row, "action")?,
                 target_id: col(row, "target_id")?,
                 change: change.0,

@@ -2,8 +2,9 @@
 
 use serde::Serialize;
 
+use super::api_key::ApiKey;
 use super::Member;
-use crate::ids::{StoreId, UserId};
+use crate::ids::{ApiKeyId, StoreId, UserId};
 
 /// `GET /admin/users/me`: Medusa's user, with the store the session works in and the
 /// member's role there.
@@ -46,4 +47,60 @@ pub struct UserResponse<'a> {
 #[derive(Serialize)]
 pub struct TokenResponse<'a> {
     pub token: &'a str,
+}
+
+/// Medusa's API key (`/admin/api-keys`), with the role the key acts with. The token is
+/// there only in the answer that made the key.
+#[derive(Serialize)]
+pub struct ApiKeyShape<'a> {
+    id: &'a ApiKeyId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<&'a str>,
+    redacted: &'a str,
+    title: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    role: &'static str,
+    last_used_at: Option<&'a str>,
+    created_by: &'a UserId,
+    created_at: &'a str,
+    updated_at: &'a str,
+    revoked_by: Option<&'a UserId>,
+    revoked_at: Option<&'a str>,
+    deleted_at: (),
+}
+
+impl<'a> ApiKeyShape<'a> {
+    pub fn of(key: &'a ApiKey, token: Option<&'a str>) -> Self {
+        ApiKeyShape {
+            id: &key.id,
+            token,
+            redacted: &key.redacted,
+            title: &key.title,
+            kind: "secret",
+            role: key.role.as_str(),
+            last_used_at: key.last_used_at.as_deref(),
+            created_by: &key.created_by,
+            created_at: &key.created_at,
+            updated_at: key.revoked_at.as_deref().unwrap_or(&key.created_at),
+            revoked_by: key.revoked_by.as_ref(),
+            revoked_at: key.revoked_at.as_deref(),
+            deleted_at: (),
+        }
+    }
+}
+
+/// `{"api_key": ...}`
+#[derive(Serialize)]
+pub struct ApiKeyResponse<'a> {
+    pub api_key: ApiKeyShape<'a>,
+}
+
+/// `GET /admin/api-keys`: Medusa's list.
+#[derive(Serialize)]
+pub struct ApiKeyList<'a> {
+    pub api_keys: Vec<ApiKeyShape<'a>>,
+    pub count: usize,
+    pub offset: usize,
+    pub limit: usize,
 }

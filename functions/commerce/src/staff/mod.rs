@@ -3,8 +3,10 @@
 //! member working in one store, known by a random token kept only as its hash. An
 //! operator makes a store's first owner with an invitation; owners invite the rest.
 //! [`role`] is what each role may do, [`secret`] hashes passwords and tokens, [`repo`]
-//! is the SQL, [`audit`] the append-only log of every admin write.
+//! is the SQL, [`audit`] the append-only log of every admin write, [`api_key`] the
+//! store's secret keys for automation.
 
+pub mod api_key;
 pub mod audit;
 pub mod json;
 mod repo;
@@ -25,7 +27,7 @@ pub use self::secret::{
 use serde::{Deserialize, Serialize};
 
 use crate::email::Email;
-use crate::ids::{StoreId, UserId};
+use crate::ids::{ApiKeyId, StoreId, UserId};
 
 /// How long a session lives: it ends `idle_s` after its last request, and `absolute_s`
 /// after sign-in whatever happens.
@@ -80,11 +82,16 @@ pub struct Member {
     pub store_id: StoreId,
     pub store_name: String,
     pub role: Role,
+    /// The API key the request came with; `None` for a person signed in. The user is
+    /// then the member who made the key.
+    pub api_key: Option<ApiKeyId>,
 }
 
 impl Member {
+    /// Whether the member's role grants `permission`; an API key never has the
+    /// personal ones ([`Permission::is_personal`]).
     pub fn may(&self, permission: Permission) -> bool {
-        self.role.allows(permission)
+        self.role.allows(permission) && !(self.api_key.is_some() && permission.is_personal())
     }
 }
 

@@ -14,7 +14,7 @@ use crate::ids::{StoreId, UserId};
 /// The words of every failed sign-in: an unknown e-mail and a wrong password are one.
 const SIGN_IN_FAILED: &str = "The e-mail address or the password is not right.";
 
-fn role_col(row: &Row, name: &str) -> Result<Role, ApiError> {
+pub(super) fn role_col(row: &Row, name: &str) -> Result<Role, ApiError> {
     let text: String = col(row, name)?;
     Role::parse(&text).ok_or_else(|| ApiError::internal(format!("unknown role '{text}'")))
 }
@@ -265,6 +265,7 @@ pub async fn session<C: Sql>(
                 store_id: col(&row, "store_id")?,
                 store_name: col(&row, "store_name")?,
                 role: role_col(&row, "role")?,
+                api_key: None,
             })
         })
         .transpose()

@@ -29,9 +29,13 @@ macro_rules! permissions {
 }
 
 permissions! {
-    /// The admin area's shell: the dashboard, the store switcher, one's own sessions.
-    /// Every member has it.
+    /// The admin area's shell: the dashboard, one's own user. Every member has it.
     AdminRead = "admin:read",
+    /// One's own sign-in sessions. Every member has it; an API key never does.
+    AccountRead = "account:read",
+    /// Ending one's own sessions, switching the store one works in. Every member has
+    /// it; an API key never does.
+    AccountWrite = "account:write",
     ProductRead = "product:read",
     ProductWrite = "product:write",
     InventoryRead = "inventory:read",
@@ -49,9 +53,35 @@ permissions! {
     StaffRead = "staff:read",
     /// Invite, change roles, remove members.
     StaffWrite = "staff:write",
+    /// The store's secret API keys. An API key never manages keys.
+    ApiKeyRead = "api_key:read",
+    ApiKeyWrite = "api_key:write",
     SettingsRead = "settings:read",
     SettingsWrite = "settings:write",
     AuditRead = "audit:read",
+}
+
+impl Permission {
+    /// What every member may do whatever their role: the admin's shell and their own
+    /// account.
+    pub const fn is_everyones(self) -> bool {
+        matches!(
+            self,
+            Permission::AdminRead | Permission::AccountRead | Permission::AccountWrite
+        )
+    }
+
+    /// What only a person signed in may do, never an API key: their own account, and
+    /// making or revoking keys (a key cannot mint another).
+    pub const fn is_personal(self) -> bool {
+        matches!(
+            self,
+            Permission::AccountRead
+                | Permission::AccountWrite
+                | Permission::ApiKeyRead
+                | Permission::ApiKeyWrite
+        )
+    }
 }
 
 impl std::fmt::Display for Permission {
@@ -123,17 +153,19 @@ impl Role {
     /// Whether the role grants `permission`.
     pub fn allows(self, permission: Permission) -> bool {
         use Permission as P;
+        if permission.is_everyones() {
+            return true;
+        }
         match self {
             Role::Owner => true,
             Role::Admin => !matches!(permission, P::StaffRead | P::StaffWrite),
             Role::Catalog => matches!(
                 permission,
-                P::AdminRead | P::ProductRead | P::ProductWrite | P::InventoryRead
+                P::ProductRead | P::ProductWrite | P::InventoryRead
             ),
             Role::Inventory => matches!(
                 permission,
-                P::AdminRead
-                    | P::ProductRead
+                P::ProductRead
                     | P::InventoryRead
                     | P::InventoryWrite
                     | P::PurchaseOrderRead
@@ -141,27 +173,25 @@ impl Role {
             ),
             Role::Fulfilment => matches!(
                 permission,
-                P::AdminRead
-                    | P::ProductRead
-                    | P::InventoryRead
-                    | P::OrderRead
-                    | P::OrderWrite
-                    | P::CustomerRead
+                P::ProductRead | P::InventoryRead | P::OrderRead | P::OrderWrite | P::CustomerRead
             ),
             Role::Support => matches!(
                 permission,
-                P::AdminRead
-                    | P::ProductRead
-                    | P::OrderRead
-                    | P::OrderWrite
-                    | P::CustomerRead
-                    | P::CustomerWrite
+                P::ProductRead | P::OrderRead | P::OrderWrite | P::CustomerRead | P::CustomerWrite
             ),
             Role::Analyst => {
                 permission.as_str().ends_with(":read")
-                    && !matches!(permission, P::StaffRead | P::AuditRead)
+                    && !matches!(permission, P::StaffRead | P::AuditRead | P::ApiKeyRead)
             }
         }
+    }
+
+    /// Whether a member with this role may hand `other` to someone (an API key): only
+    /// when it grants nothing this role lacks.
+    pub fn may_grant(self, other: Role) -> bool {
+        Permission::ALL
+            .iter()
+            .all(|p| !other.allows(*p) || self.allows(*p))
     }
 }
 
@@ -208,7 +238,7 @@ mod tests {
                 "{p}"
             );
             assert!(
-                !Role::Analyst.allows(*p) || p.as_str().ends_with(":read"),
+                !Role::Analyst.allows(*p) || p.as_str().ends_with(":read") || p.is_everyones(),
                 "{p}"
             );
         }
@@ -228,6 +258,20 @@ mod tests {
         assert!(!Role::Catalog.allows(P::OrderRead));
         assert!(Role::Analyst.allows(P::AnalyticsRead));
         assert!(!Role::Analyst.allows(P::AuditRead));
+    }
+
+    #[test]
+    fn a_role_grants_only_roles_within_it() {
+        for role in Role::ALL {
+            assert!(Role::Owner.may_grant(*role));
+            assert!(role.may_grant(*role));
+            assert_eq!(Role::Admin.may_grant(*role), *role != Role::Owner, "{role}");
+        }
+        assert!(
+            !Role::Fulfilment.may_grant(Role::Support),
+            "support writes customers"
+        );
+        assert!(!Role::Analyst.may_grant(Role::Fulfilment));
     }
 
     #[test]
