@@ -5,7 +5,10 @@
 
 use std::rc::Rc;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use commerce::region::Region;
+use commerce::staff::api_key::{self, Secret};
 use commerce::staff::{self, Member, Permission, SessionKind, Token};
 use commerce::store::{HostName, PublishableKey, Store};
 use commerce::trace::TraceContext;
@@ -189,25 +192,47 @@ impl Cx {
         }
     }
 
-    /// Whether the caller is an API client rather than a browser: a bearer token, or
-    /// JSON asked for. Admin routes answer such callers (and their errors) in JSON.
+    /// The secret API key the request carries: `Authorization: Bearer sk_...`, or
+    /// Medusa's `Authorization: Basic` with the key as the user name.
+    pub fn api_key(&self) -> Option<Secret> {
+        let header = self.header("authorization")?;
+        if let Some(bearer) = header.strip_prefix("Bearer ") {
+            return Secret::parse(bearer.trim());
+        }
+        let basic = header.strip_prefix("Basic ")?;
+        let decoded = STANDARD.decode(basic.trim()).ok()?;
+        let text = std::str::from_utf8(&decoded).ok()?;
+        Secret::parse(text.split(':').next().unwrap_or_default())
+    }
+
+    /// Whether the caller is an API client rather than a browser: a bearer token or an
+    /// API key, or JSON asked for. Admin routes answer such callers (and their errors)
+    /// in JSON.
     pub fn wants_json(&self) -> bool {
         self.header("authorization")
-            .is_some_and(|h| h.starts_with("Bearer "))
+            .is_some_and(|h| h.starts_with("Bearer ") || h.starts_with("Basic "))
             || self
                 .header("accept")
                 .is_some_and(|a| a.contains("application/json"))
     }
 
-    /// Resolves the signed-in member and checks their role grants `permission`: 401
-    /// without a live session, 403 when the role does not allow it.
+    /// Resolves the signed-in member (or the API key) and checks their role grants
+    /// `permission`: 401 without a live session or key, 403 when it does not allow it.
     pub async fn resolve_member(&mut self, permission: Permission) -> Result<(), ApiError> {
         let not_signed_in = || ApiError::NotSignedIn {
             message: "Please sign in.".to_owned(),
         };
-        let (token, kind) = self.staff_token().ok_or_else(not_signed_in)?;
+        let key = self.api_key();
+        let session = self.staff_token();
+        if key.is_none() && session.is_none() {
+            return Err(not_signed_in());
+        }
         let member = db::with_client(&self.env, async |client: &tokio_postgres::Client| {
-            staff::session(client, &token, kind).await
+            match (&key, &session) {
+                (Some(secret), _) => api_key::member(client, secret).await,
+                (None, Some((token, kind))) => staff::session(client, token, *kind).await,
+                (None, None) => Ok(None),
+            }
         })
         .await?
         .ok_or_else(not_signed_in)?;

@@ -62,7 +62,8 @@ pub enum Access {
     /// Shop pages: the store at the host and the shopper's region.
     Shopper,
     /// Admin: a signed-in member of the session's store whose role grants this
-    /// permission (a session cookie, or a bearer token on the admin API).
+    /// permission (a session cookie, or a bearer token on the admin API), or a secret
+    /// API key of the store whose role grants it.
     Staff(Permission),
 }
 
@@ -172,7 +173,7 @@ pub static ROUTES: &[Route] = &[
     route(Get, "/admin/invite/:token", Public, Admin, handler!(session::invite_form)),
     route(Post, "/admin/invite/:token", Public, Admin, handler!(session::accept_invite)).limited(Rule::SignInPerClient),
     route(Get, "/admin", Staff(P::AdminRead), Admin, handler!(admin_orders::dashboard)),
-    route(Post, "/admin/store", Staff(P::AdminRead), Admin, handler!(session::switch_store)),
+    route(Post, "/admin/store", Staff(P::AccountWrite), Admin, handler!(session::switch_store)),
     route(Get, "/admin/orders", Staff(P::OrderRead), Admin, handler!(admin_orders::list)),
     route(Get, "/admin/orders/:id", Staff(P::OrderRead), Admin, handler!(admin_orders::show)),
     route(Post, "/admin/orders/:id/fulfill", Staff(P::OrderWrite), Admin, handler!(admin_orders::act)),
@@ -185,8 +186,11 @@ pub static ROUTES: &[Route] = &[
     route(Post, "/admin/staff/invites", Staff(P::StaffWrite), Admin, handler!(admin::staff::invite)),
     route(Post, "/admin/staff/:user/role", Staff(P::StaffWrite), Admin, handler!(admin::staff::change_role)),
     route(Post, "/admin/staff/:user/remove", Staff(P::StaffWrite), Admin, handler!(admin::staff::remove)),
-    route(Get, "/admin/account/sessions", Staff(P::AdminRead), Admin, handler!(admin::staff::sessions)),
-    route(Post, "/admin/account/sessions/revoke", Staff(P::AdminRead), Admin, handler!(admin::staff::revoke)),
+    route(Get, "/admin/account/sessions", Staff(P::AccountRead), Admin, handler!(admin::staff::sessions)),
+    route(Post, "/admin/account/sessions/revoke", Staff(P::AccountWrite), Admin, handler!(admin::staff::revoke)),
+    route(Get, "/admin/api-keys", Staff(P::ApiKeyRead), Admin, handler!(admin::api_keys::list)),
+    route(Post, "/admin/api-keys", Staff(P::ApiKeyWrite), Admin, handler!(admin::api_keys::create)),
+    route(Post, "/admin/api-keys/:id/revoke", Staff(P::ApiKeyWrite), Admin, handler!(admin::api_keys::revoke)),
     route(Get, "/admin/audit", Staff(P::AuditRead), Admin, handler!(admin::staff::log)),
     route(Get, "/admin/users/me", Staff(P::AdminRead), Json, handler!(session::me)),
     route(Any, "/admin/*", Staff(P::AdminRead), Admin, handler!(admin::not_found)).fallback(),

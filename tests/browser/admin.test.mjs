@@ -67,6 +67,18 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     await Promise.all([page.waitForNavigation(), nav.getByRole("link", { name: "Audit log" }).click()]);
     await assert.doesNotReject(page.getByRole("rowheader", { name: "staff.invite" }).first().waitFor());
     await axe(page, "audit log", found, t);
+    // API keys: make one (shown once), then revoke it after ticking the box.
+    await Promise.all([page.waitForNavigation(), nav.getByRole("link", { name: "API keys" }).click()]);
+    await axe(page, "API keys", found, t);
+    await page.getByLabel("Title").fill("Browser test export");
+    await page.getByLabel("Role", { exact: true }).selectOption("analyst");
+    await submit(page, page.getByRole("button", { name: "Make key" }), "/admin/api-keys");
+    assert.match(await page.locator(".invite-link").innerText(), /^sk_[0-9A-Za-z]{52}$/);
+    await axe(page, "API keys, key made", found, t);
+    await page.getByLabel(/Revoke “Browser test export”/).first().check();
+    await submit(page, page.getByRole("button", { name: "Revoke" }).first(), "/admin/api-keys");
+    const revoked = page.getByRole("row").filter({ hasText: "Browser test export" }).first();
+    assert.match(await revoked.innerText(), /Revoked \d{4}-\d\d-\d\d/);
     await Promise.all([page.waitForNavigation(), nav.getByRole("link", { name: "Your sessions" }).click()]);
     await assert.doesNotReject(page.getByText("(this one)").waitFor());
     await axe(page, "sessions", found, t);

@@ -1,6 +1,7 @@
 //! The admin area through `wrangler dev`: the authorization matrix (every admin route of
-//! the routing table, times every built-in role, a member of another store, no session,
-//! a signed-out and an expired session, each against the intended policy), a store's
+//! the routing table, times every built-in role and an API key of each role, a member
+//! of another store, no session, a signed-out and an expired session and a revoked key,
+//! each against the intended policy), secret API keys, a store's
 //! staff seeing only their store's orders, order operations on an order placed through
 //! the Store API (packed and shipped by a fulfilment member, refunded in part by an
 //! owner, with the ledger and the audit log), bearer tokens, sign-in limits and refused
@@ -97,6 +98,37 @@ fn method(verb: Verb) -> Method {
     }
 }
 
+/// Calls `path` with a secret API key, as a program would (JSON).
+async fn call_with_key(route_method: Method, path: &str, key: &str) -> Response {
+    let mut req = client()
+        .request(route_method.clone(), url(path))
+        .bearer_auth(key);
+    if route_method == Method::POST {
+        req = req.header("content-type", "application/json").body("{}");
+    }
+    req.send().await.unwrap()
+}
+
+/// A secret API key of `role` made by the owner of `cookie` through the admin API.
+async fn make_key(cookie: &str, title: &str, role: Role) -> (String, String) {
+    let res = client()
+        .post(url("/admin/api-keys"))
+        .header("cookie", cookie)
+        .header("accept", "application/json")
+        .json(&json!({"title": title, "type": "secret", "role": role.as_str()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "making a {role} key");
+    let body: Value = res.json().await.unwrap();
+    let key = &body["api_key"];
+    assert_eq!(key["role"], role.as_str());
+    (
+        key["id"].as_str().unwrap().to_owned(),
+        key["token"].as_str().unwrap().to_owned(),
+    )
+}
+
 async fn call(route_method: Method, path: &str, cookie: Option<&str>) -> Response {
     let mut req = client()
         .request(route_method.clone(), url(path))
@@ -138,6 +170,22 @@ async fn every_admin_route_answers_exactly_the_roles_its_permission_allows() {
     let (_, signed_out) = member(&db, HARBOR, Role::Owner, &ip).await;
     let res = call(Method::POST, "/admin/sign-out", Some(&signed_out)).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // A key of every role a key can have, and one revoked.
+    let owner = &members[0].1;
+    let mut keys = Vec::new();
+    for role in Role::ALL.iter().filter(|r| **r != Role::Owner) {
+        let (_, token) = make_key(owner, &format!("matrix {role}"), *role).await;
+        keys.push((*role, token));
+    }
+    let (revoked_id, revoked_key) = make_key(owner, "matrix revoked", Role::Admin).await;
+    let res = client()
+        .post(url(&format!("/admin/api-keys/{revoked_id}/revoke")))
+        .header("cookie", owner)
+        .form(&[("confirm", "yes")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (expired_email, expired) = member(&db, HARBOR, Role::Owner, &ip).await;
     db.execute(
         "UPDATE staff_sessions SET expires_at = now() - interval '1 second'
@@ -174,6 +222,26 @@ async fn every_admin_route_answers_exactly_the_roles_its_permission_allows() {
             }
             cells += 1;
         }
+        // A key may what its role may, but never the personal permissions.
+        for (role, key) in &keys {
+            let res = call_with_key(m.clone(), &path, key).await;
+            let status = res.status();
+            if role.allows(permission) && !permission.is_personal() {
+                assert!(
+                    !matches!(status.as_u16(), 401 | 403) && status.as_u16() < 500,
+                    "{at}: a {role} key is allowed, got {status}"
+                );
+            } else {
+                assert_eq!(status, StatusCode::FORBIDDEN, "{at}: a {role} key");
+            }
+            cells += 1;
+        }
+        let res = call_with_key(m.clone(), &path, &revoked_key).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::UNAUTHORIZED,
+            "{at}: a revoked key"
+        );
         // The other store's owner works in their own store: allowed, with their data.
         let res = call(m.clone(), &path, Some(&other_store)).await;
         assert!(
@@ -399,7 +467,7 @@ fn every_admin_permission_is_held_by_some_role_and_refused_to_another() {
             "{}",
             route.path
         );
-        if permission != Permission::AdminRead {
+        if !permission.is_everyones() {
             assert!(
                 Role::ALL.iter().any(|r| !r.allows(permission)),
                 "{}",
@@ -640,4 +708,168 @@ async fn a_forgotten_password_is_reset_by_the_mailed_link_and_unknown_addresses_
     assert_eq!(sign_in(new).await, StatusCode::SEE_OTHER);
     let again = client().get(url(&path)).send().await.unwrap();
     assert_eq!(again.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_program_works_with_a_secret_key_until_it_is_revoked() {
+    let db = db().await;
+    let ip = address(8);
+    let (_, owner) = member(&db, HARBOR, Role::Owner, &ip).await;
+    // Made on the page: the token is shown once, then only its ends.
+    let title = format!("Warehouse {}", stamp());
+    let res = client()
+        .post(url("/admin/api-keys"))
+        .header("cookie", &owner)
+        .form(&[("title", title.as_str()), ("role", "fulfilment")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let made = res.text().await.unwrap();
+    let start = made
+        .find("invite-link\">sk_")
+        .expect("the page shows the new key")
+        + 13;
+    let token: String = made[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    assert_eq!(token.len(), 55, "{token}");
+    let listed = call(Method::GET, "/admin/api-keys", Some(&owner))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        listed.contains(&title) && !listed.contains(&token),
+        "shown once"
+    );
+
+    // Medusa's Basic form works as Bearer does; the key reads orders as fulfilment.
+    let basic = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(format!("{token}:"))
+    };
+    let res = client()
+        .get(url("/admin/orders?limit=1"))
+        .header("authorization", format!("Basic {basic}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.json::<Value>().await.unwrap()["orders"].is_array());
+
+    // It packs an order, cannot refund it, and the audit log names it.
+    let variant = stocked_variant(1, 2).await;
+    let cart = ready_cart(&variant, 1).await;
+    let (status, body) = pay_with(&cart, json!({"card_number": "4242424242424242"})).await;
+    assert_eq!(status, 200, "{body}");
+    let order = body["order"]["id"].as_str().unwrap().to_owned();
+    let post = |path: String, body: Value| {
+        let token = token.clone();
+        async move {
+            let res = client()
+                .post(url(&path))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (res.status(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, packed) = post(format!("/admin/orders/{order}/fulfill"), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{packed}");
+    assert_eq!(packed["order"]["fulfillment_status"], "fulfilled");
+    let (status, refused) = post(
+        format!("/admin/orders/{order}/refund"),
+        json!({"amount": 1, "reason": "goodwill"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    // Nor can it make keys, whatever its role.
+    let (status, _) = post("/admin/api-keys".into(), json!({"title": "more"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let audit = call(
+        Method::GET,
+        &format!("/admin/audit?target={order}"),
+        Some(&owner),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        audit.contains("order.fulfill") && audit.contains(&title),
+        "{audit}"
+    );
+
+    // An owner key is refused; revoking asks first, then the key stops at once.
+    let res = client()
+        .post(url("/admin/api-keys"))
+        .header("cookie", &owner)
+        .header("accept", "application/json")
+        .json(&json!({"title": "root", "role": "owner"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let keys: Value = client()
+        .get(url("/admin/api-keys"))
+        .header("cookie", &owner)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = keys["api_keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["title"] == title.as_str())
+        .expect("listed")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        keys["api_keys"][0].get("token").is_none(),
+        "never listed again"
+    );
+    let revoke = format!("/admin/api-keys/{id}/revoke");
+    let res = client()
+        .post(url(&revoke))
+        .header("cookie", &owner)
+        .form(&[("confirm", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = client()
+        .get(url("/admin/orders"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "not revoked without the box ticked"
+    );
+    let res = client()
+        .post(url(&revoke))
+        .header("cookie", &owner)
+        .form(&[("confirm", "yes")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = client()
+        .get(url("/admin/orders"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }

@@ -1,8 +1,10 @@
 //! The admin area at the edge: staff sign-in ([`session`]) and the pages and admin API
-//! of a store's operations ([`orders`]). The router has resolved the member and checked
+//! of a store's operations ([`orders`]), its staff ([`staff`]) and its secret API keys
+//! ([`api_keys`]). The router has resolved the member and checked
 //! their permission before any handler here runs. Every answer is personal: never
 //! cached, not indexed.
 
+pub mod api_keys;
 pub mod orders;
 pub mod session;
 pub mod staff;

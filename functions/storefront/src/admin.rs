@@ -21,10 +21,11 @@ const NAV: &[(&str, &str, Permission)] = &[
     ("/admin/orders", "Orders", Permission::OrderRead),
     ("/admin/staff", "Staff", Permission::StaffRead),
     ("/admin/audit", "Audit log", Permission::AuditRead),
+    ("/admin/api-keys", "API keys", Permission::ApiKeyRead),
     (
         "/admin/account/sessions",
         "Your sessions",
-        Permission::AdminRead,
+        Permission::AccountRead,
     ),
 ];
 
@@ -928,6 +929,95 @@ pub fn staff_page(
     )
 }
 
+// ------------------------------------------------------------------ API keys
+
+pub struct ApiKeyLine {
+    pub id: String,
+    pub title: String,
+    pub role: &'static str,
+    pub redacted: String,
+    pub made_by: String,
+    pub made: String,
+    pub last_used: String,
+    /// When it was revoked; empty while it works.
+    pub revoked: String,
+}
+
+/// `2026-12-03T18:04:05Z` as the admin's tables show times: `2026-12-03 18:04`.
+fn shown_time(iso: &str) -> String {
+    iso.replace('T', " ").chars().take(16).collect()
+}
+
+#[derive(Template)]
+#[template(path = "admin/api_keys.html")]
+struct ApiKeysPage<'a> {
+    frame: Frame<'a>,
+    keys: Vec<ApiKeyLine>,
+    /// Owners and admins make and revoke keys.
+    manage: bool,
+    roles: Vec<Choice>,
+    title: &'a str,
+    /// The key just made: its title and whole token, shown this once.
+    made: Option<(&'a str, &'a str)>,
+    message: Option<String>,
+}
+
+/// What the keys page shows besides the list: the key just made (title and token),
+/// the form's title as typed, and why the last change was refused.
+#[derive(Debug, Clone, Default)]
+pub struct ApiKeyNotice<'a> {
+    pub made: Option<(&'a str, &'a str)>,
+    pub title: &'a str,
+    pub message: Option<String>,
+}
+
+/// The store's secret API keys; for those who may, the forms that make and revoke
+/// them (a key's role is never above the maker's).
+pub fn api_keys_page(
+    shell: &Shell,
+    me: &Member,
+    keys: &[commerce::staff::api_key::ApiKey],
+    notice: ApiKeyNotice<'_>,
+    status: u16,
+) -> Result<Rendered, ApiError> {
+    use commerce::staff::Role;
+    html(
+        status,
+        &ApiKeysPage {
+            frame: Frame::new("API keys", Some(shell)),
+            keys: keys
+                .iter()
+                .map(|k| ApiKeyLine {
+                    id: k.id.as_str().to_owned(),
+                    title: k.title.clone(),
+                    role: k.role.label(),
+                    redacted: k.redacted.clone(),
+                    made_by: k.created_by_email.clone(),
+                    made: shown_time(&k.created_at),
+                    last_used: k
+                        .last_used_at
+                        .as_deref()
+                        .map_or_else(|| "never".to_owned(), shown_time),
+                    revoked: k.revoked_at.as_deref().map(shown_time).unwrap_or_default(),
+                })
+                .collect(),
+            manage: me.may(Permission::ApiKeyWrite),
+            roles: Role::ALL
+                .iter()
+                .filter(|r| **r != Role::Owner && me.role.may_grant(**r))
+                .map(|r| Choice {
+                    value: r.as_str(),
+                    label: r.label(),
+                    selected: false,
+                })
+                .collect(),
+            title: notice.title,
+            made: notice.made,
+            message: notice.message,
+        },
+    )
+}
+
 // ------------------------------------------------------------------ own sessions
 
 pub struct SessionLine {
@@ -1001,9 +1091,10 @@ impl AuditLine {
     fn of(r: &commerce::staff::audit::Row) -> Self {
         AuditLine {
             at: r.at.clone(),
-            who: match (&r.user_email, &r.role) {
-                (Some(e), Some(role)) => format!("{e} ({role})"),
-                (Some(e), None) => e.clone(),
+            who: match (&r.user_email, &r.role, &r.api_key) {
+                (_, Some(role), Some(key)) => format!("API key “{key}” ({role})"),
+                (Some(e), Some(role), None) => format!("{e} ({role})"),
+                (Some(e), None, _) => e.clone(),
                 _ => "operator".to_owned(),
             },
             action: r.action.clone(),
