@@ -12,7 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use commerce::email::Email;
 use commerce::ids::StoreId;
-use commerce::staff::{self, Permission, Role};
+use commerce::staff::{self, Role};
 use e2e::checkout::{pay_with, ready_cart, stocked_variant};
 use e2e::{client, db, url};
 use edge::router::{Access, Answer, Verb, ROUTES};
