@@ -178,6 +178,8 @@ pub static ROUTES: &[Route] = &[
     route(Get, "/admin/orders/:id", Staff(P::OrderRead), Admin, handler!(admin_orders::show)),
     route(Post, "/admin/orders/:id/fulfill", Staff(P::OrderWrite), Admin, handler!(admin_orders::act)),
     route(Post, "/admin/orders/:id/ship", Staff(P::OrderWrite), Admin, handler!(admin_orders::act)),
+    route(Post, "/admin/orders/:id/fulfillments", Staff(P::OrderWrite), Admin, handler!(admin_orders::fulfillments)),
+    route(Post, "/admin/orders/:id/fulfillments/:fid/shipments", Staff(P::OrderWrite), Admin, handler!(admin_orders::shipments)),
     route(Post, "/admin/orders/:id/deliver", Staff(P::OrderWrite), Admin, handler!(admin_orders::act)),
     // Cancelling a paid order refunds it: the handler also asks for refund:write then.
     route(Post, "/admin/orders/:id/cancel", Staff(P::OrderWrite), Admin, handler!(admin_orders::act)),

@@ -51,6 +51,11 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     await assert.doesNotReject(page.getByRole("heading", { name: `Order ${number}` }).waitFor());
     await axe(page, "order", found, t);
     await screenshot(page, "admin-order.png");
+    // Pack it as the form proposes (every unit, where it is held): a parcel waits to ship.
+    await submit(page, page.getByRole("button", { name: "Pack", exact: true }), (u) => u.pathname.startsWith("/admin/orders/order_"));
+    await assert.doesNotReject(page.getByText("Waiting for the carrier").first().waitFor());
+    await axe(page, "order, packed", found, t);
+    await screenshot(page, "admin-order-packed.png");
 
     // The staff page: invite a fulfilment member; the link is shown to hand on.
     const nav = page.getByRole("navigation", { name: "Admin" });

@@ -873,3 +873,137 @@ async fn a_program_works_with_a_secret_key_until_it_is_revoked() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn an_order_leaves_in_two_parcels_through_medusas_paths_and_the_page() {
+    let db = db().await;
+    let ip = address(9);
+    let variant = stocked_variant(2, 5).await;
+    let cart = ready_cart(&variant, 2).await;
+    let (status, body) = pay_with(&cart, json!({"card_number": "4242424242424242"})).await;
+    assert_eq!(status, 200, "{body}");
+    let order = body["order"]["id"].as_str().unwrap().to_owned();
+    let line = body["order"]["items"][0]["id"].as_str().unwrap().to_owned();
+    let (_, owner) = member(&db, HARBOR, Role::Owner, &ip).await;
+    let (_, key) = make_key(&owner, "parcel robot", Role::Fulfilment).await;
+    let held_at: String = db
+        .query_one(
+            "SELECT location_id FROM order_reservations WHERE order_id = $1 LIMIT 1",
+            &[&order],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let post = |path: String, body: Value| {
+        let key = key.clone();
+        async move {
+            let res = client()
+                .post(url(&path))
+                .bearer_auth(key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (res.status(), res.json::<Value>().await.unwrap())
+        }
+    };
+
+    // One of the two units, in Medusa's shape: a parcel at the location.
+    let (status, packed) = post(
+        format!("/admin/orders/{order}/fulfillments"),
+        json!({"items": [{"id": line, "quantity": 1}], "location_id": held_at}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{packed}");
+    assert_eq!(packed["order"]["fulfillment_status"], "partially_fulfilled");
+    assert_eq!(
+        packed["order"]["items"][0]["detail"]["fulfilled_quantity"],
+        1
+    );
+    let parcel = packed["order"]["fulfillments"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // More than is left is refused, naming the field.
+    let (status, refused) = post(
+        format!("/admin/orders/{order}/fulfillments"),
+        json!({"items": [{"id": line, "quantity": 2}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert!(
+        refused["message"].as_str().unwrap().contains("Only 1 of"),
+        "{refused}"
+    );
+
+    // It ships with Medusa's label; its carrier is the tracking link's host.
+    let tracking = format!("PK{}", stamp() % 10_000_000_000);
+    let (status, shipped) = post(
+        format!("/admin/orders/{order}/fulfillments/{parcel}/shipments"),
+        json!({"items": [{"id": line, "quantity": 1}],
+               "labels": [{"tracking_number": tracking,
+                           "tracking_url": format!("https://parcels.example/{tracking}"),
+                           "label_url": ""}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{shipped}");
+    assert_eq!(shipped["order"]["fulfillment_status"], "partially_shipped");
+    let label = &shipped["order"]["fulfillments"][0]["labels"][0];
+    assert_eq!(label["carrier"], "parcels.example");
+    assert_eq!(label["tracking_number"], tracking.as_str());
+    if let Some(mail) = mailbox_with(&tracking).await {
+        assert!(mail.contains("A parcel of order"), "{mail}");
+    }
+
+    // The rest on the page: the packing form's quantity, then the parcel's own form.
+    let page = order_page(&owner, &order).await;
+    assert!(page.contains("Partly shipped"), "{page}");
+    assert!(
+        page.contains(&format!("name=\"qty.{line}\"")),
+        "the packing form"
+    );
+    let qty = format!("qty.{line}");
+    let res = act(
+        &owner,
+        &order,
+        "fulfill",
+        &[(qty.as_str(), "1"), ("location_id", "")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let order_now: Value = client()
+        .get(url(&format!("/admin/orders/{order}")))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let second = order_now["order"]["fulfillments"][1]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = act(
+        &owner,
+        &order,
+        "ship",
+        &[
+            ("fulfillment_id", second.as_str()),
+            ("carrier", "UPS"),
+            ("tracking_number", "1Z999AA10123456784"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = order_page(&owner, &order).await;
+    assert!(page.contains(">Shipped<"), "{page}");
+    assert!(!page.contains("name=\"qty."), "nothing left to pack");
+    // A parcel cannot ship twice.
+    let (status, _) = post(
+        format!("/admin/orders/{order}/fulfillments/{parcel}/shipments"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}

@@ -2,10 +2,10 @@
 //! origin, which moves the stock and the money; recorded here in the audit log).
 
 use commerce::checkout::{ActionRequest, OrderResponse, ORDERS_PATH};
-use commerce::ids::OrderId;
+use commerce::ids::{FulfillmentId, OrderId, OrderItemId, StockLocationId};
 use commerce::money::MinorUnits;
 use commerce::order::list::{self, OrderFilter, OrderListResponse, OrderSummaryShape};
-use commerce::order::{self, OrderAction, Shipment};
+use commerce::order::{self, OrderAction, ParcelLine, ParcelRequest, Shipment};
 use commerce::params::Page;
 use commerce::staff::audit::{self, Entry};
 use commerce::staff::{self, Permission};
@@ -90,6 +90,7 @@ async fn detail(
 ) -> Result<Response, ApiError> {
     render(cx, async |client, member, shell| {
         let order = order::load(client, &member.store_id, id).await?;
+        let locations = order::stock_locations(client, &member.store_id).await?;
         let filter = audit::Filter {
             action: None,
             target: Some(id.as_str()),
@@ -103,7 +104,9 @@ async fn detail(
             write: member.may(Permission::OrderWrite),
             refund: member.may(Permission::RefundWrite),
         };
-        order_detail_page(shell, &order, &timeline, allowed, message, status)
+        order_detail_page(
+            shell, &order, &locations, &timeline, allowed, message, status,
+        )
     })
     .await
 }
@@ -123,8 +126,10 @@ pub async fn show(cx: &mut Cx) -> Result<Response, ApiError> {
 }
 
 /// An action's form (or JSON body): cancel and refund need the confirmation box
-/// ticked on the page; a refund names its amount (major units) and reason; shipping may
-/// name the carrier and tracking number.
+/// ticked on the page; a refund names its amount (major units) and reason; packing
+/// names the units (`qty.<line>` fields on the page, Medusa's `items` in JSON) and the
+/// location; shipping names the parcel and may name the carrier and tracking number
+/// (or Medusa's `labels`).
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct ActionPost {
@@ -135,6 +140,104 @@ struct ActionPost {
     carrier: String,
     tracking_number: String,
     tracking_url: String,
+    location_id: String,
+    fulfillment_id: String,
+    items: Vec<ItemPost>,
+    labels: Vec<LabelPost>,
+    /// The page's `qty.<line id>` fields.
+    #[serde(flatten)]
+    rest: std::collections::BTreeMap<String, Value>,
+}
+
+/// Medusa's `{id, quantity}` of an order line.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ItemPost {
+    id: String,
+    quantity: u32,
+}
+
+/// Medusa's shipment label.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LabelPost {
+    tracking_number: String,
+    tracking_url: String,
+}
+
+impl ActionPost {
+    /// The units and location to pack.
+    fn parcel(&self) -> Result<ParcelRequest, ApiError> {
+        let location_id = match self.location_id.trim() {
+            "" => None,
+            text => Some(StockLocationId::parse(text).map_err(|_| {
+                ApiError::invalid("location_id", "is not a stock location of this store")
+            })?),
+        };
+        let line = |id: &str, quantity: u32| {
+            OrderItemId::parse(id)
+                .map(|item_id| ParcelLine { item_id, quantity })
+                .map_err(|_| {
+                    ApiError::invalid("items", format!("{id} is not a line of this order."))
+                })
+        };
+        let mut items = Vec::new();
+        for item in &self.items {
+            items.push(line(&item.id, item.quantity)?);
+        }
+        for (key, value) in &self.rest {
+            let Some(id) = key.strip_prefix("qty.") else {
+                continue;
+            };
+            let text = match value {
+                Value::String(text) => text.trim().to_owned(),
+                other => other.to_string(),
+            };
+            let quantity = match text.as_str() {
+                "" => 0,
+                text => text.parse::<u32>().map_err(|_| {
+                    ApiError::invalid("items", "Quantities to pack are whole numbers from 0.")
+                })?,
+            };
+            items.push(line(id, quantity)?);
+        }
+        Ok(ParcelRequest { location_id, items })
+    }
+
+    /// The parcel to ship, when one is named.
+    fn parcel_id(&self, from_path: Option<&str>) -> Result<Option<FulfillmentId>, ApiError> {
+        match from_path.unwrap_or(self.fulfillment_id.trim()) {
+            "" => Ok(None),
+            text => FulfillmentId::parse(text)
+                .map(Some)
+                .map_err(|_| ApiError::not_found("Fulfillment", "id", text.to_owned())),
+        }
+    }
+
+    /// How the parcel leaves: the carrier and tracking number as typed, or Medusa's
+    /// first label (its carrier, when not given, is the tracking link's host).
+    fn shipment(&self) -> Result<Option<Shipment>, ApiError> {
+        let label = self.labels.first();
+        let number = match (self.tracking_number.trim(), label) {
+            ("", Some(l)) => l.tracking_number.as_str(),
+            (typed, _) => typed,
+        };
+        let link = match (self.tracking_url.trim(), label) {
+            ("", Some(l)) => l.tracking_url.as_str(),
+            (typed, _) => typed,
+        };
+        let carrier = match self.carrier.trim() {
+            "" => worker::Url::parse(link)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned))
+                .unwrap_or_default(),
+            typed => typed.to_owned(),
+        };
+        if carrier.is_empty() {
+            return Ok(None);
+        }
+        Shipment::new(&carrier, number, link).map(Some)
+    }
 }
 
 /// `POST /admin/orders/:id/{fulfill,ship,deliver,cancel,refund}`: the action through
@@ -142,7 +245,6 @@ struct ActionPost {
 /// again, or for an API client Medusa's `{order}`. A refused action is the order page
 /// saying why (an API client gets the error).
 pub async fn act(cx: &mut Cx) -> Result<Response, ApiError> {
-    let id = order_id(cx)?;
     let name = cx
         .url
         .path()
@@ -151,6 +253,22 @@ pub async fn act(cx: &mut Cx) -> Result<Response, ApiError> {
         .unwrap_or_default()
         .to_owned();
     let action = OrderAction::parse(&name, "action")?;
+    run(cx, action).await
+}
+
+/// `POST /admin/orders/:id/fulfillments` (Medusa's): packs `items` at `location_id`.
+pub async fn fulfillments(cx: &mut Cx) -> Result<Response, ApiError> {
+    run(cx, OrderAction::Fulfill).await
+}
+
+/// `POST /admin/orders/:id/fulfillments/:fid/shipments` (Medusa's): ships the parcel
+/// with its `labels`.
+pub async fn shipments(cx: &mut Cx) -> Result<Response, ApiError> {
+    run(cx, OrderAction::Ship).await
+}
+
+async fn run(cx: &mut Cx, action: OrderAction) -> Result<Response, ApiError> {
+    let id = order_id(cx)?;
     let api = cx.wants_json();
     let posted: ActionPost = if api {
         cx.json_as().await?
@@ -229,14 +347,17 @@ async fn perform(
         }
         _ => None,
     };
-    // Shipping with a carrier records it for the shipping e-mail; without one the order
-    // is marked shipped all the same.
-    let shipment = match (action, posted.carrier.trim()) {
-        (OrderAction::Ship, carrier) if !carrier.is_empty() => Some(Shipment::new(
-            carrier,
-            &posted.tracking_number,
-            &posted.tracking_url,
-        )?),
+    // Shipping with a carrier records it for the shipping e-mail; without one the
+    // parcel is marked shipped all the same.
+    let (shipment, fulfillment_id) = match action {
+        OrderAction::Ship => (
+            posted.shipment()?,
+            posted.parcel_id(cx.params.get(1).map(String::as_str))?,
+        ),
+        _ => (None, None),
+    };
+    let parcel = match action {
+        OrderAction::Fulfill => Some(posted.parcel()?),
         _ => None,
     };
     let req = ActionRequest {
@@ -246,6 +367,8 @@ async fn perform(
         actor: Some(member.user_id.clone()),
         reason: reason.clone(),
         shipment: shipment.clone(),
+        parcel: parcel.clone(),
+        fulfillment_id: fulfillment_id.clone(),
     };
     let path = format!("{ORDERS_PATH}/{}/actions", id.as_str());
     let after = origin::post(&cx.config, &path, &req, &cx.traceparent)
@@ -253,15 +376,25 @@ async fn perform(
         .into_json::<OrderResponse>()?
         .order;
     let from = cx.client();
-    let entry = Entry {
-        action: &format!("order.{}", action.as_str()),
-        target_id: Some(id.as_str()),
-        change: json!({
+    let mut change = json!({
             "status": [before.status.as_str(), after.status.as_str()],
             "refunded": [before.refunded_total().get(), after.refunded_total().get()],
             "reason": reason,
             "shipment": shipment,
-        }),
+            "packed": after.fulfillments.iter()
+                .filter(|f| !before.fulfillments.iter().any(|b| b.id == f.id))
+                .map(|f| json!({"id": f.id, "location": f.location_name, "items": f.items}))
+                .collect::<Vec<_>>(),
+            "fulfillment_id": fulfillment_id,
+    });
+    // Only what this action is about: no empty fields.
+    if let Value::Object(fields) = &mut change {
+        fields.retain(|_, v| !(v.is_null() || v.as_array().is_some_and(Vec::is_empty)));
+    }
+    let entry = Entry {
+        action: &format!("order.{}", action.as_str()),
+        target_id: Some(id.as_str()),
+        change,
     };
     db::with_client(&cx.env, async |client: &Client| {
         audit::record(client, member, &from, &cx.trace_id, entry).await

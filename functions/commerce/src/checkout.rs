@@ -140,6 +140,13 @@ pub struct ActionRequest {
     /// shipped (the shipping e-mail carries them).
     #[serde(default)]
     pub shipment: Option<crate::order::Shipment>,
+    /// Packing: which units, from which location (absent: every unit not yet packed,
+    /// where it is held).
+    #[serde(default)]
+    pub parcel: Option<crate::order::ParcelRequest>,
+    /// Shipping: the parcel that leaves (absent: every packed parcel still waiting).
+    #[serde(default)]
+    pub fulfillment_id: Option<crate::ids::FulfillmentId>,
 }
 
 /// `POST /v1/payment-sessions/:id/authenticate`: the shopper's answer to the test

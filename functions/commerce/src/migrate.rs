@@ -50,6 +50,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0011_api_keys",
         include_str!("../../../migrations/0011_api_keys.sql"),
     ),
+    (
+        "0012_fulfillments",
+        include_str!("../../../migrations/0012_fulfillments.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

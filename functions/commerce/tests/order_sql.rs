@@ -7,9 +7,9 @@ mod common;
 use commerce::cart::Cart;
 use commerce::cart_api::{apply, CartOp};
 use commerce::email::Email;
-use commerce::ids::{CartId, OrderId};
+use commerce::ids::{CartId, OrderId, StockLocationId};
 use commerce::money::MinorUnits;
-use commerce::order::{self, OrderAction, OrderStatus};
+use commerce::order::{self, OrderAction, OrderStatus, Shipment};
 use commerce::outbox;
 use commerce::store::{self, HostName, Store};
 use common::test_db;
@@ -532,4 +532,154 @@ async fn staff_list_orders_by_status_payment_number_and_email_within_their_store
     assert_eq!(today.len(), 1);
     assert_eq!((today[0].orders, today[0].revenue), (1, orders[1].total));
     assert!(list::today(&db, &beta).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn parcels_pack_some_units_where_staff_choose_and_ship_one_by_one() {
+    use commerce::order::{ParcelLine, ParcelRequest};
+    let mut db = test_db().await;
+    let store = alpha(&db).await;
+    let a2 = StockLocationId::parse("sloc_A2").unwrap();
+    // 3 of A1S, held at sloc_A1 (10 stocked, 3 reserved before).
+    let cart = ready_cart(&db, &store, &[("variant_A1S", 3)]).await;
+    let order = place(&mut db, &store, &cart).await.unwrap();
+    order::apply_action(&db, &store.id, &order.id, OrderAction::Pay, None)
+        .await
+        .unwrap();
+    let item = order.items[0].id.clone();
+    let one_at_a2 = ParcelRequest {
+        location_id: Some(a2.clone()),
+        items: vec![ParcelLine {
+            item_id: item.clone(),
+            quantity: 1,
+        }],
+    };
+
+    // One unit packed at sloc_A2: its hold moves there.
+    let (packed, first) = order::pack(&db, &store.id, &order.id, &one_at_a2, None)
+        .await
+        .unwrap();
+    assert_eq!(packed.order.status, OrderStatus::PartiallyFulfilled);
+    assert_eq!(first.len(), 1);
+    assert_eq!(packed.order.fulfillments[0].location_name, "A two");
+    assert_eq!(
+        levels(&db, "variant_A1S").await,
+        vec![("sloc_A1".into(), 10, 5), ("sloc_A2".into(), 5, 1)]
+    );
+    // The rest where it is held.
+    let (packed, second) = order::pack(&db, &store.id, &order.id, &ParcelRequest::default(), None)
+        .await
+        .unwrap();
+    assert_eq!(packed.order.status, OrderStatus::Fulfilled);
+    assert_eq!(packed.order.fulfillments[1].units(), 2);
+    let err = order::pack(&db, &store.id, &order.id, &one_at_a2, None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), 409, "everything is packed");
+
+    // The first parcel ships alone; then the order can no longer be canceled.
+    let dhl = Shipment::new("DHL", "JD014600", "").unwrap();
+    let (shipped, _) = order::ship_parcels(&db, &store.id, &order.id, Some(&first[0]), Some(&dhl))
+        .await
+        .unwrap();
+    assert_eq!(shipped.order.status, OrderStatus::PartiallyShipped);
+    assert_eq!(shipped.order.fulfillments[0].shipment.as_ref(), Some(&dhl));
+    assert_eq!(
+        levels(&db, "variant_A1S").await,
+        vec![("sloc_A1".into(), 10, 5), ("sloc_A2".into(), 4, 0)]
+    );
+    let again = order::ship_parcels(&db, &store.id, &order.id, Some(&first[0]), None).await;
+    assert_eq!(again.unwrap_err().status(), 409);
+    let cancel = order::apply_action(&db, &store.id, &order.id, OrderAction::Cancel, None).await;
+    assert_eq!(cancel.unwrap_err().status(), 409);
+    let (done, _) = order::ship_parcels(&db, &store.id, &order.id, None, None)
+        .await
+        .unwrap();
+    assert_eq!(done.order.status, OrderStatus::Shipped);
+    assert_eq!(done.order.fulfillments[1].id, second[0]);
+    assert_eq!(
+        levels(&db, "variant_A1S").await,
+        vec![("sloc_A1".into(), 8, 3), ("sloc_A2".into(), 4, 0)]
+    );
+    // Each shipment's event names its parcel (each gets its own e-mail).
+    let shipped_events: Vec<serde_json::Value> = db
+        .query(
+            "SELECT payload -> 'payload' FROM outbox WHERE topic = 'order.shipped' ORDER BY id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(shipped_events.len(), 2);
+    assert_eq!(shipped_events[0]["fulfillment_ids"], json!([first[0]]));
+    assert_eq!(shipped_events[1]["fulfillment_ids"], json!([second[0]]));
+}
+
+#[tokio::test]
+async fn packing_where_too_few_are_free_changes_nothing_and_cancel_unpacks() {
+    use commerce::order::{ParcelLine, ParcelRequest};
+    let mut db = test_db().await;
+    let store = alpha(&db).await;
+    // 5 of A1S held at sloc_A1; sloc_A2 has only 5 free, sloc_A1 none left.
+    let cart = ready_cart(&db, &store, &[("variant_A1S", 5)]).await;
+    let order = place(&mut db, &store, &cart).await.unwrap();
+    order::apply_action(&db, &store.id, &order.id, OrderAction::Pay, None)
+        .await
+        .unwrap();
+    db.execute(
+        "UPDATE inventory_levels SET stocked = 4 WHERE variant_id = 'variant_A1S' AND location_id = 'sloc_A2'",
+        &[],
+    )
+    .await
+    .unwrap();
+    let before = levels(&db, "variant_A1S").await;
+    let all_at_a2 = ParcelRequest {
+        location_id: Some(StockLocationId::parse("sloc_A2").unwrap()),
+        items: vec![ParcelLine {
+            item_id: order.items[0].id.clone(),
+            quantity: 5,
+        }],
+    };
+    let tx = db.transaction().await.unwrap();
+    let err = order::pack(&tx, &store.id, &order.id, &all_at_a2, None)
+        .await
+        .unwrap_err();
+    drop(tx);
+    assert_eq!(err.status(), 400);
+    assert_eq!(err.code().as_str(), "insufficient_inventory");
+    assert!(err.to_string().contains("Only 4 of"), "{err}");
+    assert_eq!(levels(&db, "variant_A1S").await, before, "nothing moved");
+
+    // Another store's location is refused by name.
+    let elsewhere = ParcelRequest {
+        location_id: Some(StockLocationId::parse("sloc_B1").unwrap()),
+        ..all_at_a2.clone()
+    };
+    let err = order::pack(&db, &store.id, &order.id, &elsewhere, None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.param(), Some("location_id"));
+
+    // Two units packed, then the order is canceled: everything goes back.
+    let two = ParcelRequest {
+        location_id: None,
+        items: vec![ParcelLine {
+            item_id: order.items[0].id.clone(),
+            quantity: 2,
+        }],
+    };
+    order::pack(&db, &store.id, &order.id, &two, None)
+        .await
+        .unwrap();
+    let canceled = order::apply_action(&db, &store.id, &order.id, OrderAction::Cancel, None)
+        .await
+        .unwrap();
+    assert_eq!(canceled.order.status, OrderStatus::Canceled);
+    assert!(canceled.order.fulfillments[0].canceled_at_ms.is_some());
+    assert_eq!(
+        levels(&db, "variant_A1S").await,
+        vec![("sloc_A1".into(), 10, 3), ("sloc_A2".into(), 4, 0)]
+    );
 }

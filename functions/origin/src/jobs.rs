@@ -83,9 +83,6 @@ pub async fn tick(app: &App) -> Result<usize, ApiError> {
     Ok(jobs.len())
 }
 
-/// An e-mail to the shopper about their order: (order, store name, sender).
-type MailOf = fn(&commerce::order::Order, &str, &str) -> crate::email::Email;
-
 /// Runs one job; the error says why and whether a retry can help.
 async fn run_job<C: GenericClient + Sync>(
     app: &App,
@@ -93,12 +90,10 @@ async fn run_job<C: GenericClient + Sync>(
     job: &Job,
 ) -> Result<(), (String, bool)> {
     let db = |e: ApiError| (e.log_detail().unwrap_or("database").to_owned(), true);
-    let mail_of = match job.envelope.topic {
-        Topic::OrderCreated => Some(("order-confirmation", mail::confirmation as MailOf)),
-        Topic::OrderShipped => Some(("order-shipped", mail::shipped as MailOf)),
-        _ => None,
-    };
-    if let Some((kind, mail_of)) = mail_of {
+    if matches!(
+        job.envelope.topic,
+        Topic::OrderCreated | Topic::OrderShipped
+    ) {
         let id = job
             .envelope
             .payload
@@ -118,20 +113,46 @@ async fn run_job<C: GenericClient + Sync>(
             .await
             .map_err(|e| (e.to_string(), true))?
             .get(0);
-        let email = mail_of(&order, &store_name, &app.config.email_from);
-        let key = format!("{kind}-{}", order.id);
-        mail::send(
-            &app.mailer,
-            client,
-            Some(job.store_id.as_str()),
-            &email,
-            &key,
-        )
-        .await
-        .map_err(|e| match e {
-            EmailError::Retryable(m) => (m, true),
-            EmailError::Permanent(m) => (m, false),
-        })?;
+        // The confirmation once per order; the shipping news once per parcel (an
+        // order shipped before parcels existed: once per order).
+        let from = &app.config.email_from;
+        let mails = match job.envelope.topic {
+            Topic::OrderShipped => {
+                let parcels: Vec<&commerce::order::Fulfillment> = order
+                    .fulfillments
+                    .iter()
+                    .filter(|f| {
+                        job.envelope.payload["fulfillment_ids"]
+                            .as_array()
+                            .is_some_and(|ids| ids.iter().any(|id| id == f.id.as_str()))
+                    })
+                    .collect();
+                if parcels.is_empty() {
+                    let key = format!("order-shipped-{}", order.id);
+                    vec![(key, mail::shipped(&order, None, &store_name, from))]
+                } else {
+                    parcels
+                        .into_iter()
+                        .map(|p| {
+                            let key = format!("order-shipped-{}", p.id);
+                            (key, mail::shipped(&order, Some(p), &store_name, from))
+                        })
+                        .collect()
+                }
+            }
+            _ => {
+                let key = format!("order-confirmation-{}", order.id);
+                vec![(key, mail::confirmation(&order, &store_name, from))]
+            }
+        };
+        for (key, email) in &mails {
+            mail::send(&app.mailer, client, Some(job.store_id.as_str()), email, key)
+                .await
+                .map_err(|e| match e {
+                    EmailError::Retryable(m) => (m, true),
+                    EmailError::Permanent(m) => (m, false),
+                })?;
+        }
     }
     record_analytics(client, job)
         .await

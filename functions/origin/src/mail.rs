@@ -4,7 +4,7 @@
 //! database (`local_mailbox`), viewable at the origin's `/dev/mail`.
 
 use askama::Template;
-use commerce::order::Order;
+use commerce::order::{Fulfillment, Order};
 use commerce::ApiError;
 use tokio_postgres::GenericClient;
 
@@ -91,6 +91,8 @@ struct ShippedHtml<'a> {
     store_name: &'a str,
     rows: &'a [Row],
     shipment: Option<&'a commerce::order::Shipment>,
+    /// Only part of the order is in this parcel.
+    partial: bool,
 }
 
 #[derive(Template)]
@@ -116,6 +118,23 @@ fn first_name(order: &Order) -> Option<&str> {
         .filter(|n| !n.is_empty())
 }
 
+/// The parcel's units of each line, each at its share of the line's total.
+fn parcel_rows(order: &Order, parcel: &Fulfillment) -> Vec<Row> {
+    parcel
+        .items
+        .iter()
+        .filter_map(|l| {
+            let item = order.items.iter().find(|i| i.id == l.item_id)?;
+            let share = item.total.get() * i64::from(l.quantity) / i64::from(item.quantity.max(1));
+            Some(Row {
+                quantity: l.quantity,
+                title: item.display_title(),
+                total: money(share, order),
+            })
+        })
+        .collect()
+}
+
 fn rows(order: &Order) -> Vec<Row> {
     order
         .items
@@ -128,26 +147,41 @@ fn rows(order: &Order) -> Vec<Row> {
         .collect()
 }
 
-/// The news that an order is on its way, with the carrier and the tracking link when
-/// staff gave them.
-pub fn shipped(order: &Order, store_name: &str, from: &str) -> Email {
-    let rows = rows(order);
+/// The news that a parcel of an order is on its way (`parcel`; `None`: the whole
+/// order), with the carrier and the tracking link when staff gave them.
+pub fn shipped(order: &Order, parcel: Option<&Fulfillment>, store_name: &str, from: &str) -> Email {
+    let (rows, shipment, partial) = match parcel {
+        Some(parcel) => (
+            parcel_rows(order, parcel),
+            parcel.shipment.as_ref(),
+            parcel.units() < order.item_count(),
+        ),
+        None => (rows(order), order.shipment.as_ref(), false),
+    };
     let values = ShippedHtml {
         name: first_name(order),
         display_id: order.display_id,
         store_name,
         rows: &rows,
-        shipment: order.shipment.as_ref(),
+        shipment,
+        partial,
     };
     let html = values.render().unwrap_or_default();
     let text = ShippedText { inner: &values }.render().unwrap_or_default();
     Email {
         from: from.to_owned(),
         to: order.email.to_string(),
-        subject: format!(
-            "Your order #{} from {store_name} is on its way",
-            order.display_id
-        ),
+        subject: if partial {
+            format!(
+                "A parcel of your order #{} from {store_name} is on its way",
+                order.display_id
+            )
+        } else {
+            format!(
+                "Your order #{} from {store_name} is on its way",
+                order.display_id
+            )
+        },
         html,
         text,
     }

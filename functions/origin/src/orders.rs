@@ -1,6 +1,6 @@
 //! Orders after checkout: reading one, the shopper's lookup, and operators' actions
-//! (fulfil, ship with the carrier's tracking, deliver, cancel, refund) through the
-//! state machine. Cancelling a
+//! (pack some or all units in a parcel at a location, ship a parcel with the carrier's
+//! tracking, deliver, cancel, refund) through the state machine. Cancelling a
 //! paid order refunds what was captured; a refund goes through the provider first and
 //! is then recorded in the ledger once.
 
@@ -42,7 +42,7 @@ pub async fn act(app: &App, id: &OrderId, req: &ActionRequest) -> Result<Order, 
     let mut conn = app.pool.get().await?;
     let tx = conn.transaction().await?;
     let current = order::load_for_update(&tx, store, id).await?;
-    order::transition(current.status, req.action)?;
+    order::transition(current.status, req.action, current.progress())?;
     let refund = current.refund_for(req.action, req.amount)?;
     if refund.is_positive() {
         let session = payment::sessions_of_order(&tx, id)
@@ -61,10 +61,21 @@ pub async fn act(app: &App, id: &OrderId, req: &ActionRequest) -> Result<Order, 
             .map_err(provider_error)?;
         payment::record_refund(&tx, &current, &session, &refund_id, refund).await?;
     }
-    if let (OrderAction::Ship, Some(shipment)) = (req.action, &req.shipment) {
-        order::shipment::record(&tx, store, id, shipment).await?;
-    }
-    let outcome = order::apply_action(&tx, store, id, req.action, None).await?;
+    let outcome = match req.action {
+        OrderAction::Fulfill => {
+            let parcel = req.parcel.clone().unwrap_or_default();
+            order::pack(&tx, store, id, &parcel, req.actor.as_ref())
+                .await?
+                .0
+        }
+        OrderAction::Ship => {
+            let parcel = req.fulfillment_id.as_ref();
+            order::ship_parcels(&tx, store, id, parcel, req.shipment.as_ref())
+                .await?
+                .0
+        }
+        _ => order::apply_action(&tx, store, id, req.action, None).await?,
+    };
     tx.commit().await?;
     Ok(outcome.order)
 }

@@ -97,7 +97,7 @@ pub async fn stripe(app: &App, body: &[u8], signature: Option<&str>) -> Result<V
         PaymentEventKind::Refunded { refund_id, amount } => {
             if let Some(order_id) = &session.order_id {
                 let order = order::load_for_update(&tx, &store, order_id).await?;
-                order::transition(order.status, OrderAction::Refund)?;
+                order::transition(order.status, OrderAction::Refund, order.progress())?;
                 payment::record_refund(&tx, &order, &session, refund_id, *amount).await?;
             }
         }

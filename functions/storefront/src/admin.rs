@@ -691,8 +691,34 @@ pub struct ActionButton {
     pub action: &'static str,
     pub label: &'static str,
     pub confirm: Option<&'static str>,
-    /// Shipping asks for the carrier and tracking number.
-    pub ship: bool,
+}
+
+/// A line on the packing form: how many of it are left to pack.
+pub struct PackLine {
+    pub item_id: String,
+    pub title: String,
+    pub ordered: u32,
+    pub left: u32,
+}
+
+/// A stock location to pack at.
+pub struct LocationChoice {
+    pub id: String,
+    pub name: String,
+}
+
+/// A parcel of the order as the page shows it.
+pub struct ParcelView {
+    pub id: String,
+    pub location: String,
+    /// "2 × Linen Shirt (M), 1 × Cap".
+    pub contents: String,
+    pub packed_at: String,
+    /// "Waiting for the carrier", "Shipped 2026-12-03 18:04", "Canceled ...".
+    pub state: String,
+    pub shipment: Option<commerce::order::Shipment>,
+    /// The member may ship it now: the page shows its shipping form.
+    pub shippable: bool,
 }
 
 /// What the member may do to the order, as the route table allows their role.
@@ -725,19 +751,24 @@ struct OrderDetailPage<'a> {
     ledger: Vec<LedgerLine>,
     timeline: Vec<AuditLine>,
     actions: Vec<ActionButton>,
+    /// The packing form's lines (empty: nothing left to pack, or not allowed).
+    pack: Vec<PackLine>,
+    locations: Vec<LocationChoice>,
+    parcels: Vec<ParcelView>,
     /// The most that can be refunded now, in major units for the field; `None` hides
     /// the refund form.
     refund_max: Option<String>,
     message: Option<String>,
-    shipment: Option<&'a commerce::order::Shipment>,
     carriers: Vec<&'static str>,
 }
 
 /// One order for staff: lines, addresses, totals, the payment ledger, the timeline of
-/// staff actions, and the actions the member may take now.
+/// staff actions, its parcels, and the actions the member may take now (packing some
+/// or all units at one of `locations`, shipping each waiting parcel).
 pub fn order_detail_page(
     shell: &Shell,
     order: &commerce::order::Order,
+    locations: &[(commerce::ids::StockLocationId, String)],
     timeline: &[commerce::staff::audit::Row],
     allowed: Allowed,
     message: Option<String>,
@@ -746,12 +777,55 @@ pub fn order_detail_page(
     use commerce::order::{transition, OrderAction};
     let cur = order.currency;
     let fmt = |m: commerce::money::MinorUnits| money(Money::new(m.get(), cur));
-    let possible = |a: OrderAction| transition(order.status, a).is_ok();
+    let possible = |a: OrderAction| transition(order.status, a, order.progress()).is_ok();
+    let pack: Vec<PackLine> = if allowed.write && possible(OrderAction::Fulfill) {
+        order
+            .items
+            .iter()
+            .map(|i| PackLine {
+                item_id: i.id.as_str().to_owned(),
+                title: i.display_title(),
+                ordered: i.quantity,
+                left: i.quantity.saturating_sub(order.packed(&i.id)),
+            })
+            .filter(|l| l.left > 0)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let shippable = allowed.write && possible(OrderAction::Ship);
+    let parcels = order
+        .fulfillments
+        .iter()
+        .map(|f| ParcelView {
+            id: f.id.as_str().to_owned(),
+            location: f.location_name.clone(),
+            contents: f
+                .items
+                .iter()
+                .map(|l| {
+                    let title = order
+                        .items
+                        .iter()
+                        .find(|i| i.id == l.item_id)
+                        .map_or_else(|| l.item_id.to_string(), |i| i.display_title());
+                    format!("{} × {title}", l.quantity)
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            packed_at: utc_minute(f.created_at_ms),
+            state: match (f.shipped_at_ms, f.canceled_at_ms) {
+                (Some(at), _) => format!("Shipped {}", utc_minute(at)),
+                (None, Some(at)) => format!("Unpacked {} (order canceled)", utc_minute(at)),
+                (None, None) => "Waiting for the carrier".to_owned(),
+            },
+            shipment: f.shipment.clone(),
+            shippable: shippable && f.is_waiting(),
+        })
+        .collect();
     let mut actions = Vec::new();
     if allowed.write {
         for (action, label, confirm) in [
-            (OrderAction::Fulfill, "Mark packed", None),
-            (OrderAction::Ship, "Mark shipped", None),
             (OrderAction::Deliver, "Mark delivered", None),
             (
                 OrderAction::Cancel,
@@ -764,7 +838,6 @@ pub fn order_detail_page(
                     action: action.as_str(),
                     label,
                     confirm,
-                    ship: action == OrderAction::Ship,
                 });
             }
         }
@@ -822,9 +895,17 @@ pub fn order_detail_page(
             .collect(),
         timeline: timeline.iter().map(AuditLine::of).collect(),
         actions,
+        pack,
+        locations: locations
+            .iter()
+            .map(|(id, name)| LocationChoice {
+                id: id.as_str().to_owned(),
+                name: name.clone(),
+            })
+            .collect(),
+        parcels,
         refund_max,
         message,
-        shipment: order.shipment.as_ref(),
         carriers: commerce::order::shipment::CARRIERS
             .iter()
             .map(|(name, _)| *name)

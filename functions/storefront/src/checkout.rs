@@ -802,8 +802,9 @@ struct OrderPage {
 fn progress_of(status: OrderStatus) -> Option<usize> {
     match status {
         OrderStatus::Pending => Some(0),
-        OrderStatus::Confirmed => Some(1),
-        OrderStatus::Fulfilled => Some(2),
+        // Part of it packed or gone: the step fully reached is the one before.
+        OrderStatus::Confirmed | OrderStatus::PartiallyFulfilled => Some(1),
+        OrderStatus::Fulfilled | OrderStatus::PartiallyShipped => Some(2),
         OrderStatus::Shipped => Some(3),
         OrderStatus::Delivered => Some(4),
         OrderStatus::Failed | OrderStatus::Canceled => None,

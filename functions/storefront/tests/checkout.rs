@@ -556,6 +556,7 @@ fn order(status: OrderStatus) -> Order {
         ],
         failure_reason: None,
         shipment: None,
+        fulfillments: Vec::new(),
         trace_id: None,
         created_at_ms: T0,
         updated_at_ms: T0,

@@ -30,7 +30,9 @@ fn medusa_statuses(status: OrderStatus) -> (&'static str, &'static str) {
     match status {
         OrderStatus::Pending => ("requires_action", "not_fulfilled"),
         OrderStatus::Confirmed => ("pending", "not_fulfilled"),
+        OrderStatus::PartiallyFulfilled => ("pending", "partially_fulfilled"),
         OrderStatus::Fulfilled => ("pending", "fulfilled"),
+        OrderStatus::PartiallyShipped => ("pending", "partially_shipped"),
         OrderStatus::Shipped => ("pending", "shipped"),
         OrderStatus::Delivered => ("completed", "delivered"),
         OrderStatus::Failed | OrderStatus::Canceled => ("canceled", "canceled"),
@@ -47,8 +49,23 @@ pub fn order_json(order: &Order, image_base: &str) -> Value {
         .items
         .iter()
         .map(|i| {
+            let shipped: u32 = order
+                .fulfillments
+                .iter()
+                .filter(|f| f.shipped_at_ms.is_some())
+                .flat_map(|f| &f.items)
+                .filter(|l| l.item_id == i.id)
+                .map(|l| l.quantity)
+                .sum();
             json!({
                 "id": i.id, "title": i.display_title(), "subtitle": i.variant_title,
+                "detail": {
+                    "quantity": i.quantity,
+                    "fulfilled_quantity": order.packed(&i.id),
+                    "shipped_quantity": shipped,
+                    "delivered_quantity":
+                        if order.status == OrderStatus::Delivered { i.quantity } else { 0 },
+                },
                 "thumbnail": i.thumbnail.as_ref().map(|k| format!("{image_base}{k}")),
                 "variant_id": i.variant_id, "product_id": i.product_id,
                 "product_title": i.product_title, "product_handle": i.product_handle,
@@ -66,6 +83,45 @@ pub fn order_json(order: &Order, image_base: &str) -> Value {
         .shipping_total
         .saturating_sub(order.shipping_tax_total);
     let (status, fulfillment_status) = medusa_statuses(order.status);
+    let fulfillments: Vec<Value> = order
+        .fulfillments
+        .iter()
+        .map(|f| {
+            let items: Vec<Value> = f
+                .items
+                .iter()
+                .map(|l| {
+                    let item = order.items.iter().find(|i| i.id == l.item_id);
+                    json!({
+                        "id": format!("{}-{}", f.id, l.item_id),
+                        "line_item_id": l.item_id,
+                        "title": item.map(|i| i.display_title()),
+                        "sku": item.and_then(|i| i.sku.clone()),
+                        "quantity": l.quantity,
+                    })
+                })
+                .collect();
+            let labels: Vec<Value> = f
+                .shipment
+                .iter()
+                .map(|s| {
+                    json!({"tracking_number": s.tracking_number,
+                           "tracking_url": s.tracking_url, "label_url": null,
+                           "carrier": s.carrier})
+                })
+                .collect();
+            let delivered = (order.status == OrderStatus::Delivered).then_some(updated.clone());
+            json!({
+                "id": f.id, "location_id": f.location_id, "location_name": f.location_name,
+                "packed_at": api_time(f.created_at_ms),
+                "shipped_at": f.shipped_at_ms.map(api_time),
+                "delivered_at": delivered.filter(|_| f.shipped_at_ms.is_some()),
+                "canceled_at": f.canceled_at_ms.map(api_time),
+                "items": items, "labels": labels,
+                "created_at": api_time(f.created_at_ms),
+            })
+        })
+        .collect();
     let transactions: Vec<Value> = order
         .transactions
         .iter()
@@ -103,6 +159,7 @@ pub fn order_json(order: &Order, image_base: &str) -> Value {
             "total": m(order.shipping_total),
         }],
         "transactions": transactions,
+        "fulfillments": fulfillments,
         "item_total": m(order.item_total),
         "item_subtotal": m(item_subtotal),
         "item_tax_total": m(order.item_tax_total),

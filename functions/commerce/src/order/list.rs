@@ -260,7 +260,7 @@ pub async fn today<C: Sql>(client: &C, store: &StoreId) -> Result<Vec<DayFigures
              FROM orders
              WHERE store_id = $1
                AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-               AND status IN ('confirmed', 'fulfilled', 'shipped', 'delivered')
+               AND status NOT IN ('pending', 'failed', 'canceled')
              GROUP BY currency_code ORDER BY currency_code",
             &[(store, Type::TEXT)],
         )

@@ -1,9 +1,11 @@
 //! Orders: what a completed cart becomes. [`place`] turns a cart snapshot into a
 //! pending order in the caller's transaction (re-priced from the database, its stock
 //! held by conditional updates); [`status`] is the state machine every later change
-//! goes through ([`apply_action`]); [`json`] is Medusa's order shape. Read with
-//! [`load`], [`by_cart`] and [`lookup`].
+//! goes through ([`apply_action`]); [`fulfillment`] the parcels staff pack and ship
+//! ([`pack`], [`ship_parcels`]); [`json`] is Medusa's order shape. Read with [`load`],
+//! [`by_cart`] and [`lookup`].
 
+pub mod fulfillment;
 mod json;
 pub mod list;
 mod place;
@@ -14,16 +16,18 @@ mod stock;
 
 use serde::{Deserialize, Serialize};
 
+pub use self::fulfillment::{Fulfillment, ParcelLine, ParcelRequest};
 pub use self::json::order_json;
 pub use self::place::{
     place, Placed, MAX_PENDING_ORDERS_PER_CART, MAX_PENDING_ORDERS_PER_EMAIL,
     RESERVATION_TTL_SECONDS,
 };
 pub use self::repo::{
-    apply_action, by_cart, expired_pending, load, load_for_update, lookup, ActionOutcome,
+    apply_action, by_cart, expired_pending, load, load_for_update, lookup, pack, ship_parcels,
+    stock_locations, ActionOutcome,
 };
 pub use self::shipment::Shipment;
-pub use self::status::{transition, OrderAction, OrderStatus, StockEffect, Transition};
+pub use self::status::{transition, OrderAction, OrderStatus, Progress, StockEffect, Transition};
 pub use self::stock::{release, Shortage};
 use crate::cart::Address;
 use crate::email::Email;
@@ -139,9 +143,12 @@ pub struct Order {
     pub total: MinorUnits,
     pub transactions: Vec<OrderTransaction>,
     pub failure_reason: Option<String>,
-    /// How the order left (set when it is marked shipped with a carrier).
+    /// How the order left (the last parcel shipped with a carrier).
     #[serde(default)]
     pub shipment: Option<Shipment>,
+    /// The parcels it is packed in, oldest first.
+    #[serde(default)]
+    pub fulfillments: Vec<Fulfillment>,
     pub trace_id: Option<String>,
     pub created_at_ms: u64,
     pub updated_at_ms: u64,
@@ -213,5 +220,66 @@ impl Order {
     /// Units over all lines.
     pub fn item_count(&self) -> u32 {
         self.items.iter().map(|i| i.quantity).sum()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A paid order in `status` with a line of each quantity (ids `ordli_1`, ...).
+    pub fn sample_order(status: OrderStatus, quantities: &[u32]) -> Order {
+        let items = quantities
+            .iter()
+            .enumerate()
+            .map(|(n, q)| OrderItem {
+                id: OrderItemId::parse(&format!("ordli_{}", n + 1)).unwrap(),
+                variant_id: VariantId::parse(&format!("variant_{}", n + 1)).unwrap(),
+                product_id: ProductId::parse("prod_1").unwrap(),
+                product_title: format!("Product {}", n + 1),
+                product_handle: format!("product-{}", n + 1),
+                variant_title: "One size".into(),
+                sku: None,
+                thumbnail: None,
+                quantity: *q,
+                unit_price: MinorUnits::new(1000),
+                subtotal: MinorUnits::new(1000 * i64::from(*q)),
+                tax_total: MinorUnits::ZERO,
+                total: MinorUnits::new(1000 * i64::from(*q)),
+            })
+            .collect();
+        Order {
+            id: OrderId::parse("order_1").unwrap(),
+            store_id: StoreId::parse("store_1").unwrap(),
+            display_id: 1,
+            cart_id: CartId::parse("cart_1").unwrap(),
+            status,
+            email: Email::parse("ada@example.com").unwrap(),
+            region_id: RegionId::parse("reg_1").unwrap(),
+            currency: CurrencyCode::parse("eur").unwrap(),
+            tax_rate_bp: 0,
+            tax_inclusive: true,
+            shipping_address: Address::default(),
+            billing_address: None,
+            shipping: OrderShipping {
+                option_id: ShippingOptionId::parse("so_1").unwrap(),
+                name: "Standard".into(),
+                amount: MinorUnits::ZERO,
+            },
+            items,
+            item_total: MinorUnits::ZERO,
+            item_tax_total: MinorUnits::ZERO,
+            shipping_total: MinorUnits::ZERO,
+            shipping_tax_total: MinorUnits::ZERO,
+            tax_total: MinorUnits::ZERO,
+            total: MinorUnits::ZERO,
+            transactions: Vec::new(),
+            failure_reason: None,
+            shipment: None,
+            fulfillments: Vec::new(),
+            trace_id: None,
+            created_at_ms: 0,
+            updated_at_ms: 0,
+        }
     }
 }

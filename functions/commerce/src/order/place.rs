@@ -349,6 +349,7 @@ pub async fn place<C: Sql>(
             transactions: Vec::new(),
             failure_reason: None,
             shipment: None,
+            fulfillments: Vec::new(),
             trace_id: trace_id.map(str::to_owned),
             created_at_ms,
             updated_at_ms: created_at_ms,

@@ -3,17 +3,18 @@
 //! place a status changes (through [`transition`](super::transition)).
 
 use serde_json::json;
-use tokio_postgres::types::Type;
+use tokio_postgres::types::{Json, Type};
 use tokio_postgres::Row;
 
+use super::fulfillment::{self, ParcelLine, ParcelRequest};
 use super::stock;
 use super::{
-    transition, Order, OrderAction, OrderItem, OrderStatus, OrderTransaction, StockEffect,
+    transition, Order, OrderAction, OrderItem, OrderStatus, OrderTransaction, Shipment, StockEffect,
 };
 use crate::db::{col, json_col, Param, Sql};
 use crate::email::Email;
 use crate::error::ApiError;
-use crate::ids::{CartId, OrderId, StoreId};
+use crate::ids::{CartId, FulfillmentId, OrderId, OrderItemId, StockLocationId, StoreId, UserId};
 use crate::money::CurrencyCode;
 use crate::outbox::{self, Topic};
 
@@ -36,7 +37,20 @@ const ORDER_COLUMNS: &str = "
         'reference', t.reference,
         'created_at_ms', (extract(epoch FROM t.created_at) * 1000)::int8)
         ORDER BY t.created_at, t.id), '[]')
-     FROM order_transactions t WHERE t.order_id = o.id) AS transactions";
+     FROM order_transactions t WHERE t.order_id = o.id) AS transactions,
+    (SELECT coalesce(jsonb_agg(jsonb_build_object(
+        'id', f.id, 'location_id', f.location_id, 'location_name', sl.name,
+        'shipment', f.shipment,
+        'created_at_ms', (extract(epoch FROM f.created_at) * 1000)::int8,
+        'shipped_at_ms', (extract(epoch FROM f.shipped_at) * 1000)::int8,
+        'canceled_at_ms', (extract(epoch FROM f.canceled_at) * 1000)::int8,
+        'items', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                     'item_id', fi.item_id, 'quantity', fi.quantity) ORDER BY fi.item_id), '[]')
+                  FROM order_fulfillment_items fi WHERE fi.fulfillment_id = f.id))
+        ORDER BY f.created_at, f.id), '[]')
+     FROM order_fulfillments f
+     JOIN stock_locations sl ON sl.store_id = f.store_id AND sl.id = f.location_id
+     WHERE f.order_id = o.id) AS fulfillments";
 
 fn ms(v: i64) -> u64 {
     u64::try_from(v).unwrap_or_default()
@@ -74,6 +88,7 @@ fn order_from_row(row: &Row) -> Result<Order, ApiError> {
         transactions,
         failure_reason: col(row, "failure_reason")?,
         shipment: json_col(row, "shipment")?,
+        fulfillments: json_col(row, "fulfillments")?,
         trace_id: col(row, "trace_id")?,
         created_at_ms: ms(col(row, "created_ms")?),
         updated_at_ms: ms(col(row, "updated_ms")?),
@@ -193,6 +208,8 @@ pub struct ActionOutcome {
 /// the transition (a refused one is a 409), moves the stock as the transition says,
 /// records the new status (and `reason` for failures) and writes the outbox events.
 /// Refunds are recorded in the ledger by the caller; here they only pass the check.
+/// Packing packs every unit not yet packed where it is held, shipping ships every
+/// parcel waiting ([`pack`] and [`ship_parcels`] choose units, location and parcel).
 pub async fn apply_action<C: Sql>(
     client: &C,
     store: &StoreId,
@@ -200,11 +217,37 @@ pub async fn apply_action<C: Sql>(
     action: OrderAction,
     reason: Option<&str>,
 ) -> Result<ActionOutcome, ApiError> {
+    match action {
+        OrderAction::Fulfill => Ok(pack(client, store, id, &ParcelRequest::default(), None)
+            .await?
+            .0),
+        OrderAction::Ship => Ok(ship_parcels(client, store, id, None, None).await?.0),
+        _ => apply(client, store, id, action, reason, &[]).await,
+    }
+}
+
+/// [`apply_action`], naming the parcels the action packed or shipped in its event.
+async fn apply<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    id: &OrderId,
+    action: OrderAction,
+    reason: Option<&str>,
+    parcels: &[FulfillmentId],
+) -> Result<ActionOutcome, ApiError> {
     let order = load_for_update(client, store, id).await?;
-    let step = transition(order.status, action)?;
+    let step = transition(order.status, action, order.progress())?;
     match step.stock {
         StockEffect::None => {}
         StockEffect::Release => {
+            // Parcels not yet gone are unpacked: their units go back too.
+            client
+                .execute_typed(
+                    "UPDATE order_fulfillments SET canceled_at = now()
+                     WHERE order_id = $1 AND shipped_at IS NULL AND canceled_at IS NULL",
+                    &[(id, Type::TEXT)],
+                )
+                .await?;
             if stock::release(client, id).await? > 0 {
                 outbox::enqueue(
                     client,
@@ -216,7 +259,7 @@ pub async fn apply_action<C: Sql>(
                 .await?;
             }
         }
-        StockEffect::Consume => {
+        StockEffect::ConsumeParcels => {
             stock::consume(client, id).await?;
         }
     }
@@ -251,7 +294,8 @@ pub async fn apply_action<C: Sql>(
             store,
             topic,
             json!({"order_id": id, "display_id": order.display_id, "email": order.email,
-                   "total": order.total, "currency_code": order.currency.as_str()}),
+                   "total": order.total, "currency_code": order.currency.as_str(),
+                   "fulfillment_ids": parcels}),
             order.trace_id.as_deref(),
         )
         .await?;
@@ -259,4 +303,253 @@ pub async fn apply_action<C: Sql>(
     let from = order.status;
     let order = load(client, store, id).await?;
     Ok(ActionOutcome { order, from })
+}
+
+/// Packs units of order `id` in parcels, in `client`'s transaction: what `request`
+/// asks ([`fulfillment::plan`]), at its location (the held stock moves there) or,
+/// without one, where the stock is held (a parcel per location). `by` is the staff
+/// member packing. Answers the order after it and the new parcels.
+pub async fn pack<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    id: &OrderId,
+    request: &ParcelRequest,
+    by: Option<&UserId>,
+) -> Result<(ActionOutcome, Vec<FulfillmentId>), ApiError> {
+    let order = load_for_update(client, store, id).await?;
+    transition(order.status, OrderAction::Fulfill, order.progress())?;
+    let mut lines = fulfillment::plan(&order, request)?;
+    let item = |line: &ParcelLine| {
+        order
+            .items
+            .iter()
+            .find(|i| i.id == line.item_id)
+            .ok_or_else(|| ApiError::internal("a planned line is not in the order"))
+    };
+    // Lines in variant order, as their stock was held (locks in one order).
+    lines.sort_by(|a, b| {
+        let va = item(a).map(|i| i.variant_id.clone()).ok();
+        let vb = item(b).map(|i| i.variant_id.clone()).ok();
+        va.cmp(&vb)
+    });
+    let parcels_at: Vec<(StockLocationId, String, Vec<ParcelLine>)> = match &request.location_id {
+        Some(location) => {
+            let name = location_name(client, store, location).await?;
+            vec![(location.clone(), name, lines)]
+        }
+        None => where_held(client, store, id, &lines).await?,
+    };
+    let mut made = Vec::with_capacity(parcels_at.len());
+    for (location, name, lines) in &parcels_at {
+        let parcel = FulfillmentId::generate();
+        client
+            .execute_typed(
+                "INSERT INTO order_fulfillments (id, store_id, order_id, location_id, created_by)
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    (&parcel, Type::TEXT),
+                    (store, Type::TEXT),
+                    (id, Type::TEXT),
+                    (location, Type::TEXT),
+                    (&by, Type::TEXT),
+                ],
+            )
+            .await?;
+        for line in lines {
+            let item = item(line)?;
+            let assign = stock::Assign {
+                item_id: &item.id,
+                variant_id: &item.variant_id,
+                title: item.display_title(),
+                quantity: line.quantity,
+            };
+            stock::assign(client, id, &assign, location, name, &parcel).await?;
+            let quantity = i32::try_from(line.quantity).unwrap_or(i32::MAX);
+            client
+                .execute_typed(
+                    "INSERT INTO order_fulfillment_items (fulfillment_id, item_id, quantity)
+                     VALUES ($1, $2, $3)",
+                    &[
+                        (&parcel, Type::TEXT),
+                        (&item.id, Type::TEXT),
+                        (&quantity, Type::INT4),
+                    ],
+                )
+                .await?;
+        }
+        made.push(parcel);
+    }
+    let outcome = apply(client, store, id, OrderAction::Fulfill, None, &made).await?;
+    Ok((outcome, made))
+}
+
+/// The store's stock locations (id, name) in rank order: where staff may pack.
+pub async fn stock_locations<C: Sql>(
+    client: &C,
+    store: &StoreId,
+) -> Result<Vec<(StockLocationId, String)>, ApiError> {
+    let rows = client
+        .query_typed(
+            "SELECT id, name FROM stock_locations WHERE store_id = $1 ORDER BY rank, id",
+            &[(store, Type::TEXT)],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| Ok((col(r, "id")?, col(r, "name")?)))
+        .collect()
+}
+
+/// The name of `location` of `store`; 400 naming `location_id` for any other.
+async fn location_name<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    location: &StockLocationId,
+) -> Result<String, ApiError> {
+    let rows = client
+        .query_typed(
+            "SELECT name FROM stock_locations WHERE store_id = $1 AND id = $2",
+            &[(store, Type::TEXT), (location, Type::TEXT)],
+        )
+        .await?;
+    match rows.first() {
+        Some(row) => col(row, "name"),
+        None => Err(ApiError::invalid(
+            "location_id",
+            "is not a stock location of this store",
+        )),
+    }
+}
+
+/// `lines` split by where their units are held and no parcel has them, in the
+/// locations' rank order. Units not held anywhere (stock not managed) go to the
+/// location of the line's first held units, else the store's first location.
+async fn where_held<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    id: &OrderId,
+    lines: &[ParcelLine],
+) -> Result<Vec<(StockLocationId, String, Vec<ParcelLine>)>, ApiError> {
+    let rows = client
+        .query_typed(
+            "SELECT r.item_id, r.location_id, sl.name, r.quantity
+             FROM order_reservations r
+             JOIN stock_locations sl ON sl.store_id = $1 AND sl.id = r.location_id
+             WHERE r.order_id = $2 AND r.state = 'held' AND r.fulfillment_id IS NULL
+             ORDER BY sl.rank, sl.id",
+            &[(store, Type::TEXT), (id, Type::TEXT)],
+        )
+        .await?;
+    type Parcels = Vec<(StockLocationId, String, Vec<ParcelLine>)>;
+    fn put(parcels: &mut Parcels, location: StockLocationId, name: String, line: ParcelLine) {
+        match parcels.iter_mut().find(|(l, _, _)| *l == location) {
+            Some((_, _, lines)) => lines.push(line),
+            None => parcels.push((location, name, vec![line])),
+        }
+    }
+    let mut parcels: Parcels = Vec::new();
+    let mut unheld = Vec::new();
+    for line in lines {
+        let mut left = line.quantity;
+        for row in &rows {
+            let item: OrderItemId = col(row, "item_id")?;
+            if left == 0 || item != line.item_id {
+                continue;
+            }
+            let held: i32 = col(row, "quantity")?;
+            let take = left.min(u32::try_from(held).unwrap_or_default());
+            left -= take;
+            put(
+                &mut parcels,
+                col(row, "location_id")?,
+                col(row, "name")?,
+                ParcelLine {
+                    item_id: item,
+                    quantity: take,
+                },
+            );
+        }
+        if left > 0 {
+            unheld.push(ParcelLine {
+                item_id: line.item_id.clone(),
+                quantity: left,
+            });
+        }
+    }
+    if !unheld.is_empty() {
+        let (location, name) = match parcels.first() {
+            Some((l, n, _)) => (l.clone(), n.clone()),
+            None => {
+                let first = client
+                    .query_typed(
+                        "SELECT id, name FROM stock_locations WHERE store_id = $1
+                         ORDER BY rank, id LIMIT 1",
+                        &[(store, Type::TEXT)],
+                    )
+                    .await?;
+                let row = first.first().ok_or_else(|| {
+                    ApiError::invalid("location_id", "the store has no stock location")
+                })?;
+                (col(row, "id")?, col(row, "name")?)
+            }
+        };
+        for line in unheld {
+            put(&mut parcels, location.clone(), name.clone(), line);
+        }
+    }
+    Ok(parcels)
+}
+
+/// Ships parcel `parcel` of order `id` (none named: every packed parcel still waiting)
+/// with `shipment`, in `client`'s transaction: the parcels' held stock leaves, the
+/// order moves on, and the shipping event names the parcels (each gets its e-mail).
+pub async fn ship_parcels<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    id: &OrderId,
+    parcel: Option<&FulfillmentId>,
+    shipment: Option<&Shipment>,
+) -> Result<(ActionOutcome, Vec<FulfillmentId>), ApiError> {
+    let order = load_for_update(client, store, id).await?;
+    transition(order.status, OrderAction::Ship, order.progress())?;
+    let targets: Vec<FulfillmentId> = match parcel {
+        Some(p) => {
+            let found = order
+                .fulfillments
+                .iter()
+                .find(|f| f.id == *p)
+                .ok_or_else(|| ApiError::not_found("Fulfillment", "id", p.as_str()))?;
+            if !found.is_waiting() {
+                return Err(ApiError::conflict(
+                    crate::ErrorCode::InvalidOrderTransition,
+                    "This parcel has shipped already.",
+                ));
+            }
+            vec![p.clone()]
+        }
+        None => order
+            .fulfillments
+            .iter()
+            .filter(|f| f.is_waiting())
+            .map(|f| f.id.clone())
+            .collect(),
+    };
+    if targets.is_empty() {
+        return Err(ApiError::conflict(
+            crate::ErrorCode::InvalidOrderTransition,
+            "No packed parcel is waiting to ship.",
+        ));
+    }
+    let value = shipment.map(Json);
+    client
+        .execute_typed(
+            "UPDATE order_fulfillments SET shipped_at = now(), shipment = $2
+             WHERE id = ANY($1)",
+            &[(&targets, Type::TEXT_ARRAY), (&value, Type::JSONB)],
+        )
+        .await?;
+    if let Some(shipment) = shipment {
+        super::shipment::record(client, store, id, shipment).await?;
+    }
+    let outcome = apply(client, store, id, OrderAction::Ship, None, &targets).await?;
+    Ok((outcome, targets))
 }

@@ -11,7 +11,7 @@ use tokio_postgres::types::Type;
 
 use crate::db::{col, Param, Sql};
 use crate::error::ApiError;
-use crate::ids::{OrderId, OrderItemId, StoreId, VariantId};
+use crate::ids::{FulfillmentId, OrderId, OrderItemId, StockLocationId, StoreId, VariantId};
 
 /// A line that cannot be served: how many were asked for and how many are left.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,11 +130,12 @@ const RELEASE_SQL: &str = "
           FROM held GROUP BY 1, 2) h
     WHERE il.variant_id = h.variant_id AND il.location_id = h.location_id";
 
-/// $1 order. The held units leave their locations.
+/// $1 order. The held units of its shipped parcels leave their locations.
 const CONSUME_SQL: &str = "
     WITH held AS (
         UPDATE order_reservations SET state = 'consumed'
-        WHERE order_id = $1 AND state = 'held'
+        WHERE order_id = $1 AND state = 'held' AND fulfillment_id IN (
+            SELECT id FROM order_fulfillments WHERE order_id = $1 AND shipped_at IS NOT NULL)
         RETURNING variant_id, location_id, quantity)
     UPDATE inventory_levels il
     SET reserved = il.reserved - h.quantity,
@@ -155,7 +156,164 @@ pub async fn release<C: Sql>(client: &C, order: &OrderId) -> Result<u64, ApiErro
     settle_held(client, order, RELEASE_SQL).await
 }
 
-/// The units the order holds leave stock (shipment).
+/// The units the order's shipped parcels hold leave stock; a second call finds
+/// nothing held.
 pub(super) async fn consume<C: Sql>(client: &C, order: &OrderId) -> Result<u64, ApiError> {
     settle_held(client, order, CONSUME_SQL).await
+}
+
+/// Units of one line to put in a parcel.
+#[derive(Debug)]
+pub(super) struct Assign<'a> {
+    pub item_id: &'a OrderItemId,
+    pub variant_id: &'a VariantId,
+    pub title: String,
+    pub quantity: u32,
+}
+
+/// Assigns `line`'s units to `parcel` at `location`, from what the line holds and no
+/// parcel has: first what is held there, then what is held elsewhere, which moves
+/// there (given back where it was, taken where the parcel is packed: 409 when that
+/// location has too few free). A line that holds nothing (its variant's stock is not
+/// managed) has nothing to assign. Lines are assigned in variant order, as they were
+/// held.
+pub(super) async fn assign<C: Sql>(
+    client: &C,
+    order: &OrderId,
+    line: &Assign<'_>,
+    location: &StockLocationId,
+    location_name: &str,
+    parcel: &FulfillmentId,
+) -> Result<(), ApiError> {
+    let held = client
+        .query_typed(
+            "SELECT r.id, r.location_id, r.quantity
+             FROM order_reservations r
+             JOIN stock_locations sl ON sl.id = r.location_id
+             WHERE r.order_id = $1 AND r.item_id = $2 AND r.state = 'held'
+               AND r.fulfillment_id IS NULL
+             ORDER BY r.location_id = $3 DESC, sl.rank, sl.id",
+            &[
+                (order, Type::TEXT),
+                (line.item_id, Type::TEXT),
+                (location, Type::TEXT),
+            ],
+        )
+        .await?;
+    if held.is_empty() {
+        return Ok(());
+    }
+    // The stock rows of every location involved, locked in location order.
+    let mut locations: Vec<String> = held
+        .iter()
+        .map(|r| col(r, "location_id"))
+        .collect::<Result<_, _>>()?;
+    locations.push(location.as_str().to_owned());
+    locations.sort();
+    locations.dedup();
+    client
+        .query_typed(
+            "SELECT 1 FROM inventory_levels WHERE variant_id = $1 AND location_id = ANY($2)
+             ORDER BY location_id FOR UPDATE",
+            &[
+                (line.variant_id, Type::TEXT),
+                (&locations, Type::TEXT_ARRAY),
+            ],
+        )
+        .await?;
+    let mut wanted = i32::try_from(line.quantity).unwrap_or(i32::MAX);
+    let mut moved = 0;
+    for row in &held {
+        if wanted == 0 {
+            break;
+        }
+        let id: i64 = col(row, "id")?;
+        let at: String = col(row, "location_id")?;
+        let quantity: i32 = col(row, "quantity")?;
+        let take = quantity.min(wanted);
+        wanted -= take;
+        let cut = if take == quantity {
+            "DELETE FROM order_reservations WHERE id = $1 AND $2::int4 IS NOT NULL"
+        } else {
+            "UPDATE order_reservations SET quantity = quantity - $2 WHERE id = $1"
+        };
+        client
+            .execute_typed(cut, &[(&id, Type::INT8), (&take, Type::INT4)])
+            .await?;
+        if at != location.as_str() {
+            moved += take;
+            client
+                .execute_typed(
+                    "UPDATE inventory_levels SET reserved = reserved - $3, updated_at = now()
+                     WHERE variant_id = $1 AND location_id = $2",
+                    &[
+                        (line.variant_id, Type::TEXT),
+                        (&at, Type::TEXT),
+                        (&take, Type::INT4),
+                    ],
+                )
+                .await?;
+        }
+    }
+    if wanted > 0 {
+        return Err(ApiError::internal(format!(
+            "{} holds {} unit(s) fewer than it has left to pack",
+            line.item_id, wanted
+        )));
+    }
+    if moved > 0 {
+        let free = client
+            .query_typed(
+                "UPDATE inventory_levels SET reserved = reserved + $3, updated_at = now()
+                 WHERE variant_id = $1 AND location_id = $2 AND stocked - reserved >= $3
+                 RETURNING 1",
+                &[
+                    (line.variant_id, Type::TEXT),
+                    (location, Type::TEXT),
+                    (&moved, Type::INT4),
+                ],
+            )
+            .await?;
+        if free.is_empty() {
+            let level = client
+                .query_typed(
+                    "SELECT greatest(stocked - reserved, 0)::int8 AS free FROM inventory_levels
+                     WHERE variant_id = $1 AND location_id = $2",
+                    &[(line.variant_id, Type::TEXT), (location, Type::TEXT)],
+                )
+                .await?;
+            let message = match level.first() {
+                None => format!("{} is not stocked at {location_name}.", line.title),
+                Some(row) => {
+                    let free: i64 = col(row, "free")?;
+                    format!(
+                        "Only {free} of {} are free at {location_name}, and {moved} would have \
+                         to move there. Choose another location, or pack fewer.",
+                        line.title
+                    )
+                }
+            };
+            return Err(ApiError::not_allowed(
+                crate::ErrorCode::InsufficientInventory,
+                message,
+            ));
+        }
+    }
+    let quantity = i32::try_from(line.quantity).unwrap_or(i32::MAX);
+    client
+        .execute_typed(
+            "INSERT INTO order_reservations
+                 (order_id, item_id, variant_id, location_id, quantity, fulfillment_id)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                (order, Type::TEXT),
+                (line.item_id, Type::TEXT),
+                (line.variant_id, Type::TEXT),
+                (location, Type::TEXT),
+                (&quantity, Type::INT4),
+                (parcel, Type::TEXT),
+            ],
+        )
+        .await?;
+    Ok(())
 }
