@@ -184,8 +184,10 @@ pub static ROUTES: &[Route] = &[
     // Cancelling a paid order refunds it: the handler also asks for refund:write then.
     route(Post, "/admin/orders/:id/cancel", Staff(P::OrderWrite), Admin, handler!(admin_orders::act)),
     route(Post, "/admin/orders/:id/refund", Staff(P::RefundWrite), Admin, handler!(admin_orders::act)),
+    route(Post, "/admin/payments/:id/refund", Staff(P::RefundWrite), Json, handler!(admin_orders::refund_payment)),
     route(Get, "/admin/staff", Staff(P::StaffRead), Admin, handler!(admin::staff::list)),
-    route(Post, "/admin/staff/invites", Staff(P::StaffWrite), Admin, handler!(admin::staff::invite)),
+    route(Get, "/admin/invites", Staff(P::StaffRead), Admin, handler!(admin::staff::invites)),
+    route(Post, "/admin/invites", Staff(P::StaffWrite), Admin, handler!(admin::staff::invite)),
     route(Post, "/admin/staff/:user/role", Staff(P::StaffWrite), Admin, handler!(admin::staff::change_role)),
     route(Post, "/admin/staff/:user/remove", Staff(P::StaffWrite), Admin, handler!(admin::staff::remove)),
     route(Get, "/admin/account/sessions", Staff(P::AccountRead), Admin, handler!(admin::staff::sessions)),

@@ -63,7 +63,7 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     await axe(page, "staff", found, t);
     await page.getByLabel("E-mail address").fill(`packer-${Date.now()}@harbor-pine.test`);
     await page.getByLabel("Role", { exact: true }).selectOption("fulfilment");
-    await submit(page, page.getByRole("button", { name: "Invite" }), "/admin/staff/invites");
+    await submit(page, page.getByRole("button", { name: "Invite" }), "/admin/invites");
     await assert.doesNotReject(page.locator(".invite-link").waitFor());
     assert.match(await page.locator(".invite-link").innerText(), /\/admin\/invite\/[0-9A-Z]{52}$/);
     await axe(page, "staff, invitation made", found, t);

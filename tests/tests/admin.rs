@@ -482,7 +482,7 @@ fn every_admin_permission_is_held_by_some_role_and_refused_to_another() {
 async fn invited_by(cookie: &str, role: Role, ip: &str) -> String {
     let email = format!("invited-{}@matrix.test", stamp());
     let res = client()
-        .post(url("/admin/staff/invites"))
+        .post(url("/admin/invites"))
         .header("cookie", cookie)
         .form(&[("email", email.as_str()), ("role", role.as_str())])
         .send()
@@ -1006,4 +1006,102 @@ async fn an_order_leaves_in_two_parcels_through_medusas_paths_and_the_page() {
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn medusas_invite_and_payment_refund_paths_work_for_an_owners_token() {
+    let db = db().await;
+    let ip = address(10);
+    let (email, _) = member(&db, HARBOR, Role::Owner, &ip).await;
+    let res = client()
+        .post(url("/auth/user/emailpass"))
+        .header("cf-connecting-ip", &ip)
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let token = res.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let api = |method: Method, path: String, body: Option<Value>| {
+        let token = token.clone();
+        async move {
+            let mut req = client().request(method, url(&path)).bearer_auth(token);
+            if let Some(body) = body {
+                req = req.json(&body);
+            }
+            let res = req.send().await.unwrap();
+            (res.status(), res.json::<Value>().await.unwrap())
+        }
+    };
+
+    // Invites: made with Medusa's body (read-only analyst unless a role is given).
+    let invitee = format!("invitee-{}@matrix.test", stamp());
+    let (status, made) = api(
+        Method::POST,
+        "/admin/invites".into(),
+        Some(json!({"email": invitee})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{made}");
+    assert_eq!(made["invite"]["role"], "analyst");
+    assert_eq!(made["invite"]["token"].as_str().unwrap().len(), 52);
+    let (_, listed) = api(Method::GET, "/admin/invites".into(), None).await;
+    let found = listed["invites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["email"] == invitee.as_str())
+        .expect("listed");
+    assert_eq!(found["id"], made["invite"]["id"]);
+    assert!(found.get("token").is_none(), "never listed again");
+    let (status, _) = api(
+        Method::POST,
+        "/admin/invites".into(),
+        Some(json!({"email": "not-an-address"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // A payment (the order's capture) refunded in part, with Medusa's note.
+    let cart = ready_cart(&stocked_variant(1, 6).await, 1).await;
+    let (status, body) = pay_with(&cart, json!({"card_number": "4242424242424242"})).await;
+    assert_eq!(status, 200, "{body}");
+    let order = body["order"]["id"].as_str().unwrap().to_owned();
+    let (_, one) = api(Method::GET, format!("/admin/orders/{order}"), None).await;
+    let capture = one["order"]["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kind"] == "capture")
+        .expect("a capture")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refund = format!("/admin/payments/{capture}/refund");
+    let (status, refused) = api(Method::POST, refund.clone(), Some(json!({"amount": 1}))).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a refund gives its reason: {refused}"
+    );
+    let (status, paid) = api(
+        Method::POST,
+        refund.clone(),
+        Some(json!({"amount": 1.5, "note": "scratched box"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{paid}");
+    assert_eq!(paid["payment"]["id"], capture.as_str());
+    assert_eq!(paid["payment"]["refunds"][0]["amount"], 1.5);
+    let (_, after) = api(Method::GET, format!("/admin/orders/{order}"), None).await;
+    assert_eq!(after["order"]["payment_status"], "partially_refunded");
+    let (status, _) = api(
+        Method::POST,
+        "/admin/payments/ordtx_NOSUCH/refund".into(),
+        Some(json!({"amount": 1, "note": "x"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -2,7 +2,7 @@
 //! origin, which moves the stock and the money; recorded here in the audit log).
 
 use commerce::checkout::{ActionRequest, OrderResponse, ORDERS_PATH};
-use commerce::ids::{FulfillmentId, OrderId, OrderItemId, StockLocationId};
+use commerce::ids::{FulfillmentId, OrderId, OrderItemId, OrderTransactionId, StockLocationId};
 use commerce::money::MinorUnits;
 use commerce::order::list::{self, OrderFilter, OrderListResponse, OrderSummaryShape};
 use commerce::order::{self, OrderAction, ParcelLine, ParcelRequest, Shipment};
@@ -140,6 +140,8 @@ struct ActionPost {
     carrier: String,
     tracking_number: String,
     tracking_url: String,
+    /// Medusa's refund note (the reason).
+    note: String,
     location_id: String,
     fulfillment_id: String,
     items: Vec<ItemPost>,
@@ -265,6 +267,26 @@ pub async fn fulfillments(cx: &mut Cx) -> Result<Response, ApiError> {
 /// with its `labels`.
 pub async fn shipments(cx: &mut Cx) -> Result<Response, ApiError> {
     run(cx, OrderAction::Ship).await
+}
+
+/// `POST /admin/payments/:id/refund` (Medusa's, for API clients): refunds `amount`
+/// (major units; default all that is left) of the order the payment paid, with its
+/// `note` as the reason; answers Medusa's payment.
+pub async fn refund_payment(cx: &mut Cx) -> Result<Response, ApiError> {
+    let raw = cx.param(0).to_owned();
+    let payment = OrderTransactionId::parse(&raw)
+        .map_err(|_| ApiError::not_found("Payment", "id", raw.clone()))?;
+    let store = cx.member()?.store_id.clone();
+    let id = db::with_client(&cx.env, async |client: &Client| {
+        order::order_of_payment(client, &store, &payment).await
+    })
+    .await?;
+    let mut posted: ActionPost = cx.json_as().await?;
+    if posted.reason.trim().is_empty() {
+        posted.reason = std::mem::take(&mut posted.note);
+    }
+    let after = perform(cx, &id, OrderAction::Refund, posted, true).await?;
+    api_json(&json!({ "payment": order::payment_json(&after, &payment) }))
 }
 
 async fn run(cx: &mut Cx, action: OrderAction) -> Result<Response, ApiError> {

@@ -4,6 +4,7 @@
 use commerce::email::Email;
 use commerce::ids::UserId;
 use commerce::staff::audit::{self, Entry};
+use commerce::staff::json::{InviteList, InviteResponse, InviteShape};
 use commerce::staff::{self, Role, StaffMail, StaffMailRequest};
 use commerce::ApiError;
 use serde::Deserialize;
@@ -14,7 +15,7 @@ use storefront::admin::{
 use tokio_postgres::Client;
 use worker::Response;
 
-use super::{page, render, shell};
+use super::{api_json, page, render, shell};
 use crate::context::Cx;
 use crate::http::{self, cookies, internal};
 use durable_objects::db;
@@ -50,9 +51,36 @@ struct InvitePost {
     role: String,
 }
 
-/// `POST /admin/staff/invites`: the invitation's link, shown once to hand on.
+/// `GET /admin/invites`: Medusa's list of open invitations (the staff page shows them
+/// to browsers).
+pub async fn invites(cx: &mut Cx) -> Result<Response, ApiError> {
+    if !cx.wants_json() {
+        return http::see_other("/admin/staff");
+    }
+    let store = cx.member()?.store_id.clone();
+    let open = db::with_client(&cx.env, async |client: &Client| {
+        staff::pending_invites(client, &store).await
+    })
+    .await?;
+    let shapes: Vec<InviteShape<'_>> = open.iter().map(|i| InviteShape::of(i, None)).collect();
+    api_json(&InviteList {
+        count: shapes.len(),
+        offset: 0,
+        limit: shapes.len(),
+        invites: shapes,
+    })
+}
+
+/// `POST /admin/invites` (the staff page's form, or Medusa's `{email}` with an optional
+/// `role`; read-only analyst when absent): the invitation is e-mailed, and its link
+/// shown once to hand on (an API client gets Medusa's invite with its token).
 pub async fn invite(cx: &mut Cx) -> Result<Response, ApiError> {
-    let posted: InvitePost = cx.form().await?;
+    let api = cx.wants_json();
+    let posted: InvitePost = if api {
+        cx.json_as().await?
+    } else {
+        cx.form().await?
+    };
     let refused = |message: String| StaffNotice {
         invite_email: &posted.email,
         message: Some(message),
@@ -60,10 +88,16 @@ pub async fn invite(cx: &mut Cx) -> Result<Response, ApiError> {
     };
     let email = match Email::parse(&posted.email) {
         Ok(email) => email,
+        Err(e) if api => return Err(ApiError::invalid("email", e.to_string())),
         Err(e) => return staff_view(cx, refused(format!("E-mail address: {e}")), 400).await,
     };
-    let Some(role) = Role::parse(&posted.role) else {
-        return staff_view(cx, refused("Please choose a role.".to_owned()), 400).await;
+    let role = match (posted.role.as_str(), api) {
+        ("", true) => Role::Analyst,
+        (text, _) => match Role::parse(text) {
+            Some(role) => role,
+            None if api => return Err(ApiError::invalid("role", "is not a role")),
+            None => return staff_view(cx, refused("Please choose a role.".to_owned()), 400).await,
+        },
     };
     let member = cx.member()?;
     let token = db::with_client(&cx.env, async |client: &Client| {
@@ -98,11 +132,32 @@ pub async fn invite(cx: &mut Cx) -> Result<Response, ApiError> {
             },
         },
     );
+    if api {
+        let made = staff::PendingInvite {
+            id: staff::invite_id(&token),
+            email: email.lookup_key(),
+            role,
+            expires: String::new(),
+            expires_at: api_time_in(staff::INVITE_TTL_S),
+            created_at: api_time_in(0),
+        };
+        return api_json(&InviteResponse {
+            invite: InviteShape::of(&made, Some(token.as_str())),
+        });
+    }
     let notice = StaffNotice {
         invite_link: Some(&link),
         ..StaffNotice::default()
     };
     staff_view(cx, notice, 200).await
+}
+
+/// Now plus `seconds`, as Medusa's API writes times.
+fn api_time_in(seconds: i64) -> String {
+    let later = u64::try_from(seconds)
+        .unwrap_or_default()
+        .saturating_mul(1000);
+    commerce::cart::api_time(worker::Date::now().as_millis().saturating_add(later))
 }
 
 /// The member of the path's `:user`; a malformed id is not found.

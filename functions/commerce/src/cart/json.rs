@@ -20,7 +20,7 @@ use crate::wire::{Empty, Major, Nulls, Zeros};
 /// Milliseconds since the Unix epoch in the Store API's form:
 /// `2024-05-01T12:30:00.250Z` (what SQL's `api_ts` writes).
 /// Times past the year 9999 (which no clock gives) show as its last millisecond.
-pub(crate) fn api_time(ms: u64) -> String {
+pub fn api_time(ms: u64) -> String {
     let nanos = i128::from(ms) * 1_000_000;
     let Ok(t) = time::OffsetDateTime::from_unix_timestamp_nanos(nanos) else {
         return "9999-12-31T23:59:59.999Z".to_owned();

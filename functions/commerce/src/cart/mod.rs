@@ -31,7 +31,7 @@ pub use self::address::{
 pub use self::body::{
     parse_line_id, AddShippingMethod, CreateCart, LineItemInput, UpdateCart, UpdateLineItem,
 };
-pub(crate) use self::json::api_time;
+pub use self::json::api_time;
 pub use self::json::{cart_body, shipping_options_body, NoFields};
 pub use self::shipping::{
     applicable, choose_shipping, refresh_shipping, ShippingKind, ShippingMethod, ShippingOption,

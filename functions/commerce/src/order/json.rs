@@ -5,9 +5,10 @@
 
 use serde_json::{json, Value};
 
-use super::{Order, OrderStatus};
+use super::{Order, OrderStatus, TransactionKind};
 use crate::cart::api_time;
 use crate::cart::Address;
+use crate::ids::OrderTransactionId;
 use crate::money::MinorUnits;
 use crate::wire::Major;
 
@@ -185,5 +186,34 @@ pub fn order_json(order: &Order, image_base: &str) -> Value {
         "metadata": {"status": order.status.as_str()},
         "created_at": created,
         "updated_at": updated,
+    })
+}
+
+/// Medusa's payment (`POST /admin/payments/:id/refund`): the order's capture `payment`
+/// with the order's refunds.
+pub fn payment_json(order: &Order, payment: &OrderTransactionId) -> Value {
+    let c = order.currency;
+    let m = |v: MinorUnits| Major::of(v, c);
+    let capture = order.transactions.iter().find(|t| t.id == *payment);
+    let refunds: Vec<Value> = order
+        .transactions
+        .iter()
+        .filter(|t| t.kind == TransactionKind::Refund)
+        .map(|t| {
+            json!({"id": t.id, "amount": m(t.amount), "note": null,
+                   "created_at": api_time(t.created_at_ms)})
+        })
+        .collect();
+    json!({
+        "id": payment,
+        "order_id": order.id,
+        "amount": capture.map(|t| m(t.amount)),
+        "currency_code": c.as_str(),
+        "provider_id": capture.map(|t| t.provider_id.as_str()),
+        "captured_at": capture.map(|t| api_time(t.created_at_ms)),
+        "captures": capture.map(|t| vec![json!({"id": t.id, "amount": m(t.amount),
+                                                 "created_at": api_time(t.created_at_ms)})]),
+        "refunds": refunds,
+        "created_at": capture.map(|t| api_time(t.created_at_ms)),
     })
 }

@@ -17,14 +17,14 @@ mod stock;
 use serde::{Deserialize, Serialize};
 
 pub use self::fulfillment::{Fulfillment, ParcelLine, ParcelRequest};
-pub use self::json::order_json;
+pub use self::json::{order_json, payment_json};
 pub use self::place::{
     place, Placed, MAX_PENDING_ORDERS_PER_CART, MAX_PENDING_ORDERS_PER_EMAIL,
     RESERVATION_TTL_SECONDS,
 };
 pub use self::repo::{
-    apply_action, by_cart, expired_pending, load, load_for_update, lookup, pack, ship_parcels,
-    stock_locations, ActionOutcome,
+    apply_action, by_cart, expired_pending, load, load_for_update, lookup, order_of_payment, pack,
+    ship_parcels, stock_locations, ActionOutcome,
 };
 pub use self::shipment::Shipment;
 pub use self::status::{transition, OrderAction, OrderStatus, Progress, StockEffect, Transition};

@@ -14,7 +14,10 @@ use super::{
 use crate::db::{col, json_col, Param, Sql};
 use crate::email::Email;
 use crate::error::ApiError;
-use crate::ids::{CartId, FulfillmentId, OrderId, OrderItemId, StockLocationId, StoreId, UserId};
+use crate::ids::{
+    CartId, FulfillmentId, OrderId, OrderItemId, OrderTransactionId, StockLocationId, StoreId,
+    UserId,
+};
 use crate::money::CurrencyCode;
 use crate::outbox::{self, Topic};
 
@@ -381,6 +384,26 @@ pub async fn pack<C: Sql>(
     }
     let outcome = apply(client, store, id, OrderAction::Fulfill, None, &made).await?;
     Ok((outcome, made))
+}
+
+/// The order a payment (Medusa's; here the order's capture in the ledger) belongs
+/// to; a payment of another store is not found.
+pub async fn order_of_payment<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    payment: &OrderTransactionId,
+) -> Result<OrderId, ApiError> {
+    let rows = client
+        .query_typed(
+            "SELECT o.id FROM order_transactions t JOIN orders o ON o.id = t.order_id
+             WHERE t.id = $1 AND t.kind = 'capture' AND o.store_id = $2",
+            &[(payment, Type::TEXT), (store, Type::TEXT)],
+        )
+        .await?;
+    match rows.first() {
+        Some(row) => col(row, "id"),
+        None => Err(ApiError::not_found("Payment", "id", payment.as_str())),
+    }
 }
 
 /// The store's stock locations (id, name) in rank order: where staff may pack.

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::api_key::ApiKey;
-use super::Member;
+use super::{Member, PendingInvite};
 use crate::ids::{ApiKeyId, StoreId, UserId};
 
 /// `GET /admin/users/me`: Medusa's user, with the store the session works in and the
@@ -100,6 +100,53 @@ pub struct ApiKeyResponse<'a> {
 #[derive(Serialize)]
 pub struct ApiKeyList<'a> {
     pub api_keys: Vec<ApiKeyShape<'a>>,
+    pub count: usize,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// Medusa's invite (`/admin/invites`), with the role it gives. The token is there only
+/// in the answer that made it.
+#[derive(Serialize)]
+pub struct InviteShape<'a> {
+    id: &'a str,
+    email: &'a str,
+    accepted: bool,
+    role: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<&'a str>,
+    expires_at: &'a str,
+    created_at: &'a str,
+    updated_at: &'a str,
+    metadata: (),
+}
+
+impl<'a> InviteShape<'a> {
+    pub fn of(invite: &'a PendingInvite, token: Option<&'a str>) -> Self {
+        InviteShape {
+            id: &invite.id,
+            email: &invite.email,
+            accepted: false,
+            role: invite.role.as_str(),
+            token,
+            expires_at: &invite.expires_at,
+            created_at: &invite.created_at,
+            updated_at: &invite.created_at,
+            metadata: (),
+        }
+    }
+}
+
+/// `{"invite": ...}`
+#[derive(Serialize)]
+pub struct InviteResponse<'a> {
+    pub invite: InviteShape<'a>,
+}
+
+/// `GET /admin/invites`: Medusa's list (open invitations).
+#[derive(Serialize)]
+pub struct InviteList<'a> {
+    pub invites: Vec<InviteShape<'a>>,
     pub count: usize,
     pub offset: usize,
     pub limit: usize,

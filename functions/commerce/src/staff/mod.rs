@@ -14,10 +14,10 @@ mod role;
 mod secret;
 
 pub use self::repo::{
-    accept_invite, change_role, create_invite, invitation, members, memberships, pending_invites,
-    remove_member, request_reset, reset_is_open, reset_password, revoke, revoke_session, session,
-    sessions, sign_in, switch_store, Invitation, Membership, PendingInvite, ResetRequest,
-    SessionRow, StaffRow, RESET_TTL_S,
+    accept_invite, change_role, create_invite, invitation, invite_id, members, memberships,
+    pending_invites, remove_member, request_reset, reset_is_open, reset_password, revoke,
+    revoke_session, session, sessions, sign_in, switch_store, Invitation, Membership,
+    PendingInvite, ResetRequest, SessionRow, StaffRow, RESET_TTL_S,
 };
 pub use self::role::{order_action_permission, Permission, Role};
 pub use self::secret::{

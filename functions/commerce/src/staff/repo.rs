@@ -372,10 +372,20 @@ pub async fn members<C: Sql>(client: &C, store: &StoreId) -> Result<Vec<StaffRow
 /// An invitation not yet accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingInvite {
+    /// `invite_` and the start of the token's hash: names it without revealing it.
+    pub id: String,
     pub email: String,
     pub role: Role,
     /// `YYYY-MM-DD HH:MM` UTC.
     pub expires: String,
+    /// ISO 8601, UTC.
+    pub expires_at: String,
+    pub created_at: String,
+}
+
+/// The id an invitation is listed by (its token's hash names it).
+pub fn invite_id(token: &Token) -> String {
+    format!("invite_{}", &token.hash()[..24])
 }
 
 /// The store's open invitations, newest first.
@@ -385,20 +395,25 @@ pub async fn pending_invites<C: Sql>(
 ) -> Result<Vec<PendingInvite>, ApiError> {
     let rows = client
         .query_typed(
-            "SELECT email, role,
-                    to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS expires
+            r#"SELECT 'invite_' || left(token_hash, 24) AS id, email, role,
+                    to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS expires,
+                    to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS expires_at,
+                    to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_at
              FROM staff_invites
              WHERE store_id = $1 AND accepted_at IS NULL AND expires_at > now()
-             ORDER BY created_at DESC",
+             ORDER BY created_at DESC"#,
             &[(store, Type::TEXT)],
         )
         .await?;
     rows.iter()
         .map(|row| {
             Ok(PendingInvite {
+                id: col(row, "id")?,
                 email: col(row, "email")?,
                 role: role_col(row, "role")?,
                 expires: col(row, "expires")?,
+                expires_at: col(row, "expires_at")?,
+                created_at: col(row, "created_at")?,
             })
         })
         .collect()
