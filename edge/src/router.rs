@@ -197,6 +197,7 @@ pub static ROUTES: &[Route] = &[
     route(Post, "/admin/api-keys/:id/revoke", Staff(P::ApiKeyWrite), Admin, handler!(admin::api_keys::revoke)),
     route(Get, "/admin/audit", Staff(P::AuditRead), Admin, handler!(admin::staff::log)),
     route(Get, "/admin/users/me", Staff(P::AdminRead), Json, handler!(session::me)),
+    route(Get, "/admin/openapi.json", Staff(P::AdminRead), Json, handler!(admin::openapi::serve)),
     route(Any, "/admin/*", Staff(P::AdminRead), Admin, handler!(admin::not_found)).fallback(),
     // ------------------------------------------------------------ pages (no JavaScript)
     route(Post, "/region", Shopper, Page, handler!(pages::catalog::switch_region)),

@@ -1036,6 +1036,15 @@ async fn medusas_invite_and_payment_refund_paths_work_for_an_owners_token() {
         }
     };
 
+    // The API's OpenAPI document names each operation's permission.
+    let (status, doc) = api(Method::GET, "/admin/openapi.json".into(), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(
+        doc["paths"]["/admin/payments/{id}/refund"]["post"]["x-permission"],
+        "refund:write"
+    );
+
     // Invites: made with Medusa's body (read-only analyst unless a role is given).
     let invitee = format!("invitee-{}@matrix.test", stamp());
     let (status, made) = api(

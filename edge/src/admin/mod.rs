@@ -5,6 +5,7 @@
 //! cached, not indexed.
 
 pub mod api_keys;
+pub mod openapi;
 pub mod orders;
 pub mod session;
 pub mod staff;

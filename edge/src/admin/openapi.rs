@@ -1,0 +1,361 @@
+//! The admin API's OpenAPI 3.1 document, served at `GET /admin/openapi.json`. Paths,
+//! methods and permissions come from the routing table itself; this module adds what
+//! the table does not say (a summary, the request body, the answer). A test keeps the
+//! two in step: every documented operation is a route, and every admin route is
+//! either documented or a page that answers only browsers.
+
+use serde_json::{json, Map, Value};
+
+use crate::router::{Access, Route, Verb, ROUTES};
+
+/// One operation of the admin API.
+struct Operation {
+    verb: Verb,
+    path: &'static str,
+    summary: &'static str,
+    /// The JSON body's schema (a `$ref` or an inline schema), when it takes one.
+    body: Option<fn() -> Value>,
+    /// The schema of the 200 answer.
+    answer: &'static str,
+}
+
+const fn op(
+    verb: Verb,
+    path: &'static str,
+    summary: &'static str,
+    body: Option<fn() -> Value>,
+    answer: &'static str,
+) -> Operation {
+    Operation {
+        verb,
+        path,
+        summary,
+        body,
+        answer,
+    }
+}
+
+fn action_body() -> Value {
+    json!({"type": "object", "properties": {
+        "reason": {"type": "string", "description": "Why (kept in the audit log)."}}})
+}
+
+fn fulfill_body() -> Value {
+    json!({"type": "object", "properties": {
+        "location_id": {"type": "string", "description":
+            "The stock location to pack at; the held stock moves there. Absent: where it is held, a parcel per location."},
+        "items": {"type": "array", "description": "Absent: every unit not yet packed.",
+                  "items": {"$ref": "#/components/schemas/ItemQuantity"}}}})
+}
+
+fn ship_body() -> Value {
+    json!({"type": "object", "properties": {
+        "fulfillment_id": {"type": "string", "description": "The parcel; absent: every packed parcel waiting."},
+        "carrier": {"type": "string", "description": "DHL, DPD, FedEx, GLS, Royal Mail, UPS, USPS link to their tracking pages."},
+        "tracking_number": {"type": "string"},
+        "tracking_url": {"type": "string", "description": "https only; for other carriers."}}})
+}
+
+fn shipment_body() -> Value {
+    json!({"type": "object", "properties": {
+        "items": {"type": "array", "items": {"$ref": "#/components/schemas/ItemQuantity"},
+                  "description": "Accepted for Medusa's clients; the whole parcel ships."},
+        "labels": {"type": "array", "items": {"type": "object", "properties": {
+            "tracking_number": {"type": "string"}, "tracking_url": {"type": "string"},
+            "label_url": {"type": "string"}}}},
+        "carrier": {"type": "string", "description": "Absent: the tracking link's host."}}})
+}
+
+fn refund_body() -> Value {
+    json!({"type": "object", "required": ["reason"], "properties": {
+        "amount": {"type": ["number", "string"], "description": "Major units; absent: all that is left."},
+        "reason": {"type": "string"}}})
+}
+
+fn payment_refund_body() -> Value {
+    json!({"type": "object", "required": ["note"], "properties": {
+        "amount": {"type": "number", "description": "Major units; absent: all that is left."},
+        "note": {"type": "string", "description": "The reason."}}})
+}
+
+fn sign_in_body() -> Value {
+    json!({"type": "object", "required": ["email", "password"], "properties": {
+        "email": {"type": "string", "format": "email"}, "password": {"type": "string"}}})
+}
+
+fn invite_body() -> Value {
+    json!({"type": "object", "required": ["email"], "properties": {
+        "email": {"type": "string", "format": "email"},
+        "role": {"$ref": "#/components/schemas/Role", "description": "Absent: analyst."}}})
+}
+
+fn api_key_body() -> Value {
+    json!({"type": "object", "required": ["title"], "properties": {
+        "title": {"type": "string", "maxLength": 100},
+        "type": {"const": "secret"},
+        "role": {"$ref": "#/components/schemas/Role", "description": "Absent: admin. Never owner."}}})
+}
+
+use Verb::{Get, Post};
+
+/// Every operation of the admin API.
+static OPERATIONS: &[Operation] = &[
+    op(Post, "/auth/user/emailpass", "Sign in: a token for `Authorization: Bearer`", Some(sign_in_body), "Token"),
+    op(Get, "/admin/users/me", "The signed-in member, their store and role", None, "UserResponse"),
+    op(Get, "/admin/orders", "Orders, newest first (filters: status, payment, from, to, q; limit, offset)", None, "OrderList"),
+    op(Get, "/admin/orders/{id}", "One order with its lines, ledger and parcels", None, "OrderResponse"),
+    op(Post, "/admin/orders/{id}/fulfill", "Pack units in a parcel", Some(fulfill_body), "OrderResponse"),
+    op(Post, "/admin/orders/{id}/fulfillments", "Pack units in a parcel (Medusa's path)", Some(fulfill_body), "OrderResponse"),
+    op(Post, "/admin/orders/{id}/ship", "Ship a packed parcel", Some(ship_body), "OrderResponse"),
+    op(Post, "/admin/orders/{id}/fulfillments/{fid}/shipments", "Ship a parcel (Medusa's path)", Some(shipment_body), "OrderResponse"),
+    op(Post, "/admin/orders/{id}/deliver", "Mark a shipped order delivered", Some(action_body), "OrderResponse"),
+    op(Post, "/admin/orders/{id}/cancel", "Cancel before anything left: the stock goes back, what was paid is refunded (then refund:write is needed too)", Some(action_body), "OrderResponse"),
+    op(Post, "/admin/orders/{id}/refund", "Refund part or all of what was paid", Some(refund_body), "OrderResponse"),
+    op(Post, "/admin/payments/{id}/refund", "Refund a payment (the order's capture in `transactions`)", Some(payment_refund_body), "PaymentResponse"),
+    op(Get, "/admin/invites", "Open invitations", None, "InviteList"),
+    op(Post, "/admin/invites", "Invite someone (e-mailed; the token is answered once)", Some(invite_body), "InviteResponse"),
+    op(Get, "/admin/api-keys", "The store's secret API keys", None, "ApiKeyList"),
+    op(Post, "/admin/api-keys", "Make a secret API key (the token is answered once)", Some(api_key_body), "ApiKeyResponse"),
+    op(Post, "/admin/api-keys/{id}/revoke", "Revoke a key at once", None, "ApiKeyResponse"),
+    op(Get, "/admin/openapi.json", "This document", None, "OpenApi"),
+];
+
+/// `:name` segments as OpenAPI's `{name}`.
+fn openapi_path(pattern: &str) -> String {
+    pattern
+        .split('/')
+        .map(|s| match s.strip_prefix(':') {
+            Some(name) => format!("{{{name}}}"),
+            None => s.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The route of the table an operation documents.
+fn route_of(op: &Operation) -> Option<&'static Route> {
+    ROUTES
+        .iter()
+        .find(|r| r.verb == op.verb && !r.fallback && openapi_path(r.path) == op.path)
+}
+
+fn schemas() -> Value {
+    let roles: Vec<&str> = commerce::staff::Role::ALL
+        .iter()
+        .map(|r| r.as_str())
+        .collect();
+    let open = |required: &[&str], properties: Value| {
+        json!({"type": "object", "required": required, "properties": properties,
+               "additionalProperties": true})
+    };
+    json!({
+        "Role": {"type": "string", "enum": roles},
+        "ItemQuantity": open(&["id", "quantity"], json!({
+            "id": {"type": "string", "description": "The order line (`ordli_...`)."},
+            "quantity": {"type": "integer", "minimum": 0}})),
+        "Token": open(&["token"], json!({"token": {"type": "string"}})),
+        "UserResponse": open(&["user"], json!({"user": open(&["id", "email", "store_id", "role"], json!({
+            "id": {"type": "string"}, "email": {"type": "string"}, "store_id": {"type": "string"},
+            "role": {"$ref": "#/components/schemas/Role"}}))})),
+        "Order": open(&["id", "display_id", "status", "payment_status", "fulfillment_status"], json!({
+            "id": {"type": "string"}, "display_id": {"type": "integer"},
+            "status": {"type": "string"}, "payment_status": {"type": "string"},
+            "fulfillment_status": {"type": "string", "enum": ["not_fulfilled", "partially_fulfilled",
+                "fulfilled", "partially_shipped", "shipped", "delivered", "canceled"]},
+            "items": {"type": "array"}, "transactions": {"type": "array"},
+            "fulfillments": {"type": "array"},
+            "metadata": {"type": "object", "description": "`status`: the order's own status."}})),
+        "OrderResponse": open(&["order"], json!({"order": {"$ref": "#/components/schemas/Order"}})),
+        "OrderList": open(&["orders", "count", "offset", "limit"], json!({
+            "orders": {"type": "array", "items": {"type": "object"}},
+            "count": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"}})),
+        "PaymentResponse": open(&["payment"], json!({"payment": open(&["id", "amount", "refunds"], json!({
+            "id": {"type": "string"}, "amount": {"type": "number"}, "refunds": {"type": "array"}}))})),
+        "Invite": open(&["id", "email", "role"], json!({
+            "id": {"type": "string"}, "email": {"type": "string"}, "accepted": {"type": "boolean"},
+            "role": {"$ref": "#/components/schemas/Role"}, "token": {"type": "string"},
+            "expires_at": {"type": "string", "format": "date-time"}})),
+        "InviteResponse": open(&["invite"], json!({"invite": {"$ref": "#/components/schemas/Invite"}})),
+        "InviteList": open(&["invites", "count"], json!({
+            "invites": {"type": "array", "items": {"$ref": "#/components/schemas/Invite"}},
+            "count": {"type": "integer"}})),
+        "ApiKey": open(&["id", "title", "redacted", "type", "role"], json!({
+            "id": {"type": "string"}, "title": {"type": "string"}, "redacted": {"type": "string"},
+            "token": {"type": "string", "description": "Only when the key is made."},
+            "type": {"const": "secret"}, "role": {"$ref": "#/components/schemas/Role"},
+            "last_used_at": {"type": ["string", "null"]}, "revoked_at": {"type": ["string", "null"]}})),
+        "ApiKeyResponse": open(&["api_key"], json!({"api_key": {"$ref": "#/components/schemas/ApiKey"}})),
+        "ApiKeyList": open(&["api_keys", "count"], json!({
+            "api_keys": {"type": "array", "items": {"$ref": "#/components/schemas/ApiKey"}},
+            "count": {"type": "integer"}})),
+        "OpenApi": {"type": "object"},
+        "Error": open(&["type", "message"], json!({
+            "type": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"}})),
+    })
+}
+
+/// The document, for a Worker at `server`.
+pub fn document(server: &str) -> Value {
+    let mut paths = Map::new();
+    for op in OPERATIONS {
+        let Some(route) = route_of(op) else {
+            continue;
+        };
+        let permission = match route.access {
+            Access::Staff(p) => Some(p),
+            _ => None,
+        };
+        let parameters: Vec<Value> = route
+            .path
+            .split('/')
+            .filter_map(|s| s.strip_prefix(':'))
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .collect();
+        let error = |text: &str| {
+            json!({"description": text, "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Error"}}}})
+        };
+        let mut responses = json!({
+            "200": {"description": "OK", "content": {"application/json": {
+                "schema": {"$ref": format!("#/components/schemas/{}", op.answer)}}}},
+            "400": error("Invalid input; `message` says which field and why."),
+            "429": error("Too many requests; see Retry-After."),
+        });
+        if let Some(p) = permission {
+            responses["401"] = error("No live session, token or key.");
+            responses["403"] = error(&format!("The role does not grant {p}."));
+            responses["404"] = error("Not found in the caller's store.");
+            responses["409"] =
+                error("Refused by the order's state; `message` says what is allowed now.");
+        } else {
+            responses["401"] = error("Invalid e-mail or password (one answer for both).");
+        }
+        let mut operation = json!({
+            "summary": op.summary,
+            "parameters": parameters,
+            "responses": responses,
+        });
+        match permission {
+            Some(p) => {
+                operation["x-permission"] = json!(p.as_str());
+                operation["security"] =
+                    json!([{"bearer": []}, {"apiKeyBasic": []}, {"session": []}]);
+                if p.is_personal() {
+                    operation["description"] = json!("People only: API keys are refused (403).");
+                }
+            }
+            None => operation["security"] = json!([]),
+        }
+        if let Some(body) = op.body {
+            operation["requestBody"] = json!({"content": {"application/json": {"schema": body()}}});
+        }
+        let method = match op.verb {
+            Verb::Post => "post",
+            Verb::Delete => "delete",
+            _ => "get",
+        };
+        let entry = paths
+            .entry(op.path.to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        entry[method] = operation;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Store admin API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The admin API of a store, in Medusa v2's Admin API paths and shapes where Medusa has them. Each operation names the permission it needs (`x-permission`); a member's role, or an API key's, must grant it.",
+        },
+        "servers": [{"url": server}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description":
+                    "A token from POST /auth/user/emailpass (a day at most, two idle hours), or a secret API key (`sk_...`)."},
+                "apiKeyBasic": {"type": "http", "scheme": "basic", "description":
+                    "Medusa's form of a secret API key: the key as the user name, no password."},
+                "session": {"type": "apiKey", "in": "cookie", "name": "__Host-staff_session",
+                    "description": "The admin pages' session."},
+            },
+        },
+    })
+}
+
+/// `GET /admin/openapi.json`
+pub async fn serve(cx: &mut crate::context::Cx) -> Result<worker::Response, commerce::ApiError> {
+    super::api_json(&document(&cx.site_origin()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Admin routes that answer browsers only (pages and their forms).
+    const PAGES_ONLY: &[&str] = &[
+        "/admin",
+        "/admin/store",
+        "/admin/staff",
+        "/admin/staff/:user/role",
+        "/admin/staff/:user/remove",
+        "/admin/account/sessions",
+        "/admin/account/sessions/revoke",
+        "/admin/audit",
+    ];
+
+    #[test]
+    fn every_documented_operation_is_a_route() {
+        for op in OPERATIONS {
+            assert!(
+                route_of(op).is_some(),
+                "{} is not in the routing table",
+                op.path
+            );
+        }
+    }
+
+    #[test]
+    fn every_admin_route_is_documented_or_a_page() {
+        for route in ROUTES {
+            let Access::Staff(_) = route.access else {
+                continue;
+            };
+            if route.fallback || PAGES_ONLY.contains(&route.path) {
+                continue;
+            }
+            let path = openapi_path(route.path);
+            assert!(
+                OPERATIONS
+                    .iter()
+                    .any(|op| op.verb == route.verb && op.path == path),
+                "{} is neither documented nor a page",
+                route.path
+            );
+        }
+    }
+
+    #[test]
+    fn the_document_carries_each_routes_permission_and_its_references_resolve() {
+        let doc = document("https://shop.example");
+        let refund = &doc["paths"]["/admin/orders/{id}/refund"]["post"];
+        assert_eq!(refund["x-permission"], "refund:write");
+        assert_eq!(refund["parameters"][0]["name"], "id");
+        assert_eq!(
+            doc["paths"]["/admin/api-keys"]["post"]["x-permission"],
+            "api_key:write"
+        );
+        assert_eq!(
+            doc["paths"]["/auth/user/emailpass"]["post"]["security"],
+            json!([])
+        );
+        let text = doc.to_string();
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        for part in text.split("#/components/schemas/").skip(1) {
+            let name: String = part.chars().take_while(|c| c.is_alphanumeric()).collect();
+            assert!(
+                schemas.contains_key(&name),
+                "{name} is referred to but not defined"
+            );
+        }
+    }
+}
