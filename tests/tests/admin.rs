@@ -999,6 +999,12 @@ async fn an_order_leaves_in_two_parcels_through_medusas_paths_and_the_page() {
     let page = order_page(&owner, &order).await;
     assert!(page.contains(">Shipped<"), "{page}");
     assert!(!page.contains("name=\"qty."), "nothing left to pack");
+    // The timeline tells the order's life, with the e-mails its shopper was sent.
+    assert!(page.contains("Packed 1 unit at"), "{page}");
+    assert!(page.contains(&format!("Shipped 1 unit with parcels.example, {tracking}")));
+    if mailbox_with(&tracking).await.is_some() {
+        assert!(page.contains("E-mailed “A parcel of your order"), "{page}");
+    }
     // A parcel cannot ship twice.
     let (status, _) = post(
         format!("/admin/orders/{order}/fulfillments/{parcel}/shipments"),

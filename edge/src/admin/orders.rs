@@ -91,6 +91,7 @@ async fn detail(
     render(cx, async |client, member, shell| {
         let order = order::load(client, &member.store_id, id).await?;
         let locations = order::stock_locations(client, &member.store_id).await?;
+        let emails = order::emails_sent(client, &member.store_id, id).await?;
         let filter = audit::Filter {
             action: None,
             target: Some(id.as_str()),
@@ -105,7 +106,7 @@ async fn detail(
             refund: member.may(Permission::RefundWrite),
         };
         order_detail_page(
-            shell, &order, &locations, &timeline, allowed, message, status,
+            shell, &order, &locations, &emails, &timeline, allowed, message, status,
         )
     })
     .await

@@ -54,6 +54,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0012_fulfillments",
         include_str!("../../../migrations/0012_fulfillments.sql"),
     ),
+    (
+        "0013_sent_emails",
+        include_str!("../../../migrations/0013_sent_emails.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

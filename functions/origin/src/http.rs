@@ -223,7 +223,7 @@ async fn staff_mail(State(app): State<App>, body: Bytes) -> Answer {
     let email = mail::staff(&req.mail, req.to.as_str(), &app.config.email_from);
     let conn = app.pool.get().await?;
     let store = req.store_id.as_ref().map(|s| s.as_str());
-    mail::send(&app.mailer, &*conn, store, &email, &req.key)
+    mail::send(&app.mailer, &*conn, store, None, &email, &req.key)
         .await
         .map_err(|e| ApiError::UpstreamUnavailable {
             message: "The e-mail could not be sent just now.".to_owned(),

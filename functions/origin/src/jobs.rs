@@ -146,12 +146,20 @@ async fn run_job<C: GenericClient + Sync>(
             }
         };
         for (key, email) in &mails {
-            mail::send(&app.mailer, client, Some(job.store_id.as_str()), email, key)
-                .await
-                .map_err(|e| match e {
-                    EmailError::Retryable(m) => (m, true),
-                    EmailError::Permanent(m) => (m, false),
-                })?;
+            let store = Some(job.store_id.as_str());
+            mail::send(
+                &app.mailer,
+                client,
+                store,
+                Some(order.id.as_str()),
+                email,
+                key,
+            )
+            .await
+            .map_err(|e| match e {
+                EmailError::Retryable(m) => (m, true),
+                EmailError::Permanent(m) => (m, false),
+            })?;
         }
     }
     record_analytics(client, job)

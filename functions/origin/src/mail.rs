@@ -187,35 +187,57 @@ pub fn shipped(order: &Order, parcel: Option<&Fulfillment>, store_name: &str, fr
     }
 }
 
-/// Sends `email` once per `key` (a retried job does not send twice).
+/// Sends `email` once per `key` (a retried job does not send twice), and records it
+/// (about `order`, when it is) for the order's page.
 pub async fn send<C: GenericClient + Sync>(
     mailer: &Mailer,
     client: &C,
     store: Option<&str>,
+    order: Option<&str>,
     email: &Email,
     key: &str,
 ) -> Result<(), EmailError> {
-    match mailer {
-        Mailer::Resend(resend) => resend.send(email, key).await.map(|_| ()),
-        Mailer::Local => client
-            .execute(
-                "INSERT INTO local_mailbox (store_id, to_address, from_address, subject, html,
-                     text_body, idempotency_key)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING",
-                &[
-                    &store,
-                    &email.to,
-                    &email.from,
-                    &email.subject,
-                    &email.html,
-                    &email.text,
-                    &key,
-                ],
-            )
-            .await
-            .map(|_| ())
-            .map_err(|e| EmailError::Retryable(e.to_string())),
-    }
+    let (provider, provider_id) = match mailer {
+        Mailer::Resend(resend) => ("resend", Some(resend.send(email, key).await?)),
+        Mailer::Local => {
+            client
+                .execute(
+                    "INSERT INTO local_mailbox (store_id, to_address, from_address, subject, html,
+                         text_body, idempotency_key)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING",
+                    &[
+                        &store,
+                        &email.to,
+                        &email.from,
+                        &email.subject,
+                        &email.html,
+                        &email.text,
+                        &key,
+                    ],
+                )
+                .await
+                .map_err(|e| EmailError::Retryable(e.to_string()))?;
+            ("local", None)
+        }
+    };
+    client
+        .execute(
+            "INSERT INTO sent_emails (key, store_id, order_id, to_address, subject, provider,
+                 provider_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO NOTHING",
+            &[
+                &key,
+                &store,
+                &order,
+                &email.to,
+                &email.subject,
+                &provider,
+                &provider_id,
+            ],
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| EmailError::Retryable(e.to_string()))
 }
 
 struct MailboxRow {

@@ -693,6 +693,92 @@ pub struct ActionButton {
     pub confirm: Option<&'static str>,
 }
 
+/// One moment of an order's life: placed, paid, packed, shipped, refunded, e-mailed,
+/// or a staff action (who, and what changed).
+pub struct TimelineEntry {
+    /// `YYYY-MM-DD HH:MM:SS` UTC (sorts as it reads).
+    pub at: String,
+    pub text: String,
+    /// A staff action's recorded change.
+    pub change: Option<String>,
+}
+
+/// An e-mail the shopper was sent.
+pub struct EmailLine {
+    pub at: String,
+    pub to: String,
+    pub subject: String,
+}
+
+/// `YYYY-MM-DD HH:MM:SS` UTC of a time in milliseconds.
+fn utc_second(ms: u64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// The order's life, oldest first: its own milestones, the e-mails it sent and the
+/// staff actions on it.
+fn timeline_of(
+    order: &commerce::order::Order,
+    emails: &[commerce::order::SentEmail],
+    audit: &[commerce::staff::audit::Row],
+    fmt: impl Fn(commerce::money::MinorUnits) -> String,
+) -> Vec<TimelineEntry> {
+    use commerce::order::TransactionKind;
+    let entry = |ms: u64, text: String| TimelineEntry {
+        at: utc_second(ms),
+        text,
+        change: None,
+    };
+    let mut all = vec![entry(order.created_at_ms, "Placed".to_owned())];
+    for t in &order.transactions {
+        let what = match t.kind {
+            TransactionKind::Authorization => "Payment authorized",
+            TransactionKind::Capture => "Payment captured",
+            TransactionKind::Refund => "Refunded",
+        };
+        all.push(entry(t.created_at_ms, format!("{what}: {}", fmt(t.amount))));
+    }
+    for f in &order.fulfillments {
+        let units = f.units();
+        let noun = if units == 1 { "unit" } else { "units" };
+        all.push(entry(
+            f.created_at_ms,
+            format!("Packed {units} {noun} at {}", f.location_name),
+        ));
+        if let Some(at) = f.shipped_at_ms {
+            let with = f
+                .shipment
+                .as_ref()
+                .map(|s| format!(" with {}, {}", s.carrier, s.tracking_number))
+                .unwrap_or_default();
+            all.push(entry(at, format!("Shipped {units} {noun}{with}")));
+        }
+    }
+    for e in emails {
+        all.push(entry(e.sent_at_ms, format!("E-mailed “{}”", e.subject)));
+    }
+    for row in audit {
+        let line = AuditLine::of(row);
+        all.push(TimelineEntry {
+            at: line.at,
+            text: format!("{}: {}", line.who, line.action),
+            change: Some(line.change),
+        });
+    }
+    all.sort_by(|a, b| a.at.cmp(&b.at));
+    all
+}
+
 /// A line on the packing form: how many of it are left to pack.
 pub struct PackLine {
     pub item_id: String,
@@ -749,7 +835,8 @@ struct OrderDetailPage<'a> {
     paid: String,
     refunded: String,
     ledger: Vec<LedgerLine>,
-    timeline: Vec<AuditLine>,
+    timeline: Vec<TimelineEntry>,
+    emails: Vec<EmailLine>,
     actions: Vec<ActionButton>,
     /// The packing form's lines (empty: nothing left to pack, or not allowed).
     pack: Vec<PackLine>,
@@ -769,6 +856,7 @@ pub fn order_detail_page(
     shell: &Shell,
     order: &commerce::order::Order,
     locations: &[(commerce::ids::StockLocationId, String)],
+    emails: &[commerce::order::SentEmail],
     timeline: &[commerce::staff::audit::Row],
     allowed: Allowed,
     message: Option<String>,
@@ -893,7 +981,15 @@ pub fn order_detail_page(
                 reference: t.reference.clone(),
             })
             .collect(),
-        timeline: timeline.iter().map(AuditLine::of).collect(),
+        timeline: timeline_of(order, emails, timeline, fmt),
+        emails: emails
+            .iter()
+            .map(|e| EmailLine {
+                at: utc_minute(e.sent_at_ms),
+                to: e.to.clone(),
+                subject: e.subject.clone(),
+            })
+            .collect(),
         actions,
         pack,
         locations: locations

@@ -23,8 +23,8 @@ pub use self::place::{
     RESERVATION_TTL_SECONDS,
 };
 pub use self::repo::{
-    apply_action, by_cart, expired_pending, load, load_for_update, lookup, order_of_payment, pack,
-    ship_parcels, stock_locations, ActionOutcome,
+    apply_action, by_cart, emails_sent, expired_pending, load, load_for_update, lookup,
+    order_of_payment, pack, ship_parcels, stock_locations, ActionOutcome, SentEmail,
 };
 pub use self::shipment::Shipment;
 pub use self::status::{transition, OrderAction, OrderStatus, Progress, StockEffect, Transition};

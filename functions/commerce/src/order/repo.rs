@@ -406,6 +406,38 @@ pub async fn order_of_payment<C: Sql>(
     }
 }
 
+/// An e-mail the shopper was sent about an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentEmail {
+    pub to: String,
+    pub subject: String,
+    pub sent_at_ms: u64,
+}
+
+/// The e-mails sent about order `id` of `store`, oldest first.
+pub async fn emails_sent<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    id: &OrderId,
+) -> Result<Vec<SentEmail>, ApiError> {
+    let rows = client
+        .query_typed(
+            "SELECT to_address, subject, (extract(epoch FROM sent_at) * 1000)::int8 AS sent_ms
+             FROM sent_emails WHERE store_id = $1 AND order_id = $2 ORDER BY sent_at, key",
+            &[(store, Type::TEXT), (id, Type::TEXT)],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(SentEmail {
+                to: col(r, "to_address")?,
+                subject: col(r, "subject")?,
+                sent_at_ms: ms(col(r, "sent_ms")?),
+            })
+        })
+        .collect()
+}
+
 /// The store's stock locations (id, name) in rank order: where staff may pack.
 pub async fn stock_locations<C: Sql>(
     client: &C,
