@@ -13,7 +13,8 @@ use commerce::ApiError;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use storefront::admin::{
-    dashboard_page, order_detail_page, order_filter, order_page, orders_page, Allowed, OrderQuery,
+    dashboard_page, order_detail_page, order_filter, order_page, orders_page, Allowed, OrderFacts,
+    OrderQuery,
 };
 use storefront::format::parse_major;
 use tokio_postgres::Client;
@@ -105,9 +106,13 @@ async fn detail(
             write: member.may(Permission::OrderWrite),
             refund: member.may(Permission::RefundWrite),
         };
-        order_detail_page(
-            shell, &order, &locations, &emails, &timeline, allowed, message, status,
-        )
+        let facts = OrderFacts {
+            order: &order,
+            locations: &locations,
+            emails: &emails,
+            audit: &timeline,
+        };
+        order_detail_page(shell, facts, allowed, message, status)
     })
     .await
 }

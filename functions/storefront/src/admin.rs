@@ -849,20 +849,33 @@ struct OrderDetailPage<'a> {
     carriers: Vec<&'static str>,
 }
 
-/// One order for staff: lines, addresses, totals, the payment ledger, the timeline of
-/// staff actions, its parcels, and the actions the member may take now (packing some
-/// or all units at one of `locations`, shipping each waiting parcel).
+/// What the order page shows of one order, as read for it.
+pub struct OrderFacts<'a> {
+    pub order: &'a commerce::order::Order,
+    /// The store's stock locations, to pack at.
+    pub locations: &'a [(commerce::ids::StockLocationId, String)],
+    pub emails: &'a [commerce::order::SentEmail],
+    /// Staff actions on the order.
+    pub audit: &'a [commerce::staff::audit::Row],
+}
+
+/// One order for staff: lines, addresses, totals, the payment ledger, the e-mails
+/// sent, the timeline of its life, its parcels, and the actions the member may take now
+/// (packing some or all units at one of the locations, shipping each waiting parcel).
 pub fn order_detail_page(
     shell: &Shell,
-    order: &commerce::order::Order,
-    locations: &[(commerce::ids::StockLocationId, String)],
-    emails: &[commerce::order::SentEmail],
-    timeline: &[commerce::staff::audit::Row],
+    facts: OrderFacts<'_>,
     allowed: Allowed,
     message: Option<String>,
     status: u16,
 ) -> Result<Rendered, ApiError> {
     use commerce::order::{transition, OrderAction};
+    let OrderFacts {
+        order,
+        locations,
+        emails,
+        audit,
+    } = facts;
     let cur = order.currency;
     let fmt = |m: commerce::money::MinorUnits| money(Money::new(m.get(), cur));
     let possible = |a: OrderAction| transition(order.status, a, order.progress()).is_ok();
@@ -981,7 +994,7 @@ pub fn order_detail_page(
                 reference: t.reference.clone(),
             })
             .collect(),
-        timeline: timeline_of(order, emails, timeline, fmt),
+        timeline: timeline_of(order, emails, audit, fmt),
         emails: emails
             .iter()
             .map(|e| EmailLine {
