@@ -69,6 +69,17 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     await axe(page, "staff, invitation made", found, t);
     await screenshot(page, "admin-staff.png");
 
+    // Roles: define the store's own, then open it.
+    await Promise.all([page.waitForNavigation(), nav.getByRole("link", { name: "Roles" }).click()]);
+    await axe(page, "roles", found, t);
+    const roleName = `Returns desk ${Date.now() % 100000}`;
+    await page.getByLabel("Name").fill(roleName);
+    await page.getByLabel("order:read", { exact: true }).check();
+    await page.getByLabel("refund:write", { exact: true }).check();
+    await submit(page, page.getByRole("button", { name: "Define role" }), "/admin/roles");
+    await submit(page, page.getByRole("link", { name: roleName }), (u) => u.pathname.startsWith("/admin/roles/role_"));
+    assert.ok(await page.getByLabel("refund:write", { exact: true }).isChecked());
+    await axe(page, "role", found, t);
     await Promise.all([page.waitForNavigation(), nav.getByRole("link", { name: "Audit log" }).click()]);
     await assert.doesNotReject(page.getByRole("rowheader", { name: "staff.invite" }).first().waitFor());
     await axe(page, "audit log", found, t);

@@ -1,5 +1,6 @@
 //! The admin area through `wrangler dev`: the authorization matrix (every admin route of
-//! the routing table, times every built-in role and an API key of each role, a member
+//! the routing table, times every built-in role, a role of the store's own and an API
+//! key of each role, a member
 //! of another store, no session, a signed-out and an expired session and a revoked key,
 //! each against the intended policy), secret API keys, a store's
 //! staff seeing only their store's orders, order operations on an order placed through
@@ -12,7 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use commerce::email::Email;
 use commerce::ids::StoreId;
-use commerce::staff::{self, Role};
+use commerce::staff::{self, Permission, Role, StoreRole};
 use e2e::checkout::{pay_with, ready_cart, stocked_variant};
 use e2e::{client, db, url};
 use edge::router::{Access, Answer, Verb, ROUTES};
@@ -54,7 +55,17 @@ async fn member(
     role: Role,
     ip: &str,
 ) -> (String, String) {
-    let email = format!("{}-{}@matrix.test", role.as_str(), stamp());
+    member_as(db, store, &StoreRole::builtin(role), ip).await
+}
+
+/// [`member`] with any role of the store, a built-in one or the store's own.
+async fn member_as(
+    db: &tokio_postgres::Client,
+    store: &str,
+    role: &StoreRole,
+    ip: &str,
+) -> (String, String) {
+    let email = format!("{}-{}@matrix.test", role.key(), stamp());
     let token = staff::create_invite(
         db,
         &StoreId::parse(store).unwrap(),
@@ -164,8 +175,19 @@ async fn every_admin_route_answers_exactly_the_roles_its_permission_allows() {
     let mut members = Vec::new();
     for role in Role::ALL {
         let (_, cookie) = member(&db, HARBOR, *role, &ip).await;
-        members.push((*role, cookie));
+        members.push((StoreRole::builtin(*role), cookie));
     }
+    // And a role of the store's own: reads orders and refunds, nothing else.
+    let own = commerce::staff::roles::create(
+        &db,
+        &StoreId::parse(HARBOR).unwrap(),
+        &format!("Refund desk {}", stamp() % 1_000_000),
+        commerce::staff::Permissions::of([Permission::OrderRead, Permission::RefundWrite]),
+    )
+    .await
+    .unwrap();
+    let (_, own_cookie) = member_as(&db, HARBOR, &own, &ip).await;
+    members.push((own, own_cookie));
     let (_, other_store) = member(&db, LUMEN, Role::Owner, &ip).await;
     let (_, signed_out) = member(&db, HARBOR, Role::Owner, &ip).await;
     let res = call(Method::POST, "/admin/sign-out", Some(&signed_out)).await;
@@ -1119,4 +1141,98 @@ async fn medusas_invite_and_payment_refund_paths_work_for_an_owners_token() {
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn owners_define_a_role_give_it_to_a_member_and_cannot_delete_it_while_used() {
+    let db = db().await;
+    let ip = address(11);
+    let (_, owner) = member(&db, HARBOR, Role::Owner, &ip).await;
+    let name = format!("Packers {}", stamp() % 1_000_000);
+    let post = |path: &str, form: Vec<(&str, String)>| {
+        let req = client()
+            .post(url(path))
+            .header("cookie", &owner)
+            .form(&form);
+        async move { req.send().await.unwrap() }
+    };
+    // staff:write is refused, saying why; the form keeps what was posted.
+    let res = post(
+        "/admin/roles",
+        vec![("name", name.clone()), ("perm.staff:write", "yes".into())],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("Only owners manage staff") && page.contains(&name),
+        "{page}"
+    );
+    let res = post(
+        "/admin/roles",
+        vec![
+            ("name", name.clone()),
+            ("perm.order:read", "yes".into()),
+            ("perm.order:write", "yes".into()),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let id: String = db
+        .query_one(
+            "SELECT id FROM store_roles WHERE store_id = $1 AND name = $2",
+            &[&HARBOR, &name],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    // The staff page offers it; a member given it reads orders but not staff.
+    let (email, analyst) = member(&db, HARBOR, Role::Analyst, &ip).await;
+    let staff_page = call(Method::GET, "/admin/staff", Some(&owner))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        staff_page.contains(&format!("value=\"{id}\"")),
+        "offered in the role choice"
+    );
+    let user: String = db
+        .query_one("SELECT id FROM staff_users WHERE email = $1", &[&email])
+        .await
+        .unwrap()
+        .get(0);
+    let res = post(
+        &format!("/admin/staff/{user}/role"),
+        vec![("role", id.clone())],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = call(Method::GET, "/admin/orders", Some(&analyst)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = call(Method::GET, "/admin/analytics-nothing", Some(&analyst)).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = call(Method::GET, "/admin/staff", Some(&analyst)).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // Used, it stays; the audit log has the role's making and the change of role.
+    let res = post(
+        &format!("/admin/roles/{id}/delete"),
+        vec![("confirm", "yes".into())],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("give them another role first"));
+    let audit = call(Method::GET, "/admin/audit?action=role.", Some(&owner))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        audit.contains("role.create") && audit.contains(&name),
+        "{audit}"
+    );
 }

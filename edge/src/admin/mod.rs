@@ -7,6 +7,7 @@
 pub mod api_keys;
 pub mod openapi;
 pub mod orders;
+pub mod roles;
 pub mod session;
 pub mod staff;
 

@@ -210,7 +210,7 @@ pub async fn accept_invite(cx: &mut Cx) -> Result<Response, ApiError> {
                 let entry = Entry {
                     action: "staff.invite_accept",
                     target_id: Some(member.user_id.as_str()),
-                    change: json!({ "role": [null, member.role.as_str()] }),
+                    change: json!({ "role": [null, member.role.audit_name()] }),
                 };
                 audit::record(client, &member, &from, &cx.trace_id, entry).await?;
                 Ok(Accepted::Joined(session))

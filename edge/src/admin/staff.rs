@@ -5,7 +5,7 @@ use commerce::email::Email;
 use commerce::ids::UserId;
 use commerce::staff::audit::{self, Entry};
 use commerce::staff::json::{InviteList, InviteResponse, InviteShape};
-use commerce::staff::{self, Role, StaffMail, StaffMailRequest};
+use commerce::staff::{self, roles, Role, StaffMail, StaffMailRequest, StoreRole};
 use commerce::ApiError;
 use serde::Deserialize;
 use serde_json::json;
@@ -28,7 +28,12 @@ async fn staff_view(cx: &Cx, notice: StaffNotice<'_>, status: u16) -> Result<Res
         let shell = shell(client, member, path).await?;
         let members = staff::members(client, &member.store_id).await?;
         let invites = staff::pending_invites(client, &member.store_id).await?;
-        staff_page(&shell, member, &members, &invites, notice, status)
+        let custom: Vec<StoreRole> = roles::list(client, &member.store_id)
+            .await?
+            .into_iter()
+            .map(|r| r.role)
+            .collect();
+        staff_page(&shell, member, &members, &invites, &custom, notice, status)
     })
     .await?;
     page(rendered, &[])
@@ -91,33 +96,40 @@ pub async fn invite(cx: &mut Cx) -> Result<Response, ApiError> {
         Err(e) if api => return Err(ApiError::invalid("email", e.to_string())),
         Err(e) => return staff_view(cx, refused(format!("E-mail address: {e}")), 400).await,
     };
-    let role = match (posted.role.as_str(), api) {
-        ("", true) => Role::Analyst,
-        (text, _) => match Role::parse(text) {
-            Some(role) => role,
-            None if api => return Err(ApiError::invalid("role", "is not a role")),
-            None => return staff_view(cx, refused("Please choose a role.".to_owned()), 400).await,
-        },
+    let key = match (posted.role.as_str(), api) {
+        ("", true) => Role::Analyst.as_str(),
+        ("", false) => {
+            return staff_view(cx, refused("Please choose a role.".to_owned()), 400).await
+        }
+        (text, _) => text,
     };
     let member = cx.member()?;
-    let token = db::with_client(&cx.env, async |client: &Client| {
+    let made = db::with_client(&cx.env, async |client: &Client| {
+        let role = roles::find(client, &member.store_id, key).await?;
         let token = staff::create_invite(
             client,
             &member.store_id,
             &email,
-            role,
+            &role,
             Some(&member.user_id),
         )
         .await?;
         let entry = Entry {
             action: "staff.invite",
             target_id: Some(&email.lookup_key()),
-            change: json!({ "role": [null, role.as_str()] }),
+            change: json!({ "role": [null, role.audit_name()] }),
         };
         record(cx, client, entry).await?;
-        Ok(token)
+        Ok((token, role))
     })
-    .await?;
+    .await;
+    let (token, role) = match made {
+        Ok(made) => made,
+        Err(err @ ApiError::InvalidParam { .. }) if !api => {
+            return staff_view(cx, refused(format!("Role: {err}")), 400).await
+        }
+        Err(err) => return Err(err),
+    };
     let link = format!("{}/admin/invite/{}", cx.site_origin(), token.as_str());
     super::session::send_later(
         cx,
@@ -176,15 +188,14 @@ struct RolePost {
 pub async fn change_role(cx: &mut Cx) -> Result<Response, ApiError> {
     let user = user_id(cx)?;
     let posted: RolePost = cx.form().await?;
-    let role =
-        Role::parse(&posted.role).ok_or_else(|| ApiError::invalid("role", "is not a role"))?;
     let store = cx.member()?.store_id.clone();
     let changed = db::with_client(&cx.env, async |client: &Client| {
-        let before = staff::change_role(client, &store, &user, role).await?;
+        let role = roles::find(client, &store, &posted.role).await?;
+        let before = staff::change_role(client, &store, &user, &role).await?;
         let entry = Entry {
             action: "staff.role",
             target_id: Some(user.as_str()),
-            change: json!({ "role": [before.as_str(), role.as_str()] }),
+            change: json!({ "role": [before, role.key()] }),
         };
         record(cx, client, entry).await
     })

@@ -89,6 +89,8 @@ wire_enum! {
         NotSignedIn = "not_signed_in",
         Forbidden = "forbidden",
         LastOwner = "last_owner",
+        DuplicateName = "duplicate_name",
+        RoleInUse = "role_in_use",
     }
     other: Other
 }

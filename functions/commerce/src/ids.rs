@@ -171,6 +171,8 @@ prefixed_id!(/// A person who works for one or more stores (staff).
     UserId, "user", "user");
 prefixed_id!(/// A parcel of an order: packed at one location, shipped once.
     FulfillmentId, "ful", "fulfillment");
+prefixed_id!(/// A role a store's owners defined from the permissions.
+    CustomRoleId, "role", "role");
 prefixed_id!(/// A store's secret API key (the id; the secret is its token).
     ApiKeyId, "apk", "API key");
 

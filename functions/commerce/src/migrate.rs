@@ -58,6 +58,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0013_sent_emails",
         include_str!("../../../migrations/0013_sent_emails.sql"),
     ),
+    (
+        "0014_store_roles",
+        include_str!("../../../migrations/0014_store_roles.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

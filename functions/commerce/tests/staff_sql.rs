@@ -7,7 +7,7 @@ mod common;
 use commerce::email::Email;
 use commerce::ids::StoreId;
 use commerce::params::Page;
-use commerce::staff::{self, audit, Client as From, Role, SessionKind, Token};
+use commerce::staff::{self, audit, Client as From, Role, SessionKind, StoreRole, Token};
 use commerce::ApiError;
 use common::test_db;
 use serde_json::json;
@@ -29,9 +29,15 @@ const PASSWORD: &str = "a long enough passphrase";
 /// A member of `store_id` as `role`, through an accepted invitation.
 async fn member(db: &Client, store_id: &str, email: &str, role: Role) {
     let email = Email::parse(email).unwrap();
-    let token = staff::create_invite(db, &store(store_id), &email, role, None)
-        .await
-        .unwrap();
+    let token = staff::create_invite(
+        db,
+        &store(store_id),
+        &email,
+        &StoreRole::builtin(role),
+        None,
+    )
+    .await
+    .unwrap();
     staff::accept_invite(db, &token, "Sam", PASSWORD)
         .await
         .unwrap();
@@ -49,13 +55,19 @@ async fn sign_in(
 async fn an_invited_owner_signs_in_and_out() {
     let db = test_db().await;
     let email = Email::parse("Owner@Alpha.test").unwrap();
-    let token = staff::create_invite(&db, &store("store_ALPHA"), &email, Role::Owner, None)
-        .await
-        .unwrap();
+    let token = staff::create_invite(
+        &db,
+        &store("store_ALPHA"),
+        &email,
+        &StoreRole::builtin(Role::Owner),
+        None,
+    )
+    .await
+    .unwrap();
     let open = staff::invitation(&db, &token).await.unwrap().unwrap();
     assert_eq!(open.email, "owner@alpha.test");
     assert_eq!(open.store_name, "Alpha");
-    assert_eq!(open.role, Role::Owner);
+    assert_eq!(open.role.as_builtin(), Some(Role::Owner));
     assert!(!open.existing_user);
 
     // A short password is refused, and the invitation stays open.
@@ -78,7 +90,7 @@ async fn an_invited_owner_signs_in_and_out() {
 
     let (session, member) = sign_in(&db, "OWNER@alpha.test", PASSWORD).await.unwrap();
     assert_eq!(member.store_id.as_str(), "store_ALPHA");
-    assert_eq!(member.role, Role::Owner);
+    assert_eq!(member.role.as_builtin(), Some(Role::Owner));
     assert_eq!(member.name, "Olive");
     let again = staff::session(&db, &session, SessionKind::Cookie)
         .await
@@ -163,9 +175,15 @@ async fn a_member_of_two_stores_switches_only_between_them() {
     member(&db, "store_ALPHA", "pat@both.test", Role::Catalog).await;
     // The second invitation finds the account: it asks for the password, not a new one.
     let email = Email::parse("pat@both.test").unwrap();
-    let token = staff::create_invite(&db, &store("store_BETA"), &email, Role::Analyst, None)
-        .await
-        .unwrap();
+    let token = staff::create_invite(
+        &db,
+        &store("store_BETA"),
+        &email,
+        &StoreRole::builtin(Role::Analyst),
+        None,
+    )
+    .await
+    .unwrap();
     assert!(
         staff::invitation(&db, &token)
             .await
@@ -193,7 +211,7 @@ async fn a_member_of_two_stores_switches_only_between_them() {
     .await
     .unwrap();
     assert_eq!(
-        (member.store_id.as_str(), member.role),
+        (member.store_id.as_str(), member.role.as_builtin().unwrap()),
         ("store_BETA", Role::Analyst)
     );
     assert_eq!(member.name, "Sam");
@@ -209,7 +227,7 @@ async fn a_member_of_two_stores_switches_only_between_them() {
         .unwrap()
         .unwrap();
     assert_eq!(
-        (now.store_id.as_str(), now.role),
+        (now.store_id.as_str(), now.role.as_builtin().unwrap()),
         ("store_ALPHA", Role::Catalog)
     );
 
@@ -290,11 +308,11 @@ async fn owners_manage_members_but_a_store_keeps_an_owner() {
     member(&db, "store_ALPHA", "sam@alpha.test", Role::Fulfilment).await;
     let list = staff::members(&db, &alpha).await.unwrap();
     assert_eq!(list.len(), 2);
-    assert_eq!(list[0].role, Role::Owner, "owners first");
+    assert_eq!(list[0].role.as_builtin(), Some(Role::Owner), "owners first");
     let (olive, sam) = (list[0].user_id.clone(), list[1].user_id.clone());
 
     // The last owner can be neither demoted nor removed.
-    let err = staff::change_role(&db, &alpha, &olive, Role::Admin)
+    let err = staff::change_role(&db, &alpha, &olive, &StoreRole::builtin(Role::Admin))
         .await
         .unwrap_err();
     assert_eq!((err.status(), err.code().as_str()), (409, "last_owner"));
@@ -307,16 +325,16 @@ async fn owners_manage_members_but_a_store_keeps_an_owner() {
     );
     // With a second owner, the first may step down.
     assert_eq!(
-        staff::change_role(&db, &alpha, &sam, Role::Owner)
+        staff::change_role(&db, &alpha, &sam, &StoreRole::builtin(Role::Owner))
             .await
             .unwrap(),
-        Role::Fulfilment
+        "fulfilment"
     );
     assert_eq!(
-        staff::change_role(&db, &alpha, &olive, Role::Admin)
+        staff::change_role(&db, &alpha, &olive, &StoreRole::builtin(Role::Admin))
             .await
             .unwrap(),
-        Role::Owner
+        "owner"
     );
     // Another store's member is not found here.
     member(&db, "store_BETA", "bea@beta.test", Role::Owner).await;
@@ -349,7 +367,7 @@ async fn owners_manage_members_but_a_store_keeps_an_owner() {
         .is_none());
     assert_eq!(
         staff::remove_member(&db, &alpha, &olive).await.unwrap(),
-        Role::Admin
+        "admin"
     );
     assert!(staff::session(&db, &a, SessionKind::Cookie)
         .await
@@ -455,7 +473,7 @@ async fn api_keys_act_in_their_store_until_revoked_or_their_maker_leaves() {
     // The key acts as its maker's store with its own role, and notes its use.
     let acting = api_key::member(&db, &secret).await.unwrap().unwrap();
     assert_eq!(acting.store_id, alpha);
-    assert_eq!(acting.role, Role::Fulfilment);
+    assert_eq!(acting.role.as_builtin(), Some(Role::Fulfilment));
     assert_eq!(acting.user_id, olive.user_id);
     assert_eq!(acting.api_key.as_ref(), Some(&key.id));
     let listed = api_key::list(&db, &alpha).await.unwrap();
@@ -512,4 +530,113 @@ async fn api_keys_act_in_their_store_until_revoked_or_their_maker_leaves() {
         .await
         .unwrap();
     assert!(api_key::member(&db, &ada_secret).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_stores_own_role_grants_its_set_changes_at_once_and_stays_in_its_store() {
+    use commerce::staff::{roles, Permission, Permissions};
+    let db = test_db().await;
+    let alpha = store("store_ALPHA");
+    let beta = store("store_BETA");
+    let night = roles::create(
+        &db,
+        &alpha,
+        " Night shift ",
+        Permissions::of([Permission::OrderRead, Permission::OrderWrite]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(night.label(), "Night shift");
+    let err = roles::create(
+        &db,
+        &alpha,
+        "night SHIFT",
+        Permissions::of([Permission::OrderRead]),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.status(), 409, "one name per store");
+    // Another store may use the name; it cannot use alpha's role.
+    roles::create(
+        &db,
+        &beta,
+        "Night shift",
+        Permissions::of([Permission::OrderRead]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        roles::find(&db, &beta, night.key())
+            .await
+            .unwrap_err()
+            .param(),
+        Some("role")
+    );
+    let email = Email::parse("nina@alpha.test").unwrap();
+    assert!(
+        staff::create_invite(&db, &beta, &email, &night, None)
+            .await
+            .is_err(),
+        "the database refuses another store's role too"
+    );
+
+    let found = roles::find(&db, &alpha, night.key()).await.unwrap();
+    let token = staff::create_invite(&db, &alpha, &email, &found, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        staff::invitation(&db, &token).await.unwrap().unwrap().role,
+        night
+    );
+    staff::accept_invite(&db, &token, "Nina", PASSWORD)
+        .await
+        .unwrap();
+    let (session, nina) = sign_in(&db, "nina@alpha.test", PASSWORD).await.unwrap();
+    assert!(nina.may(Permission::OrderWrite) && nina.may(Permission::AdminRead));
+    assert!(!nina.may(Permission::RefundWrite) && !nina.may(Permission::StaffWrite));
+
+    // A change applies at the member's next request.
+    roles::update(
+        &db,
+        &alpha,
+        &night.key().parse_id(),
+        "Night shift",
+        Permissions::of([Permission::OrderRead, Permission::RefundWrite]),
+    )
+    .await
+    .unwrap();
+    let now = staff::session(&db, &session, SessionKind::Cookie)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(now.may(Permission::RefundWrite) && !now.may(Permission::OrderWrite));
+    let listed = roles::list(&db, &alpha).await.unwrap();
+    assert_eq!((listed.len(), listed[0].members), (1, 1));
+
+    // A role somebody has is not deleted; once nobody has it, it is.
+    let id = night.key().parse_id();
+    assert_eq!(
+        roles::delete(&db, &alpha, &id).await.unwrap_err().status(),
+        409
+    );
+    staff::change_role(
+        &db,
+        &alpha,
+        &now.user_id,
+        &StoreRole::builtin(Role::Support),
+    )
+    .await
+    .unwrap();
+    roles::delete(&db, &alpha, &id).await.unwrap();
+    assert!(roles::list(&db, &alpha).await.unwrap().is_empty());
+}
+
+trait ParseId {
+    fn parse_id(&self) -> commerce::ids::CustomRoleId;
+}
+
+impl ParseId for str {
+    fn parse_id(&self) -> commerce::ids::CustomRoleId {
+        commerce::ids::CustomRoleId::parse(self).unwrap()
+    }
 }

@@ -8,7 +8,7 @@ use commerce::money::Money;
 use commerce::order::list::{DayFigures, OrderFilter, OrderRow, PaymentStatus};
 use commerce::order::OrderStatus;
 use commerce::params::Page;
-use commerce::staff::{Invitation, Member, Membership, Permission, MIN_PASSWORD};
+use commerce::staff::{Invitation, Member, Membership, Permission, Role, StoreRole, MIN_PASSWORD};
 use commerce::ApiError;
 
 use crate::assets::stylesheet_href;
@@ -20,6 +20,7 @@ const NAV: &[(&str, &str, Permission)] = &[
     ("/admin", "Dashboard", Permission::AdminRead),
     ("/admin/orders", "Orders", Permission::OrderRead),
     ("/admin/staff", "Staff", Permission::StaffRead),
+    ("/admin/roles", "Roles", Permission::StaffRead),
     ("/admin/audit", "Audit log", Permission::AuditRead),
     ("/admin/api-keys", "API keys", Permission::ApiKeyRead),
     (
@@ -41,7 +42,7 @@ pub struct Shell {
     pub store_name: String,
     pub store_id: String,
     pub member_name: String,
-    pub role: &'static str,
+    pub role: String,
     /// The member's stores, for the switcher (shown with two or more).
     pub stores: Vec<StoreChoice>,
     pub nav: Vec<NavLink>,
@@ -65,7 +66,7 @@ impl Shell {
             } else {
                 member.name.clone()
             },
-            role: member.role.label(),
+            role: member.role.label().to_owned(),
             stores: stores
                 .iter()
                 .map(|m| StoreChoice {
@@ -221,7 +222,7 @@ pub fn reset_page(
 struct InvitePage<'a> {
     frame: Frame<'a>,
     invitation: Option<&'a Invitation>,
-    role: &'static str,
+    role: String,
     action: String,
     name: &'a str,
     message: Option<String>,
@@ -242,7 +243,7 @@ pub fn invite_page(
         &InvitePage {
             frame: Frame::new("Accept invitation", None),
             invitation,
-            role: invitation.map_or("", |i| i.role.label()),
+            role: invitation.map_or_else(String::new, |i| i.role.label().to_owned()),
             action: action.to_owned(),
             name,
             message,
@@ -1029,16 +1030,16 @@ pub struct StaffLine {
     pub user_id: String,
     pub name: String,
     pub email: String,
-    pub role: &'static str,
+    pub role: String,
     pub since: String,
-    pub roles: Vec<Choice>,
+    pub roles: Vec<RoleChoice>,
     /// The member looking is this one.
     pub me: bool,
 }
 
 pub struct InviteLine {
     pub email: String,
-    pub role: &'static str,
+    pub role: String,
     pub expires: String,
 }
 
@@ -1050,20 +1051,30 @@ struct StaffPage<'a> {
     invites: Vec<InviteLine>,
     /// Owners may invite, change roles and remove.
     manage: bool,
-    roles: Vec<Choice>,
+    roles: Vec<RoleChoice>,
     invite_email: &'a str,
     /// The link of the invitation just made, to hand to the person.
     invite_link: Option<&'a str>,
     message: Option<String>,
 }
 
-fn role_choices(selected: Option<commerce::staff::Role>) -> Vec<Choice> {
-    commerce::staff::Role::ALL
+/// A role to choose in a form: a built-in one or the store's own.
+pub struct RoleChoice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// The built-in roles, then the store's own (`custom`), `selected` marked.
+fn role_choices(custom: &[StoreRole], selected: Option<&StoreRole>) -> Vec<RoleChoice> {
+    Role::ALL
         .iter()
-        .map(|r| Choice {
-            value: r.as_str(),
-            label: r.label(),
-            selected: Some(*r) == selected,
+        .map(|r| StoreRole::builtin(*r))
+        .chain(custom.iter().cloned())
+        .map(|r| RoleChoice {
+            selected: selected.is_some_and(|s| s.key() == r.key()),
+            value: r.key().to_owned(),
+            label: r.label().to_owned(),
         })
         .collect()
 }
@@ -1083,6 +1094,7 @@ pub fn staff_page(
     me: &Member,
     members: &[commerce::staff::StaffRow],
     invites: &[commerce::staff::PendingInvite],
+    custom: &[StoreRole],
     notice: StaffNotice<'_>,
     status: u16,
 ) -> Result<Rendered, ApiError> {
@@ -1096,9 +1108,9 @@ pub fn staff_page(
                     user_id: m.user_id.as_str().to_owned(),
                     name: m.name.clone(),
                     email: m.email.clone(),
-                    role: m.role.label(),
+                    role: m.role.label().to_owned(),
                     since: m.since.clone(),
-                    roles: role_choices(Some(m.role)),
+                    roles: role_choices(custom, Some(&m.role)),
                     me: m.user_id == me.user_id,
                 })
                 .collect(),
@@ -1106,15 +1118,164 @@ pub fn staff_page(
                 .iter()
                 .map(|i| InviteLine {
                     email: i.email.clone(),
-                    role: i.role.label(),
+                    role: i.role.label().to_owned(),
                     expires: i.expires.clone(),
                 })
                 .collect(),
             manage: me.may(Permission::StaffWrite),
-            roles: role_choices(None),
+            roles: role_choices(custom, None),
             invite_email: notice.invite_email,
             invite_link: notice.invite_link,
             message: notice.message,
+        },
+    )
+}
+
+// ------------------------------------------------------------------ roles
+
+/// A permission as a checkbox of the role form.
+pub struct PermissionBox {
+    pub name: &'static str,
+    pub checked: bool,
+}
+
+/// A role as the roles page lists it.
+pub struct RoleLine {
+    pub id: String,
+    pub label: String,
+    pub permissions: String,
+    /// Members and open invitations with it (the store's own roles).
+    pub members: Option<i64>,
+}
+
+/// The permissions a store's own role may be given: all but staff:write and what
+/// every member has anyway.
+fn grantable() -> impl Iterator<Item = Permission> {
+    Permission::ALL
+        .iter()
+        .copied()
+        .filter(|p| !p.is_everyones() && *p != Permission::StaffWrite)
+}
+
+fn permission_boxes(checked: commerce::staff::Permissions) -> Vec<PermissionBox> {
+    grantable()
+        .map(|p| PermissionBox {
+            name: p.as_str(),
+            checked: checked.contains(p),
+        })
+        .collect()
+}
+
+fn permission_list(set: commerce::staff::Permissions) -> String {
+    let shown: Vec<&str> = set
+        .iter()
+        .filter(|p| !p.is_everyones())
+        .map(Permission::as_str)
+        .collect();
+    shown.join(", ")
+}
+
+#[derive(Template)]
+#[template(path = "admin/roles.html")]
+struct RolesPage<'a> {
+    frame: Frame<'a>,
+    builtin: Vec<RoleLine>,
+    custom: Vec<RoleLine>,
+    manage: bool,
+    name: &'a str,
+    boxes: Vec<PermissionBox>,
+    message: Option<String>,
+}
+
+/// What the role forms show besides the roles: the name and boxes as posted, and why
+/// the post was refused.
+#[derive(Debug, Clone, Default)]
+pub struct RoleNotice<'a> {
+    pub name: &'a str,
+    pub checked: commerce::staff::Permissions,
+    pub message: Option<String>,
+}
+
+/// The built-in roles and the store's own with what each grants; for owners, the form
+/// that defines a new one.
+pub fn roles_page(
+    shell: &Shell,
+    me: &Member,
+    custom: &[commerce::staff::roles::RoleRow],
+    notice: RoleNotice<'_>,
+    status: u16,
+) -> Result<Rendered, ApiError> {
+    html(
+        status,
+        &RolesPage {
+            frame: Frame::new("Roles", Some(shell)),
+            builtin: Role::ALL
+                .iter()
+                .map(|r| RoleLine {
+                    id: r.as_str().to_owned(),
+                    label: r.label().to_owned(),
+                    permissions: permission_list(commerce::staff::Permissions::of_role(*r)),
+                    members: None,
+                })
+                .collect(),
+            custom: custom
+                .iter()
+                .map(|r| RoleLine {
+                    id: r.role.key().to_owned(),
+                    label: r.role.label().to_owned(),
+                    permissions: permission_list(r.role.permissions()),
+                    members: Some(r.members),
+                })
+                .collect(),
+            manage: me.may(Permission::StaffWrite),
+            name: notice.name,
+            boxes: permission_boxes(notice.checked),
+            message: notice.message,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "admin/role.html")]
+struct RolePage<'a> {
+    frame: Frame<'a>,
+    id: String,
+    label: String,
+    members: i64,
+    manage: bool,
+    name: &'a str,
+    boxes: Vec<PermissionBox>,
+    message: Option<String>,
+}
+
+/// One of the store's own roles: for owners, the form that changes it and the one that
+/// deletes it.
+pub fn role_page(
+    shell: &Shell,
+    me: &Member,
+    row: &commerce::staff::roles::RoleRow,
+    notice: Option<RoleNotice<'_>>,
+    status: u16,
+) -> Result<Rendered, ApiError> {
+    // A refused form shows what was posted; a refusal without one (a delete), the role.
+    let (name, checked, message) = match notice {
+        Some(n) if !n.name.is_empty() || n.checked != Default::default() => {
+            (n.name, n.checked, n.message)
+        }
+        Some(n) => (row.role.label(), row.role.permissions(), n.message),
+        None => (row.role.label(), row.role.permissions(), None),
+    };
+    html(
+        status,
+        &RolePage {
+            frame: Frame::new(format!("Role {}", row.role.label()), Some(shell)),
+            id: row.role.key().to_owned(),
+            label: row.role.label().to_owned(),
+            members: row.members,
+            manage: me.may(Permission::StaffWrite),
+            name,
+            boxes: permission_boxes(checked),
+            message,
         },
     )
 }
@@ -1170,7 +1331,6 @@ pub fn api_keys_page(
     notice: ApiKeyNotice<'_>,
     status: u16,
 ) -> Result<Rendered, ApiError> {
-    use commerce::staff::Role;
     html(
         status,
         &ApiKeysPage {
@@ -1194,7 +1354,12 @@ pub fn api_keys_page(
             manage: me.may(Permission::ApiKeyWrite),
             roles: Role::ALL
                 .iter()
-                .filter(|r| **r != Role::Owner && me.role.may_grant(**r))
+                .filter(|r| {
+                    **r != Role::Owner
+                        && me
+                            .role
+                            .may_grant(commerce::staff::Permissions::of_role(**r))
+                })
                 .map(|r| Choice {
                     value: r.as_str(),
                     label: r.label(),

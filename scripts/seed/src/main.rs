@@ -176,7 +176,7 @@ async fn invite(
     role: &str,
     base: &str,
 ) -> Result<String, String> {
-    use commerce::staff::{self, Role};
+    use commerce::staff::{self, Role, StoreRole};
     let store = commerce::ids::StoreId::parse(store).map_err(|e| e.to_string())?;
     let email = commerce::email::Email::parse(email).map_err(|e| format!("{email}: {e}"))?;
     let role = Role::parse(role).ok_or_else(|| {
@@ -200,7 +200,7 @@ async fn invite(
             store.as_str()
         ));
     }
-    let token = staff::create_invite(client, &store, &email, role, None)
+    let token = staff::create_invite(client, &store, &email, &StoreRole::builtin(role), None)
         .await
         .map_err(|e| {
             format!(

@@ -10,7 +10,7 @@ use tokio_postgres::Row;
 
 use super::repo::role_col;
 use super::secret::Token;
-use super::{Member, Permission, Role};
+use super::{Member, Permission, Permissions, Role, StoreRole};
 use crate::db::{col, first, Param, Sql};
 use crate::error::ApiError;
 use crate::ids::{ApiKeyId, StoreId, UserId};
@@ -133,7 +133,7 @@ pub fn check_new(creator: &Member, title: &str, role: Role) -> Result<String, Ap
             "An API key cannot be an owner: keys never manage staff.",
         ));
     }
-    if !creator.role.may_grant(role) {
+    if !creator.role.may_grant(Permissions::of_role(role)) {
         return Err(ApiError::Forbidden {
             permission: Permission::ALL
                 .iter()
@@ -245,7 +245,7 @@ pub async fn member<C: Sql>(client: &C, secret: &Secret) -> Result<Option<Member
                 name: col(&row, "name")?,
                 store_id: col(&row, "store_id")?,
                 store_name: col(&row, "store_name")?,
-                role: role_col(&row, "role")?,
+                role: StoreRole::builtin(role_col(&row, "role")?),
                 api_key: Some(col(&row, "id")?),
             })
         })
@@ -280,7 +280,7 @@ mod tests {
             name: String::new(),
             store_id: StoreId::parse("store_1").unwrap(),
             store_name: String::new(),
-            role,
+            role: StoreRole::builtin(role),
             api_key: None,
         }
     }

@@ -30,7 +30,7 @@ pub async fn record<C: Sql>(
     trace_id: &str,
     entry: Entry<'_>,
 ) -> Result<(), ApiError> {
-    let role = member.role.as_str();
+    let role = member.role.audit_name();
     let change = Json(&entry.change);
     let params: [Param<'_>; 10] = [
         (&member.store_id, Type::TEXT),

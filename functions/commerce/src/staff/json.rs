@@ -18,7 +18,9 @@ pub struct UserShape<'a> {
     metadata: (),
     store_id: &'a StoreId,
     store_name: &'a str,
-    role: &'static str,
+    /// A built-in role's name, or the store's own role's id.
+    role: &'a str,
+    role_name: &'a str,
 }
 
 impl<'a> UserShape<'a> {
@@ -32,7 +34,8 @@ impl<'a> UserShape<'a> {
             metadata: (),
             store_id: &m.store_id,
             store_name: &m.store_name,
-            role: m.role.as_str(),
+            role: m.role.key(),
+            role_name: m.role.label(),
         }
     }
 }
@@ -112,7 +115,7 @@ pub struct InviteShape<'a> {
     id: &'a str,
     email: &'a str,
     accepted: bool,
-    role: &'static str,
+    role: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     token: Option<&'a str>,
     expires_at: &'a str,
@@ -127,7 +130,7 @@ impl<'a> InviteShape<'a> {
             id: &invite.id,
             email: &invite.email,
             accepted: false,
-            role: invite.role.as_str(),
+            role: invite.role.key(),
             token,
             expires_at: &invite.expires_at,
             created_at: &invite.created_at,

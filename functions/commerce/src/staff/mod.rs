@@ -11,6 +11,7 @@ pub mod audit;
 pub mod json;
 mod repo;
 mod role;
+pub mod roles;
 mod secret;
 
 pub use self::repo::{
@@ -19,7 +20,7 @@ pub use self::repo::{
     revoke_session, session, sessions, sign_in, switch_store, Invitation, Membership,
     PendingInvite, ResetRequest, SessionRow, StaffRow, RESET_TTL_S,
 };
-pub use self::role::{order_action_permission, Permission, Role};
+pub use self::role::{order_action_permission, Permission, Permissions, Role, StoreRole};
 pub use self::secret::{
     check_new_password, hash_password, verify_password, Token, MAX_PASSWORD, MIN_PASSWORD,
 };
@@ -81,7 +82,7 @@ pub struct Member {
     pub name: String,
     pub store_id: StoreId,
     pub store_name: String,
-    pub role: Role,
+    pub role: StoreRole,
     /// The API key the request came with; `None` for a person signed in. The user is
     /// then the member who made the key.
     pub api_key: Option<ApiKeyId>,

@@ -5,7 +5,7 @@ use tokio_postgres::types::Type;
 use tokio_postgres::Row;
 
 use super::secret::{check_new_password, hash_password, verify_password, Token};
-use super::{Client, Member, Role, SessionKind, INVITE_TTL_S};
+use super::{Client, Member, Permissions, Role, SessionKind, StoreRole, INVITE_TTL_S};
 use crate::db::{col, first, Param, Sql};
 use crate::email::Email;
 use crate::error::ApiError;
@@ -19,16 +19,39 @@ pub(super) fn role_col(row: &Row, name: &str) -> Result<Role, ApiError> {
     Role::parse(&text).ok_or_else(|| ApiError::internal(format!("unknown role '{text}'")))
 }
 
+/// A store's own role as `store_role_info` gives it.
+#[derive(serde::Deserialize)]
+struct RoleInfo {
+    name: String,
+    permissions: Vec<String>,
+}
+
+/// The role of column `role`, a built-in one or the store's own (`role_info`, from
+/// `store_role_info(store, role)`).
+pub(super) fn store_role_col(row: &Row) -> Result<StoreRole, ApiError> {
+    let key: String = col(row, "role")?;
+    if let Some(role) = Role::parse(&key) {
+        return Ok(StoreRole::builtin(role));
+    }
+    let info: Option<RoleInfo> = crate::db::json_col(row, "role_info")?;
+    let info = info.ok_or_else(|| ApiError::internal(format!("unknown role '{key}'")))?;
+    Ok(StoreRole::custom(
+        &key,
+        &info.name,
+        Permissions::from_names(&info.permissions),
+    ))
+}
+
 /// Invites `email` to `store` as `role`; the token goes into the invitation's link.
 pub async fn create_invite<C: Sql>(
     client: &C,
     store: &StoreId,
     email: &Email,
-    role: Role,
+    role: &StoreRole,
     invited_by: Option<&UserId>,
 ) -> Result<Token, ApiError> {
     let token = Token::generate();
-    let (hash, email, role) = (token.hash(), email.lookup_key(), role.as_str());
+    let (hash, email, role) = (token.hash(), email.lookup_key(), role.key());
     let ttl = INVITE_TTL_S as f64;
     let params: [Param<'_>; 6] = [
         (&hash, Type::TEXT),
@@ -58,7 +81,7 @@ pub struct Invitation {
     pub store_id: StoreId,
     pub store_name: String,
     pub email: String,
-    pub role: Role,
+    pub role: StoreRole,
     /// The address already belongs to a user with a password: accepting asks for it
     /// instead of a new one.
     pub existing_user: bool,
@@ -70,6 +93,7 @@ pub async fn invitation<C: Sql>(client: &C, token: &Token) -> Result<Option<Invi
     let rows = client
         .query_typed(
             "SELECT i.store_id, s.name AS store_name, i.email, i.role,
+                    store_role_info(i.store_id, i.role) AS role_info,
                     u.password_hash IS NOT NULL AS existing_user
              FROM staff_invites i JOIN stores s ON s.id = i.store_id
              LEFT JOIN staff_users u ON u.email = i.email
@@ -83,7 +107,7 @@ pub async fn invitation<C: Sql>(client: &C, token: &Token) -> Result<Option<Invi
                 store_id: col(&row, "store_id")?,
                 store_name: col(&row, "store_name")?,
                 email: col(&row, "email")?,
-                role: role_col(&row, "role")?,
+                role: store_role_col(&row)?,
                 existing_user: col(&row, "existing_user")?,
             })
         })
@@ -252,7 +276,8 @@ pub async fn session<C: Sql>(
                AND se.last_seen_at > now() - make_interval(secs => $2)
                AND m.store_id = se.store_id AND m.user_id = se.user_id
                AND u.id = se.user_id AND st.id = se.store_id
-             RETURNING se.user_id, u.email, u.name, se.store_id, st.name AS store_name, m.role",
+             RETURNING se.user_id, u.email, u.name, se.store_id, st.name AS store_name, m.role,
+                 store_role_info(se.store_id, m.role) AS role_info",
             &params,
         )
         .await?;
@@ -264,7 +289,7 @@ pub async fn session<C: Sql>(
                 name: col(&row, "name")?,
                 store_id: col(&row, "store_id")?,
                 store_name: col(&row, "store_name")?,
-                role: role_col(&row, "role")?,
+                role: store_role_col(&row)?,
                 api_key: None,
             })
         })
@@ -289,14 +314,15 @@ pub async fn revoke<C: Sql>(client: &C, token: &Token) -> Result<(), ApiError> {
 pub struct Membership {
     pub store_id: StoreId,
     pub store_name: String,
-    pub role: Role,
+    pub role: StoreRole,
 }
 
 /// The stores `user` is a member of, by name.
 pub async fn memberships<C: Sql>(client: &C, user: &UserId) -> Result<Vec<Membership>, ApiError> {
     let rows = client
         .query_typed(
-            "SELECT m.store_id, s.name AS store_name, m.role
+            "SELECT m.store_id, s.name AS store_name, m.role,
+                    store_role_info(m.store_id, m.role) AS role_info
              FROM store_members m JOIN stores s ON s.id = m.store_id
              WHERE m.user_id = $1 ORDER BY s.name, s.id",
             &[(user, Type::TEXT)],
@@ -307,7 +333,7 @@ pub async fn memberships<C: Sql>(client: &C, user: &UserId) -> Result<Vec<Member
             Ok(Membership {
                 store_id: col(row, "store_id")?,
                 store_name: col(row, "store_name")?,
-                role: role_col(row, "role")?,
+                role: store_role_col(row)?,
             })
         })
         .collect()
@@ -339,7 +365,7 @@ pub struct StaffRow {
     pub user_id: UserId,
     pub email: String,
     pub name: String,
-    pub role: Role,
+    pub role: StoreRole,
     /// `YYYY-MM-DD`.
     pub since: String,
 }
@@ -349,6 +375,7 @@ pub async fn members<C: Sql>(client: &C, store: &StoreId) -> Result<Vec<StaffRow
     let rows = client
         .query_typed(
             "SELECT u.id, u.email, u.name, m.role,
+                    store_role_info(m.store_id, m.role) AS role_info,
                     to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS since
              FROM store_members m JOIN staff_users u ON u.id = m.user_id
              WHERE m.store_id = $1
@@ -362,7 +389,7 @@ pub async fn members<C: Sql>(client: &C, store: &StoreId) -> Result<Vec<StaffRow
                 user_id: col(row, "id")?,
                 email: col(row, "email")?,
                 name: col(row, "name")?,
-                role: role_col(row, "role")?,
+                role: store_role_col(row)?,
                 since: col(row, "since")?,
             })
         })
@@ -375,7 +402,7 @@ pub struct PendingInvite {
     /// `invite_` and the start of the token's hash: names it without revealing it.
     pub id: String,
     pub email: String,
-    pub role: Role,
+    pub role: StoreRole,
     /// `YYYY-MM-DD HH:MM` UTC.
     pub expires: String,
     /// ISO 8601, UTC.
@@ -396,6 +423,7 @@ pub async fn pending_invites<C: Sql>(
     let rows = client
         .query_typed(
             r#"SELECT 'invite_' || left(token_hash, 24) AS id, email, role,
+                    store_role_info(store_id, role) AS role_info,
                     to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS expires,
                     to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS expires_at,
                     to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_at
@@ -410,7 +438,7 @@ pub async fn pending_invites<C: Sql>(
             Ok(PendingInvite {
                 id: col(row, "id")?,
                 email: col(row, "email")?,
-                role: role_col(row, "role")?,
+                role: store_role_col(row)?,
                 expires: col(row, "expires")?,
                 expires_at: col(row, "expires_at")?,
                 created_at: col(row, "created_at")?,
@@ -427,15 +455,16 @@ fn last_owner() -> ApiError {
     )
 }
 
-/// Gives `user` the role `role` in `store`; answers the role they had. The store's last
+/// Gives `user` the role `role` in `store`; answers the key of the role they had. The
+/// store's last
 /// owner keeps the role.
 pub async fn change_role<C: Sql>(
     client: &C,
     store: &StoreId,
     user: &UserId,
-    role: Role,
-) -> Result<Role, ApiError> {
-    let role_text = role.as_str();
+    role: &StoreRole,
+) -> Result<String, ApiError> {
+    let role_text = role.key();
     let params: [Param<'_>; 3] = [
         (store, Type::TEXT),
         (user, Type::TEXT),
@@ -462,7 +491,7 @@ pub async fn change_role<C: Sql>(
         )
         .await?;
     let row = first(rows).ok_or_else(|| ApiError::not_found("Member", "id", user.as_str()))?;
-    let before = role_col(&row, "role")?;
+    let before: String = col(&row, "role")?;
     let changed: i64 = col(&row, "changed")?;
     if changed == 0 {
         return Err(last_owner());
@@ -476,7 +505,7 @@ pub async fn remove_member<C: Sql>(
     client: &C,
     store: &StoreId,
     user: &UserId,
-) -> Result<Role, ApiError> {
+) -> Result<String, ApiError> {
     let rows = client
         .query_typed(
             "WITH target AS (
@@ -495,7 +524,7 @@ pub async fn remove_member<C: Sql>(
         )
         .await?;
     let row = first(rows).ok_or_else(|| ApiError::not_found("Member", "id", user.as_str()))?;
-    let before = role_col(&row, "role")?;
+    let before: String = col(&row, "role")?;
     let removed: i64 = col(&row, "removed")?;
     if removed == 0 {
         return Err(last_owner());

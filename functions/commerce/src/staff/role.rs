@@ -195,6 +195,145 @@ impl Role {
     }
 }
 
+/// A set of permissions (a role's grant).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Permissions(u64);
+
+impl Serialize for Permissions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.names())
+    }
+}
+
+impl Permissions {
+    const fn bit(p: Permission) -> u64 {
+        1 << (p as u32)
+    }
+
+    pub fn of(list: impl IntoIterator<Item = Permission>) -> Self {
+        Permissions(list.into_iter().fold(0, |bits, p| bits | Self::bit(p)))
+    }
+
+    /// What a built-in role grants.
+    pub fn of_role(role: Role) -> Self {
+        Self::of(Permission::ALL.iter().copied().filter(|p| role.allows(*p)))
+    }
+
+    /// From `resource:operation` names; names no permission has any more are skipped.
+    pub fn from_names<S: AsRef<str>>(names: &[S]) -> Self {
+        Self::of(names.iter().filter_map(|n| {
+            Permission::ALL
+                .iter()
+                .copied()
+                .find(|p| p.as_str() == n.as_ref())
+        }))
+    }
+
+    pub fn contains(self, p: Permission) -> bool {
+        self.0 & Self::bit(p) != 0
+    }
+
+    /// Every permission of `self` is in `other`.
+    pub fn within(self, other: Permissions) -> bool {
+        self.0 & !other.0 == 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Permission> {
+        Permission::ALL
+            .iter()
+            .copied()
+            .filter(move |p| self.contains(*p))
+    }
+
+    pub fn names(self) -> Vec<&'static str> {
+        self.iter().map(Permission::as_str).collect()
+    }
+}
+
+/// A member's role in a store: a built-in [`Role`], or one the store's owners defined
+/// from the permissions (never with `staff:write`: only owners manage staff). Known by
+/// its key: the built-in role's name, or the custom role's id (`role_...`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoreRole {
+    key: String,
+    label: String,
+    permissions: Permissions,
+}
+
+impl StoreRole {
+    pub fn builtin(role: Role) -> Self {
+        StoreRole {
+            key: role.as_str().to_owned(),
+            label: role.label().to_owned(),
+            permissions: Permissions::of_role(role),
+        }
+    }
+
+    /// A store's own role: what it was given, with what every member has, without what
+    /// only owners may.
+    pub fn custom(key: &str, label: &str, permissions: Permissions) -> Self {
+        let granted = Permissions::of(
+            permissions
+                .iter()
+                .chain(Permission::ALL.iter().copied().filter(|p| p.is_everyones()))
+                .filter(|p| *p != Permission::StaffWrite),
+        );
+        StoreRole {
+            key: key.to_owned(),
+            label: label.to_owned(),
+            permissions: granted,
+        }
+    }
+
+    /// The built-in role's name or the custom role's id.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// How the audit log names it: a built-in role by its name, the store's own by its
+    /// label (its id means nothing to a reader).
+    pub fn audit_name(&self) -> &str {
+        if self.as_builtin().is_some() {
+            &self.key
+        } else {
+            &self.label
+        }
+    }
+
+    pub fn permissions(&self) -> Permissions {
+        self.permissions
+    }
+
+    /// The built-in role it is, if it is one.
+    pub fn as_builtin(&self) -> Option<Role> {
+        Role::parse(&self.key)
+    }
+
+    pub fn is_owner(&self) -> bool {
+        self.as_builtin() == Some(Role::Owner)
+    }
+
+    pub fn allows(&self, permission: Permission) -> bool {
+        self.permissions.contains(permission)
+    }
+
+    /// Whether a member with this role may hand `other` to someone (an API key): only
+    /// when it grants nothing this role lacks.
+    pub fn may_grant(&self, other: Permissions) -> bool {
+        other.within(self.permissions)
+    }
+}
+
+impl std::fmt::Display for StoreRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.key)
+    }
+}
+
 /// The permission staff need for `action` on `order`: moving money back (a refund, or
 /// cancelling an order that was paid, which refunds it) needs `refund:write`; any
 /// other action `order:write`.
@@ -272,6 +411,37 @@ mod tests {
             "support writes customers"
         );
         assert!(!Role::Analyst.may_grant(Role::Fulfilment));
+    }
+
+    #[test]
+    fn permission_sets_hold_what_they_were_given() {
+        for role in Role::ALL {
+            let set = Permissions::of_role(*role);
+            for p in Permission::ALL {
+                assert_eq!(set.contains(*p), role.allows(*p), "{role} {p}");
+            }
+            assert!(set.within(Permissions::of_role(Role::Owner)));
+            assert_eq!(Permissions::from_names(&set.names()), set);
+        }
+        assert_eq!(
+            Permissions::from_names(&["order:read", "no:such"]),
+            Permissions::of([Permission::OrderRead])
+        );
+        assert!(!Permissions::of_role(Role::Owner).within(Permissions::of_role(Role::Admin)));
+    }
+
+    #[test]
+    fn a_stores_own_role_never_manages_staff_and_always_has_the_shell() {
+        let asked = Permissions::of([Permission::OrderRead, Permission::StaffWrite]);
+        let role = StoreRole::custom("role_1", "Night shift", asked);
+        assert!(role.allows(Permission::OrderRead));
+        assert!(!role.allows(Permission::StaffWrite));
+        assert!(role.allows(Permission::AdminRead) && role.allows(Permission::AccountWrite));
+        assert!(!role.allows(Permission::OrderWrite));
+        assert_eq!(role.as_builtin(), None);
+        assert!(StoreRole::builtin(Role::Owner).is_owner());
+        assert!(StoreRole::builtin(Role::Admin).may_grant(role.permissions()));
+        assert!(!role.may_grant(Permissions::of_role(Role::Fulfilment)));
     }
 
     #[test]
