@@ -1,8 +1,10 @@
 // The admin area in a real browser, forms only: an owner accepts the invitation an
 // operator made (`seed invite`, passed as E2E_ADMIN_INVITE), lands on the dashboard,
-// filters the orders, opens one, invites a member, reads the audit log and their
-// sessions, signs out, is refused a wrong password and signs in again, then
-// is sent back to the page they asked for. axe-core runs on every page.
+// filters the orders, opens one, invites a fulfilment member who (in a browser of their
+// own) joins, packs and ships it with a tracking number (the shopper's mailbox has it)
+// and is refused a refund; the owner refunds part, and the ledger and the audit log
+// show both. Then roles, API keys, sessions, sign-out, a refused password and signing
+// in again, back to the page asked for. axe-core runs on every page.
 //
 //   E2E_BASE_URL=http://127.0.0.1:8787 E2E_ADMIN_INVITE=http://.../admin/invite/... \
 //     node --test tests/browser/admin.test.mjs
@@ -51,11 +53,7 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     await assert.doesNotReject(page.getByRole("heading", { name: `Order ${number}` }).waitFor());
     await axe(page, "order", found, t);
     await screenshot(page, "admin-order.png");
-    // Pack it as the form proposes (every unit, where it is held): a parcel waits to ship.
-    await submit(page, page.getByRole("button", { name: "Pack", exact: true }), (u) => u.pathname.startsWith("/admin/orders/order_"));
-    await assert.doesNotReject(page.getByText("Waiting for the carrier").first().waitFor());
-    await axe(page, "order, packed", found, t);
-    await screenshot(page, "admin-order-packed.png");
+    const orderPath = new URL(page.url()).pathname;
 
     // The staff page: invite a fulfilment member; the link is shown to hand on.
     const nav = page.getByRole("navigation", { name: "Admin" });
@@ -65,9 +63,59 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     await page.getByLabel("Role", { exact: true }).selectOption("fulfilment");
     await submit(page, page.getByRole("button", { name: "Invite" }), "/admin/invites");
     await assert.doesNotReject(page.locator(".invite-link").waitFor());
-    assert.match(await page.locator(".invite-link").innerText(), /\/admin\/invite\/[0-9A-Z]{52}$/);
+    const packerLink = await page.locator(".invite-link").innerText();
+    assert.match(packerLink, /\/admin\/invite\/[0-9A-Z]{52}$/);
     await axe(page, "staff, invitation made", found, t);
     await screenshot(page, "admin-staff.png");
+
+    // The packer, in a browser of their own: joins, packs and ships the order with a
+    // tracking number; the shopper is e-mailed; a refund is refused to them.
+    const packer = await openPage(browser);
+    try {
+      const p = packer.page;
+      await goto(p, new URL(packerLink).pathname);
+      await p.getByLabel("Your name").fill("Browser Packer");
+      await p.getByLabel("Choose a password").fill(PASSWORD);
+      await submit(p, p.getByRole("button", { name: "Accept invitation" }), "/admin");
+      await goto(p, orderPath);
+      assert.equal(await p.locator("#refund-amount").count(), 0, "no refund form for fulfilment");
+      await submit(p, p.getByRole("button", { name: "Pack", exact: true }), orderPath);
+      await assert.doesNotReject(p.getByText("Waiting for the carrier").first().waitFor());
+      await axe(p, "order, packed", found, t);
+      await screenshot(p, "admin-order-packed.png");
+      const tracking = `JD${Date.now() % 10_000_000_000}`;
+      await p.getByLabel("Carrier").first().fill("DHL");
+      await p.getByLabel("Tracking number").first().fill(tracking);
+      await submit(p, p.getByRole("button", { name: "Mark shipped" }).first(), orderPath);
+      await assert.doesNotReject(p.getByRole("link", { name: tracking }).first().waitFor());
+      await axe(p, "order, shipped", found, t);
+      const refused = await p.request.post(`${orderPath}/refund`, { form: { amount: "1.00", reason: "x", confirm: "yes" } });
+      assert.equal(refused.status(), 403, "fulfilment cannot refund");
+      if (process.env.E2E_ORIGIN_URL) {
+        let mail = "";
+        for (let i = 0; i < 50 && !mail.includes(tracking); i += 1) {
+          mail = await (await fetch(`${process.env.E2E_ORIGIN_URL}/dev/mail`)).text();
+          if (!mail.includes(tracking)) await new Promise((r) => setTimeout(r, 200));
+        }
+        assert.ok(mail.includes(tracking), "the shopper's shipping e-mail carries the tracking number");
+      }
+      assertNoProblems(packer.problems, "packer flow");
+    } finally {
+      await packer.context.close();
+    }
+
+    // The owner refunds part of it; the ledger and the audit log show both.
+    await goto(page, orderPath);
+    await page.getByLabel("Refund amount").fill("1.00");
+    await page.getByLabel("Reason", { exact: true }).fill("Box arrived dented");
+    await page.getByLabel("Yes, send this money back to the customer").check();
+    await submit(page, page.getByRole("button", { name: "Refund" }), orderPath);
+    await assert.doesNotReject(page.getByRole("cell", { name: "refund" }).first().waitFor());
+    await axe(page, "order, refunded", found, t);
+    await goto(page, `/admin/audit?target=${orderPath.split("/").pop()}`);
+    for (const action of ["order.fulfill", "order.ship", "order.refund"]) {
+      await assert.doesNotReject(page.getByRole("rowheader", { name: action }).first().waitFor(), action);
+    }
 
     // Roles: define the store's own, then open it.
     await Promise.all([page.waitForNavigation(), nav.getByRole("link", { name: "Roles" }).click()]);
