@@ -540,6 +540,30 @@ async fn act(cookie: &str, order: &str, action: &str, form: &[(&str, &str)]) -> 
         .unwrap()
 }
 
+/// An order of `quantity` units of a stocked variant (`min`, `skip` as
+/// [`stocked_variant`]) placed and paid through the Store API: Medusa's order.
+async fn paid_order(min: i64, skip: i64, quantity: u32) -> Value {
+    let cart = ready_cart(&stocked_variant(min, skip).await, quantity).await;
+    let (status, body) = pay_with(&cart, json!({"card_number": "4242424242424242"})).await;
+    assert_eq!(status, 200, "{body}");
+    body["order"].clone()
+}
+
+/// A JSON call with a bearer token or secret key: the status and the body.
+async fn with_bearer(
+    method: Method,
+    token: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = client().request(method, url(path)).bearer_auth(token);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.unwrap();
+    (res.status(), res.json::<Value>().await.unwrap())
+}
+
 async fn order_page(cookie: &str, order: &str) -> String {
     let res = call(Method::GET, &format!("/admin/orders/{order}"), Some(cookie)).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -782,23 +806,10 @@ async fn a_program_works_with_a_secret_key_until_it_is_revoked() {
     assert!(res.json::<Value>().await.unwrap()["orders"].is_array());
 
     // It packs an order, cannot refund it, and the audit log names it.
-    let variant = stocked_variant(1, 2).await;
-    let cart = ready_cart(&variant, 1).await;
-    let (status, body) = pay_with(&cart, json!({"card_number": "4242424242424242"})).await;
-    assert_eq!(status, 200, "{body}");
-    let order = body["order"]["id"].as_str().unwrap().to_owned();
+    let order = paid_order(1, 2, 1).await["id"].as_str().unwrap().to_owned();
     let post = |path: String, body: Value| {
-        let token = token.clone();
-        async move {
-            let res = client()
-                .post(url(&path))
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            (res.status(), res.json::<Value>().await.unwrap())
-        }
+        let token = &token;
+        async move { with_bearer(Method::POST, token, &path, Some(body)).await }
     };
     let (status, packed) = post(format!("/admin/orders/{order}/fulfill"), json!({})).await;
     assert_eq!(status, StatusCode::OK, "{packed}");
@@ -859,53 +870,34 @@ async fn a_program_works_with_a_secret_key_until_it_is_revoked() {
         keys["api_keys"][0].get("token").is_none(),
         "never listed again"
     );
-    let revoke = format!("/admin/api-keys/{id}/revoke");
-    let res = client()
-        .post(url(&revoke))
-        .header("cookie", &owner)
-        .form(&[("confirm", "")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    let res = client()
-        .get(url("/admin/orders"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let revoke = |confirm: &'static str| {
+        let req = client()
+            .post(url(&format!("/admin/api-keys/{id}/revoke")))
+            .header("cookie", &owner)
+            .form(&[("confirm", confirm)]);
+        async move { req.send().await.unwrap().status() }
+    };
+    let orders_with_key = || {
+        let req = client().get(url("/admin/orders")).bearer_auth(&token);
+        async move { req.send().await.unwrap().status() }
+    };
+    assert_eq!(revoke("").await, StatusCode::BAD_REQUEST);
     assert_eq!(
-        res.status(),
+        orders_with_key().await,
         StatusCode::OK,
         "not revoked without the box ticked"
     );
-    let res = client()
-        .post(url(&revoke))
-        .header("cookie", &owner)
-        .form(&[("confirm", "yes")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let res = client()
-        .get(url("/admin/orders"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(revoke("yes").await, StatusCode::SEE_OTHER);
+    assert_eq!(orders_with_key().await, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
 async fn an_order_leaves_in_two_parcels_through_medusas_paths_and_the_page() {
     let db = db().await;
     let ip = address(9);
-    let variant = stocked_variant(2, 5).await;
-    let cart = ready_cart(&variant, 2).await;
-    let (status, body) = pay_with(&cart, json!({"card_number": "4242424242424242"})).await;
-    assert_eq!(status, 200, "{body}");
-    let order = body["order"]["id"].as_str().unwrap().to_owned();
-    let line = body["order"]["items"][0]["id"].as_str().unwrap().to_owned();
+    let placed = paid_order(2, 5, 2).await;
+    let order = placed["id"].as_str().unwrap().to_owned();
+    let line = placed["items"][0]["id"].as_str().unwrap().to_owned();
     let (_, owner) = member(&db, HARBOR, Role::Owner, &ip).await;
     let (_, key) = make_key(&owner, "parcel robot", Role::Fulfilment).await;
     let held_at: String = db
@@ -917,17 +909,8 @@ async fn an_order_leaves_in_two_parcels_through_medusas_paths_and_the_page() {
         .unwrap()
         .get(0);
     let post = |path: String, body: Value| {
-        let key = key.clone();
-        async move {
-            let res = client()
-                .post(url(&path))
-                .bearer_auth(key)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            (res.status(), res.json::<Value>().await.unwrap())
-        }
+        let key = &key;
+        async move { with_bearer(Method::POST, key, &path, Some(body)).await }
     };
 
     // One of the two units, in Medusa's shape: a parcel at the location.
@@ -1053,15 +1036,8 @@ async fn medusas_invite_and_payment_refund_paths_work_for_an_owners_token() {
         .unwrap()
         .to_owned();
     let api = |method: Method, path: String, body: Option<Value>| {
-        let token = token.clone();
-        async move {
-            let mut req = client().request(method, url(&path)).bearer_auth(token);
-            if let Some(body) = body {
-                req = req.json(&body);
-            }
-            let res = req.send().await.unwrap();
-            (res.status(), res.json::<Value>().await.unwrap())
-        }
+        let token = &token;
+        async move { with_bearer(method, token, &path, body).await }
     };
 
     // The API's OpenAPI document names each operation's permission.
@@ -1102,10 +1078,7 @@ async fn medusas_invite_and_payment_refund_paths_work_for_an_owners_token() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // A payment (the order's capture) refunded in part, with Medusa's note.
-    let cart = ready_cart(&stocked_variant(1, 6).await, 1).await;
-    let (status, body) = pay_with(&cart, json!({"card_number": "4242424242424242"})).await;
-    assert_eq!(status, 200, "{body}");
-    let order = body["order"]["id"].as_str().unwrap().to_owned();
+    let order = paid_order(1, 6, 1).await["id"].as_str().unwrap().to_owned();
     let (_, one) = api(Method::GET, format!("/admin/orders/{order}"), None).await;
     let capture = one["order"]["transactions"]
         .as_array()
