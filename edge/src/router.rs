@@ -193,6 +193,8 @@ pub static ROUTES: &[Route] = &[
     route(Post, "/admin/roles/:id/delete", Staff(P::StaffWrite), Admin, handler!(admin::roles::delete)),
     route(Get, "/admin/invites", Staff(P::StaffRead), Admin, handler!(admin::staff::invites)),
     route(Post, "/admin/invites", Staff(P::StaffWrite), Admin, handler!(admin::staff::invite)),
+    route(Delete, "/admin/invites/:id", Staff(P::StaffWrite), Admin, handler!(admin::staff::withdraw)),
+    route(Post, "/admin/invites/:id/delete", Staff(P::StaffWrite), Admin, handler!(admin::staff::withdraw)),
     route(Post, "/admin/staff/:user/role", Staff(P::StaffWrite), Admin, handler!(admin::staff::change_role)),
     route(Post, "/admin/staff/:user/remove", Staff(P::StaffWrite), Admin, handler!(admin::staff::remove)),
     route(Get, "/admin/account/sessions", Staff(P::AccountRead), Admin, handler!(admin::staff::sessions)),

@@ -1069,6 +1069,23 @@ async fn medusas_invite_and_payment_refund_paths_work_for_an_owners_token() {
         .expect("listed");
     assert_eq!(found["id"], made["invite"]["id"]);
     assert!(found.get("token").is_none(), "never listed again");
+    // Withdrawn, it is gone and its link no longer works.
+    let id = found["id"].as_str().unwrap().to_owned();
+    let (status, gone) = api(Method::DELETE, format!("/admin/invites/{id}"), None).await;
+    assert_eq!(status, StatusCode::OK, "{gone}");
+    assert_eq!(gone["deleted"], true);
+    let (_, listed) = api(Method::GET, "/admin/invites".into(), None).await;
+    assert!(!listed.to_string().contains(&invitee), "{listed}");
+    let link = format!(
+        "/admin/invite/{}",
+        made["invite"]["token"].as_str().unwrap()
+    );
+    assert_ne!(
+        client().get(url(&link)).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    let (status, _) = api(Method::DELETE, format!("/admin/invites/{id}"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = api(
         Method::POST,
         "/admin/invites".into(),

@@ -114,6 +114,7 @@ static OPERATIONS: &[Operation] = &[
     op(Post, "/admin/payments/{id}/refund", "Refund a payment (the order's capture in `transactions`)", Some(payment_refund_body), "PaymentResponse"),
     op(Get, "/admin/invites", "Open invitations", None, "InviteList"),
     op(Post, "/admin/invites", "Invite someone (e-mailed; the token is answered once)", Some(invite_body), "InviteResponse"),
+    op(Verb::Delete, "/admin/invites/{id}", "Withdraw an open invitation: its link stops working", None, "Deleted"),
     op(Get, "/admin/api-keys", "The store's secret API keys", None, "ApiKeyList"),
     op(Post, "/admin/api-keys", "Make a secret API key (the token is answered once)", Some(api_key_body), "ApiKeyResponse"),
     op(Post, "/admin/api-keys/{id}/revoke", "Revoke a key at once", None, "ApiKeyResponse"),
@@ -188,6 +189,8 @@ fn schemas() -> Value {
         "ApiKeyList": open(&["api_keys", "count"], json!({
             "api_keys": {"type": "array", "items": {"$ref": "#/components/schemas/ApiKey"}},
             "count": {"type": "integer"}})),
+        "Deleted": open(&["id", "object", "deleted"], json!({
+            "id": {"type": "string"}, "object": {"type": "string"}, "deleted": {"type": "boolean"}})),
         "OpenApi": {"type": "object"},
         "Error": open(&["type", "message"], json!({
             "type": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"}})),
@@ -299,6 +302,7 @@ mod tests {
         "/admin/roles",
         "/admin/roles/:id",
         "/admin/roles/:id/delete",
+        "/admin/invites/:id/delete",
         "/admin/staff/:user/role",
         "/admin/staff/:user/remove",
         "/admin/account/sessions",

@@ -164,6 +164,38 @@ pub async fn invite(cx: &mut Cx) -> Result<Response, ApiError> {
     staff_view(cx, notice, 200).await
 }
 
+/// `DELETE /admin/invites/:id` (Medusa's), or `POST /admin/invites/:id/delete` from the
+/// staff page (with the confirmation box): the invitation's link stops working.
+pub async fn withdraw(cx: &mut Cx) -> Result<Response, ApiError> {
+    let id = cx.param(0).to_owned();
+    let api = cx.wants_json();
+    if !api {
+        let posted: RemovePost = cx.form().await?;
+        if posted.confirm != "yes" {
+            let notice = StaffNotice {
+                message: Some("Please tick the box to confirm the withdrawal.".to_owned()),
+                ..StaffNotice::default()
+            };
+            return staff_view(cx, notice, 400).await;
+        }
+    }
+    let store = cx.member()?.store_id.clone();
+    db::with_client(&cx.env, async |client: &Client| {
+        let email = staff::withdraw_invite(client, &store, &id).await?;
+        let entry = Entry {
+            action: "staff.invite.withdraw",
+            target_id: Some(&email),
+            change: json!({ "invite": [id, null] }),
+        };
+        record(cx, client, entry).await
+    })
+    .await?;
+    if api {
+        return api_json(&json!({ "id": id, "object": "invite", "deleted": true }));
+    }
+    http::see_other("/admin/staff")
+}
+
 /// Now plus `seconds`, as Medusa's API writes times.
 fn api_time_in(seconds: i64) -> String {
     let later = u64::try_from(seconds)

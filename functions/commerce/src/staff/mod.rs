@@ -17,8 +17,8 @@ mod secret;
 pub use self::repo::{
     accept_invite, change_role, create_invite, invitation, invite_id, members, memberships,
     pending_invites, remove_member, request_reset, reset_is_open, reset_password, revoke,
-    revoke_session, session, sessions, sign_in, switch_store, Invitation, Membership,
-    PendingInvite, ResetRequest, SessionRow, StaffRow, RESET_TTL_S,
+    revoke_session, session, sessions, sign_in, switch_store, withdraw_invite, Invitation,
+    Membership, PendingInvite, ResetRequest, SessionRow, StaffRow, RESET_TTL_S,
 };
 pub use self::role::{order_action_permission, Permission, Permissions, Role, StoreRole};
 pub use self::secret::{

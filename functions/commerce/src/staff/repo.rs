@@ -415,6 +415,31 @@ pub fn invite_id(token: &Token) -> String {
     format!("invite_{}", &token.hash()[..24])
 }
 
+/// Withdraws the open invitation `id` (as [`invite_id`] names it) of `store`: its link
+/// stops working. Answers the address it was for; 404 for any other.
+pub async fn withdraw_invite<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    id: &str,
+) -> Result<String, ApiError> {
+    let prefix = id
+        .strip_prefix("invite_")
+        .filter(|p| p.len() == 24 && p.bytes().all(|b| b.is_ascii_hexdigit()))
+        .ok_or_else(|| ApiError::not_found("Invite", "id", id.to_owned()))?;
+    let rows = client
+        .query_typed(
+            "DELETE FROM staff_invites
+             WHERE store_id = $1 AND left(token_hash, 24) = $2 AND accepted_at IS NULL
+             RETURNING email",
+            &[(store, Type::TEXT), (&prefix, Type::TEXT)],
+        )
+        .await?;
+    match first(rows) {
+        Some(row) => col(&row, "email"),
+        None => Err(ApiError::not_found("Invite", "id", id.to_owned())),
+    }
+}
+
 /// The store's open invitations, newest first.
 pub async fn pending_invites<C: Sql>(
     client: &C,
