@@ -784,6 +784,8 @@ struct OrderPage {
     placed_on: String,
     email: String,
     progress: Vec<ProgressStep>,
+    /// The parcels that have left, with how to follow them.
+    parcels: Vec<ParcelNews>,
     lines: Vec<OrderLineView>,
     item_total: String,
     shipping_name: String,
@@ -795,6 +797,37 @@ struct OrderPage {
     refunded: Option<String>,
     address: Vec<String>,
     placed_now: bool,
+}
+
+/// A parcel that has left, as its shopper follows it.
+struct ParcelNews {
+    /// "2 × Linen Shirt (M)".
+    contents: String,
+    carrier: Option<String>,
+    tracking_number: Option<String>,
+    tracking_url: Option<String>,
+}
+
+fn parcels_of(order: &Order) -> Vec<ParcelNews> {
+    order
+        .fulfillments
+        .iter()
+        .filter(|f| f.shipped_at_ms.is_some())
+        .map(|f| ParcelNews {
+            contents: f
+                .items
+                .iter()
+                .filter_map(|l| {
+                    let item = order.items.iter().find(|i| i.id == l.item_id)?;
+                    Some(format!("{} × {}", l.quantity, item.display_title()))
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            carrier: f.shipment.as_ref().map(|s| s.carrier.clone()),
+            tracking_number: f.shipment.as_ref().map(|s| s.tracking_number.clone()),
+            tracking_url: f.shipment.as_ref().and_then(|s| s.tracking_url.clone()),
+        })
+        .collect()
 }
 
 /// Where an order is on its way, for the progress list: how many of Confirmed,
@@ -934,6 +967,7 @@ pub async fn order_page<C: GenericClient + Sync>(
         placed_on,
         email,
         progress,
+        parcels: parcels_of(order),
         lines,
         item_total: amount(item_total, currency),
         shipping_name: order.shipping.name.clone(),

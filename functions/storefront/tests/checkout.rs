@@ -615,10 +615,23 @@ async fn a_placed_order_is_confirmed_with_its_lines_totals_and_address() {
     assert!(body.contains(r#"<li class="todo">Confirmed</li>"#));
     assert!(!body.contains("aria-current=\"step\""));
 
-    // Later, as a detail page: shipped, partly refunded.
+    // Later, as a detail page: shipped in a parcel with DHL, partly refunded.
     let mut o = order(OrderStatus::Shipped);
     o.transactions
         .push(transaction("3", TransactionKind::Refund, 1000));
+    o.fulfillments = vec![commerce::order::Fulfillment {
+        id: commerce::ids::FulfillmentId::parse("ful_1").unwrap(),
+        location_id: commerce::ids::StockLocationId::parse("sloc_A1").unwrap(),
+        location_name: "A one".into(),
+        items: vec![commerce::order::ParcelLine {
+            item_id: o.items[0].id.clone(),
+            quantity: 2,
+        }],
+        created_at_ms: T0,
+        shipped_at_ms: Some(T0 + 1),
+        shipment: Some(commerce::order::Shipment::new("DHL", "JD0146", "").unwrap()),
+        canceled_at_ms: None,
+    }];
     let body = order_page(&db, &request(&site, eu, "/orders/order_01TEST"), &o, false)
         .await
         .unwrap()
@@ -631,6 +644,10 @@ async fn a_placed_order_is_confirmed_with_its_lines_totals_and_address() {
     assert!(body.contains(r#"<li class="current" aria-current="step">Shipped</li>"#));
     assert!(body.contains("<dt>Paid</dt><dd>€43.95</dd>"));
     assert!(body.contains("<dt>Refunded</dt><dd>€10.00</dd>"));
+    assert!(
+        body.contains("2 × Linen Shirt (M) with DHL: <a href=\"https://www.dhl.com/global-en/home/tracking.html?tracking-id=JD0146\">follow parcel JD0146</a>"),
+        "{body}"
+    );
     assert!(body.contains(r#"<a href="/orders/lookup">Find another order</a>"#));
 }
 
