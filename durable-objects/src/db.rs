@@ -1,7 +1,9 @@
 //! The one place the Worker opens a PostgreSQL connection (through Hyperdrive).
 //! Handlers receive a client inside [`with_client`]; the connection is driven beside
 //! the handler's work and closed before the response leaves, so nothing of a request
-//! (socket, buffers, a pending task) outlives it in the isolate.
+//! (socket, buffers, a pending task) outlives it in the isolate. The admin keeps one
+//! connection for a whole request instead ([`open`], driven in `wait_until` until the
+//! request's context drops the client).
 
 use std::pin::pin;
 
@@ -56,6 +58,22 @@ pub async fn with_client<T>(
         }
     }
     result
+}
+
+/// Opens a connection for the rest of a request: the client, and the future that
+/// drives the connection until the client is dropped, then sends Terminate and closes
+/// the socket. The caller runs the future beside the request (`wait_until`), so that
+/// one connection serves all of a request's statements.
+pub async fn open(
+    env: &Env,
+) -> Result<(Client, impl std::future::Future<Output = ()> + 'static), ApiError> {
+    let (client, connection) = connect(env).await?;
+    let driver = async move {
+        if let Err(e) = connection.await {
+            log_connection_error(&e);
+        }
+    };
+    Ok((client, driver))
 }
 
 /// Opens a connection through the Hyperdrive binding.

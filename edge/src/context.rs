@@ -3,6 +3,7 @@
 //! parameters and the shopper's cookies, and what the router resolved before the
 //! handler ran (the store of a publishable key, the shopper of a page).
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use base64::engine::general_purpose::STANDARD;
@@ -59,6 +60,9 @@ pub struct Cx {
     /// The signed-in staff member (routes with `Access::Staff`; also kept when the
     /// role was refused, for the error page's shell).
     pub member: Option<Member>,
+    /// The request's database connection once [`Cx::with_db`] opened it: the admin's
+    /// member check and its handler share one.
+    db: RefCell<Option<Rc<tokio_postgres::Client>>>,
 }
 
 impl Cx {
@@ -82,6 +86,7 @@ impl Cx {
             regions: Rc::from([]),
             shopper: None,
             member: None,
+            db: RefCell::new(None),
         })
     }
 
@@ -227,15 +232,16 @@ impl Cx {
         if key.is_none() && session.is_none() {
             return Err(not_signed_in());
         }
-        let member = db::with_client(&self.env, async |client: &tokio_postgres::Client| {
-            match (&key, &session) {
-                (Some(secret), _) => api_key::member(client, secret).await,
-                (None, Some((token, kind))) => staff::session(client, token, *kind).await,
-                (None, None) => Ok(None),
-            }
-        })
-        .await?
-        .ok_or_else(not_signed_in)?;
+        let member = self
+            .with_db(
+                async |client: &tokio_postgres::Client| match (&key, &session) {
+                    (Some(secret), _) => api_key::member(client, secret).await,
+                    (None, Some((token, kind))) => staff::session(client, token, *kind).await,
+                    (None, None) => Ok(None),
+                },
+            )
+            .await?
+            .ok_or_else(not_signed_in)?;
         let allowed = member.may(permission);
         self.member = Some(member);
         if allowed {
@@ -245,6 +251,27 @@ impl Cx {
                 permission: permission.as_str().to_owned(),
             })
         }
+    }
+
+    /// Runs `work` with the request's database connection, opened by the first call and
+    /// kept for the rest of the request (it closes when the request's context is
+    /// dropped). For the admin, whose member check and handler both read the database.
+    pub async fn with_db<T>(
+        &self,
+        work: impl AsyncFnOnce(&tokio_postgres::Client) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let open = self.db.borrow().clone();
+        let client = match open {
+            Some(client) => client,
+            None => {
+                let (client, driver) = db::open(&self.env).await?;
+                self.ctx.wait_until(driver);
+                let client = Rc::new(client);
+                *self.db.borrow_mut() = Some(client.clone());
+                client
+            }
+        };
+        work(&client).await
     }
 
     /// The signed-in member (resolved by the router for staff routes).

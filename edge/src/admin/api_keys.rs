@@ -16,17 +16,17 @@ use worker::Response;
 use super::{api_json, page, shell};
 use crate::context::Cx;
 use crate::http;
-use durable_objects::db;
 
 /// The keys page with `notice`, at `status`.
 async fn view(cx: &Cx, notice: ApiKeyNotice<'_>, status: u16) -> Result<Response, ApiError> {
     let member = cx.member()?;
-    let rendered = db::with_client(&cx.env, async |client: &Client| {
-        let shell = shell(client, member, "/admin/api-keys").await?;
-        let keys = api_key::list(client, &member.store_id).await?;
-        api_keys_page(&shell, member, &keys, notice, status)
-    })
-    .await?;
+    let rendered = cx
+        .with_db(async |client: &Client| {
+            let shell = shell(client, member, "/admin/api-keys").await?;
+            let keys = api_key::list(client, &member.store_id).await?;
+            api_keys_page(&shell, member, &keys, notice, status)
+        })
+        .await?;
     page(rendered, &[])
 }
 
@@ -50,10 +50,9 @@ pub async fn list(cx: &mut Cx) -> Result<Response, ApiError> {
         ));
     }
     let store = cx.member()?.store_id.clone();
-    let keys = db::with_client(&cx.env, async |client: &Client| {
-        api_key::list(client, &store).await
-    })
-    .await?;
+    let keys = cx
+        .with_db(async |client: &Client| api_key::list(client, &store).await)
+        .await?;
     let shapes: Vec<ApiKeyShape<'_>> = keys.iter().map(|k| ApiKeyShape::of(k, None)).collect();
     api_json(&ApiKeyList {
         count: shapes.len(),
@@ -126,7 +125,7 @@ async fn make(cx: &Cx, posted: &NewKey, api: bool) -> Result<(ApiKey, Secret), A
         }
     };
     let member = cx.member()?;
-    db::with_client(&cx.env, async |client: &Client| {
+    cx.with_db(async |client: &Client| {
         let (key, secret) = api_key::create(client, member, &posted.title, role).await?;
         let entry = Entry {
             action: "api_key.create",
@@ -161,17 +160,18 @@ pub async fn revoke(cx: &mut Cx) -> Result<Response, ApiError> {
         }
     }
     let member = cx.member()?;
-    let key = db::with_client(&cx.env, async |client: &Client| {
-        let key = api_key::revoke(client, &member.store_id, &id, &member.user_id).await?;
-        let entry = Entry {
-            action: "api_key.revoke",
-            target_id: Some(id.as_str()),
-            change: json!({ "title": &key.title }),
-        };
-        audit::record(client, member, &cx.client(), &cx.trace_id, entry).await?;
-        Ok(key)
-    })
-    .await?;
+    let key = cx
+        .with_db(async |client: &Client| {
+            let key = api_key::revoke(client, &member.store_id, &id, &member.user_id).await?;
+            let entry = Entry {
+                action: "api_key.revoke",
+                target_id: Some(id.as_str()),
+                change: json!({ "title": &key.title }),
+            };
+            audit::record(client, member, &cx.client(), &cx.trace_id, entry).await?;
+            Ok(key)
+        })
+        .await?;
     if api {
         return api_json(&ApiKeyResponse {
             api_key: ApiKeyShape::of(&key, None),

@@ -21,7 +21,6 @@ use worker::Response;
 use crate::context::Cx;
 use crate::http;
 use crate::pages::personal;
-use durable_objects::db;
 
 /// An admin page: no caching anywhere, not indexed, with `cookies` to set.
 pub fn page(rendered: Rendered, cookies: &[String]) -> Result<Response, ApiError> {
@@ -52,11 +51,12 @@ pub async fn render(
 ) -> Result<Response, ApiError> {
     let member = cx.member()?;
     let path = cx.url.path().to_owned();
-    let rendered = db::with_client(&cx.env, async |client: &Client| {
-        let shell = shell(client, member, &path).await?;
-        render(client, member, &shell).await
-    })
-    .await?;
+    let rendered = cx
+        .with_db(async |client: &Client| {
+            let shell = shell(client, member, &path).await?;
+            render(client, member, &shell).await
+        })
+        .await?;
     page(rendered, &[])
 }
 

@@ -23,7 +23,6 @@ use worker::Response;
 use super::{api_json, render};
 use crate::context::Cx;
 use crate::{http, origin};
-use durable_objects::db;
 
 /// Orders on the dashboard.
 const RECENT: u32 = 10;
@@ -54,10 +53,9 @@ pub async fn list(cx: &mut Cx) -> Result<Response, ApiError> {
     let page = order_page(&query)?;
     if cx.wants_json() {
         let store = &cx.member()?.store_id;
-        let (orders, count) = db::with_client(&cx.env, async |client: &Client| {
-            list::list(client, store, &filter, page).await
-        })
-        .await?;
+        let (orders, count) = cx
+            .with_db(async |client: &Client| list::list(client, store, &filter, page).await)
+            .await?;
         let body = OrderListResponse {
             orders: orders.iter().map(OrderSummaryShape::of).collect(),
             count,
@@ -122,10 +120,9 @@ pub async fn show(cx: &mut Cx) -> Result<Response, ApiError> {
     let id = order_id(cx)?;
     if cx.wants_json() {
         let store = &cx.member()?.store_id;
-        let order = db::with_client(&cx.env, async |client: &Client| {
-            order::load(client, store, &id).await
-        })
-        .await?;
+        let order = cx
+            .with_db(async |client: &Client| order::load(client, store, &id).await)
+            .await?;
         return api_json(&json!({ "order": order::order_json(&order, &cx.image_base()) }));
     }
     detail(cx, &id, None, 200).await
@@ -283,10 +280,9 @@ pub async fn refund_payment(cx: &mut Cx) -> Result<Response, ApiError> {
     let payment = OrderTransactionId::parse(&raw)
         .map_err(|_| ApiError::not_found("Payment", "id", raw.clone()))?;
     let store = cx.member()?.store_id.clone();
-    let id = db::with_client(&cx.env, async |client: &Client| {
-        order::order_of_payment(client, &store, &payment).await
-    })
-    .await?;
+    let id = cx
+        .with_db(async |client: &Client| order::order_of_payment(client, &store, &payment).await)
+        .await?;
     let mut posted: ActionPost = cx.json_as().await?;
     if posted.reason.trim().is_empty() {
         posted.reason = std::mem::take(&mut posted.note);
@@ -332,10 +328,9 @@ async fn perform(
     api: bool,
 ) -> Result<order::Order, ApiError> {
     let member = cx.member()?;
-    let before = db::with_client(&cx.env, async |client: &Client| {
-        order::load(client, &member.store_id, id).await
-    })
-    .await?;
+    let before = cx
+        .with_db(async |client: &Client| order::load(client, &member.store_id, id).await)
+        .await?;
     let needed = staff::order_action_permission(action, &before);
     if !member.may(needed) {
         return Err(ApiError::Forbidden {
@@ -424,7 +419,7 @@ async fn perform(
         target_id: Some(id.as_str()),
         change,
     };
-    db::with_client(&cx.env, async |client: &Client| {
+    cx.with_db(async |client: &Client| {
         audit::record(client, member, &from, &cx.trace_id, entry).await
     })
     .await?;

@@ -16,17 +16,17 @@ use worker::Response;
 use super::{page, shell};
 use crate::context::Cx;
 use crate::http;
-use durable_objects::db;
 
 /// The roles page with `notice`, at `status`.
 async fn view(cx: &Cx, notice: RoleNotice<'_>, status: u16) -> Result<Response, ApiError> {
     let member = cx.member()?;
-    let rendered = db::with_client(&cx.env, async |client: &Client| {
-        let shell = shell(client, member, "/admin/roles").await?;
-        let custom = roles::list(client, &member.store_id).await?;
-        roles_page(&shell, member, &custom, notice, status)
-    })
-    .await?;
+    let rendered = cx
+        .with_db(async |client: &Client| {
+            let shell = shell(client, member, "/admin/roles").await?;
+            let custom = roles::list(client, &member.store_id).await?;
+            roles_page(&shell, member, &custom, notice, status)
+        })
+        .await?;
     page(rendered, &[])
 }
 
@@ -39,14 +39,15 @@ async fn view_one(
 ) -> Result<Response, ApiError> {
     let member = cx.member()?;
     let path = cx.url.path().to_owned();
-    let rendered = db::with_client(&cx.env, async |client: &Client| {
-        let shell = shell(client, member, &path).await?;
-        let row = roles::one(client, &member.store_id, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("Role", "id", id.as_str()))?;
-        role_page(&shell, member, &row, notice, status)
-    })
-    .await?;
+    let rendered = cx
+        .with_db(async |client: &Client| {
+            let shell = shell(client, member, &path).await?;
+            let row = roles::one(client, &member.store_id, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("Role", "id", id.as_str()))?;
+            role_page(&shell, member, &row, notice, status)
+        })
+        .await?;
     page(rendered, &[])
 }
 
@@ -82,17 +83,18 @@ pub async fn create(cx: &mut Cx) -> Result<Response, ApiError> {
     let posted: RolePost = cx.form().await?;
     let permissions = posted.permissions();
     let member = cx.member()?;
-    let made = db::with_client(&cx.env, async |client: &Client| {
-        let role = roles::create(client, &member.store_id, &posted.name, permissions).await?;
-        let entry = Entry {
-            action: "role.create",
-            target_id: Some(role.key()),
-            change: json!({ "name": [null, role.label()],
+    let made = cx
+        .with_db(async |client: &Client| {
+            let role = roles::create(client, &member.store_id, &posted.name, permissions).await?;
+            let entry = Entry {
+                action: "role.create",
+                target_id: Some(role.key()),
+                change: json!({ "name": [null, role.label()],
                             "permissions": [null, permissions.names()] }),
-        };
-        audit::record(client, member, &cx.client(), &cx.trace_id, entry).await
-    })
-    .await;
+            };
+            audit::record(client, member, &cx.client(), &cx.trace_id, entry).await
+        })
+        .await;
     match made {
         Ok(()) => http::see_other("/admin/roles"),
         Err(err @ (ApiError::InvalidParam { .. } | ApiError::Conflict { .. })) => {
@@ -133,18 +135,19 @@ pub async fn update(cx: &mut Cx) -> Result<Response, ApiError> {
     let posted: RolePost = cx.form().await?;
     let permissions = posted.permissions();
     let member = cx.member()?;
-    let changed = db::with_client(&cx.env, async |client: &Client| {
-        let before =
-            roles::update(client, &member.store_id, &id, &posted.name, permissions).await?;
-        let entry = Entry {
-            action: "role.update",
-            target_id: Some(id.as_str()),
-            change: json!({ "name": [before.label(), posted.name.trim()],
+    let changed = cx
+        .with_db(async |client: &Client| {
+            let before =
+                roles::update(client, &member.store_id, &id, &posted.name, permissions).await?;
+            let entry = Entry {
+                action: "role.update",
+                target_id: Some(id.as_str()),
+                change: json!({ "name": [before.label(), posted.name.trim()],
                             "permissions": [before.permissions().names(), permissions.names()] }),
-        };
-        audit::record(client, member, &cx.client(), &cx.trace_id, entry).await
-    })
-    .await;
+            };
+            audit::record(client, member, &cx.client(), &cx.trace_id, entry).await
+        })
+        .await;
     match changed {
         Ok(()) => http::see_other(&format!("/admin/roles/{}", id.as_str())),
         Err(err @ (ApiError::InvalidParam { .. } | ApiError::Conflict { .. })) => {
@@ -178,16 +181,17 @@ pub async fn delete(cx: &mut Cx) -> Result<Response, ApiError> {
         return view_one(cx, &id, Some(notice), 400).await;
     }
     let member = cx.member()?;
-    let deleted = db::with_client(&cx.env, async |client: &Client| {
-        let before = roles::delete(client, &member.store_id, &id).await?;
-        let entry = Entry {
-            action: "role.delete",
-            target_id: Some(id.as_str()),
-            change: json!({ "name": [before.label(), null] }),
-        };
-        audit::record(client, member, &cx.client(), &cx.trace_id, entry).await
-    })
-    .await;
+    let deleted = cx
+        .with_db(async |client: &Client| {
+            let before = roles::delete(client, &member.store_id, &id).await?;
+            let entry = Entry {
+                action: "role.delete",
+                target_id: Some(id.as_str()),
+                change: json!({ "name": [before.label(), null] }),
+            };
+            audit::record(client, member, &cx.client(), &cx.trace_id, entry).await
+        })
+        .await;
     match deleted {
         Ok(()) => http::see_other("/admin/roles"),
         Err(err @ ApiError::Conflict { .. }) => {

@@ -25,7 +25,6 @@ use super::page;
 use crate::context::Cx;
 use crate::http::{self, cookies, internal};
 use crate::limit::Rule;
-use durable_objects::db;
 
 /// A redirect that also sets the staff cookie (`None` clears it).
 fn see_other_with_session(
@@ -60,7 +59,7 @@ async fn open_session(
         .await?;
     let prefer = host_store(cx).await;
     let from = cx.client();
-    db::with_client(&cx.env, async |client: &Client| {
+    cx.with_db(async |client: &Client| {
         let (token, member) =
             staff::sign_in(client, email, password, prefer.as_ref(), kind, &from).await?;
         let entry = Entry {
@@ -131,7 +130,7 @@ pub async fn sign_out(cx: &mut Cx) -> Result<Response, ApiError> {
     let _: NoFields = cx.form().await?;
     if let Some((token, kind)) = cx.staff_token() {
         let from = cx.client();
-        db::with_client(&cx.env, async |client: &Client| {
+        cx.with_db(async |client: &Client| {
             if let Some(member) = staff::session(client, &token, kind).await? {
                 let entry = Entry {
                     action: "session.sign_out",
@@ -155,10 +154,8 @@ struct NoFields {}
 pub async fn invite_form(cx: &mut Cx) -> Result<Response, ApiError> {
     let invitation = match Token::parse(cx.param(0)) {
         Some(token) => {
-            db::with_client(&cx.env, async |client: &Client| {
-                staff::invitation(client, &token).await
-            })
-            .await?
+            cx.with_db(async |client: &Client| staff::invitation(client, &token).await)
+                .await?
         }
         None => None,
     };
@@ -192,35 +189,36 @@ pub async fn accept_invite(cx: &mut Cx) -> Result<Response, ApiError> {
         return page(invite_page(None, cx.url.path(), "", None, 404)?, &[]);
     };
     let from = cx.client();
-    let accepted = db::with_client(&cx.env, async |client: &Client| {
-        let Some(invitation) = staff::invitation(client, &token).await? else {
-            return Ok(Accepted::Gone);
-        };
-        match staff::accept_invite(client, &token, &posted.name, &posted.password).await {
-            Ok((_, store)) => {
-                let (session, member) = staff::sign_in(
-                    client,
-                    &invitation.email,
-                    &posted.password,
-                    Some(&store),
-                    SessionKind::Cookie,
-                    &from,
-                )
-                .await?;
-                let entry = Entry {
-                    action: "staff.invite_accept",
-                    target_id: Some(member.user_id.as_str()),
-                    change: json!({ "role": [null, member.role.audit_name()] }),
-                };
-                audit::record(client, &member, &from, &cx.trace_id, entry).await?;
-                Ok(Accepted::Joined(session))
+    let accepted = cx
+        .with_db(async |client: &Client| {
+            let Some(invitation) = staff::invitation(client, &token).await? else {
+                return Ok(Accepted::Gone);
+            };
+            match staff::accept_invite(client, &token, &posted.name, &posted.password).await {
+                Ok((_, store)) => {
+                    let (session, member) = staff::sign_in(
+                        client,
+                        &invitation.email,
+                        &posted.password,
+                        Some(&store),
+                        SessionKind::Cookie,
+                        &from,
+                    )
+                    .await?;
+                    let entry = Entry {
+                        action: "staff.invite_accept",
+                        target_id: Some(member.user_id.as_str()),
+                        change: json!({ "role": [null, member.role.audit_name()] }),
+                    };
+                    audit::record(client, &member, &from, &cx.trace_id, entry).await?;
+                    Ok(Accepted::Joined(session))
+                }
+                Err(err @ ApiError::InvalidParam { .. }) => Ok(Accepted::Refused(invitation, err)),
+                Err(ApiError::NotFound { .. }) => Ok(Accepted::Gone),
+                Err(err) => Err(err),
             }
-            Err(err @ ApiError::InvalidParam { .. }) => Ok(Accepted::Refused(invitation, err)),
-            Err(ApiError::NotFound { .. }) => Ok(Accepted::Gone),
-            Err(err) => Err(err),
-        }
-    })
-    .await?;
+        })
+        .await?;
     let path = cx.url.path().to_owned();
     match accepted {
         Accepted::Joined(session) => see_other_with_session(cx, "/admin", Some(&session)),
@@ -255,19 +253,20 @@ pub async fn switch_store(cx: &mut Cx) -> Result<Response, ApiError> {
         .ok_or_else(|| ApiError::internal("staff route without a token"))?;
     let member = cx.member()?;
     let from = cx.client();
-    let switched = db::with_client(&cx.env, async |client: &Client| {
-        let switched = staff::switch_store(client, &token, &store).await?;
-        if switched {
-            let entry = Entry {
-                action: "session.switch_store",
-                target_id: Some(store.as_str()),
-                change: json!({ "store_id": [member.store_id.as_str(), store.as_str()] }),
-            };
-            audit::record(client, member, &from, &cx.trace_id, entry).await?;
-        }
-        Ok(switched)
-    })
-    .await?;
+    let switched = cx
+        .with_db(async |client: &Client| {
+            let switched = staff::switch_store(client, &token, &store).await?;
+            if switched {
+                let entry = Entry {
+                    action: "session.switch_store",
+                    target_id: Some(store.as_str()),
+                    change: json!({ "store_id": [member.store_id.as_str(), store.as_str()] }),
+                };
+                audit::record(client, member, &from, &cx.trace_id, entry).await?;
+            }
+            Ok(switched)
+        })
+        .await?;
     if !switched {
         return Err(ApiError::not_found("Store", "id", store.as_str()));
     }
@@ -347,10 +346,9 @@ pub async fn forgot(cx: &mut Cx) -> Result<Response, ApiError> {
         http::retry_after(&mut response, &err)?;
         return Ok(response);
     }
-    let reset = db::with_client(&cx.env, async |client: &Client| {
-        staff::request_reset(client, &email).await
-    })
-    .await?;
+    let reset = cx
+        .with_db(async |client: &Client| staff::request_reset(client, &email).await)
+        .await?;
     if let Some(reset) = reset {
         let link = format!("{}/admin/reset/{}", cx.site_origin(), reset.token.as_str());
         send_later(
@@ -373,10 +371,8 @@ pub async fn forgot(cx: &mut Cx) -> Result<Response, ApiError> {
 pub async fn reset_form(cx: &mut Cx) -> Result<Response, ApiError> {
     let open = match Token::parse(cx.param(0)) {
         Some(token) => {
-            db::with_client(&cx.env, async |client: &Client| {
-                staff::reset_is_open(client, &token).await
-            })
-            .await?
+            cx.with_db(async |client: &Client| staff::reset_is_open(client, &token).await)
+                .await?
         }
         None => false,
     };
@@ -398,10 +394,11 @@ pub async fn reset(cx: &mut Cx) -> Result<Response, ApiError> {
     let Some(token) = Token::parse(cx.param(0)) else {
         return page(reset_page(false, &path, None, 404)?, &[]);
     };
-    let outcome = db::with_client(&cx.env, async |client: &Client| {
-        staff::reset_password(client, &token, &posted.password).await
-    })
-    .await;
+    let outcome = cx
+        .with_db(async |client: &Client| {
+            staff::reset_password(client, &token, &posted.password).await
+        })
+        .await;
     match outcome {
         Ok(_) => http::see_other("/admin/sign-in?done=password_set"),
         Err(ApiError::InvalidParam { reason, .. }) => {

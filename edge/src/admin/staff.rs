@@ -18,24 +18,24 @@ use worker::Response;
 use super::{api_json, page, render, shell};
 use crate::context::Cx;
 use crate::http::{self, cookies, internal};
-use durable_objects::db;
 
 /// The staff page with `notice`, at `status`.
 async fn staff_view(cx: &Cx, notice: StaffNotice<'_>, status: u16) -> Result<Response, ApiError> {
     let member = cx.member()?;
     let path = "/admin/staff";
-    let rendered = db::with_client(&cx.env, async |client: &Client| {
-        let shell = shell(client, member, path).await?;
-        let members = staff::members(client, &member.store_id).await?;
-        let invites = staff::pending_invites(client, &member.store_id).await?;
-        let custom: Vec<StoreRole> = roles::list(client, &member.store_id)
-            .await?
-            .into_iter()
-            .map(|r| r.role)
-            .collect();
-        staff_page(&shell, member, &members, &invites, &custom, notice, status)
-    })
-    .await?;
+    let rendered = cx
+        .with_db(async |client: &Client| {
+            let shell = shell(client, member, path).await?;
+            let members = staff::members(client, &member.store_id).await?;
+            let invites = staff::pending_invites(client, &member.store_id).await?;
+            let custom: Vec<StoreRole> = roles::list(client, &member.store_id)
+                .await?
+                .into_iter()
+                .map(|r| r.role)
+                .collect();
+            staff_page(&shell, member, &members, &invites, &custom, notice, status)
+        })
+        .await?;
     page(rendered, &[])
 }
 
@@ -63,10 +63,9 @@ pub async fn invites(cx: &mut Cx) -> Result<Response, ApiError> {
         return http::see_other("/admin/staff");
     }
     let store = cx.member()?.store_id.clone();
-    let open = db::with_client(&cx.env, async |client: &Client| {
-        staff::pending_invites(client, &store).await
-    })
-    .await?;
+    let open = cx
+        .with_db(async |client: &Client| staff::pending_invites(client, &store).await)
+        .await?;
     let shapes: Vec<InviteShape<'_>> = open.iter().map(|i| InviteShape::of(i, None)).collect();
     api_json(&InviteList {
         count: shapes.len(),
@@ -104,25 +103,26 @@ pub async fn invite(cx: &mut Cx) -> Result<Response, ApiError> {
         (text, _) => text,
     };
     let member = cx.member()?;
-    let made = db::with_client(&cx.env, async |client: &Client| {
-        let role = roles::find(client, &member.store_id, key).await?;
-        let token = staff::create_invite(
-            client,
-            &member.store_id,
-            &email,
-            &role,
-            Some(&member.user_id),
-        )
-        .await?;
-        let entry = Entry {
-            action: "staff.invite",
-            target_id: Some(&email.lookup_key()),
-            change: json!({ "role": [null, role.audit_name()] }),
-        };
-        record(cx, client, entry).await?;
-        Ok((token, role))
-    })
-    .await;
+    let made = cx
+        .with_db(async |client: &Client| {
+            let role = roles::find(client, &member.store_id, key).await?;
+            let token = staff::create_invite(
+                client,
+                &member.store_id,
+                &email,
+                &role,
+                Some(&member.user_id),
+            )
+            .await?;
+            let entry = Entry {
+                action: "staff.invite",
+                target_id: Some(&email.lookup_key()),
+                change: json!({ "role": [null, role.audit_name()] }),
+            };
+            record(cx, client, entry).await?;
+            Ok((token, role))
+        })
+        .await;
     let (token, role) = match made {
         Ok(made) => made,
         Err(err @ ApiError::InvalidParam { .. }) if !api => {
@@ -180,7 +180,7 @@ pub async fn withdraw(cx: &mut Cx) -> Result<Response, ApiError> {
         }
     }
     let store = cx.member()?.store_id.clone();
-    db::with_client(&cx.env, async |client: &Client| {
+    cx.with_db(async |client: &Client| {
         let email = staff::withdraw_invite(client, &store, &id).await?;
         let entry = Entry {
             action: "staff.invite.withdraw",
@@ -221,17 +221,18 @@ pub async fn change_role(cx: &mut Cx) -> Result<Response, ApiError> {
     let user = user_id(cx)?;
     let posted: RolePost = cx.form().await?;
     let store = cx.member()?.store_id.clone();
-    let changed = db::with_client(&cx.env, async |client: &Client| {
-        let role = roles::find(client, &store, &posted.role).await?;
-        let before = staff::change_role(client, &store, &user, &role).await?;
-        let entry = Entry {
-            action: "staff.role",
-            target_id: Some(user.as_str()),
-            change: json!({ "role": [before, role.key()] }),
-        };
-        record(cx, client, entry).await
-    })
-    .await;
+    let changed = cx
+        .with_db(async |client: &Client| {
+            let role = roles::find(client, &store, &posted.role).await?;
+            let before = staff::change_role(client, &store, &user, &role).await?;
+            let entry = Entry {
+                action: "staff.role",
+                target_id: Some(user.as_str()),
+                change: json!({ "role": [before, role.key()] }),
+            };
+            record(cx, client, entry).await
+        })
+        .await;
     after_change(cx, changed).await
 }
 
@@ -253,16 +254,17 @@ pub async fn remove(cx: &mut Cx) -> Result<Response, ApiError> {
         return staff_view(cx, notice, 400).await;
     }
     let store = cx.member()?.store_id.clone();
-    let removed = db::with_client(&cx.env, async |client: &Client| {
-        let before = staff::remove_member(client, &store, &user).await?;
-        let entry = Entry {
-            action: "staff.remove",
-            target_id: Some(user.as_str()),
-            change: json!({ "role": [before.as_str(), null] }),
-        };
-        record(cx, client, entry).await
-    })
-    .await;
+    let removed = cx
+        .with_db(async |client: &Client| {
+            let before = staff::remove_member(client, &store, &user).await?;
+            let entry = Entry {
+                action: "staff.remove",
+                target_id: Some(user.as_str()),
+                change: json!({ "role": [before.as_str(), null] }),
+            };
+            record(cx, client, entry).await
+        })
+        .await;
     after_change(cx, removed).await
 }
 
@@ -303,19 +305,20 @@ pub async fn revoke(cx: &mut Cx) -> Result<Response, ApiError> {
     let posted: RevokePost = cx.form().await?;
     let current = cx.staff_token().map(|(t, _)| t.hash());
     let user = cx.member()?.user_id.clone();
-    let ended = db::with_client(&cx.env, async |client: &Client| {
-        let ended = staff::revoke_session(client, &user, &posted.key).await?;
-        if ended {
-            let entry = Entry {
-                action: "session.revoke",
-                target_id: Some(user.as_str()),
-                change: json!({}),
-            };
-            record(cx, client, entry).await?;
-        }
-        Ok(ended)
-    })
-    .await?;
+    let ended = cx
+        .with_db(async |client: &Client| {
+            let ended = staff::revoke_session(client, &user, &posted.key).await?;
+            if ended {
+                let entry = Entry {
+                    action: "session.revoke",
+                    target_id: Some(user.as_str()),
+                    change: json!({}),
+                };
+                record(cx, client, entry).await?;
+            }
+            Ok(ended)
+        })
+        .await?;
     if !ended {
         return Err(ApiError::not_found("Session", "key", "(ended already)"));
     }
