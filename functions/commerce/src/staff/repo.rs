@@ -253,7 +253,8 @@ pub async fn sign_in<C: Sql>(
 }
 
 /// The member of a live session (not revoked, not past its absolute or idle expiry),
-/// whose last use becomes now. `None` for any other token.
+/// whose last use becomes now (written at most once a minute). `None` for any other
+/// token.
 pub async fn session<C: Sql>(
     client: &C,
     token: &Token,
@@ -269,15 +270,25 @@ pub async fn session<C: Sql>(
     ];
     let rows = client
         .query_typed(
-            "UPDATE staff_sessions se SET last_seen_at = now()
-             FROM store_members m, staff_users u, stores st
-             WHERE se.token_hash = $1 AND se.kind = $3
-               AND se.revoked_at IS NULL AND se.expires_at > now()
-               AND se.last_seen_at > now() - make_interval(secs => $2)
-               AND m.store_id = se.store_id AND m.user_id = se.user_id
-               AND u.id = se.user_id AND st.id = se.store_id
-             RETURNING se.user_id, u.email, u.name, se.store_id, st.name AS store_name, m.role,
-                 store_role_info(se.store_id, m.role) AS role_info",
+            // The last use is written at most once a minute (not on every request):
+            // idle expiry may so come up to a minute early.
+            "WITH live AS (
+                 SELECT se.token_hash, se.last_seen_at, se.user_id, u.email, u.name,
+                        se.store_id, st.name AS store_name, m.role
+                 FROM staff_sessions se
+                 JOIN store_members m ON m.store_id = se.store_id AND m.user_id = se.user_id
+                 JOIN staff_users u ON u.id = se.user_id
+                 JOIN stores st ON st.id = se.store_id
+                 WHERE se.token_hash = $1 AND se.kind = $3
+                   AND se.revoked_at IS NULL AND se.expires_at > now()
+                   AND se.last_seen_at > now() - make_interval(secs => $2)),
+             seen AS (
+                 UPDATE staff_sessions SET last_seen_at = now()
+                 WHERE token_hash = (SELECT token_hash FROM live)
+                   AND last_seen_at < now() - interval '1 minute')
+             SELECT user_id, email, name, store_id, store_name, role,
+                    store_role_info(store_id, role) AS role_info
+             FROM live",
             &params,
         )
         .await?;
