@@ -13,7 +13,7 @@ use storefront::admin::{role_page, roles_page, RoleNotice};
 use tokio_postgres::Client;
 use worker::Response;
 
-use super::{page, shell};
+use super::{page, render, shell};
 use crate::context::Cx;
 use crate::http;
 
@@ -37,18 +37,13 @@ async fn view_one(
     notice: Option<RoleNotice<'_>>,
     status: u16,
 ) -> Result<Response, ApiError> {
-    let member = cx.member()?;
-    let path = cx.url.path().to_owned();
-    let rendered = cx
-        .with_db(async |client: &Client| {
-            let shell = shell(client, member, &path).await?;
-            let row = roles::one(client, &member.store_id, id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("Role", "id", id.as_str()))?;
-            role_page(&shell, member, &row, notice, status)
-        })
-        .await?;
-    page(rendered, &[])
+    render(cx, async |client, member, shell| {
+        let row = roles::one(client, &member.store_id, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("Role", "id", id.as_str()))?;
+        role_page(shell, member, &row, notice, status)
+    })
+    .await
 }
 
 /// `GET /admin/roles`
