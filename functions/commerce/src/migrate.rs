@@ -62,6 +62,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0014_store_roles",
         include_str!("../../../migrations/0014_store_roles.sql"),
     ),
+    (
+        "0015_product_doc_revisions",
+        include_str!("../../../migrations/0015_product_doc_revisions.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

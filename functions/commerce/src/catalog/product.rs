@@ -446,6 +446,25 @@ pub async fn list<C: Sql>(
     page: Page,
     currency: Option<CurrencyCode>,
 ) -> Result<(Vec<Product>, i64), ApiError> {
+    let (rows, total) = list_rows(client, store, filter, sort, page, currency, "d.doc").await?;
+    let products = rows
+        .iter()
+        .map(|row| product_from_row(row, currency))
+        .collect::<Result<_, _>>()?;
+    Ok((products, total))
+}
+
+/// The rows of a page of products with `columns` of their kept documents (`d`), their
+/// stock (`stock`) and the total, in the page's order.
+async fn list_rows<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    filter: &ProductFilter,
+    sort: Option<(ProductSort, Direction)>,
+    page: Page,
+    currency: Option<CurrencyCode>,
+    columns: &str,
+) -> Result<(Vec<tokio_postgres::Row>, i64), ApiError> {
     let (field, dir) = sort.unwrap_or((ProductSort::CreatedAt, Direction::Desc));
     // Without a filter the total is the kept count; with one, the matches are counted.
     let count = if filter.narrows() {
@@ -461,7 +480,7 @@ pub async fn list<C: Sql>(
              SELECT p.id, {field} AS sort_key FROM products p WHERE {LIST_WHERE}
              ORDER BY {field} {dir} {nulls}, p.id LIMIT $13 OFFSET $14),
          stock AS MATERIALIZED ({stock})
-         SELECT ({count}) AS total, d.doc, stock.stock
+         SELECT ({count}) AS total, {columns}, stock.stock
          FROM page JOIN product_docs d ON d.product_id = page.id
          LEFT JOIN stock ON stock.product_id = page.id
          ORDER BY page.sort_key {dir} {nulls}, page.id",
@@ -478,12 +497,68 @@ pub async fn list<C: Sql>(
         filter_params: &filter_params,
         extra: &[],
     };
-    let (rows, total) = list_page(client, query, page).await?;
-    let products = rows
-        .iter()
-        .map(|row| product_from_row(row, currency))
-        .collect::<Result<_, _>>()?;
-    Ok((products, total))
+    list_page(client, query, page).await
+}
+
+/// A product as a reader that keeps what it wrote of products sees it: which revision
+/// of its kept document is current, and its live stock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductRef {
+    pub id: ProductId,
+    /// Moves whenever the document is rebuilt (`product_docs.revision`).
+    pub revision: i64,
+    /// Available units per variant id (stocked minus reserved; absent: 0).
+    pub stock: HashMap<String, i64>,
+}
+
+fn ref_from_row(row: &tokio_postgres::Row) -> Result<ProductRef, ApiError> {
+    let stock: Option<HashMap<String, i64>> = json_col(row, "stock")?;
+    Ok(ProductRef {
+        id: col(row, "product_id")?,
+        revision: col(row, "revision")?,
+        stock: stock.unwrap_or_default(),
+    })
+}
+
+/// [`list`] without the documents: the page's products as references, and the total.
+pub async fn list_refs<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    filter: &ProductFilter,
+    sort: Option<(ProductSort, Direction)>,
+    page: Page,
+    currency: Option<CurrencyCode>,
+) -> Result<(Vec<ProductRef>, i64), ApiError> {
+    let columns = "d.product_id, d.revision";
+    let (rows, total) = list_rows(client, store, filter, sort, page, currency, columns).await?;
+    let refs = rows.iter().map(ref_from_row).collect::<Result<_, _>>()?;
+    Ok((refs, total))
+}
+
+/// Kept documents of the store's products `ids` (any order; ids not found are left
+/// out), priced in `currency`, each with its revision. Stock is not read: every
+/// variant has 0.
+pub async fn revisions<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    ids: &[&ProductId],
+    currency: Option<CurrencyCode>,
+) -> Result<Vec<(i64, Product)>, ApiError> {
+    let ids: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
+    let rows = client
+        .query_typed(
+            "SELECT d.revision, d.doc FROM product_docs d
+             WHERE d.store_id = $1 AND d.product_id = ANY($2)",
+            &[(store, Type::TEXT), (&ids, Type::TEXT_ARRAY)],
+        )
+        .await?;
+    let no_stock = HashMap::new();
+    rows.iter()
+        .map(|row| {
+            let doc: Document = json_col(row, "doc")?;
+            Ok((col(row, "revision")?, doc.into_product(currency, &no_stock)))
+        })
+        .collect()
 }
 
 /// One value of an option across the listed products, for filter menus.
@@ -611,6 +686,27 @@ pub async fn get<C: Sql>(
     key: &ProductKey,
     currency: Option<CurrencyCode>,
 ) -> Result<Product, ApiError> {
+    let row = one_row(client, store, key, "d.doc").await?;
+    product_from_row(&row, currency)
+}
+
+/// [`get`] without the document: the product as a reference.
+pub async fn get_ref<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    key: &ProductKey,
+) -> Result<ProductRef, ApiError> {
+    ref_from_row(&one_row(client, store, key, "d.product_id, d.revision").await?)
+}
+
+/// The row of one published product with `columns` of its kept document (`d`) and its
+/// stock (`stock`); not found as the Store API says it.
+async fn one_row<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    key: &ProductKey,
+    columns: &str,
+) -> Result<tokio_postgres::Row, ApiError> {
     let (column, value, shown) = match key {
         ProductKey::Id(id) => ("p.id", id.as_str(), "id"),
         ProductKey::Handle(h) => ("p.handle", h.as_str(), "handle"),
@@ -620,13 +716,11 @@ pub async fn get<C: Sql>(
              SELECT p.id FROM products p
              WHERE p.store_id = $1 AND p.status = 'published' AND {column} = $2),
          stock AS MATERIALIZED ({stock})
-         SELECT d.doc, stock.stock FROM one JOIN product_docs d ON d.product_id = one.id
+         SELECT {columns}, stock.stock FROM one JOIN product_docs d ON d.product_id = one.id
          LEFT JOIN stock ON stock.product_id = one.id",
         stock = STOCK_OF.replace("{products}", "one"),
     );
     let params: [Param<'_>; 2] = [(store, Type::TEXT), (&value, Type::TEXT)];
-    match first(client.query_typed(&sql, &params).await?) {
-        Some(row) => product_from_row(&row, currency),
-        None => Err(ApiError::not_found("Product", shown, value)),
-    }
+    first(client.query_typed(&sql, &params).await?)
+        .ok_or_else(|| ApiError::not_found("Product", shown, value))
 }

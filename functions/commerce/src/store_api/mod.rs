@@ -3,6 +3,8 @@
 //! edge Worker) only route and respond. Amounts leave as major-unit numbers here and
 //! nowhere else.
 
+use std::fmt::Write as _;
+
 use crate::catalog::category::{self, CategoryFilter, CategorySort};
 use crate::catalog::collection::{self, CollectionFilter, CollectionSort};
 use crate::catalog::product::{self, ProductFilter, ProductKey, ProductSort};
@@ -15,8 +17,10 @@ use crate::region::{self, Region, RegionFilter, RegionSort};
 use crate::store::Store;
 use crate::wire::{to_json, Json, ListPage, Named};
 
+mod fragments;
 mod shape;
 
+pub use self::fragments::Fragments;
 pub use self::shape::{CategoryShape, CollectionShape, ProductShape, RegionShape};
 
 /// Page size when a list request names no `limit`.
@@ -31,6 +35,8 @@ pub struct ApiContext<'a> {
     pub regions: &'a [Region],
     /// Absolute URL prefix of product images, ending in `/`: `https://shop/images/`.
     pub image_base: &'a str,
+    /// Products this reader has already written in the API's shape.
+    pub fragments: &'a Fragments,
 }
 
 impl ApiContext<'_> {
@@ -130,6 +136,21 @@ impl Pricing {
             Pricing::Region(r) => Some(r.currency),
         }
     }
+
+    /// Everything of the pricing a written product depends on.
+    fn key(&self) -> String {
+        match self {
+            Pricing::None => String::new(),
+            Pricing::Currency(c) => c.as_str().to_owned(),
+            Pricing::Region(r) => format!(
+                "{}/{}/{}/{}",
+                r.id,
+                r.currency.as_str(),
+                r.tax_rate.basis_points(),
+                r.tax_inclusive
+            ),
+        }
+    }
 }
 
 /// `GET /store/products`
@@ -137,7 +158,7 @@ pub async fn list_products<C: Sql>(
     client: &C,
     ctx: &ApiContext<'_>,
     params: &QueryParams,
-) -> Result<Json, ApiError> {
+) -> Result<JsonText, ApiError> {
     params.only(&[
         "limit",
         "offset",
@@ -150,6 +171,46 @@ pub async fn list_products<C: Sql>(
         "region_id",
         "currency_code",
     ])?;
+    let page = Page::parse(params, DEFAULT_LIMIT)?;
+    let sort = parse_order(params, ProductSort::FIELDS)?;
+    let filter = ProductFilter {
+        ids: params.ids("id", ProductId::parse)?,
+        handles: params.handles("handle")?,
+        category_ids: params.ids("category_id", CategoryId::parse)?,
+        collection_ids: params.ids("collection_id", CollectionId::parse)?,
+        q: params.search()?,
+        ..ProductFilter::default()
+    };
+    let pricing = Pricing::parse(client, ctx, params).await?;
+    let currency = pricing.currency();
+    let (refs, count) =
+        product::list_refs(client, &ctx.store.id, &filter, sort, page, currency).await?;
+    let products = ctx.fragments.of(client, ctx, refs, &pricing).await?;
+    // `ListPage`'s shape, written around the products' kept text.
+    let mut body = String::with_capacity(products.iter().map(|(_, f)| f.len() + 8).sum());
+    body.push_str("{\"products\":[");
+    for (i, (r, fragment)) in products.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        fragment.write_with_stock(&r.stock, &mut body);
+    }
+    let _ = write!(
+        body,
+        "],\"count\":{count},\"offset\":{},\"limit\":{}}}",
+        page.offset, page.limit
+    );
+    Ok(JsonText(body))
+}
+
+/// `GET /store/products` as it was written before products were kept written
+/// ([`Fragments`]): every product parsed, shaped and serialized. The tests compare the
+/// two.
+pub async fn list_products_afresh<C: Sql>(
+    client: &C,
+    ctx: &ApiContext<'_>,
+    params: &QueryParams,
+) -> Result<Json, ApiError> {
     let page = Page::parse(params, DEFAULT_LIMIT)?;
     let sort = parse_order(params, ProductSort::FIELDS)?;
     let filter = ProductFilter {
@@ -183,15 +244,36 @@ pub async fn get_product<C: Sql>(
     ctx: &ApiContext<'_>,
     id: &str,
     params: &QueryParams,
-) -> Result<Json, ApiError> {
+) -> Result<JsonText, ApiError> {
     params.only(&["region_id", "currency_code"])?;
     let key = ProductKey::Id(path_id(id, ProductId::parse)?);
     let pricing = Pricing::parse(client, ctx, params).await?;
-    let product = product::get(client, &ctx.store.id, &key, pricing.currency()).await?;
-    to_json(&Named(
-        "product",
-        &ProductShape::of(ctx, &product, &pricing),
-    ))
+    let found = product::get_ref(client, &ctx.store.id, &key).await?;
+    let written = ctx.fragments.of(client, ctx, vec![found], &pricing).await?;
+    let Some((r, fragment)) = written.first() else {
+        return Err(ApiError::not_found("Product", "id", id));
+    };
+    // `Named`'s shape around the product's kept text.
+    let mut body = String::with_capacity(fragment.len() + 16);
+    body.push_str("{\"product\":");
+    fragment.write_with_stock(&r.stock, &mut body);
+    body.push('}');
+    Ok(JsonText(body))
+}
+
+/// A response body written from pieces that are JSON (kept products between the
+/// brackets and keys of their envelope), not parsed again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonText(String);
+
+impl JsonText {
+    pub fn get(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.0.into_bytes()
+    }
 }
 
 // ---------------------------------------------------------------- categories
