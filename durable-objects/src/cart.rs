@@ -109,7 +109,12 @@ impl CartObject {
         let _turn = self.lock.lock().await;
         let now = Date::now().as_millis();
         let lifetime = lifetime_ms(&self.env);
-        let stored = self.load(now, lifetime).await?;
+        // A cart is created under an id the edge has just drawn (26 random characters):
+        // its object has nothing stored, and is not asked.
+        let stored = match call.op {
+            CartOp::Create { .. } => None,
+            _ => self.load(now, lifetime).await?,
+        };
         let new_cart = stored.is_none();
         let store = Store {
             id: call.store.id.clone(),
@@ -126,14 +131,21 @@ impl CartObject {
         match outcome {
             Ok(outcome) => {
                 if let Some(cart) = &outcome.save {
-                    self.state.storage().put(CART_KEY, cart).await?;
+                    let storage = self.state.storage();
                     // A new cart's alarm is set once, a lifetime ahead; a change moves
                     // the expiry (counted from the last change), and the alarm, finding
                     // the cart younger than that, sets itself again for the rest. Setting
-                    // it on every change cost a storage write per operation.
+                    // it on every change cost a storage write per operation. Both writes
+                    // go to the storage together.
                     if new_cart {
                         let offset = i64::try_from(lifetime).unwrap_or(i64::MAX);
-                        self.state.storage().set_alarm(offset).await?;
+                        let (put, alarm) = futures_util::join!(
+                            storage.put(CART_KEY, cart),
+                            storage.set_alarm(offset)
+                        );
+                        put.and(alarm)?;
+                    } else {
+                        storage.put(CART_KEY, cart).await?;
                     }
                 }
                 Ok(Reply::Done(outcome))

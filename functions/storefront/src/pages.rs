@@ -800,14 +800,13 @@ async fn product_page<C: GenericClient + Sync>(
 ) -> Result<Rendered, ApiError> {
     let store = &req.site.store;
     let region = req.region;
-    let product = product::get(
-        client,
-        &store.id,
-        &ProductKey::Handle(handle.clone()),
-        Some(region.currency),
+    // Both statements leave together on the one connection (it pipelines them).
+    let key = ProductKey::Handle(handle.clone());
+    let (product, cats) = futures_util::future::try_join(
+        product::get(client, &store.id, &key, Some(region.currency)),
+        categories(client, req),
     )
     .await?;
-    let cats = categories(client, req).await?;
     let path = format!("/products/{}", product.handle);
     let wanted = req.variant();
     let selected = wanted
