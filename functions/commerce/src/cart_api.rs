@@ -80,7 +80,9 @@ pub struct CartOutcome {
     /// The Store API response body (Medusa's shape), serialized once where it was
     /// made; it crosses the object's hop and leaves the edge as it is.
     pub body: Json,
-    /// The cart to keep, when it changed (also by a refresh).
+    /// The cart to keep, when it changed (also by a refresh). The object's own
+    /// business: it does not cross the hop to the edge.
+    #[serde(skip)]
     pub save: Option<Cart>,
     /// The cart as it is now, for pages.
     pub cart: Cart,
