@@ -1,4 +1,7 @@
-//! The Worker's configuration, read once per request from its variables into a typed struct.
+//! The Worker's configuration, read from its variables into a typed struct once per
+//! isolate: variables and secrets are fixed for an isolate's life (a new deployment or
+//! `wrangler secret put` starts new isolates), and reading a dozen of them cost every
+//! request as many calls into JavaScript.
 
 use commerce::limit::Limit;
 use commerce::signing::SigningKey;
@@ -50,7 +53,19 @@ impl Config {
     }
 }
 
+thread_local! {
+    static ISOLATE: std::cell::OnceCell<std::rc::Rc<Config>> = const { std::cell::OnceCell::new() };
+}
+
 impl Config {
+    /// The isolate's configuration, read from `env` by its first request.
+    pub fn of_isolate(env: &Env) -> std::rc::Rc<Config> {
+        ISOLATE.with(|c| {
+            c.get_or_init(|| std::rc::Rc::new(Config::from_env(env)))
+                .clone()
+        })
+    }
+
     pub fn from_env(env: &Env) -> Self {
         let var = |name: &str| env.var(name).map(|v| v.to_string()).unwrap_or_default();
         let environment = match var(bindings::ENVIRONMENT) {

@@ -39,7 +39,7 @@ pub struct Shopper {
 pub struct Cx {
     pub env: Env,
     pub ctx: Context,
-    pub config: Config,
+    pub config: Rc<Config>,
     pub trace: TraceContext,
     /// This request's trace id (logs, events).
     pub trace_id: String,
@@ -67,7 +67,7 @@ pub struct Cx {
 
 impl Cx {
     pub fn new(req: Request, env: Env, ctx: Context) -> worker::Result<Self> {
-        let config = Config::from_env(&env);
+        let config = Config::of_isolate(&env);
         let trace = TraceContext::from_header(req.headers().get("traceparent")?.as_deref());
         let cookies = ShopperCookies::parse(req.headers().get("cookie")?.as_deref());
         Ok(Cx {
