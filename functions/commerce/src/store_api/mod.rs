@@ -12,7 +12,7 @@ use crate::db::Sql;
 use crate::error::ApiError;
 use crate::ids::{CategoryId, CollectionId, IdError, ProductId, RegionId};
 use crate::money::CurrencyCode;
-use crate::params::{parse_order, Page, QueryParams};
+use crate::params::{parse_order, Direction, Page, QueryParams};
 use crate::region::{self, Region, RegionFilter, RegionSort};
 use crate::store::Store;
 use crate::wire::{to_json, Json, ListPage, Named};
@@ -153,34 +153,49 @@ impl Pricing {
     }
 }
 
+/// What `GET /store/products` asks for.
+struct ProductListing {
+    page: Page,
+    sort: Option<(ProductSort, Direction)>,
+    filter: ProductFilter,
+}
+
+impl ProductListing {
+    fn parse(params: &QueryParams) -> Result<Self, ApiError> {
+        params.only(&[
+            "limit",
+            "offset",
+            "order",
+            "q",
+            "id",
+            "handle",
+            "category_id",
+            "collection_id",
+            "region_id",
+            "currency_code",
+        ])?;
+        Ok(ProductListing {
+            page: Page::parse(params, DEFAULT_LIMIT)?,
+            sort: parse_order(params, ProductSort::FIELDS)?,
+            filter: ProductFilter {
+                ids: params.ids("id", ProductId::parse)?,
+                handles: params.handles("handle")?,
+                category_ids: params.ids("category_id", CategoryId::parse)?,
+                collection_ids: params.ids("collection_id", CollectionId::parse)?,
+                q: params.search()?,
+                ..ProductFilter::default()
+            },
+        })
+    }
+}
+
 /// `GET /store/products`
 pub async fn list_products<C: Sql>(
     client: &C,
     ctx: &ApiContext<'_>,
     params: &QueryParams,
 ) -> Result<JsonText, ApiError> {
-    params.only(&[
-        "limit",
-        "offset",
-        "order",
-        "q",
-        "id",
-        "handle",
-        "category_id",
-        "collection_id",
-        "region_id",
-        "currency_code",
-    ])?;
-    let page = Page::parse(params, DEFAULT_LIMIT)?;
-    let sort = parse_order(params, ProductSort::FIELDS)?;
-    let filter = ProductFilter {
-        ids: params.ids("id", ProductId::parse)?,
-        handles: params.handles("handle")?,
-        category_ids: params.ids("category_id", CategoryId::parse)?,
-        collection_ids: params.ids("collection_id", CollectionId::parse)?,
-        q: params.search()?,
-        ..ProductFilter::default()
-    };
+    let ProductListing { page, sort, filter } = ProductListing::parse(params)?;
     let pricing = Pricing::parse(client, ctx, params).await?;
     let currency = pricing.currency();
     let (refs, count) =
@@ -211,16 +226,7 @@ pub async fn list_products_afresh<C: Sql>(
     ctx: &ApiContext<'_>,
     params: &QueryParams,
 ) -> Result<Json, ApiError> {
-    let page = Page::parse(params, DEFAULT_LIMIT)?;
-    let sort = parse_order(params, ProductSort::FIELDS)?;
-    let filter = ProductFilter {
-        ids: params.ids("id", ProductId::parse)?,
-        handles: params.handles("handle")?,
-        category_ids: params.ids("category_id", CategoryId::parse)?,
-        collection_ids: params.ids("collection_id", CollectionId::parse)?,
-        q: params.search()?,
-        ..ProductFilter::default()
-    };
+    let ProductListing { page, sort, filter } = ProductListing::parse(params)?;
     let pricing = Pricing::parse(client, ctx, params).await?;
     let (products, count) = product::list(
         client,
