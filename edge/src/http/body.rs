@@ -25,6 +25,13 @@ pub async fn bounded(req: &mut Request, max: usize) -> Result<Vec<u8>, ApiError>
     if declared.is_some_and(|n| n > max) {
         return Err(too_large());
     }
+    if declared.is_some() {
+        // The declared length frames the body (the runtime ends it there), so it is
+        // read in one call. Streaming it took and released the stream's reader, and a
+        // release rejects a promise with a new `TypeError` (stack trace included): 4 %
+        // of an add to cart's isolate time, by its CPU profile.
+        return req.bytes().await.map_err(internal);
+    }
     let Ok(mut stream) = req.stream() else {
         // No body at all.
         return Ok(Vec::new());
