@@ -80,7 +80,28 @@ pub async fn call<C: Serialize, T: serde::de::DeserializeOwned>(
         .with_headers(headers)
         .with_body(Some(body.into()));
     let req = Request::new_with_init("https://object.internal/", &init).map_err(internal)?;
-    let mut res = stub.fetch_with_request(req).await.map_err(internal)?;
-    let reply: Reply<T> = res.json().await.map_err(internal)?;
+    let res = stub.fetch_with_request(req).await.map_err(internal)?;
+    let body = body_bytes(res).await.map_err(internal)?;
+    let reply: Reply<T> = serde_json::from_slice(&body).map_err(ApiError::internal)?;
     reply.into_result()
+}
+
+/// The whole body of `res`, read by the runtime in one call. `Response::bytes` streams
+/// it, taking and releasing the stream's reader, and each release rejects a promise
+/// with a new `TypeError` (stack trace included): 7 % of an add to cart's isolate time
+/// by its CPU profile, for the object's answer alone.
+pub async fn body_bytes(res: worker::Response) -> worker::Result<Vec<u8>> {
+    use worker::wasm_bindgen_futures::JsFuture;
+    let res: worker::web_sys::Response = res.into();
+    let buffer = JsFuture::from(res.array_buffer()?).await?;
+    Ok(worker::js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// A JSON request body, parsed by `serde_json` from the runtime's text (`Request::json`
+/// builds a JavaScript object and walks it).
+pub async fn json_body<T: serde::de::DeserializeOwned>(
+    req: &mut worker::Request,
+) -> worker::Result<T> {
+    let text = req.text().await?;
+    serde_json::from_str(&text).map_err(|e| worker::Error::RustError(e.to_string()))
 }

@@ -46,7 +46,7 @@ impl DurableObject for LimiterObject {
     /// One hit. Storage calls within one request are atomic with respect to other
     /// requests (the object's input gate), so concurrent hits are counted one by one.
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        let hit: Hit = req.json().await?;
+        let hit: Hit = crate::json_body(&mut req).await?;
         let now = Date::now().as_millis();
         let storage = self.state.storage();
         let stored: Option<Window> = storage.get(WINDOW_KEY).await?;

@@ -117,7 +117,7 @@ async fn lookup(key: &str, fresh_ms: u64, lifetime_s: u64) -> Lookup {
     if let Some((stored_at, entry)) = HOT.with(|h| h.borrow().get(key, now)) {
         return by_age(stored_at, fresh_ms, Entry::clone(&entry));
     }
-    let Ok(Some(mut response)) = Cache::default().get(key, true).await else {
+    let Ok(Some(response)) = Cache::default().get(key, true).await else {
         return Lookup::Miss;
     };
     let headers = response.headers();
@@ -133,7 +133,7 @@ async fn lookup(key: &str, fresh_ms: u64, lifetime_s: u64) -> Lookup {
         .flatten()
         .unwrap_or_default();
     let status = response.status_code();
-    let Ok(body) = response.bytes().await else {
+    let Ok(body) = durable_objects::body_bytes(response).await else {
         return Lookup::Miss;
     };
     let entry = Entry {

@@ -128,7 +128,7 @@ pub async fn send(
     let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(
         config.origin_timeout_ms,
     ));
-    let mut response = Fetch::Request(request)
+    let response = Fetch::Request(request)
         .send_with_signal(&signal)
         .await
         .map_err(|e| {
@@ -148,8 +148,7 @@ pub async fn send(
         .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
         .map(|(_, value)| commerce::checkout::first_party_cookie(&value))
         .collect();
-    let body = response
-        .bytes()
+    let body = durable_objects::body_bytes(response)
         .await
         .map_err(|e| unavailable(format!("origin answer to {path_and_query} was cut: {e}")))?;
     if status == 502 || status == 504 {
