@@ -150,24 +150,24 @@ async fn lookup(key: &str, fresh_ms: u64, lifetime_s: u64) -> Lookup {
 
 /// Stores a body under `key` for `lifetime_s` seconds (fresh plus stale time), in the
 /// isolate's memory and in the Cache API.
-async fn store(key: &str, entry: &Entry, lifetime_s: u64) -> worker::Result<()> {
+async fn store(key: &str, entry: Entry, lifetime_s: u64) -> worker::Result<()> {
     let now = Date::now().as_millis();
-    let kept = Rc::new(entry.clone());
-    HOT.with(|h| h.borrow_mut().insert(key, now, lifetime_s, kept));
     let headers = Headers::new();
     headers.set("content-type", &entry.content_type)?;
     headers.set("cache-control", &format!("public, max-age={lifetime_s}"))?;
     headers.set(STORED_AT, &now.to_string())?;
-    let response: Response = ResponseBuilder::new()
-        .with_status(entry.status)
-        .with_headers(headers)
-        .fixed(entry.body.clone());
-    Cache::default().put(key, response).await
+    let kept = Rc::new(entry);
+    HOT.with(|h| h.borrow_mut().insert(key, now, lifetime_s, kept.clone()));
+    let init = ResponseBuilder::new()
+        .with_status(kept.status)
+        .with_headers(headers);
+    let response = crate::http::js_response(init, &kept.body)?;
+    Cache::default().put(key, Response::from(response)).await
 }
 
 /// [`store`], with a failure only logged: a cache that cannot keep an entry only
 /// makes the next request slower.
-async fn put(key: &str, entry: &Entry, lifetime_s: u64) {
+async fn put(key: &str, entry: Entry, lifetime_s: u64) {
     if let Err(e) = store(key, entry, lifetime_s).await {
         console_error!(
             r#"{{"level":"error","msg":"edge cache put failed","error":{}}}"#,
@@ -209,7 +209,7 @@ where
             if claim(&key) {
                 ctx.wait_until(async move {
                     match render().await {
-                        Ok(fresh) if fresh.status == 200 => put(&key, &fresh, lifetime_s).await,
+                        Ok(fresh) if fresh.status == 200 => put(&key, fresh, lifetime_s).await,
                         Ok(_) => {}
                         Err(err) => console_error!(
                             r#"{{"level":"error","msg":"revalidation failed","detail":{}}}"#,
@@ -225,7 +225,7 @@ where
             let entry = render().await?;
             if entry.status == 200 {
                 let copy = entry.clone();
-                ctx.wait_until(async move { put(&key, &copy, lifetime_s).await });
+                ctx.wait_until(async move { put(&key, copy, lifetime_s).await });
             }
             Ok((entry, "MISS"))
         }

@@ -37,7 +37,7 @@ use crate::context::Cx;
 use crate::router::{Access, Answer, Miss, Route, ROUTES};
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<web_sys::Response> {
     let started = Date::now().as_millis();
     let country = req.cf().and_then(|cf| cf.country());
     let origin = req.headers().get("origin")?;
@@ -81,7 +81,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
             "env": cx.config.environment,
         }),
     );
-    Ok(response)
+    http::into_js(response)
 }
 
 /// Finds the route, resolves who is asking, counts the client's limit, runs the

@@ -8,7 +8,7 @@ pub mod form;
 
 use commerce::ApiError;
 use serde::Serialize;
-use worker::{Headers, Response, ResponseBuilder};
+use worker::{js_sys, web_sys, Headers, Response, ResponseBody, ResponseBuilder};
 
 /// A JSON response with the given status.
 pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response, ApiError> {
@@ -26,6 +26,32 @@ pub fn bytes(status: u16, content_type: &str, body: Vec<u8>) -> Result<Response,
         .with_status(status)
         .with_headers(headers)
         .fixed(body))
+}
+
+/// `response` as the runtime's own response object; a fixed body as in [`js_response`].
+pub fn into_js(response: Response) -> worker::Result<web_sys::Response> {
+    match response.into_parts() {
+        (init, ResponseBody::Body(bytes)) => js_response(init, &bytes),
+        (init, body) => Ok(init.body(body).into()),
+    }
+}
+
+/// A runtime response object with `body`, handed to the runtime as a view of the
+/// module's memory, which the `Response` constructor copies (Fetch: it takes "a copy of
+/// the bytes held by the buffer source"). The library's conversion allocated a
+/// JavaScript array and copied into it first, then the runtime copied that: for a
+/// product list of 120 KB, a tenth of the request's time.
+#[allow(unsafe_code)]
+pub fn js_response(init: ResponseBuilder, body: &[u8]) -> worker::Result<web_sys::Response> {
+    // Built first: it may allocate in the module's memory, which would detach a view.
+    let init = web_sys::ResponseInit::from(init);
+    // SAFETY: nothing runs between the view's creation and the constructor's copy, so
+    // the memory cannot grow (which detaches views), and `body` outlives the view.
+    let view = unsafe { js_sys::Uint8Array::view(body) };
+    Ok(web_sys::Response::new_with_opt_buffer_source_and_init(
+        Some(&view),
+        &init,
+    )?)
 }
 
 /// A plain-text response with the given status.
