@@ -123,3 +123,27 @@ pub async fn list_page<C: Sql>(
 pub fn first(rows: Vec<Row>) -> Option<Row> {
     rows.into_iter().next()
 }
+
+/// Runs `work` in one transaction on `client`: `BEGIN`, then `COMMIT` when `work`
+/// succeeds and `ROLLBACK` when it fails. For callers that share their connection
+/// (`&Client`: the edge keeps one per request), where `Client::transaction` would need
+/// it exclusively. A request that ends mid-way drops its connection, and PostgreSQL
+/// rolls the transaction back.
+pub async fn atomically<C: GenericClient + Sync, T>(
+    client: &C,
+    work: impl AsyncFnOnce(&C) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    client.batch_execute("BEGIN").await?;
+    match work(client).await {
+        Ok(done) => {
+            client.batch_execute("COMMIT").await?;
+            Ok(done)
+        }
+        Err(err) => {
+            // The error that stopped the work is the one to report; a connection that
+            // cannot roll back is closed with the request anyway.
+            let _ = client.batch_execute("ROLLBACK").await;
+            Err(err)
+        }
+    }
+}

@@ -91,6 +91,8 @@ wire_enum! {
         LastOwner = "last_owner",
         DuplicateName = "duplicate_name",
         RoleInUse = "role_in_use",
+        StaleInventoryLevel = "stale_inventory_level",
+        StockHeld = "stock_held",
     }
     other: Other
 }

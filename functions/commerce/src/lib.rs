@@ -14,6 +14,7 @@ pub mod email;
 pub mod error;
 pub mod http;
 pub mod ids;
+pub mod inventory;
 pub mod limit;
 pub mod migrate;
 pub mod money;

@@ -66,6 +66,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0015_product_doc_revisions",
         include_str!("../../../migrations/0015_product_doc_revisions.sql"),
     ),
+    (
+        "0016_inventory_ledger",
+        include_str!("../../../migrations/0016_inventory_ledger.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -35,6 +35,8 @@ pub enum Topic {
     InventoryReleased,
     #[serde(rename = "inventory.insufficient")]
     InventoryInsufficient,
+    #[serde(rename = "inventory.adjusted")]
+    InventoryAdjusted,
     #[serde(rename = "payment.succeeded")]
     PaymentSucceeded,
     #[serde(rename = "payment.failed")]
@@ -44,13 +46,14 @@ pub enum Topic {
 }
 
 impl Topic {
-    pub const ALL: [Topic; 9] = [
+    pub const ALL: [Topic; 10] = [
         Topic::OrderCreated,
         Topic::OrderCanceled,
         Topic::OrderShipped,
         Topic::InventoryReserved,
         Topic::InventoryReleased,
         Topic::InventoryInsufficient,
+        Topic::InventoryAdjusted,
         Topic::PaymentSucceeded,
         Topic::PaymentFailed,
         Topic::PaymentRefunded,
@@ -64,6 +67,7 @@ impl Topic {
             Topic::InventoryReserved => "inventory.reserved",
             Topic::InventoryReleased => "inventory.released",
             Topic::InventoryInsufficient => "inventory.insufficient",
+            Topic::InventoryAdjusted => "inventory.adjusted",
             Topic::PaymentSucceeded => "payment.succeeded",
             Topic::PaymentFailed => "payment.failed",
             Topic::PaymentRefunded => "payment.refunded",

@@ -1,0 +1,247 @@
+//! Stock managed by hand against a real PostgreSQL (the two-store fixture): a count is
+//! set or adjusted with its ledger row and its `inventory.adjusted` event, in one
+//! transaction; an edit made from an older version, or below what orders hold, is
+//! refused and writes nothing; another store's variants and locations are not found.
+
+mod common;
+
+use commerce::db::atomically;
+use commerce::ids::{StockLocationId, StoreId, VariantId};
+use commerce::inventory::{self, Actor, Change, Reason, StockChange};
+use commerce::params::Page;
+use commerce::{ApiError, ErrorCode};
+use common::test_db;
+use tokio_postgres::Client;
+
+fn alpha() -> StoreId {
+    StoreId::parse("store_ALPHA").unwrap()
+}
+
+fn variant(id: &str) -> VariantId {
+    VariantId::parse(id).unwrap()
+}
+
+fn location(id: &str) -> StockLocationId {
+    StockLocationId::parse(id).unwrap()
+}
+
+fn req(change: Change, reason: Reason, version: Option<i64>) -> StockChange {
+    StockChange {
+        change,
+        reason,
+        note: String::new(),
+        expected_version: version,
+    }
+}
+
+const ACTOR: Actor<'static> = Actor {
+    user_id: Some("user_TEST"),
+    api_key_id: None,
+    role: Some("inventory"),
+    trace_id: Some("4bf92f3577b34da6a3ce929d0e0e4736"),
+};
+
+/// (stocked, reserved, version) of a level.
+async fn level(db: &Client, variant: &str, location: &str) -> (i32, i32, i64) {
+    let row = db
+        .query_one(
+            "SELECT stocked, reserved, version FROM inventory_levels
+             WHERE variant_id = $1 AND location_id = $2",
+            &[&variant, &location],
+        )
+        .await
+        .unwrap();
+    (row.get(0), row.get(1), row.get(2))
+}
+
+async fn count(db: &Client, sql: &str) -> i64 {
+    db.query_one(sql, &[]).await.unwrap().get(0)
+}
+
+async fn change(
+    db: &Client,
+    v: &str,
+    l: &str,
+    req: &StockChange,
+) -> Result<inventory::Changed, ApiError> {
+    atomically(db, async |tx: &Client| {
+        inventory::change(tx, &alpha(), &variant(v), &location(l), req, ACTOR).await
+    })
+    .await
+}
+
+fn code(result: Result<inventory::Changed, ApiError>) -> ErrorCode {
+    result.unwrap_err().body().code
+}
+
+#[tokio::test]
+async fn a_count_is_set_and_adjusted_each_with_its_ledger_row_and_event() {
+    let db = test_db().await;
+    assert_eq!(level(&db, "variant_A1S", "sloc_A2").await, (5, 0, 1));
+
+    let set = req(Change::Set(8), Reason::Counted, Some(1));
+    let changed = change(&db, "variant_A1S", "sloc_A2", &set).await.unwrap();
+    assert_eq!((changed.before.stocked, changed.after.stocked), (5, 8));
+    assert_eq!((changed.before.version, changed.after.version), (1, 2));
+    let mut damaged = req(Change::Adjust(-3), Reason::Damaged, Some(2));
+    damaged.note = "Two jars broke in the drop, one cracked".into();
+    change(&db, "variant_A1S", "sloc_A2", &damaged).await.unwrap();
+    assert_eq!(level(&db, "variant_A1S", "sloc_A2").await, (5, 0, 3));
+
+    let (entries, total) = inventory::history(&db, &alpha(), &variant("variant_A1S"), Page {
+        limit: 10,
+        offset: 0,
+    })
+    .await
+    .unwrap();
+    assert_eq!(total, 2);
+    let rows: Vec<(Reason, i32, i32, i32)> = entries
+        .iter()
+        .map(|e| (e.reason, e.stocked_before, e.stocked_after, e.delta()))
+        .collect();
+    assert_eq!(
+        rows,
+        [(Reason::Damaged, 8, 5, -3), (Reason::Counted, 5, 8, 3)],
+        "newest first"
+    );
+    assert_eq!(entries[0].note, "Two jars broke in the drop, one cracked");
+    assert_eq!(entries[0].location_name, "A two");
+    // The member is gone from staff_users (a test id): the ledger names them by id.
+    assert_eq!(entries[0].by.as_deref(), Some("user_TEST"));
+
+    let events = db
+        .query(
+            "SELECT payload FROM outbox WHERE topic = 'inventory.adjusted' ORDER BY id",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 2);
+    let last: serde_json::Value = events[1].get(0);
+    assert_eq!(last["topic"], "inventory.adjusted");
+    assert_eq!(last["trace_id"], ACTOR.trace_id.unwrap());
+    assert_eq!(last["payload"]["variant_id"], "variant_A1S");
+    assert_eq!(last["payload"]["location_id"], "sloc_A2");
+    assert_eq!(last["payload"]["reason"], "damaged");
+    assert_eq!(last["payload"]["stocked_before"], 8);
+    assert_eq!(last["payload"]["stocked_after"], 5);
+    assert_eq!(last["payload"]["delta"], -3);
+    assert_eq!(last["payload"]["version"], 3);
+    assert!(last["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')));
+}
+
+#[tokio::test]
+async fn an_edit_from_an_older_version_is_refused_and_writes_nothing() {
+    let db = test_db().await;
+    // A shipment (the origin's conditional update) moves the count: the version follows.
+    db.execute(
+        "UPDATE inventory_levels SET stocked = stocked - 1
+         WHERE variant_id = 'variant_A1S' AND location_id = 'sloc_A2'",
+        &[],
+    )
+    .await
+    .unwrap();
+    assert_eq!(level(&db, "variant_A1S", "sloc_A2").await, (4, 0, 2));
+    // Orders reserving do not move it.
+    db.execute(
+        "UPDATE inventory_levels SET reserved = 1
+         WHERE variant_id = 'variant_A1S' AND location_id = 'sloc_A2'",
+        &[],
+    )
+    .await
+    .unwrap();
+    assert_eq!(level(&db, "variant_A1S", "sloc_A2").await, (4, 1, 2));
+
+    let stale = req(Change::Set(9), Reason::Counted, Some(1));
+    let refused = change(&db, "variant_A1S", "sloc_A2", &stale).await;
+    let err = refused.clone().unwrap_err();
+    assert_eq!(err.status(), 409);
+    assert!(err.to_string().contains("now 4 (1 held by orders)"), "{err}");
+    assert_eq!(code(refused), ErrorCode::StaleInventoryLevel);
+    assert_eq!(level(&db, "variant_A1S", "sloc_A2").await, (4, 1, 2));
+    assert_eq!(count(&db, "SELECT count(*) FROM inventory_ledger").await, 0);
+    assert_eq!(count(&db, "SELECT count(*) FROM outbox").await, 0);
+
+    // Without a version (Medusa's API), the change applies to the count as it is.
+    let blind = req(Change::Adjust(2), Reason::Received, None);
+    let changed = change(&db, "variant_A1S", "sloc_A2", &blind).await.unwrap();
+    assert_eq!((changed.before.stocked, changed.after.stocked), (4, 6));
+}
+
+#[tokio::test]
+async fn counts_never_go_below_what_orders_hold() {
+    let db = test_db().await;
+    assert_eq!(level(&db, "variant_A1S", "sloc_A1").await, (10, 3, 1));
+    let below = req(Change::Set(2), Reason::Counted, Some(1));
+    assert_eq!(
+        code(change(&db, "variant_A1S", "sloc_A1", &below).await),
+        ErrorCode::StockHeld
+    );
+    let too_far = req(Change::Adjust(-8), Reason::Damaged, None);
+    assert_eq!(
+        code(change(&db, "variant_A1S", "sloc_A1", &too_far).await),
+        ErrorCode::StockHeld
+    );
+    assert_eq!(level(&db, "variant_A1S", "sloc_A1").await, (10, 3, 1));
+    let exactly = req(Change::Set(3), Reason::Counted, Some(1));
+    change(&db, "variant_A1S", "sloc_A1", &exactly).await.unwrap();
+    assert_eq!(level(&db, "variant_A1S", "sloc_A1").await, (3, 3, 2));
+}
+
+#[tokio::test]
+async fn a_location_never_stocked_reads_as_zero_and_takes_a_first_count() {
+    let db = test_db().await;
+    let stock = inventory::variant_stock(&db, &alpha(), &variant("variant_A1M"))
+        .await
+        .unwrap();
+    let levels: Vec<(&str, i32, i32, i64)> = stock
+        .levels
+        .iter()
+        .map(|l| (l.location_id.as_str(), l.stocked, l.reserved, l.version))
+        .collect();
+    assert_eq!(levels, [("sloc_A1", 0, 0, 1), ("sloc_A2", 0, 0, 0)]);
+    assert_eq!(stock.variant.sku.as_deref(), Some("A1-M"));
+
+    let first = req(Change::Set(4), Reason::Received, Some(0));
+    let changed = change(&db, "variant_A1M", "sloc_A2", &first).await.unwrap();
+    assert_eq!((changed.after.stocked, changed.after.version), (4, 1));
+    assert_eq!(level(&db, "variant_A1M", "sloc_A2").await, (4, 0, 1));
+}
+
+#[tokio::test]
+async fn another_stores_variants_and_locations_are_not_found() {
+    let db = test_db().await;
+    let any = req(Change::Adjust(1), Reason::Received, None);
+    let foreign_variant = change(&db, "variant_B1", "sloc_A1", &any).await;
+    assert_eq!(foreign_variant.unwrap_err().status(), 404);
+    let foreign_location = change(&db, "variant_A1S", "sloc_B1", &any).await;
+    assert_eq!(foreign_location.unwrap_err().status(), 404);
+    let read = inventory::variant_stock(&db, &alpha(), &variant("variant_B1")).await;
+    assert_eq!(read.unwrap_err().status(), 404);
+    assert_eq!(level(&db, "variant_B1", "sloc_B1").await, (7, 0, 1));
+    assert_eq!(count(&db, "SELECT count(*) FROM inventory_ledger").await, 0);
+}
+
+#[tokio::test]
+async fn a_change_whose_transaction_fails_later_leaves_no_trace() {
+    let db = test_db().await;
+    let set = req(Change::Set(9), Reason::Counted, Some(1));
+    let failed: Result<(), ApiError> = atomically(&db, async |tx: &Client| {
+        inventory::change(tx, &alpha(), &variant("variant_A1S"), &location("sloc_A2"), &set, ACTOR)
+            .await?;
+        // As if the audit record that follows had failed.
+        Err(ApiError::internal("the audit log refused"))
+    })
+    .await;
+    assert!(failed.is_err());
+    assert_eq!(level(&db, "variant_A1S", "sloc_A2").await, (5, 0, 1));
+    assert_eq!(count(&db, "SELECT count(*) FROM inventory_ledger").await, 0);
+    assert_eq!(count(&db, "SELECT count(*) FROM outbox").await, 0);
+
+    // The ledger is append-only.
+    change(&db, "variant_A1S", "sloc_A2", &set).await.unwrap();
+    let rewrite = db
+        .execute("UPDATE inventory_ledger SET stocked_after = 100", &[])
+        .await;
+    assert!(rewrite.is_err());
+}
