@@ -3,7 +3,7 @@
 // filters the orders, opens one, invites a fulfilment member who (in a browser of their
 // own) joins, packs and ships it with a tracking number (the shopper's mailbox has it)
 // and is refused a refund; the owner refunds part, and the ledger and the audit log
-// show both. Then roles, API keys, sessions, sign-out, a refused password and signing
+// show both. Then roles, stock (a restock and a refused count), API keys, sessions, sign-out, a refused password and signing
 // in again, back to the page asked for. axe-core runs on every page.
 //
 //   E2E_BASE_URL=http://127.0.0.1:8787 E2E_ADMIN_INVITE=http://.../admin/invite/... \
@@ -24,7 +24,8 @@ after(async () => {
 }, { timeout: 30_000 });
 
 test("an owner joins, works the orders list, signs out and in again", { timeout: 120_000, skip: !invite && "E2E_ADMIN_INVITE is not set" }, async (t) => {
-  const { context, page, problems } = await openPage(browser, { expected: [["POST", "/admin/sign-in", 401]] });
+  const refusedCount = ["POST", /^\/admin\/stock\/variant_[^/]+\/sloc_[^/]+$/, 400];
+  const { context, page, problems } = await openPage(browser, { expected: [["POST", "/admin/sign-in", 401], refusedCount] });
   const found = [];
   try {
     const path = new URL(invite).pathname;
@@ -131,6 +132,33 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     await Promise.all([page.waitForNavigation(), nav.getByRole("link", { name: "Audit log" }).click()]);
     await assert.doesNotReject(page.getByRole("rowheader", { name: "staff.invite" }).first().waitFor());
     await axe(page, "audit log", found, t);
+    // Stock: find a variant, restock it by three, and see a refused count kept beside
+    // its reason.
+    await Promise.all([page.waitForNavigation(), nav.getByRole("link", { name: "Stock" }).click()]);
+    await axe(page, "stock", found, t);
+    await page.getByLabel("SKU or title").fill("linen camp");
+    await submit(page, page.getByRole("button", { name: "Find" }), (u) => u.pathname === "/admin/stock" && u.searchParams.get("q") === "linen camp");
+    const stockLink = page.locator("table.admin-table tbody th a").first();
+    assert.ok(await stockLink.count(), "the demo store has a linen camp shirt");
+    await submit(page, stockLink, (u) => u.pathname.startsWith("/admin/stock/variant_"));
+    await axe(page, "stock of a variant", found, t);
+    const variantPath = new URL(page.url()).pathname;
+    const save = page.getByRole("button", { name: /^Save the count at/ }).first();
+    await page.getByLabel("Add the quantity (a negative one takes away)").first().check();
+    await page.getByLabel("Quantity", { exact: true }).first().fill("3");
+    await page.getByLabel("Reason", { exact: true }).first().selectOption("received");
+    await page.getByLabel("Note (optional)").first().fill("Browser restock");
+    await submit(page, save, (u) => u.pathname === variantPath && u.searchParams.has("saved"));
+    await assert.doesNotReject(page.getByText(/^Saved: the count at/).waitFor());
+    await assert.doesNotReject(page.getByRole("cell", { name: "Browser restock" }).first().waitFor());
+    await axe(page, "stock, saved", found, t);
+    await screenshot(page, "admin-stock.png");
+    await page.getByLabel("Quantity", { exact: true }).first().fill("-1");
+    const refused = await submit(page, save, (u) => u.pathname.startsWith(`${variantPath}/sloc_`));
+    assert.equal(refused, 400);
+    await assert.doesNotReject(page.getByText("must be 0 or more").waitFor());
+    assert.equal(await page.getByLabel("Quantity", { exact: true }).first().inputValue(), "-1");
+    await axe(page, "stock, refused", found, t);
     // API keys: make one (shown once), then revoke it after ticking the box.
     await Promise.all([page.waitForNavigation(), nav.getByRole("link", { name: "API keys" }).click()]);
     await axe(page, "API keys", found, t);

@@ -1226,3 +1226,264 @@ async fn owners_define_a_role_give_it_to_a_member_and_cannot_delete_it_while_use
         "{audit}"
     );
 }
+
+/// The `skip`th of the Harbor & Pine variants no other test works with (they take
+/// theirs from the other end), with its product id.
+async fn quiet_variant(db: &tokio_postgres::Client, skip: i64) -> (String, String) {
+    let row = db
+        .query_one(
+            "SELECT v.id, v.product_id FROM product_variants v JOIN products p ON p.id = v.product_id
+             WHERE p.store_id = $1 AND p.status = 'published' AND v.manage_inventory
+             ORDER BY v.id OFFSET $2 LIMIT 1",
+            &[&HARBOR, &skip],
+        )
+        .await
+        .unwrap();
+    (row.get(0), row.get(1))
+}
+
+#[tokio::test]
+async fn an_inventory_member_restocks_through_medusas_paths_and_an_older_count_is_refused() {
+    let db = db().await;
+    let ip = address(12);
+    let (email, cookie) = member(&db, HARBOR, Role::Inventory, &ip).await;
+    let (variant, product) = quiet_variant(&db, 0).await;
+    let api = |m: Method, path: String, body: Option<Value>| {
+        let mut req = client()
+            .request(m, url(&path))
+            .header("cookie", &cookie)
+            .header("accept", "application/json");
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status();
+            (status, res.json::<Value>().await.unwrap())
+        }
+    };
+    let levels_path = format!("/admin/inventory-items/{variant}/location-levels");
+    let (status, body) = api(Method::GET, levels_path.clone(), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let level = body["inventory_levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["stocked_quantity"].as_i64().unwrap() > 0)
+        .expect("stocked somewhere")
+        .clone();
+    let location = level["location_id"].as_str().unwrap().to_owned();
+    let stocked = level["stocked_quantity"].as_i64().unwrap();
+    let version = level["version"].as_i64().unwrap();
+    assert_eq!(level["inventory_item_id"], variant.as_str());
+
+    // Restocked by five, from the version read.
+    let level_path = format!("{levels_path}/{location}");
+    let (status, body) = api(
+        Method::POST,
+        level_path.clone(),
+        Some(
+            json!({"stocked_quantity": stocked + 5, "version": version, "reason": "received",
+                    "note": "Delivery from the weaver"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let after = body["inventory_item"]["location_levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["location_id"] == location.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(after["stocked_quantity"].as_i64(), Some(stocked + 5));
+    assert!(after["version"].as_i64().unwrap() > version);
+
+    // The same edit again, from the version read before: refused, the count as it is.
+    let (status, body) = api(
+        Method::POST,
+        level_path.clone(),
+        Some(json!({"stocked_quantity": stocked + 1, "version": version})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["code"], "stale_inventory_level");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("now {}", stocked + 5)),
+        "{body}"
+    );
+    // Impossible counts name their field; nothing changes.
+    let (status, body) = api(
+        Method::POST,
+        format!("{level_path}/adjustments"),
+        Some(json!({"adjustment": -(stocked + 100), "reason": "damaged"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("adjustment"),
+        "{body}"
+    );
+    // Back to where it was, by an adjustment.
+    let (status, body) = api(
+        Method::POST,
+        format!("{level_path}/adjustments"),
+        Some(json!({"adjustment": -5, "reason": "counted", "note": "Recount"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // The ledger says who, why, before and after, newest first; so does the audit log.
+    let (status, body) = api(
+        Method::GET,
+        format!("/admin/inventory-items/{variant}/history?limit=2"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let entries = body["entries"].as_array().unwrap();
+    assert_eq!(entries[0]["reason"], "counted");
+    assert_eq!(entries[0]["delta"], -5);
+    assert_eq!(entries[1]["reason"], "received");
+    assert_eq!(entries[1]["stocked_before"].as_i64(), Some(stocked));
+    assert_eq!(entries[1]["stocked_after"].as_i64(), Some(stocked + 5));
+    assert_eq!(entries[1]["note"], "Delivery from the weaver");
+    assert_eq!(entries[1]["by"], email.as_str());
+    let audited: i64 = db
+        .query_one(
+            "SELECT count(*) FROM audit_log a JOIN staff_users u ON u.id = a.user_id
+             WHERE u.email = $1 AND a.action = 'inventory.adjust' AND a.target_id = $2",
+            &[&email, &variant],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(audited, 2);
+    let events: i64 = db
+        .query_one(
+            "SELECT count(*) FROM outbox WHERE topic = 'inventory.adjusted'
+             AND payload->'payload'->>'variant_id' = $1",
+            &[&variant],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(events >= 2);
+
+    // The Store API reads stock live (a new cache key: no stored answer).
+    let res = client()
+        .get(url(&format!(
+            "/store/products/{product}?region_id=reg_HPEU&fields=stock{}",
+            stamp()
+        )))
+        .header("x-publishable-api-key", e2e::HARBOR_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    let shown = body["product"]["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == variant.as_str())
+        .unwrap()["inventory_quantity"]
+        .as_i64()
+        .unwrap();
+    let available: i64 = db
+        .query_one(
+            "SELECT coalesce(sum(stocked - reserved), 0)::int8 FROM inventory_levels WHERE variant_id = $1",
+            &[&variant],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(shown, available);
+
+    // A member who may only read stock is refused the write; the page reads.
+    let (_, analyst) = member(&db, HARBOR, Role::Analyst, &ip).await;
+    let res = client()
+        .post(url(&level_path))
+        .header("cookie", &analyst)
+        .header("accept", "application/json")
+        .json(&json!({"stocked_quantity": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let page = call(
+        Method::GET,
+        &format!("/admin/stock/{variant}"),
+        Some(&analyst),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        page.contains("Delivery from the weaver") && !page.contains("<form class=\"stock-form\"")
+    );
+}
+
+#[tokio::test]
+async fn the_stock_page_keeps_a_refused_count_beside_its_reason() {
+    let db = db().await;
+    let ip = address(13);
+    let (_, cookie) = member(&db, HARBOR, Role::Inventory, &ip).await;
+    let (variant, _) = quiet_variant(&db, 1).await;
+    let list = call(Method::GET, "/admin/stock?q=&low=", Some(&cookie)).await;
+    assert_eq!(list.status(), StatusCode::OK);
+    assert!(list
+        .text()
+        .await
+        .unwrap()
+        .contains(&format!("/admin/stock/{variant}")));
+    let row = db
+        .query_one(
+            "SELECT location_id, version FROM inventory_levels WHERE variant_id = $1
+             ORDER BY location_id LIMIT 1",
+            &[&variant],
+        )
+        .await
+        .unwrap();
+    let (location, version): (String, i64) = (row.get(0), row.get(1));
+    let post = |form: Vec<(&'static str, String)>| {
+        let req = client()
+            .post(url(&format!("/admin/stock/{variant}/{location}")))
+            .header("cookie", &cookie)
+            .form(&form);
+        async move { req.send().await.unwrap() }
+    };
+    let res = post(vec![
+        ("mode", "set".into()),
+        ("quantity", "-4".into()),
+        ("reason", "counted".into()),
+        ("note", "Shelf B".into()),
+        ("version", version.to_string()),
+    ])
+    .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("must be 0 or more") && page.contains("value=\"-4\""),
+        "{page}"
+    );
+    assert!(page.contains("value=\"Shelf B\"") && page.contains("aria-invalid=\"true\""));
+    // From an older version: 409 and the page with the count as it is now.
+    let res = post(vec![
+        ("mode", "adjust".into()),
+        ("quantity", "1".into()),
+        ("reason", "returned".into()),
+        ("version", (version - 1).to_string()),
+    ])
+    .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("changed since this count was read"));
+}

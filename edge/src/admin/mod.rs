@@ -1,6 +1,6 @@
 //! The admin area at the edge: staff sign-in ([`session`]) and the pages and admin API
-//! of a store's operations ([`orders`]), its staff ([`staff`]) and its secret API keys
-//! ([`api_keys`]). The router has resolved the member and checked
+//! of a store's operations ([`orders`], [`stock`]), its staff ([`staff`]) and its
+//! secret API keys ([`api_keys`]). The router has resolved the member and checked
 //! their permission before any handler here runs. Every answer is personal: never
 //! cached, not indexed.
 
@@ -10,6 +10,7 @@ pub mod orders;
 pub mod roles;
 pub mod session;
 pub mod staff;
+pub mod stock;
 
 use commerce::staff::{memberships, Member};
 use commerce::ApiError;

@@ -96,6 +96,29 @@ fn api_key_body() -> Value {
         "role": {"$ref": "#/components/schemas/Role", "description": "Absent: admin. Never owner."}}})
 }
 
+fn stock_change_fields(quantity: (&str, &str)) -> Value {
+    let reasons: Vec<&str> = commerce::inventory::Reason::ALL
+        .iter()
+        .map(|r| r.as_str())
+        .collect();
+    json!({
+        quantity.0: {"type": "integer", "description": quantity.1},
+        "reason": {"type": "string", "enum": reasons},
+        "note": {"type": "string", "maxLength": 500},
+        "version": {"type": "integer", "description":
+            "The level's version as read; the change is refused (409) if the count moved since."}})
+}
+
+fn level_body() -> Value {
+    json!({"type": "object", "required": ["stocked_quantity"], "properties":
+        stock_change_fields(("stocked_quantity", "The new count (reason absent: counted)."))})
+}
+
+fn adjustment_body() -> Value {
+    json!({"type": "object", "required": ["adjustment", "reason"], "properties":
+        stock_change_fields(("adjustment", "Units to add; negative takes away; not 0."))})
+}
+
 use Verb::{Get, Post};
 
 /// Every operation of the admin API.
@@ -112,6 +135,11 @@ static OPERATIONS: &[Operation] = &[
     op(Post, "/admin/orders/{id}/cancel", "Cancel before anything left: the stock goes back, what was paid is refunded (then refund:write is needed too)", Some(action_body), "OrderResponse"),
     op(Post, "/admin/orders/{id}/refund", "Refund part or all of what was paid", Some(refund_body), "OrderResponse"),
     op(Post, "/admin/payments/{id}/refund", "Refund a payment (the order's capture in `transactions`)", Some(payment_refund_body), "PaymentResponse"),
+    op(Get, "/admin/inventory-items/{id}", "A variant's stock as an inventory item (the item's id is the variant's), with its levels at every location", None, "InventoryItemResponse"),
+    op(Get, "/admin/inventory-items/{id}/location-levels", "A variant's levels at every location of the store (never stocked: 0)", None, "InventoryLevelList"),
+    op(Post, "/admin/inventory-items/{id}/location-levels/{location_id}", "Set a count (written to the inventory ledger; with `version`, refused with 409 if the count moved since)", Some(level_body), "InventoryItemResponse"),
+    op(Post, "/admin/inventory-items/{id}/location-levels/{location_id}/adjustments", "Move a count by a signed amount, with its reason", Some(adjustment_body), "InventoryItemResponse"),
+    op(Get, "/admin/inventory-items/{id}/history", "The inventory ledger of a variant, newest first (limit, offset)", None, "InventoryLedger"),
     op(Get, "/admin/invites", "Open invitations", None, "InviteList"),
     op(Post, "/admin/invites", "Invite someone (e-mailed; the token is answered once)", Some(invite_body), "InviteResponse"),
     op(Verb::Delete, "/admin/invites/{id}", "Withdraw an open invitation: its link stops working", None, "Deleted"),
@@ -189,6 +217,33 @@ fn schemas() -> Value {
         "ApiKeyList": open(&["api_keys", "count"], json!({
             "api_keys": {"type": "array", "items": {"$ref": "#/components/schemas/ApiKey"}},
             "count": {"type": "integer"}})),
+        "InventoryLevel": open(&["id", "inventory_item_id", "location_id", "stocked_quantity",
+                "reserved_quantity", "available_quantity", "version"], json!({
+            "id": {"type": "string"}, "inventory_item_id": {"type": "string"},
+            "location_id": {"type": "string"}, "location_name": {"type": "string"},
+            "stocked_quantity": {"type": "integer"}, "reserved_quantity": {"type": "integer"},
+            "incoming_quantity": {"type": "integer"}, "available_quantity": {"type": "integer"},
+            "version": {"type": "integer", "description": "Moves whenever the count changes."}})),
+        "InventoryItemResponse": open(&["inventory_item"], json!({"inventory_item": open(
+            &["id", "location_levels"], json!({
+                "id": {"type": "string"}, "sku": {"type": ["string", "null"]},
+                "title": {"type": "string"},
+                "stocked_quantity": {"type": "integer"}, "reserved_quantity": {"type": "integer"},
+                "location_levels": {"type": "array",
+                    "items": {"$ref": "#/components/schemas/InventoryLevel"}}}))})),
+        "InventoryLevelList": open(&["inventory_levels", "count"], json!({
+            "inventory_levels": {"type": "array", "items": {"$ref": "#/components/schemas/InventoryLevel"}},
+            "count": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"}})),
+        "InventoryLedger": open(&["entries", "count"], json!({
+            "entries": {"type": "array", "items": open(&["id", "location_id", "reason",
+                    "stocked_before", "stocked_after", "delta"], json!({
+                "id": {"type": "integer"}, "location_id": {"type": "string"},
+                "reason": {"type": "string"}, "note": {"type": "string"},
+                "stocked_before": {"type": "integer"}, "stocked_after": {"type": "integer"},
+                "delta": {"type": "integer"}, "by": {"type": ["string", "null"]},
+                "api_key": {"type": ["string", "null"]},
+                "created_at": {"type": "string", "format": "date-time"}}))},
+            "count": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"}})),
         "Deleted": open(&["id", "object", "deleted"], json!({
             "id": {"type": "string"}, "object": {"type": "string"}, "deleted": {"type": "boolean"}})),
         "OpenApi": {"type": "object"},
@@ -229,7 +284,7 @@ pub fn document(server: &str) -> Value {
             responses["403"] = error(&format!("The role does not grant {p}."));
             responses["404"] = error("Not found in the caller's store.");
             responses["409"] =
-                error("Refused by the order's state; `message` says what is allowed now.");
+                error("Refused by the state of what it changes (an order's status, a count that moved or is held by orders); `message` says why.");
         } else {
             responses["401"] = error("Invalid e-mail or password (one answer for both).");
         }
@@ -308,6 +363,9 @@ mod tests {
         "/admin/account/sessions",
         "/admin/account/sessions/revoke",
         "/admin/audit",
+        "/admin/stock",
+        "/admin/stock/:variant",
+        "/admin/stock/:variant/:location",
     ];
 
     #[test]

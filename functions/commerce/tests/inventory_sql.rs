@@ -78,6 +78,8 @@ fn code(result: Result<inventory::Changed, ApiError>) -> ErrorCode {
 async fn a_count_is_set_and_adjusted_each_with_its_ledger_row_and_event() {
     let db = test_db().await;
     assert_eq!(level(&db, "variant_A1S", "sloc_A2").await, (5, 0, 1));
+    let version = "SELECT catalog_version FROM stores WHERE id = 'store_ALPHA'";
+    let catalog_before = count(&db, version).await;
 
     let set = req(Change::Set(8), Reason::Counted, Some(1));
     let changed = change(&db, "variant_A1S", "sloc_A2", &set).await.unwrap();
@@ -85,13 +87,21 @@ async fn a_count_is_set_and_adjusted_each_with_its_ledger_row_and_event() {
     assert_eq!((changed.before.version, changed.after.version), (1, 2));
     let mut damaged = req(Change::Adjust(-3), Reason::Damaged, Some(2));
     damaged.note = "Two jars broke in the drop, one cracked".into();
-    change(&db, "variant_A1S", "sloc_A2", &damaged).await.unwrap();
+    change(&db, "variant_A1S", "sloc_A2", &damaged)
+        .await
+        .unwrap();
     assert_eq!(level(&db, "variant_A1S", "sloc_A2").await, (5, 0, 3));
+    assert_eq!(count(&db, version).await, catalog_before + 2);
 
-    let (entries, total) = inventory::history(&db, &alpha(), &variant("variant_A1S"), Page {
-        limit: 10,
-        offset: 0,
-    })
+    let (entries, total) = inventory::history(
+        &db,
+        &alpha(),
+        &variant("variant_A1S"),
+        Page {
+            limit: 10,
+            offset: 0,
+        },
+    )
     .await
     .unwrap();
     assert_eq!(total, 2);
@@ -156,7 +166,10 @@ async fn an_edit_from_an_older_version_is_refused_and_writes_nothing() {
     let refused = change(&db, "variant_A1S", "sloc_A2", &stale).await;
     let err = refused.clone().unwrap_err();
     assert_eq!(err.status(), 409);
-    assert!(err.to_string().contains("now 4 (1 held by orders)"), "{err}");
+    assert!(
+        err.to_string().contains("now 4 (1 held by orders)"),
+        "{err}"
+    );
     assert_eq!(code(refused), ErrorCode::StaleInventoryLevel);
     assert_eq!(level(&db, "variant_A1S", "sloc_A2").await, (4, 1, 2));
     assert_eq!(count(&db, "SELECT count(*) FROM inventory_ledger").await, 0);
@@ -184,7 +197,9 @@ async fn counts_never_go_below_what_orders_hold() {
     );
     assert_eq!(level(&db, "variant_A1S", "sloc_A1").await, (10, 3, 1));
     let exactly = req(Change::Set(3), Reason::Counted, Some(1));
-    change(&db, "variant_A1S", "sloc_A1", &exactly).await.unwrap();
+    change(&db, "variant_A1S", "sloc_A1", &exactly)
+        .await
+        .unwrap();
     assert_eq!(level(&db, "variant_A1S", "sloc_A1").await, (3, 3, 2));
 }
 
@@ -227,8 +242,15 @@ async fn a_change_whose_transaction_fails_later_leaves_no_trace() {
     let db = test_db().await;
     let set = req(Change::Set(9), Reason::Counted, Some(1));
     let failed: Result<(), ApiError> = atomically(&db, async |tx: &Client| {
-        inventory::change(tx, &alpha(), &variant("variant_A1S"), &location("sloc_A2"), &set, ACTOR)
-            .await?;
+        inventory::change(
+            tx,
+            &alpha(),
+            &variant("variant_A1S"),
+            &location("sloc_A2"),
+            &set,
+            ACTOR,
+        )
+        .await?;
         // As if the audit record that follows had failed.
         Err(ApiError::internal("the audit log refused"))
     })
@@ -244,4 +266,44 @@ async fn a_change_whose_transaction_fails_later_leaves_no_trace() {
         .execute("UPDATE inventory_ledger SET stocked_after = 100", &[])
         .await;
     assert!(rewrite.is_err());
+}
+
+#[tokio::test]
+async fn the_stock_list_finds_by_sku_or_title_and_shows_what_runs_low() {
+    let db = test_db().await;
+    let page = Page {
+        limit: 50,
+        offset: 0,
+    };
+    let all = inventory::list(&db, &alpha(), &inventory::StockFilter::default(), page)
+        .await
+        .unwrap();
+    assert!(all.1 >= 3, "{all:?}");
+    assert!(all
+        .0
+        .iter()
+        .all(|r| r.variant_id.as_str().starts_with("variant_A")));
+    let a1s = all
+        .0
+        .iter()
+        .find(|r| r.variant_id.as_str() == "variant_A1S")
+        .unwrap();
+    assert_eq!((a1s.stocked, a1s.reserved, a1s.available()), (15, 3, 12));
+
+    let by_sku = inventory::StockFilter {
+        q: Some(commerce::params::SearchText::parse("a1-M").unwrap()),
+        available_at_most: None,
+    };
+    let (rows, total) = inventory::list(&db, &alpha(), &by_sku, page).await.unwrap();
+    assert_eq!(total, 1);
+    assert_eq!(rows[0].variant_id.as_str(), "variant_A1M");
+
+    let low = inventory::StockFilter {
+        q: None,
+        available_at_most: Some(0),
+    };
+    let (rows, _) = inventory::list(&db, &alpha(), &low, page).await.unwrap();
+    let ids: Vec<&str> = rows.iter().map(|r| r.variant_id.as_str()).collect();
+    assert!(ids.contains(&"variant_A2"), "{ids:?}");
+    assert!(!ids.contains(&"variant_A1S"), "{ids:?}");
 }

@@ -3,6 +3,8 @@
 //! (navigation and buttons); the edge refuses everything else regardless. Never
 //! cached; usable without JavaScript.
 
+pub mod stock;
+
 use askama::Template;
 use commerce::money::Money;
 use commerce::order::list::{DayFigures, OrderFilter, OrderRow, PaymentStatus};
@@ -19,6 +21,7 @@ use crate::pages::{html, Rendered};
 const NAV: &[(&str, &str, Permission)] = &[
     ("/admin", "Dashboard", Permission::AdminRead),
     ("/admin/orders", "Orders", Permission::OrderRead),
+    ("/admin/stock", "Stock", Permission::InventoryRead),
     ("/admin/staff", "Staff", Permission::StaffRead),
     ("/admin/roles", "Roles", Permission::StaffRead),
     ("/admin/audit", "Audit log", Permission::AuditRead),

@@ -34,7 +34,7 @@ export async function launch() {
 
 // A fresh context and a page whose console errors, uncaught errors, failed requests and
 // HTTP error responses are collected. `expected` lists the error answers a flow asks
-// for on purpose ([method, path, status]); those are not problems.
+// for on purpose ([method, path or RegExp of paths, status]); those are not problems.
 export async function openPage(browser, { expected = [] } = {}) {
   // bypassCSP only so that axe can be injected; the pages themselves run no script.
   const context = await browser.newContext({
@@ -49,7 +49,8 @@ export async function openPage(browser, { expected = [] } = {}) {
   const problems = [];
   const isExpected = (method, url, status) => {
     const path = URL.canParse(url) ? new URL(url).pathname : url;
-    return expected.some(([m, p, s]) => (method === null || m === method) && p === path && s === status);
+    const matches = (p) => (p instanceof RegExp ? p.test(path) : p === path);
+    return expected.some(([m, p, s]) => (method === null || m === method) && matches(p) && s === status);
   };
   page.on("console", (msg) => {
     if (msg.type() !== "error") return;

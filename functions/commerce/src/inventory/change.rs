@@ -17,8 +17,16 @@ const MAX_NOTE: usize = 500;
 /// - below what orders hold (`reserved`): 409, with that figure. Units promised to
 ///   shoppers cannot be counted away; cancel or ship those orders first.
 pub fn apply(level: &Level, req: &StockChange) -> Result<i32, ApiError> {
+    // What is wrong with the request whatever the level first, then what the level says.
     if req.note.chars().count() > MAX_NOTE {
         return Err(ApiError::invalid("note", "must be 500 characters or fewer"));
+    }
+    match req.change {
+        Change::Set(n) if n < 0 => {
+            return Err(ApiError::invalid("stocked_quantity", "must be 0 or more"));
+        }
+        Change::Adjust(0) => return Err(ApiError::invalid("adjustment", "must not be 0")),
+        _ => {}
     }
     if let Some(expected) = req.expected_version {
         if expected != level.version {
@@ -32,15 +40,7 @@ pub fn apply(level: &Level, req: &StockChange) -> Result<i32, ApiError> {
         }
     }
     let after = match req.change {
-        Change::Set(n) => {
-            if n < 0 {
-                return Err(ApiError::invalid("stocked_quantity", "must be 0 or more"));
-            }
-            n
-        }
-        Change::Adjust(0) => {
-            return Err(ApiError::invalid("adjustment", "must not be 0"));
-        }
+        Change::Set(n) => n,
         Change::Adjust(by) => match level.stocked.checked_add(by) {
             Some(n) if n >= 0 => n,
             _ => {
@@ -108,9 +108,18 @@ mod tests {
 
     #[test]
     fn a_count_is_set_or_moved_by_a_signed_amount() {
-        assert_eq!(apply(&level(10, 0, 3), &req(Change::Set(4), Some(3))), Ok(4));
-        assert_eq!(apply(&level(10, 0, 3), &req(Change::Adjust(5), None)), Ok(15));
-        assert_eq!(apply(&level(10, 0, 3), &req(Change::Adjust(-10), None)), Ok(0));
+        assert_eq!(
+            apply(&level(10, 0, 3), &req(Change::Set(4), Some(3))),
+            Ok(4)
+        );
+        assert_eq!(
+            apply(&level(10, 0, 3), &req(Change::Adjust(5), None)),
+            Ok(15)
+        );
+        assert_eq!(
+            apply(&level(10, 0, 3), &req(Change::Adjust(-10), None)),
+            Ok(0)
+        );
         // Setting the count it already has records a count that found no difference.
         assert_eq!(apply(&level(10, 0, 3), &req(Change::Set(10), None)), Ok(10));
     }
@@ -120,7 +129,10 @@ mod tests {
         let err = apply(&level(8, 2, 4), &req(Change::Set(12), Some(3))).unwrap_err();
         assert_eq!(err.status(), 409);
         assert_eq!(code(err.clone()), ErrorCode::StaleInventoryLevel);
-        assert!(err.to_string().contains("now 8 (2 held by orders)"), "{err}");
+        assert!(
+            err.to_string().contains("now 8 (2 held by orders)"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -135,6 +147,12 @@ mod tests {
     }
 
     #[test]
+    fn a_wrong_field_is_named_before_the_version_is_looked_at() {
+        let err = apply(&level(8, 0, 4), &req(Change::Set(-1), Some(3))).unwrap_err();
+        assert_eq!(err.body().param, Some("stocked_quantity".into()));
+    }
+
+    #[test]
     fn impossible_counts_name_their_field() {
         let param = |err: ApiError| err.body().param;
         let set = apply(&level(1, 0, 1), &req(Change::Set(-1), None)).unwrap_err();
@@ -143,12 +161,18 @@ mod tests {
         assert_eq!(param(below), Some("adjustment".into()));
         let zero = apply(&level(1, 0, 1), &req(Change::Adjust(0), None)).unwrap_err();
         assert_eq!(param(zero), Some("adjustment".into()));
-        let huge = apply(&level(MAX_STOCK, 0, 1), &req(Change::Adjust(i32::MAX), None));
+        let huge = apply(
+            &level(MAX_STOCK, 0, 1),
+            &req(Change::Adjust(i32::MAX), None),
+        );
         assert_eq!(param(huge.unwrap_err()), Some("adjustment".into()));
         let over = apply(&level(0, 0, 1), &req(Change::Set(MAX_STOCK + 1), None));
         assert_eq!(param(over.unwrap_err()), Some("stocked_quantity".into()));
         let mut long = req(Change::Set(1), None);
         long.note = "x".repeat(501);
-        assert_eq!(param(apply(&level(0, 0, 1), &long).unwrap_err()), Some("note".into()));
+        assert_eq!(
+            param(apply(&level(0, 0, 1), &long).unwrap_err()),
+            Some("note".into())
+        );
     }
 }

@@ -1,7 +1,8 @@
 //! Stock as staff manage it: a variant's count at each stock location, set or adjusted
 //! by hand, each change checked by [`apply`] (the one function that decides), written
 //! with a row of the inventory ledger (who, why, before, after) and an
-//! `inventory.adjusted` event in the same transaction ([`change`]). Orders move the
+//! `inventory.adjusted` event in the same transaction ([`change`]), which also moves the
+//! store's catalog version (cached pages and answers carry the stock of their time). Orders move the
 //! same counts by their own conditional updates (`order::stock`); a level's `version`
 //! moves with every change of its count, whoever made it, so an edit made from an
 //! older figure is refused instead of overwriting what happened since.
@@ -13,8 +14,10 @@ mod repo;
 use serde::{Deserialize, Serialize};
 
 pub use self::change::{apply, MAX_STOCK};
-pub use self::json::{item_json, ledger_json, level_json, levels_json, ItemJson, LedgerJson, LevelJson};
-pub use self::repo::{change, history, variant_stock, Actor, Changed};
+pub use self::json::{
+    item_json, ledger_json, level_json, levels_json, ItemJson, LedgerJson, LevelJson,
+};
+pub use self::repo::{change, history, list, variant_stock, Actor, Changed, StockFilter, StockRow};
 use crate::error::ApiError;
 use crate::ids::{StockLocationId, VariantId};
 
@@ -74,7 +77,9 @@ impl Reason {
         Self::ALL
             .into_iter()
             .find(|r| r.as_str() == s)
-            .ok_or_else(|| ApiError::internal(format!("unknown stock reason '{s}' in the database")))
+            .ok_or_else(|| {
+                ApiError::internal(format!("unknown stock reason '{s}' in the database"))
+            })
     }
 }
 

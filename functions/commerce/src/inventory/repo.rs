@@ -5,14 +5,12 @@ use serde_json::json;
 use tokio_postgres::types::Type;
 use tokio_postgres::Row;
 
-use super::{
-    apply, LedgerEntry, Level, Reason, StockChange, VariantInfo, VariantStock,
-};
+use super::{apply, LedgerEntry, Level, Reason, StockChange, VariantInfo, VariantStock};
 use crate::db::{col, list_page, ListQuery, Param, Sql};
 use crate::error::ApiError;
 use crate::ids::{StockLocationId, StoreId, VariantId};
 use crate::outbox::{self, Topic};
-use crate::params::Page;
+use crate::params::{Page, SearchText};
 
 /// Who makes a change, as the ledger records it.
 #[derive(Debug, Clone, Copy, Default)]
@@ -81,7 +79,10 @@ pub async fn variant_stock<C: Sql>(
         created_at: col(row, "created_at")?,
     };
     let levels = client.query_typed(LEVELS_SQL, &params).await?;
-    let levels = levels.iter().map(level_from_row).collect::<Result<_, _>>()?;
+    let levels = levels
+        .iter()
+        .map(level_from_row)
+        .collect::<Result<_, _>>()?;
     Ok(VariantStock { variant, levels })
 }
 
@@ -106,6 +107,8 @@ const LEDGER_SQL: &str = "
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
     RETURNING id";
 
+const BUMP_SQL: &str = "UPDATE stores SET catalog_version = catalog_version + 1 WHERE id = $1";
+
 /// How often a change is tried again when the level moved between its read and its
 /// write (a checkout reserving, a shipment) and the change did not name a version.
 const ATTEMPTS: usize = 3;
@@ -123,7 +126,11 @@ pub async fn change<C: Sql>(
 ) -> Result<Changed, ApiError> {
     let stock = variant_stock(client, store, variant).await?;
     if stock.level(location).is_none() {
-        return Err(ApiError::not_found("Stock location", "id", location.as_str()));
+        return Err(ApiError::not_found(
+            "Stock location",
+            "id",
+            location.as_str(),
+        ));
     }
     let keys: [Param<'_>; 3] = [
         (store, Type::TEXT),
@@ -134,7 +141,11 @@ pub async fn change<C: Sql>(
     let mut stock = stock;
     for _ in 0..ATTEMPTS {
         let Some(before) = stock.level(location).cloned() else {
-            return Err(ApiError::not_found("Stock location", "id", location.as_str()));
+            return Err(ApiError::not_found(
+                "Stock location",
+                "id",
+                location.as_str(),
+            ));
         };
         let after = apply(&before, req)?;
         let params: [Param<'_>; 5] = [
@@ -153,8 +164,10 @@ pub async fn change<C: Sql>(
                 updated_at: col(row, "updated_at")?,
                 ..before.clone()
             };
-            let ledger_id = record(client, store, variant, location, req, &before, &after, actor)
-                .await?;
+            let ledger_id = record(
+                client, store, variant, location, req, &before, &after, actor,
+            )
+            .await?;
             return Ok(Changed {
                 before,
                 after,
@@ -217,7 +230,20 @@ async fn record<C: Sql>(
         "user_id": actor.user_id,
         "api_key_id": actor.api_key_id,
     });
-    outbox::enqueue(client, store, Topic::InventoryAdjusted, payload, actor.trace_id).await?;
+    outbox::enqueue(
+        client,
+        store,
+        Topic::InventoryAdjusted,
+        payload,
+        actor.trace_id,
+    )
+    .await?;
+    // Cached pages and Store API answers show stock as it was when they were stored;
+    // a new catalog version moves them to new keys, so a restock shows within the
+    // window in which the edge rereads the version.
+    client
+        .execute_typed(BUMP_SQL, &[(store, Type::TEXT)])
+        .await?;
     Ok(ledger_id)
 }
 
@@ -273,4 +299,91 @@ pub async fn history<C: Sql>(
         })
         .collect::<Result<_, ApiError>>()?;
     Ok((entries, total))
+}
+
+/// Which variants the stock list shows; absent fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct StockFilter {
+    /// Text in the SKU, the product's or the variant's title.
+    pub q: Option<SearchText>,
+    /// Only variants whose stock is managed and of which at most this many can still be
+    /// sold (the low-stock view).
+    pub available_at_most: Option<i64>,
+}
+
+/// A variant in the stock list, with its counts over every location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StockRow {
+    pub variant_id: VariantId,
+    pub product_title: String,
+    pub variant_title: String,
+    pub sku: Option<String>,
+    pub manage_inventory: bool,
+    pub stocked: i64,
+    pub reserved: i64,
+}
+
+impl StockRow {
+    pub fn available(&self) -> i64 {
+        self.stocked - self.reserved
+    }
+}
+
+/// The store's variants matching `filter` with their counts, by product title.
+pub async fn list<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    filter: &StockFilter,
+    page: Page,
+) -> Result<(Vec<StockRow>, i64), ApiError> {
+    const FROM: &str = "product_variants v JOIN products p ON p.id = v.product_id
+        LEFT JOIN LATERAL (
+            SELECT sum(il.stocked)::int8 AS stocked, sum(il.reserved)::int8 AS reserved
+            FROM inventory_levels il WHERE il.variant_id = v.id) s ON true
+        WHERE v.store_id = $1
+          AND ($2::text IS NULL OR lower(coalesce(v.sku, '')) LIKE $2
+               OR lower(p.title) LIKE $2 OR lower(v.title) LIKE $2)
+          AND ($3::int8 IS NULL OR (v.manage_inventory
+               AND coalesce(s.stocked, 0) - coalesce(s.reserved, 0) <= $3))";
+    let sql = format!(
+        "SELECT v.id, p.title AS product_title, v.title AS variant_title, v.sku,
+                v.manage_inventory, coalesce(s.stocked, 0) AS stocked,
+                coalesce(s.reserved, 0) AS reserved,
+                (SELECT count(*) FROM {FROM}) AS total
+         FROM {FROM}
+         ORDER BY p.title, p.id, v.rank, v.id LIMIT $4 OFFSET $5"
+    );
+    let count = format!("SELECT count(*) AS total FROM {FROM}");
+    let pattern = filter.q.as_ref().map(SearchText::like_pattern);
+    let params: [Param<'_>; 3] = [
+        (store, Type::TEXT),
+        (&pattern, Type::TEXT),
+        (&filter.available_at_most, Type::INT8),
+    ];
+    let (rows, total) = list_page(
+        client,
+        ListQuery {
+            sql: &sql,
+            count: &count,
+            filter_params: &params,
+            extra: &[],
+        },
+        page,
+    )
+    .await?;
+    let rows = rows
+        .iter()
+        .map(|row| {
+            Ok(StockRow {
+                variant_id: col(row, "id")?,
+                product_title: col(row, "product_title")?,
+                variant_title: col(row, "variant_title")?,
+                sku: col(row, "sku")?,
+                manage_inventory: col(row, "manage_inventory")?,
+                stocked: col(row, "stocked")?,
+                reserved: col(row, "reserved")?,
+            })
+        })
+        .collect::<Result<_, ApiError>>()?;
+    Ok((rows, total))
 }

@@ -1,0 +1,332 @@
+//! The stock pages: the store's variants with their counts (found by SKU or title, or
+//! those running low), and one variant's counts per location with the forms that set
+//! or adjust them and the ledger of every change made by hand.
+
+use askama::Template;
+use commerce::ids::StockLocationId;
+use commerce::inventory::{
+    Change, LedgerEntry, Reason, StockChange, StockFilter, StockRow, VariantStock,
+};
+use commerce::params::{Page, SearchText};
+use commerce::staff::{Member, Permission};
+use commerce::ApiError;
+use serde::Deserialize;
+
+use super::{Frame, Pager, Shell};
+use crate::listing::encode;
+use crate::pages::{html, Rendered};
+
+/// Variants per page of the stock list.
+pub const STOCK_PER_PAGE: u32 = 50;
+/// Ledger rows shown on a variant's page.
+pub const HISTORY_SHOWN: u32 = 50;
+
+/// The stock list's query: `q` (SKU or title), `low` (at most this many available),
+/// `offset`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct StockQuery {
+    pub q: String,
+    pub low: String,
+    pub offset: String,
+}
+
+/// The query's filter and page, or the error naming the field that cannot be read.
+pub fn stock_filter(query: &StockQuery) -> Result<(StockFilter, Page), ApiError> {
+    let q = match query.q.trim() {
+        "" => None,
+        text => Some(SearchText::parse(text)?),
+    };
+    let available_at_most = match query.low.trim() {
+        "" => None,
+        text => Some(
+            text.parse::<i64>()
+                .ok()
+                .filter(|n| (0..=1_000_000).contains(n))
+                .ok_or_else(|| ApiError::invalid("low", "must be a whole number from 0"))?,
+        ),
+    };
+    let offset = match query.offset.trim() {
+        "" => 0,
+        text => text
+            .parse::<u32>()
+            .ok()
+            .filter(|o| *o <= 10_000_000)
+            .ok_or_else(|| ApiError::invalid("offset", "must be a whole number from 0"))?,
+    };
+    let page = Page {
+        limit: STOCK_PER_PAGE,
+        offset,
+    };
+    Ok((
+        StockFilter {
+            q,
+            available_at_most,
+        },
+        page,
+    ))
+}
+
+struct StockLine {
+    href: String,
+    title: String,
+    sku: String,
+    managed: bool,
+    stocked: i64,
+    reserved: i64,
+    available: i64,
+}
+
+#[derive(Template)]
+#[template(path = "admin/stock.html")]
+struct StockListPage<'a> {
+    frame: Frame<'a>,
+    q: &'a str,
+    low: &'a str,
+    rows: Vec<StockLine>,
+    pager: Pager,
+}
+
+/// The stock list: the filter form and the variants it finds.
+pub fn stock_list_page(
+    shell: &Shell,
+    query: &StockQuery,
+    rows: &[StockRow],
+    total: i64,
+    page: Page,
+) -> Result<Rendered, ApiError> {
+    let href = |offset: u32| {
+        format!(
+            "/admin/stock?q={}&low={}&offset={offset}",
+            encode(query.q.trim()),
+            encode(query.low.trim())
+        )
+    };
+    html(
+        200,
+        &StockListPage {
+            frame: Frame::new("Stock", Some(shell)),
+            q: query.q.trim(),
+            low: query.low.trim(),
+            rows: rows
+                .iter()
+                .map(|r| StockLine {
+                    href: format!("/admin/stock/{}", r.variant_id.as_str()),
+                    title: format!("{} · {}", r.product_title, r.variant_title),
+                    sku: r.sku.clone().unwrap_or_default(),
+                    managed: r.manage_inventory,
+                    stocked: r.stocked,
+                    reserved: r.reserved,
+                    available: r.available(),
+                })
+                .collect(),
+            pager: Pager::new(page, rows.len(), total, href),
+        },
+    )
+}
+
+/// A change of one count as the page's form posts it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct StockForm {
+    /// `set` or `adjust`.
+    pub mode: String,
+    pub quantity: String,
+    pub reason: String,
+    pub note: String,
+    /// The level's version the page showed.
+    pub version: String,
+}
+
+impl StockForm {
+    /// The change the form asks for, or the error naming the field to correct.
+    pub fn change(&self) -> Result<StockChange, ApiError> {
+        let quantity = self
+            .quantity
+            .trim()
+            .parse::<i32>()
+            .map_err(|_| ApiError::invalid("quantity", "must be a whole number"))?;
+        let change = match self.mode.as_str() {
+            "set" => Change::Set(quantity),
+            "adjust" => Change::Adjust(quantity),
+            _ => {
+                return Err(ApiError::invalid(
+                    "mode",
+                    "choose to set or to adjust the count",
+                ))
+            }
+        };
+        let reason = Reason::parse(self.reason.trim())?;
+        let expected_version = Some(self.version.trim().parse::<i64>().map_err(|_| {
+            ApiError::invalid(
+                "version",
+                "the form is missing its version; reload the page",
+            )
+        })?);
+        Ok(StockChange {
+            change,
+            reason,
+            note: self.note.trim().to_owned(),
+            expected_version,
+        })
+    }
+}
+
+/// A refused form: the location it was for, what was typed, and why.
+pub struct StockRefusal<'a> {
+    pub location: &'a StockLocationId,
+    pub form: &'a StockForm,
+    pub error: &'a ApiError,
+}
+
+struct ReasonChoice {
+    value: &'static str,
+    label: &'static str,
+    selected: bool,
+}
+
+/// One location's row and form.
+struct LevelView {
+    id: String,
+    name: String,
+    stocked: i32,
+    reserved: i32,
+    available: i32,
+    version: i64,
+    updated: String,
+    /// What the form shows: as typed when it was refused, else empty (set, counted).
+    adjust: bool,
+    quantity: String,
+    note: String,
+    reasons: Vec<ReasonChoice>,
+    /// Why the form was refused, when not about one field.
+    message: Option<String>,
+    quantity_error: Option<String>,
+    reason_error: Option<String>,
+    note_error: Option<String>,
+}
+
+struct HistoryLine {
+    at: String,
+    location: String,
+    reason: &'static str,
+    before: i32,
+    after: i32,
+    delta: String,
+    by: String,
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/stock_item.html")]
+struct StockItemPage<'a> {
+    frame: Frame<'a>,
+    variant_id: &'a str,
+    title: String,
+    sku: String,
+    managed: bool,
+    write: bool,
+    saved: Option<String>,
+    levels: Vec<LevelView>,
+    history: Vec<HistoryLine>,
+    history_total: i64,
+}
+
+fn reasons(selected: &str) -> Vec<ReasonChoice> {
+    Reason::ALL
+        .iter()
+        .map(|r| ReasonChoice {
+            value: r.as_str(),
+            label: r.label(),
+            selected: r.as_str() == selected,
+        })
+        .collect()
+}
+
+/// A variant's counts per location, the forms that change them (for members who may),
+/// and its ledger. `refused` re-shows one form as it was posted, with its errors.
+pub fn stock_item_page(
+    shell: &Shell,
+    member: &Member,
+    stock: &VariantStock,
+    history: (&[LedgerEntry], i64),
+    refused: Option<StockRefusal<'_>>,
+    saved: Option<String>,
+    status: u16,
+) -> Result<Rendered, ApiError> {
+    let v = &stock.variant;
+    let levels = stock
+        .levels
+        .iter()
+        .map(|l| {
+            let mut view = LevelView {
+                id: l.location_id.as_str().to_owned(),
+                name: l.location_name.clone(),
+                stocked: l.stocked,
+                reserved: l.reserved,
+                available: l.available(),
+                version: l.version,
+                updated: l.updated_at.clone().unwrap_or_else(|| "never".to_owned()),
+                adjust: false,
+                quantity: String::new(),
+                note: String::new(),
+                reasons: reasons(Reason::Counted.as_str()),
+                message: None,
+                quantity_error: None,
+                reason_error: None,
+                note_error: None,
+            };
+            if let Some(r) = refused.as_ref().filter(|r| r.location == &l.location_id) {
+                view.adjust = r.form.mode == "adjust";
+                view.quantity = r.form.quantity.trim().to_owned();
+                view.note = r.form.note.clone();
+                view.reasons = reasons(r.form.reason.trim());
+                match r.error {
+                    ApiError::InvalidParam { param, reason } => match param.as_str() {
+                        "quantity" | "stocked_quantity" | "adjustment" | "mode" => {
+                            view.quantity_error = Some(reason.clone());
+                        }
+                        "reason" => view.reason_error = Some(reason.clone()),
+                        "note" => view.note_error = Some(reason.clone()),
+                        _ => view.message = Some(r.error.to_string()),
+                    },
+                    other => view.message = Some(other.to_string()),
+                }
+            }
+            view
+        })
+        .collect();
+    let (entries, history_total) = history;
+    html(
+        status,
+        &StockItemPage {
+            frame: Frame::new(format!("Stock of {}", v.product_title), Some(shell)),
+            variant_id: v.id.as_str(),
+            title: format!("{} · {}", v.product_title, v.title),
+            sku: v.sku.clone().unwrap_or_default(),
+            managed: v.manage_inventory,
+            write: member.may(Permission::InventoryWrite),
+            saved,
+            levels,
+            history: entries
+                .iter()
+                .map(|e| HistoryLine {
+                    at: e.at.replace('T', " ").trim_end_matches('Z').to_owned(),
+                    location: e.location_name.clone(),
+                    reason: e.reason.label(),
+                    before: e.stocked_before,
+                    after: e.stocked_after,
+                    delta: format!("{:+}", e.delta()),
+                    by: match (&e.by, &e.api_key) {
+                        (Some(by), Some(key)) => format!("{by} (key {key})"),
+                        (Some(by), None) => by.clone(),
+                        (None, Some(key)) => format!("key {key}"),
+                        (None, None) => String::new(),
+                    },
+                    note: e.note.clone(),
+                })
+                .collect(),
+            history_total,
+        },
+    )
+}
