@@ -1434,7 +1434,20 @@ async fn the_stock_page_keeps_a_refused_count_beside_its_reason() {
     let ip = address(13);
     let (_, cookie) = member(&db, HARBOR, Role::Inventory, &ip).await;
     let (variant, _) = quiet_variant(&db, 1).await;
-    let list = call(Method::GET, "/admin/stock?q=&low=", Some(&cookie)).await;
+    let sku: String = db
+        .query_one(
+            "SELECT sku FROM product_variants WHERE id = $1",
+            &[&variant],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let list = call(
+        Method::GET,
+        &format!("/admin/stock?q={sku}&low="),
+        Some(&cookie),
+    )
+    .await;
     assert_eq!(list.status(), StatusCode::OK);
     assert!(list
         .text()

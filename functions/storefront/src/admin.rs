@@ -428,14 +428,7 @@ pub const ORDERS_PER_PAGE: u32 = 50;
 
 /// The query's page of the list, or the error naming `offset`.
 pub fn order_page(q: &OrderQuery) -> Result<Page, ApiError> {
-    let offset = match q.offset.trim() {
-        "" => 0,
-        text => text
-            .parse::<u32>()
-            .ok()
-            .filter(|o| *o <= 10_000_000)
-            .ok_or_else(|| ApiError::invalid("offset", "must be a whole number from 0"))?,
-    };
+    let offset = list_offset(&q.offset)?;
     let limit = match q.limit.trim() {
         "" => ORDERS_PER_PAGE,
         text => text
@@ -445,6 +438,18 @@ pub fn order_page(q: &OrderQuery) -> Result<Page, ApiError> {
             .ok_or_else(|| ApiError::invalid("limit", "must be a whole number from 1 to 100"))?,
     };
     Ok(Page { limit, offset })
+}
+
+/// A list page's `offset` as typed (empty: the first page).
+fn list_offset(text: &str) -> Result<u32, ApiError> {
+    match text.trim() {
+        "" => Ok(0),
+        text => text
+            .parse::<u32>()
+            .ok()
+            .filter(|o| *o <= 10_000_000)
+            .ok_or_else(|| ApiError::invalid("offset", "must be a whole number from 0")),
+    }
 }
 
 /// The query's filter, or the error naming the field that cannot be read.

@@ -12,7 +12,7 @@ use commerce::staff::{Member, Permission};
 use commerce::ApiError;
 use serde::Deserialize;
 
-use super::{Frame, Pager, Shell};
+use super::{list_offset, Frame, Pager, Shell};
 use crate::listing::encode;
 use crate::pages::{html, Rendered};
 
@@ -46,17 +46,9 @@ pub fn stock_filter(query: &StockQuery) -> Result<(StockFilter, Page), ApiError>
                 .ok_or_else(|| ApiError::invalid("low", "must be a whole number from 0"))?,
         ),
     };
-    let offset = match query.offset.trim() {
-        "" => 0,
-        text => text
-            .parse::<u32>()
-            .ok()
-            .filter(|o| *o <= 10_000_000)
-            .ok_or_else(|| ApiError::invalid("offset", "must be a whole number from 0"))?,
-    };
     let page = Page {
         limit: STOCK_PER_PAGE,
-        offset,
+        offset: list_offset(&query.offset)?,
     };
     Ok((
         StockFilter {
