@@ -1,5 +1,6 @@
--- Stock management by staff: an optimistic version on each inventory level, and the
--- inventory ledger, one row per manual change of a count (who, why, before, after).
+-- Stock management by staff: an optimistic version on each inventory level, the
+-- inventory ledger, one row per manual change of a count (who, why, before, after),
+-- and the level under which a variant counts as running low.
 --
 -- `version` moves whenever `stocked` changes, whoever changes it (a staff edit, a
 -- shipment at the origin), so a count edited from a page that showed an older figure
@@ -48,3 +49,13 @@ END $$;
 
 CREATE TRIGGER inventory_ledger_append_only BEFORE UPDATE ON inventory_ledger
     FOR EACH ROW EXECUTE FUNCTION inventory_ledger_append_only();
+
+-- The number of available units (over every location) at or under which a variant is
+-- shown as running low. Kept apart from product_variants, whose changes rebuild the
+-- product's document and move the catalog version.
+CREATE TABLE variant_stock_thresholds (
+    variant_id text PRIMARY KEY,
+    store_id   text NOT NULL,
+    threshold  integer NOT NULL CHECK (threshold >= 0),
+    FOREIGN KEY (store_id, variant_id) REFERENCES product_variants (store_id, id) ON DELETE CASCADE
+);

@@ -3,7 +3,8 @@
 // filters the orders, opens one, invites a fulfilment member who (in a browser of their
 // own) joins, packs and ships it with a tracking number (the shopper's mailbox has it)
 // and is refused a refund; the owner refunds part, and the ledger and the audit log
-// show both. Then roles, stock (a restock and a refused count), API keys, sessions, sign-out, a refused password and signing
+// show both. Then roles, stock (a restock, a refused count, an alert, the locations),
+// API keys, sessions, sign-out, a refused password and signing
 // in again, back to the page asked for. axe-core runs on every page.
 //
 //   E2E_BASE_URL=http://127.0.0.1:8787 E2E_ADMIN_INVITE=http://.../admin/invite/... \
@@ -159,6 +160,14 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     await assert.doesNotReject(page.getByText("must be 0 or more").waitFor());
     assert.equal(await page.getByLabel("Quantity", { exact: true }).first().inputValue(), "-1");
     await axe(page, "stock, refused", found, t);
+    await page.getByLabel("Alert at or under this many available").fill("2");
+    await submit(page, page.getByRole("button", { name: "Save the alert" }), (u) => u.pathname === variantPath && u.searchParams.get("saved") === "alert");
+    await assert.doesNotReject(page.getByText("Saved: the alert is at or under 2 available.").waitFor());
+    await axe(page, "stock, alert saved", found, t);
+    await submit(page, page.getByRole("link", { name: "All stock" }), "/admin/stock");
+    await submit(page, page.getByRole("link", { name: "Stock locations" }), "/admin/stock-locations");
+    await assert.doesNotReject(page.getByRole("heading", { name: "Stock locations" }).waitFor());
+    await axe(page, "stock locations", found, t);
     // API keys: make one (shown once), then revoke it after ticking the box.
     await Promise.all([page.waitForNavigation(), nav.getByRole("link", { name: "API keys" }).click()]);
     await axe(page, "API keys", found, t);

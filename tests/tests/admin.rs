@@ -1499,4 +1499,148 @@ async fn the_stock_page_keeps_a_refused_count_beside_its_reason() {
         .await
         .unwrap()
         .contains("changed since this count was read"));
+
+    // Its low-stock alert: refused as typed, then set, listed, and removed.
+    let alert = |threshold: &str| {
+        let req = client()
+            .post(url(&format!("/admin/stock/{variant}")))
+            .header("cookie", &cookie)
+            .form(&[("threshold", threshold)]);
+        async move { req.send().await.unwrap() }
+    };
+    let res = alert("a few").await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("must be a whole number") && page.contains("value=\"a few\""));
+    assert_eq!(alert("1000000").await.status(), StatusCode::SEE_OTHER);
+    let alerts = format!("/admin/stock?q={sku}&alerts=yes");
+    let listed = call(Method::GET, &alerts, Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(listed.contains(&format!("/admin/stock/{variant}")) && listed.contains("(low)"));
+    assert_eq!(alert("").await.status(), StatusCode::SEE_OTHER);
+    let listed = call(Method::GET, &alerts, Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(listed.contains("No variants match."), "{listed}");
+}
+
+#[tokio::test]
+async fn stock_locations_are_added_renamed_ordered_and_kept_while_used() {
+    let db = db().await;
+    let ip = address(14);
+    let (email, owner) = member(&db, HARBOR, Role::Owner, &ip).await;
+    let api = |m: Method, path: String, body: Option<Value>| {
+        let mut req = client()
+            .request(m, url(&path))
+            .header("cookie", &owner)
+            .header("accept", "application/json");
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status();
+            (status, res.json::<Value>().await.unwrap())
+        }
+    };
+    let name = format!("Pop-up {}", stamp() % 1_000_000);
+    let (status, body) = api(
+        Method::POST,
+        "/admin/stock-locations".into(),
+        Some(json!({"name": name})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let id = body["stock_location"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(body["stock_location"]["name"], name.as_str());
+    let (status, body) = api(
+        Method::POST,
+        "/admin/stock-locations".into(),
+        Some(json!({"name": name.to_uppercase()})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["code"], "duplicate_name");
+    let renamed = format!("{name} shop");
+    let (status, body) = api(
+        Method::POST,
+        format!("/admin/stock-locations/{id}"),
+        Some(json!({"name": renamed})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["stock_location"]["name"], renamed.as_str());
+
+    // Held from last; one step earlier from the page's form.
+    let order = || async {
+        let (_, body) = api(Method::GET, "/admin/stock-locations".into(), None).await;
+        body["stock_locations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["id"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let before = order().await;
+    assert_eq!(before.last(), Some(&id));
+    let res = client()
+        .post(url(&format!("/admin/stock-locations/{id}/move")))
+        .header("cookie", &owner)
+        .form(&[("direction", "up")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let after = order().await;
+    let at = after.iter().position(|l| l == &id).unwrap();
+    assert_eq!(at, before.len() - 2, "{after:?}");
+    assert_eq!(after[at + 1], before[before.len() - 2], "the one it passed");
+
+    // A location with stock stays (409, saying why); the page asks to confirm.
+    let (status, body) = api(
+        Method::DELETE,
+        "/admin/stock-locations/sloc_HPROTTERDAM".into(),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["code"], "location_in_use");
+    let res = client()
+        .post(url(&format!("/admin/stock-locations/{id}/delete")))
+        .header("cookie", &owner)
+        .form(&[("confirm", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.text().await.unwrap().contains("tick the box"));
+    let (status, body) = api(Method::DELETE, format!("/admin/stock-locations/{id}"), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["deleted"], true);
+    assert!(!order().await.contains(&id));
+    let actions: Vec<String> = db
+        .query(
+            "SELECT a.action FROM audit_log a JOIN staff_users u ON u.id = a.user_id
+             WHERE u.email = $1 AND a.action LIKE 'stock_location.%' ORDER BY a.id",
+            &[&email],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "stock_location.create",
+            "stock_location.update",
+            "stock_location.move",
+            "stock_location.delete"
+        ]
+    );
 }

@@ -1,10 +1,11 @@
 //! The admin area at the edge: staff sign-in ([`session`]) and the pages and admin API
-//! of a store's operations ([`orders`], [`stock`]), its staff ([`staff`]) and its
+//! of a store's operations ([`orders`], [`stock`], [`locations`]), its staff ([`staff`]) and its
 //! secret API keys ([`api_keys`]). The router has resolved the member and checked
 //! their permission before any handler here runs. Every answer is personal: never
 //! cached, not indexed.
 
 pub mod api_keys;
+pub mod locations;
 pub mod openapi;
 pub mod orders;
 pub mod roles;
@@ -12,6 +13,8 @@ pub mod session;
 pub mod staff;
 pub mod stock;
 
+use commerce::db::atomically;
+use commerce::staff::audit::{self, Entry};
 use commerce::staff::{memberships, Member};
 use commerce::ApiError;
 use storefront::admin::{admin_error_page, Shell};
@@ -36,6 +39,25 @@ pub fn api_json<T: serde::Serialize>(body: &T) -> Result<Response, ApiError> {
         .set("cache-control", "no-store")
         .map_err(http::internal)?;
     Ok(response)
+}
+
+/// Runs `work` and the audit entry it answers with in one transaction on the request's
+/// connection: the change and its record stand or fall together.
+pub async fn audited<'a, T>(
+    cx: &Cx,
+    work: impl AsyncFnOnce(&Client) -> Result<(T, Entry<'a>), ApiError>,
+) -> Result<T, ApiError> {
+    let member = cx.member()?;
+    let from = cx.client();
+    cx.with_db(async |client: &Client| {
+        atomically(client, async |tx: &Client| {
+            let (done, entry) = work(tx).await?;
+            audit::record(tx, member, &from, &cx.trace_id, entry).await?;
+            Ok(done)
+        })
+        .await
+    })
+    .await
 }
 
 /// The shell around a member's page: their stores for the switcher, the navigation

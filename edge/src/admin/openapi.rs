@@ -109,6 +109,12 @@ fn stock_change_fields(quantity: (&str, &str)) -> Value {
             "The level's version as read; the change is refused (409) if the count moved since."}})
 }
 
+fn name_body() -> Value {
+    json!({"type": "object", "required": ["name"], "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 100,
+                 "description": "Unique in the store, whatever the case."}}})
+}
+
 fn level_body() -> Value {
     json!({"type": "object", "required": ["stocked_quantity"], "properties":
         stock_change_fields(("stocked_quantity", "The new count (reason absent: counted)."))})
@@ -140,6 +146,10 @@ static OPERATIONS: &[Operation] = &[
     op(Post, "/admin/inventory-items/{id}/location-levels/{location_id}", "Set a count (written to the inventory ledger; with `version`, refused with 409 if the count moved since)", Some(level_body), "InventoryItemResponse"),
     op(Post, "/admin/inventory-items/{id}/location-levels/{location_id}/adjustments", "Move a count by a signed amount, with its reason", Some(adjustment_body), "InventoryItemResponse"),
     op(Get, "/admin/inventory-items/{id}/history", "The inventory ledger of a variant, newest first (limit, offset)", None, "InventoryLedger"),
+    op(Get, "/admin/stock-locations", "The store's stock locations, in the order checkout holds stock from them", None, "StockLocationList"),
+    op(Post, "/admin/stock-locations", "Add a stock location (held from last)", Some(name_body), "StockLocationResponse"),
+    op(Post, "/admin/stock-locations/{id}", "Rename a stock location", Some(name_body), "StockLocationResponse"),
+    op(Verb::Delete, "/admin/stock-locations/{id}", "Delete a stock location nothing is or was ever at (409 saying what is)", None, "Deleted"),
     op(Get, "/admin/invites", "Open invitations", None, "InviteList"),
     op(Post, "/admin/invites", "Invite someone (e-mailed; the token is answered once)", Some(invite_body), "InviteResponse"),
     op(Verb::Delete, "/admin/invites/{id}", "Withdraw an open invitation: its link stops working", None, "Deleted"),
@@ -243,6 +253,16 @@ fn schemas() -> Value {
                 "delta": {"type": "integer"}, "by": {"type": ["string", "null"]},
                 "api_key": {"type": ["string", "null"]},
                 "created_at": {"type": "string", "format": "date-time"}}))},
+            "count": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"}})),
+        "StockLocation": open(&["id", "name", "rank"], json!({
+            "id": {"type": "string"}, "name": {"type": "string"},
+            "rank": {"type": "integer", "description": "Checkout holds stock from the lowest first."},
+            "stocked_quantity": {"type": "integer"},
+            "created_at": {"type": "string", "format": "date-time"}})),
+        "StockLocationResponse": open(&["stock_location"], json!({
+            "stock_location": {"$ref": "#/components/schemas/StockLocation"}})),
+        "StockLocationList": open(&["stock_locations", "count"], json!({
+            "stock_locations": {"type": "array", "items": {"$ref": "#/components/schemas/StockLocation"}},
             "count": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"}})),
         "Deleted": open(&["id", "object", "deleted"], json!({
             "id": {"type": "string"}, "object": {"type": "string"}, "deleted": {"type": "boolean"}})),
@@ -366,6 +386,8 @@ mod tests {
         "/admin/stock",
         "/admin/stock/:variant",
         "/admin/stock/:variant/:location",
+        "/admin/stock-locations/:id/move",
+        "/admin/stock-locations/:id/delete",
     ];
 
     #[test]

@@ -3,24 +3,23 @@
 //! A change of a count, its ledger row, its event and its audit record are written in
 //! one transaction; `commerce::inventory::apply` decides whether it may happen.
 
-use commerce::db::atomically;
 use commerce::ids::{StockLocationId, VariantId};
 use commerce::inventory::{
     self, item_json, ledger_json, levels_json, Actor, Change, Changed, Reason, StockChange,
 };
 use commerce::params::Page;
-use commerce::staff::audit::{self, Entry};
+use commerce::staff::audit::Entry;
 use commerce::ApiError;
 use serde::Deserialize;
 use serde_json::json;
 use storefront::admin::stock::{
     stock_filter, stock_item_page, stock_list_page, StockForm, StockQuery, StockRefusal,
-    HISTORY_SHOWN,
+    StockRefused, ThresholdForm, HISTORY_SHOWN,
 };
 use tokio_postgres::Client;
 use worker::Response;
 
-use super::{api_json, render};
+use super::{api_json, audited, render};
 use crate::context::Cx;
 use crate::http;
 
@@ -52,25 +51,20 @@ async fn write(
         role: Some(member.role.audit_name()),
         trace_id: Some(&cx.trace_id),
     };
-    let from = cx.client();
-    cx.with_db(async |client: &Client| {
-        atomically(client, async |tx: &Client| {
-            let changed =
-                inventory::change(tx, &member.store_id, variant, location, req, actor).await?;
-            let entry = Entry {
-                action: "inventory.adjust",
-                target_id: Some(variant.as_str()),
-                change: json!({
-                    "location_id": location,
-                    "stocked": [changed.before.stocked, changed.after.stocked],
-                    "reason": req.reason.as_str(),
-                    "note": req.note,
-                }),
-            };
-            audit::record(tx, member, &from, &cx.trace_id, entry).await?;
-            Ok(changed)
-        })
-        .await
+    audited(cx, async |tx: &Client| {
+        let changed =
+            inventory::change(tx, &member.store_id, variant, location, req, actor).await?;
+        let entry = Entry {
+            action: "inventory.adjust",
+            target_id: Some(variant.as_str()),
+            change: json!({
+                "location_id": location,
+                "stocked": [changed.before.stocked, changed.after.stocked],
+                "reason": req.reason.as_str(),
+                "note": req.note,
+            }),
+        };
+        Ok((changed, entry))
     })
     .await
 }
@@ -88,13 +82,13 @@ pub async fn list(cx: &mut Cx) -> Result<Response, ApiError> {
     .await
 }
 
-/// A variant's page: `refused` re-shows a form as posted, `saved` names the location
-/// whose count was just saved.
+/// A variant's page: `refused` re-shows a form as posted, `saved` names what was just
+/// saved (a location's count, or `alert`).
 async fn item_page(
     cx: &Cx,
     id: &VariantId,
-    refused: Option<StockRefusal<'_>>,
-    saved: Option<StockLocationId>,
+    refused: Option<StockRefused<'_>>,
+    saved: Option<String>,
     status: u16,
 ) -> Result<Response, ApiError> {
     render(cx, async |client, member, shell| {
@@ -104,12 +98,22 @@ async fn item_page(
             offset: 0,
         };
         let (history, total) = inventory::history(client, &member.store_id, id, shown).await?;
-        let saved = saved.as_ref().and_then(|l| stock.level(l)).map(|l| {
-            format!(
-                "Saved: the count at {} is now {}.",
-                l.location_name, l.stocked
-            )
-        });
+        let saved = match saved.as_deref() {
+            Some("alert") => Some(match stock.variant.low_stock_threshold {
+                Some(t) => format!("Saved: the alert is at or under {t} available."),
+                None => "Saved: no low-stock alert.".to_owned(),
+            }),
+            Some(location) => StockLocationId::parse(location)
+                .ok()
+                .and_then(|l| stock.level(&l).cloned())
+                .map(|l| {
+                    format!(
+                        "Saved: the count at {} is now {}.",
+                        l.location_name, l.stocked
+                    )
+                }),
+            None => None,
+        };
         stock_item_page(
             shell,
             member,
@@ -133,7 +137,7 @@ struct SavedQuery {
 pub async fn show(cx: &mut Cx) -> Result<Response, ApiError> {
     let id = variant_id(cx)?;
     let query: SavedQuery = cx.query_as()?;
-    let saved = StockLocationId::parse(&query.saved).ok();
+    let saved = (!query.saved.is_empty()).then_some(query.saved);
     item_page(cx, &id, None, saved, 200).await
 }
 
@@ -154,8 +158,41 @@ pub async fn change(cx: &mut Cx) -> Result<Response, ApiError> {
             location.as_str()
         )),
         Err(err @ (ApiError::InvalidParam { .. } | ApiError::Conflict { .. })) => {
-            let refused = StockRefusal {
+            let refused = StockRefused::Count(StockRefusal {
                 location: &location,
+                form: &form,
+                error: &err,
+            });
+            item_page(cx, &id, Some(refused), None, err.status()).await
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// `POST /admin/stock/:variant`: sets (empty: removes) the variant's low-stock alert.
+pub async fn set_alert(cx: &mut Cx) -> Result<Response, ApiError> {
+    let id = variant_id(cx)?;
+    let form: ThresholdForm = cx.form().await?;
+    let written = match form.threshold() {
+        Ok(threshold) => {
+            let store = cx.member()?.store_id.clone();
+            audited(cx, async |tx: &Client| {
+                let before = inventory::set_threshold(tx, &store, &id, threshold).await?;
+                let entry = Entry {
+                    action: "inventory.alert",
+                    target_id: Some(id.as_str()),
+                    change: json!({ "threshold": [before, threshold] }),
+                };
+                Ok(((), entry))
+            })
+            .await
+        }
+        Err(err) => Err(err),
+    };
+    match written {
+        Ok(()) => http::see_other(&format!("/admin/stock/{}?saved=alert", id.as_str())),
+        Err(err @ ApiError::InvalidParam { .. }) => {
+            let refused = StockRefused::Threshold {
                 form: &form,
                 error: &err,
             };

@@ -93,6 +93,7 @@ wire_enum! {
         RoleInUse = "role_in_use",
         StaleInventoryLevel = "stale_inventory_level",
         StockHeld = "stock_held",
+        LocationInUse = "location_in_use",
     }
     other: Other
 }

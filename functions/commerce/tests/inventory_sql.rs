@@ -292,18 +292,149 @@ async fn the_stock_list_finds_by_sku_or_title_and_shows_what_runs_low() {
 
     let by_sku = inventory::StockFilter {
         q: Some(commerce::params::SearchText::parse("a1-M").unwrap()),
-        available_at_most: None,
+        ..Default::default()
     };
     let (rows, total) = inventory::list(&db, &alpha(), &by_sku, page).await.unwrap();
     assert_eq!(total, 1);
     assert_eq!(rows[0].variant_id.as_str(), "variant_A1M");
 
     let low = inventory::StockFilter {
-        q: None,
         available_at_most: Some(0),
+        ..Default::default()
     };
     let (rows, _) = inventory::list(&db, &alpha(), &low, page).await.unwrap();
     let ids: Vec<&str> = rows.iter().map(|r| r.variant_id.as_str()).collect();
     assert!(ids.contains(&"variant_A2"), "{ids:?}");
     assert!(!ids.contains(&"variant_A1S"), "{ids:?}");
+}
+
+#[tokio::test]
+async fn a_variant_runs_low_at_its_own_threshold() {
+    let db = test_db().await;
+    let page = Page {
+        limit: 50,
+        offset: 0,
+    };
+    let alerts = inventory::StockFilter {
+        at_threshold: true,
+        ..Default::default()
+    };
+    let (rows, _) = inventory::list(&db, &alpha(), &alerts, page).await.unwrap();
+    assert!(rows.is_empty(), "no thresholds yet: {rows:?}");
+    // variant_A1S has 12 available.
+    let before = inventory::set_threshold(&db, &alpha(), &variant("variant_A1S"), Some(12))
+        .await
+        .unwrap();
+    assert_eq!(before, None);
+    let (rows, _) = inventory::list(&db, &alpha(), &alerts, page).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].threshold, Some(12));
+    let before = inventory::set_threshold(&db, &alpha(), &variant("variant_A1S"), Some(11))
+        .await
+        .unwrap();
+    assert_eq!(before, Some(12));
+    let (rows, _) = inventory::list(&db, &alpha(), &alerts, page).await.unwrap();
+    assert!(rows.is_empty());
+    inventory::set_threshold(&db, &alpha(), &variant("variant_A1S"), None)
+        .await
+        .unwrap();
+    let stock = inventory::variant_stock(&db, &alpha(), &variant("variant_A1S"))
+        .await
+        .unwrap();
+    assert_eq!(stock.variant.low_stock_threshold, None);
+    let negative = inventory::set_threshold(&db, &alpha(), &variant("variant_A1S"), Some(-1)).await;
+    assert_eq!(negative.unwrap_err().status(), 400);
+    let foreign = inventory::set_threshold(&db, &alpha(), &variant("variant_B1"), Some(1)).await;
+    assert_eq!(foreign.unwrap_err().status(), 404);
+}
+
+#[tokio::test]
+async fn locations_are_made_renamed_reordered_and_deleted_only_while_empty() {
+    use commerce::inventory::location::{self, Move};
+    let db = test_db().await;
+    let names = |ls: &[location::Location]| ls.iter().map(|l| l.name.clone()).collect::<Vec<_>>();
+    let made = location::create_location(&db, &alpha(), "  Back room ")
+        .await
+        .unwrap();
+    assert_eq!(made.name, "Back room");
+    let all = location::locations(&db, &alpha()).await.unwrap();
+    assert_eq!(
+        names(&all),
+        ["A one", "A two", "Back room"],
+        "new ones are held from last"
+    );
+    let again = location::create_location(&db, &alpha(), "back ROOM").await;
+    assert_eq!(again.unwrap_err().status(), 409);
+    assert_eq!(
+        location::create_location(&db, &alpha(), " ")
+            .await
+            .unwrap_err()
+            .status(),
+        400
+    );
+    // Beta may have a location of the same name.
+    location::create_location(&db, &StoreId::parse("store_BETA").unwrap(), "Back room")
+        .await
+        .unwrap();
+
+    location::move_location(&db, &alpha(), &made.id, Move::Up)
+        .await
+        .unwrap();
+    location::move_location(&db, &alpha(), &made.id, Move::Up)
+        .await
+        .unwrap();
+    location::move_location(&db, &alpha(), &made.id, Move::Up)
+        .await
+        .unwrap();
+    let all = location::locations(&db, &alpha()).await.unwrap();
+    assert_eq!(names(&all), ["Back room", "A one", "A two"]);
+    let ranks: Vec<i32> = all.iter().map(|l| l.rank).collect();
+    assert_eq!(ranks, [0, 1, 2]);
+
+    let before = location::rename_location(&db, &alpha(), &made.id, "Shop floor")
+        .await
+        .unwrap();
+    assert_eq!(before, "Back room");
+    let taken = location::rename_location(&db, &alpha(), &made.id, "a one").await;
+    assert_eq!(taken.unwrap_err().status(), 409);
+    let foreign = location::rename_location(&db, &alpha(), &location("sloc_B1"), "Mine").await;
+    assert_eq!(foreign.unwrap_err().status(), 404);
+
+    // Stock there (and then only its history) keeps it.
+    let first = req(Change::Set(2), Reason::Received, Some(0));
+    change(&db, "variant_A1M", made.id.as_str(), &first)
+        .await
+        .unwrap();
+    let refused = location::delete_location(&db, &alpha(), &made.id)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.body().code, ErrorCode::LocationInUse);
+    assert!(refused.to_string().contains("holds 2 units"), "{refused}");
+    let out = req(Change::Set(0), Reason::Damaged, None);
+    change(&db, "variant_A1M", made.id.as_str(), &out)
+        .await
+        .unwrap();
+    let refused = location::delete_location(&db, &alpha(), &made.id)
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("inventory ledger"),
+        "{refused}"
+    );
+    let held = location::delete_location(&db, &alpha(), &location("sloc_A1"))
+        .await
+        .unwrap_err();
+    assert!(held.to_string().contains("holds"), "{held}");
+
+    let empty = location::create_location(&db, &alpha(), "Pop-up")
+        .await
+        .unwrap();
+    assert_eq!(
+        location::delete_location(&db, &alpha(), &empty.id)
+            .await
+            .unwrap(),
+        "Pop-up"
+    );
+    let all = location::locations(&db, &alpha()).await.unwrap();
+    assert_eq!(names(&all), ["Shop floor", "A one", "A two"]);
 }

@@ -9,6 +9,7 @@
 
 mod change;
 mod json;
+pub mod location;
 mod repo;
 
 use serde::{Deserialize, Serialize};
@@ -17,7 +18,9 @@ pub use self::change::{apply, MAX_STOCK};
 pub use self::json::{
     item_json, ledger_json, level_json, levels_json, ItemJson, LedgerJson, LevelJson,
 };
-pub use self::repo::{change, history, list, variant_stock, Actor, Changed, StockFilter, StockRow};
+pub use self::repo::{
+    change, history, list, set_threshold, variant_stock, Actor, Changed, StockFilter, StockRow,
+};
 use crate::error::ApiError;
 use crate::ids::{StockLocationId, VariantId};
 
@@ -117,6 +120,8 @@ pub struct VariantInfo {
     /// Without it, the variant sells regardless of its counts.
     pub manage_inventory: bool,
     pub created_at: String,
+    /// At or under this many available units (over every location) it runs low.
+    pub low_stock_threshold: Option<i32>,
 }
 
 /// A variant with its levels at every location of its store, in the locations' order.

@@ -32,8 +32,9 @@ pub struct Changed {
 
 const VARIANT_SQL: &str = "
     SELECT v.id, v.title, v.sku, v.manage_inventory, api_ts(v.created_at) AS created_at,
-           p.id AS product_id, p.title AS product_title
+           p.id AS product_id, p.title AS product_title, t.threshold
     FROM product_variants v JOIN products p ON p.id = v.product_id
+    LEFT JOIN variant_stock_thresholds t ON t.variant_id = v.id
     WHERE v.store_id = $1 AND v.id = $2";
 
 /// Every location of the store with the variant's level there (none yet: zeros and
@@ -45,7 +46,7 @@ const LEVELS_SQL: &str = "
     FROM stock_locations l
     LEFT JOIN inventory_levels il ON il.location_id = l.id AND il.variant_id = $2
     WHERE l.store_id = $1
-    ORDER BY l.rank, l.name, l.id";
+    ORDER BY l.rank, l.id";
 
 fn level_from_row(row: &Row) -> Result<Level, ApiError> {
     Ok(Level {
@@ -77,6 +78,7 @@ pub async fn variant_stock<C: Sql>(
         product_title: col(row, "product_title")?,
         manage_inventory: col(row, "manage_inventory")?,
         created_at: col(row, "created_at")?,
+        low_stock_threshold: col(row, "threshold")?,
     };
     let levels = client.query_typed(LEVELS_SQL, &params).await?;
     let levels = levels
@@ -307,8 +309,10 @@ pub struct StockFilter {
     /// Text in the SKU, the product's or the variant's title.
     pub q: Option<SearchText>,
     /// Only variants whose stock is managed and of which at most this many can still be
-    /// sold (the low-stock view).
+    /// sold.
     pub available_at_most: Option<i64>,
+    /// Only variants at or under their own low-stock threshold (the low-stock view).
+    pub at_threshold: bool,
 }
 
 /// A variant in the stock list, with its counts over every location.
@@ -321,6 +325,7 @@ pub struct StockRow {
     pub manage_inventory: bool,
     pub stocked: i64,
     pub reserved: i64,
+    pub threshold: Option<i32>,
 }
 
 impl StockRow {
@@ -340,25 +345,29 @@ pub async fn list<C: Sql>(
         LEFT JOIN LATERAL (
             SELECT sum(il.stocked)::int8 AS stocked, sum(il.reserved)::int8 AS reserved
             FROM inventory_levels il WHERE il.variant_id = v.id) s ON true
+        LEFT JOIN variant_stock_thresholds t ON t.variant_id = v.id
         WHERE v.store_id = $1
           AND ($2::text IS NULL OR lower(coalesce(v.sku, '')) LIKE $2
                OR lower(p.title) LIKE $2 OR lower(v.title) LIKE $2)
           AND ($3::int8 IS NULL OR (v.manage_inventory
-               AND coalesce(s.stocked, 0) - coalesce(s.reserved, 0) <= $3))";
+               AND coalesce(s.stocked, 0) - coalesce(s.reserved, 0) <= $3))
+          AND (NOT $4::bool OR (v.manage_inventory
+               AND coalesce(s.stocked, 0) - coalesce(s.reserved, 0) <= t.threshold))";
     let sql = format!(
         "SELECT v.id, p.title AS product_title, v.title AS variant_title, v.sku,
                 v.manage_inventory, coalesce(s.stocked, 0) AS stocked,
-                coalesce(s.reserved, 0) AS reserved,
+                coalesce(s.reserved, 0) AS reserved, t.threshold,
                 (SELECT count(*) FROM {FROM}) AS total
          FROM {FROM}
-         ORDER BY p.title, p.id, v.rank, v.id LIMIT $4 OFFSET $5"
+         ORDER BY p.title, p.id, v.rank, v.id LIMIT $5 OFFSET $6"
     );
     let count = format!("SELECT count(*) AS total FROM {FROM}");
     let pattern = filter.q.as_ref().map(SearchText::like_pattern);
-    let params: [Param<'_>; 3] = [
+    let params: [Param<'_>; 4] = [
         (store, Type::TEXT),
         (&pattern, Type::TEXT),
         (&filter.available_at_most, Type::INT8),
+        (&filter.at_threshold, Type::BOOL),
     ];
     let (rows, total) = list_page(
         client,
@@ -382,8 +391,45 @@ pub async fn list<C: Sql>(
                 manage_inventory: col(row, "manage_inventory")?,
                 stocked: col(row, "stocked")?,
                 reserved: col(row, "reserved")?,
+                threshold: col(row, "threshold")?,
             })
         })
         .collect::<Result<_, ApiError>>()?;
     Ok((rows, total))
+}
+
+/// Sets (or with `None` removes) the low-stock threshold of `variant`; answers the one
+/// before.
+pub async fn set_threshold<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    variant: &VariantId,
+    threshold: Option<i32>,
+) -> Result<Option<i32>, ApiError> {
+    if threshold.is_some_and(|t| !(0..=super::MAX_STOCK).contains(&t)) {
+        return Err(ApiError::invalid(
+            "threshold",
+            "must be a whole number from 0",
+        ));
+    }
+    let before = variant_stock(client, store, variant)
+        .await?
+        .variant
+        .low_stock_threshold;
+    let params: [Param<'_>; 3] = [
+        (store, Type::TEXT),
+        (variant, Type::TEXT),
+        (&threshold, Type::INT4),
+    ];
+    client
+        .execute_typed(
+            "WITH gone AS (DELETE FROM variant_stock_thresholds
+                           WHERE variant_id = $2 AND store_id = $1 AND $3::int4 IS NULL)
+             INSERT INTO variant_stock_thresholds (variant_id, store_id, threshold)
+             SELECT $2, $1, $3 WHERE $3::int4 IS NOT NULL
+             ON CONFLICT (variant_id) DO UPDATE SET threshold = EXCLUDED.threshold",
+            &params,
+        )
+        .await?;
+    Ok(before)
 }

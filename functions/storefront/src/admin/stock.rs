@@ -1,6 +1,7 @@
 //! The stock pages: the store's variants with their counts (found by SKU or title, or
-//! those running low), and one variant's counts per location with the forms that set
-//! or adjust them and the ledger of every change made by hand.
+//! those running low), one variant's counts per location with the forms that set or
+//! adjust them, its low-stock threshold and the ledger of every change made by hand,
+//! and the store's stock locations.
 
 use askama::Template;
 use commerce::ids::StockLocationId;
@@ -28,6 +29,8 @@ pub const HISTORY_SHOWN: u32 = 50;
 pub struct StockQuery {
     pub q: String,
     pub low: String,
+    /// `yes`: only variants at or under their own low-stock threshold.
+    pub alerts: String,
     pub offset: String,
 }
 
@@ -50,10 +53,12 @@ pub fn stock_filter(query: &StockQuery) -> Result<(StockFilter, Page), ApiError>
         limit: STOCK_PER_PAGE,
         offset: list_offset(&query.offset)?,
     };
+    let at_threshold = query.alerts == "yes";
     Ok((
         StockFilter {
             q,
             available_at_most,
+            at_threshold,
         },
         page,
     ))
@@ -67,6 +72,9 @@ struct StockLine {
     stocked: i64,
     reserved: i64,
     available: i64,
+    /// The low-stock threshold, and whether the variant is at or under it.
+    threshold: String,
+    low: bool,
 }
 
 #[derive(Template)]
@@ -75,6 +83,7 @@ struct StockListPage<'a> {
     frame: Frame<'a>,
     q: &'a str,
     low: &'a str,
+    alerts: bool,
     rows: Vec<StockLine>,
     pager: Pager,
 }
@@ -89,9 +98,10 @@ pub fn stock_list_page(
 ) -> Result<Rendered, ApiError> {
     let href = |offset: u32| {
         format!(
-            "/admin/stock?q={}&low={}&offset={offset}",
+            "/admin/stock?q={}&low={}&alerts={}&offset={offset}",
             encode(query.q.trim()),
-            encode(query.low.trim())
+            encode(query.low.trim()),
+            encode(&query.alerts)
         )
     };
     html(
@@ -100,6 +110,7 @@ pub fn stock_list_page(
             frame: Frame::new("Stock", Some(shell)),
             q: query.q.trim(),
             low: query.low.trim(),
+            alerts: query.alerts == "yes",
             rows: rows
                 .iter()
                 .map(|r| StockLine {
@@ -110,6 +121,9 @@ pub fn stock_list_page(
                     stocked: r.stocked,
                     reserved: r.reserved,
                     available: r.available(),
+                    threshold: r.threshold.map(|t| t.to_string()).unwrap_or_default(),
+                    low: r.manage_inventory
+                        && r.threshold.is_some_and(|t| r.available() <= i64::from(t)),
                 })
                 .collect(),
             pager: Pager::new(page, rows.len(), total, href),
@@ -222,6 +236,45 @@ struct StockItemPage<'a> {
     levels: Vec<LevelView>,
     history: Vec<HistoryLine>,
     history_total: i64,
+    /// The low-stock threshold as shown in its form (as typed when refused).
+    threshold: String,
+    threshold_error: Option<String>,
+    available: i64,
+}
+
+/// The low-stock threshold as the variant's page posts it (empty: none).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ThresholdForm {
+    pub threshold: String,
+}
+
+impl ThresholdForm {
+    pub fn threshold(&self) -> Result<Option<i32>, ApiError> {
+        match self.threshold.trim() {
+            "" => Ok(None),
+            text => text
+                .parse::<i32>()
+                .ok()
+                .filter(|t| *t >= 0)
+                .map(Some)
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "threshold",
+                        "must be a whole number from 0, or empty for none",
+                    )
+                }),
+        }
+    }
+}
+
+/// What the variant's page re-shows: a refused count form, or a refused threshold.
+pub enum StockRefused<'a> {
+    Count(StockRefusal<'a>),
+    Threshold {
+        form: &'a ThresholdForm,
+        error: &'a ApiError,
+    },
 }
 
 fn reasons(selected: &str) -> Vec<ReasonChoice> {
@@ -242,11 +295,16 @@ pub fn stock_item_page(
     member: &Member,
     stock: &VariantStock,
     history: (&[LedgerEntry], i64),
-    refused: Option<StockRefusal<'_>>,
+    refused: Option<StockRefused<'_>>,
     saved: Option<String>,
     status: u16,
 ) -> Result<Rendered, ApiError> {
     let v = &stock.variant;
+    let (refused, threshold_refused) = match refused {
+        Some(StockRefused::Count(r)) => (Some(r), None),
+        Some(StockRefused::Threshold { form, error }) => (None, Some((form, error))),
+        None => (None, None),
+    };
     let levels = stock
         .levels
         .iter()
@@ -319,6 +377,79 @@ pub fn stock_item_page(
                 })
                 .collect(),
             history_total,
+            threshold: match threshold_refused {
+                Some((form, _)) => form.threshold.trim().to_owned(),
+                None => v
+                    .low_stock_threshold
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
+            },
+            threshold_error: threshold_refused.map(|(_, e)| match e {
+                ApiError::InvalidParam { reason, .. } => reason.clone(),
+                other => other.to_string(),
+            }),
+            available: stock.levels.iter().map(|l| i64::from(l.available())).sum(),
+        },
+    )
+}
+
+struct LocationLine {
+    id: String,
+    name: String,
+    stocked: i64,
+    first: bool,
+    last: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/stock_locations.html")]
+struct LocationsPage<'a> {
+    frame: Frame<'a>,
+    write: bool,
+    locations: Vec<LocationLine>,
+    message: Option<String>,
+    new_name: &'a str,
+    new_name_error: Option<String>,
+}
+
+/// What the locations page re-shows: why a change was refused, and the new location's
+/// name as typed.
+#[derive(Debug, Clone, Default)]
+pub struct LocationNotice<'a> {
+    pub message: Option<String>,
+    pub new_name: &'a str,
+    pub new_name_error: Option<String>,
+}
+
+/// The store's stock locations in the order checkout holds stock from them, with the
+/// forms that add, rename, move and delete them (for members who may).
+pub fn stock_locations_page(
+    shell: &Shell,
+    member: &Member,
+    locations: &[commerce::inventory::location::Location],
+    notice: LocationNotice<'_>,
+    status: u16,
+) -> Result<Rendered, ApiError> {
+    let last = locations.len().saturating_sub(1);
+    html(
+        status,
+        &LocationsPage {
+            frame: Frame::new("Stock locations", Some(shell)),
+            write: member.may(Permission::InventoryWrite),
+            locations: locations
+                .iter()
+                .enumerate()
+                .map(|(i, l)| LocationLine {
+                    id: l.id.as_str().to_owned(),
+                    name: l.name.clone(),
+                    stocked: l.stocked,
+                    first: i == 0,
+                    last: i == last,
+                })
+                .collect(),
+            message: notice.message,
+            new_name: notice.new_name,
+            new_name_error: notice.new_name_error,
         },
     )
 }
