@@ -564,6 +564,24 @@ async fn with_bearer(
     (res.status(), res.json::<Value>().await.unwrap())
 }
 
+/// An admin API call as a signed-in member's JSON client (the session cookie).
+async fn with_cookie(
+    method: Method,
+    cookie: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = client()
+        .request(method, url(path))
+        .header("cookie", cookie)
+        .header("accept", "application/json");
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.unwrap();
+    (res.status(), res.json::<Value>().await.unwrap())
+}
+
 async fn order_page(cookie: &str, order: &str) -> String {
     let res = call(Method::GET, &format!("/admin/orders/{order}"), Some(cookie)).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -1249,18 +1267,8 @@ async fn an_inventory_member_restocks_through_medusas_paths_and_an_older_count_i
     let (email, cookie) = member(&db, HARBOR, Role::Inventory, &ip).await;
     let (variant, product) = quiet_variant(&db, 0).await;
     let api = |m: Method, path: String, body: Option<Value>| {
-        let mut req = client()
-            .request(m, url(&path))
-            .header("cookie", &cookie)
-            .header("accept", "application/json");
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        async move {
-            let res = req.send().await.unwrap();
-            let status = res.status();
-            (status, res.json::<Value>().await.unwrap())
-        }
+        let cookie = cookie.clone();
+        async move { with_cookie(m, &cookie, &path, body).await }
     };
     let levels_path = format!("/admin/inventory-items/{variant}/location-levels");
     let (status, body) = api(Method::GET, levels_path.clone(), None).await;
@@ -1535,18 +1543,8 @@ async fn stock_locations_are_added_renamed_ordered_and_kept_while_used() {
     let ip = address(14);
     let (email, owner) = member(&db, HARBOR, Role::Owner, &ip).await;
     let api = |m: Method, path: String, body: Option<Value>| {
-        let mut req = client()
-            .request(m, url(&path))
-            .header("cookie", &owner)
-            .header("accept", "application/json");
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        async move {
-            let res = req.send().await.unwrap();
-            let status = res.status();
-            (status, res.json::<Value>().await.unwrap())
-        }
+        let cookie = owner.clone();
+        async move { with_cookie(m, &cookie, &path, body).await }
     };
     let name = format!("Pop-up {}", stamp() % 1_000_000);
     let (status, body) = api(
