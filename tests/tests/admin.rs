@@ -1411,6 +1411,14 @@ async fn an_inventory_member_restocks_through_medusas_paths_and_an_older_count_i
         .get(0);
     assert_eq!(shown, available);
 
+    // Another store's member does not find this store's variant.
+    let (_, lumen) = member(&db, LUMEN, Role::Inventory, &ip).await;
+    let (status, _) = with_cookie(Method::GET, &lumen, &levels_path, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let foreign = json!({"stocked_quantity": 1});
+    let (status, _) = with_cookie(Method::POST, &lumen, &level_path, Some(foreign)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
     // A member who may only read stock is refused the write; the page reads.
     let (_, analyst) = member(&db, HARBOR, Role::Analyst, &ip).await;
     let res = client()
