@@ -191,6 +191,7 @@ pub static ROUTES: &[Route] = &[
     route(Post, "/admin/stock/:variant/:location", Staff(P::InventoryWrite), Admin, handler!(admin::stock::change)),
     route(Get, "/admin/stock-locations", Staff(P::InventoryRead), Admin, handler!(admin::locations::list)),
     route(Post, "/admin/stock-locations", Staff(P::InventoryWrite), Admin, handler!(admin::locations::create)),
+    route(Get, "/admin/stock-locations/:id", Staff(P::InventoryRead), Json, handler!(admin::locations::show)),
     route(Post, "/admin/stock-locations/:id", Staff(P::InventoryWrite), Admin, handler!(admin::locations::rename)),
     route(Delete, "/admin/stock-locations/:id", Staff(P::InventoryWrite), Json, handler!(admin::locations::delete)),
     route(Post, "/admin/stock-locations/:id/move", Staff(P::InventoryWrite), Admin, handler!(admin::locations::reorder)),

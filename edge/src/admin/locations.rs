@@ -85,6 +85,12 @@ async fn one(cx: &Cx, id: &StockLocationId) -> Result<Value, ApiError> {
     Ok(json!({ "stock_location": location_json(found) }))
 }
 
+/// `GET /admin/stock-locations/:id` (Medusa's): `{stock_location}`.
+pub async fn show(cx: &mut Cx) -> Result<Response, ApiError> {
+    let id = location_id(cx)?;
+    api_json(&one(cx, &id).await?)
+}
+
 /// `POST /admin/stock-locations` (`name`): a new location, held from last.
 pub async fn create(cx: &mut Cx) -> Result<Response, ApiError> {
     let posted = posted_name(cx).await?;

@@ -148,6 +148,7 @@ static OPERATIONS: &[Operation] = &[
     op(Get, "/admin/inventory-items/{id}/history", "The inventory ledger of a variant, newest first (limit, offset)", None, "InventoryLedger"),
     op(Get, "/admin/stock-locations", "The store's stock locations, in the order checkout holds stock from them", None, "StockLocationList"),
     op(Post, "/admin/stock-locations", "Add a stock location (held from last)", Some(name_body), "StockLocationResponse"),
+    op(Get, "/admin/stock-locations/{id}", "One stock location", None, "StockLocationResponse"),
     op(Post, "/admin/stock-locations/{id}", "Rename a stock location", Some(name_body), "StockLocationResponse"),
     op(Verb::Delete, "/admin/stock-locations/{id}", "Delete a stock location nothing is or was ever at (409 saying what is)", None, "Deleted"),
     op(Get, "/admin/invites", "Open invitations", None, "InviteList"),
