@@ -3,8 +3,8 @@
 // filters the orders, opens one, invites a fulfilment member who (in a browser of their
 // own) joins, packs and ships it with a tracking number (the shopper's mailbox has it)
 // and is refused a refund; the owner refunds part, and the ledger and the audit log
-// show both. Then roles, stock (a restock, a refused count, an alert, the locations),
-// API keys, sessions, sign-out, a refused password and signing
+// show both. Then roles, a new draft product (and a taken handle), stock (a restock, a
+// refused count, an alert, the locations), API keys, sessions, sign-out, a refused password and signing
 // in again, back to the page asked for. axe-core runs on every page.
 //
 //   E2E_BASE_URL=http://127.0.0.1:8787 E2E_ADMIN_INVITE=http://.../admin/invite/... \
@@ -26,7 +26,8 @@ after(async () => {
 
 test("an owner joins, works the orders list, signs out and in again", { timeout: 120_000, skip: !invite && "E2E_ADMIN_INVITE is not set" }, async (t) => {
   const refusedCount = ["POST", /^\/admin\/stock\/variant_[^/]+\/sloc_[^/]+$/, 400];
-  const { context, page, problems } = await openPage(browser, { expected: [["POST", "/admin/sign-in", 401], refusedCount] });
+  const takenHandle = ["POST", /^\/admin\/products\/prod_[0-9A-Z]+$/, 409];
+  const { context, page, problems } = await openPage(browser, { expected: [["POST", "/admin/sign-in", 401], refusedCount, takenHandle] });
   const found = [];
   try {
     const path = new URL(invite).pathname;
@@ -133,6 +134,24 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     await Promise.all([page.waitForNavigation(), nav.getByRole("link", { name: "Audit log" }).click()]);
     await assert.doesNotReject(page.getByRole("rowheader", { name: "staff.invite" }).first().waitFor());
     await axe(page, "audit log", found, t);
+    // Products: a new draft, then a taken handle refused beside its field.
+    await Promise.all([page.waitForNavigation(), nav.getByRole("link", { name: "Products" }).click()]);
+    await axe(page, "products", found, t);
+    await submit(page, page.getByRole("link", { name: "New product" }), "/admin/products/new");
+    await axe(page, "new product", found, t);
+    await page.getByLabel("Title", { exact: true }).fill(`Browser Blanket ${Date.now() % 1_000_000}`);
+    await page.getByLabel("Description", { exact: true }).fill("Made in the browser test.");
+    await submit(page, page.getByRole("button", { name: "Create the product" }), (u) => u.pathname.startsWith("/admin/products/prod_") && u.searchParams.get("saved") === "created");
+    await assert.doesNotReject(page.getByText("Created as a draft.").waitFor());
+    await axe(page, "product", found, t);
+    await page.getByLabel(/^Handle/).fill("linen-camp-shirt");
+    const taken = await submit(page, page.getByRole("button", { name: "Save the product" }), (u) => u.pathname.startsWith("/admin/products/prod_"));
+    assert.equal(taken, 409);
+    await assert.doesNotReject(page.getByText("is taken by another product").waitFor());
+    assert.equal(await page.getByLabel(/^Handle/).inputValue(), "linen-camp-shirt", "the form keeps what was typed");
+    await axe(page, "product, handle taken", found, t);
+    await screenshot(page, "admin-product.png");
+
     // Stock: find a variant, restock it by three, and see a refused count kept beside
     // its reason.
     await Promise.all([page.waitForNavigation(), nav.getByRole("link", { name: "Stock" }).click()]);

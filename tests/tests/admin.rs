@@ -1650,3 +1650,141 @@ async fn stock_locations_are_added_renamed_ordered_and_kept_while_used() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_catalog_member_makes_a_draft_product_that_waits_for_a_variant_to_be_published() {
+    let db = db().await;
+    let ip = address(15);
+    let (email, catalog) = member(&db, HARBOR, Role::Catalog, &ip).await;
+    let n = stamp() % 1_000_000_000;
+    let title = format!("Harbour Test Throw {n}");
+    let (status, body) = with_cookie(
+        Method::POST,
+        &catalog,
+        "/admin/products",
+        Some(json!({"title": title, "description": "Waffle cotton."})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let product = &body["product"];
+    let id = product["id"].as_str().unwrap().to_owned();
+    let handle = product["handle"].as_str().unwrap().to_owned();
+    assert_eq!(handle, format!("harbour-test-throw-{n}"));
+    assert_eq!(product["status"], "draft");
+
+    // Shoppers do not see a draft.
+    let res = client()
+        .get(url(&format!("/store/products?handle={handle}&fields=d{n}")))
+        .header("x-publishable-api-key", e2e::HARBOR_KEY)
+        .send()
+        .await
+        .unwrap();
+    let listed: Value = res.json().await.unwrap();
+    assert_eq!(listed["count"], 0, "{listed}");
+
+    // Published only with a variant; a taken handle is refused; a change is kept.
+    let path = format!("/admin/products/{id}");
+    let (status, body) = with_cookie(
+        Method::POST,
+        &catalog,
+        &path,
+        Some(json!({"status": "published"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("variant"),
+        "{body}"
+    );
+    let (status, body) = with_cookie(
+        Method::POST,
+        &catalog,
+        &path,
+        Some(json!({"handle": "linen-camp-shirt"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["code"], "duplicate_handle");
+    let (status, body) = with_cookie(
+        Method::POST,
+        &catalog,
+        &path,
+        Some(json!({"subtitle": "For the reading chair"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["product"]["subtitle"], "For the reading chair");
+    assert_eq!(
+        body["product"]["title"],
+        title.as_str(),
+        "absent fields stay"
+    );
+    let (status, body) = with_cookie(Method::GET, &catalog, &path, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["product"]["subtitle"], "For the reading chair");
+
+    // The pages: found in the list, a refused form keeps what was typed.
+    let list = call(
+        Method::GET,
+        &format!("/admin/products?q=harbour+test+throw+{n}&status=draft"),
+        Some(&catalog),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(list.contains(&path), "{list}");
+    let res = client()
+        .post(url("/admin/products"))
+        .header("cookie", &catalog)
+        .form(&[
+            ("title", ""),
+            ("handle", "Bad Handle"),
+            ("description", "Kept"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Give the product a title.") && page.contains("lower-case letters"));
+    assert!(page.contains(">Kept</textarea>") && page.contains("value=\"Bad Handle\""));
+
+    // The audit log and the events.
+    let actions: Vec<String> = db
+        .query(
+            "SELECT a.action FROM audit_log a JOIN staff_users u ON u.id = a.user_id
+             WHERE u.email = $1 AND a.action LIKE 'product.%' ORDER BY a.id",
+            &[&email],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(actions, ["product.create", "product.update"]);
+    let events: Vec<String> = db
+        .query(
+            "SELECT topic FROM outbox WHERE payload->'payload'->>'product_id' = $1 ORDER BY id",
+            &[&id],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(events, ["product.created", "product.updated"]);
+
+    // An analyst reads products and writes none.
+    let (_, analyst) = member(&db, HARBOR, Role::Analyst, &ip).await;
+    let (status, _) = with_cookie(Method::GET, &analyst, &path, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = with_cookie(
+        Method::POST,
+        &analyst,
+        &path,
+        Some(json!({"title": "Mine now"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

@@ -109,6 +109,17 @@ fn stock_change_fields(quantity: (&str, &str)) -> Value {
             "The level's version as read; the change is refused (409) if the count moved since."}})
 }
 
+fn product_body() -> Value {
+    json!({"type": "object", "properties": {
+        "title": {"type": "string", "maxLength": 200},
+        "handle": {"type": "string", "maxLength": 100, "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$",
+                   "description": "Unique in the store (409 otherwise); absent on create: made from the title."},
+        "subtitle": {"type": "string", "maxLength": 200},
+        "description": {"type": "string", "maxLength": 10000},
+        "status": {"type": "string", "enum": ["draft", "published"],
+                   "description": "published needs a variant."}}})
+}
+
 fn name_body() -> Value {
     json!({"type": "object", "required": ["name"], "properties": {
         "name": {"type": "string", "minLength": 1, "maxLength": 100,
@@ -141,6 +152,10 @@ static OPERATIONS: &[Operation] = &[
     op(Post, "/admin/orders/{id}/cancel", "Cancel before anything left: the stock goes back, what was paid is refunded (then refund:write is needed too)", Some(action_body), "OrderResponse"),
     op(Post, "/admin/orders/{id}/refund", "Refund part or all of what was paid", Some(refund_body), "OrderResponse"),
     op(Post, "/admin/payments/{id}/refund", "Refund a payment (the order's capture in `transactions`)", Some(payment_refund_body), "PaymentResponse"),
+    op(Get, "/admin/products", "Products, drafts too, the latest changed first (q, status; limit, offset)", None, "AdminProductList"),
+    op(Post, "/admin/products", "Create a product (a draft until it has a variant); its own fields only", Some(product_body), "AdminProductResponse"),
+    op(Get, "/admin/products/{id}", "One product with its variants and their stock", None, "AdminProductResponse"),
+    op(Post, "/admin/products/{id}", "Change a product's own fields (absent ones stay)", Some(product_body), "AdminProductResponse"),
     op(Get, "/admin/inventory-items/{id}", "A variant's stock as an inventory item (the item's id is the variant's), with its levels at every location", None, "InventoryItemResponse"),
     op(Get, "/admin/inventory-items/{id}/location-levels", "A variant's levels at every location of the store (never stocked: 0)", None, "InventoryLevelList"),
     op(Post, "/admin/inventory-items/{id}/location-levels/{location_id}", "Set a count (written to the inventory ledger; with `version`, refused with 409 if the count moved since)", Some(level_body), "InventoryItemResponse"),
@@ -254,6 +269,18 @@ fn schemas() -> Value {
                 "delta": {"type": "integer"}, "by": {"type": ["string", "null"]},
                 "api_key": {"type": ["string", "null"]},
                 "created_at": {"type": "string", "format": "date-time"}}))},
+            "count": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"}})),
+        "AdminProduct": open(&["id", "title", "handle", "status"], json!({
+            "id": {"type": "string"}, "title": {"type": "string"}, "handle": {"type": "string"},
+            "subtitle": {"type": ["string", "null"]}, "description": {"type": "string"},
+            "status": {"type": "string", "enum": ["draft", "published"]},
+            "thumbnail": {"type": ["string", "null"]},
+            "variants": {"type": "array", "items": {"type": "object"}},
+            "created_at": {"type": "string"}, "updated_at": {"type": "string"}})),
+        "AdminProductResponse": open(&["product"], json!({
+            "product": {"$ref": "#/components/schemas/AdminProduct"}})),
+        "AdminProductList": open(&["products", "count", "offset", "limit"], json!({
+            "products": {"type": "array", "items": {"$ref": "#/components/schemas/AdminProduct"}},
             "count": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"}})),
         "StockLocation": open(&["id", "name", "rank"], json!({
             "id": {"type": "string"}, "name": {"type": "string"},
@@ -387,6 +414,7 @@ mod tests {
         "/admin/stock",
         "/admin/stock/:variant",
         "/admin/stock/:variant/:location",
+        "/admin/products/new",
         "/admin/stock-locations/:id/move",
         "/admin/stock-locations/:id/delete",
     ];

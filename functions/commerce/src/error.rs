@@ -94,6 +94,7 @@ wire_enum! {
         StaleInventoryLevel = "stale_inventory_level",
         StockHeld = "stock_held",
         LocationInUse = "location_in_use",
+        DuplicateHandle = "duplicate_handle",
     }
     other: Other
 }

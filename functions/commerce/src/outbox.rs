@@ -23,6 +23,10 @@ pub const MAX_BACKOFF_MS: i64 = 15 * 60 * 1000;
 /// The topics of the platform's domain events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Topic {
+    #[serde(rename = "product.created")]
+    ProductCreated,
+    #[serde(rename = "product.updated")]
+    ProductUpdated,
     #[serde(rename = "order.created")]
     OrderCreated,
     #[serde(rename = "order.canceled")]
@@ -46,7 +50,9 @@ pub enum Topic {
 }
 
 impl Topic {
-    pub const ALL: [Topic; 10] = [
+    pub const ALL: [Topic; 12] = [
+        Topic::ProductCreated,
+        Topic::ProductUpdated,
         Topic::OrderCreated,
         Topic::OrderCanceled,
         Topic::OrderShipped,
@@ -61,6 +67,8 @@ impl Topic {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Topic::ProductCreated => "product.created",
+            Topic::ProductUpdated => "product.updated",
             Topic::OrderCreated => "order.created",
             Topic::OrderCanceled => "order.canceled",
             Topic::OrderShipped => "order.shipped",

@@ -3,6 +3,7 @@
 //! (navigation and buttons); the edge refuses everything else regardless. Never
 //! cached; usable without JavaScript.
 
+pub mod products;
 pub mod stock;
 
 use askama::Template;
@@ -21,6 +22,7 @@ use crate::pages::{html, Rendered};
 const NAV: &[(&str, &str, Permission)] = &[
     ("/admin", "Dashboard", Permission::AdminRead),
     ("/admin/orders", "Orders", Permission::OrderRead),
+    ("/admin/products", "Products", Permission::ProductRead),
     ("/admin/stock", "Stock", Permission::InventoryRead),
     ("/admin/staff", "Staff", Permission::StaffRead),
     ("/admin/roles", "Roles", Permission::StaffRead),

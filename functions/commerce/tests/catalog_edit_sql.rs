@@ -1,0 +1,186 @@
+//! Products written by staff against a real PostgreSQL (the two-store fixture): made
+//! with a handle from the title, a taken handle refused, changes with their event and
+//! the catalog's own follow-ups (the kept document, the catalog version), publishing
+//! only with a variant, another store's product not found.
+
+mod common;
+
+use commerce::catalog::edit::{self, AdminProductFilter, ProductInput, ProductStatus};
+use commerce::ids::{ProductId, StoreId};
+use commerce::params::{Page, SearchText};
+use commerce::ErrorCode;
+use common::test_db;
+use tokio_postgres::Client;
+
+fn alpha() -> StoreId {
+    StoreId::parse("store_ALPHA").unwrap()
+}
+
+fn fields(title: &str, handle: &str, status: &str) -> edit::ProductFields {
+    ProductInput {
+        title: title.into(),
+        handle: handle.into(),
+        status: status.into(),
+        description: "Woven in Portugal.".into(),
+        ..ProductInput::default()
+    }
+    .check()
+    .unwrap()
+}
+
+async fn scalar(db: &Client, sql: &str) -> i64 {
+    db.query_one(sql, &[]).await.unwrap().get(0)
+}
+
+const VERSION: &str = "SELECT catalog_version FROM stores WHERE id = 'store_ALPHA'";
+
+#[tokio::test]
+async fn a_product_is_made_as_a_draft_and_its_handle_must_be_free() {
+    let db = test_db().await;
+    let version = scalar(&db, VERSION).await;
+    let id = edit::create(
+        &db,
+        &alpha(),
+        &fields("Wool Throw", "", "draft"),
+        Some("t1"),
+    )
+    .await
+    .unwrap();
+    let made = edit::one(&db, &alpha(), &id).await.unwrap();
+    assert_eq!(
+        (made.handle.as_str(), made.status),
+        ("wool-throw", ProductStatus::Draft)
+    );
+    assert_eq!(made.description, "Woven in Portugal.");
+    assert!(made.variants.is_empty());
+    assert!(
+        scalar(&db, VERSION).await > version,
+        "the catalog version moved"
+    );
+    let event: serde_json::Value = db
+        .query_one(
+            "SELECT payload FROM outbox WHERE topic = 'product.created'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(event["payload"]["product_id"], id.as_str());
+    assert_eq!(event["payload"]["handle"], "wool-throw");
+    assert_eq!(event["trace_id"], "t1");
+
+    let again = edit::create(&db, &alpha(), &fields("Wool Throw", "", "draft"), None).await;
+    let err = again.unwrap_err();
+    assert_eq!(err.status(), 409);
+    assert_eq!(err.body().code, ErrorCode::DuplicateHandle);
+    // Another store may use the same handle.
+    let beta = StoreId::parse("store_BETA").unwrap();
+    edit::create(&db, &beta, &fields("Wool Throw", "", "draft"), None)
+        .await
+        .unwrap();
+    // Nothing to sell yet: not published.
+    let published = edit::create(&db, &alpha(), &fields("Rug", "", "published"), None).await;
+    assert_eq!(
+        published.unwrap_err().body().param.as_deref(),
+        Some("status")
+    );
+}
+
+#[tokio::test]
+async fn a_change_moves_the_document_and_says_what_changed() {
+    let db = test_db().await;
+    let id = ProductId::parse("prod_A1").unwrap();
+    let before = edit::one(&db, &alpha(), &id).await.unwrap();
+    assert!(!before.variants.is_empty());
+    let revision = "SELECT revision FROM product_docs WHERE product_id = 'prod_A1'";
+    let old_revision = scalar(&db, revision).await;
+    let mut changed = fields("Linen Shirt, washed", &before.handle, "published");
+    changed.description = before.description.clone();
+    changed.subtitle = Some("Soft from the first day".into());
+    let was = edit::update(&db, &alpha(), &id, &changed, None)
+        .await
+        .unwrap();
+    assert_eq!(was.title, before.title);
+    let doc: serde_json::Value = db
+        .query_one(
+            "SELECT doc FROM product_docs WHERE product_id = 'prod_A1'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(doc["title"], "Linen Shirt, washed");
+    assert!(scalar(&db, revision).await > old_revision);
+    let event: serde_json::Value = db
+        .query_one(
+            "SELECT payload FROM outbox WHERE topic = 'product.updated'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let changes = &event["payload"]["changes"];
+    assert_eq!(changes["title"][1], "Linen Shirt, washed");
+    assert_eq!(changes["subtitle"][1], "Soft from the first day");
+    assert!(
+        changes.get("handle").is_none() && changes.get("status").is_none(),
+        "{changes}"
+    );
+
+    // The same again changes nothing and sends nothing.
+    edit::update(&db, &alpha(), &id, &changed, None)
+        .await
+        .unwrap();
+    let events = scalar(
+        &db,
+        "SELECT count(*) FROM outbox WHERE topic = 'product.updated'",
+    )
+    .await;
+    assert_eq!(events, 1);
+
+    // Another product's handle is refused; another store's product is not found.
+    let other = edit::one(&db, &alpha(), &ProductId::parse("prod_A2").unwrap())
+        .await
+        .unwrap();
+    let mut taken = changed.clone();
+    taken.handle = commerce::params::Handle::parse(&other.handle).unwrap();
+    let err = edit::update(&db, &alpha(), &id, &taken, None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.body().code, ErrorCode::DuplicateHandle);
+    let foreign = ProductId::parse("prod_B1").unwrap();
+    let err = edit::update(&db, &alpha(), &foreign, &changed, None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), 404);
+}
+
+#[tokio::test]
+async fn the_admin_list_finds_drafts_too() {
+    let db = test_db().await;
+    let id = edit::create(
+        &db,
+        &alpha(),
+        &fields("Quiet Draft Lamp", "", "draft"),
+        None,
+    )
+    .await
+    .unwrap();
+    let page = Page {
+        limit: 20,
+        offset: 0,
+    };
+    let filter = AdminProductFilter {
+        q: Some(SearchText::parse("draft lamp").unwrap()),
+        status: Some(ProductStatus::Draft),
+    };
+    let (rows, total) = edit::list(&db, &alpha(), &filter, page).await.unwrap();
+    assert_eq!(total, 1);
+    assert_eq!(rows[0].id, id);
+    assert_eq!(rows[0].variant_count, 0);
+    let (all, _) = edit::list(&db, &alpha(), &AdminProductFilter::default(), page)
+        .await
+        .unwrap();
+    assert_eq!(all[0].id, id, "the latest change first");
+    assert!(all.iter().all(|p| !p.id.as_str().starts_with("prod_B")));
+}
