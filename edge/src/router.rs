@@ -190,6 +190,7 @@ pub static ROUTES: &[Route] = &[
     route(Get, "/admin/products/new", Staff(P::ProductWrite), Admin, handler!(admin::products::new)),
     route(Get, "/admin/products/:id", Staff(P::ProductRead), Admin, handler!(admin::products::show)),
     route(Post, "/admin/products/:id", Staff(P::ProductWrite), Admin, handler!(admin::products::update)),
+    route(Post, "/admin/products/:id/variants", Staff(P::ProductWrite), Admin, handler!(admin::products::add_variant)),
     route(Get, "/admin/stock", Staff(P::InventoryRead), Admin, handler!(admin::stock::list)),
     route(Get, "/admin/stock/:variant", Staff(P::InventoryRead), Admin, handler!(admin::stock::show)),
     route(Post, "/admin/stock/:variant", Staff(P::InventoryWrite), Admin, handler!(admin::stock::set_alert)),

@@ -564,6 +564,21 @@ async fn with_bearer(
     (res.status(), res.json::<Value>().await.unwrap())
 }
 
+/// The audit log's actions starting with `prefix` done by the member `email`, oldest
+/// first.
+async fn audited_actions(db: &tokio_postgres::Client, email: &str, prefix: &str) -> Vec<String> {
+    db.query(
+        "SELECT a.action FROM audit_log a JOIN staff_users u ON u.id = a.user_id
+         WHERE u.email = $1 AND starts_with(a.action, $2) ORDER BY a.id",
+        &[&email, &prefix],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get(0))
+    .collect()
+}
+
 /// An admin API call as a signed-in member's JSON client (the session cookie).
 async fn with_cookie(
     method: Method,
@@ -1629,17 +1644,7 @@ async fn stock_locations_are_added_renamed_ordered_and_kept_while_used() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["deleted"], true);
     assert!(!order().await.contains(&id));
-    let actions: Vec<String> = db
-        .query(
-            "SELECT a.action FROM audit_log a JOIN staff_users u ON u.id = a.user_id
-             WHERE u.email = $1 AND a.action LIKE 'stock_location.%' ORDER BY a.id",
-            &[&email],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let actions = audited_actions(&db, &email, "stock_location.").await;
     assert_eq!(
         actions,
         [
@@ -1723,6 +1728,112 @@ async fn a_catalog_member_makes_a_draft_product_that_waits_for_a_variant_to_be_p
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["product"]["subtitle"], "For the reading chair");
 
+    // A variant priced in every currency of the store's regions (Medusa's path), stock
+    // from an inventory member, then published: shoppers find it and can buy it.
+    let currencies: Vec<String> = db
+        .query(
+            "SELECT DISTINCT currency_code FROM regions WHERE store_id = $1",
+            &[&HARBOR],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let variants = format!("{path}/variants");
+    let one_price = json!([{"currency_code": currencies[0], "amount": 59}]);
+    let (status, body) = with_cookie(
+        Method::POST,
+        &catalog,
+        &variants,
+        Some(json!({"title": "Oat", "sku": format!("HTT-{n}"), "prices": one_price})),
+    )
+    .await;
+    if currencies.len() > 1 {
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body["message"]
+            .as_str()
+            .unwrap()
+            .contains("a price is needed"));
+    }
+    let prices: Vec<Value> = currencies
+        .iter()
+        .map(|c| json!({"currency_code": c, "amount": 59.5}))
+        .collect();
+    let (status, body) = with_cookie(
+        Method::POST,
+        &catalog,
+        &variants,
+        Some(json!({"title": "Oat", "sku": format!("HTT-{n}-OAT"), "prices": prices})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let variant = body["product"]["variants"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, stocker) = member(&db, HARBOR, Role::Inventory, &ip).await;
+    let (_, levels) = with_cookie(
+        Method::GET,
+        &stocker,
+        &format!("/admin/inventory-items/{variant}/location-levels"),
+        None,
+    )
+    .await;
+    let location = levels["inventory_levels"][0]["location_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, body) = with_cookie(
+        Method::POST,
+        &stocker,
+        &format!("/admin/inventory-items/{variant}/location-levels/{location}"),
+        Some(json!({"stocked_quantity": 7, "reason": "received"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = with_cookie(
+        Method::POST,
+        &catalog,
+        &path,
+        Some(json!({"status": "published"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let res = client()
+        .get(url(&format!(
+            "/store/products?handle={handle}&region_id=reg_HPEU&fields=p{n}"
+        )))
+        .header("x-publishable-api-key", e2e::HARBOR_KEY)
+        .send()
+        .await
+        .unwrap();
+    let listed: Value = res.json().await.unwrap();
+    assert_eq!(listed["count"], 1, "{listed}");
+    let shown = &listed["products"][0]["variants"][0];
+    assert_eq!(shown["inventory_quantity"], 7);
+    assert_eq!(
+        shown["calculated_price"]["calculated_amount"].as_f64(),
+        Some(59.5)
+    );
+    let (status, body) = e2e::checkout::call(
+        "POST",
+        "/store/carts",
+        Some(json!({"region_id": "reg_HPEU", "items": [{"variant_id": variant, "quantity": 2}]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["cart"]["items"][0]["quantity"], 2);
+    // Back to a draft, so that the shared demo catalog stays as the other tests know it.
+    let (status, body) = with_cookie(
+        Method::POST,
+        &catalog,
+        &path,
+        Some(json!({"status": "draft"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
     // The pages: found in the list, a refused form keeps what was typed.
     let list = call(
         Method::GET,
@@ -1751,18 +1862,17 @@ async fn a_catalog_member_makes_a_draft_product_that_waits_for_a_variant_to_be_p
     assert!(page.contains(">Kept</textarea>") && page.contains("value=\"Bad Handle\""));
 
     // The audit log and the events.
-    let actions: Vec<String> = db
-        .query(
-            "SELECT a.action FROM audit_log a JOIN staff_users u ON u.id = a.user_id
-             WHERE u.email = $1 AND a.action LIKE 'product.%' ORDER BY a.id",
-            &[&email],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    assert_eq!(actions, ["product.create", "product.update"]);
+    let actions = audited_actions(&db, &email, "product.").await;
+    assert_eq!(
+        actions,
+        [
+            "product.create",
+            "product.update",
+            "product.variant.create",
+            "product.update",
+            "product.update"
+        ]
+    );
     let events: Vec<String> = db
         .query(
             "SELECT topic FROM outbox WHERE payload->'payload'->>'product_id' = $1 ORDER BY id",
@@ -1773,7 +1883,16 @@ async fn a_catalog_member_makes_a_draft_product_that_waits_for_a_variant_to_be_p
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(events, ["product.created", "product.updated"]);
+    assert_eq!(
+        events,
+        [
+            "product.created",
+            "product.updated",
+            "product.updated",
+            "product.updated",
+            "product.updated"
+        ]
+    );
 
     // An analyst reads products and writes none.
     let (_, analyst) = member(&db, HARBOR, Role::Analyst, &ip).await;

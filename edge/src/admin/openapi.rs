@@ -120,6 +120,17 @@ fn product_body() -> Value {
                    "description": "published needs a variant."}}})
 }
 
+fn variant_body() -> Value {
+    json!({"type": "object", "required": ["title", "prices"], "properties": {
+        "title": {"type": "string", "maxLength": 200},
+        "sku": {"type": "string", "maxLength": 100, "description": "Unique in the store (409 otherwise)."},
+        "manage_inventory": {"type": "boolean", "description": "Default true."},
+        "allow_backorder": {"type": "boolean", "description": "Default false."},
+        "prices": {"type": "array", "items": {"type": "object", "required": ["currency_code", "amount"],
+            "properties": {"currency_code": {"type": "string"},
+                           "amount": {"type": "number", "description": "Major units."}}}}}})
+}
+
 fn name_body() -> Value {
     json!({"type": "object", "required": ["name"], "properties": {
         "name": {"type": "string", "minLength": 1, "maxLength": 100,
@@ -156,6 +167,7 @@ static OPERATIONS: &[Operation] = &[
     op(Post, "/admin/products", "Create a product (a draft until it has a variant); its own fields only", Some(product_body), "AdminProductResponse"),
     op(Get, "/admin/products/{id}", "One product with its variants and their stock", None, "AdminProductResponse"),
     op(Post, "/admin/products/{id}", "Change a product's own fields (absent ones stay)", Some(product_body), "AdminProductResponse"),
+    op(Post, "/admin/products/{id}/variants", "Add a variant with a price in every currency of the store's regions (options not yet)", Some(variant_body), "AdminProductResponse"),
     op(Get, "/admin/inventory-items/{id}", "A variant's stock as an inventory item (the item's id is the variant's), with its levels at every location", None, "InventoryItemResponse"),
     op(Get, "/admin/inventory-items/{id}/location-levels", "A variant's levels at every location of the store (never stocked: 0)", None, "InventoryLevelList"),
     op(Post, "/admin/inventory-items/{id}/location-levels/{location_id}", "Set a count (written to the inventory ledger; with `version`, refused with 409 if the count moved since)", Some(level_body), "InventoryItemResponse"),

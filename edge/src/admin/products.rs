@@ -3,14 +3,17 @@
 //! own fields only; each change is audited in the same transaction, and
 //! `commerce::catalog::edit` checks the fields and sends the event.
 
+use commerce::catalog::edit::variant::{self, VariantInput};
 use commerce::catalog::edit::{self, admin_product_json, ProductInput};
 use commerce::ids::ProductId;
 use commerce::staff::audit::Entry;
 use commerce::ApiError;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use storefront::admin::products::{
-    product_filter, product_form, product_page, products_page, ProductNotice, ProductQuery,
+    product_filter, product_form, product_page, products_page, ProductNotice, ProductPageParts,
+    ProductQuery, VariantNotice,
 };
 use tokio_postgres::Client;
 use worker::Response;
@@ -50,16 +53,18 @@ pub async fn list(cx: &mut Cx) -> Result<Response, ApiError> {
 /// `GET /admin/products/new`: the form for a new product.
 pub async fn new(cx: &mut Cx) -> Result<Response, ApiError> {
     render(cx, async |_, member, shell| {
-        product_page(shell, member, None, None, None, 200)
+        product_page(shell, member, ProductPageParts::default(), 200)
     })
     .await
 }
 
-/// The product's page: `notice` re-shows a refused form, `saved` says what was saved.
+/// The product's page: `notice` re-shows a refused product form, `variant` a refused
+/// new variant, `saved` says what was saved.
 async fn page(
     cx: &Cx,
     id: Option<&ProductId>,
     notice: Option<ProductNotice>,
+    variant: Option<VariantNotice>,
     saved: Option<&str>,
     status: u16,
 ) -> Result<Response, ApiError> {
@@ -68,7 +73,15 @@ async fn page(
             Some(id) => Some(edit::one(client, &member.store_id, id).await?),
             None => None,
         };
-        product_page(shell, member, product.as_ref(), notice, saved, status)
+        let currencies = variant::store_currencies(client, &member.store_id).await?;
+        let parts = ProductPageParts {
+            product: product.as_ref(),
+            notice,
+            variant,
+            currencies: &currencies,
+            saved,
+        };
+        product_page(shell, member, parts, status)
     })
     .await
 }
@@ -98,9 +111,10 @@ pub async fn show(cx: &mut Cx) -> Result<Response, ApiError> {
     let saved = match query.saved.as_str() {
         "created" => Some("Created as a draft. Add its variants, then publish it."),
         "saved" => Some("Saved. The shop shows the change within a few minutes."),
+        "variant" => Some("Variant added. Give it stock from its stock page, then publish."),
         _ => None,
     };
-    page(cx, Some(&id), None, saved, 200).await
+    page(cx, Some(&id), None, None, saved, 200).await
 }
 
 /// Medusa's product body, as far as this store writes it: absent fields stay as they
@@ -190,7 +204,7 @@ async fn refused(
         },
         Ok(_) => ProductNotice::refused(form, err),
     };
-    page(cx, id, Some(notice), None, err.status()).await
+    page(cx, id, Some(notice), None, None, err.status()).await
 }
 
 /// `POST /admin/products`: a new product (a draft until it has variants).
@@ -229,6 +243,130 @@ pub async fn update(cx: &mut Cx) -> Result<Response, ApiError> {
         Ok(()) => http::see_other(&format!("/admin/products/{}?saved=saved", id.as_str())),
         Err(err @ (ApiError::InvalidParam { .. } | ApiError::Conflict { .. })) => {
             refused(cx, Some(&id), form, &err).await
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// Medusa's variant price: `amount` in major units.
+#[derive(Deserialize)]
+struct PriceBody {
+    currency_code: String,
+    amount: Value,
+}
+
+/// Medusa's new variant body, as far as this store writes it.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct VariantBody {
+    title: String,
+    sku: Option<String>,
+    manage_inventory: Option<bool>,
+    allow_backorder: Option<bool>,
+    prices: Vec<PriceBody>,
+    options: BTreeMap<String, Value>,
+}
+
+impl VariantBody {
+    fn input(self) -> Result<VariantInput, ApiError> {
+        if !self.options.is_empty() {
+            return Err(ApiError::invalid(
+                "options",
+                "options are not written through this path yet; send the variant without them",
+            ));
+        }
+        Ok(VariantInput {
+            title: self.title,
+            sku: self.sku.unwrap_or_default(),
+            manage_inventory: self.manage_inventory.unwrap_or(true),
+            allow_backorder: self.allow_backorder.unwrap_or(false),
+            prices: self
+                .prices
+                .into_iter()
+                .map(|p| {
+                    let amount = match p.amount {
+                        Value::String(text) => text,
+                        other => other.to_string(),
+                    };
+                    (p.currency_code, amount)
+                })
+                .collect(),
+        })
+    }
+}
+
+/// The new-variant form: `title`, `sku`, `price.<currency>`, and the two boxes.
+fn variant_from_form(form: &BTreeMap<String, String>) -> VariantInput {
+    let field = |name: &str| form.get(name).cloned().unwrap_or_default();
+    VariantInput {
+        title: field("title"),
+        sku: field("sku"),
+        manage_inventory: field("manage_inventory") == "yes",
+        allow_backorder: field("allow_backorder") == "yes",
+        prices: form
+            .iter()
+            .filter_map(|(k, v)| k.strip_prefix("price.").map(|c| (c.to_owned(), v.clone())))
+            .collect(),
+    }
+}
+
+/// Adds a variant from `input` to product `id`, with its audit record.
+async fn add_from(cx: &Cx, id: &ProductId, input: &VariantInput) -> Result<(), ApiError> {
+    let store = cx.member()?.store_id.clone();
+    let trace = cx.trace_id.clone();
+    audited(cx, async |tx: &Client| {
+        let currencies = variant::store_currencies(tx, &store).await?;
+        let fields = input.check(&currencies).map_err(|e| e.into_error())?;
+        let made = variant::add_variant(tx, &store, id, &fields, Some(&trace)).await?;
+        let entry = Entry {
+            action: "product.variant.create",
+            target_id: Some(id.as_str()),
+            change: json!({ "variant_id": made, "title": [null, fields.title], "sku": [null, fields.sku] }),
+        };
+        Ok(((), entry))
+    })
+    .await
+}
+
+/// `POST /admin/products/:id/variants` (Medusa's path): adds a variant with its prices.
+pub async fn add_variant(cx: &mut Cx) -> Result<Response, ApiError> {
+    let id = product_id(cx)?;
+    if cx.wants_json() {
+        let body: VariantBody = cx.json_as().await?;
+        add_from(cx, &id, &body.input()?).await?;
+        return answer(cx, &id).await;
+    }
+    let form: BTreeMap<String, String> = cx.form().await?;
+    let input = variant_from_form(&form);
+    match add_from(cx, &id, &input).await {
+        Ok(()) => http::see_other(&format!("/admin/products/{}?saved=variant", id.as_str())),
+        Err(err @ (ApiError::InvalidParam { .. } | ApiError::Conflict { .. })) => {
+            let store = cx.member()?.store_id.clone();
+            let currencies = cx
+                .with_db(async |client: &Client| variant::store_currencies(client, &store).await)
+                .await?;
+            let notice = match input.check(&currencies) {
+                Err(errors) => VariantNotice {
+                    input,
+                    errors,
+                    message: None,
+                },
+                Ok(_) => {
+                    let (errors, message) = match &err {
+                        ApiError::Conflict { message, .. } => (
+                            commerce::catalog::edit::FieldErrors(vec![("sku", message.clone())]),
+                            None,
+                        ),
+                        other => (Default::default(), Some(other.to_string())),
+                    };
+                    VariantNotice {
+                        input,
+                        errors,
+                        message,
+                    }
+                }
+            };
+            page(cx, Some(&id), None, Some(notice), None, err.status()).await
         }
         Err(err) => Err(err),
     }

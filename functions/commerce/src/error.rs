@@ -95,6 +95,7 @@ wire_enum! {
         StockHeld = "stock_held",
         LocationInUse = "location_in_use",
         DuplicateHandle = "duplicate_handle",
+        DuplicateSku = "duplicate_sku",
     }
     other: Other
 }

@@ -315,6 +315,38 @@ pub fn apply_tax(price: Money, rate: TaxRate, inclusive: bool) -> Result<TaxedAm
     })
 }
 
+/// An amount typed by a person in major units ("12", "12.5", "1,200.00") in minor
+/// units of `currency`; `None` for anything else (signs, letters, too many decimals,
+/// more than a billion).
+pub fn parse_major(text: &str, currency: CurrencyCode) -> Option<i64> {
+    let text: String = text.trim().chars().filter(|c| *c != ',').collect();
+    let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let digits = currency.minor_digits() as usize;
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() && frac.is_empty()
+        || whole.len() > 10
+        || frac.len() > digits
+        || !all_digits(whole)
+        || !all_digits(frac)
+    {
+        return None;
+    }
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    if whole > 1_000_000_000 {
+        return None;
+    }
+    let frac: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<digits$}").parse().ok()?
+    };
+    Some(whole * 10i64.pow(digits as u32) + frac)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

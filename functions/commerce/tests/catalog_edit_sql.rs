@@ -182,5 +182,92 @@ async fn the_admin_list_finds_drafts_too() {
         .await
         .unwrap();
     assert_eq!(all[0].id, id, "the latest change first");
-    assert!(all.iter().all(|p| !p.id.as_str().starts_with("prod_B")));
+    assert!(
+        all.iter().all(|p| p.id.as_str() != "prod_B1"),
+        "only the store's own"
+    );
+}
+
+#[tokio::test]
+async fn a_variant_with_prices_makes_a_draft_publishable() {
+    use commerce::catalog::edit::variant::{self, VariantInput};
+    let db = test_db().await;
+    let id = edit::create(&db, &alpha(), &fields("Wool Throw", "", "draft"), None)
+        .await
+        .unwrap();
+    let currencies = variant::store_currencies(&db, &alpha()).await.unwrap();
+    assert!(!currencies.is_empty());
+    let priced = |sku: &str| VariantInput {
+        title: "Oat".into(),
+        sku: sku.into(),
+        manage_inventory: true,
+        prices: currencies
+            .iter()
+            .map(|c| (c.as_str().to_owned(), "59.00".to_owned()))
+            .collect(),
+        ..VariantInput::default()
+    };
+    let taken = variant::add_variant(
+        &db,
+        &alpha(),
+        &id,
+        &priced("A1-M").check(&currencies).unwrap(),
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(taken.body().code, ErrorCode::DuplicateSku);
+    let made = variant::add_variant(
+        &db,
+        &alpha(),
+        &id,
+        &priced("THROW-OAT").check(&currencies).unwrap(),
+        Some("t2"),
+    )
+    .await
+    .unwrap();
+    let product = edit::one(&db, &alpha(), &id).await.unwrap();
+    assert_eq!(product.variants.len(), 1);
+    assert_eq!(product.variants[0].id, made);
+    let prices = scalar(
+        &db,
+        &format!(
+            "SELECT count(*) FROM variant_prices WHERE variant_id = '{}' AND amount = 5900",
+            made.as_str()
+        ),
+    )
+    .await;
+    assert_eq!(prices, currencies.len() as i64);
+    // Now it may be published, and its document carries the variant.
+    edit::update(
+        &db,
+        &alpha(),
+        &id,
+        &fields("Wool Throw", "wool-throw", "published"),
+        None,
+    )
+    .await
+    .unwrap();
+    let doc: serde_json::Value = db
+        .query_one(
+            "SELECT doc FROM product_docs WHERE product_id = $1",
+            &[&id.as_str()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(doc["variants"][0]["sku"], "THROW-OAT");
+    assert_eq!(doc["status"], "published");
+    // Not to another store's product.
+    let foreign = ProductId::parse("prod_B1").unwrap();
+    let err = variant::add_variant(
+        &db,
+        &alpha(),
+        &foreign,
+        &priced("X-1").check(&currencies).unwrap(),
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.status(), 404);
 }

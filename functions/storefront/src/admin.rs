@@ -431,15 +431,20 @@ pub const ORDERS_PER_PAGE: u32 = 50;
 /// The query's page of the list, or the error naming `offset`.
 pub fn order_page(q: &OrderQuery) -> Result<Page, ApiError> {
     let offset = list_offset(&q.offset)?;
-    let limit = match q.limit.trim() {
-        "" => ORDERS_PER_PAGE,
+    let limit = list_limit(&q.limit, ORDERS_PER_PAGE)?;
+    Ok(Page { limit, offset })
+}
+
+/// A list page's `limit` as an API client sends it (empty: `default`), 1 to 100.
+fn list_limit(text: &str, default: u32) -> Result<u32, ApiError> {
+    match text.trim() {
+        "" => Ok(default),
         text => text
             .parse::<u32>()
             .ok()
             .filter(|l| (1..=100).contains(l))
-            .ok_or_else(|| ApiError::invalid("limit", "must be a whole number from 1 to 100"))?,
-    };
-    Ok(Page { limit, offset })
+            .ok_or_else(|| ApiError::invalid("limit", "must be a whole number from 1 to 100")),
+    }
 }
 
 /// A list page's `offset` as typed (empty: the first page).

@@ -3,15 +3,17 @@
 //! stock.
 
 use askama::Template;
+use commerce::catalog::edit::variant::VariantInput;
 use commerce::catalog::edit::{
     AdminProduct, AdminProductFilter, FieldErrors, ProductInput, ProductStatus,
 };
+use commerce::money::CurrencyCode;
 use commerce::params::{Page, SearchText};
 use commerce::staff::{Member, Permission};
 use commerce::ApiError;
 use serde::Deserialize;
 
-use super::{list_offset, Frame, Pager, Shell};
+use super::{list_limit, list_offset, Frame, Pager, Shell};
 use crate::listing::encode;
 use crate::pages::{html, Rendered};
 
@@ -42,16 +44,8 @@ pub fn product_filter(query: &ProductQuery) -> Result<(AdminProductFilter, Page)
                 .ok_or_else(|| ApiError::invalid("status", "must be draft or published"))?,
         ),
     };
-    let limit = match query.limit.trim() {
-        "" => PRODUCTS_PER_PAGE,
-        text => text
-            .parse::<u32>()
-            .ok()
-            .filter(|l| (1..=100).contains(l))
-            .ok_or_else(|| ApiError::invalid("limit", "must be a whole number from 1 to 100"))?,
-    };
     let page = Page {
-        limit,
+        limit: list_limit(&query.limit, PRODUCTS_PER_PAGE)?,
         offset: list_offset(&query.offset)?,
     };
     Ok((AdminProductFilter { q, status }, page))
@@ -145,6 +139,13 @@ struct VariantLine {
     managed: bool,
 }
 
+/// A price field of the new-variant form.
+struct PriceField {
+    code: String,
+    label: String,
+    value: String,
+}
+
 #[derive(Template)]
 #[template(path = "admin/product.html")]
 struct ProductPage<'a> {
@@ -160,6 +161,29 @@ struct ProductPage<'a> {
     errors: FieldErrors,
     variants: Vec<VariantLine>,
     storefront_href: Option<String>,
+    variant: VariantInput,
+    prices: Vec<PriceField>,
+    variant_errors: FieldErrors,
+    variant_message: Option<String>,
+}
+
+/// What the new-variant form re-shows: the variant as typed, and its problems.
+#[derive(Debug, Clone, Default)]
+pub struct VariantNotice {
+    pub input: VariantInput,
+    pub errors: FieldErrors,
+    pub message: Option<String>,
+}
+
+/// What a product's page shows besides the product: refused forms, the currencies its
+/// variants are priced in, and what was just saved.
+#[derive(Default)]
+pub struct ProductPageParts<'a> {
+    pub product: Option<&'a AdminProduct>,
+    pub notice: Option<ProductNotice>,
+    pub variant: Option<VariantNotice>,
+    pub currencies: &'a [CurrencyCode],
+    pub saved: Option<&'a str>,
 }
 
 /// What the product form re-shows: the fields as typed, and every field's problem (or
@@ -217,23 +241,44 @@ pub fn product_form(p: &AdminProduct) -> ProductInput {
     }
 }
 
-/// The form for a new product (`product` none) or an existing one, with its variants;
-/// `notice` re-shows a refused form; `saved` says what was just saved.
+/// The form for a new product (`product` none) or an existing one, with its variants
+/// and the form that adds one; refused forms come back as typed, with their problems.
 pub fn product_page(
     shell: &Shell,
     member: &Member,
-    product: Option<&AdminProduct>,
-    notice: Option<ProductNotice>,
-    saved: Option<&str>,
+    parts: ProductPageParts<'_>,
     status: u16,
 ) -> Result<Rendered, ApiError> {
-    let notice = notice.unwrap_or_else(|| ProductNotice {
+    let product = parts.product;
+    let notice = parts.notice.unwrap_or_else(|| ProductNotice {
         form: product.map(product_form).unwrap_or_else(|| ProductInput {
             status: ProductStatus::Draft.as_str().to_owned(),
             ..ProductInput::default()
         }),
         ..ProductNotice::default()
     });
+    let variant = parts.variant.unwrap_or_else(|| VariantNotice {
+        input: VariantInput {
+            manage_inventory: true,
+            ..VariantInput::default()
+        },
+        ..VariantNotice::default()
+    });
+    let prices = parts
+        .currencies
+        .iter()
+        .map(|c| PriceField {
+            code: c.as_str().to_owned(),
+            label: c.as_str().to_ascii_uppercase(),
+            value: variant
+                .input
+                .prices
+                .iter()
+                .find(|(code, _)| code.eq_ignore_ascii_case(c.as_str()))
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default(),
+        })
+        .collect();
     let heading = match product {
         Some(p) => p.title.clone(),
         None => "New product".to_owned(),
@@ -245,7 +290,7 @@ pub fn product_page(
             id: product.map(|p| p.id.as_str()),
             heading,
             write: member.may(Permission::ProductWrite),
-            saved,
+            saved: parts.saved,
             message: notice.message,
             statuses: statuses(notice.form.status.trim()),
             form: notice.form,
@@ -267,6 +312,10 @@ pub fn product_page(
             storefront_href: product
                 .filter(|p| p.status == ProductStatus::Published)
                 .map(|p| format!("/products/{}", p.handle)),
+            variant: variant.input,
+            prices,
+            variant_errors: variant.errors,
+            variant_message: variant.message,
         },
     )
 }

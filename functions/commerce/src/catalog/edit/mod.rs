@@ -8,6 +8,7 @@
 
 mod json;
 mod repo;
+pub mod variant;
 
 use serde::{Deserialize, Serialize};
 
