@@ -182,7 +182,7 @@ async fn every_admin_route_answers_exactly_the_roles_its_permission_allows() {
         &db,
         &StoreId::parse(HARBOR).unwrap(),
         &format!("Refund desk {}", stamp() % 1_000_000),
-        commerce::staff::Permissions::of([Permission::OrderRead, Permission::RefundWrite]),
+        commerce::staff::Permissions::of(OWN_ROLE),
     )
     .await
     .unwrap();
@@ -478,6 +478,13 @@ async fn admin_forms_posted_from_another_site_are_refused() {
     assert_eq!(res.status(), StatusCode::OK);
 }
 
+/// The permissions of the store's own role in the matrix: it reads orders and refunds.
+const OWN_ROLE: [Permission; 2] = [Permission::OrderRead, Permission::RefundWrite];
+
+/// The matrix sees every admin route both granted and refused: some built-in role holds
+/// each permission, and some role of the matrix (built-in, or the store's own role
+/// above, for what every built-in role holds, such as reading products) lacks each
+/// one that is not everyone's.
 #[test]
 fn every_admin_permission_is_held_by_some_role_and_refused_to_another() {
     for (route, permission) in ROUTES.iter().filter_map(|r| match r.access {
@@ -491,7 +498,7 @@ fn every_admin_permission_is_held_by_some_role_and_refused_to_another() {
         );
         if !permission.is_everyones() {
             assert!(
-                Role::ALL.iter().any(|r| !r.allows(permission)),
+                Role::ALL.iter().any(|r| !r.allows(permission)) || !OWN_ROLE.contains(&permission),
                 "{}",
                 route.path
             );
