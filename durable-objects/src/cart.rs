@@ -104,7 +104,11 @@ impl CartObject {
         let kept = self.kept.borrow().clone();
         let stored: Option<Cart> = match kept {
             Some(cart) => Some(cart),
-            None => self.state.storage().get(CART_KEY).await?,
+            None => {
+                let read: Option<Cart> = self.state.storage().get(CART_KEY).await?;
+                self.kept.replace(read.clone());
+                read
+            }
         };
         match stored {
             Some(cart) if cart.expired(now, lifetime) => {
@@ -112,10 +116,7 @@ impl CartObject {
                 self.state.storage().delete_all().await?;
                 Ok(None)
             }
-            other => {
-                self.kept.replace(other.clone());
-                Ok(other)
-            }
+            other => Ok(other),
         }
     }
 

@@ -99,10 +99,7 @@ pub async fn create(cx: &mut Cx) -> Result<Response, ApiError> {
         Err(err @ ApiError::InvalidParam { .. }) if !api => {
             let notice = ApiKeyNotice {
                 title: &posted.title,
-                message: Some(match &err {
-                    ApiError::InvalidParam { reason, .. } => reason.clone(),
-                    other => other.to_string(),
-                }),
+                message: Some(err.reason()),
                 ..ApiKeyNotice::default()
             };
             view(cx, notice, 400).await

@@ -111,10 +111,7 @@ pub async fn create(cx: &mut Cx) -> Result<Response, ApiError> {
         Err(err @ (ApiError::InvalidParam { .. } | ApiError::Conflict { .. }))
             if !cx.wants_json() =>
         {
-            let reason = match &err {
-                ApiError::InvalidParam { reason, .. } => reason.clone(),
-                other => other.to_string(),
-            };
+            let reason = err.reason();
             let notice = LocationNotice {
                 message: None,
                 new_name: &posted.name,

@@ -309,11 +309,7 @@ async fn run(cx: &mut Cx, action: OrderAction) -> Result<Response, ApiError> {
                 && err.status() < 500
                 && !matches!(err, ApiError::Forbidden { .. } | ApiError::NotFound { .. }) =>
         {
-            let message = match &err {
-                ApiError::InvalidParam { reason, .. } => reason.clone(),
-                other => other.to_string(),
-            };
-            detail(cx, &id, Some(message), err.status()).await
+            detail(cx, &id, Some(err.reason()), err.status()).await
         }
         Err(err) => Err(err),
     }

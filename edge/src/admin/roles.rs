@@ -96,19 +96,11 @@ pub async fn create(cx: &mut Cx) -> Result<Response, ApiError> {
             let notice = RoleNotice {
                 name: &posted.name,
                 checked: permissions,
-                message: Some(refusal(&err)),
+                message: Some(err.reason()),
             };
             view(cx, notice, err.status()).await
         }
         Err(err) => Err(err),
-    }
-}
-
-/// The words of a refused role form.
-fn refusal(err: &ApiError) -> String {
-    match err {
-        ApiError::InvalidParam { reason, .. } => reason.clone(),
-        other => other.to_string(),
     }
 }
 
@@ -149,7 +141,7 @@ pub async fn update(cx: &mut Cx) -> Result<Response, ApiError> {
             let notice = RoleNotice {
                 name: &posted.name,
                 checked: permissions,
-                message: Some(refusal(&err)),
+                message: Some(err.reason()),
             };
             view_one(cx, &id, Some(notice), err.status()).await
         }
@@ -190,7 +182,7 @@ pub async fn delete(cx: &mut Cx) -> Result<Response, ApiError> {
     match deleted {
         Ok(()) => http::see_other("/admin/roles"),
         Err(err @ ApiError::Conflict { .. }) => {
-            view_one(cx, &id, Some(refused(refusal(&err))), err.status()).await
+            view_one(cx, &id, Some(refused(err.reason())), err.status()).await
         }
         Err(err) => Err(err),
     }

@@ -190,6 +190,15 @@ impl ApiError {
         }
     }
 
+    /// The words a form shows beside a refused field or above the form: a parameter's
+    /// reason alone (the form already names the field), else the whole message.
+    pub fn reason(&self) -> String {
+        match self {
+            ApiError::InvalidParam { reason, .. } => reason.clone(),
+            other => other.to_string(),
+        }
+    }
+
     pub fn not_allowed(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError::NotAllowed {
             code,

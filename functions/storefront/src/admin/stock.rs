@@ -384,10 +384,7 @@ pub fn stock_item_page(
                     .map(|t| t.to_string())
                     .unwrap_or_default(),
             },
-            threshold_error: threshold_refused.map(|(_, e)| match e {
-                ApiError::InvalidParam { reason, .. } => reason.clone(),
-                other => other.to_string(),
-            }),
+            threshold_error: threshold_refused.map(|(_, e)| e.reason()),
             available: stock.levels.iter().map(|l| i64::from(l.available())).sum(),
         },
     )
