@@ -96,6 +96,10 @@ wire_enum! {
         LocationInUse = "location_in_use",
         DuplicateHandle = "duplicate_handle",
         DuplicateSku = "duplicate_sku",
+        DuplicateOption = "duplicate_option",
+        DuplicateVariant = "duplicate_variant",
+        OptionInUse = "option_in_use",
+        LastVariant = "last_variant",
     }
     other: Other
 }

@@ -7,13 +7,17 @@
 //! the configured window. Options, variants and prices are written elsewhere.
 
 mod json;
+pub mod options;
 mod repo;
 pub mod variant;
 
 use serde::{Deserialize, Serialize};
 
 pub use self::json::{admin_product_json, AdminProductJson};
-pub use self::repo::{create, list, one, update, AdminProduct, AdminProductFilter, AdminVariant};
+pub use self::repo::{
+    create, list, one, update, AdminOption, AdminProduct, AdminProductFilter, AdminVariant,
+    VariantOptionValue,
+};
 use crate::error::ApiError;
 use crate::params::Handle;
 

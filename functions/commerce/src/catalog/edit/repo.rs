@@ -8,7 +8,8 @@ use tokio_postgres::Row;
 use super::{ProductFields, ProductStatus};
 use crate::db::{col, list_page, ListQuery, Param, Sql};
 use crate::error::{ApiError, ErrorCode};
-use crate::ids::{ProductId, StoreId, VariantId};
+use crate::ids::{OptionId, OptionValueId, ProductId, StoreId, VariantId};
+use crate::money::CurrencyCode;
 use crate::outbox::{self, Topic};
 use crate::params::{Page, SearchText};
 
@@ -19,9 +20,31 @@ pub struct AdminVariant {
     pub title: String,
     pub sku: Option<String>,
     pub manage_inventory: bool,
+    pub allow_backorder: bool,
+    pub weight_g: Option<i32>,
     /// Over every location.
     pub stocked: i64,
     pub reserved: i64,
+    /// Minor units by currency, in code order.
+    pub prices: Vec<(CurrencyCode, i64)>,
+    /// Its value of each of the product's options, in the options' order.
+    pub options: Vec<VariantOptionValue>,
+}
+
+/// One option value of a variant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariantOptionValue {
+    pub option_id: OptionId,
+    pub value_id: OptionValueId,
+    pub value: String,
+}
+
+/// An option of a product (Size, Colour) with its values in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminOption {
+    pub id: OptionId,
+    pub title: String,
+    pub values: Vec<(OptionValueId, String)>,
 }
 
 /// A product as staff see it, whatever its status.
@@ -37,6 +60,8 @@ pub struct AdminProduct {
     pub created_at: String,
     pub updated_at: String,
     pub variant_count: i64,
+    /// Empty in lists.
+    pub options: Vec<AdminOption>,
     /// Empty in lists.
     pub variants: Vec<AdminVariant>,
 }
@@ -58,6 +83,7 @@ fn product_from_row(row: &Row) -> Result<AdminProduct, ApiError> {
         created_at: col(row, "created_at")?,
         updated_at: col(row, "updated_at")?,
         variant_count: col(row, "variant_count")?,
+        options: Vec::new(),
         variants: Vec::new(),
     })
 }
@@ -79,9 +105,10 @@ pub async fn one<C: Sql>(
         return Err(ApiError::not_found("Product", "id", id.as_str()));
     };
     let mut product = product_from_row(row)?;
+    product.options = options(client, &params).await?;
     let variants = client
         .query_typed(
-            "SELECT v.id, v.title, v.sku, v.manage_inventory,
+            "SELECT v.id, v.title, v.sku, v.manage_inventory, v.allow_backorder, v.weight_g,
                     coalesce(sum(il.stocked), 0)::int8 AS stocked,
                     coalesce(sum(il.reserved), 0)::int8 AS reserved
              FROM product_variants v LEFT JOIN inventory_levels il ON il.variant_id = v.id
@@ -98,12 +125,84 @@ pub async fn one<C: Sql>(
                 title: col(row, "title")?,
                 sku: col(row, "sku")?,
                 manage_inventory: col(row, "manage_inventory")?,
+                allow_backorder: col(row, "allow_backorder")?,
+                weight_g: col(row, "weight_g")?,
                 stocked: col(row, "stocked")?,
                 reserved: col(row, "reserved")?,
+                prices: Vec::new(),
+                options: Vec::new(),
             })
         })
         .collect::<Result<_, ApiError>>()?;
+    let prices = client
+        .query_typed(
+            "SELECT vp.variant_id, vp.currency_code, vp.amount
+             FROM variant_prices vp JOIN product_variants v ON v.id = vp.variant_id
+             WHERE v.store_id = $1 AND v.product_id = $2 ORDER BY vp.currency_code",
+            &params,
+        )
+        .await?;
+    for row in &prices {
+        let variant: VariantId = col(row, "variant_id")?;
+        let code: String = col(row, "currency_code")?;
+        let code = CurrencyCode::parse(&code).map_err(|e| ApiError::internal(e.to_string()))?;
+        if let Some(v) = product.variants.iter_mut().find(|v| v.id == variant) {
+            v.prices.push((code, col(row, "amount")?));
+        }
+    }
+    let values = client
+        .query_typed(
+            "SELECT vov.variant_id, ov.option_id, ov.id AS value_id, ov.value
+             FROM product_variant_option_values vov
+             JOIN product_option_values ov ON ov.id = vov.option_value_id
+             JOIN product_options o ON o.id = ov.option_id
+             WHERE o.store_id = $1 AND o.product_id = $2 ORDER BY o.rank, o.id",
+            &params,
+        )
+        .await?;
+    for row in &values {
+        let variant: VariantId = col(row, "variant_id")?;
+        if let Some(v) = product.variants.iter_mut().find(|v| v.id == variant) {
+            v.options.push(VariantOptionValue {
+                option_id: col(row, "option_id")?,
+                value_id: col(row, "value_id")?,
+                value: col(row, "value")?,
+            });
+        }
+    }
     Ok(product)
+}
+
+/// The options of the product `params` name (store, product), with their values.
+pub(super) async fn options<C: Sql>(
+    client: &C,
+    params: &[Param<'_>],
+) -> Result<Vec<AdminOption>, ApiError> {
+    let rows = client
+        .query_typed(
+            "SELECT o.id, o.title, ov.id AS value_id, ov.value
+             FROM product_options o LEFT JOIN product_option_values ov ON ov.option_id = o.id
+             WHERE o.store_id = $1 AND o.product_id = $2
+             ORDER BY o.rank, o.id, ov.rank, ov.id",
+            params,
+        )
+        .await?;
+    let mut options: Vec<AdminOption> = Vec::new();
+    for row in &rows {
+        let id: OptionId = col(row, "id")?;
+        if options.last().is_none_or(|o| o.id != id) {
+            options.push(AdminOption {
+                id,
+                title: col(row, "title")?,
+                values: Vec::new(),
+            });
+        }
+        let value: Option<OptionValueId> = col(row, "value_id")?;
+        if let (Some(value), Some(option)) = (value, options.last_mut()) {
+            option.values.push((value, col(row, "value")?));
+        }
+    }
+    Ok(options)
 }
 
 /// Which products the admin list shows; absent fields do not filter.

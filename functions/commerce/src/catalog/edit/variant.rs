@@ -1,15 +1,17 @@
-//! Variants as staff add them to a product: a title, an optional SKU (unique in the
-//! store), a price in every currency of the store's regions, and whether stock is
-//! counted and may be oversold. Checked all at once ([`VariantInput::check`]), written
-//! with its prices in one transaction with the product's `product.updated` event.
+//! Variants as staff add, change and remove them: a title, an optional SKU (unique in
+//! the store), a weight, a price in every currency of the store's regions, whether
+//! stock is counted and may be oversold, and its value of each of the product's options
+//! (none two alike). Checked all at once ([`VariantInput::check`]), written with its
+//! prices in one transaction with the product's `product.updated` event.
 
 use serde_json::json;
 use tokio_postgres::types::Type;
 
+use super::options::{lock_product, none_held, GoingVariant};
 use super::FieldErrors;
 use crate::db::{col, Param, Sql};
 use crate::error::{ApiError, ErrorCode};
-use crate::ids::{ProductId, StoreId, VariantId};
+use crate::ids::{OptionValueId, ProductId, StoreId, VariantId};
 use crate::money::{parse_major, CurrencyCode};
 use crate::outbox::{self, Topic};
 
@@ -21,6 +23,10 @@ pub struct VariantInput {
     pub manage_inventory: bool,
     pub allow_backorder: bool,
     pub prices: Vec<(String, String)>,
+    /// Grams, as typed; empty: not given.
+    pub weight: String,
+    /// Its value of each option, by the option's title (a new variant only).
+    pub options: Vec<(String, String)>,
 }
 
 /// A variant that passed [`VariantInput::check`].
@@ -32,7 +38,12 @@ pub struct VariantFields {
     pub allow_backorder: bool,
     /// Minor units, one per currency of the store.
     pub prices: Vec<(CurrencyCode, i64)>,
+    pub weight_g: Option<i32>,
+    pub options: Vec<(String, String)>,
 }
+
+/// The heaviest weight accepted, in grams (a tonne).
+pub const MAX_WEIGHT_G: i32 = 1_000_000;
 
 impl VariantInput {
     /// The variant, or every field's problem; `currencies` are those the store's regions
@@ -75,6 +86,19 @@ impl VariantInput {
                 format!("a price is needed in {} (e.g. 49.00)", wrong.join(", ")),
             ));
         }
+        let weight_g = match self.weight.trim() {
+            "" => None,
+            typed => match typed.parse::<i32>() {
+                Ok(g) if (0..=MAX_WEIGHT_G).contains(&g) => Some(g),
+                _ => {
+                    errors.push((
+                        "weight",
+                        format!("whole grams from 0 to {MAX_WEIGHT_G}, e.g. 250"),
+                    ));
+                    None
+                }
+            },
+        };
         if errors.is_empty() {
             Ok(VariantFields {
                 title: title.to_owned(),
@@ -82,6 +106,12 @@ impl VariantInput {
                 manage_inventory: self.manage_inventory,
                 allow_backorder: self.allow_backorder,
                 prices,
+                weight_g,
+                options: self
+                    .options
+                    .iter()
+                    .map(|(o, v)| (o.trim().to_owned(), v.trim().to_owned()))
+                    .collect(),
             })
         } else {
             Err(FieldErrors(errors))
@@ -108,17 +138,57 @@ pub async fn store_currencies<C: Sql>(
         .collect()
 }
 
-/// Adds a variant with `fields` to product `product` of `store` (last in its order),
-/// with its prices and the product's `product.updated` event. Run it in a transaction.
-pub async fn add_variant<C: Sql>(
+fn sku_taken(sku: Option<&str>) -> ApiError {
+    ApiError::conflict(
+        ErrorCode::DuplicateSku,
+        format!(
+            "The SKU {} is another variant's in this store; choose another.",
+            sku.unwrap_or_default()
+        ),
+    )
+}
+
+/// Writes `fields.prices`: each currency's price set, others left.
+async fn write_prices<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    variant: &VariantId,
+    fields: &VariantFields,
+) -> Result<(), ApiError> {
+    let codes: Vec<&str> = fields.prices.iter().map(|(c, _)| c.as_str()).collect();
+    let amounts: Vec<i64> = fields.prices.iter().map(|(_, a)| *a).collect();
+    let params: [Param<'_>; 4] = [
+        (store, Type::TEXT),
+        (variant, Type::TEXT),
+        (&codes, Type::TEXT_ARRAY),
+        (&amounts, Type::INT8_ARRAY),
+    ];
+    client
+        .execute_typed(
+            "INSERT INTO variant_prices (id, store_id, variant_id, currency_code, amount)
+             SELECT 'price_' || replace(gen_random_uuid()::text, '-', ''), $1, $2, p.code, p.amount
+             FROM unnest($3::text[], $4::int8[]) AS p(code, amount)
+             ON CONFLICT (variant_id, currency_code) DO UPDATE SET amount = EXCLUDED.amount
+             WHERE variant_prices.amount <> EXCLUDED.amount",
+            &params,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Inserts a variant of `product` (last in its order) with `fields`, its prices and the
+/// option values `values` (one of each option of the product). Refuses a taken SKU and
+/// a combination of values another variant has. The product is locked by the caller.
+pub(super) async fn insert_variant<C: Sql>(
     client: &C,
     store: &StoreId,
     product: &ProductId,
     fields: &VariantFields,
-    trace_id: Option<&str>,
+    values: &[OptionValueId],
 ) -> Result<VariantId, ApiError> {
     let id = VariantId::generate();
-    let params: [Param<'_>; 7] = [
+    let value_ids: Vec<&str> = values.iter().map(OptionValueId::as_str).collect();
+    let params: [Param<'_>; 9] = [
         (&id, Type::TEXT),
         (store, Type::TEXT),
         (product, Type::TEXT),
@@ -126,19 +196,27 @@ pub async fn add_variant<C: Sql>(
         (&fields.sku, Type::TEXT),
         (&fields.manage_inventory, Type::BOOL),
         (&fields.allow_backorder, Type::BOOL),
+        (&fields.weight_g, Type::INT4),
+        (&value_ids, Type::TEXT_ARRAY),
     ];
     let rows = client
         .query_typed(
-            "WITH p AS (SELECT id FROM products WHERE store_id = $2 AND id = $3),
-                  taken AS (SELECT 1 FROM product_variants WHERE store_id = $2 AND sku = $5),
+            "WITH taken AS (SELECT 1 FROM product_variants WHERE store_id = $2 AND sku = $5),
+                  twin AS (SELECT v.title FROM product_variants v
+                           WHERE v.product_id = $3 AND cardinality($9::text[]) > 0
+                             AND (SELECT array_agg(option_value_id ORDER BY option_value_id)
+                                  FROM product_variant_option_values WHERE variant_id = v.id)
+                                 = (SELECT array_agg(x ORDER BY x) FROM unnest($9::text[]) x)
+                           LIMIT 1),
                   made AS (
                       INSERT INTO product_variants
-                          (id, store_id, product_id, title, sku, manage_inventory, allow_backorder, rank)
-                      SELECT $1, $2, p.id, $4, $5, $6, $7,
+                          (id, store_id, product_id, title, sku, manage_inventory, allow_backorder,
+                           weight_g, rank)
+                      SELECT $1, $2, $3, $4, $5, $6, $7, $8,
                              coalesce((SELECT max(rank) + 1 FROM product_variants WHERE product_id = $3), 0)
-                      FROM p WHERE NOT EXISTS (SELECT 1 FROM taken)
+                      WHERE NOT EXISTS (SELECT 1 FROM taken) AND NOT EXISTS (SELECT 1 FROM twin)
                       RETURNING id)
-             SELECT EXISTS (SELECT 1 FROM p) AS product, EXISTS (SELECT 1 FROM taken) AS taken,
+             SELECT EXISTS (SELECT 1 FROM taken) AS taken, (SELECT title FROM twin) AS twin,
                     EXISTS (SELECT 1 FROM made) AS made",
             &params,
         )
@@ -146,47 +224,262 @@ pub async fn add_variant<C: Sql>(
     let row = rows
         .first()
         .ok_or_else(|| ApiError::internal("adding a variant answered nothing"))?;
-    if !col::<bool>(row, "product")? {
-        return Err(ApiError::not_found("Product", "id", product.as_str()));
-    }
     if col::<bool>(row, "taken")? {
+        return Err(sku_taken(fields.sku.as_deref()));
+    }
+    if let Some(twin) = col::<Option<String>>(row, "twin")? {
         return Err(ApiError::conflict(
-            ErrorCode::DuplicateSku,
-            format!(
-                "The SKU {} is another variant's in this store; choose another.",
-                fields.sku.as_deref().unwrap_or_default()
-            ),
+            ErrorCode::DuplicateVariant,
+            format!("The variant {twin} already has those option values."),
         ));
     }
-    for (currency, amount) in &fields.prices {
-        let price_id = format!("price_{}", crate::ids::random_body());
-        let code = currency.as_str();
-        let params: [Param<'_>; 5] = [
-            (&price_id, Type::TEXT),
-            (store, Type::TEXT),
-            (&id, Type::TEXT),
-            (&code, Type::TEXT),
-            (amount, Type::INT8),
-        ];
-        client
-            .execute_typed(
-                "INSERT INTO variant_prices (id, store_id, variant_id, currency_code, amount)
-                 VALUES ($1, $2, $3, $4, $5)",
-                &params,
-            )
-            .await?;
+    let params: [Param<'_>; 3] = [
+        (store, Type::TEXT),
+        (&id, Type::TEXT),
+        (&value_ids, Type::TEXT_ARRAY),
+    ];
+    client
+        .execute_typed(
+            "INSERT INTO product_variant_option_values (store_id, variant_id, option_value_id)
+             SELECT $1, $2, unnest($3::text[])",
+            &params,
+        )
+        .await?;
+    write_prices(client, store, &id, fields).await?;
+    Ok(id)
+}
+
+/// The value ids of `chosen` (option title, value), one for each of the product's
+/// options; a missing, unknown or extra option is the `options` field's error.
+async fn option_values<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    product: &ProductId,
+    chosen: &[(String, String)],
+) -> Result<Vec<OptionValueId>, ApiError> {
+    let params: [Param<'_>; 2] = [(store, Type::TEXT), (product, Type::TEXT)];
+    let options = super::repo::options(client, &params).await?;
+    let mut values = Vec::new();
+    let mut missing = Vec::new();
+    for option in &options {
+        let typed = chosen
+            .iter()
+            .find(|(o, _)| o.eq_ignore_ascii_case(&option.title))
+            .map(|(_, v)| v.as_str());
+        match typed.and_then(|t| {
+            option
+                .values
+                .iter()
+                .find(|(_, v)| v.eq_ignore_ascii_case(t))
+        }) {
+            Some((id, _)) => values.push(id.clone()),
+            None => missing.push(option.title.as_str()),
+        }
     }
+    if !missing.is_empty() {
+        return Err(ApiError::invalid(
+            "options",
+            format!("choose one of the values of {}", missing.join(", ")),
+        ));
+    }
+    if let Some((extra, _)) = chosen
+        .iter()
+        .find(|(o, _)| !options.iter().any(|opt| opt.title.eq_ignore_ascii_case(o)))
+    {
+        return Err(ApiError::invalid(
+            "options",
+            format!("the product has no option {extra}"),
+        ));
+    }
+    Ok(values)
+}
+
+fn prices_json(fields: &VariantFields) -> serde_json::Value {
     let prices: serde_json::Map<String, serde_json::Value> = fields
         .prices
         .iter()
         .map(|(c, a)| (c.as_str().to_owned(), json!(a)))
         .collect();
+    serde_json::Value::Object(prices)
+}
+
+/// Adds a variant with `fields` to product `product` of `store` (last in its order),
+/// with its prices, its option values and the product's `product.updated` event. Run
+/// it in a transaction.
+pub async fn add_variant<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    product: &ProductId,
+    fields: &VariantFields,
+    trace_id: Option<&str>,
+) -> Result<VariantId, ApiError> {
+    lock_product(client, store, product).await?;
+    let values = option_values(client, store, product, &fields.options).await?;
+    let id = insert_variant(client, store, product, fields, &values).await?;
     let payload = json!({
         "product_id": product,
-        "changes": { "variant_added": { "id": id, "title": fields.title, "sku": fields.sku, "prices": prices } },
+        "changes": { "variant_added": {
+            "id": id, "title": fields.title, "sku": fields.sku, "prices": prices_json(fields),
+        } },
     });
     outbox::enqueue(client, store, Topic::ProductUpdated, payload, trace_id).await?;
     Ok(id)
+}
+
+/// Changes variant `variant` of `product` to `fields` (its option values stay); answers
+/// its title and SKU before. Sends `product.updated` when anything changed.
+pub async fn update_variant<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    product: &ProductId,
+    variant: &VariantId,
+    fields: &VariantFields,
+    trace_id: Option<&str>,
+) -> Result<(String, Option<String>), ApiError> {
+    let params: [Param<'_>; 8] = [
+        (store, Type::TEXT),
+        (product, Type::TEXT),
+        (variant, Type::TEXT),
+        (&fields.title, Type::TEXT),
+        (&fields.sku, Type::TEXT),
+        (&fields.manage_inventory, Type::BOOL),
+        (&fields.allow_backorder, Type::BOOL),
+        (&fields.weight_g, Type::INT4),
+    ];
+    let rows = client
+        .query_typed(
+            "WITH before AS (SELECT title, sku FROM product_variants
+                             WHERE store_id = $1 AND product_id = $2 AND id = $3 FOR UPDATE),
+                  taken AS (SELECT 1 FROM product_variants
+                            WHERE store_id = $1 AND sku = $5 AND id <> $3),
+                  changed AS (
+                      UPDATE product_variants SET title = $4, sku = $5, manage_inventory = $6,
+                             allow_backorder = $7, weight_g = $8, updated_at = now()
+                      WHERE store_id = $1 AND product_id = $2 AND id = $3
+                        AND NOT EXISTS (SELECT 1 FROM taken)
+                        AND (title, sku, manage_inventory, allow_backorder, weight_g)
+                            IS DISTINCT FROM ($4, $5, $6, $7, $8)
+                      RETURNING id)
+             SELECT b.title, b.sku, EXISTS (SELECT 1 FROM taken) AS taken,
+                    EXISTS (SELECT 1 FROM changed) AS changed
+             FROM before b",
+            &params,
+        )
+        .await?;
+    let Some(row) = rows.first() else {
+        return Err(ApiError::not_found("Variant", "id", variant.as_str()));
+    };
+    if col::<bool>(row, "taken")? {
+        return Err(sku_taken(fields.sku.as_deref()));
+    }
+    let before: (String, Option<String>) = (col(row, "title")?, col(row, "sku")?);
+    let prices_before = client
+        .query_typed(
+            "SELECT currency_code, amount FROM variant_prices WHERE variant_id = $3 AND store_id = $1
+             ORDER BY currency_code",
+            &params[..3],
+        )
+        .await?;
+    let mut prices_changed = serde_json::Map::new();
+    for (currency, amount) in &fields.prices {
+        let was = prices_before
+            .iter()
+            .find(|r| col::<String>(r, "currency_code").ok().as_deref() == Some(currency.as_str()))
+            .map(|r| col::<i64>(r, "amount"))
+            .transpose()?;
+        if was != Some(*amount) {
+            prices_changed.insert(currency.as_str().to_owned(), json!([was, amount]));
+        }
+    }
+    write_prices(client, store, variant, fields).await?;
+    if col::<bool>(row, "changed")? || !prices_changed.is_empty() {
+        let payload = json!({
+            "product_id": product,
+            "changes": { "variant_changed": {
+                "id": variant, "title": [before.0, fields.title], "sku": [before.1, fields.sku],
+                "prices": prices_changed,
+            } },
+        });
+        outbox::enqueue(client, store, Topic::ProductUpdated, payload, trace_id).await?;
+    }
+    Ok(before)
+}
+
+/// What removing variant `variant` takes along: the variant itself, with what orders
+/// hold of it.
+pub async fn variant_going<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    product: &ProductId,
+    variant: &VariantId,
+) -> Result<GoingVariant, ApiError> {
+    let params: [Param<'_>; 3] = [
+        (store, Type::TEXT),
+        (product, Type::TEXT),
+        (variant, Type::TEXT),
+    ];
+    let rows = client
+        .query_typed(
+            "SELECT v.id, v.title, coalesce((SELECT sum(il.reserved) FROM inventory_levels il
+                                             WHERE il.variant_id = v.id), 0)::int8 AS reserved
+             FROM product_variants v WHERE v.store_id = $1 AND v.product_id = $2 AND v.id = $3",
+            &params,
+        )
+        .await?;
+    let row = rows
+        .first()
+        .ok_or_else(|| ApiError::not_found("Variant", "id", variant.as_str()))?;
+    Ok(GoingVariant {
+        id: col(row, "id")?,
+        title: col(row, "title")?,
+        reserved: col(row, "reserved")?,
+    })
+}
+
+/// Removes variant `variant` of `product` with its prices, stock and ledger rows;
+/// refused while orders hold its stock, and for the last variant of a published
+/// product. Answers its title.
+pub async fn remove_variant<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    product: &ProductId,
+    variant: &VariantId,
+    trace_id: Option<&str>,
+) -> Result<String, ApiError> {
+    lock_product(client, store, product).await?;
+    let going = variant_going(client, store, product, variant).await?;
+    none_held(std::slice::from_ref(&going))?;
+    let params: [Param<'_>; 3] = [
+        (store, Type::TEXT),
+        (product, Type::TEXT),
+        (variant, Type::TEXT),
+    ];
+    let rows = client
+        .query_typed(
+            "SELECT p.status = 'published' AND (SELECT count(*) FROM product_variants v
+                                                 WHERE v.product_id = p.id) = 1 AS last
+             FROM products p WHERE p.store_id = $1 AND p.id = $2",
+            &params[..2],
+        )
+        .await?;
+    if rows.first().map(|r| col::<bool>(r, "last")).transpose()? == Some(true) {
+        return Err(ApiError::conflict(
+            ErrorCode::LastVariant,
+            "It is the last variant of a published product: save the product as a draft first.",
+        ));
+    }
+    client
+        .execute_typed(
+            "DELETE FROM product_variants WHERE store_id = $1 AND product_id = $2 AND id = $3",
+            &params,
+        )
+        .await?;
+    let payload = json!({
+        "product_id": product,
+        "changes": { "variant_removed": { "id": variant, "title": going.title } },
+    });
+    outbox::enqueue(client, store, Topic::ProductUpdated, payload, trace_id).await?;
+    Ok(going.title)
 }
 
 #[cfg(test)]
