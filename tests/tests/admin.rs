@@ -1914,3 +1914,241 @@ async fn a_catalog_member_makes_a_draft_product_that_waits_for_a_variant_to_be_p
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+/// A form posted to an admin page as a signed-in member: the status and the page (or
+/// the redirect's target).
+async fn post_form(cookie: &str, path: &str, form: &[(String, String)]) -> (StatusCode, String) {
+    let res = client()
+        .post(url(path))
+        .header("cookie", cookie)
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned());
+    let text = res.text().await.unwrap();
+    (status, location.unwrap_or(text))
+}
+
+#[tokio::test]
+async fn a_catalog_member_makes_four_variants_from_two_options_and_changes_them() {
+    let db = db().await;
+    let ip = address(16);
+    let (email, catalog) = member(&db, HARBOR, Role::Catalog, &ip).await;
+    let n = stamp() % 1_000_000_000;
+    // Medusa's create: the product with its two options.
+    let (status, body) = with_cookie(
+        Method::POST,
+        &catalog,
+        "/admin/products",
+        Some(json!({
+            "title": format!("Harbour Deck Tee {n}"),
+            "options": [{"title": "Size", "values": ["S", "M"]},
+                        {"title": "Colour", "values": ["Sand", "Slate"]}],
+        })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let id = body["product"]["id"].as_str().unwrap().to_owned();
+    let handle = body["product"]["handle"].as_str().unwrap().to_owned();
+    assert_eq!(body["product"]["options"][1]["values"][1]["value"], "Slate");
+    let path = format!("/admin/products/{id}");
+
+    // The page says four combinations have no variant; its form makes them.
+    let page = call(Method::GET, &path, Some(&catalog))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Make 4 variants"), "{page}");
+    let currencies: Vec<String> = db
+        .query(
+            "SELECT DISTINCT currency_code FROM regions WHERE store_id = $1 ORDER BY 1",
+            &[&HARBOR],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(
+        currencies.len() >= 2,
+        "the demo store sells in two currencies or more"
+    );
+    let mut form: Vec<(String, String)> = currencies
+        .iter()
+        .map(|c| (format!("price.{c}"), "24.00".to_owned()))
+        .collect();
+    form.push(("sku_prefix".into(), format!("HDT{n}")));
+    form.push(("manage_inventory".into(), "yes".into()));
+    // A price missing: refused, the form keeps the prefix, nothing made.
+    let (status, page) =
+        post_form(&catalog, &format!("{path}/generate-variants"), &form[1..]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("a price is needed in") && page.contains(&format!("value=\"HDT{n}\"")));
+    let (status, location) = post_form(&catalog, &format!("{path}/generate-variants"), &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    assert_eq!(location, format!("{path}?saved=generated"));
+    let (_, body) = with_cookie(Method::GET, &catalog, &path, None).await;
+    let variants = body["product"]["variants"].as_array().unwrap().clone();
+    let titles: Vec<&str> = variants
+        .iter()
+        .map(|v| v["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["S / Sand", "S / Slate", "M / Sand", "M / Slate"]);
+    assert_eq!(variants[3]["sku"], format!("HDT{n}-M-SLATE"));
+    assert_eq!(
+        variants[0]["prices"].as_array().unwrap().len(),
+        currencies.len()
+    );
+    assert_eq!(variants[0]["prices"][0]["amount"], 24);
+
+    // One variant's own page: a refused weight keeps what was typed; a new price saves.
+    let first = variants[0]["id"].as_str().unwrap().to_owned();
+    let variant_path = format!("{path}/variants/{first}");
+    let page = call(Method::GET, &variant_path, Some(&catalog))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("S / Sand") && page.contains("Stock of S / Sand"));
+    let mut change: Vec<(String, String)> = currencies
+        .iter()
+        .map(|c| (format!("price.{c}"), "26.50".to_owned()))
+        .collect();
+    change.push(("title".into(), "S / Sand".into()));
+    change.push(("sku".into(), format!("HDT{n}-S-SAND")));
+    change.push(("manage_inventory".into(), "yes".into()));
+    change.push(("weight".into(), "heavy".into()));
+    let (status, page) = post_form(&catalog, &variant_path, &change).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("whole grams") && page.contains("value=\"heavy\""));
+    change.last_mut().unwrap().1 = "180".into();
+    let (status, location) = post_form(&catalog, &variant_path, &change).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let (status, body) = with_cookie(Method::GET, &catalog, &variant_path, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["variant"]["weight"], 180);
+    assert_eq!(body["variant"]["prices"][0]["amount"], 26.5);
+    assert_eq!(body["variant"]["options"][0]["value"], "S");
+
+    // Removing the value M asks first and names the two variants that go.
+    let size = &body_of(&catalog, &path).await["product"]["options"][0];
+    let size_id = size["id"].as_str().unwrap().to_owned();
+    let mut edit: Vec<(String, String)> = size["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            let text = v["value"].as_str().unwrap();
+            (
+                format!("value.{}", v["id"].as_str().unwrap()),
+                if text == "M" {
+                    String::new()
+                } else {
+                    text.to_owned()
+                },
+            )
+        })
+        .collect();
+    edit.push(("title".into(), "Size".into()));
+    let option_path = format!("{path}/options/{size_id}");
+    let (status, page) = post_form(&catalog, &option_path, &edit).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(page.contains("Saving removes these variants"), "{page}");
+    assert!(page.contains("<li>M / Sand</li>") && page.contains("<li>M / Slate</li>"));
+    edit.push(("confirm".into(), "yes".into()));
+    let (status, _) = post_form(&catalog, &option_path, &edit).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let body = body_of(&catalog, &path).await;
+    assert_eq!(body["product"]["variants"].as_array().unwrap().len(), 2);
+    // An option of two values is not removed; a variant is (Medusa's paths).
+    let colour = body["product"]["options"][1]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, answer) = with_cookie(
+        Method::DELETE,
+        &catalog,
+        &format!("{path}/options/{colour}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    assert_eq!(answer["code"], "option_in_use");
+    let slate = body["product"]["variants"][1]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, answer) = with_cookie(
+        Method::DELETE,
+        &catalog,
+        &format!("{path}/variants/{slate}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(
+        (answer["deleted"].as_bool(), answer["object"].as_str()),
+        (Some(true), Some("variant"))
+    );
+    assert_eq!(answer["parent"]["variants"].as_array().unwrap().len(), 1);
+
+    // Published, the Store API shows the options and the variant's new price.
+    let (status, body) = with_cookie(
+        Method::POST,
+        &catalog,
+        &path,
+        Some(json!({"status": "published"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let res = client()
+        .get(url(&format!(
+            "/store/products?handle={handle}&region_id=reg_HPEU&fields=o{n}"
+        )))
+        .header("x-publishable-api-key", e2e::HARBOR_KEY)
+        .send()
+        .await
+        .unwrap();
+    let listed: Value = res.json().await.unwrap();
+    let shown = &listed["products"][0];
+    assert_eq!(shown["options"].as_array().unwrap().len(), 2, "{listed}");
+    assert_eq!(
+        shown["variants"][0]["calculated_price"]["calculated_amount"].as_f64(),
+        Some(26.5)
+    );
+    assert_eq!(shown["variants"][0]["weight"], 180);
+    let (status, _) = with_cookie(
+        Method::POST,
+        &catalog,
+        &path,
+        Some(json!({"status": "draft"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let actions = audited_actions(&db, &email, "product.").await;
+    assert_eq!(
+        actions,
+        [
+            "product.create",
+            "product.variant.generate",
+            "product.variant.update",
+            "product.option.update",
+            "product.variant.delete",
+            "product.update",
+            "product.update"
+        ]
+    );
+}
+
+async fn body_of(cookie: &str, path: &str) -> Value {
+    let (status, body) = with_cookie(Method::GET, cookie, path, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}

@@ -1,5 +1,6 @@
 //! The admin area at the edge: staff sign-in ([`session`]) and the pages and admin API
-//! of a store's operations ([`orders`], [`products`], [`stock`], [`locations`]), its staff ([`staff`]) and its
+//! of a store's operations ([`orders`], [`products`] with their [`options`] and
+//! [`variants`], [`stock`], [`locations`]), its staff ([`staff`]) and its
 //! secret API keys ([`api_keys`]). The router has resolved the member and checked
 //! their permission before any handler here runs. Every answer is personal: never
 //! cached, not indexed.
@@ -7,12 +8,14 @@
 pub mod api_keys;
 pub mod locations;
 pub mod openapi;
+pub mod options;
 pub mod orders;
 pub mod products;
 pub mod roles;
 pub mod session;
 pub mod staff;
 pub mod stock;
+pub mod variants;
 
 use commerce::db::atomically;
 use commerce::staff::audit::{self, Entry};

@@ -126,6 +126,25 @@ fn variant_body() -> Value {
         "sku": {"type": "string", "maxLength": 100, "description": "Unique in the store (409 otherwise)."},
         "manage_inventory": {"type": "boolean", "description": "Default true."},
         "allow_backorder": {"type": "boolean", "description": "Default false."},
+        "weight": {"type": ["integer", "null"], "description": "Grams."},
+        "options": {"type": "object", "additionalProperties": {"type": "string"},
+                    "description": "A value of each of the product's options, by option title (new variants)."},
+        "prices": {"type": "array", "items": {"type": "object", "required": ["currency_code", "amount"],
+            "properties": {"currency_code": {"type": "string"},
+                           "amount": {"type": "number", "description": "Major units."}}}}}})
+}
+
+fn option_body() -> Value {
+    json!({"type": "object", "properties": {
+        "title": {"type": "string", "maxLength": 100, "description": "Unique among the product's options, whatever the case."},
+        "values": {"type": "array", "maxItems": 100, "items": {"type": "string", "maxLength": 100}}}})
+}
+
+fn generate_body() -> Value {
+    json!({"type": "object", "required": ["prices"], "properties": {
+        "sku_prefix": {"type": "string", "description": "Each SKU is the prefix and the values (TEE-M-BLUE); absent: no SKUs."},
+        "manage_inventory": {"type": "boolean", "description": "Default true."},
+        "allow_backorder": {"type": "boolean", "description": "Default false."},
         "prices": {"type": "array", "items": {"type": "object", "required": ["currency_code", "amount"],
             "properties": {"currency_code": {"type": "string"},
                            "amount": {"type": "number", "description": "Major units."}}}}}})
@@ -167,7 +186,14 @@ static OPERATIONS: &[Operation] = &[
     op(Post, "/admin/products", "Create a product (a draft until it has a variant); its own fields only", Some(product_body), "AdminProductResponse"),
     op(Get, "/admin/products/{id}", "One product with its variants and their stock", None, "AdminProductResponse"),
     op(Post, "/admin/products/{id}", "Change a product's own fields (absent ones stay)", Some(product_body), "AdminProductResponse"),
-    op(Post, "/admin/products/{id}/variants", "Add a variant with a price in every currency of the store's regions (options not yet)", Some(variant_body), "AdminProductResponse"),
+    op(Post, "/admin/products/{id}/variants", "Add a variant with a price in every currency of the store's regions and a value of each option (none two alike)", Some(variant_body), "AdminProductResponse"),
+    op(Get, "/admin/products/{id}/variants/{variant_id}", "One variant with its prices and option values", None, "AdminVariantResponse"),
+    op(Post, "/admin/products/{id}/variants/{variant_id}", "Change a variant's own fields and prices (absent ones stay; its option values stay)", Some(variant_body), "AdminProductResponse"),
+    op(Verb::Delete, "/admin/products/{id}/variants/{variant_id}", "Remove a variant (409 while orders hold its stock, or for the last of a published product)", None, "DeletedWithParent"),
+    op(Post, "/admin/products/{id}/generate-variants", "Make a variant for each combination of the options' values without one, at one price per currency", Some(generate_body), "AdminProductResponse"),
+    op(Post, "/admin/products/{id}/options", "Add an option with its values; variants already there take its first value", Some(option_body), "AdminProductResponse"),
+    op(Post, "/admin/products/{id}/options/{option_id}", "Rename an option; `values` is the whole list: values it no longer names are removed with the variants that use them", Some(option_body), "AdminProductResponse"),
+    op(Verb::Delete, "/admin/products/{id}/options/{option_id}", "Remove an option that is down to one value (409 otherwise)", None, "DeletedWithParent"),
     op(Get, "/admin/inventory-items/{id}", "A variant's stock as an inventory item (the item's id is the variant's), with its levels at every location", None, "InventoryItemResponse"),
     op(Get, "/admin/inventory-items/{id}/location-levels", "A variant's levels at every location of the store (never stocked: 0)", None, "InventoryLevelList"),
     op(Post, "/admin/inventory-items/{id}/location-levels/{location_id}", "Set a count (written to the inventory ledger; with `version`, refused with 409 if the count moved since)", Some(level_body), "InventoryItemResponse"),
@@ -287,8 +313,26 @@ fn schemas() -> Value {
             "subtitle": {"type": ["string", "null"]}, "description": {"type": "string"},
             "status": {"type": "string", "enum": ["draft", "published"]},
             "thumbnail": {"type": ["string", "null"]},
-            "variants": {"type": "array", "items": {"type": "object"}},
+            "options": {"type": "array", "items": open(&["id", "title", "values"], json!({
+                "id": {"type": "string"}, "title": {"type": "string"},
+                "values": {"type": "array", "items": {"$ref": "#/components/schemas/AdminOptionValue"}}}))},
+            "variants": {"type": "array", "items": {"$ref": "#/components/schemas/AdminVariant"}},
             "created_at": {"type": "string"}, "updated_at": {"type": "string"}})),
+        "AdminOptionValue": open(&["id", "value", "option_id"], json!({
+            "id": {"type": "string"}, "value": {"type": "string"}, "option_id": {"type": "string"}})),
+        "AdminVariant": open(&["id", "title", "prices", "options"], json!({
+            "id": {"type": "string"}, "title": {"type": "string"}, "sku": {"type": ["string", "null"]},
+            "product_id": {"type": "string"}, "manage_inventory": {"type": "boolean"},
+            "allow_backorder": {"type": "boolean"}, "weight": {"type": ["integer", "null"]},
+            "inventory_quantity": {"type": "integer"},
+            "prices": {"type": "array", "items": open(&["currency_code", "amount"], json!({
+                "currency_code": {"type": "string"}, "amount": {"type": "number"}}))},
+            "options": {"type": "array", "items": {"$ref": "#/components/schemas/AdminOptionValue"}}})),
+        "AdminVariantResponse": open(&["variant"], json!({
+            "variant": {"$ref": "#/components/schemas/AdminVariant"}})),
+        "DeletedWithParent": open(&["id", "object", "deleted", "parent"], json!({
+            "id": {"type": "string"}, "object": {"type": "string"}, "deleted": {"type": "boolean"},
+            "parent": {"$ref": "#/components/schemas/AdminProduct"}})),
         "AdminProductResponse": open(&["product"], json!({
             "product": {"$ref": "#/components/schemas/AdminProduct"}})),
         "AdminProductList": open(&["products", "count", "offset", "limit"], json!({
@@ -427,6 +471,8 @@ mod tests {
         "/admin/stock/:variant",
         "/admin/stock/:variant/:location",
         "/admin/products/new",
+        "/admin/products/:id/variants/:variant_id/delete",
+        "/admin/products/:id/options/:option_id/delete",
         "/admin/stock-locations/:id/move",
         "/admin/stock-locations/:id/delete",
     ];

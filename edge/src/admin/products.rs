@@ -3,27 +3,31 @@
 //! own fields only; each change is audited in the same transaction, and
 //! `commerce::catalog::edit` checks the fields and sends the event.
 
+use commerce::catalog::edit::options::OptionInput;
 use commerce::catalog::edit::variant::{self, VariantInput};
-use commerce::catalog::edit::{self, admin_product_json, ProductInput};
+use commerce::catalog::edit::{
+    self, admin_product_json, ProductFields, ProductInput, ProductStatus,
+};
 use commerce::ids::ProductId;
 use commerce::staff::audit::Entry;
 use commerce::ApiError;
 use serde::Deserialize;
-use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use serde_json::json;
 use storefront::admin::products::{
-    product_filter, product_form, product_page, products_page, ProductNotice, ProductPageParts,
-    ProductQuery, VariantNotice,
+    product_filter, product_form, product_page, products_page, GenerateNotice, OptionNotice,
+    ProductNotice, ProductPageParts, ProductQuery, VariantNotice,
 };
 use tokio_postgres::Client;
 use worker::Response;
 
+use super::options::OptionBody;
+use super::variants::VariantBody;
 use super::{api_json, audited, render};
 use crate::context::Cx;
 use crate::http;
 
 /// The product of the path's `:id`; a malformed id is not found.
-fn product_id(cx: &Cx) -> Result<ProductId, ApiError> {
+pub(super) fn product_id(cx: &Cx) -> Result<ProductId, ApiError> {
     let raw = cx.param(0);
     ProductId::parse(raw).map_err(|_| ApiError::not_found("Product", "id", raw.to_owned()))
 }
@@ -58,13 +62,21 @@ pub async fn new(cx: &mut Cx) -> Result<Response, ApiError> {
     .await
 }
 
-/// The product's page: `notice` re-shows a refused product form, `variant` a refused
-/// new variant, `saved` says what was saved.
-async fn page(
+/// The refused forms a product's page shows again, each as typed with its problems.
+#[derive(Default)]
+pub(super) struct Refused {
+    pub product: Option<ProductNotice>,
+    pub variant: Option<VariantNotice>,
+    pub option: Option<OptionNotice>,
+    pub generate: Option<GenerateNotice>,
+}
+
+/// The product's page (a new one when `id` is none): `refused` re-shows refused forms,
+/// `saved` says what was saved.
+pub(super) async fn page(
     cx: &Cx,
     id: Option<&ProductId>,
-    notice: Option<ProductNotice>,
-    variant: Option<VariantNotice>,
+    refused: Refused,
     saved: Option<&str>,
     status: u16,
 ) -> Result<Response, ApiError> {
@@ -76,8 +88,10 @@ async fn page(
         let currencies = variant::store_currencies(client, &member.store_id).await?;
         let parts = ProductPageParts {
             product: product.as_ref(),
-            notice,
-            variant,
+            notice: refused.product,
+            variant: refused.variant,
+            option: refused.option,
+            generate: refused.generate,
             currencies: &currencies,
             saved,
         };
@@ -87,7 +101,7 @@ async fn page(
 }
 
 /// The product as Medusa's admin API answers it.
-async fn answer(cx: &Cx, id: &ProductId) -> Result<Response, ApiError> {
+pub(super) async fn answer(cx: &Cx, id: &ProductId) -> Result<Response, ApiError> {
     let store = &cx.member()?.store_id;
     let product = cx
         .with_db(async |client: &Client| edit::one(client, store, id).await)
@@ -112,13 +126,18 @@ pub async fn show(cx: &mut Cx) -> Result<Response, ApiError> {
         "created" => Some("Created as a draft. Add its variants, then publish it."),
         "saved" => Some("Saved. The shop shows the change within a few minutes."),
         "variant" => Some("Variant added. Give it stock from its stock page, then publish."),
+        "option" => Some("Option saved."),
+        "option-removed" => Some("Option removed."),
+        "generated" => Some("Variants made. Give them stock from their stock pages, then publish."),
+        "variant-removed" => Some("Variant removed."),
         _ => None,
     };
-    page(cx, Some(&id), None, None, saved, 200).await
+    page(cx, Some(&id), Refused::default(), saved, 200).await
 }
 
 /// Medusa's product body, as far as this store writes it: absent fields stay as they
-/// are on an update. Options and variants are refused rather than ignored.
+/// are on an update. A new product may bring its options and variants; an update
+/// writes those through their own paths.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct ProductBody {
@@ -127,40 +146,63 @@ struct ProductBody {
     subtitle: Option<String>,
     description: Option<String>,
     status: Option<String>,
-    options: Vec<Value>,
-    variants: Vec<Value>,
+    options: Vec<OptionBody>,
+    variants: Vec<VariantBody>,
 }
 
 impl ProductBody {
     /// `base` with the fields the body names.
-    fn over(self, base: ProductInput) -> Result<ProductInput, ApiError> {
-        if !self.options.is_empty() || !self.variants.is_empty() {
-            return Err(ApiError::invalid(
-                "variants",
-                "options and variants are not written through this path yet; send the product's own fields",
-            ));
+    fn over(&mut self, base: ProductInput) -> ProductInput {
+        ProductInput {
+            title: self.title.take().unwrap_or(base.title),
+            handle: self.handle.take().unwrap_or(base.handle),
+            subtitle: self.subtitle.take().unwrap_or(base.subtitle),
+            description: self.description.take().unwrap_or(base.description),
+            status: self.status.take().unwrap_or(base.status),
         }
-        Ok(ProductInput {
-            title: self.title.unwrap_or(base.title),
-            handle: self.handle.unwrap_or(base.handle),
-            subtitle: self.subtitle.unwrap_or(base.subtitle),
-            description: self.description.unwrap_or(base.description),
-            status: self.status.unwrap_or(base.status),
-        })
     }
 }
 
-/// Creates a product from `input` with its audit record; answers its id.
-async fn create_from(cx: &Cx, input: &ProductInput) -> Result<ProductId, ApiError> {
+/// Creates a product from `input` with its options and variants and the audit record,
+/// all or nothing; answers its id. A product asked for as published is published once
+/// its variants are in.
+async fn create_from(
+    cx: &Cx,
+    input: &ProductInput,
+    options: Vec<OptionInput>,
+    variants: Vec<VariantInput>,
+) -> Result<ProductId, ApiError> {
     let fields = input.check().map_err(|e| e.into_error())?;
+    let options = options
+        .iter()
+        .map(|o| o.check().map_err(|e| e.into_error()))
+        .collect::<Result<Vec<_>, _>>()?;
     let store = cx.member()?.store_id.clone();
     let trace = cx.trace_id.clone();
     audited(cx, async |tx: &Client| {
-        let id = edit::create(tx, &store, &fields, Some(&trace)).await?;
+        let draft = ProductFields {
+            status: ProductStatus::Draft,
+            ..fields.clone()
+        };
+        let id = edit::create(tx, &store, &draft, Some(&trace)).await?;
+        for option in &options {
+            edit::options::add_option(tx, &store, &id, option, Some(&trace)).await?;
+        }
+        let currencies = variant::store_currencies(tx, &store).await?;
+        for input in &variants {
+            let checked = input.check(&currencies).map_err(|e| e.into_error())?;
+            variant::add_variant(tx, &store, &id, &checked, Some(&trace)).await?;
+        }
+        if fields.status != ProductStatus::Draft {
+            edit::update(tx, &store, &id, &fields, Some(&trace)).await?;
+        }
         let entry = Entry {
             action: "product.create",
             target_id: None,
-            change: json!({ "id": id, "title": [null, fields.title], "handle": [null, fields.handle.as_str()] }),
+            change: json!({
+                "id": id, "title": [null, fields.title], "handle": [null, fields.handle.as_str()],
+                "options": options.len(), "variants": variants.len(),
+            }),
         };
         Ok((id, entry))
     })
@@ -204,19 +246,36 @@ async fn refused(
         },
         Ok(_) => ProductNotice::refused(form, err),
     };
-    page(cx, id, Some(notice), None, None, err.status()).await
+    let refused = Refused {
+        product: Some(notice),
+        ..Refused::default()
+    };
+    page(cx, id, refused, None, err.status()).await
 }
 
 /// `POST /admin/products`: a new product (a draft until it has variants).
 pub async fn create(cx: &mut Cx) -> Result<Response, ApiError> {
     if cx.wants_json() {
-        let body: ProductBody = cx.json_as().await?;
-        let input = body.over(ProductInput::default())?;
-        let id = create_from(cx, &input).await?;
+        let mut body: ProductBody = cx.json_as().await?;
+        let input = body.over(ProductInput::default());
+        let options = body
+            .options
+            .into_iter()
+            .map(|o| OptionInput {
+                title: o.title.unwrap_or_default(),
+                values: o.values.unwrap_or_default(),
+            })
+            .collect();
+        let variants = body
+            .variants
+            .into_iter()
+            .map(VariantBody::into_new)
+            .collect();
+        let id = create_from(cx, &input, options, variants).await?;
         return answer(cx, &id).await;
     }
     let form: ProductInput = cx.form().await?;
-    match create_from(cx, &form).await {
+    match create_from(cx, &form, Vec::new(), Vec::new()).await {
         Ok(id) => http::see_other(&format!("/admin/products/{}?saved=created", id.as_str())),
         Err(err @ (ApiError::InvalidParam { .. } | ApiError::Conflict { .. })) => {
             refused(cx, None, form, &err).await
@@ -229,12 +288,18 @@ pub async fn create(cx: &mut Cx) -> Result<Response, ApiError> {
 pub async fn update(cx: &mut Cx) -> Result<Response, ApiError> {
     let id = product_id(cx)?;
     if cx.wants_json() {
-        let body: ProductBody = cx.json_as().await?;
+        let mut body: ProductBody = cx.json_as().await?;
+        if !body.options.is_empty() || !body.variants.is_empty() {
+            return Err(ApiError::invalid(
+                "variants",
+                "write options and variants through /admin/products/:id/options and /variants",
+            ));
+        }
         let store = cx.member()?.store_id.clone();
         let current = cx
             .with_db(async |client: &Client| edit::one(client, &store, &id).await)
             .await?;
-        let input = body.over(product_form(&current))?;
+        let input = body.over(product_form(&current));
         update_from(cx, &id, &input).await?;
         return answer(cx, &id).await;
     }
@@ -243,130 +308,6 @@ pub async fn update(cx: &mut Cx) -> Result<Response, ApiError> {
         Ok(()) => http::see_other(&format!("/admin/products/{}?saved=saved", id.as_str())),
         Err(err @ (ApiError::InvalidParam { .. } | ApiError::Conflict { .. })) => {
             refused(cx, Some(&id), form, &err).await
-        }
-        Err(err) => Err(err),
-    }
-}
-
-/// Medusa's variant price: `amount` in major units.
-#[derive(Deserialize)]
-struct PriceBody {
-    currency_code: String,
-    amount: Value,
-}
-
-/// Medusa's new variant body, as far as this store writes it.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct VariantBody {
-    title: String,
-    sku: Option<String>,
-    manage_inventory: Option<bool>,
-    allow_backorder: Option<bool>,
-    prices: Vec<PriceBody>,
-    options: BTreeMap<String, Value>,
-}
-
-impl VariantBody {
-    fn input(self) -> Result<VariantInput, ApiError> {
-        if !self.options.is_empty() {
-            return Err(ApiError::invalid(
-                "options",
-                "options are not written through this path yet; send the variant without them",
-            ));
-        }
-        Ok(VariantInput {
-            title: self.title,
-            sku: self.sku.unwrap_or_default(),
-            manage_inventory: self.manage_inventory.unwrap_or(true),
-            allow_backorder: self.allow_backorder.unwrap_or(false),
-            prices: self
-                .prices
-                .into_iter()
-                .map(|p| {
-                    let amount = match p.amount {
-                        Value::String(text) => text,
-                        other => other.to_string(),
-                    };
-                    (p.currency_code, amount)
-                })
-                .collect(),
-        })
-    }
-}
-
-/// The new-variant form: `title`, `sku`, `price.<currency>`, and the two boxes.
-fn variant_from_form(form: &BTreeMap<String, String>) -> VariantInput {
-    let field = |name: &str| form.get(name).cloned().unwrap_or_default();
-    VariantInput {
-        title: field("title"),
-        sku: field("sku"),
-        manage_inventory: field("manage_inventory") == "yes",
-        allow_backorder: field("allow_backorder") == "yes",
-        prices: form
-            .iter()
-            .filter_map(|(k, v)| k.strip_prefix("price.").map(|c| (c.to_owned(), v.clone())))
-            .collect(),
-    }
-}
-
-/// Adds a variant from `input` to product `id`, with its audit record.
-async fn add_from(cx: &Cx, id: &ProductId, input: &VariantInput) -> Result<(), ApiError> {
-    let store = cx.member()?.store_id.clone();
-    let trace = cx.trace_id.clone();
-    audited(cx, async |tx: &Client| {
-        let currencies = variant::store_currencies(tx, &store).await?;
-        let fields = input.check(&currencies).map_err(|e| e.into_error())?;
-        let made = variant::add_variant(tx, &store, id, &fields, Some(&trace)).await?;
-        let entry = Entry {
-            action: "product.variant.create",
-            target_id: Some(id.as_str()),
-            change: json!({ "variant_id": made, "title": [null, fields.title], "sku": [null, fields.sku] }),
-        };
-        Ok(((), entry))
-    })
-    .await
-}
-
-/// `POST /admin/products/:id/variants` (Medusa's path): adds a variant with its prices.
-pub async fn add_variant(cx: &mut Cx) -> Result<Response, ApiError> {
-    let id = product_id(cx)?;
-    if cx.wants_json() {
-        let body: VariantBody = cx.json_as().await?;
-        add_from(cx, &id, &body.input()?).await?;
-        return answer(cx, &id).await;
-    }
-    let form: BTreeMap<String, String> = cx.form().await?;
-    let input = variant_from_form(&form);
-    match add_from(cx, &id, &input).await {
-        Ok(()) => http::see_other(&format!("/admin/products/{}?saved=variant", id.as_str())),
-        Err(err @ (ApiError::InvalidParam { .. } | ApiError::Conflict { .. })) => {
-            let store = cx.member()?.store_id.clone();
-            let currencies = cx
-                .with_db(async |client: &Client| variant::store_currencies(client, &store).await)
-                .await?;
-            let notice = match input.check(&currencies) {
-                Err(errors) => VariantNotice {
-                    input,
-                    errors,
-                    message: None,
-                },
-                Ok(_) => {
-                    let (errors, message) = match &err {
-                        ApiError::Conflict { message, .. } => (
-                            commerce::catalog::edit::FieldErrors(vec![("sku", message.clone())]),
-                            None,
-                        ),
-                        other => (Default::default(), Some(other.to_string())),
-                    };
-                    VariantNotice {
-                        input,
-                        errors,
-                        message,
-                    }
-                }
-            };
-            page(cx, Some(&id), None, Some(notice), None, err.status()).await
         }
         Err(err) => Err(err),
     }

@@ -59,7 +59,8 @@ async fn generate(db: &Client, product: &ProductId, prefix: &str) -> usize {
         allow_backorder: false,
         prices: prices(&currencies, "25.00"),
     };
-    options::generate_variants(db, &alpha(), product, &input, &currencies, None)
+    let template = input.check(&currencies).unwrap();
+    options::generate_variants(db, &alpha(), product, &template, None)
         .await
         .unwrap()
         .len()

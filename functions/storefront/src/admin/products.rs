@@ -1,12 +1,14 @@
-//! The products pages: the store's products (drafts too), found by text and status, and
-//! one product's own fields in a form (new or existing), with its variants and their
-//! stock.
+//! The products pages: the store's products (drafts too), found by text and status;
+//! one product's own fields in a form (new or existing), its options with their values,
+//! the variants made from them and their stock; and one variant's own page.
 
 use askama::Template;
+use commerce::catalog::edit::options::{missing_combinations, GenerateInput};
 use commerce::catalog::edit::variant::VariantInput;
 use commerce::catalog::edit::{
-    AdminProduct, AdminProductFilter, FieldErrors, ProductInput, ProductStatus,
+    AdminProduct, AdminProductFilter, AdminVariant, FieldErrors, ProductInput, ProductStatus,
 };
+use commerce::ids::{OptionId, OptionValueId};
 use commerce::money::CurrencyCode;
 use commerce::params::{Page, SearchText};
 use commerce::staff::{Member, Permission};
@@ -134,16 +136,82 @@ pub fn products_page(
 struct VariantLine {
     title: String,
     sku: String,
+    href: String,
     stock_href: String,
     available: i64,
     managed: bool,
 }
 
-/// A price field of the new-variant form.
+/// A price field of a variant form, one per currency of the store.
 struct PriceField {
     code: String,
     label: String,
     value: String,
+}
+
+/// The price fields for `currencies`, with what was typed in `typed`.
+fn price_fields(currencies: &[CurrencyCode], typed: &[(String, String)]) -> Vec<PriceField> {
+    currencies
+        .iter()
+        .map(|c| PriceField {
+            code: c.as_str().to_owned(),
+            label: c.as_str().to_ascii_uppercase(),
+            value: typed
+                .iter()
+                .find(|(code, _)| code.eq_ignore_ascii_case(c.as_str()))
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// A value of an option's form: emptied, it is removed.
+struct ValueField {
+    id: String,
+    text: String,
+}
+
+/// An option's form (or the new-option form, `id` empty) as shown.
+struct OptionForm {
+    id: String,
+    title: String,
+    values: Vec<ValueField>,
+    added: String,
+    errors: FieldErrors,
+    message: Option<String>,
+    /// Variants that saving removes: the form asks to confirm.
+    going: Vec<String>,
+    /// Down to one value: the option may be removed.
+    removable: bool,
+}
+
+/// An option's choice in the new-variant form.
+struct OptionChoice {
+    field: String,
+    name: String,
+    label: String,
+    choices: Vec<(String, bool)>,
+}
+
+/// What an option form re-shows: which option (none: the new-option form), what was
+/// typed, its problems, and the variants that saving would remove (asked first).
+#[derive(Debug, Clone, Default)]
+pub struct OptionNotice {
+    pub target: Option<OptionId>,
+    pub title: String,
+    pub values: Vec<(OptionValueId, String)>,
+    pub added: String,
+    pub errors: FieldErrors,
+    pub message: Option<String>,
+    pub going: Vec<String>,
+}
+
+/// What the make-the-variants form re-shows.
+#[derive(Debug, Clone, Default)]
+pub struct GenerateNotice {
+    pub input: GenerateInput,
+    pub errors: FieldErrors,
+    pub message: Option<String>,
 }
 
 #[derive(Template)]
@@ -165,6 +233,15 @@ struct ProductPage<'a> {
     prices: Vec<PriceField>,
     variant_errors: FieldErrors,
     variant_message: Option<String>,
+    option_choices: Vec<OptionChoice>,
+    options: Vec<OptionForm>,
+    new_option: OptionForm,
+    /// Combinations of option values without a variant yet.
+    missing: usize,
+    generate: GenerateInput,
+    generate_prices: Vec<PriceField>,
+    generate_errors: FieldErrors,
+    generate_message: Option<String>,
 }
 
 /// What the new-variant form re-shows: the variant as typed, and its problems.
@@ -182,6 +259,8 @@ pub struct ProductPageParts<'a> {
     pub product: Option<&'a AdminProduct>,
     pub notice: Option<ProductNotice>,
     pub variant: Option<VariantNotice>,
+    pub option: Option<OptionNotice>,
+    pub generate: Option<GenerateNotice>,
     pub currencies: &'a [CurrencyCode],
     pub saved: Option<&'a str>,
 }
@@ -264,21 +343,115 @@ pub fn product_page(
         },
         ..VariantNotice::default()
     });
-    let prices = parts
-        .currencies
-        .iter()
-        .map(|c| PriceField {
-            code: c.as_str().to_owned(),
-            label: c.as_str().to_ascii_uppercase(),
-            value: variant
-                .input
-                .prices
+    let prices = price_fields(parts.currencies, &variant.input.prices);
+    let option = parts.option.unwrap_or_default();
+    let options = product
+        .map(|p| {
+            p.options
                 .iter()
-                .find(|(code, _)| code.eq_ignore_ascii_case(c.as_str()))
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default(),
+                .map(|o| {
+                    let mine = option.target.as_ref() == Some(&o.id);
+                    let values = o
+                        .values
+                        .iter()
+                        .map(|(id, text)| ValueField {
+                            id: id.as_str().to_owned(),
+                            text: match mine {
+                                true => option
+                                    .values
+                                    .iter()
+                                    .find(|(v, _)| v == id)
+                                    .map(|(_, t)| t.clone())
+                                    .unwrap_or_else(|| text.clone()),
+                                false => text.clone(),
+                            },
+                        })
+                        .collect();
+                    OptionForm {
+                        id: o.id.as_str().to_owned(),
+                        title: match mine && !option.title.is_empty() {
+                            true => option.title.clone(),
+                            false => o.title.clone(),
+                        },
+                        values,
+                        added: if mine {
+                            option.added.clone()
+                        } else {
+                            String::new()
+                        },
+                        errors: if mine {
+                            option.errors.clone()
+                        } else {
+                            FieldErrors::default()
+                        },
+                        message: if mine { option.message.clone() } else { None },
+                        going: if mine {
+                            option.going.clone()
+                        } else {
+                            Vec::new()
+                        },
+                        removable: o.values.len() <= 1,
+                    }
+                })
+                .collect()
         })
-        .collect();
+        .unwrap_or_default();
+    let new_option = match option.target {
+        None => OptionForm {
+            id: String::new(),
+            title: option.title,
+            values: Vec::new(),
+            added: option.added,
+            errors: option.errors,
+            message: option.message,
+            going: Vec::new(),
+            removable: false,
+        },
+        Some(_) => OptionForm {
+            id: String::new(),
+            title: String::new(),
+            values: Vec::new(),
+            added: String::new(),
+            errors: FieldErrors::default(),
+            message: None,
+            going: Vec::new(),
+            removable: false,
+        },
+    };
+    let option_choices = product
+        .map(|p| {
+            p.options
+                .iter()
+                .enumerate()
+                .map(|(i, o)| {
+                    let chosen = variant
+                        .input
+                        .options
+                        .iter()
+                        .find(|(t, _)| t == &o.title)
+                        .map(|(_, v)| v.as_str());
+                    OptionChoice {
+                        field: format!("variant-option-{i}"),
+                        name: format!("option.{}", o.title),
+                        label: o.title.clone(),
+                        choices: o
+                            .values
+                            .iter()
+                            .map(|(_, v)| (v.clone(), chosen == Some(v.as_str())))
+                            .collect(),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let generate = parts.generate.unwrap_or_else(|| GenerateNotice {
+        input: GenerateInput {
+            manage_inventory: true,
+            ..GenerateInput::default()
+        },
+        ..GenerateNotice::default()
+    });
+    let missing = product.map(|p| missing_combinations(p).len()).unwrap_or(0);
     let heading = match product {
         Some(p) => p.title.clone(),
         None => "New product".to_owned(),
@@ -302,6 +475,11 @@ pub fn product_page(
                         .map(|v| VariantLine {
                             title: v.title.clone(),
                             sku: v.sku.clone().unwrap_or_default(),
+                            href: format!(
+                                "/admin/products/{}/variants/{}",
+                                p.id.as_str(),
+                                v.id.as_str()
+                            ),
                             stock_href: format!("/admin/stock/{}", v.id.as_str()),
                             available: v.stocked - v.reserved,
                             managed: v.manage_inventory,
@@ -316,6 +494,114 @@ pub fn product_page(
             prices,
             variant_errors: variant.errors,
             variant_message: variant.message,
+            option_choices,
+            options,
+            new_option,
+            missing,
+            generate_prices: price_fields(parts.currencies, &generate.input.prices),
+            generate: generate.input,
+            generate_errors: generate.errors,
+            generate_message: generate.message,
+        },
+    )
+}
+
+/// A variant's fields as its form shows them.
+pub fn variant_form(v: &AdminVariant) -> VariantInput {
+    VariantInput {
+        title: v.title.clone(),
+        sku: v.sku.clone().unwrap_or_default(),
+        manage_inventory: v.manage_inventory,
+        allow_backorder: v.allow_backorder,
+        prices: v
+            .prices
+            .iter()
+            .map(|(c, a)| {
+                let money = commerce::money::Money::new(*a, *c);
+                (c.as_str().to_owned(), money.to_decimal_string())
+            })
+            .collect(),
+        weight: v.weight_g.map(|g| g.to_string()).unwrap_or_default(),
+        options: Vec::new(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/variant.html")]
+struct VariantPage<'a> {
+    frame: Frame<'a>,
+    product_title: String,
+    product_href: String,
+    action: String,
+    heading: String,
+    write: bool,
+    saved: Option<&'a str>,
+    form: VariantInput,
+    prices: Vec<PriceField>,
+    errors: FieldErrors,
+    message: Option<String>,
+    values: Vec<(String, String)>,
+    stock_href: String,
+    remove_message: Option<String>,
+}
+
+/// What a variant's page shows: the product and variant, a refused form (as typed,
+/// with its problems) or a refused removal, and what was just saved.
+pub struct VariantPageParts<'a> {
+    pub product: &'a AdminProduct,
+    pub variant: &'a AdminVariant,
+    pub notice: Option<VariantNotice>,
+    pub remove_message: Option<String>,
+    pub currencies: &'a [CurrencyCode],
+    pub saved: Option<&'a str>,
+}
+
+/// A variant's page: its fields in a form, its option values, its stock's page, and
+/// the form that removes it.
+pub fn variant_page(
+    shell: &Shell,
+    member: &Member,
+    parts: VariantPageParts<'_>,
+    status: u16,
+) -> Result<Rendered, ApiError> {
+    let (product, variant) = (parts.product, parts.variant);
+    let notice = parts.notice.unwrap_or_else(|| VariantNotice {
+        input: variant_form(variant),
+        ..VariantNotice::default()
+    });
+    let product_href = format!("/admin/products/{}", product.id.as_str());
+    html(
+        status,
+        &VariantPage {
+            frame: Frame::new(
+                format!("{} · {}", variant.title, product.title),
+                Some(shell),
+            ),
+            product_title: product.title.clone(),
+            action: format!("{product_href}/variants/{}", variant.id.as_str()),
+            product_href,
+            heading: variant.title.clone(),
+            write: member.may(Permission::ProductWrite),
+            saved: parts.saved,
+            prices: price_fields(parts.currencies, &notice.input.prices),
+            form: notice.input,
+            errors: notice.errors,
+            message: notice.message,
+            values: product
+                .options
+                .iter()
+                .map(|o| {
+                    let value = variant
+                        .options
+                        .iter()
+                        .find(|v| v.option_id == o.id)
+                        .map(|v| v.value.clone())
+                        .unwrap_or_default();
+                    (o.title.clone(), value)
+                })
+                .collect(),
+            stock_href: format!("/admin/stock/{}", variant.id.as_str()),
+            remove_message: parts.remove_message,
         },
     )
 }

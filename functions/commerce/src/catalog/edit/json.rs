@@ -3,15 +3,77 @@
 
 use serde::Serialize;
 
-use super::AdminProduct;
+use super::{AdminProduct, AdminVariant};
+use crate::money::Money;
 
+/// Medusa's price of a variant: `amount` in major units.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdminPriceJson {
+    pub currency_code: String,
+    pub amount: serde_json::Number,
+}
+
+/// Medusa's option value as a variant carries it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdminOptionValueJson {
+    pub id: String,
+    pub value: String,
+    pub option_id: String,
+}
+
+/// Medusa's `AdminProductOption`.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdminOptionJson {
+    pub id: String,
+    pub title: String,
+    pub product_id: String,
+    pub values: Vec<AdminOptionValueJson>,
+}
+
+/// Medusa's `AdminProductVariant`, as far as this store keeps it.
 #[derive(Debug, Clone, Serialize)]
 pub struct AdminVariantJson {
     pub id: String,
     pub title: String,
     pub sku: Option<String>,
+    pub product_id: String,
     pub manage_inventory: bool,
+    pub allow_backorder: bool,
+    pub weight: Option<i32>,
     pub inventory_quantity: i64,
+    pub prices: Vec<AdminPriceJson>,
+    pub options: Vec<AdminOptionValueJson>,
+}
+
+/// `v` of product `product_id` as the admin API answers it.
+pub fn admin_variant_json(product_id: &str, v: &AdminVariant) -> AdminVariantJson {
+    AdminVariantJson {
+        id: v.id.as_str().to_owned(),
+        title: v.title.clone(),
+        sku: v.sku.clone(),
+        product_id: product_id.to_owned(),
+        manage_inventory: v.manage_inventory,
+        allow_backorder: v.allow_backorder,
+        weight: v.weight_g,
+        inventory_quantity: v.stocked - v.reserved,
+        prices: v
+            .prices
+            .iter()
+            .map(|(c, a)| AdminPriceJson {
+                currency_code: c.as_str().to_owned(),
+                amount: Money::new(*a, *c).to_major_number(),
+            })
+            .collect(),
+        options: v
+            .options
+            .iter()
+            .map(|o| AdminOptionValueJson {
+                id: o.value_id.as_str().to_owned(),
+                value: o.value.clone(),
+                option_id: o.option_id.as_str().to_owned(),
+            })
+            .collect(),
+    }
 }
 
 /// Medusa's `AdminProduct`, as far as this store keeps it.
@@ -26,6 +88,7 @@ pub struct AdminProductJson {
     pub is_giftcard: bool,
     pub discountable: bool,
     pub thumbnail: Option<String>,
+    pub options: Vec<AdminOptionJson>,
     pub variants: Vec<AdminVariantJson>,
     pub created_at: String,
     pub updated_at: String,
@@ -47,16 +110,28 @@ pub fn admin_product_json(p: &AdminProduct, image_base: &str) -> AdminProductJso
             .thumbnail_key
             .as_ref()
             .map(|k| format!("{image_base}/images/{k}")),
+        options: p
+            .options
+            .iter()
+            .map(|o| AdminOptionJson {
+                id: o.id.as_str().to_owned(),
+                title: o.title.clone(),
+                product_id: p.id.as_str().to_owned(),
+                values: o
+                    .values
+                    .iter()
+                    .map(|(id, value)| AdminOptionValueJson {
+                        id: id.as_str().to_owned(),
+                        value: value.clone(),
+                        option_id: o.id.as_str().to_owned(),
+                    })
+                    .collect(),
+            })
+            .collect(),
         variants: p
             .variants
             .iter()
-            .map(|v| AdminVariantJson {
-                id: v.id.as_str().to_owned(),
-                title: v.title.clone(),
-                sku: v.sku.clone(),
-                manage_inventory: v.manage_inventory,
-                inventory_quantity: v.stocked - v.reserved,
-            })
+            .map(|v| admin_variant_json(p.id.as_str(), v))
             .collect(),
         created_at: p.created_at.clone(),
         updated_at: p.updated_at.clone(),

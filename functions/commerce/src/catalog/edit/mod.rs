@@ -13,7 +13,7 @@ pub mod variant;
 
 use serde::{Deserialize, Serialize};
 
-pub use self::json::{admin_product_json, AdminProductJson};
+pub use self::json::{admin_product_json, admin_variant_json, AdminProductJson, AdminVariantJson};
 pub use self::repo::{
     create, list, one, update, AdminOption, AdminProduct, AdminProductFilter, AdminVariant,
     VariantOptionValue,

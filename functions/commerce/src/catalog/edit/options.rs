@@ -11,7 +11,7 @@
 use serde_json::json;
 use tokio_postgres::types::Type;
 
-use super::repo::AdminOption;
+use super::repo::{AdminOption, AdminProduct};
 use super::variant::{insert_variant, VariantFields};
 use super::FieldErrors;
 use crate::db::{col, Param, Sql};
@@ -594,6 +594,29 @@ pub struct GenerateInput {
     pub prices: Vec<(String, String)>,
 }
 
+impl GenerateInput {
+    /// What every generated variant shares (its SKU the prefix), or every field's
+    /// problem; `currencies` are the store's, each of which needs a price.
+    pub fn check(&self, currencies: &[CurrencyCode]) -> Result<VariantFields, FieldErrors> {
+        let template = super::variant::VariantInput {
+            title: "generated".to_owned(),
+            sku: self.sku_prefix.clone(),
+            manage_inventory: self.manage_inventory,
+            allow_backorder: self.allow_backorder,
+            prices: self.prices.clone(),
+            ..Default::default()
+        };
+        template.check(currencies).map_err(|mut e| {
+            for (field, _) in &mut e.0 {
+                if *field == "sku" {
+                    *field = "sku_prefix";
+                }
+            }
+            e
+        })
+    }
+}
+
 /// The SKU part of an option value: upper-case letters and digits, dashes between.
 fn sku_part(value: &str) -> String {
     super::handle_from(value).to_ascii_uppercase()
@@ -621,33 +644,29 @@ pub fn combinations(options: &[AdminOption]) -> Vec<Vec<(OptionValueId, String)>
     }
 }
 
+/// The combinations of `product`'s option values that no variant has yet.
+pub fn missing_combinations(product: &AdminProduct) -> Vec<Vec<(OptionValueId, String)>> {
+    combinations(&product.options)
+        .into_iter()
+        .filter(|combo| {
+            !product.variants.iter().any(|v| {
+                combo
+                    .iter()
+                    .all(|(id, _)| v.options.iter().any(|o| &o.value_id == id))
+            })
+        })
+        .collect()
+}
+
 /// Makes a variant for each combination of the product's option values that no variant
 /// has yet, priced by `input`; answers their ids (none when every combination exists).
 pub async fn generate_variants<C: Sql>(
     client: &C,
     store: &StoreId,
     product: &ProductId,
-    input: &GenerateInput,
-    currencies: &[CurrencyCode],
+    template: &VariantFields,
     trace_id: Option<&str>,
 ) -> Result<Vec<VariantId>, ApiError> {
-    let template = super::variant::VariantInput {
-        title: "generated".to_owned(),
-        sku: input.sku_prefix.clone(),
-        manage_inventory: input.manage_inventory,
-        allow_backorder: input.allow_backorder,
-        prices: input.prices.clone(),
-        ..Default::default()
-    };
-    let template = template.check(currencies).map_err(|e| {
-        let mut e = e;
-        for (field, _) in &mut e.0 {
-            if *field == "sku" {
-                *field = "sku_prefix";
-            }
-        }
-        e.into_error()
-    })?;
     lock_product(client, store, product).await?;
     let current = super::repo::one(client, store, product).await?;
     if current.options.is_empty() {
@@ -656,17 +675,7 @@ pub async fn generate_variants<C: Sql>(
             "Add an option with its values first (e.g. Size: S, M, L).",
         ));
     }
-    let wanted = combinations(&current.options);
-    let missing: Vec<_> = wanted
-        .into_iter()
-        .filter(|combo| {
-            !current.variants.iter().any(|v| {
-                combo
-                    .iter()
-                    .all(|(id, _)| v.options.iter().any(|o| &o.value_id == id))
-            })
-        })
-        .collect();
+    let missing = missing_combinations(&current);
     if current.variants.len() + missing.len() > MAX_VARIANTS {
         return Err(ApiError::invalid(
             "options",
