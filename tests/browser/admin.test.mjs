@@ -27,7 +27,10 @@ after(async () => {
 test("an owner joins, works the orders list, signs out and in again", { timeout: 120_000, skip: !invite && "E2E_ADMIN_INVITE is not set" }, async (t) => {
   const refusedCount = ["POST", /^\/admin\/stock\/variant_[^/]+\/sloc_[^/]+$/, 400];
   const takenHandle = ["POST", /^\/admin\/products\/prod_[0-9A-Z]+$/, 409];
-  const { context, page, problems } = await openPage(browser, { expected: [["POST", "/admin/sign-in", 401], refusedCount, takenHandle] });
+  const refusedVariant = ["POST", /^\/admin\/products\/prod_[0-9A-Z]+\/variants\/variant_[0-9A-Z]+$/, 400];
+  const valueAsksFirst = ["POST", /^\/admin\/products\/prod_[0-9A-Z]+\/options\/opt_[0-9A-Z]+$/, 409];
+  const expected = [["POST", "/admin/sign-in", 401], refusedCount, takenHandle, refusedVariant, valueAsksFirst];
+  const { context, page, problems } = await openPage(browser, { expected });
   const found = [];
   try {
     const path = new URL(invite).pathname;
@@ -167,7 +170,32 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     await submit(page, addVariant, (u) => u.pathname === productPath.replace(/\/variants$/, "") && u.searchParams.get("saved") === "variant");
     await assert.doesNotReject(page.getByRole("rowheader", { name: "Oat" }).waitFor());
     await axe(page, "product with a variant", found, t);
+    // An option: the variant there takes its first value; the other one is made.
+    await page.getByLabel("Option name").fill("Size");
+    await page.getByLabel("Values", { exact: true }).fill("S, M");
+    await submit(page, page.getByRole("button", { name: "Add the option" }), (u) => u.searchParams.get("saved") === "option");
+    const generatePrices = page.locator('form[action$="/generate-variants"] input[name^="price."]');
+    for (let i = 0; i < (await generatePrices.count()); i += 1) await generatePrices.nth(i).fill("66.00");
+    await submit(page, page.getByRole("button", { name: "Make 1 variant" }), (u) => u.searchParams.get("saved") === "generated");
+    await assert.doesNotReject(page.getByRole("rowheader", { name: "M" }).waitFor());
+    await axe(page, "product with options", found, t);
     await screenshot(page, "admin-product.png");
+    // The variant's own page keeps a refused weight beside its reason.
+    await submit(page, page.getByRole("link", { name: "M", exact: true }), (u) => u.pathname.includes("/variants/variant_"));
+    await axe(page, "variant", found, t);
+    await page.getByLabel(/^Weight/).fill("heavy");
+    const weighed = await submit(page, page.getByRole("button", { name: "Save the variant" }), (u) => u.pathname.includes("/variants/variant_"));
+    assert.equal(weighed, 400);
+    await assert.doesNotReject(page.getByText("whole grams").waitFor());
+    assert.equal(await page.getByLabel(/^Weight/).inputValue(), "heavy");
+    await axe(page, "variant, refused", found, t);
+    // Emptying the value M asks first and names the variant that would go.
+    await submit(page, page.getByRole("link", { name: /^Browser Blanket/ }), (u) => u.pathname.startsWith("/admin/products/prod_"));
+    await page.getByLabel("Value 2").fill("");
+    const asked = await submit(page, page.getByRole("button", { name: "Save Size" }), (u) => u.pathname.includes("/options/opt_"));
+    assert.equal(asked, 409);
+    await assert.doesNotReject(page.getByText("Saving removes these variants").waitFor());
+    await axe(page, "option, asks first", found, t);
 
     // Stock: find a variant, restock it by three, and see a refused count kept beside
     // its reason.

@@ -135,6 +135,8 @@ pub fn products_page(
 
 struct VariantLine {
     title: String,
+    /// Its option values, "S / Sand".
+    values: String,
     sku: String,
     href: String,
     stock_href: String,
@@ -474,6 +476,12 @@ pub fn product_page(
                         .iter()
                         .map(|v| VariantLine {
                             title: v.title.clone(),
+                            values: v
+                                .options
+                                .iter()
+                                .map(|o| o.value.as_str())
+                                .collect::<Vec<_>>()
+                                .join(" / "),
                             sku: v.sku.clone().unwrap_or_default(),
                             href: format!(
                                 "/admin/products/{}/variants/{}",
