@@ -271,3 +271,82 @@ async fn a_variant_with_prices_makes_a_draft_publishable() {
     .unwrap_err();
     assert_eq!(err.status(), 404);
 }
+
+#[tokio::test]
+async fn images_are_added_ordered_and_removed_and_the_first_is_the_list_image() {
+    use commerce::catalog::edit::images::{self, ImageFile, ImageFormat};
+    use commerce::inventory::location::Move;
+    let db = test_db().await;
+    let id = edit::create(&db, &alpha(), &fields("Wool Throw", "", "draft"), None)
+        .await
+        .unwrap();
+    let file = |key: &str| ImageFile {
+        format: ImageFormat::Png,
+        width: 800,
+        height: 600,
+        key: key.into(),
+    };
+    let front = images::add_image(&db, &alpha(), &id, &file("uploads/a.png"), "Front", None)
+        .await
+        .unwrap();
+    let back = images::add_image(&db, &alpha(), &id, &file("uploads/b.png"), "", None)
+        .await
+        .unwrap();
+    assert_eq!(thumbnail(&db, &id).await.as_deref(), Some("uploads/a.png"));
+    images::move_image(&db, &alpha(), &id, &back, Move::Up, None)
+        .await
+        .unwrap();
+    assert_eq!(thumbnail(&db, &id).await.as_deref(), Some("uploads/b.png"));
+    images::set_alt(&db, &alpha(), &id, &back, "Back", None)
+        .await
+        .unwrap();
+    let product = edit::one(&db, &alpha(), &id).await.unwrap();
+    let shown: Vec<(&str, &str)> = product
+        .images
+        .iter()
+        .map(|i| (i.key.as_str(), i.alt.as_str()))
+        .collect();
+    assert_eq!(
+        shown,
+        [("uploads/b.png", "Back"), ("uploads/a.png", "Front")]
+    );
+    let doc: serde_json::Value = db
+        .query_one(
+            "SELECT doc FROM product_docs WHERE product_id = $1",
+            &[&id.as_str()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(doc["images"].as_array().unwrap().len(), 2);
+
+    // The same file on another product: removing one image keeps the stored file.
+    let other = edit::create(&db, &alpha(), &fields("Wool Rug", "", "draft"), None)
+        .await
+        .unwrap();
+    images::add_image(&db, &alpha(), &other, &file("uploads/a.png"), "", None)
+        .await
+        .unwrap();
+    let removed = images::remove_image(&db, &alpha(), &id, &front, None)
+        .await
+        .unwrap();
+    assert!(removed.still_used);
+    let removed = images::remove_image(&db, &alpha(), &id, &back, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (removed.key.as_str(), removed.still_used),
+        ("uploads/b.png", false)
+    );
+    assert_eq!(thumbnail(&db, &id).await, None, "no image, no list image");
+    // Another store's product: not found.
+    let foreign = ProductId::parse("prod_B1").unwrap();
+    let err = images::add_image(&db, &alpha(), &foreign, &file("uploads/c.png"), "", None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), 404);
+}
+
+async fn thumbnail(db: &Client, id: &ProductId) -> Option<String> {
+    edit::one(db, &alpha(), id).await.unwrap().thumbnail_key
+}

@@ -76,6 +76,17 @@ pub fn admin_variant_json(product_id: &str, v: &AdminVariant) -> AdminVariantJso
     }
 }
 
+/// Medusa's product image.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdminImageJson {
+    pub id: String,
+    pub url: String,
+    pub rank: usize,
+    pub alt: String,
+    pub width: i32,
+    pub height: i32,
+}
+
 /// Medusa's `AdminProduct`, as far as this store keeps it.
 #[derive(Debug, Clone, Serialize)]
 pub struct AdminProductJson {
@@ -88,6 +99,7 @@ pub struct AdminProductJson {
     pub is_giftcard: bool,
     pub discountable: bool,
     pub thumbnail: Option<String>,
+    pub images: Vec<AdminImageJson>,
     pub options: Vec<AdminOptionJson>,
     pub variants: Vec<AdminVariantJson>,
     pub created_at: String,
@@ -110,6 +122,19 @@ pub fn admin_product_json(p: &AdminProduct, image_base: &str) -> AdminProductJso
             .thumbnail_key
             .as_ref()
             .map(|k| format!("{image_base}/images/{k}")),
+        images: p
+            .images
+            .iter()
+            .enumerate()
+            .map(|(rank, i)| AdminImageJson {
+                id: i.id.as_str().to_owned(),
+                url: format!("{image_base}/images/{}", i.key),
+                rank,
+                alt: i.alt.clone(),
+                width: i.width,
+                height: i.height,
+            })
+            .collect(),
         options: p
             .options
             .iter()

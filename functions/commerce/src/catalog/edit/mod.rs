@@ -6,6 +6,7 @@
 //! triggers (migrations 0003, 0006), so pages and the Store API show the change within
 //! the configured window. Options, variants and prices are written elsewhere.
 
+pub mod images;
 mod json;
 pub mod options;
 mod repo;
@@ -15,8 +16,8 @@ use serde::{Deserialize, Serialize};
 
 pub use self::json::{admin_product_json, admin_variant_json, AdminProductJson, AdminVariantJson};
 pub use self::repo::{
-    create, list, one, update, AdminOption, AdminProduct, AdminProductFilter, AdminVariant,
-    VariantOptionValue,
+    create, list, one, update, AdminImage, AdminOption, AdminProduct, AdminProductFilter,
+    AdminVariant, VariantOptionValue,
 };
 use crate::error::ApiError;
 use crate::params::Handle;

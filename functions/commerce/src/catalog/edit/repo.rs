@@ -8,7 +8,7 @@ use tokio_postgres::Row;
 use super::{ProductFields, ProductStatus};
 use crate::db::{col, list_page, ListQuery, Param, Sql};
 use crate::error::{ApiError, ErrorCode};
-use crate::ids::{OptionId, OptionValueId, ProductId, StoreId, VariantId};
+use crate::ids::{ImageId, OptionId, OptionValueId, ProductId, StoreId, VariantId};
 use crate::money::CurrencyCode;
 use crate::outbox::{self, Topic};
 use crate::params::{Page, SearchText};
@@ -39,6 +39,16 @@ pub struct VariantOptionValue {
     pub value: String,
 }
 
+/// An image of a product, in its order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminImage {
+    pub id: ImageId,
+    pub key: String,
+    pub alt: String,
+    pub width: i32,
+    pub height: i32,
+}
+
 /// An option of a product (Size, Colour) with its values in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdminOption {
@@ -63,6 +73,8 @@ pub struct AdminProduct {
     /// Empty in lists.
     pub options: Vec<AdminOption>,
     /// Empty in lists.
+    pub images: Vec<AdminImage>,
+    /// Empty in lists.
     pub variants: Vec<AdminVariant>,
 }
 
@@ -84,6 +96,7 @@ fn product_from_row(row: &Row) -> Result<AdminProduct, ApiError> {
         updated_at: col(row, "updated_at")?,
         variant_count: col(row, "variant_count")?,
         options: Vec::new(),
+        images: Vec::new(),
         variants: Vec::new(),
     })
 }
@@ -106,6 +119,25 @@ pub async fn one<C: Sql>(
     };
     let mut product = product_from_row(row)?;
     product.options = options(client, &params).await?;
+    let images = client
+        .query_typed(
+            "SELECT id, r2_key, alt, width, height FROM product_images
+             WHERE store_id = $1 AND product_id = $2 ORDER BY rank, id",
+            &params,
+        )
+        .await?;
+    product.images = images
+        .iter()
+        .map(|row| {
+            Ok(AdminImage {
+                id: col(row, "id")?,
+                key: col(row, "r2_key")?,
+                alt: col(row, "alt")?,
+                width: col(row, "width")?,
+                height: col(row, "height")?,
+            })
+        })
+        .collect::<Result<_, ApiError>>()?;
     let variants = client
         .query_typed(
             "SELECT v.id, v.title, v.sku, v.manage_inventory, v.allow_backorder, v.weight_g,
