@@ -161,6 +161,11 @@ impl Cx {
         form::read(&mut self.req, &self.url, form::MAX_FORM).await
     }
 
+    /// The posted multipart form (file uploads; own site only, at most `max` bytes).
+    pub async fn multipart(&mut self, max: usize) -> Result<worker::FormData, ApiError> {
+        form::multipart(&mut self.req, &self.url, max).await
+    }
+
     /// Counts one request under `rule` for `key`; 429 past the limit.
     pub async fn limit(&self, rule: Rule, key: &str) -> Result<(), ApiError> {
         limit::check(&self.env, &self.config, &self.trace_id, rule, key).await

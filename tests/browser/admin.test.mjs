@@ -11,7 +11,11 @@
 //     node --test tests/browser/admin.test.mjs
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { launch, openPage, goto, submit, assertNoProblems, axe, screenshot } from "./lib/harness.mjs";
+
+const DEMO_IMAGES = new URL("../../r2-assets/demo/products/", import.meta.url).pathname;
 
 const invite = process.env.E2E_ADMIN_INVITE;
 const PASSWORD = "browser owner passphrase";
@@ -196,6 +200,15 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     assert.equal(asked, 409);
     await assert.doesNotReject(page.getByText("Saving removes these variants").waitFor());
     await axe(page, "option, asks first", found, t);
+    // An image, uploaded from the page: shown with its alt text, first, so the list image.
+    const pngs = readdirSync(DEMO_IMAGES).filter((f) => f.endsWith(".png")).sort();
+    await page.getByLabel("Image file").setInputFiles(join(DEMO_IMAGES, pngs[0]));
+    await page.getByLabel("Alt text", { exact: true }).fill("Blanket, folded");
+    await submit(page, page.getByRole("button", { name: "Upload the image" }), (u) => u.searchParams.get("saved") === "image");
+    await assert.doesNotReject(page.getByRole("img", { name: "Blanket, folded" }).waitFor());
+    assert.ok(await page.getByRole("img", { name: "Blanket, folded" }).evaluate((img) => img.complete && img.naturalWidth > 0), "the image is served");
+    await axe(page, "product with an image", found, t);
+    await screenshot(page, "admin-product-image.png");
 
     // Stock: find a variant, restock it by three, and see a refused count kept beside
     // its reason.

@@ -2152,3 +2152,126 @@ async fn body_of(cookie: &str, path: &str) -> Value {
     assert_eq!(status, StatusCode::OK, "{body}");
     body
 }
+
+#[tokio::test]
+async fn a_catalog_member_uploads_images_whose_type_is_read_from_their_bytes() {
+    use reqwest::multipart::{Form, Part};
+    let db = db().await;
+    let ip = address(17);
+    let (email, catalog) = member(&db, HARBOR, Role::Catalog, &ip).await;
+    let n = stamp() % 1_000_000_000;
+    let (status, body) = with_cookie(
+        Method::POST,
+        &catalog,
+        "/admin/products",
+        Some(json!({"title": format!("Harbour Image Tee {n}")})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let id = body["product"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/admin/products/{id}");
+    let upload = |bytes: Vec<u8>, name: &str, alt: &str| {
+        let form = Form::new()
+            .part("image", Part::bytes(bytes).file_name(name.to_owned()))
+            .text("alt", alt.to_owned());
+        client()
+            .post(url(&format!("{path}/images")))
+            .header("cookie", &catalog)
+            .multipart(form)
+            .send()
+    };
+    // Text named .png is refused for what it is; the page says so beside the field.
+    let res = upload(b"not an image at all".to_vec(), "fake.png", "Fake")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("Only JPEG, PNG and WebP images are accepted."),
+        "{page}"
+    );
+    // A real PNG is stored under a key made from its content and served from there.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../r2-assets/demo/products");
+    let mut files: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "png"))
+        .collect();
+    files.sort();
+    let (first, second) = (
+        std::fs::read(&files[0]).unwrap(),
+        std::fs::read(&files[1]).unwrap(),
+    );
+    let res = upload(first.clone(), "front.png", "Folded, front")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = upload(second, "back.png", "").await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let body = body_of(&catalog, &path).await;
+    let shown = body["product"]["images"].as_array().unwrap().clone();
+    assert_eq!(shown.len(), 2, "{body}");
+    assert_eq!(shown[0]["alt"], "Folded, front");
+    assert!(shown[0]["width"].as_i64().unwrap() > 0);
+    let image_url = shown[0]["url"].as_str().unwrap().to_owned();
+    assert!(image_url.contains("/images/uploads/"), "{image_url}");
+    assert_eq!(
+        body["product"]["thumbnail"],
+        image_url.as_str(),
+        "the first is the list image"
+    );
+    let res = client()
+        .get(url(&image_url[image_url.find("/images/").unwrap()..]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.bytes().await.unwrap().len(), first.len());
+
+    // The second moves first; its alt text is set; the first is removed.
+    let second_id = shown[1]["id"].as_str().unwrap().to_owned();
+    let (status, _) = post_form(
+        &catalog,
+        &format!("{path}/images/{second_id}/move"),
+        &[("direction".into(), "up".into())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, body) = with_cookie(
+        Method::POST,
+        &catalog,
+        &format!("{path}/images/{second_id}"),
+        Some(json!({"alt": "Folded, back"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["product"]["images"][0]["alt"], "Folded, back");
+    assert_eq!(
+        body["product"]["thumbnail"],
+        body["product"]["images"][0]["url"]
+    );
+    let first_id = shown[0]["id"].as_str().unwrap();
+    let (status, body) = with_cookie(
+        Method::DELETE,
+        &catalog,
+        &format!("{path}/images/{first_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = body_of(&catalog, &path).await;
+    assert_eq!(body["product"]["images"].as_array().unwrap().len(), 1);
+
+    let actions = audited_actions(&db, &email, "product.image").await;
+    assert_eq!(
+        actions,
+        [
+            "product.image.create",
+            "product.image.create",
+            "product.image.move",
+            "product.image.update",
+            "product.image.delete"
+        ]
+    );
+}

@@ -1,6 +1,6 @@
 //! The admin area at the edge: staff sign-in ([`session`]) and the pages and admin API
-//! of a store's operations ([`orders`], [`products`] with their [`options`] and
-//! [`variants`], [`stock`], [`locations`]), its staff ([`staff`]) and its
+//! of a store's operations ([`orders`], [`products`] with their [`options`],
+//! [`variants`] and images ([`product_images`]), [`stock`], [`locations`]), its staff ([`staff`]) and its
 //! secret API keys ([`api_keys`]). The router has resolved the member and checked
 //! their permission before any handler here runs. Every answer is personal: never
 //! cached, not indexed.
@@ -10,6 +10,7 @@ pub mod locations;
 pub mod openapi;
 pub mod options;
 pub mod orders;
+pub mod product_images;
 pub mod products;
 pub mod roles;
 pub mod session;

@@ -134,6 +134,17 @@ fn variant_body() -> Value {
                            "amount": {"type": "number", "description": "Major units."}}}}}})
 }
 
+fn upload_body() -> Value {
+    json!({"type": "object", "required": ["image"], "properties": {
+        "image": {"type": "string", "format": "binary"},
+        "alt": {"type": "string", "maxLength": 300}}})
+}
+
+fn alt_body() -> Value {
+    json!({"type": "object", "required": ["alt"], "properties": {
+        "alt": {"type": "string", "maxLength": 300}}})
+}
+
 fn option_body() -> Value {
     json!({"type": "object", "properties": {
         "title": {"type": "string", "maxLength": 100, "description": "Unique among the product's options, whatever the case."},
@@ -191,6 +202,9 @@ static OPERATIONS: &[Operation] = &[
     op(Post, "/admin/products/{id}/variants/{variant_id}", "Change a variant's own fields and prices (absent ones stay; its option values stay)", Some(variant_body), "AdminProductResponse"),
     op(Verb::Delete, "/admin/products/{id}/variants/{variant_id}", "Remove a variant (409 while orders hold its stock, or for the last of a published product)", None, "DeletedWithParent"),
     op(Post, "/admin/products/{id}/generate-variants", "Make a variant for each combination of the options' values without one, at one price per currency", Some(generate_body), "AdminProductResponse"),
+    op(Post, "/admin/products/{id}/images", "Upload an image (multipart/form-data: `image` file, JPEG, PNG or WebP up to 10 MB, type read from the bytes; `alt`)", Some(upload_body), "AdminProductResponse"),
+    op(Post, "/admin/products/{id}/images/{image_id}", "Change an image's alt text", Some(alt_body), "AdminProductResponse"),
+    op(Verb::Delete, "/admin/products/{id}/images/{image_id}", "Remove an image (the next one becomes the list image)", None, "Deleted"),
     op(Post, "/admin/products/{id}/options", "Add an option with its values; variants already there take its first value", Some(option_body), "AdminProductResponse"),
     op(Post, "/admin/products/{id}/options/{option_id}", "Rename an option; `values` is the whole list: values it no longer names are removed with the variants that use them", Some(option_body), "AdminProductResponse"),
     op(Verb::Delete, "/admin/products/{id}/options/{option_id}", "Remove an option that is down to one value (409 otherwise)", None, "DeletedWithParent"),
@@ -313,6 +327,9 @@ fn schemas() -> Value {
             "subtitle": {"type": ["string", "null"]}, "description": {"type": "string"},
             "status": {"type": "string", "enum": ["draft", "published"]},
             "thumbnail": {"type": ["string", "null"]},
+            "images": {"type": "array", "items": open(&["id", "url", "rank"], json!({
+                "id": {"type": "string"}, "url": {"type": "string"}, "rank": {"type": "integer"},
+                "alt": {"type": "string"}, "width": {"type": "integer"}, "height": {"type": "integer"}}))},
             "options": {"type": "array", "items": open(&["id", "title", "values"], json!({
                 "id": {"type": "string"}, "title": {"type": "string"},
                 "values": {"type": "array", "items": {"$ref": "#/components/schemas/AdminOptionValue"}}}))},
@@ -409,7 +426,17 @@ pub fn document(server: &str) -> Value {
             None => operation["security"] = json!([]),
         }
         if let Some(body) = op.body {
-            operation["requestBody"] = json!({"content": {"application/json": {"schema": body()}}});
+            let schema = body();
+            // A body with a binary field is an upload: a multipart form.
+            let uploads = schema["properties"]
+                .as_object()
+                .is_some_and(|p| p.values().any(|f| f["format"] == "binary"));
+            let media = if uploads {
+                "multipart/form-data"
+            } else {
+                "application/json"
+            };
+            operation["requestBody"] = json!({"content": {media: {"schema": schema}}});
         }
         let method = match op.verb {
             Verb::Post => "post",
@@ -473,6 +500,8 @@ mod tests {
         "/admin/products/new",
         "/admin/products/:id/variants/:variant_id/delete",
         "/admin/products/:id/options/:option_id/delete",
+        "/admin/products/:id/images/:image_id/move",
+        "/admin/products/:id/images/:image_id/delete",
         "/admin/stock-locations/:id/move",
         "/admin/stock-locations/:id/delete",
     ];

@@ -14,8 +14,8 @@ use commerce::ApiError;
 use serde::Deserialize;
 use serde_json::json;
 use storefront::admin::products::{
-    product_filter, product_form, product_page, products_page, GenerateNotice, OptionNotice,
-    ProductNotice, ProductPageParts, ProductQuery, VariantNotice,
+    product_filter, product_form, product_page, products_page, GenerateNotice, ImageNotice,
+    OptionNotice, ProductNotice, ProductPageParts, ProductQuery, VariantNotice,
 };
 use tokio_postgres::Client;
 use worker::Response;
@@ -69,6 +69,7 @@ pub(super) struct Refused {
     pub variant: Option<VariantNotice>,
     pub option: Option<OptionNotice>,
     pub generate: Option<GenerateNotice>,
+    pub image: Option<ImageNotice>,
 }
 
 /// The product's page (a new one when `id` is none): `refused` re-shows refused forms,
@@ -92,6 +93,7 @@ pub(super) async fn page(
             variant: refused.variant,
             option: refused.option,
             generate: refused.generate,
+            image: refused.image,
             currencies: &currencies,
             saved,
         };
@@ -130,6 +132,7 @@ pub async fn show(cx: &mut Cx) -> Result<Response, ApiError> {
         "option-removed" => Some("Option removed."),
         "generated" => Some("Variants made. Give them stock from their stock pages, then publish."),
         "variant-removed" => Some("Variant removed."),
+        "image" => Some("Images saved. The shop shows them within a few minutes."),
         _ => None,
     };
     page(cx, Some(&id), Refused::default(), saved, 200).await

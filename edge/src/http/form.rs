@@ -38,6 +38,37 @@ pub async fn read<T: DeserializeOwned>(
     decode(&bytes)
 }
 
+/// A posted multipart form (a file upload) from this site's own pages: 403 when posted
+/// from another site, 413 past `max` bytes. Its length must be declared (browsers
+/// always do), so the runtime parses a body of known, bounded size.
+pub async fn multipart(
+    req: &mut Request,
+    url: &Url,
+    max: usize,
+) -> Result<worker::FormData, ApiError> {
+    if !same_origin(req, url)? {
+        return Err(ApiError::CrossSite);
+    }
+    let declared = req
+        .headers()
+        .get("content-length")
+        .map_err(internal)?
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    match declared {
+        None => Err(ApiError::invalid(
+            "body",
+            "an upload needs its Content-Length",
+        )),
+        Some(n) if n > max => Err(ApiError::PayloadTooLarge {
+            limit_kb: max.div_ceil(1024),
+        }),
+        Some(_) => req
+            .form_data()
+            .await
+            .map_err(|e| ApiError::invalid("body", format!("not a form: {e}"))),
+    }
+}
+
 /// A form body (`application/x-www-form-urlencoded`) as `T`.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     serde_urlencoded::from_bytes(bytes).map_err(|e| ApiError::invalid("form", e.to_string()))

@@ -208,6 +208,26 @@ pub struct OptionNotice {
     pub going: Vec<String>,
 }
 
+/// An image of the product as its page shows it.
+struct ImageLine {
+    id: String,
+    src: String,
+    alt: String,
+    size: String,
+    first: bool,
+    last: bool,
+}
+
+/// What the upload form re-shows after a refusal: the alt text typed (a browser never
+/// keeps the chosen file) and the reason; or a refused change of one image.
+#[derive(Debug, Clone, Default)]
+pub struct ImageNotice {
+    /// Which image's form (none: the upload form).
+    pub target: Option<commerce::ids::ImageId>,
+    pub alt: String,
+    pub message: String,
+}
+
 /// What the make-the-variants form re-shows.
 #[derive(Debug, Clone, Default)]
 pub struct GenerateNotice {
@@ -244,6 +264,10 @@ struct ProductPage<'a> {
     generate_prices: Vec<PriceField>,
     generate_errors: FieldErrors,
     generate_message: Option<String>,
+    images: Vec<ImageLine>,
+    image: ImageNotice,
+    image_target: String,
+    max_image_mb: usize,
 }
 
 /// What the new-variant form re-shows: the variant as typed, and its problems.
@@ -263,6 +287,7 @@ pub struct ProductPageParts<'a> {
     pub variant: Option<VariantNotice>,
     pub option: Option<OptionNotice>,
     pub generate: Option<GenerateNotice>,
+    pub image: Option<ImageNotice>,
     pub currencies: &'a [CurrencyCode],
     pub saved: Option<&'a str>,
 }
@@ -454,6 +479,7 @@ pub fn product_page(
         ..GenerateNotice::default()
     });
     let missing = product.map(|p| missing_combinations(p).len()).unwrap_or(0);
+    let image = parts.image.unwrap_or_default();
     let heading = match product {
         Some(p) => p.title.clone(),
         None => "New product".to_owned(),
@@ -510,6 +536,30 @@ pub fn product_page(
             generate: generate.input,
             generate_errors: generate.errors,
             generate_message: generate.message,
+            images: product
+                .map(|p| {
+                    let count = p.images.len();
+                    p.images
+                        .iter()
+                        .enumerate()
+                        .map(|(i, image)| ImageLine {
+                            id: image.id.as_str().to_owned(),
+                            src: format!("/images/{}", image.key),
+                            alt: image.alt.clone(),
+                            size: format!("{} x {} pixels", image.width, image.height),
+                            first: i == 0,
+                            last: i + 1 == count,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            image_target: image
+                .target
+                .as_ref()
+                .map(|t| t.as_str().to_owned())
+                .unwrap_or_default(),
+            image,
+            max_image_mb: commerce::catalog::edit::images::MAX_IMAGE_BYTES / (1024 * 1024),
         },
     )
 }

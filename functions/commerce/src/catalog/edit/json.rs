@@ -107,7 +107,8 @@ pub struct AdminProductJson {
     pub metadata: Option<()>,
 }
 
-/// `p` as the admin API answers it; `image_base` makes the thumbnail's URL.
+/// `p` as the admin API answers it; `image_base` (ending in `/images/`) makes the
+/// images' URLs.
 pub fn admin_product_json(p: &AdminProduct, image_base: &str) -> AdminProductJson {
     AdminProductJson {
         id: p.id.as_str().to_owned(),
@@ -118,17 +119,14 @@ pub fn admin_product_json(p: &AdminProduct, image_base: &str) -> AdminProductJso
         status: p.status.as_str(),
         is_giftcard: false,
         discountable: true,
-        thumbnail: p
-            .thumbnail_key
-            .as_ref()
-            .map(|k| format!("{image_base}/images/{k}")),
+        thumbnail: p.thumbnail_key.as_ref().map(|k| format!("{image_base}{k}")),
         images: p
             .images
             .iter()
             .enumerate()
             .map(|(rank, i)| AdminImageJson {
                 id: i.id.as_str().to_owned(),
-                url: format!("{image_base}/images/{}", i.key),
+                url: format!("{image_base}{}", i.key),
                 rank,
                 alt: i.alt.clone(),
                 width: i.width,
