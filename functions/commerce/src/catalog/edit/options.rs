@@ -24,8 +24,8 @@ use crate::outbox::{self, Topic};
 pub const MAX_OPTION_TEXT: usize = 100;
 /// The most values an option has.
 pub const MAX_VALUES: usize = 100;
-/// The most options a product has.
-pub const MAX_OPTIONS: usize = 5;
+/// The most options a product has (as Shopify's product CSV carries them).
+pub const MAX_OPTIONS: usize = 3;
 /// The most variants a product has (what generating them may reach).
 pub const MAX_VARIANTS: usize = 250;
 
@@ -288,7 +288,7 @@ pub async fn add_option<C: Sql>(
                       SELECT $1, $2, $3, $4,
                              coalesce((SELECT max(rank) + 1 FROM product_options WHERE product_id = $3), 0)
                       FROM present WHERE NOT coalesce(present.taken, false)
-                        AND present.n < 5
+                        AND present.n < 3
                       RETURNING id)
              SELECT coalesce(taken, false) AS taken, n, EXISTS (SELECT 1 FROM made) AS made
              FROM present",

@@ -1,0 +1,173 @@
+//! Catalog import and export in Shopify's product CSV format (the file merchants
+//! already have).
+//!
+//! An import is read and checked first ([`read_shopify_csv`]: every row's problems by
+//! row and column, nothing written), then applied product by product
+//! ([`apply_product`], each in its own transaction): a product is found again by its
+//! handle and a variant by its SKU (else by its option values), so a second import of
+//! the same file creates nothing and changes nothing. A broken row is refused with its
+//! reasons and the rest goes on. Every write goes through the same functions as the
+//! admin pages, with their events.
+//!
+//! Prices: `Variant Price` is in the store's default currency; another currency's price
+//! is in a `Price / <region name>` column (Shopify's markets columns), one per region
+//! whose currency differs. Stock: `Variant Inventory Qty` is the count at the store's
+//! first location. Images: `Image Src` names a file already in the store's bucket by its
+//! key (as the export writes it); the server fetches nothing from other sites.
+//! [`export_shopify_csv`] writes the same format, so export, import into an empty store
+//! and export again gives the same file.
+
+mod apply;
+mod export;
+mod shopify;
+
+use serde::Serialize;
+use tokio_postgres::types::Type;
+
+pub use self::apply::{apply_product, Applied, Outcome};
+pub use self::export::export_shopify_csv;
+pub use self::shopify::{read_shopify_csv, COLUMNS};
+use crate::catalog::edit::ProductStatus;
+use crate::db::{col, Param, Sql};
+use crate::error::ApiError;
+use crate::ids::StoreId;
+use crate::money::CurrencyCode;
+
+/// The largest file an import reads.
+pub const MAX_IMPORT_BYTES: usize = 40 * 1024 * 1024;
+
+/// What an import needs to know of the store: its default currency and the regions
+/// whose price columns it reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportContext {
+    pub default_currency: CurrencyCode,
+    /// Region name and currency, in name order.
+    pub regions: Vec<(String, CurrencyCode)>,
+}
+
+impl ImportContext {
+    /// Every currency a variant needs a price in, each once, in code order.
+    pub fn currencies(&self) -> Vec<CurrencyCode> {
+        let mut all: Vec<CurrencyCode> = self.regions.iter().map(|(_, c)| *c).collect();
+        all.push(self.default_currency);
+        all.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        all.dedup();
+        all
+    }
+
+    /// The regions whose currency is not the default one: each has a price column.
+    pub fn price_columns(&self) -> Vec<(String, CurrencyCode)> {
+        let mut seen: Vec<CurrencyCode> = vec![self.default_currency];
+        let mut columns = Vec::new();
+        for (name, currency) in &self.regions {
+            if !seen.contains(currency) {
+                seen.push(*currency);
+                columns.push((format!("Price / {name}"), *currency));
+            }
+        }
+        columns
+    }
+}
+
+/// The store's import context.
+pub async fn context<C: Sql>(client: &C, store: &StoreId) -> Result<ImportContext, ApiError> {
+    let params: [Param<'_>; 1] = [(store, Type::TEXT)];
+    let rows = client
+        .query_typed(
+            "SELECT s.default_currency_code, r.name, r.currency_code
+             FROM stores s LEFT JOIN regions r ON r.store_id = s.id
+             WHERE s.id = $1 ORDER BY r.name, r.id",
+            &params,
+        )
+        .await?;
+    let first = rows
+        .first()
+        .ok_or_else(|| ApiError::not_found("Store", "id", store.as_str()))?;
+    let code =
+        |text: String| CurrencyCode::parse(&text).map_err(|e| ApiError::internal(e.to_string()));
+    let default_currency = code(col(first, "default_currency_code")?)?;
+    let mut regions = Vec::new();
+    for row in &rows {
+        if let Some(name) = col::<Option<String>>(row, "name")? {
+            regions.push((name, code(col(row, "currency_code")?)?));
+        }
+    }
+    Ok(ImportContext {
+        default_currency,
+        regions,
+    })
+}
+
+/// One problem of a file: the row as a spreadsheet numbers it (the header is row 1),
+/// the column, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub row: usize,
+    pub column: String,
+    pub message: String,
+}
+
+/// A product as the file gives it, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportProduct {
+    /// Its first row.
+    pub row: usize,
+    pub handle: String,
+    pub title: String,
+    pub description: String,
+    pub status: ProductStatus,
+    /// Option names in order, each with its values in order of first use.
+    pub options: Vec<(String, Vec<String>)>,
+    pub variants: Vec<ImportVariant>,
+    pub images: Vec<ImportImage>,
+}
+
+/// A variant as the file gives it, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportVariant {
+    pub row: usize,
+    pub sku: Option<String>,
+    /// One value per option of the product, in the options' order.
+    pub values: Vec<String>,
+    /// Minor units, one per currency of the store.
+    pub prices: Vec<(CurrencyCode, i64)>,
+    pub weight_g: Option<i32>,
+    pub manage_inventory: bool,
+    pub allow_backorder: bool,
+    /// The count at the store's first location, when the file gives one.
+    pub quantity: Option<i32>,
+}
+
+impl ImportVariant {
+    /// Its title: its values, or the one variant of a product without options.
+    pub fn title(&self) -> String {
+        if self.values.is_empty() {
+            DEFAULT_VARIANT.to_owned()
+        } else {
+            self.values.join(" / ")
+        }
+    }
+}
+
+/// The title of the one variant of a product without options.
+pub const DEFAULT_VARIANT: &str = "Default variant";
+
+/// An image as the file gives it: a key in the store's bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportImage {
+    pub row: usize,
+    pub key: String,
+    pub alt: String,
+}
+
+/// A file read and checked: the products it would write, and every problem. A row with
+/// a problem is refused (a product's own row: the whole product).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadFile {
+    pub products: Vec<ImportProduct>,
+    pub problems: Vec<Problem>,
+    /// Data rows in the file.
+    pub rows: usize,
+    /// Rows refused, each once.
+    pub refused_rows: Vec<usize>,
+}
