@@ -300,9 +300,10 @@ impl Reading<'_> {
             }
         }
         for i in options..3 {
-            if !row.get(Field::OptionValue(i)).is_empty()
-                && !(i == 0 && row.get(Field::OptionValue(0)) == "Default Title")
-            {
+            let value = row.get(Field::OptionValue(i));
+            // Shopify's one variant of a product without options.
+            let default_title = i == 0 && value == "Default Title";
+            if !value.is_empty() && !default_title {
                 self.problem(
                     row.number,
                     Field::OptionValue(i),
