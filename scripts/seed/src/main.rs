@@ -7,11 +7,15 @@
 //!   seed generate-demo <dir>
 //!   seed large <products>
 //!   seed invite <store_id> <email> [role] [--base-url <url>]
+//!   seed import <products.csv> --store <store_id> [--dry-run]
+//!   seed export --store <store_id> [<file.csv>]
+//!   seed generate-csv <products> <file.csv> --store <store_id> [--broken-every <n>]
 
 mod catalog_file;
 mod demo;
 mod image;
 mod large;
+mod shopify_csv;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -27,6 +31,15 @@ const USAGE: &str = "usage:
   seed invite <store_id> <email> [role] [--base-url <url>]
                                                      invite a member (default role: owner) and
                                                      print the one-time link to accept it
+  seed import <products.csv> --store <store_id> [--dry-run]
+                                                     import Shopify's product CSV: every row's
+                                                     problems first, then product by product
+                                                     (--dry-run: only the problems)
+  seed export --store <store_id> [<file.csv>]        the catalog as Shopify's product CSV
+                                                     (standard output without a file)
+  seed generate-csv <products> <file.csv> --store <store_id> [--broken-every <n>]
+                                                     a Shopify CSV of N four-variant products
+                                                     priced for the store (benchmarks)
 DATABASE_URL names the database (e.g. postgres://edgeshop@127.0.0.1:54329/edgeshop).";
 
 /// Prints a one-line progress bar on standard error (on a terminal; elsewhere only
@@ -163,8 +176,108 @@ async fn run(args: &[String]) -> Result<(), String> {
             println!("{}", invite(&client, store, email, role, base).await?);
             Ok(())
         }
+        ["import", file, "--store", store, rest @ ..] => {
+            let dry_run = match rest {
+                [] => false,
+                ["--dry-run"] => true,
+                _ => return Err(USAGE.to_owned()),
+            };
+            let client = connect().await?;
+            import(&client, Path::new(file), store, dry_run).await
+        }
+        ["generate-csv", n, out, "--store", store, rest @ ..] => {
+            let n: usize = n
+                .parse()
+                .map_err(|_| format!("'{n}' is not a number of products"))?;
+            let broken_every = match rest {
+                [] => 0,
+                ["--broken-every", k] => k.parse().map_err(|_| format!("'{k}' is not a number"))?,
+                _ => return Err(USAGE.to_owned()),
+            };
+            let store = commerce::ids::StoreId::parse(store).map_err(|e| e.to_string())?;
+            let client = connect().await?;
+            let ctx = commerce::catalog::import::context(&client, &store)
+                .await
+                .map_err(|e| e.to_string())?;
+            let text = shopify_csv::generate(n, broken_every, &ctx);
+            std::fs::write(out, &text).map_err(|e| format!("{out}: {e}"))?;
+            println!("{out}: {n} products, {} bytes", text.len());
+            Ok(())
+        }
+        ["export", "--store", store, rest @ ..] => {
+            let store = commerce::ids::StoreId::parse(store).map_err(|e| e.to_string())?;
+            let client = connect().await?;
+            let fail = |e: commerce::ApiError| e.to_string();
+            let ctx = commerce::catalog::import::context(&client, &store)
+                .await
+                .map_err(fail)?;
+            let csv = commerce::catalog::import::export_shopify_csv(&client, &store, &ctx)
+                .await
+                .map_err(fail)?;
+            match rest {
+                [] => std::io::stdout().write_all(&csv).map_err(|e| e.to_string()),
+                [out] => {
+                    std::fs::write(out, &csv).map_err(|e| format!("{out}: {e}"))?;
+                    eprintln!("export: {} bytes in {out}", csv.len());
+                    Ok(())
+                }
+                _ => Err(USAGE.to_owned()),
+            }
+        }
         _ => Err(USAGE.to_owned()),
     }
+}
+
+/// `seed import`: reads and checks the file, prints every row's problems, then (unless
+/// a dry run) writes it product by product with a progress bar and a summary.
+async fn import(client: &Client, file: &Path, store: &str, dry_run: bool) -> Result<(), String> {
+    use commerce::catalog::import;
+    let fail = |e: commerce::ApiError| {
+        format!(
+            "{e}{}",
+            e.log_detail()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default()
+        )
+    };
+    let store = commerce::ids::StoreId::parse(store).map_err(|e| e.to_string())?;
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let ctx = import::context(client, &store).await.map_err(fail)?;
+    let started = std::time::Instant::now();
+    let read = import::read_shopify_csv(&bytes, &ctx).map_err(fail)?;
+    for p in &read.problems {
+        eprintln!("row {} {}: {}", p.row, p.column, p.message);
+    }
+    let variants: usize = read.products.iter().map(|p| p.variants.len()).sum();
+    println!(
+        "{}: {} rows, {} products ({variants} variants) to write, {} rows refused",
+        file.display(),
+        read.rows,
+        read.products.len(),
+        read.refused_rows.len()
+    );
+    if dry_run {
+        return Ok(());
+    }
+    let actor = commerce::inventory::Actor::default();
+    let summary = import::apply_all(client, &store, &read.products, actor, |done, total| {
+        progress("importing", done, total)
+    })
+    .await
+    .map_err(fail)?;
+    for p in summary.refused.iter().chain(&summary.warnings) {
+        eprintln!("row {} {}: {}", p.row, p.column, p.message);
+    }
+    println!(
+        "import: {} created, {} updated, {} unchanged, {} refused, {} rows refused in the file, in {:.1} s",
+        summary.created,
+        summary.updated,
+        summary.unchanged,
+        summary.refused.len(),
+        read.refused_rows.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// Invites `email` to `store` as `role` and says how to join: the one-time link, or,

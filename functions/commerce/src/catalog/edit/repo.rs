@@ -185,10 +185,11 @@ pub async fn one<C: Sql>(
     let values = client
         .query_typed(
             "SELECT vov.variant_id, ov.option_id, ov.id AS value_id, ov.value
-             FROM product_variant_option_values vov
+             FROM product_variants v
+             JOIN product_variant_option_values vov ON vov.variant_id = v.id
              JOIN product_option_values ov ON ov.id = vov.option_value_id
              JOIN product_options o ON o.id = ov.option_id
-             WHERE o.store_id = $1 AND o.product_id = $2 ORDER BY o.rank, o.id",
+             WHERE v.store_id = $1 AND v.product_id = $2 ORDER BY o.rank, o.id",
             &params,
         )
         .await?;

@@ -141,7 +141,7 @@ fn same_variant(c: &AdminVariant, f: &VariantFields) -> bool {
 }
 
 /// Writes `product` for `store` (run it in a transaction: the product is written whole
-/// or not at all). Answers whether it was created, updated or already so.
+/// or not at all, and its document is rebuilt once, at the end). Answers whether it was created, updated or already so.
 pub async fn apply_product<C: Sql>(
     client: &C,
     store: &StoreId,
@@ -150,6 +150,11 @@ pub async fn apply_product<C: Sql>(
 ) -> Result<Applied, ApiError> {
     let trace = actor.trace_id;
     let handle = Handle::parse(&product.handle).map_err(|r| ApiError::invalid("Handle", r))?;
+    // The product's document is rebuilt once at the end, not after each of the dozens
+    // of statements below (migration 0006).
+    client
+        .execute_typed("SET LOCAL edgeshop.defer_product_docs = 'on'", &[])
+        .await?;
     let mut changed = false;
     let (id, created) = match by_handle(client, store, &product.handle).await? {
         Some(id) => (id, false),
@@ -278,6 +283,16 @@ pub async fn apply_product<C: Sql>(
         let now = edit::one(client, store, &id).await?;
         edit::update(client, store, &id, &own(product.status, &now), trace).await?;
         changed = true;
+    }
+    client
+        .execute_typed("SET LOCAL edgeshop.defer_product_docs = 'off'", &[])
+        .await?;
+    if changed || created {
+        let ids = vec![id.as_str()];
+        let params: [Param<'_>; 1] = [(&ids, Type::TEXT_ARRAY)];
+        client
+            .execute_typed("SELECT refresh_product_docs($1::text[])", &params)
+            .await?;
     }
     let outcome = match (created, changed) {
         (true, _) => Outcome::Created,

@@ -21,16 +21,18 @@ mod apply;
 mod export;
 mod shopify;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio_postgres::types::Type;
+use tokio_postgres::GenericClient;
 
 pub use self::apply::{apply_product, Applied, Outcome};
 pub use self::export::export_shopify_csv;
 pub use self::shopify::{read_shopify_csv, COLUMNS};
 use crate::catalog::edit::ProductStatus;
-use crate::db::{col, Param, Sql};
+use crate::db::{atomically, col, Param, Sql};
 use crate::error::ApiError;
 use crate::ids::StoreId;
+use crate::inventory::Actor;
 use crate::money::CurrencyCode;
 
 /// The largest file an import reads.
@@ -100,7 +102,7 @@ pub async fn context<C: Sql>(client: &C, store: &StoreId) -> Result<ImportContex
 
 /// One problem of a file: the row as a spreadsheet numbers it (the header is row 1),
 /// the column, and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     pub row: usize,
     pub column: String,
@@ -170,4 +172,70 @@ pub struct ReadFile {
     pub rows: usize,
     /// Rows refused, each once.
     pub refused_rows: Vec<usize>,
+}
+
+/// What an import did, product by product.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Products that could not be written, at their first row, with the reason.
+    pub refused: Vec<Problem>,
+    /// What was left out without refusing its product (an image not in the bucket).
+    pub warnings: Vec<Problem>,
+}
+
+impl Summary {
+    /// Adds `other`'s counts and problems to these.
+    pub fn add(&mut self, other: Summary) {
+        self.created += other.created;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.refused.extend(other.refused);
+        self.warnings.extend(other.warnings);
+    }
+}
+
+/// Writes `products` one transaction each, calling `progress(done, total)` after each.
+/// A product the store refuses (a taken SKU, a count below what orders hold) is
+/// refused with the reason at its first row and the rest go on; a failure of the
+/// database itself stops the import.
+pub async fn apply_all<C: GenericClient + Sync>(
+    client: &C,
+    store: &StoreId,
+    products: &[ImportProduct],
+    actor: Actor<'_>,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<Summary, ApiError> {
+    let mut summary = Summary::default();
+    for (done, product) in products.iter().enumerate() {
+        let applied = atomically(client, async |tx: &C| {
+            apply_product(tx, store, product, actor).await
+        })
+        .await;
+        match applied {
+            Ok(applied) => {
+                match applied.outcome {
+                    Outcome::Created => summary.created += 1,
+                    Outcome::Updated => summary.updated += 1,
+                    Outcome::Unchanged => summary.unchanged += 1,
+                }
+                summary.warnings.extend(applied.warnings);
+            }
+            Err(
+                err @ (ApiError::InvalidParam { .. }
+                | ApiError::Conflict { .. }
+                | ApiError::NotAllowed { .. }
+                | ApiError::NotFound { .. }),
+            ) => summary.refused.push(Problem {
+                row: product.row,
+                column: "Handle".to_owned(),
+                message: format!("{}: {}", product.handle, err.reason()),
+            }),
+            Err(err) => return Err(err),
+        }
+        progress(done + 1, products.len());
+    }
+    Ok(summary)
 }
