@@ -2275,3 +2275,156 @@ async fn a_catalog_member_uploads_images_whose_type_is_read_from_their_bytes() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_shopify_csv_is_checked_then_imported_in_the_background_and_exported() {
+    use reqwest::multipart::{Form, Part};
+    let db = db().await;
+    let ip = address(18);
+    let (email, catalog) = member(&db, HARBOR, Role::Catalog, &ip).await;
+    let n = stamp() % 1_000_000_000;
+    let regions: Vec<(String, String)> = db
+        .query(
+            "SELECT name, currency_code FROM regions WHERE store_id = $1 ORDER BY name",
+            &[&HARBOR],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let default: String = db
+        .query_one(
+            "SELECT default_currency_code FROM stores WHERE id = $1",
+            &[&HARBOR],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let mut others: Vec<&(String, String)> = Vec::new();
+    for r in &regions {
+        if r.1 != default && !others.iter().any(|o| o.1 == r.1) {
+            others.push(r);
+        }
+    }
+    let mut file = String::from(
+        "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Inventory Tracker,Variant Inventory Qty,Variant Price",
+    );
+    for (name, _) in &others {
+        file.push_str(&format!(",Price / {name}"));
+    }
+    file.push('\n');
+    let extra = ",12.00".repeat(others.len());
+    for i in 0..3 {
+        file.push_str(&format!(
+            "csv-{n}-{i},CSV Sock {n} {i},Size,S,CSV{n}-{i}-S,shopify,4,10.00{extra}\n"
+        ));
+        file.push_str(&format!(
+            "csv-{n}-{i},,,M,CSV{n}-{i}-M,shopify,2,10.00{extra}\n"
+        ));
+    }
+    // One broken row: its price is no number.
+    file.push_str(&format!("csv-{n}-2,,,L,CSV{n}-2-L,shopify,1,ten{extra}\n"));
+    let upload = |accept_json: bool| {
+        let form = Form::new().part(
+            "file",
+            Part::bytes(file.clone().into_bytes()).file_name("socks.csv"),
+        );
+        let mut req = client()
+            .post(url("/admin/products/import"))
+            .header("cookie", &catalog)
+            .multipart(form);
+        if accept_json {
+            req = req.header("accept", "application/json");
+        }
+        req.send()
+    };
+    // The JSON client gets Medusa's dry run: nothing written yet.
+    let res = upload(true).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let checked: Value = res.json().await.unwrap();
+    assert_eq!(checked["summary"]["toCreate"], 3, "{checked}");
+    assert_eq!(checked["refused_rows"], 1);
+    assert_eq!(checked["problems"][0]["row"], 8);
+    assert_eq!(checked["problems"][0]["column"], "Variant Price");
+    let made: i64 = db
+        .query_one(
+            "SELECT count(*) FROM products WHERE handle LIKE $1",
+            &[&format!("csv-{n}-%")],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(made, 0, "a dry run writes nothing");
+
+    // The page: checked, the problem by row and column, then confirmed.
+    let res = upload(false).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page_path = res.headers()["location"].to_str().unwrap().to_owned();
+    let page = call(Method::GET, &page_path, Some(&catalog))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Import 3 products") && page.contains("a price in"),
+        "{page}"
+    );
+    let (status, location) = post_form(&catalog, &format!("{page_path}/confirm"), &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    // The origin's job runner writes it; the page's JSON says how far it is.
+    let mut import = Value::Null;
+    for _ in 0..100 {
+        import = body_of(&catalog, &page_path).await["import"].clone();
+        if import["status"] == "done" || import["status"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(import["status"], "done", "{import}");
+    assert_eq!(
+        (
+            import["done"].as_i64(),
+            import["summary"]["created"].as_i64()
+        ),
+        (Some(3), Some(3))
+    );
+    let variants: i64 = db
+        .query_one(
+            "SELECT count(*) FROM product_variants v JOIN products p ON p.id = v.product_id
+             WHERE p.handle LIKE $1 AND p.status = 'published'",
+            &[&format!("csv-{n}-%")],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(variants, 6, "the broken row left out");
+    // Confirming again is refused; the export has the products.
+    let (status, _) = post_form(&catalog, &format!("{page_path}/confirm"), &[]).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let res = call(Method::GET, "/admin/products/export.csv", Some(&catalog)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let csv = res.text().await.unwrap();
+    assert!(csv.starts_with("Handle,Title,Body (HTML)"));
+    assert!(csv.contains(&format!("csv-{n}-1,CSV Sock {n} 1,")));
+    // Back to drafts, so that the shared demo catalog stays as the other tests know it.
+    db.execute(
+        "UPDATE products SET status = 'draft' WHERE handle LIKE $1",
+        &[&format!("csv-{n}-%")],
+    )
+    .await
+    .unwrap();
+    let actions = audited_actions(&db, &email, "product.import").await;
+    assert_eq!(
+        actions,
+        [
+            "product.import.check",
+            "product.import.check",
+            "product.import.confirm"
+        ]
+    );
+}

@@ -134,6 +134,34 @@ fn variant_body() -> Value {
                            "amount": {"type": "number", "description": "Major units."}}}}}})
 }
 
+/// An object schema with its required fields; other fields may come.
+fn open(required: &[&str], properties: Value) -> Value {
+    json!({"type": "object", "required": required, "properties": properties,
+           "additionalProperties": true})
+}
+
+/// `{import}`: a catalog import as its page shows it.
+fn import_schema() -> Value {
+    let import = open(
+        &["id", "status", "products", "done"],
+        json!({
+            "id": {"type": "string"}, "file_name": {"type": "string"},
+            "status": {"type": "string", "enum": ["checked", "importing", "done", "failed"]},
+            "rows": {"type": "integer"}, "products": {"type": "integer"},
+            "to_create": {"type": "integer"}, "to_update": {"type": "integer"},
+            "refused_rows": {"type": "integer"}, "problem_count": {"type": "integer"},
+            "problems": {"type": "array", "items": {"$ref": "#/components/schemas/ImportProblem"}},
+            "done": {"type": "integer"}, "summary": {"type": ["object", "null"]},
+            "error": {"type": ["string", "null"]}}),
+    );
+    open(&["import"], json!({ "import": import }))
+}
+
+fn import_body() -> Value {
+    json!({"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary", "description": "Shopify's product CSV, up to 40 MB."}}})
+}
+
 fn upload_body() -> Value {
     json!({"type": "object", "required": ["image"], "properties": {
         "image": {"type": "string", "format": "binary"},
@@ -195,6 +223,9 @@ static OPERATIONS: &[Operation] = &[
     op(Post, "/admin/payments/{id}/refund", "Refund a payment (the order's capture in `transactions`)", Some(payment_refund_body), "PaymentResponse"),
     op(Get, "/admin/products", "Products, drafts too, the latest changed first (q, status; limit, offset)", None, "AdminProductList"),
     op(Post, "/admin/products", "Create a product (a draft until it has a variant); its own fields only", Some(product_body), "AdminProductResponse"),
+    op(Post, "/admin/products/import", "Check a Shopify product CSV (multipart/form-data: `file`); nothing is written: Medusa's `{transaction_id, summary: {toCreate, toUpdate}}` with every row's problems", Some(import_body), "ImportChecked"),
+    op(Get, "/admin/products/imports/{id}", "A catalog import: its dry run and, once confirmed, its progress (done of products) and outcome", None, "ImportResponse"),
+    op(Post, "/admin/products/imports/{id}/confirm", "Start writing a checked import (202); the origin writes it in batches", None, "Accepted"),
     op(Get, "/admin/products/{id}", "One product with its variants and their stock", None, "AdminProductResponse"),
     op(Post, "/admin/products/{id}", "Change a product's own fields (absent ones stay)", Some(product_body), "AdminProductResponse"),
     op(Post, "/admin/products/{id}/variants", "Add a variant with a price in every currency of the store's regions and a value of each option (none two alike)", Some(variant_body), "AdminProductResponse"),
@@ -251,10 +282,6 @@ fn schemas() -> Value {
         .iter()
         .map(|r| r.as_str())
         .collect();
-    let open = |required: &[&str], properties: Value| {
-        json!({"type": "object", "required": required, "properties": properties,
-               "additionalProperties": true})
-    };
     json!({
         "Role": {"type": "string", "enum": roles},
         "ItemQuantity": open(&["id", "quantity"], json!({
@@ -347,6 +374,17 @@ fn schemas() -> Value {
             "options": {"type": "array", "items": {"$ref": "#/components/schemas/AdminOptionValue"}}})),
         "AdminVariantResponse": open(&["variant"], json!({
             "variant": {"$ref": "#/components/schemas/AdminVariant"}})),
+        "ImportChecked": open(&["transaction_id", "summary"], json!({
+            "transaction_id": {"type": "string"},
+            "summary": open(&["toCreate", "toUpdate"], json!({
+                "toCreate": {"type": "integer"}, "toUpdate": {"type": "integer"}})),
+            "refused_rows": {"type": "integer"},
+            "problems": {"type": "array", "items": {"$ref": "#/components/schemas/ImportProblem"}}})),
+        "ImportProblem": open(&["row", "column", "message"], json!({
+            "row": {"type": "integer", "description": "As a spreadsheet numbers it: the header is row 1."},
+            "column": {"type": "string"}, "message": {"type": "string"}})),
+        "ImportResponse": import_schema(),
+        "Accepted": {"type": "object"},
         "DeletedWithParent": open(&["id", "object", "deleted", "parent"], json!({
             "id": {"type": "string"}, "object": {"type": "string"}, "deleted": {"type": "boolean"},
             "parent": {"$ref": "#/components/schemas/AdminProduct"}})),
@@ -394,8 +432,14 @@ pub fn document(server: &str) -> Value {
             json!({"description": text, "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/Error"}}}})
         };
+        // Work started but not done (an import confirmed) answers 202.
+        let ok = if op.answer == "Accepted" {
+            "202"
+        } else {
+            "200"
+        };
         let mut responses = json!({
-            "200": {"description": "OK", "content": {"application/json": {
+            ok: {"description": "OK", "content": {"application/json": {
                 "schema": {"$ref": format!("#/components/schemas/{}", op.answer)}}}},
             "400": error("Invalid input; `message` says which field and why."),
             "429": error("Too many requests; see Retry-After."),
@@ -498,6 +542,8 @@ mod tests {
         "/admin/stock/:variant",
         "/admin/stock/:variant/:location",
         "/admin/products/new",
+        "/admin/products/import",
+        "/admin/products/export.csv",
         "/admin/products/:id/variants/:variant_id/delete",
         "/admin/products/:id/options/:option_id/delete",
         "/admin/products/:id/images/:image_id/move",

@@ -100,6 +100,7 @@ wire_enum! {
         DuplicateVariant = "duplicate_variant",
         OptionInUse = "option_in_use",
         LastVariant = "last_variant",
+        InvalidImportState = "invalid_import_state",
     }
     other: Other
 }

@@ -149,6 +149,8 @@ prefixed_id!(ImageId, "img", "image");
 prefixed_id!(CategoryId, "pcat", "category");
 prefixed_id!(CollectionId, "pcol", "collection");
 prefixed_id!(StockLocationId, "sloc", "stock location");
+prefixed_id!(/// A catalog import: a checked file, then its writing.
+    ImportId, "cimp", "catalog import");
 prefixed_id!(/// A shopper's cart, kept by its own Durable Object.
     CartId, "cart", "cart");
 prefixed_id!(/// One line of a cart: a variant and its quantity.

@@ -70,6 +70,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0016_inventory_ledger",
         include_str!("../../../migrations/0016_inventory_ledger.sql"),
     ),
+    (
+        "0017_catalog_imports",
+        include_str!("../../../migrations/0017_catalog_imports.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

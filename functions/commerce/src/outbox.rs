@@ -47,10 +47,13 @@ pub enum Topic {
     PaymentFailed,
     #[serde(rename = "payment.refunded")]
     PaymentRefunded,
+    /// Work, not news: a confirmed catalog import has products left to write.
+    #[serde(rename = "catalog.import.requested")]
+    CatalogImportRequested,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 12] = [
+    pub const ALL: [Topic; 13] = [
         Topic::ProductCreated,
         Topic::ProductUpdated,
         Topic::OrderCreated,
@@ -63,6 +66,7 @@ impl Topic {
         Topic::PaymentSucceeded,
         Topic::PaymentFailed,
         Topic::PaymentRefunded,
+        Topic::CatalogImportRequested,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -79,6 +83,7 @@ impl Topic {
             Topic::PaymentSucceeded => "payment.succeeded",
             Topic::PaymentFailed => "payment.failed",
             Topic::PaymentRefunded => "payment.refunded",
+            Topic::CatalogImportRequested => "catalog.import.requested",
         }
     }
 

@@ -9,7 +9,8 @@
 
 use std::time::{Duration, Instant};
 
-use commerce::ids::{OrderId, StoreId};
+use commerce::catalog::import::job as import_job;
+use commerce::ids::{ImportId, OrderId, StoreId};
 use commerce::order::{self, OrderAction, OrderStatus};
 use commerce::outbox::{self, Job, Retry, Topic};
 use commerce::payment::{self, SessionStatus};
@@ -90,6 +91,9 @@ async fn run_job<C: GenericClient + Sync>(
     job: &Job,
 ) -> Result<(), (String, bool)> {
     let db = |e: ApiError| (e.log_detail().unwrap_or("database").to_owned(), true);
+    if job.envelope.topic == Topic::CatalogImportRequested {
+        return import_batch(app, client, job).await;
+    }
     if matches!(
         job.envelope.topic,
         Topic::OrderCreated | Topic::OrderShipped
@@ -165,6 +169,56 @@ async fn run_job<C: GenericClient + Sync>(
     record_analytics(client, job)
         .await
         .map_err(|e| (e.to_string(), true))
+}
+
+/// Writes the next batch of a confirmed catalog import on a connection of its own
+/// (each product is its own transaction there), then asks for the next batch in the
+/// job's transaction while products are left. The last attempt that fails marks the
+/// import failed, so its page does not wait for ever.
+async fn import_batch<C: GenericClient + Sync>(
+    app: &App,
+    client: &C,
+    job: &Job,
+) -> Result<(), (String, bool)> {
+    let id = job
+        .envelope
+        .payload
+        .get("import_id")
+        .and_then(|v| v.as_str())
+        .and_then(|s| ImportId::parse(s).ok())
+        .ok_or_else(|| {
+            (
+                "catalog.import.requested without an import_id".to_owned(),
+                false,
+            )
+        })?;
+    let trace = job.envelope.trace_id.as_deref();
+    let batch = async {
+        let conn = app.pool.get().await?;
+        import_job::run_batch(&*conn, &job.store_id, &id, trace).await
+    };
+    match batch.await {
+        Ok(true) => outbox::enqueue(
+            client,
+            &job.store_id,
+            Topic::CatalogImportRequested,
+            job.envelope.payload.clone(),
+            trace,
+        )
+        .await
+        .map_err(|e| (e.to_string(), true)),
+        Ok(false) => Ok(()),
+        Err(e) => {
+            let detail = e.log_detail().unwrap_or(&e.to_string()).to_owned();
+            if job.attempts + 1 >= outbox::MAX_ATTEMPTS {
+                let reason = format!("The import stopped: {e}");
+                import_job::fail(client, &job.store_id, &id, &reason)
+                    .await
+                    .map_err(|e| (e.to_string(), true))?;
+            }
+            Err((detail, true))
+        }
+    }
 }
 
 /// Stores the event as an analytics event, once per outbox row.

@@ -3,6 +3,7 @@
 //! (navigation and buttons); the edge refuses everything else regardless. Never
 //! cached; usable without JavaScript.
 
+pub mod imports;
 pub mod products;
 pub mod stock;
 

@@ -244,16 +244,21 @@ async fn import(client: &Client, file: &Path, store: &str, dry_run: bool) -> Res
     let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
     let ctx = import::context(client, &store).await.map_err(fail)?;
     let started = std::time::Instant::now();
-    let read = import::read_shopify_csv(&bytes, &ctx).map_err(fail)?;
+    let checked = import::check(client, &store, &ctx, &bytes)
+        .await
+        .map_err(fail)?;
+    let read = checked.read;
     for p in &read.problems {
         eprintln!("row {} {}: {}", p.row, p.column, p.message);
     }
     let variants: usize = read.products.iter().map(|p| p.variants.len()).sum();
     println!(
-        "{}: {} rows, {} products ({variants} variants) to write, {} rows refused",
+        "{}: {} rows, {} products ({variants} variants): {} to create, {} to update; {} rows refused",
         file.display(),
         read.rows,
         read.products.len(),
+        checked.to_create,
+        checked.to_update,
         read.refused_rows.len()
     );
     if dry_run {

@@ -19,6 +19,7 @@
 
 mod apply;
 mod export;
+pub mod job;
 mod shopify;
 
 use serde::{Deserialize, Serialize};
@@ -238,4 +239,86 @@ pub async fn apply_all<C: GenericClient + Sync>(
         progress(done + 1, products.len());
     }
     Ok(summary)
+}
+
+/// A file checked against the store: what reading it found, plus the SKUs that belong
+/// to another of the store's products (those rows are refused too), and how many
+/// products the import would create and update.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Checked {
+    pub read: ReadFile,
+    pub to_create: usize,
+    pub to_update: usize,
+}
+
+/// Reads `bytes` for `store` and checks it against what the store has (the dry run):
+/// nothing is written.
+pub async fn check<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    ctx: &ImportContext,
+    bytes: &[u8],
+) -> Result<Checked, ApiError> {
+    let mut read = read_shopify_csv(bytes, ctx)?;
+    let skus: Vec<String> = read
+        .products
+        .iter()
+        .flat_map(|p| &p.variants)
+        .filter_map(|v| v.sku.clone())
+        .collect();
+    let handles: Vec<String> = read.products.iter().map(|p| p.handle.clone()).collect();
+    let params: [Param<'_>; 2] = [(store, Type::TEXT), (&skus, Type::TEXT_ARRAY)];
+    let owners = client
+        .query_typed(
+            "SELECT v.sku, p.handle FROM product_variants v JOIN products p ON p.id = v.product_id
+             WHERE v.store_id = $1 AND v.sku = ANY($2)",
+            &params,
+        )
+        .await?;
+    let mut owner_of = std::collections::HashMap::with_capacity(owners.len());
+    for row in &owners {
+        owner_of.insert(col::<String>(row, "sku")?, col::<String>(row, "handle")?);
+    }
+    let mut refused: std::collections::BTreeSet<usize> =
+        read.refused_rows.iter().copied().collect();
+    for product in &mut read.products {
+        let handle = product.handle.clone();
+        product.variants.retain(|v| {
+            let Some(owner) = v.sku.as_ref().and_then(|s| owner_of.get(s)) else {
+                return true;
+            };
+            if *owner == handle {
+                return true;
+            }
+            read.problems.push(Problem {
+                row: v.row,
+                column: "Variant SKU".to_owned(),
+                message: format!(
+                    "{} is the SKU of the store's product {owner}",
+                    v.sku.as_deref().unwrap_or_default()
+                ),
+            });
+            refused.insert(v.row);
+            false
+        });
+    }
+    read.problems.sort_by_key(|p| p.row);
+    read.refused_rows = refused.into_iter().collect();
+    let params: [Param<'_>; 2] = [(store, Type::TEXT), (&handles, Type::TEXT_ARRAY)];
+    let existing = client
+        .query_typed(
+            "SELECT count(*) AS n FROM products WHERE store_id = $1 AND handle = ANY($2)",
+            &params,
+        )
+        .await?;
+    let to_update = existing
+        .first()
+        .map(|r| col::<i64>(r, "n"))
+        .transpose()?
+        .unwrap_or(0) as usize;
+    Ok(Checked {
+        to_create: read.products.len() - to_update,
+        to_update,
+        read,
+    })
 }
