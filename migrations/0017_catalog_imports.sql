@@ -32,3 +32,25 @@ CREATE TABLE catalog_imports (
     UNIQUE (store_id, id)
 );
 CREATE INDEX catalog_imports_store_idx ON catalog_imports (store_id, created_at DESC);
+
+-- A catalog import writes each product in dozens of statements. Like the product
+-- documents (0006), the catalog version may then be bumped once, at the end of the
+-- product's transaction, instead of after every statement: the transaction sets
+-- `edgeshop.defer_catalog_version` to 'on' (SET LOCAL) and bumps it itself before it
+-- commits. Imports writing several products at once then hold the store's row only
+-- for that last moment.
+CREATE OR REPLACE FUNCTION bump_catalog_version() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('edgeshop.defer_catalog_version', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        UPDATE stores SET catalog_version = catalog_version + 1
+        WHERE id IN (SELECT DISTINCT store_id FROM old_rows);
+    ELSE
+        UPDATE stores SET catalog_version = catalog_version + 1
+        WHERE id IN (SELECT DISTINCT store_id FROM new_rows);
+    END IF;
+    RETURN NULL;
+END $$;

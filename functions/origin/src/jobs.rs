@@ -171,7 +171,11 @@ async fn run_job<C: GenericClient + Sync>(
         .map_err(|e| (e.to_string(), true))
 }
 
-/// Writes the next batch of a confirmed catalog import on a connection of its own
+/// Connections a catalog import writes on side by side (of the pool's
+/// `DATABASE_POOL_SIZE`, 16 by default; checkouts keep the rest).
+const IMPORT_CONNECTIONS: usize = 4;
+
+/// Writes the next batch of a confirmed catalog import on connections of its own
 /// (each product is its own transaction there), then asks for the next batch in the
 /// job's transaction while products are left. The last attempt that fails marks the
 /// import failed, so its page does not wait for ever.
@@ -194,8 +198,12 @@ async fn import_batch<C: GenericClient + Sync>(
         })?;
     let trace = job.envelope.trace_id.as_deref();
     let batch = async {
-        let conn = app.pool.get().await?;
-        import_job::run_batch(&*conn, &job.store_id, &id, trace).await
+        let mut conns = Vec::with_capacity(IMPORT_CONNECTIONS);
+        for _ in 0..IMPORT_CONNECTIONS {
+            conns.push(app.pool.get().await?);
+        }
+        let clients: Vec<&tokio_postgres::Client> = conns.iter().map(|c| &**c).collect();
+        import_job::run_batch(&clients, &job.store_id, &id, trace).await
     };
     match batch.await {
         Ok(true) => outbox::enqueue(

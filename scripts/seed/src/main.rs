@@ -228,6 +228,9 @@ async fn run(args: &[String]) -> Result<(), String> {
     }
 }
 
+/// Connections `seed import` writes on side by side.
+const IMPORT_CONNECTIONS: usize = 4;
+
 /// `seed import`: reads and checks the file, prints every row's problems, then (unless
 /// a dry run) writes it product by product with a progress bar and a summary.
 async fn import(client: &Client, file: &Path, store: &str, dry_run: bool) -> Result<(), String> {
@@ -265,7 +268,13 @@ async fn import(client: &Client, file: &Path, store: &str, dry_run: bool) -> Res
         return Ok(());
     }
     let actor = commerce::inventory::Actor::default();
-    let summary = import::apply_all(client, &store, &read.products, actor, |done, total| {
+    // Products are written side by side on a few connections of their own.
+    let mut lanes = Vec::new();
+    for _ in 0..IMPORT_CONNECTIONS {
+        lanes.push(connect().await?);
+    }
+    let clients: Vec<&Client> = lanes.iter().collect();
+    let summary = import::apply_all(&clients, &store, &read.products, actor, |done, total| {
         progress("importing", done, total)
     })
     .await

@@ -109,7 +109,11 @@ const LEDGER_SQL: &str = "
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
     RETURNING id";
 
-const BUMP_SQL: &str = "UPDATE stores SET catalog_version = catalog_version + 1 WHERE id = $1";
+/// A staff count is news for cached pages (unlike a sale): the catalog version moves,
+/// unless the transaction bumps it once at its end (a catalog import, migration 0017).
+const BUMP_SQL: &str = "UPDATE stores SET catalog_version = catalog_version + 1
+    WHERE id = $1
+      AND current_setting('edgeshop.defer_catalog_version', true) IS DISTINCT FROM 'on'";
 
 /// How often a change is tried again when the level moved between its read and its
 /// write (a checkout reserving, a shipment) and the change did not name a version.

@@ -15,7 +15,7 @@ use crate::catalog::edit::variant::{self, VariantFields};
 use crate::catalog::edit::{self, AdminProduct, AdminVariant, ProductFields, ProductStatus};
 use crate::db::{col, Param, Sql};
 use crate::error::ApiError;
-use crate::ids::{ProductId, StoreId, VariantId};
+use crate::ids::{ProductId, StockLocationId, StoreId, VariantId};
 use crate::inventory::{self, Actor, Change, Reason, StockChange};
 use crate::params::Handle;
 
@@ -68,6 +68,36 @@ async fn dimensions<C: Sql>(client: &C, key: &str) -> Result<Option<(u32, u32)>,
             Ok((w.unsigned_abs(), h.unsigned_abs()))
         })
         .transpose()
+}
+
+/// The store's first location (where an import's counts go) and the count there of
+/// each variant of `product` that has one.
+async fn first_location_counts<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    product: &ProductId,
+) -> Result<(Option<StockLocationId>, Vec<(VariantId, i32)>), ApiError> {
+    let params: [Param<'_>; 2] = [(store, Type::TEXT), (product, Type::TEXT)];
+    let rows = client
+        .query_typed(
+            "WITH first AS (SELECT id FROM stock_locations WHERE store_id = $1
+                            ORDER BY rank, id LIMIT 1)
+             SELECT first.id AS location_id, il.variant_id, il.stocked
+             FROM first LEFT JOIN (
+                 SELECT il.location_id, il.variant_id, il.stocked
+                 FROM inventory_levels il JOIN product_variants v ON v.id = il.variant_id
+                 WHERE v.store_id = $1 AND v.product_id = $2) il ON il.location_id = first.id",
+            &params,
+        )
+        .await?;
+    let first = rows.first().map(|r| col(r, "location_id")).transpose()?;
+    let mut counts = Vec::new();
+    for row in &rows {
+        if let Some(variant) = col::<Option<VariantId>>(row, "variant_id")? {
+            counts.push((variant, col(row, "stocked")?));
+        }
+    }
+    Ok((first, counts))
 }
 
 fn format_of(key: &str) -> Option<ImageFormat> {
@@ -150,10 +180,15 @@ pub async fn apply_product<C: Sql>(
 ) -> Result<Applied, ApiError> {
     let trace = actor.trace_id;
     let handle = Handle::parse(&product.handle).map_err(|r| ApiError::invalid("Handle", r))?;
-    // The product's document is rebuilt once at the end, not after each of the dozens
-    // of statements below (migration 0006).
+    // The product's document is rebuilt, and the store's catalog version bumped, once
+    // at the end, not after each of the dozens of statements below (migrations 0006,
+    // 0017).
     client
-        .execute_typed("SET LOCAL edgeshop.defer_product_docs = 'on'", &[])
+        .execute_typed(
+            "SELECT set_config('edgeshop.defer_product_docs', 'on', true),
+                    set_config('edgeshop.defer_catalog_version', 'on', true)",
+            &[],
+        )
         .await?;
     let mut changed = false;
     let (id, created) = match by_handle(client, store, &product.handle).await? {
@@ -220,6 +255,7 @@ pub async fn apply_product<C: Sql>(
         changed = true;
         current = edit::one(client, store, &id).await?;
     }
+    let (first, counts) = first_location_counts(client, store, &id).await?;
     for v in &product.variants {
         let fields = fields_of(product, v);
         let variant_id: VariantId = match matching(&current, product, v) {
@@ -234,17 +270,19 @@ pub async fn apply_product<C: Sql>(
                 variant::add_variant(client, store, &id, &fields, trace).await?
             }
         };
-        if let (Some(quantity), true) = (v.quantity, v.manage_inventory) {
-            let stock = inventory::variant_stock(client, store, &variant_id).await?;
-            if let Some(level) = stock.levels.first().filter(|l| l.stocked != quantity) {
+        if let (Some(quantity), true, Some(location)) = (v.quantity, v.manage_inventory, &first) {
+            let now = counts
+                .iter()
+                .find(|(id, _)| *id == variant_id)
+                .map_or(0, |(_, n)| *n);
+            if now != quantity {
                 let req = StockChange {
                     change: Change::Set(quantity),
                     reason: Reason::Counted,
                     note: "Catalog import".to_owned(),
                     expected_version: None,
                 };
-                inventory::change(client, store, &variant_id, &level.location_id, &req, actor)
-                    .await?;
+                inventory::change(client, store, &variant_id, location, &req, actor).await?;
                 changed = true;
             }
         }
@@ -280,18 +318,26 @@ pub async fn apply_product<C: Sql>(
         }
     }
     if current.status != product.status {
-        let now = edit::one(client, store, &id).await?;
-        edit::update(client, store, &id, &own(product.status, &now), trace).await?;
+        edit::update(client, store, &id, &own(product.status, &current), trace).await?;
         changed = true;
     }
     client
-        .execute_typed("SET LOCAL edgeshop.defer_product_docs = 'off'", &[])
+        .execute_typed(
+            "SELECT set_config('edgeshop.defer_product_docs', 'off', true),
+                    set_config('edgeshop.defer_catalog_version', 'off', true)",
+            &[],
+        )
         .await?;
     if changed || created {
         let ids = vec![id.as_str()];
-        let params: [Param<'_>; 1] = [(&ids, Type::TEXT_ARRAY)];
+        let params: [Param<'_>; 2] = [(&ids, Type::TEXT_ARRAY), (store, Type::TEXT)];
         client
-            .execute_typed("SELECT refresh_product_docs($1::text[])", &params)
+            .execute_typed(
+                "WITH docs AS (SELECT refresh_product_docs($1::text[]))
+                 UPDATE stores SET catalog_version = catalog_version + 1
+                 WHERE id = $2 AND EXISTS (SELECT 1 FROM docs)",
+                &params,
+            )
             .await?;
     }
     let outcome = match (created, changed) {

@@ -224,15 +224,19 @@ pub async fn confirm<C: Sql>(
     .await
 }
 
-/// Writes the next batch of import `id` on `client` (its own connection: each product
-/// is its own transaction), recording progress as it goes. Answers whether products
+/// Writes the next batch of import `id` on `clients` (connections of its own: each
+/// product is its own transaction, several written side by side), recording progress
+/// as it goes. Answers whether products
 /// are left (the caller asks for another batch).
 pub async fn run_batch<C: GenericClient + Sync>(
-    client: &C,
+    clients: &[&C],
     store: &StoreId,
     id: &ImportId,
     trace_id: Option<&str>,
 ) -> Result<bool, ApiError> {
+    let client = *clients
+        .first()
+        .ok_or_else(|| ApiError::internal("an import batch needs a connection"))?;
     let params: [Param<'_>; 2] = [(store, Type::TEXT), (id, Type::TEXT)];
     let rows = client
         .query_typed(
@@ -268,7 +272,7 @@ pub async fn run_batch<C: GenericClient + Sync>(
     let end = (done + BATCH_PRODUCTS).min(products.len());
     while done < end {
         let next = (done + PROGRESS_EVERY).min(end);
-        let part = apply_all(client, store, &products[done..next], actor, |_, _| {}).await?;
+        let part = apply_all(clients, store, &products[done..next], actor, |_, _| {}).await?;
         summary.add(part);
         done = next;
         record(client, store, id, done, &summary, done >= products.len()).await?;

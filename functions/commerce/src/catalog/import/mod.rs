@@ -198,46 +198,61 @@ impl Summary {
     }
 }
 
-/// Writes `products` one transaction each, calling `progress(done, total)` after each.
-/// A product the store refuses (a taken SKU, a count below what orders hold) is
-/// refused with the reason at its first row and the rest go on; a failure of the
-/// database itself stops the import.
+/// Writes `products` one transaction each, spread over `clients` (each its own
+/// connection: products are written side by side, one per connection at a time),
+/// calling `progress(done, total)` after each. A product the store refuses (a taken
+/// SKU, a count below what orders hold) is refused with the reason at its first row
+/// and the rest go on; a failure of the database itself stops the import.
 pub async fn apply_all<C: GenericClient + Sync>(
-    client: &C,
+    clients: &[&C],
     store: &StoreId,
     products: &[ImportProduct],
     actor: Actor<'_>,
-    mut progress: impl FnMut(usize, usize),
+    progress: impl Fn(usize, usize) + Sync,
 ) -> Result<Summary, ApiError> {
-    let mut summary = Summary::default();
-    for (done, product) in products.iter().enumerate() {
-        let applied = atomically(client, async |tx: &C| {
-            apply_product(tx, store, product, actor).await
-        })
-        .await;
-        match applied {
-            Ok(applied) => {
-                match applied.outcome {
-                    Outcome::Created => summary.created += 1,
-                    Outcome::Updated => summary.updated += 1,
-                    Outcome::Unchanged => summary.unchanged += 1,
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let lanes = clients.iter().enumerate().map(|(lane, client)| {
+        let (done, progress) = (&done, &progress);
+        async move {
+            let mut summary = Summary::default();
+            for product in products.iter().skip(lane).step_by(clients.len()) {
+                let applied = atomically(*client, async |tx: &C| {
+                    apply_product(tx, store, product, actor).await
+                })
+                .await;
+                match applied {
+                    Ok(applied) => {
+                        match applied.outcome {
+                            Outcome::Created => summary.created += 1,
+                            Outcome::Updated => summary.updated += 1,
+                            Outcome::Unchanged => summary.unchanged += 1,
+                        }
+                        summary.warnings.extend(applied.warnings);
+                    }
+                    Err(
+                        err @ (ApiError::InvalidParam { .. }
+                        | ApiError::Conflict { .. }
+                        | ApiError::NotAllowed { .. }
+                        | ApiError::NotFound { .. }),
+                    ) => summary.refused.push(Problem {
+                        row: product.row,
+                        column: "Handle".to_owned(),
+                        message: format!("{}: {}", product.handle, err.reason()),
+                    }),
+                    Err(err) => return Err(err),
                 }
-                summary.warnings.extend(applied.warnings);
+                let now = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                progress(now, products.len());
             }
-            Err(
-                err @ (ApiError::InvalidParam { .. }
-                | ApiError::Conflict { .. }
-                | ApiError::NotAllowed { .. }
-                | ApiError::NotFound { .. }),
-            ) => summary.refused.push(Problem {
-                row: product.row,
-                column: "Handle".to_owned(),
-                message: format!("{}: {}", product.handle, err.reason()),
-            }),
-            Err(err) => return Err(err),
+            Ok(summary)
         }
-        progress(done + 1, products.len());
+    });
+    let mut summary = Summary::default();
+    for lane in futures_util::future::try_join_all(lanes).await? {
+        summary.add(lane);
     }
+    summary.refused.sort_by_key(|p| p.row);
+    summary.warnings.sort_by_key(|p| p.row);
     Ok(summary)
 }
 
