@@ -83,4 +83,23 @@ test("a catalog member makes a product with options and variants through the adm
   // Left as a draft, so the shared demo catalog stays as the other tests know it.
   const { product: draft } = await sdk.admin.product.update(product.id, { status: "draft" });
   assert.equal(draft.status, "draft");
+
+  // A Shopify CSV through the SDK's import and confirmImport: checked first, then
+  // written by the origin in the background (drafts, so shoppers do not see them).
+  // Variant Price is in the store's currency (euros); each other currency has a column.
+  const otherCurrencies = [...new Map(regions.filter((r) => r.currency_code !== "eur").map((r) => [r.currency_code, r.name])).values()];
+  const header = ["Handle", "Title", "Published", "Variant SKU", "Variant Price", ...otherCurrencies.map((name) => `Price / ${name}`)];
+  const line = (i) => [`sdk-csv-${n}-${i}`, `SDK CSV ${n} ${i}`, "FALSE", `SDKCSV${n}-${i}`, "12.00", ...otherCurrencies.map(() => "13.00")];
+  const csv = [header, line(1), line(2)].map((r) => r.join(",")).join("\n") + "\n";
+  const checked = await sdk.admin.product.import({ file: new File([csv], "sdk.csv", { type: "text/csv" }) });
+  assert.deepEqual(checked.summary, { toCreate: 2, toUpdate: 0 }, JSON.stringify(checked));
+  await sdk.admin.product.confirmImport(checked.transaction_id);
+  let status;
+  for (let i = 0; i < 100 && status !== "done"; i += 1) {
+    ({ import: { status } } = await sdk.client.fetch(`/admin/products/imports/${checked.transaction_id}`));
+    if (status !== "done") await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal(status, "done");
+  const { products: imported } = await sdk.admin.product.list({ q: `sdk-csv-${n}` });
+  assert.equal(imported.length, 2);
 });
