@@ -11,7 +11,8 @@
 //     node --test tests/browser/admin.test.mjs
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launch, openPage, goto, submit, assertNoProblems, axe, screenshot } from "./lib/harness.mjs";
 
@@ -209,6 +210,23 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     assert.ok(await page.getByRole("img", { name: "Blanket, folded" }).evaluate((img) => img.complete && img.naturalWidth > 0), "the image is served");
     await axe(page, "product with an image", found, t);
     await screenshot(page, "admin-product-image.png");
+    // An import: a Shopify CSV checked (one broken row shown by row and column), then
+    // confirmed and written in the background.
+    await goto(page, "/admin/products/import");
+    await axe(page, "import", found, t);
+    const stamp = Date.now() % 1_000_000;
+    const csvPath = join(tmpdir(), `browser-import-${stamp}.csv`);
+    writeFileSync(csvPath, [
+      "Handle,Title,Published,Variant SKU,Variant Price",
+      `browser-csv-${stamp},Browser CSV ${stamp},FALSE,BCSV-${stamp},12.00`,
+      `browser-csv-${stamp}-b,Browser CSV ${stamp} B,FALSE,BCSV-${stamp}-B,twelve`,
+    ].join("\n") + "\n");
+    await page.getByLabel("Product CSV").setInputFiles(csvPath);
+    await submit(page, page.getByRole("button", { name: "Check the file" }), (u) => u.pathname.startsWith("/admin/products/imports/cimp_"));
+    await assert.doesNotReject(page.getByRole("cell", { name: "Variant Price" }).first().waitFor());
+    await axe(page, "import, checked", found, t);
+    await submit(page, page.getByRole("button", { name: /^Import \d+ products$/ }), (u) => u.pathname.startsWith("/admin/products/imports/cimp_"));
+    await axe(page, "import, confirmed", found, t);
 
     // Stock: find a variant, restock it by three, and see a refused count kept beside
     // its reason.
