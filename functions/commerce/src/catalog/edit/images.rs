@@ -10,11 +10,11 @@ use sha2::{Digest, Sha256};
 use tokio_postgres::types::Type;
 
 use super::options::lock_product;
+use super::product_updated;
 use crate::db::{col, Param, Sql};
 use crate::error::ApiError;
 use crate::ids::{ImageId, ProductId, StoreId};
 use crate::inventory::location::Move;
-use crate::outbox::{self, Topic};
 
 /// The largest file accepted.
 pub const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
@@ -143,17 +143,6 @@ async fn follow_thumbnail<C: Sql>(
         )
         .await?;
     Ok(())
-}
-
-async fn product_updated<C: Sql>(
-    client: &C,
-    store: &StoreId,
-    product: &ProductId,
-    changes: serde_json::Value,
-    trace_id: Option<&str>,
-) -> Result<(), ApiError> {
-    let payload = json!({ "product_id": product, "changes": changes });
-    outbox::enqueue(client, store, Topic::ProductUpdated, payload, trace_id).await
 }
 
 /// Adds `file` (already stored under its key) to `product`, last, with `alt`.

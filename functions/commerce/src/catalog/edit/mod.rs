@@ -13,13 +13,17 @@ mod repo;
 pub mod variant;
 
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 pub use self::json::{admin_product_json, admin_variant_json, AdminProductJson, AdminVariantJson};
 pub use self::repo::{
     create, list, one, update, AdminImage, AdminOption, AdminProduct, AdminProductFilter,
     AdminVariant, VariantOptionValue,
 };
+use crate::db::Sql;
 use crate::error::ApiError;
+use crate::ids::{ProductId, StoreId};
+use crate::outbox::{self, Topic};
 use crate::params::Handle;
 
 /// Whether shoppers see a product. Stored as its name; an unknown stored value is an
@@ -224,6 +228,18 @@ impl ProductInput {
             _ => Err(FieldErrors(errors)),
         }
     }
+}
+
+/// Sends `product.updated` for `product` with `changes` (what the write changed).
+pub(super) async fn product_updated<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    product: &ProductId,
+    changes: serde_json::Value,
+    trace_id: Option<&str>,
+) -> Result<(), ApiError> {
+    let payload = json!({ "product_id": product, "changes": changes });
+    outbox::enqueue(client, store, Topic::ProductUpdated, payload, trace_id).await
 }
 
 #[cfg(test)]

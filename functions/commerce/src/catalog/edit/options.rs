@@ -13,12 +13,11 @@ use tokio_postgres::types::Type;
 
 use super::repo::{AdminOption, AdminProduct};
 use super::variant::{insert_variant, VariantFields};
-use super::FieldErrors;
+use super::{product_updated, FieldErrors};
 use crate::db::{col, Param, Sql};
 use crate::error::{ApiError, ErrorCode};
 use crate::ids::{OptionId, OptionValueId, ProductId, StoreId, VariantId};
 use crate::money::CurrencyCode;
-use crate::outbox::{self, Topic};
 
 /// The longest option title and value.
 pub const MAX_OPTION_TEXT: usize = 100;
@@ -196,6 +195,17 @@ pub struct GoingVariant {
     pub reserved: i64,
 }
 
+impl GoingVariant {
+    /// From a row with `id`, `title` and `reserved`.
+    pub(super) fn from_row(row: &tokio_postgres::Row) -> Result<Self, ApiError> {
+        Ok(GoingVariant {
+            id: col(row, "id")?,
+            title: col(row, "title")?,
+            reserved: col(row, "reserved")?,
+        })
+    }
+}
+
 /// Fails unless product `product` of `store` exists; locks it so that concurrent option
 /// and variant writes to it happen one after the other.
 pub(super) async fn lock_product<C: Sql>(
@@ -221,17 +231,6 @@ fn option_taken(title: &str) -> ApiError {
         ErrorCode::DuplicateOption,
         format!("The product already has an option named {title}."),
     )
-}
-
-async fn product_updated<C: Sql>(
-    client: &C,
-    store: &StoreId,
-    product: &ProductId,
-    changes: serde_json::Value,
-    trace_id: Option<&str>,
-) -> Result<(), ApiError> {
-    let payload = json!({ "product_id": product, "changes": changes });
-    outbox::enqueue(client, store, Topic::ProductUpdated, payload, trace_id).await
 }
 
 async fn insert_values<C: Sql>(
@@ -369,15 +368,7 @@ pub async fn variants_using<C: Sql>(
             &params,
         )
         .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(GoingVariant {
-                id: col(row, "id")?,
-                title: col(row, "title")?,
-                reserved: col(row, "reserved")?,
-            })
-        })
-        .collect()
+    rows.iter().map(GoingVariant::from_row).collect()
 }
 
 /// Refuses to remove variants that orders hold stock of.

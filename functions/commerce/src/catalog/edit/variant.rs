@@ -8,12 +8,11 @@ use serde_json::json;
 use tokio_postgres::types::Type;
 
 use super::options::{lock_product, none_held, GoingVariant};
-use super::FieldErrors;
+use super::{product_updated, FieldErrors};
 use crate::db::{col, Param, Sql};
 use crate::error::{ApiError, ErrorCode};
 use crate::ids::{OptionValueId, ProductId, StoreId, VariantId};
 use crate::money::{parse_major, CurrencyCode};
-use crate::outbox::{self, Topic};
 
 /// A variant as typed: prices by currency code, in major units ("49.00").
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -316,13 +315,16 @@ pub async fn add_variant<C: Sql>(
     lock_product(client, store, product).await?;
     let values = option_values(client, store, product, &fields.options).await?;
     let id = insert_variant(client, store, product, fields, &values).await?;
-    let payload = json!({
-        "product_id": product,
-        "changes": { "variant_added": {
+    product_updated(
+        client,
+        store,
+        product,
+        json!({ "variant_added": {
             "id": id, "title": fields.title, "sku": fields.sku, "prices": prices_json(fields),
-        } },
-    });
-    outbox::enqueue(client, store, Topic::ProductUpdated, payload, trace_id).await?;
+        } }),
+        trace_id,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -393,14 +395,17 @@ pub async fn update_variant<C: Sql>(
     }
     write_prices(client, store, variant, fields).await?;
     if col::<bool>(row, "changed")? || !prices_changed.is_empty() {
-        let payload = json!({
-            "product_id": product,
-            "changes": { "variant_changed": {
+        product_updated(
+            client,
+            store,
+            product,
+            json!({ "variant_changed": {
                 "id": variant, "title": [before.0, fields.title], "sku": [before.1, fields.sku],
                 "prices": prices_changed,
-            } },
-        });
-        outbox::enqueue(client, store, Topic::ProductUpdated, payload, trace_id).await?;
+            } }),
+            trace_id,
+        )
+        .await?;
     }
     Ok(before)
 }
@@ -429,11 +434,7 @@ pub async fn variant_going<C: Sql>(
     let row = rows
         .first()
         .ok_or_else(|| ApiError::not_found("Variant", "id", variant.as_str()))?;
-    Ok(GoingVariant {
-        id: col(row, "id")?,
-        title: col(row, "title")?,
-        reserved: col(row, "reserved")?,
-    })
+    GoingVariant::from_row(row)
 }
 
 /// Removes variant `variant` of `product` with its prices, stock and ledger rows;
@@ -474,11 +475,14 @@ pub async fn remove_variant<C: Sql>(
             &params,
         )
         .await?;
-    let payload = json!({
-        "product_id": product,
-        "changes": { "variant_removed": { "id": variant, "title": going.title } },
-    });
-    outbox::enqueue(client, store, Topic::ProductUpdated, payload, trace_id).await?;
+    product_updated(
+        client,
+        store,
+        product,
+        json!({ "variant_removed": { "id": variant, "title": going.title } }),
+        trace_id,
+    )
+    .await?;
     Ok(going.title)
 }
 
