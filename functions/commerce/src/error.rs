@@ -101,6 +101,7 @@ wire_enum! {
         OptionInUse = "option_in_use",
         LastVariant = "last_variant",
         InvalidImportState = "invalid_import_state",
+        CategoryInUse = "category_in_use",
     }
     other: Other
 }

@@ -6,6 +6,8 @@
 //! triggers (migrations 0003, 0006), so pages and the Store API show the change within
 //! the configured window. Options, variants and prices are written elsewhere.
 
+pub mod category;
+pub mod collection;
 pub mod images;
 mod json;
 pub mod options;
