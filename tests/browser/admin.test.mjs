@@ -227,6 +227,23 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     await axe(page, "import, checked", found, t);
     await submit(page, page.getByRole("button", { name: /^Import \d+ products$/ }), (u) => u.pathname.startsWith("/admin/products/imports/cimp_"));
     await axe(page, "import, confirmed", found, t);
+    // Categories and collections: one of each added from their pages, then removed.
+    await goto(page, "/admin/product-categories");
+    await page.getByLabel("Name", { exact: true }).fill(`Browser Shelf ${stamp}`);
+    await submit(page, page.getByRole("button", { name: "Add the category" }), (u) => u.searchParams.get("saved") === "created");
+    await axe(page, "categories", found, t);
+    await submit(page, page.getByRole("link", { name: `Browser Shelf ${stamp}` }), (u) => u.pathname.startsWith("/admin/product-categories/pcat_"));
+    await axe(page, "category", found, t);
+    await page.getByLabel(/^Delete Browser Shelf/).check();
+    await submit(page, page.getByRole("button", { name: "Delete" }), (u) => u.searchParams.get("saved") === "deleted");
+    await goto(page, "/admin/collections");
+    await page.getByLabel("Title", { exact: true }).fill(`Browser Edit ${stamp}`);
+    await submit(page, page.getByRole("button", { name: "Add the collection" }), (u) => u.searchParams.get("saved") === "created");
+    await axe(page, "collections", found, t);
+    await submit(page, page.getByRole("link", { name: `Browser Edit ${stamp}` }), (u) => u.pathname.startsWith("/admin/collections/pcol_"));
+    await axe(page, "collection", found, t);
+    await page.getByLabel(/^Delete Browser Edit/).check();
+    await submit(page, page.getByRole("button", { name: "Delete" }), (u) => u.searchParams.get("saved") === "deleted");
 
     // Stock: find a variant, restock it by three, and see a refused count kept beside
     // its reason.

@@ -2431,3 +2431,156 @@ async fn a_shopify_csv_is_checked_then_imported_in_the_background_and_exported()
         ]
     );
 }
+
+#[tokio::test]
+async fn a_catalog_member_arranges_categories_and_collections_and_places_a_product() {
+    let db = db().await;
+    let ip = address(19);
+    let (email, catalog) = member(&db, HARBOR, Role::Catalog, &ip).await;
+    let n = stamp() % 1_000_000_000;
+    // Medusa's paths: a category inside another, a collection.
+    let (status, body) = with_cookie(
+        Method::POST,
+        &catalog,
+        "/admin/product-categories",
+        Some(json!({"name": format!("Outerwear {n}")})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let outer = body["product_category"]["id"].as_str().unwrap().to_owned();
+    let (status, body) = with_cookie(
+        Method::POST,
+        &catalog,
+        "/admin/product-categories",
+        Some(json!({"name": format!("Rain Jackets {n}"), "parent_category_id": outer})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let rain = body["product_category"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        body["product_category"]["parent_category_id"],
+        outer.as_str()
+    );
+    // Never inside its own subcategory; kept while it has one.
+    let (status, body) = with_cookie(
+        Method::POST,
+        &catalog,
+        &format!("/admin/product-categories/{outer}"),
+        Some(json!({"parent_category_id": rain})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = with_cookie(
+        Method::DELETE,
+        &catalog,
+        &format!("/admin/product-categories/{outer}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["code"], "category_in_use");
+    let (status, body) = with_cookie(
+        Method::POST,
+        &catalog,
+        "/admin/collections",
+        Some(json!({"title": format!("Storm Season {n}")})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let storm = body["collection"]["id"].as_str().unwrap().to_owned();
+
+    // The page: a taken handle is refused beside its field and the form keeps the name.
+    let (status, page) = post_form(
+        &catalog,
+        "/admin/product-categories",
+        &[
+            ("name".into(), "Kept name".into()),
+            ("handle".into(), format!("outerwear-{n}")),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(page.contains("is another category") && page.contains("value=\"Kept name\""));
+
+    // A new product placed in the subcategory and the collection from its page.
+    let (status, body) = with_cookie(
+        Method::POST,
+        &catalog,
+        "/admin/products",
+        Some(json!({"title": format!("Harbour Rain Jacket {n}")})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let product = body["product"]["id"].as_str().unwrap().to_owned();
+    let page = call(
+        Method::GET,
+        &format!("/admin/products/{product}"),
+        Some(&catalog),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        page.contains(&format!("Rain Jackets {n}")),
+        "the page offers the category"
+    );
+    let (status, _) = post_form(
+        &catalog,
+        &format!("/admin/products/{product}/organize"),
+        &[
+            (format!("category.{rain}"), "yes".into()),
+            ("collection_id".into(), storm.clone()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let doc: Value = db
+        .query_one(
+            "SELECT doc::jsonb FROM product_docs WHERE product_id = $1",
+            &[&product],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(doc["collection"]["id"], storm.as_str());
+    assert_eq!(doc["categories"][0]["id"], rain.as_str());
+    // Taken out through Medusa's path; the subcategory goes, then its parent may.
+    let (status, body) = with_cookie(
+        Method::POST,
+        &catalog,
+        &format!("/admin/product-categories/{rain}/products"),
+        Some(json!({"remove": [product]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for id in [&rain, &outer] {
+        let (status, body) = with_cookie(
+            Method::DELETE,
+            &catalog,
+            &format!("/admin/product-categories/{id}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, _) = with_cookie(
+        Method::DELETE,
+        &catalog,
+        &format!("/admin/collections/{storm}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let actions = audited_actions(&db, &email, "product_category.").await;
+    assert_eq!(
+        actions,
+        [
+            "product_category.create",
+            "product_category.create",
+            "product_category.products",
+            "product_category.delete",
+            "product_category.delete"
+        ]
+    );
+}

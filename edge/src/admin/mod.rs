@@ -1,11 +1,14 @@
 //! The admin area at the edge: staff sign-in ([`session`]) and the pages and admin API
 //! of a store's operations ([`orders`], [`products`] with their [`options`],
-//! [`variants`] and images ([`product_images`]), catalog [`imports`] and export, [`stock`], [`locations`]), its staff ([`staff`]) and its
+//! [`variants`] and images ([`product_images`]), catalog [`imports`] and export, [`categories`],
+//! [`collections`], [`stock`], [`locations`]), its staff ([`staff`]) and its
 //! secret API keys ([`api_keys`]). The router has resolved the member and checked
 //! their permission before any handler here runs. Every answer is personal: never
 //! cached, not indexed.
 
 pub mod api_keys;
+pub mod categories;
+pub mod collections;
 pub mod imports;
 pub mod locations;
 pub mod openapi;

@@ -157,6 +157,24 @@ fn import_schema() -> Value {
     open(&["import"], json!({ "import": import }))
 }
 
+fn category_body() -> Value {
+    json!({"type": "object", "properties": {
+        "name": {"type": "string", "maxLength": 200}, "handle": {"type": "string", "maxLength": 100},
+        "description": {"type": "string"}, "is_active": {"type": "boolean"},
+        "parent_category_id": {"type": ["string", "null"]}}})
+}
+
+fn collection_body() -> Value {
+    json!({"type": "object", "properties": {
+        "title": {"type": "string", "maxLength": 200}, "handle": {"type": "string", "maxLength": 100}}})
+}
+
+fn link_body() -> Value {
+    json!({"type": "object", "properties": {
+        "add": {"type": "array", "items": {"type": "string"}},
+        "remove": {"type": "array", "items": {"type": "string"}}}})
+}
+
 fn import_body() -> Value {
     json!({"type": "object", "required": ["file"], "properties": {
         "file": {"type": "string", "format": "binary", "description": "Shopify's product CSV, up to 40 MB."}}})
@@ -223,6 +241,18 @@ static OPERATIONS: &[Operation] = &[
     op(Post, "/admin/payments/{id}/refund", "Refund a payment (the order's capture in `transactions`)", Some(payment_refund_body), "PaymentResponse"),
     op(Get, "/admin/products", "Products, drafts too, the latest changed first (q, status; limit, offset)", None, "AdminProductList"),
     op(Post, "/admin/products", "Create a product (a draft until it has a variant); its own fields only", Some(product_body), "AdminProductResponse"),
+    op(Get, "/admin/product-categories", "The category tree, every category (parent_category_id, rank among its siblings)", None, "CategoryList"),
+    op(Post, "/admin/product-categories", "Add a category (last among its siblings); a taken handle is 409", Some(category_body), "CategoryResponse"),
+    op(Get, "/admin/product-categories/{id}", "One category", None, "CategoryResponse"),
+    op(Post, "/admin/product-categories/{id}", "Change a category; a new parent_category_id moves it there, last (never inside itself: 400)", Some(category_body), "CategoryResponse"),
+    op(Verb::Delete, "/admin/product-categories/{id}", "Delete a category without subcategories (409 otherwise); its products stay", None, "Deleted"),
+    op(Post, "/admin/product-categories/{id}/products", "Put products in the category or take them out", Some(link_body), "CategoryResponse"),
+    op(Get, "/admin/collections", "The store's collections", None, "CollectionList"),
+    op(Post, "/admin/collections", "Add a collection; a taken handle is 409", Some(collection_body), "CollectionResponse"),
+    op(Get, "/admin/collections/{id}", "One collection", None, "CollectionResponse"),
+    op(Post, "/admin/collections/{id}", "Change a collection (absent fields stay)", Some(collection_body), "CollectionResponse"),
+    op(Verb::Delete, "/admin/collections/{id}", "Delete a collection; its products stay, in no collection", None, "Deleted"),
+    op(Post, "/admin/collections/{id}/products", "Put products in the collection or take them out", Some(link_body), "CollectionResponse"),
     op(Post, "/admin/products/import", "Check a Shopify product CSV (multipart/form-data: `file`); nothing is written: Medusa's `{transaction_id, summary: {toCreate, toUpdate}}` with every row's problems", Some(import_body), "ImportChecked"),
     op(Get, "/admin/products/imports/{id}", "A catalog import: its dry run and, once confirmed, its progress (done of products) and outcome", None, "ImportResponse"),
     op(Post, "/admin/products/imports/{id}/confirm", "Start writing a checked import (202); the origin writes it in batches", None, "Accepted"),
@@ -278,6 +308,44 @@ fn route_of(op: &Operation) -> Option<&'static Route> {
 }
 
 fn schemas() -> Value {
+    let mut all = core_schemas();
+    if let (Some(all), Value::Object(more)) = (all.as_object_mut(), catalog_schemas()) {
+        all.extend(more);
+    }
+    all
+}
+
+/// The schemas of the category tree and the collections.
+fn catalog_schemas() -> Value {
+    json!({
+        "Category": open(&["id", "name", "handle", "rank"], json!({
+            "id": {"type": "string"}, "name": {"type": "string"}, "handle": {"type": "string"},
+            "description": {"type": "string"}, "is_active": {"type": "boolean"},
+            "rank": {"type": "integer"}, "parent_category_id": {"type": ["string", "null"]}})),
+        "CategoryResponse": open(&["product_category"], json!({
+            "product_category": {"$ref": "#/components/schemas/Category"}})),
+        "CategoryList": open(&["product_categories", "count"], json!({
+            "product_categories": {"type": "array", "items": {"$ref": "#/components/schemas/Category"}},
+            "count": {"type": "integer"}})),
+        "Collection": open(&["id", "title", "handle"], json!({
+            "id": {"type": "string"}, "title": {"type": "string"}, "handle": {"type": "string"}})),
+        "CollectionResponse": open(&["collection"], json!({
+            "collection": {"$ref": "#/components/schemas/Collection"}})),
+        "CollectionList": open(&["collections", "count"], json!({
+            "collections": {"type": "array", "items": {"$ref": "#/components/schemas/Collection"}},
+            "count": {"type": "integer"}})),
+        "DeletedWithParent": open(&["id", "object", "deleted", "parent"], json!({
+            "id": {"type": "string"}, "object": {"type": "string"}, "deleted": {"type": "boolean"},
+            "parent": {"$ref": "#/components/schemas/AdminProduct"}})),
+        "AdminProductResponse": open(&["product"], json!({
+            "product": {"$ref": "#/components/schemas/AdminProduct"}})),
+        "AdminProductList": open(&["products", "count", "offset", "limit"], json!({
+            "products": {"type": "array", "items": {"$ref": "#/components/schemas/AdminProduct"}},
+            "count": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"}})),
+    })
+}
+
+fn core_schemas() -> Value {
     let roles: Vec<&str> = commerce::staff::Role::ALL
         .iter()
         .map(|r| r.as_str())
@@ -385,14 +453,6 @@ fn schemas() -> Value {
             "column": {"type": "string"}, "message": {"type": "string"}})),
         "ImportResponse": import_schema(),
         "Accepted": {"type": "object"},
-        "DeletedWithParent": open(&["id", "object", "deleted", "parent"], json!({
-            "id": {"type": "string"}, "object": {"type": "string"}, "deleted": {"type": "boolean"},
-            "parent": {"$ref": "#/components/schemas/AdminProduct"}})),
-        "AdminProductResponse": open(&["product"], json!({
-            "product": {"$ref": "#/components/schemas/AdminProduct"}})),
-        "AdminProductList": open(&["products", "count", "offset", "limit"], json!({
-            "products": {"type": "array", "items": {"$ref": "#/components/schemas/AdminProduct"}},
-            "count": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"}})),
         "StockLocation": open(&["id", "name", "rank"], json!({
             "id": {"type": "string"}, "name": {"type": "string"},
             "rank": {"type": "integer", "description": "Checkout holds stock from the lowest first."},
@@ -543,6 +603,10 @@ mod tests {
         "/admin/stock/:variant/:location",
         "/admin/products/new",
         "/admin/products/import",
+        "/admin/products/:id/organize",
+        "/admin/product-categories/:id/move",
+        "/admin/product-categories/:id/delete",
+        "/admin/collections/:id/delete",
         "/admin/products/export.csv",
         "/admin/products/:id/variants/:variant_id/delete",
         "/admin/products/:id/options/:option_id/delete",

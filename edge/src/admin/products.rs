@@ -87,7 +87,16 @@ pub(super) async fn page(
             None => None,
         };
         let currencies = variant::store_currencies(client, &member.store_id).await?;
+        let categories = edit::category::tree(client, &member.store_id).await?;
+        let collections = edit::collection::collections(client, &member.store_id).await?;
+        let in_categories = match id {
+            Some(id) => edit::category::product_categories(client, &member.store_id, id).await?,
+            None => Vec::new(),
+        };
         let parts = ProductPageParts {
+            categories: &categories,
+            collections: &collections,
+            in_categories: &in_categories,
             product: product.as_ref(),
             notice: refused.product,
             variant: refused.variant,
@@ -133,6 +142,7 @@ pub async fn show(cx: &mut Cx) -> Result<Response, ApiError> {
         "generated" => Some("Variants made. Give them stock from their stock pages, then publish."),
         "variant-removed" => Some("Variant removed."),
         "image" => Some("Images saved. The shop shows them within a few minutes."),
+        "organized" => Some("Categories and collection saved."),
         _ => None,
     };
     page(cx, Some(&id), Refused::default(), saved, 200).await
@@ -314,4 +324,50 @@ pub async fn update(cx: &mut Cx) -> Result<Response, ApiError> {
         }
         Err(err) => Err(err),
     }
+}
+
+/// `POST /admin/products/:id/organize`: the categories the product is in (a box
+/// `category.<id>` each) and its collection (`collection_id`, empty: none).
+pub async fn organize(cx: &mut Cx) -> Result<Response, ApiError> {
+    let id = product_id(cx)?;
+    let form: std::collections::BTreeMap<String, String> = cx.form().await?;
+    let mut categories = Vec::new();
+    for (key, value) in &form {
+        if let (Some(raw), "yes") = (key.strip_prefix("category."), value.as_str()) {
+            let category = commerce::ids::CategoryId::parse(raw)
+                .map_err(|_| ApiError::invalid("categories", "Choose categories from the list."))?;
+            categories.push(category);
+        }
+    }
+    let collection = match form
+        .get("collection_id")
+        .map(|c| c.trim())
+        .unwrap_or_default()
+    {
+        "" => None,
+        raw => Some(commerce::ids::CollectionId::parse(raw).map_err(|_| {
+            ApiError::invalid("collection_id", "Choose a collection from the list.")
+        })?),
+    };
+    let store = cx.member()?.store_id.clone();
+    let trace = cx.trace_id.clone();
+    audited(cx, async |tx: &Client| {
+        edit::category::set_product_categories(tx, &store, &id, &categories, Some(&trace)).await?;
+        edit::collection::set_product_collection(
+            tx,
+            &store,
+            &id,
+            collection.as_ref(),
+            Some(&trace),
+        )
+        .await?;
+        let entry = Entry {
+            action: "product.organize",
+            target_id: Some(id.as_str()),
+            change: json!({ "categories": categories, "collection_id": collection }),
+        };
+        Ok(((), entry))
+    })
+    .await?;
+    http::see_other(&format!("/admin/products/{}?saved=organized", id.as_str()))
 }

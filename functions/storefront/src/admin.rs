@@ -6,6 +6,7 @@
 pub mod imports;
 pub mod products;
 pub mod stock;
+pub mod taxonomy;
 
 use askama::Template;
 use commerce::money::Money;
@@ -24,6 +25,12 @@ const NAV: &[(&str, &str, Permission)] = &[
     ("/admin", "Dashboard", Permission::AdminRead),
     ("/admin/orders", "Orders", Permission::OrderRead),
     ("/admin/products", "Products", Permission::ProductRead),
+    (
+        "/admin/product-categories",
+        "Categories",
+        Permission::ProductRead,
+    ),
+    ("/admin/collections", "Collections", Permission::ProductRead),
     ("/admin/stock", "Stock", Permission::InventoryRead),
     ("/admin/staff", "Staff", Permission::StaffRead),
     ("/admin/roles", "Roles", Permission::StaffRead),

@@ -208,6 +208,13 @@ pub struct OptionNotice {
     pub going: Vec<String>,
 }
 
+/// A category box or a collection choice of the product's page.
+struct Choice {
+    id: String,
+    label: String,
+    chosen: bool,
+}
+
 /// An image of the product as its page shows it.
 struct ImageLine {
     id: String,
@@ -265,6 +272,8 @@ struct ProductPage<'a> {
     generate_errors: FieldErrors,
     generate_message: Option<String>,
     images: Vec<ImageLine>,
+    category_boxes: Vec<Choice>,
+    collection_choices: Vec<Choice>,
     image: ImageNotice,
     image_target: String,
     max_image_mb: usize,
@@ -288,6 +297,10 @@ pub struct ProductPageParts<'a> {
     pub option: Option<OptionNotice>,
     pub generate: Option<GenerateNotice>,
     pub image: Option<ImageNotice>,
+    /// The store's category tree and collections, and the categories the product is in.
+    pub categories: &'a [commerce::catalog::edit::category::AdminCategory],
+    pub collections: &'a [commerce::catalog::edit::collection::AdminCollection],
+    pub in_categories: &'a [commerce::ids::CategoryId],
     pub currencies: &'a [CurrencyCode],
     pub saved: Option<&'a str>,
 }
@@ -553,6 +566,24 @@ pub fn product_page(
                         .collect()
                 })
                 .unwrap_or_default(),
+            category_boxes: parts
+                .categories
+                .iter()
+                .map(|c| Choice {
+                    id: c.id.as_str().to_owned(),
+                    label: format!("{}{}", "— ".repeat(c.depth.max(0) as usize), c.name),
+                    chosen: parts.in_categories.contains(&c.id),
+                })
+                .collect(),
+            collection_choices: parts
+                .collections
+                .iter()
+                .map(|c| Choice {
+                    id: c.id.as_str().to_owned(),
+                    label: c.title.clone(),
+                    chosen: product.and_then(|p| p.collection_id.as_ref()) == Some(&c.id),
+                })
+                .collect(),
             image_target: image
                 .target
                 .as_ref()

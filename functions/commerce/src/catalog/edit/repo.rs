@@ -8,7 +8,7 @@ use tokio_postgres::Row;
 use super::{ProductFields, ProductStatus};
 use crate::db::{col, list_page, ListQuery, Param, Sql};
 use crate::error::{ApiError, ErrorCode};
-use crate::ids::{ImageId, OptionId, OptionValueId, ProductId, StoreId, VariantId};
+use crate::ids::{CollectionId, ImageId, OptionId, OptionValueId, ProductId, StoreId, VariantId};
 use crate::money::CurrencyCode;
 use crate::outbox::{self, Topic};
 use crate::params::{Page, SearchText};
@@ -67,6 +67,7 @@ pub struct AdminProduct {
     pub description: String,
     pub status: ProductStatus,
     pub thumbnail_key: Option<String>,
+    pub collection_id: Option<CollectionId>,
     pub created_at: String,
     pub updated_at: String,
     pub variant_count: i64,
@@ -79,7 +80,7 @@ pub struct AdminProduct {
 }
 
 const COLUMNS: &str = "p.id, p.title, p.handle, p.subtitle, p.description, p.status,
-    p.thumbnail_key, api_ts(p.created_at) AS created_at, api_ts(p.updated_at) AS updated_at,
+    p.thumbnail_key, p.collection_id, api_ts(p.created_at) AS created_at, api_ts(p.updated_at) AS updated_at,
     (SELECT count(*) FROM product_variants v WHERE v.product_id = p.id) AS variant_count";
 
 fn product_from_row(row: &Row) -> Result<AdminProduct, ApiError> {
@@ -92,6 +93,7 @@ fn product_from_row(row: &Row) -> Result<AdminProduct, ApiError> {
         description: col(row, "description")?,
         status: ProductStatus::stored(&status)?,
         thumbnail_key: col(row, "thumbnail_key")?,
+        collection_id: col(row, "collection_id")?,
         created_at: col(row, "created_at")?,
         updated_at: col(row, "updated_at")?,
         variant_count: col(row, "variant_count")?,
