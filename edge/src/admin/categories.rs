@@ -4,7 +4,7 @@
 //! the tree's rules.
 
 use commerce::catalog::edit::category::{self, AdminCategory, CategoryInput};
-use commerce::ids::{CategoryId, ProductId};
+use commerce::ids::CategoryId;
 use commerce::inventory::location::Move;
 use commerce::staff::audit::Entry;
 use commerce::ApiError;
@@ -15,6 +15,7 @@ use tokio_postgres::Client;
 use worker::Response;
 
 use super::variants::ConfirmPost;
+use super::LinkBody;
 use super::{api_json, audited, render};
 use crate::context::Cx;
 use crate::http;
@@ -358,28 +359,12 @@ pub async fn delete(cx: &mut Cx) -> Result<Response, ApiError> {
     api_json(&json!({ "id": id, "object": "product_category", "deleted": true }))
 }
 
-/// Medusa's `{add, remove}` of product ids.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct LinkBody {
-    add: Vec<String>,
-    remove: Vec<String>,
-}
-
 /// `POST /admin/product-categories/:id/products` (Medusa's): puts products in the
 /// category or takes them out.
 pub async fn products(cx: &mut Cx) -> Result<Response, ApiError> {
     let id = category_id(cx)?;
     let body: LinkBody = cx.json_as().await?;
-    let parse = |raw: &String| {
-        ProductId::parse(raw).map_err(|_| ApiError::not_found("Product", "id", raw.clone()))
-    };
-    let add = body.add.iter().map(parse).collect::<Result<Vec<_>, _>>()?;
-    let take = body
-        .remove
-        .iter()
-        .map(parse)
-        .collect::<Result<Vec<_>, _>>()?;
+    let (add, take) = body.products()?;
     let store = cx.member()?.store_id.clone();
     let trace = cx.trace_id.clone();
     audited(cx, async |tx: &Client| {

@@ -3,7 +3,7 @@
 //! `{add, remove}` of products). Each change is audited in its transaction.
 
 use commerce::catalog::edit::collection::{self, AdminCollection, CollectionInput};
-use commerce::ids::{CollectionId, ProductId};
+use commerce::ids::CollectionId;
 use commerce::staff::audit::Entry;
 use commerce::ApiError;
 use serde::{Deserialize, Serialize};
@@ -13,6 +13,7 @@ use tokio_postgres::Client;
 use worker::Response;
 
 use super::variants::ConfirmPost;
+use super::LinkBody;
 use super::{api_json, audited, render};
 use crate::context::Cx;
 use crate::http;
@@ -269,27 +270,12 @@ pub async fn delete(cx: &mut Cx) -> Result<Response, ApiError> {
     api_json(&json!({ "id": id, "object": "collection", "deleted": true }))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct LinkBody {
-    add: Vec<String>,
-    remove: Vec<String>,
-}
-
 /// `POST /admin/collections/:id/products` (Medusa's): puts products in the collection
 /// or takes them out of it.
 pub async fn products(cx: &mut Cx) -> Result<Response, ApiError> {
     let id = collection_id(cx)?;
     let body: LinkBody = cx.json_as().await?;
-    let parse = |raw: &String| {
-        ProductId::parse(raw).map_err(|_| ApiError::not_found("Product", "id", raw.clone()))
-    };
-    let add = body.add.iter().map(parse).collect::<Result<Vec<_>, _>>()?;
-    let take = body
-        .remove
-        .iter()
-        .map(parse)
-        .collect::<Result<Vec<_>, _>>()?;
+    let (add, take) = body.products()?;
     let store = cx.member()?.store_id.clone();
     let trace = cx.trace_id.clone();
     audited(cx, async |tx: &Client| {

@@ -50,6 +50,31 @@ pub fn api_json<T: serde::Serialize>(body: &T) -> Result<Response, ApiError> {
     Ok(response)
 }
 
+/// Medusa's `{add, remove}` of product ids (a category's or collection's products).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct LinkBody {
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+}
+
+impl LinkBody {
+    /// The products to add and to remove; a malformed id is not found.
+    pub fn products(
+        &self,
+    ) -> Result<(Vec<commerce::ids::ProductId>, Vec<commerce::ids::ProductId>), ApiError> {
+        let parse = |list: &[String]| {
+            list.iter()
+                .map(|raw| {
+                    commerce::ids::ProductId::parse(raw)
+                        .map_err(|_| ApiError::not_found("Product", "id", raw.clone()))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
+        Ok((parse(&self.add)?, parse(&self.remove)?))
+    }
+}
+
 /// Runs `work` and the audit entry it answers with in one transaction on the request's
 /// connection: the change and its record stand or fall together.
 pub async fn audited<'a, T>(

@@ -136,9 +136,10 @@ async fn a_category_tree_is_built_ordered_and_kept_whole() {
 
     // Another store's category or product: refused, not reached.
     let beta = StoreId::parse("store_BETA").unwrap();
-    let err = category::set_product_categories(&db, &beta, &product, &[hats.clone()], None)
-        .await
-        .unwrap_err();
+    let err =
+        category::set_product_categories(&db, &beta, &product, std::slice::from_ref(&hats), None)
+            .await
+            .unwrap_err();
     assert_eq!(err.status(), 404);
     let foreign = ProductId::parse("prod_B1").unwrap();
     let err = category::set_product_categories(&db, &store, &foreign, &[hats], None)
