@@ -368,18 +368,7 @@ pub async fn products(cx: &mut Cx) -> Result<Response, ApiError> {
     let store = cx.member()?.store_id.clone();
     let trace = cx.trace_id.clone();
     audited(cx, async |tx: &Client| {
-        for (product, keep) in add
-            .iter()
-            .map(|p| (p, true))
-            .chain(take.iter().map(|p| (p, false)))
-        {
-            let mut now = category::product_categories(tx, &store, product).await?;
-            now.retain(|c| c != &id);
-            if keep {
-                now.push(id.clone());
-            }
-            category::set_product_categories(tx, &store, product, &now, Some(&trace)).await?;
-        }
+        category::link_products(tx, &store, &id, &add, &take, Some(&trace)).await?;
         let entry = Entry {
             action: "product_category.products",
             target_id: Some(id.as_str()),

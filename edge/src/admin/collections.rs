@@ -279,13 +279,7 @@ pub async fn products(cx: &mut Cx) -> Result<Response, ApiError> {
     let store = cx.member()?.store_id.clone();
     let trace = cx.trace_id.clone();
     audited(cx, async |tx: &Client| {
-        for product in &add {
-            collection::set_product_collection(tx, &store, product, Some(&id), Some(&trace))
-                .await?;
-        }
-        for product in &take {
-            collection::set_product_collection(tx, &store, product, None, Some(&trace)).await?;
-        }
+        collection::link_products(tx, &store, &id, &add, &take, Some(&trace)).await?;
         let entry = Entry {
             action: "collection.products",
             target_id: Some(id.as_str()),

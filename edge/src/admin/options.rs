@@ -174,31 +174,7 @@ async fn edit_of_body(
         .into_iter()
         .find(|o| &o.id == option)
         .ok_or_else(|| ApiError::not_found("Option", "id", option.as_str()))?;
-    let Some(wanted) = body.values else {
-        return Ok(OptionEdit {
-            title: body.title.unwrap_or(current.title),
-            values: current.values,
-            added: Vec::new(),
-        });
-    };
-    let values = current
-        .values
-        .iter()
-        .map(|(vid, text)| {
-            let kept = wanted.iter().any(|w| w.trim() == text);
-            (vid.clone(), if kept { text.clone() } else { String::new() })
-        })
-        .collect();
-    let added = wanted
-        .iter()
-        .filter(|w| !current.values.iter().any(|(_, t)| t == w.trim()))
-        .cloned()
-        .collect();
-    Ok(OptionEdit {
-        title: body.title.unwrap_or(current.title),
-        values,
-        added,
-    })
+    Ok(OptionEdit::replacing(&current, body.title, body.values))
 }
 
 /// `POST /admin/products/:id/options/:option_id` (Medusa's path): renames the option

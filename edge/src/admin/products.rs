@@ -5,9 +5,7 @@
 
 use commerce::catalog::edit::options::OptionInput;
 use commerce::catalog::edit::variant::{self, VariantInput};
-use commerce::catalog::edit::{
-    self, admin_product_json, ProductFields, ProductInput, ProductStatus,
-};
+use commerce::catalog::edit::{self, admin_product_json, ProductInput};
 use commerce::ids::ProductId;
 use commerce::staff::audit::Entry;
 use commerce::ApiError;
@@ -193,22 +191,7 @@ async fn create_from(
     let store = cx.member()?.store_id.clone();
     let trace = cx.trace_id.clone();
     audited(cx, async |tx: &Client| {
-        let draft = ProductFields {
-            status: ProductStatus::Draft,
-            ..fields.clone()
-        };
-        let id = edit::create(tx, &store, &draft, Some(&trace)).await?;
-        for option in &options {
-            edit::options::add_option(tx, &store, &id, option, Some(&trace)).await?;
-        }
-        let currencies = variant::store_currencies(tx, &store).await?;
-        for input in &variants {
-            let checked = input.check(&currencies).map_err(|e| e.into_error())?;
-            variant::add_variant(tx, &store, &id, &checked, Some(&trace)).await?;
-        }
-        if fields.status != ProductStatus::Draft {
-            edit::update(tx, &store, &id, &fields, Some(&trace)).await?;
-        }
+        let id = edit::create_whole(tx, &store, &fields, &options, &variants, Some(&trace)).await?;
         let entry = Entry {
             action: "product.create",
             target_id: None,

@@ -416,6 +416,31 @@ pub async fn set_product_categories<C: Sql>(
     .await
 }
 
+/// Puts `add` in category `id` and takes `remove` out of it (Medusa's `{add, remove}`),
+/// each product with its event when that changes it.
+pub async fn link_products<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    id: &CategoryId,
+    add: &[ProductId],
+    remove: &[ProductId],
+    trace_id: Option<&str>,
+) -> Result<(), ApiError> {
+    let changes = add
+        .iter()
+        .map(|p| (p, true))
+        .chain(remove.iter().map(|p| (p, false)));
+    for (product, keep) in changes {
+        let mut now = product_categories(client, store, product).await?;
+        now.retain(|c| c != id);
+        if keep {
+            now.push(id.clone());
+        }
+        set_product_categories(client, store, product, &now, trace_id).await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

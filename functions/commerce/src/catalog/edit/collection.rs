@@ -269,3 +269,22 @@ pub async fn set_product_collection<C: Sql>(
     }
     Ok(())
 }
+
+/// Puts `add` in collection `id` and takes `remove` out of it (Medusa's `{add,
+/// remove}`), each product with its event when that changes it.
+pub async fn link_products<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    id: &CollectionId,
+    add: &[ProductId],
+    remove: &[ProductId],
+    trace_id: Option<&str>,
+) -> Result<(), ApiError> {
+    for product in add {
+        set_product_collection(client, store, product, Some(id), trace_id).await?;
+    }
+    for product in remove {
+        set_product_collection(client, store, product, None, trace_id).await?;
+    }
+    Ok(())
+}

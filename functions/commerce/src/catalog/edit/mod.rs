@@ -232,6 +232,37 @@ impl ProductInput {
     }
 }
 
+/// A new product with its options and variants (Medusa's create body), all written or
+/// none (run it in a transaction): made as a draft, its options added, each variant
+/// checked against the store's currencies and added, then given `fields.status` (so
+/// "published" needs a variant, as always).
+pub async fn create_whole<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    fields: &ProductFields,
+    options: &[options::OptionFields],
+    variants: &[variant::VariantInput],
+    trace_id: Option<&str>,
+) -> Result<ProductId, ApiError> {
+    let draft = ProductFields {
+        status: ProductStatus::Draft,
+        ..fields.clone()
+    };
+    let id = create(client, store, &draft, trace_id).await?;
+    for option in options {
+        options::add_option(client, store, &id, option, trace_id).await?;
+    }
+    let currencies = variant::store_currencies(client, store).await?;
+    for input in variants {
+        let checked = input.check(&currencies).map_err(FieldErrors::into_error)?;
+        variant::add_variant(client, store, &id, &checked, trace_id).await?;
+    }
+    if fields.status != ProductStatus::Draft {
+        update(client, store, &id, fields, trace_id).await?;
+    }
+    Ok(id)
+}
+
 /// Sends `product.updated` for `product` with `changes` (what the write changed).
 pub(super) async fn product_updated<C: Sql>(
     client: &C,

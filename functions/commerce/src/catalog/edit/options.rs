@@ -144,6 +144,46 @@ pub struct OptionChange {
 }
 
 impl OptionEdit {
+    /// Medusa's update of `current`: a new title if given, and `values` as the whole
+    /// list (if given): values it no longer names are emptied (removed), new ones added.
+    pub fn replacing(
+        current: &AdminOption,
+        title: Option<String>,
+        values: Option<Vec<String>>,
+    ) -> Self {
+        let title = title.unwrap_or_else(|| current.title.clone());
+        let Some(wanted) = values else {
+            return OptionEdit {
+                title,
+                values: current.values.clone(),
+                added: Vec::new(),
+            };
+        };
+        let kept = |text: &str| wanted.iter().any(|w| w.trim() == text);
+        OptionEdit {
+            title,
+            values: current
+                .values
+                .iter()
+                .map(|(id, text)| {
+                    (
+                        id.clone(),
+                        if kept(text) {
+                            text.clone()
+                        } else {
+                            String::new()
+                        },
+                    )
+                })
+                .collect(),
+            added: wanted
+                .iter()
+                .filter(|w| !current.values.iter().any(|(_, t)| t == w.trim()))
+                .cloned()
+                .collect(),
+        }
+    }
+
     pub fn check(&self) -> Result<OptionChange, FieldErrors> {
         let mut errors = Vec::new();
         let title = self.title.trim();
@@ -759,6 +799,22 @@ mod tests {
             added: vec![],
         };
         assert!(emptied.check().unwrap_err().of("option_values").is_some());
+    }
+
+    #[test]
+    fn a_medusa_values_list_keeps_removes_and_adds() {
+        let value = |id: &str, v: &str| (OptionValueId::parse(id).unwrap(), v.to_owned());
+        let size = AdminOption {
+            id: OptionId::parse("opt_size").unwrap(),
+            title: "Size".into(),
+            values: vec![value("optval_s", "S"), value("optval_m", "M")],
+        };
+        let edit = OptionEdit::replacing(&size, None, Some(vec!["M".into(), "L".into()]));
+        assert_eq!(edit.title, "Size");
+        assert_eq!(edit.values, [value("optval_s", ""), value("optval_m", "M")]);
+        assert_eq!(edit.added, ["L"]);
+        let renamed = OptionEdit::replacing(&size, Some("Fit".into()), None);
+        assert_eq!((renamed.title.as_str(), renamed.values.len()), ("Fit", 2));
     }
 
     #[test]
