@@ -58,6 +58,7 @@ fn typed_prices(prices: Vec<PriceBody>) -> Vec<(String, String)> {
 pub(super) struct VariantBody {
     title: Option<String>,
     sku: Option<String>,
+    barcode: Option<String>,
     manage_inventory: Option<bool>,
     allow_backorder: Option<bool>,
     weight: Option<Value>,
@@ -71,6 +72,7 @@ impl VariantBody {
         VariantInput {
             title: self.title.unwrap_or(base.title),
             sku: self.sku.unwrap_or(base.sku),
+            barcode: self.barcode.unwrap_or(base.barcode),
             manage_inventory: self.manage_inventory.unwrap_or(base.manage_inventory),
             allow_backorder: self.allow_backorder.unwrap_or(base.allow_backorder),
             weight: match self.weight {
@@ -104,7 +106,7 @@ impl VariantBody {
     }
 }
 
-/// A variant form: `title`, `sku`, `weight`, `price.<currency>`, `option.<title>`, and
+/// A variant form: `title`, `sku`, `barcode`, `weight`, `price.<currency>`, `option.<title>`, and
 /// the two boxes.
 fn variant_from_form(form: &BTreeMap<String, String>) -> VariantInput {
     let field = |name: &str| form.get(name).cloned().unwrap_or_default();
@@ -116,6 +118,7 @@ fn variant_from_form(form: &BTreeMap<String, String>) -> VariantInput {
     VariantInput {
         title: field("title"),
         sku: field("sku"),
+        barcode: field("barcode"),
         manage_inventory: field("manage_inventory") == "yes",
         allow_backorder: field("allow_backorder") == "yes",
         prices: prefixed("price."),
@@ -125,7 +128,7 @@ fn variant_from_form(form: &BTreeMap<String, String>) -> VariantInput {
 }
 
 /// A refusal of a variant form as it re-shows: every field's problem when the fields
-/// are wrong, a taken SKU beside the SKU, else the one message.
+/// are wrong, a taken SKU or barcode beside its field, else the one message.
 fn variant_notice(
     input: VariantInput,
     checked: Result<(), FieldErrors>,
@@ -140,6 +143,13 @@ fn variant_notice(
                 message,
             },
         ) => (FieldErrors(vec![("sku", message.clone())]), None),
+        (
+            Ok(()),
+            ApiError::Conflict {
+                code: commerce::ErrorCode::DuplicateBarcode,
+                message,
+            },
+        ) => (FieldErrors(vec![("barcode", message.clone())]), None),
         (Ok(()), ApiError::InvalidParam { param, reason }) if param == "options" => {
             (FieldErrors(vec![("options", reason.clone())]), None)
         }

@@ -96,12 +96,14 @@ wire_enum! {
         LocationInUse = "location_in_use",
         DuplicateHandle = "duplicate_handle",
         DuplicateSku = "duplicate_sku",
+        DuplicateBarcode = "duplicate_barcode",
         DuplicateOption = "duplicate_option",
         DuplicateVariant = "duplicate_variant",
         OptionInUse = "option_in_use",
         LastVariant = "last_variant",
         InvalidImportState = "invalid_import_state",
         CategoryInUse = "category_in_use",
+        AttributeInUse = "attribute_in_use",
     }
     other: Other
 }

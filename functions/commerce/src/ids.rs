@@ -148,6 +148,8 @@ prefixed_id!(PriceId, "price", "price");
 prefixed_id!(ImageId, "img", "image");
 prefixed_id!(CategoryId, "pcat", "category");
 prefixed_id!(CollectionId, "pcol", "collection");
+prefixed_id!(/// An attribute a store describes its products with (material, organic, ...).
+    AttributeId, "pattr", "product attribute");
 prefixed_id!(StockLocationId, "sloc", "stock location");
 prefixed_id!(/// A catalog import: a checked file, then its writing.
     ImportId, "cimp", "catalog import");

@@ -74,6 +74,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0017_catalog_imports",
         include_str!("../../../migrations/0017_catalog_imports.sql"),
     ),
+    (
+        "0018_product_attributes",
+        include_str!("../../../migrations/0018_product_attributes.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -29,6 +29,18 @@ const IGNORED: &[&str] = &[
 #[derive(Debug, Default, Clone)]
 pub struct QueryParams {
     pairs: Vec<(String, String)>,
+    /// Each pair's key inside its first brackets when that is a name, not an index:
+    /// `attributes[material]` is `Some("material")`.
+    keys: Vec<Option<String>>,
+}
+
+/// The name inside a key's first brackets (`a[name]`, `a[name][]`), unless empty or a
+/// number.
+fn inner_name(key: &str) -> Option<String> {
+    let open = key.find('[')?;
+    let close = open + key[open..].find(']')?;
+    let inner = &key[open + 1..close];
+    (!inner.is_empty() && !inner.bytes().all(|b| b.is_ascii_digit())).then(|| inner.to_owned())
 }
 
 fn base_name(key: &str) -> &str {
@@ -42,12 +54,39 @@ impl QueryParams {
         K: AsRef<str>,
         V: Into<String>,
     {
-        QueryParams {
-            pairs: pairs
-                .into_iter()
-                .map(|(k, v)| (base_name(k.as_ref()).to_owned(), v.into()))
-                .collect(),
+        let (pairs, keys) = pairs
+            .into_iter()
+            .map(|(k, v)| {
+                let k = k.as_ref();
+                ((base_name(k).to_owned(), v.into()), inner_name(k))
+            })
+            .unzip();
+        QueryParams { pairs, keys }
+    }
+
+    /// The values of a keyed parameter (`attributes[material]=linen`) as (key, value),
+    /// in order; a value without a key is an error.
+    pub fn keyed(&self, name: &str) -> Result<Vec<(&str, &str)>, ApiError> {
+        let mut out = Vec::new();
+        for ((k, v), key) in self.pairs.iter().zip(&self.keys) {
+            if k != name {
+                continue;
+            }
+            let Some(key) = key else {
+                return Err(ApiError::invalid(
+                    name,
+                    format!("name what it filters by: {name}[key]=value"),
+                ));
+            };
+            out.push((key.as_str(), v.as_str()));
         }
+        if out.len() > MAX_LIST_VALUES {
+            return Err(ApiError::invalid(
+                name,
+                format!("at most {MAX_LIST_VALUES} values are accepted"),
+            ));
+        }
+        Ok(out)
     }
 
     /// Refuses any parameter not in `allowed` (nor in the ignored set), as Medusa does.

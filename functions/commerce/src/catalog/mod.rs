@@ -2,6 +2,7 @@
 //! variants as carts read them, products as staff write them ([`edit`]), and the
 //! catalog imported from and exported to Shopify's product CSV ([`import`]).
 
+pub mod attribute;
 pub mod category;
 pub mod collection;
 pub mod edit;

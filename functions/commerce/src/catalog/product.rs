@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use tokio_postgres::types::Type;
 
+use crate::catalog::attribute::AttributeKind;
 use crate::db::{col, count_matches, first, id_strs, json_col, list_page, ListQuery, Param, Sql};
 use crate::error::ApiError;
 use crate::ids::{
@@ -16,19 +17,74 @@ use crate::ids::{
 use crate::money::CurrencyCode;
 use crate::params::{Direction, Handle, Page, SearchText};
 
-/// Publication state; only `Published` products are ever read by shoppers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// Whether shoppers see a product; only `Published` products are ever read by shoppers
+/// and the Store API. Stored as its name; an unknown stored value is an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ProductStatus {
+    /// Only staff see it.
     Draft,
+    /// Shoppers and the Store API see it.
     Published,
+    /// No longer sold, kept for its orders: hidden like a draft, and left out of the
+    /// admin list unless asked for.
+    Archived,
 }
 
 impl ProductStatus {
+    pub const ALL: [ProductStatus; 3] = [
+        ProductStatus::Draft,
+        ProductStatus::Published,
+        ProductStatus::Archived,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ProductStatus::Draft => "draft",
             ProductStatus::Published => "published",
+            ProductStatus::Archived => "archived",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ProductStatus::Draft => "Draft (only staff see it)",
+            ProductStatus::Published => "Published",
+            ProductStatus::Archived => "Archived (no longer sold)",
+        }
+    }
+
+    /// A status as a request names it.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    pub(crate) fn stored(s: &str) -> Result<Self, ApiError> {
+        Self::parse(s).ok_or_else(|| {
+            ApiError::internal(format!("unknown product status '{s}' in the database"))
+        })
+    }
+}
+
+/// One of a product's attribute values, with the attribute's label and kind, in the
+/// store's order of its attributes (see [`crate::catalog::attribute`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct AttributeValue {
+    pub key: String,
+    pub label: String,
+    pub kind: AttributeKind,
+    /// A string, a number or a boolean, as the kind says.
+    pub value: serde_json::Value,
+}
+
+impl AttributeValue {
+    /// The value as shoppers read it ("Yes", "250", "linen").
+    pub fn display(&self) -> String {
+        match &self.value {
+            serde_json::Value::Bool(true) => "Yes".to_owned(),
+            serde_json::Value::Bool(false) => "No".to_owned(),
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
         }
     }
 }
@@ -75,6 +131,7 @@ pub struct VariantRow {
     pub id: VariantId,
     pub title: String,
     pub sku: Option<String>,
+    pub barcode: Option<String>,
     pub weight_g: Option<i32>,
     pub manage_inventory: bool,
     pub allow_backorder: bool,
@@ -122,6 +179,7 @@ pub struct Product {
     pub options: Vec<OptionRow>,
     pub variants: Vec<VariantRow>,
     pub images: Vec<ImageRow>,
+    pub attributes: Vec<AttributeValue>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -171,8 +229,9 @@ impl ProductSort {
     }
 }
 
-/// Shoppers' choice among one option's values ("Size" is "M" or "L"). Names and values
-/// compare case-insensitively.
+/// Shoppers' choice among one option's values ("Size" is "M" or "L"), or one
+/// attribute's (its key, "material" is "Linen" or "Wool"). Names and values compare
+/// case-insensitively.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OptionFilter {
     pub name: String,
@@ -198,6 +257,9 @@ pub struct ProductFilter {
     /// Only variants that can ship now: stock on hand, or inventory not managed.
     pub in_stock: bool,
     pub options: Vec<OptionFilter>,
+    /// By attribute key; values as text (`true`, `250`, `Linen`). Values of one
+    /// attribute combine with OR, attributes with AND.
+    pub attributes: Vec<OptionFilter>,
 }
 
 impl ProductFilter {
@@ -213,6 +275,7 @@ impl ProductFilter {
             price_max,
             in_stock,
             options,
+            attributes,
         } = self;
         ids.is_some()
             || handles.is_some()
@@ -223,6 +286,7 @@ impl ProductFilter {
             || price_max.is_some()
             || *in_stock
             || !options.is_empty()
+            || !attributes.is_empty()
     }
 }
 
@@ -234,7 +298,8 @@ const PUBLISHED_COUNT: &str =
 /// The list filter over `products p`: $1 store, $2 ids, $3 handles, $4 categories,
 /// $5 collections, $6 search pattern, $7 currency, $8 lowest price, $9 highest price,
 /// $10 in stock only, $11 option choices (`name<US>value`, lower case), $12 the number
-/// of options chosen.
+/// of options chosen, $13 attribute choices (`key<US>value`, the value lower case), $14
+/// the number of attributes chosen.
 const LIST_WHERE: &str = "p.store_id = $1 AND p.status = 'published'
     AND ($2::text[] IS NULL OR p.id = ANY($2))
     AND ($3::text[] IS NULL OR p.handle = ANY($3))
@@ -261,7 +326,10 @@ const LIST_WHERE: &str = "p.store_id = $1 AND p.status = 'published'
                 JOIN product_option_values ov ON ov.id = vov.option_value_id
                 JOIN product_options o ON o.id = ov.option_id
                 WHERE vov.variant_id = v.id
-                  AND lower(o.title) || chr(31) || lower(ov.value) = ANY($11)) = $12::int4)))";
+                  AND lower(o.title) || chr(31) || lower(ov.value) = ANY($11)) = $12::int4)))
+    AND ($13::text[] IS NULL OR (
+        SELECT count(DISTINCT a.key) FROM jsonb_each_text(p.attributes) a
+        WHERE a.key || chr(31) || lower(a.value) = ANY($13)) = $14::int4)";
 
 /// A product's kept document (SQL's `product_document`, in `product_docs`): the product
 /// with its children and every currency's prices, without stock.
@@ -279,6 +347,9 @@ struct Document {
     options: Vec<OptionRow>,
     variants: Vec<VariantDocument>,
     images: Vec<ImageRow>,
+    /// Absent from documents built before migration 0018.
+    #[serde(default)]
+    attributes: Vec<AttributeValue>,
     created_at: String,
     updated_at: String,
 }
@@ -288,6 +359,8 @@ struct VariantDocument {
     id: VariantId,
     title: String,
     sku: Option<String>,
+    #[serde(default)]
+    barcode: Option<String>,
     weight_g: Option<i32>,
     manage_inventory: bool,
     allow_backorder: bool,
@@ -312,6 +385,7 @@ impl Document {
                 id: v.id,
                 title: v.title,
                 sku: v.sku,
+                barcode: v.barcode,
                 weight_g: v.weight_g,
                 manage_inventory: v.manage_inventory,
                 allow_backorder: v.allow_backorder,
@@ -334,6 +408,7 @@ impl Document {
             options: self.options,
             variants,
             images: self.images,
+            attributes: self.attributes,
             created_at: self.created_at,
             updated_at: self.updated_at,
         }
@@ -360,6 +435,34 @@ const STOCK_OF: &str = "SELECT s.product_id, json_object_agg(s.id, s.available) 
           GROUP BY v.product_id, v.id) s
     GROUP BY s.product_id";
 
+/// A filter's choices as `name<US>value` (the name lower case too when `lower_names`;
+/// attribute keys are lower case already), `None` without any, and how many names.
+fn choices(filters: &[OptionFilter], lower_names: bool) -> (Option<Vec<String>>, i32) {
+    if filters.is_empty() {
+        return (None, 0);
+    }
+    let name_of = |f: &OptionFilter| {
+        if lower_names {
+            f.name.to_lowercase()
+        } else {
+            f.name.clone()
+        }
+    };
+    let pairs = filters
+        .iter()
+        .flat_map(|f| {
+            let name = name_of(f);
+            f.values
+                .iter()
+                .map(move |v| format!("{name}\u{1f}{}", v.to_lowercase()))
+        })
+        .collect();
+    let mut names: Vec<String> = filters.iter().map(name_of).collect();
+    names.sort();
+    names.dedup();
+    (Some(pairs), i32::try_from(names.len()).unwrap_or(i32::MAX))
+}
+
 /// The parameters of [`LIST_WHERE`], borrowed from a filter.
 struct FilterParams<'a> {
     store: &'a StoreId,
@@ -374,29 +477,14 @@ struct FilterParams<'a> {
     in_stock: bool,
     options: Option<Vec<String>>,
     option_count: i32,
+    attributes: Option<Vec<String>>,
+    attribute_count: i32,
 }
 
 impl<'a> FilterParams<'a> {
     fn new(store: &'a StoreId, filter: &'a ProductFilter, currency: Option<CurrencyCode>) -> Self {
-        let options = (!filter.options.is_empty()).then(|| {
-            filter
-                .options
-                .iter()
-                .flat_map(|o| {
-                    let name = o.name.to_lowercase();
-                    o.values
-                        .iter()
-                        .map(move |v| format!("{name}\u{1f}{}", v.to_lowercase()))
-                })
-                .collect()
-        });
-        let mut names: Vec<String> = filter
-            .options
-            .iter()
-            .map(|o| o.name.to_lowercase())
-            .collect();
-        names.sort();
-        names.dedup();
+        let (options, option_count) = choices(&filter.options, true);
+        let (attributes, attribute_count) = choices(&filter.attributes, false);
         Self {
             store,
             ids: id_strs(&filter.ids),
@@ -413,11 +501,13 @@ impl<'a> FilterParams<'a> {
             price_max: filter.price_max,
             in_stock: filter.in_stock,
             options,
-            option_count: i32::try_from(names.len()).unwrap_or(i32::MAX),
+            option_count,
+            attributes,
+            attribute_count,
         }
     }
 
-    fn params(&self) -> [Param<'_>; 12] {
+    fn params(&self) -> [Param<'_>; 14] {
         [
             (self.store, Type::TEXT),
             (&self.ids, Type::TEXT_ARRAY),
@@ -431,6 +521,8 @@ impl<'a> FilterParams<'a> {
             (&self.in_stock, Type::BOOL),
             (&self.options, Type::TEXT_ARRAY),
             (&self.option_count, Type::INT4),
+            (&self.attributes, Type::TEXT_ARRAY),
+            (&self.attribute_count, Type::INT4),
         ]
     }
 }
@@ -478,7 +570,7 @@ async fn list_rows<C: Sql>(
         // read by key; the total is one uncorrelated subquery.
         "WITH page AS MATERIALIZED (
              SELECT p.id, {field} AS sort_key FROM products p WHERE {LIST_WHERE}
-             ORDER BY {field} {dir} {nulls}, p.id LIMIT $13 OFFSET $14),
+             ORDER BY {field} {dir} {nulls}, p.id LIMIT $15 OFFSET $16),
          stock AS MATERIALIZED ({stock})
          SELECT ({count}) AS total, {columns}, stock.stock
          FROM page JOIN product_docs d ON d.product_id = page.id
@@ -561,10 +653,13 @@ pub async fn revisions<C: Sql>(
         .collect()
 }
 
-/// One value of an option across the listed products, for filter menus.
+/// One value of an option or attribute across the listed products, for filter menus.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FacetValue {
+    /// As a filter takes it.
     pub value: String,
+    /// As shoppers read it (a boolean attribute's `true` is "Yes").
+    pub label: String,
     /// Products offering this value.
     pub products: i64,
 }
@@ -611,22 +706,86 @@ pub async fn facets<C: Sql>(
     let mut facets: Vec<Facet> = Vec::new();
     for row in &rows {
         let name: String = col(row, "name")?;
+        let value: String = col(row, "value")?;
         let value = FacetValue {
-            value: col(row, "value")?,
+            label: value.clone(),
+            value,
             products: col(row, "products")?,
         };
-        match facets.last_mut() {
-            Some(f) if f.name == name => {
-                if f.values.len() < max_values {
-                    f.values.push(value);
-                }
+        push_facet(&mut facets, name, row, value, max_values)?;
+    }
+    Ok(facets)
+}
+
+/// Adds `value` to the last facet when it is `name`'s (up to `max_values`), else a new
+/// facet titled by the row's `title`.
+fn push_facet(
+    facets: &mut Vec<Facet>,
+    name: String,
+    row: &tokio_postgres::Row,
+    value: FacetValue,
+    max_values: usize,
+) -> Result<(), ApiError> {
+    match facets.last_mut() {
+        Some(f) if f.name == name => {
+            if f.values.len() < max_values {
+                f.values.push(value);
             }
-            _ => facets.push(Facet {
-                name,
-                title: col(row, "title")?,
-                values: vec![value],
-            }),
         }
+        _ => facets.push(Facet {
+            name,
+            title: col(row, "title")?,
+            values: vec![value],
+        }),
+    }
+    Ok(())
+}
+
+/// The filterable attributes of the products `filter` lists and their values, in the
+/// store's order of its attributes (a list's values in its order); at most
+/// `max_values` values each. As for [`facets`], only the scope of `filter` counts.
+pub async fn attribute_facets<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    filter: &ProductFilter,
+    max_values: usize,
+) -> Result<Vec<Facet>, ApiError> {
+    let scope = ProductFilter {
+        price_min: None,
+        price_max: None,
+        in_stock: false,
+        options: Vec::new(),
+        attributes: Vec::new(),
+        ..filter.clone()
+    };
+    let sql = format!(
+        "SELECT a.key AS name, a.label AS title, a.kind, p.attributes ->> a.key AS value,
+                count(*) AS products
+         FROM product_attributes a
+         JOIN products p ON p.store_id = a.store_id AND p.attributes ? a.key
+         WHERE a.store_id = $1 AND a.filterable AND {LIST_WHERE}
+         GROUP BY a.rank, a.key, a.label, a.kind, a.choices, p.attributes ->> a.key
+         ORDER BY a.rank, a.key,
+                  array_position(a.choices, p.attributes ->> a.key), p.attributes ->> a.key DESC"
+    );
+    let params = FilterParams::new(store, &scope, None);
+    let rows = client.query_typed(&sql, &params.params()).await?;
+    let mut facets: Vec<Facet> = Vec::new();
+    for row in &rows {
+        let name: String = col(row, "name")?;
+        let value: String = col(row, "value")?;
+        let kind: String = col(row, "kind")?;
+        let label = match (kind.as_str(), value.as_str()) {
+            ("boolean", "true") => "Yes".to_owned(),
+            ("boolean", "false") => "No".to_owned(),
+            _ => value.clone(),
+        };
+        let value = FacetValue {
+            value,
+            label,
+            products: col(row, "products")?,
+        };
+        push_facet(&mut facets, name, row, value, max_values)?;
     }
     Ok(facets)
 }

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use crate::catalog::category::{self, CategoryFilter, CategorySort};
 use crate::catalog::collection::{self, CollectionFilter, CollectionSort};
-use crate::catalog::product::{self, ProductFilter, ProductKey, ProductSort};
+use crate::catalog::product::{self, OptionFilter, ProductFilter, ProductKey, ProductSort};
 use crate::db::Sql;
 use crate::error::ApiError;
 use crate::ids::{CategoryId, CollectionId, IdError, ProductId, RegionId};
@@ -171,6 +171,7 @@ impl ProductListing {
             "handle",
             "category_id",
             "collection_id",
+            "attributes",
             "region_id",
             "currency_code",
         ])?;
@@ -183,10 +184,32 @@ impl ProductListing {
                 category_ids: params.ids("category_id", CategoryId::parse)?,
                 collection_ids: params.ids("collection_id", CollectionId::parse)?,
                 q: params.search()?,
+                attributes: attribute_filters(params)?,
                 ..ProductFilter::default()
             },
         })
     }
+}
+
+/// `attributes[<key>]=<value>`, repeated: values of one key are alternatives.
+fn attribute_filters(params: &QueryParams) -> Result<Vec<OptionFilter>, ApiError> {
+    let mut filters: Vec<OptionFilter> = Vec::new();
+    for (key, value) in params.keyed("attributes")? {
+        if key.len() > 40 || value.chars().count() > 100 {
+            return Err(ApiError::invalid(
+                "attributes",
+                "keys up to 40 characters, values up to 100",
+            ));
+        }
+        match filters.iter_mut().find(|f| f.name == key) {
+            Some(f) => f.values.push(value.to_owned()),
+            None => filters.push(OptionFilter {
+                name: key.to_owned(),
+                values: vec![value.to_owned()],
+            }),
+        }
+    }
+    Ok(filters)
 }
 
 /// `GET /store/products`

@@ -7,7 +7,8 @@ use super::{ApiContext, Pricing};
 use crate::catalog::category::{Category, CategoryLink};
 use crate::catalog::collection::Collection;
 use crate::catalog::product::{
-    CategoryRef, CollectionRef, ImageRow, OptionRow, OptionValueRow, Product, VariantRow,
+    AttributeValue, CategoryRef, CollectionRef, ImageRow, OptionRow, OptionValueRow, Product,
+    VariantRow,
 };
 use crate::ids::{
     CategoryId, CollectionId, ImageId, OptionId, OptionValueId, PriceId, ProductId, RegionId,
@@ -87,6 +88,8 @@ pub struct ProductShape<'a> {
     options: Vec<ProductOptionShape<'a>>,
     variants: Vec<VariantShape<'a>>,
     images: Vec<ImageShape<'a>>,
+    /// The store's own typed facts (not in Medusa's shape; its clients pass it on).
+    attributes: &'a [AttributeValue],
     external_id: (),
     metadata: (),
     created_at: &'a str,
@@ -125,6 +128,7 @@ impl<'a> ProductShape<'a> {
                 .map(|v| VariantShape::of(p, v, pricing))
                 .collect(),
             images: p.images.iter().map(|i| ImageShape::of(ctx, i)).collect(),
+            attributes: &p.attributes,
             external_id: (),
             metadata: (),
             created_at: &p.created_at,
@@ -194,6 +198,7 @@ struct VariantShape<'a> {
     id: &'a VariantId,
     title: &'a str,
     sku: Option<&'a str>,
+    barcode: Option<&'a str>,
     allow_backorder: bool,
     manage_inventory: bool,
     /// Never below zero, whatever the ledger says.
@@ -225,6 +230,7 @@ impl<'a> VariantShape<'a> {
             id: &v.id,
             title: &v.title,
             sku: v.sku.as_deref(),
+            barcode: v.barcode.as_deref(),
             allow_backorder: v.allow_backorder,
             manage_inventory: v.manage_inventory,
             inventory_quantity: v.inventory_quantity.max(0),
@@ -241,7 +247,7 @@ impl<'a> VariantShape<'a> {
             created_at: &v.created_at,
             updated_at: &v.updated_at,
             deleted_at: (),
-            unkept: Nulls(&["barcode", "ean", "upc"]),
+            unkept: Nulls(&["ean", "upc"]),
             goods: Nulls(UNKEPT_GOODS_FIELDS),
         }
     }

@@ -39,13 +39,13 @@ pub fn product_filter(query: &ProductQuery) -> Result<(AdminProductFilter, Page)
         "" => None,
         text => Some(SearchText::parse(text)?),
     };
-    let status = match query.status.trim() {
-        "" => None,
-        s => Some(
-            ProductStatus::parse(s)
-                .ok_or_else(|| ApiError::invalid("status", "must be draft or published"))?,
-        ),
-    };
+    let status =
+        match query.status.trim() {
+            "" => None,
+            s => Some(ProductStatus::parse(s).ok_or_else(|| {
+                ApiError::invalid("status", "must be draft, published or archived")
+            })?),
+        };
     let page = Page {
         limit: list_limit(&query.limit, PRODUCTS_PER_PAGE)?,
         offset: list_offset(&query.offset)?,
@@ -600,6 +600,7 @@ pub fn variant_form(v: &AdminVariant) -> VariantInput {
     VariantInput {
         title: v.title.clone(),
         sku: v.sku.clone().unwrap_or_default(),
+        barcode: v.barcode.clone().unwrap_or_default(),
         manage_inventory: v.manage_inventory,
         allow_backorder: v.allow_backorder,
         prices: v

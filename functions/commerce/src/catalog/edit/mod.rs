@@ -14,7 +14,7 @@ pub mod options;
 mod repo;
 pub mod variant;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 
 pub use self::json::{admin_product_json, admin_variant_json, AdminProductJson, AdminVariantJson};
@@ -28,45 +28,7 @@ use crate::ids::{ProductId, StoreId};
 use crate::outbox::{self, Topic};
 use crate::params::Handle;
 
-/// Whether shoppers see a product. Stored as its name; an unknown stored value is an
-/// error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProductStatus {
-    /// Only staff see it.
-    Draft,
-    /// Shoppers and the Store API see it.
-    Published,
-}
-
-impl ProductStatus {
-    pub const ALL: [ProductStatus; 2] = [ProductStatus::Draft, ProductStatus::Published];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProductStatus::Draft => "draft",
-            ProductStatus::Published => "published",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            ProductStatus::Draft => "Draft (only staff see it)",
-            ProductStatus::Published => "Published",
-        }
-    }
-
-    /// A status as a request names it.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-
-    fn stored(s: &str) -> Result<Self, ApiError> {
-        Self::parse(s).ok_or_else(|| {
-            ApiError::internal(format!("unknown product status '{s}' in the database"))
-        })
-    }
-}
+pub use crate::catalog::product::ProductStatus;
 
 /// The longest title and subtitle.
 pub const MAX_TITLE: usize = 200;
@@ -214,7 +176,7 @@ impl ProductInput {
             s => {
                 let parsed = ProductStatus::parse(s);
                 if parsed.is_none() {
-                    errors.push(("status", "must be draft or published".to_owned()));
+                    errors.push(("status", "must be draft, published or archived".to_owned()));
                 }
                 parsed
             }
@@ -264,7 +226,7 @@ pub async fn create_whole<C: Sql>(
 }
 
 /// Sends `product.updated` for `product` with `changes` (what the write changed).
-pub(super) async fn product_updated<C: Sql>(
+pub(crate) async fn product_updated<C: Sql>(
     client: &C,
     store: &StoreId,
     product: &ProductId,
@@ -308,7 +270,7 @@ mod tests {
     #[test]
     fn every_field_problem_is_reported_at_once() {
         let mut bad = input("", "Not A Handle");
-        bad.status = "archived".into();
+        bad.status = "retired".into();
         bad.description = "x".repeat(MAX_DESCRIPTION + 1);
         let errors = bad.check().unwrap_err();
         let fields: Vec<&str> = errors.0.iter().map(|(f, _)| *f).collect();

@@ -19,6 +19,7 @@ pub struct AdminVariant {
     pub id: VariantId,
     pub title: String,
     pub sku: Option<String>,
+    pub barcode: Option<String>,
     pub manage_inventory: bool,
     pub allow_backorder: bool,
     pub weight_g: Option<i32>,
@@ -142,8 +143,8 @@ pub async fn one<C: Sql>(
         .collect::<Result<_, ApiError>>()?;
     let variants = client
         .query_typed(
-            "SELECT v.id, v.title, v.sku, v.manage_inventory, v.allow_backorder, v.weight_g,
-                    coalesce(sum(il.stocked), 0)::int8 AS stocked,
+            "SELECT v.id, v.title, v.sku, v.barcode, v.manage_inventory, v.allow_backorder,
+                    v.weight_g, coalesce(sum(il.stocked), 0)::int8 AS stocked,
                     coalesce(sum(il.reserved), 0)::int8 AS reserved
              FROM product_variants v LEFT JOIN inventory_levels il ON il.variant_id = v.id
              WHERE v.store_id = $1 AND v.product_id = $2
@@ -158,6 +159,7 @@ pub async fn one<C: Sql>(
                 id: col(row, "id")?,
                 title: col(row, "title")?,
                 sku: col(row, "sku")?,
+                barcode: col(row, "barcode")?,
                 manage_inventory: col(row, "manage_inventory")?,
                 allow_backorder: col(row, "allow_backorder")?,
                 weight_g: col(row, "weight_g")?,
@@ -245,6 +247,7 @@ pub(super) async fn options<C: Sql>(
 pub struct AdminProductFilter {
     /// Text in the title, subtitle or handle.
     pub q: Option<SearchText>,
+    /// One status; without it every product but the archived ones.
     pub status: Option<ProductStatus>,
 }
 
@@ -256,7 +259,7 @@ pub async fn list<C: Sql>(
     page: Page,
 ) -> Result<(Vec<AdminProduct>, i64), ApiError> {
     const WHERE: &str = "p.store_id = $1 AND ($2::text IS NULL OR p.search_text LIKE $2)
-        AND ($3::text IS NULL OR p.status = $3)";
+        AND (p.status = $3 OR $3::text IS NULL AND p.status <> 'archived')";
     let sql = format!(
         "SELECT {COLUMNS}, (SELECT count(*) FROM products p WHERE {WHERE}) AS total
          FROM products p WHERE {WHERE}

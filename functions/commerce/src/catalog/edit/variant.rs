@@ -1,5 +1,5 @@
-//! Variants as staff add, change and remove them: a title, an optional SKU (unique in
-//! the store), a weight, a price in every currency of the store's regions, whether
+//! Variants as staff add, change and remove them: a title, an optional SKU and barcode
+//! (each unique in the store), a weight, a price in every currency of the store's regions, whether
 //! stock is counted and may be oversold, and its value of each of the product's options
 //! (none two alike). Checked all at once ([`VariantInput::check`]), written with its
 //! prices in one transaction with the product's `product.updated` event.
@@ -19,6 +19,8 @@ use crate::money::{parse_major, CurrencyCode};
 pub struct VariantInput {
     pub title: String,
     pub sku: String,
+    /// EAN, UPC, ISBN or the store's own code; empty: none.
+    pub barcode: String,
     pub manage_inventory: bool,
     pub allow_backorder: bool,
     pub prices: Vec<(String, String)>,
@@ -33,12 +35,24 @@ pub struct VariantInput {
 pub struct VariantFields {
     pub title: String,
     pub sku: Option<String>,
+    pub barcode: Option<String>,
     pub manage_inventory: bool,
     pub allow_backorder: bool,
     /// Minor units, one per currency of the store.
     pub prices: Vec<(CurrencyCode, i64)>,
     pub weight_g: Option<i32>,
     pub options: Vec<(String, String)>,
+}
+
+/// What a barcode may be (the schema's check says the same).
+pub const BARCODE_RULE: &str = "up to 64 letters, digits and hyphens, e.g. 4006381333931";
+
+/// Whether `barcode` (not empty) follows [`BARCODE_RULE`].
+pub fn barcode_ok(barcode: &str) -> bool {
+    (1..=64).contains(&barcode.len())
+        && barcode
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 /// The heaviest weight accepted, in grams (a tonne).
@@ -64,6 +78,10 @@ impl VariantInput {
         let sku = self.sku.trim();
         if sku.chars().count() > 100 || sku.chars().any(|c| c.is_control() || c.is_whitespace()) {
             errors.push(("sku", "up to 100 characters without spaces".to_owned()));
+        }
+        let barcode = self.barcode.trim();
+        if !barcode.is_empty() && !barcode_ok(barcode) {
+            errors.push(("barcode", BARCODE_RULE.to_owned()));
         }
         let mut prices = Vec::new();
         let mut wrong = Vec::new();
@@ -102,6 +120,7 @@ impl VariantInput {
             Ok(VariantFields {
                 title: title.to_owned(),
                 sku: (!sku.is_empty()).then(|| sku.to_owned()),
+                barcode: (!barcode.is_empty()).then(|| barcode.to_owned()),
                 manage_inventory: self.manage_inventory,
                 allow_backorder: self.allow_backorder,
                 prices,
@@ -147,6 +166,16 @@ fn sku_taken(sku: Option<&str>) -> ApiError {
     )
 }
 
+fn barcode_taken(barcode: Option<&str>) -> ApiError {
+    ApiError::conflict(
+        ErrorCode::DuplicateBarcode,
+        format!(
+            "The barcode {} is another variant's in this store; check it.",
+            barcode.unwrap_or_default()
+        ),
+    )
+}
+
 /// Writes `fields.prices`: each currency's price set, others left.
 async fn write_prices<C: Sql>(
     client: &C,
@@ -187,7 +216,7 @@ pub(super) async fn insert_variant<C: Sql>(
 ) -> Result<VariantId, ApiError> {
     let id = VariantId::generate();
     let value_ids: Vec<&str> = values.iter().map(OptionValueId::as_str).collect();
-    let params: [Param<'_>; 9] = [
+    let params: [Param<'_>; 10] = [
         (&id, Type::TEXT),
         (store, Type::TEXT),
         (product, Type::TEXT),
@@ -197,10 +226,12 @@ pub(super) async fn insert_variant<C: Sql>(
         (&fields.allow_backorder, Type::BOOL),
         (&fields.weight_g, Type::INT4),
         (&value_ids, Type::TEXT_ARRAY),
+        (&fields.barcode, Type::TEXT),
     ];
     let rows = client
         .query_typed(
             "WITH taken AS (SELECT 1 FROM product_variants WHERE store_id = $2 AND sku = $5),
+                  coded AS (SELECT 1 FROM product_variants WHERE store_id = $2 AND barcode = $10),
                   twin AS (SELECT v.title FROM product_variants v
                            WHERE v.product_id = $3 AND cardinality($9::text[]) > 0
                              AND (SELECT array_agg(option_value_id ORDER BY option_value_id)
@@ -210,13 +241,14 @@ pub(super) async fn insert_variant<C: Sql>(
                   made AS (
                       INSERT INTO product_variants
                           (id, store_id, product_id, title, sku, manage_inventory, allow_backorder,
-                           weight_g, rank)
-                      SELECT $1, $2, $3, $4, $5, $6, $7, $8,
+                           weight_g, barcode, rank)
+                      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $10,
                              coalesce((SELECT max(rank) + 1 FROM product_variants WHERE product_id = $3), 0)
                       WHERE NOT EXISTS (SELECT 1 FROM taken) AND NOT EXISTS (SELECT 1 FROM twin)
+                        AND NOT EXISTS (SELECT 1 FROM coded)
                       RETURNING id)
              SELECT EXISTS (SELECT 1 FROM taken) AS taken, (SELECT title FROM twin) AS twin,
-                    EXISTS (SELECT 1 FROM made) AS made",
+                    EXISTS (SELECT 1 FROM coded) AS coded, EXISTS (SELECT 1 FROM made) AS made",
             &params,
         )
         .await?;
@@ -225,6 +257,9 @@ pub(super) async fn insert_variant<C: Sql>(
         .ok_or_else(|| ApiError::internal("adding a variant answered nothing"))?;
     if col::<bool>(row, "taken")? {
         return Err(sku_taken(fields.sku.as_deref()));
+    }
+    if col::<bool>(row, "coded")? {
+        return Err(barcode_taken(fields.barcode.as_deref()));
     }
     if let Some(twin) = col::<Option<String>>(row, "twin")? {
         return Err(ApiError::conflict(
@@ -338,7 +373,7 @@ pub async fn update_variant<C: Sql>(
     fields: &VariantFields,
     trace_id: Option<&str>,
 ) -> Result<(String, Option<String>), ApiError> {
-    let params: [Param<'_>; 8] = [
+    let params: [Param<'_>; 9] = [
         (store, Type::TEXT),
         (product, Type::TEXT),
         (variant, Type::TEXT),
@@ -347,6 +382,7 @@ pub async fn update_variant<C: Sql>(
         (&fields.manage_inventory, Type::BOOL),
         (&fields.allow_backorder, Type::BOOL),
         (&fields.weight_g, Type::INT4),
+        (&fields.barcode, Type::TEXT),
     ];
     let rows = client
         .query_typed(
@@ -354,15 +390,18 @@ pub async fn update_variant<C: Sql>(
                              WHERE store_id = $1 AND product_id = $2 AND id = $3 FOR UPDATE),
                   taken AS (SELECT 1 FROM product_variants
                             WHERE store_id = $1 AND sku = $5 AND id <> $3),
+                  coded AS (SELECT 1 FROM product_variants
+                            WHERE store_id = $1 AND barcode = $9 AND id <> $3),
                   changed AS (
                       UPDATE product_variants SET title = $4, sku = $5, manage_inventory = $6,
-                             allow_backorder = $7, weight_g = $8, updated_at = now()
+                             allow_backorder = $7, weight_g = $8, barcode = $9, updated_at = now()
                       WHERE store_id = $1 AND product_id = $2 AND id = $3
-                        AND NOT EXISTS (SELECT 1 FROM taken)
-                        AND (title, sku, manage_inventory, allow_backorder, weight_g)
-                            IS DISTINCT FROM ($4, $5, $6, $7, $8)
+                        AND NOT EXISTS (SELECT 1 FROM taken) AND NOT EXISTS (SELECT 1 FROM coded)
+                        AND (title, sku, manage_inventory, allow_backorder, weight_g, barcode)
+                            IS DISTINCT FROM ($4, $5, $6, $7, $8, $9)
                       RETURNING id)
              SELECT b.title, b.sku, EXISTS (SELECT 1 FROM taken) AS taken,
+                    EXISTS (SELECT 1 FROM coded) AS coded,
                     EXISTS (SELECT 1 FROM changed) AS changed
              FROM before b",
             &params,
@@ -373,6 +412,9 @@ pub async fn update_variant<C: Sql>(
     };
     if col::<bool>(row, "taken")? {
         return Err(sku_taken(fields.sku.as_deref()));
+    }
+    if col::<bool>(row, "coded")? {
+        return Err(barcode_taken(fields.barcode.as_deref()));
     }
     let before: (String, Option<String>) = (col(row, "title")?, col(row, "sku")?);
     let prices_before = client

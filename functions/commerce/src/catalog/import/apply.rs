@@ -148,6 +148,7 @@ fn fields_of(product: &ImportProduct, v: &ImportVariant) -> VariantFields {
     VariantFields {
         title: v.title(),
         sku: v.sku.clone(),
+        barcode: v.barcode.clone(),
         manage_inventory: v.manage_inventory,
         allow_backorder: v.allow_backorder,
         prices: v.prices.clone(),
@@ -164,6 +165,7 @@ fn fields_of(product: &ImportProduct, v: &ImportVariant) -> VariantFields {
 fn same_variant(c: &AdminVariant, f: &VariantFields) -> bool {
     c.title == f.title
         && c.sku == f.sku
+        && c.barcode == f.barcode
         && c.manage_inventory == f.manage_inventory
         && c.allow_backorder == f.allow_backorder
         && c.weight_g == f.weight_g

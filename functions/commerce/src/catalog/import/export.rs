@@ -49,6 +49,8 @@ struct DocVariant {
     id: String,
     title: String,
     sku: Option<String>,
+    #[serde(default)]
+    barcode: Option<String>,
     weight_g: Option<i32>,
     manage_inventory: bool,
     allow_backorder: bool,
@@ -122,10 +124,12 @@ pub async fn export_shopify_csv<C: Sql>(
                     "Published",
                     if published { "TRUE" } else { "FALSE" }.to_owned(),
                 );
-                set(
-                    "Status",
-                    if published { "active" } else { "draft" }.to_owned(),
-                );
+                let status = match doc.status.as_str() {
+                    "published" => "active",
+                    "archived" => "archived",
+                    _ => "draft",
+                };
+                set("Status", status.to_owned());
                 for (n, option) in doc.options.iter().take(3).enumerate() {
                     set(&format!("Option{} Name", n + 1), option.title.clone());
                 }
@@ -139,6 +143,7 @@ pub async fn export_shopify_csv<C: Sql>(
                     set(&format!("Option{} Value", n + 1), value.value.clone());
                 }
                 set("Variant SKU", v.sku.clone().unwrap_or_default());
+                set("Variant Barcode", v.barcode.clone().unwrap_or_default());
                 set(
                     "Variant Grams",
                     v.weight_g.map(|g| g.to_string()).unwrap_or_default(),

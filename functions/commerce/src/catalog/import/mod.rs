@@ -130,6 +130,7 @@ pub struct ImportProduct {
 pub struct ImportVariant {
     pub row: usize,
     pub sku: Option<String>,
+    pub barcode: Option<String>,
     /// One value per option of the product, in the options' order.
     pub values: Vec<String>,
     /// Minor units, one per currency of the store.

@@ -8,6 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use super::{ImportContext, ImportImage, ImportProduct, ImportVariant, Problem, ReadFile};
 use crate::catalog::edit::options::MAX_VARIANTS;
 use crate::catalog::edit::variant::MAX_WEIGHT_G;
+use crate::catalog::edit::variant::{barcode_ok, BARCODE_RULE};
 use crate::catalog::edit::{handle_from, ProductStatus, MAX_DESCRIPTION, MAX_TITLE};
 use crate::error::ApiError;
 use crate::money::{parse_major, CurrencyCode};
@@ -15,7 +16,7 @@ use crate::params::Handle;
 
 /// The columns the export writes, in its order (the import reads these and their
 /// aliases); `Price / <region>` columns follow, one per region of another currency.
-pub const COLUMNS: [&str; 25] = [
+pub const COLUMNS: [&str; 26] = [
     "Handle",
     "Title",
     "Body (HTML)",
@@ -37,6 +38,7 @@ pub const COLUMNS: [&str; 25] = [
     "Variant Price",
     "Variant Requires Shipping",
     "Variant Taxable",
+    "Variant Barcode",
     "Image Src",
     "Image Position",
     "Image Alt Text",
@@ -54,6 +56,7 @@ enum Field {
     OptionName(usize),
     OptionValue(usize),
     Sku,
+    Barcode,
     Grams,
     Tracker,
     Quantity,
@@ -73,6 +76,7 @@ fn field_of(header: &str) -> Option<Field> {
         "published" | "published on online store" => Field::Published,
         "status" => Field::Status,
         "variant sku" | "sku" => Field::Sku,
+        "variant barcode" | "barcode" => Field::Barcode,
         "variant grams" | "weight value (grams)" => Field::Grams,
         "variant inventory tracker" | "inventory tracker" => Field::Tracker,
         "variant inventory qty" | "inventory quantity" => Field::Quantity,
@@ -217,7 +221,8 @@ impl Reading<'_> {
             row.get(Field::Published).to_ascii_lowercase().as_str(),
         ) {
             ("active", _) => Some(ProductStatus::Published),
-            ("draft" | "archived", _) => Some(ProductStatus::Draft),
+            ("draft", _) => Some(ProductStatus::Draft),
+            ("archived", _) => Some(ProductStatus::Archived),
             ("", "true" | "") => Some(ProductStatus::Published),
             ("", "false") => Some(ProductStatus::Draft),
             ("", _) => {
@@ -333,6 +338,15 @@ impl Reading<'_> {
             None
         } else {
             Some(sku.to_owned())
+        };
+        let barcode = row.get(Field::Barcode);
+        let barcode = if barcode.is_empty() {
+            None
+        } else if barcode_ok(barcode) {
+            Some(barcode.to_owned())
+        } else {
+            self.problem(row.number, Field::Barcode, BARCODE_RULE);
+            None
         };
         let mut prices = Vec::new();
         for currency in self.ctx.currencies() {
@@ -459,6 +473,7 @@ impl Reading<'_> {
         product.variants.push(ImportVariant {
             row: row.number,
             sku,
+            barcode,
             values,
             prices,
             weight_g,
