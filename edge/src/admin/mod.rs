@@ -7,6 +7,7 @@
 //! cached, not indexed.
 
 pub mod api_keys;
+pub mod attributes;
 pub mod categories;
 pub mod collections;
 pub mod imports;

@@ -116,14 +116,15 @@ fn product_body() -> Value {
                    "description": "Unique in the store (409 otherwise); absent on create: made from the title."},
         "subtitle": {"type": "string", "maxLength": 200},
         "description": {"type": "string", "maxLength": 10000},
-        "status": {"type": "string", "enum": ["draft", "published"],
-                   "description": "published needs a variant."}}})
+        "status": {"type": "string", "enum": ["draft", "published", "archived"],
+                   "description": "published needs a variant; archived hides it and leaves it out of the list unless asked for."}}})
 }
 
 fn variant_body() -> Value {
     json!({"type": "object", "required": ["title", "prices"], "properties": {
         "title": {"type": "string", "maxLength": 200},
         "sku": {"type": "string", "maxLength": 100, "description": "Unique in the store (409 otherwise)."},
+        "barcode": {"type": "string", "pattern": "^[A-Za-z0-9-]{0,64}$", "description": "EAN, UPC, ISBN or the store's own; unique in the store (409 duplicate_barcode); empty: none."},
         "manage_inventory": {"type": "boolean", "description": "Default true."},
         "allow_backorder": {"type": "boolean", "description": "Default false."},
         "weight": {"type": ["integer", "null"], "description": "Grams."},
@@ -207,6 +208,23 @@ fn generate_body() -> Value {
                            "amount": {"type": "number", "description": "Major units."}}}}}})
 }
 
+fn attribute_body() -> Value {
+    json!({"type": "object", "required": ["label", "kind"], "properties": {
+        "label": {"type": "string", "minLength": 1, "maxLength": 100},
+        "key": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$",
+                "description": "Unique in the store (409 duplicate_name); absent on create: made from the label."},
+        "kind": {"type": "string", "enum": ["text", "number", "boolean", "choice"]},
+        "choices": {"type": "array", "items": {"type": "string", "maxLength": 100}, "maxItems": 100,
+                    "description": "The list's choices (kind choice)."},
+        "filterable": {"type": "boolean", "description": "Offered as a listing filter (boolean and choice kinds)."},
+        "confirm": {"type": "boolean", "description": "Go on although products' values change (a removed choice, a new key): 409 attribute_in_use until then."}}})
+}
+
+fn values_body() -> Value {
+    json!({"type": "object", "required": ["attributes"], "properties": {
+        "attributes": {"type": "object", "description": "Every value of the product by attribute key (absent keys lose theirs): strings, numbers or booleans as the attribute's kind says; a list's value is one of its choices."}}})
+}
+
 fn name_body() -> Value {
     json!({"type": "object", "required": ["name"], "properties": {
         "name": {"type": "string", "minLength": 1, "maxLength": 100,
@@ -253,6 +271,12 @@ static OPERATIONS: &[Operation] = &[
     op(Post, "/admin/collections/{id}", "Change a collection (absent fields stay)", Some(collection_body), "CollectionResponse"),
     op(Verb::Delete, "/admin/collections/{id}", "Delete a collection; its products stay, in no collection", None, "Deleted"),
     op(Post, "/admin/collections/{id}/products", "Put products in the collection or take them out", Some(link_body), "CollectionResponse"),
+    op(Get, "/admin/product-attributes", "The store's product attributes, in the order products show them", None, "AttributeList"),
+    op(Post, "/admin/product-attributes", "Define an attribute (text, number, boolean or one of a list)", Some(attribute_body), "AttributeResponse"),
+    op(Get, "/admin/product-attributes/{id}", "One attribute, with how many products have a value of it", None, "AttributeResponse"),
+    op(Post, "/admin/product-attributes/{id}", "Change an attribute (absent fields stay); a new kind is refused while products have values (409)", Some(attribute_body), "AttributeResponse"),
+    op(Verb::Delete, "/admin/product-attributes/{id}", "Delete an attribute; while products have a value, 409 unless ?confirm=true (their values go)", None, "Deleted"),
+    op(Post, "/admin/products/{id}/attributes", "Set a product's attribute values", Some(values_body), "AttributeValues"),
     op(Post, "/admin/products/import", "Check a Shopify product CSV (multipart/form-data: `file`); nothing is written: Medusa's `{transaction_id, summary: {toCreate, toUpdate}}` with every row's problems", Some(import_body), "ImportChecked"),
     op(Get, "/admin/products/imports/{id}", "A catalog import: its dry run and, once confirmed, its progress (done of products) and outcome", None, "ImportResponse"),
     op(Post, "/admin/products/imports/{id}/confirm", "Start writing a checked import (202); the origin writes it in batches", None, "Accepted"),
@@ -334,6 +358,18 @@ fn catalog_schemas() -> Value {
         "CollectionList": open(&["collections", "count"], json!({
             "collections": {"type": "array", "items": {"$ref": "#/components/schemas/Collection"}},
             "count": {"type": "integer"}})),
+        "Attribute": open(&["id", "key", "label", "kind", "choices", "filterable", "product_count"], json!({
+            "id": {"type": "string"}, "key": {"type": "string"}, "label": {"type": "string"},
+            "kind": {"type": "string", "enum": ["text", "number", "boolean", "choice"]},
+            "choices": {"type": "array", "items": {"type": "string"}},
+            "filterable": {"type": "boolean"}, "product_count": {"type": "integer"}})),
+        "AttributeResponse": open(&["product_attribute"], json!({
+            "product_attribute": {"$ref": "#/components/schemas/Attribute"}})),
+        "AttributeList": open(&["product_attributes", "count"], json!({
+            "product_attributes": {"type": "array", "items": {"$ref": "#/components/schemas/Attribute"}},
+            "count": {"type": "integer"}})),
+        "AttributeValues": open(&["product_id", "attributes"], json!({
+            "product_id": {"type": "string"}, "attributes": {"type": "object"}})),
         "DeletedWithParent": open(&["id", "object", "deleted", "parent"], json!({
             "id": {"type": "string"}, "object": {"type": "string"}, "deleted": {"type": "boolean"},
             "parent": {"$ref": "#/components/schemas/AdminProduct"}})),
@@ -420,8 +456,9 @@ fn core_schemas() -> Value {
         "AdminProduct": open(&["id", "title", "handle", "status"], json!({
             "id": {"type": "string"}, "title": {"type": "string"}, "handle": {"type": "string"},
             "subtitle": {"type": ["string", "null"]}, "description": {"type": "string"},
-            "status": {"type": "string", "enum": ["draft", "published"]},
+            "status": {"type": "string", "enum": ["draft", "published", "archived"]},
             "thumbnail": {"type": ["string", "null"]},
+            "attributes": {"type": "object", "description": "Attribute values by key."},
             "images": {"type": "array", "items": open(&["id", "url", "rank"], json!({
                 "id": {"type": "string"}, "url": {"type": "string"}, "rank": {"type": "integer"},
                 "alt": {"type": "string"}, "width": {"type": "integer"}, "height": {"type": "integer"}}))},
@@ -434,6 +471,7 @@ fn core_schemas() -> Value {
             "id": {"type": "string"}, "value": {"type": "string"}, "option_id": {"type": "string"}})),
         "AdminVariant": open(&["id", "title", "prices", "options"], json!({
             "id": {"type": "string"}, "title": {"type": "string"}, "sku": {"type": ["string", "null"]},
+            "barcode": {"type": ["string", "null"]},
             "product_id": {"type": "string"}, "manage_inventory": {"type": "boolean"},
             "allow_backorder": {"type": "boolean"}, "weight": {"type": ["integer", "null"]},
             "inventory_quantity": {"type": "integer"},
@@ -607,6 +645,7 @@ mod tests {
         "/admin/product-categories/:id/move",
         "/admin/product-categories/:id/delete",
         "/admin/collections/:id/delete",
+        "/admin/product-attributes/:id/delete",
         "/admin/products/export.csv",
         "/admin/products/:id/variants/:variant_id/delete",
         "/admin/products/:id/options/:option_id/delete",

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 use storefront::admin::products::{
     product_filter, product_form, product_page, products_page, GenerateNotice, ImageNotice,
-    OptionNotice, ProductNotice, ProductPageParts, ProductQuery, VariantNotice,
+    OptionNotice, ProductNotice, ProductPageParts, ProductQuery, ValuesNotice, VariantNotice,
 };
 use tokio_postgres::Client;
 use worker::Response;
@@ -68,6 +68,7 @@ pub(super) struct Refused {
     pub option: Option<OptionNotice>,
     pub generate: Option<GenerateNotice>,
     pub image: Option<ImageNotice>,
+    pub values: Option<ValuesNotice>,
 }
 
 /// The product's page (a new one when `id` is none): `refused` re-shows refused forms,
@@ -91,6 +92,8 @@ pub(super) async fn page(
             Some(id) => edit::category::product_categories(client, &member.store_id, id).await?,
             None => Vec::new(),
         };
+        let attributes =
+            commerce::catalog::attribute::repo::attributes(client, &member.store_id).await?;
         let parts = ProductPageParts {
             categories: &categories,
             collections: &collections,
@@ -103,10 +106,29 @@ pub(super) async fn page(
             image: refused.image,
             currencies: &currencies,
             saved,
+            attributes: &attributes,
+            values: refused.values,
         };
         product_page(shell, member, parts, status)
     })
     .await
+}
+
+/// The product's page with its attribute values form refused by `err`, as typed.
+pub(super) async fn page_with_attributes(
+    cx: &Cx,
+    id: &ProductId,
+    typed: std::collections::BTreeMap<String, String>,
+    err: &ApiError,
+) -> Result<Response, ApiError> {
+    let refused = Refused {
+        values: Some(ValuesNotice {
+            typed,
+            message: err.reason(),
+        }),
+        ..Refused::default()
+    };
+    page(cx, Some(id), refused, None, err.status()).await
 }
 
 /// The product as Medusa's admin API answers it.
@@ -141,6 +163,7 @@ pub async fn show(cx: &mut Cx) -> Result<Response, ApiError> {
         "variant-removed" => Some("Variant removed."),
         "image" => Some("Images saved. The shop shows them within a few minutes."),
         "organized" => Some("Categories and collection saved."),
+        "attributes" => Some("Attributes saved. The shop shows them within a few minutes."),
         _ => None,
     };
     page(cx, Some(&id), Refused::default(), saved, 200).await

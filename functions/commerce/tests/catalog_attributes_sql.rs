@@ -12,8 +12,10 @@ use std::collections::BTreeMap;
 use commerce::catalog::attribute::{self, repo, AttributeInput};
 use commerce::catalog::edit::variant::{self, VariantInput};
 use commerce::catalog::edit::{self, AdminProductFilter, ProductStatus};
+use commerce::catalog::import::{self, apply_product, export_shopify_csv, Outcome};
 use commerce::catalog::product::{self, OptionFilter, ProductFilter};
 use commerce::ids::{ProductId, StoreId, VariantId};
+use commerce::inventory::Actor;
 use commerce::params::Page;
 use commerce::ErrorCode;
 use common::test_db;
@@ -363,4 +365,52 @@ async fn an_archived_product_is_hidden_and_a_barcode_is_unique() {
         .find(|v| v["id"] == first.as_str())
         .unwrap();
     assert_eq!(kept["barcode"], "4006381333931");
+}
+
+#[tokio::test]
+async fn attribute_values_go_out_and_come_back_as_metafield_columns() {
+    let db = test_db().await;
+    let store = alpha();
+    repo::create_attribute(&db, &store, &material().check().unwrap())
+        .await
+        .unwrap();
+    let all = repo::attributes(&db, &store).await.unwrap();
+    let shirt = ProductId::parse("prod_A1").unwrap();
+    let typed = BTreeMap::from([("material".to_owned(), "Linen".to_owned())]);
+    let values = attribute::values_from_text(&all, &typed).unwrap();
+    repo::set_product_values(&db, &store, &shirt, &values, None)
+        .await
+        .unwrap();
+    let ctx = import::context(&db, &store).await.unwrap();
+    let file = export_shopify_csv(&db, &store, &ctx).await.unwrap();
+    let text = String::from_utf8(file.clone()).unwrap();
+    assert!(
+        text.lines()
+            .next()
+            .unwrap()
+            .ends_with(",Material (product.metafields.custom.material)"),
+        "{text}"
+    );
+    // The value lost here comes back from the file; the rest is as it was.
+    repo::set_product_values(&db, &store, &shirt, &serde_json::Map::new(), None)
+        .await
+        .unwrap();
+    let read = import::read_shopify_csv(&file, &ctx).unwrap();
+    // (The fixture leaves some variants without a price in every currency: those
+    // products are refused; the shirt is whole.)
+    let shirt_row = read
+        .products
+        .iter()
+        .find(|p| p.handle == "linen-shirt")
+        .unwrap();
+    let applied = apply_product(&db, &store, shirt_row, Actor::default())
+        .await
+        .unwrap();
+    assert_eq!(applied.outcome, Outcome::Updated);
+    let back = repo::product_values(&db, &store, &shirt).await.unwrap();
+    assert_eq!(back["material"], "Linen");
+    let again = apply_product(&db, &store, shirt_row, Actor::default())
+        .await
+        .unwrap();
+    assert_eq!(again.outcome, Outcome::Unchanged);
 }

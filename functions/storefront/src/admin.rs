@@ -3,6 +3,7 @@
 //! (navigation and buttons); the edge refuses everything else regardless. Never
 //! cached; usable without JavaScript.
 
+pub mod attributes;
 pub mod imports;
 pub mod products;
 pub mod stock;
@@ -31,6 +32,11 @@ const NAV: &[(&str, &str, Permission)] = &[
         Permission::ProductRead,
     ),
     ("/admin/collections", "Collections", Permission::ProductRead),
+    (
+        "/admin/product-attributes",
+        "Attributes",
+        Permission::ProductRead,
+    ),
     ("/admin/stock", "Stock", Permission::InventoryRead),
     ("/admin/staff", "Staff", Permission::StaffRead),
     ("/admin/roles", "Roles", Permission::StaffRead),

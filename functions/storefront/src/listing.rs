@@ -16,6 +16,8 @@ pub const MAX_PAGE: u32 = 4_000;
 const MAX_OPTION_VALUES: usize = 30;
 /// The prefix of option filter parameters: `opt_size=M`.
 pub const OPTION_PREFIX: &str = "opt_";
+/// The prefix of attribute filter parameters: `attr_material=Linen`.
+pub const ATTRIBUTE_PREFIX: &str = "attr_";
 
 /// How a listing is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -73,6 +75,8 @@ pub struct ListingParams {
     pub in_stock: bool,
     /// Option name (lower case) and chosen values, in the order first seen.
     pub options: Vec<(String, Vec<String>)>,
+    /// Attribute key and chosen values, in the order first seen.
+    pub attributes: Vec<(String, Vec<String>)>,
     pub page: u32,
     /// Parameters that were present but could not be used, by name, for the page to say.
     pub ignored: Vec<String>,
@@ -83,6 +87,32 @@ fn option_name_ok(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn attribute_key_ok(key: &str) -> bool {
+    (1..=40).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+fn filters(chosen: &[(String, Vec<String>)]) -> Vec<OptionFilter> {
+    chosen
+        .iter()
+        .map(|(name, values)| OptionFilter {
+            name: name.clone(),
+            values: values.clone(),
+        })
+        .collect()
+}
+
+/// Adds `value` to `name`'s chosen values (once, whatever the case).
+fn choose(chosen: &mut Vec<(String, Vec<String>)>, name: &str, value: &str) {
+    match chosen.iter_mut().find(|(n, _)| n == name) {
+        Some((_, vs)) if vs.iter().any(|v| v.eq_ignore_ascii_case(value)) => {}
+        Some((_, vs)) => vs.push(value.to_owned()),
+        None => chosen.push((name.to_owned(), vec![value.to_owned()])),
+    }
 }
 
 impl ListingParams {
@@ -133,10 +163,20 @@ impl ListingParams {
                     _ => ignore(&mut out, key),
                 },
                 _ => {
-                    let Some(name) = key.strip_prefix(OPTION_PREFIX) else {
-                        continue;
+                    let (name, attribute) = match (
+                        key.strip_prefix(OPTION_PREFIX),
+                        key.strip_prefix(ATTRIBUTE_PREFIX),
+                    ) {
+                        (Some(name), _) => (name, false),
+                        (_, Some(name)) => (name, true),
+                        _ => continue,
                     };
-                    let usable = option_name_ok(name)
+                    let name_ok = if attribute {
+                        attribute_key_ok(name)
+                    } else {
+                        option_name_ok(name)
+                    };
+                    let usable = name_ok
                         && !value.is_empty()
                         && value.chars().count() <= 64
                         && values < MAX_OPTION_VALUES;
@@ -144,11 +184,12 @@ impl ListingParams {
                         ignore(&mut out, key);
                         continue;
                     }
-                    match out.options.iter_mut().find(|(n, _)| n == name) {
-                        Some((_, vs)) if vs.iter().any(|v| v.eq_ignore_ascii_case(value)) => {}
-                        Some((_, vs)) => vs.push(value.to_owned()),
-                        None => out.options.push((name.to_owned(), vec![value.to_owned()])),
-                    }
+                    let chosen = if attribute {
+                        &mut out.attributes
+                    } else {
+                        &mut out.options
+                    };
+                    choose(chosen, name, value);
                     values += 1;
                 }
             }
@@ -168,6 +209,7 @@ impl ListingParams {
             || self.price_max.is_some()
             || self.in_stock
             || !self.options.is_empty()
+            || !self.attributes.is_empty()
     }
 
     pub fn page(&self) -> Page {
@@ -184,14 +226,8 @@ impl ListingParams {
             price_min: self.price_min,
             price_max: self.price_max,
             in_stock: self.in_stock,
-            options: self
-                .options
-                .iter()
-                .map(|(name, values)| OptionFilter {
-                    name: name.clone(),
-                    values: values.clone(),
-                })
-                .collect(),
+            options: filters(&self.options),
+            attributes: filters(&self.attributes),
             ..scope
         }
     }
@@ -202,9 +238,14 @@ impl ListingParams {
         if let Some(q) = &self.q {
             pairs.push(("q".to_owned(), q.clone()));
         }
-        for (name, values) in &self.options {
-            for v in values {
-                pairs.push((format!("{OPTION_PREFIX}{name}"), v.clone()));
+        for (prefix, chosen) in [
+            (OPTION_PREFIX, &self.options),
+            (ATTRIBUTE_PREFIX, &self.attributes),
+        ] {
+            for (name, values) in chosen {
+                for v in values {
+                    pairs.push((format!("{prefix}{name}"), v.clone()));
+                }
             }
         }
         if let Some(v) = self.price_min {

@@ -5,7 +5,7 @@ use askama::Template;
 use commerce::cart::{self, Cart, ShippingOption};
 use commerce::catalog::category::{self, Category, CategoryFilter, CategorySort};
 use commerce::catalog::collection::{self, Collection, CollectionFilter};
-use commerce::catalog::product::{self, Product, ProductFilter, ProductKey, VariantRow};
+use commerce::catalog::product::{self, Facet, Product, ProductFilter, ProductKey, VariantRow};
 use commerce::ids::VariantId;
 use commerce::money::Money;
 use commerce::params::{Direction, Page};
@@ -15,7 +15,9 @@ use serde_json::json;
 use tokio_postgres::GenericClient;
 
 use crate::format::{major_input, money};
-use crate::listing::{with_query, ListingParams, Sort, MAX_PAGE, OPTION_PREFIX, PAGE_SIZE};
+use crate::listing::{
+    with_query, ListingParams, Sort, ATTRIBUTE_PREFIX, MAX_PAGE, OPTION_PREFIX, PAGE_SIZE,
+};
 use crate::routes::PageRoute;
 use crate::seo::{self, SITEMAP_CHUNK};
 use crate::site::Site;
@@ -587,6 +589,7 @@ async fn listing_with<C: GenericClient + Sync>(
         ));
     }
     let facets = product::facets(client, &store.id, &facet_scope, 30).await?;
+    let attribute_facets = product::attribute_facets(client, &store.id, &facet_scope, 30).await?;
     let path = req.path;
     let last_page = u32::try_from(total.max(0))
         .unwrap_or(u32::MAX)
@@ -607,23 +610,33 @@ async fn listing_with<C: GenericClient + Sync>(
             label: format!("search: {q}"),
         });
     }
-    for (name, values) in &params.options {
-        let title = facets
-            .iter()
-            .find(|f| &f.name == name)
-            .map_or(name.as_str(), |f| f.title.as_str());
-        for v in values {
-            chips.push(Link {
-                href: without(&|p| {
-                    for (n, vs) in &mut p.options {
-                        if n == name {
-                            vs.retain(|x| x != v);
+    // Each chosen option or attribute value, removable on its own.
+    type Chosen = Vec<(String, Vec<String>)>;
+    let menus: [(&[Facet], &Chosen, fn(&mut ListingParams) -> &mut Chosen); 2] = [
+        (&facets, &params.options, |p| &mut p.options),
+        (&attribute_facets, &params.attributes, |p| &mut p.attributes),
+    ];
+    for (menu, chosen, chosen_of) in menus {
+        for (name, values) in chosen {
+            let facet = menu.iter().find(|f| &f.name == name);
+            let title = facet.map_or(name.as_str(), |f| f.title.as_str());
+            for v in values {
+                let shown = facet
+                    .and_then(|f| f.values.iter().find(|fv| fv.value.eq_ignore_ascii_case(v)))
+                    .map_or(v.as_str(), |fv| fv.label.as_str());
+                chips.push(Link {
+                    href: without(&|p| {
+                        let chosen = chosen_of(p);
+                        for (n, vs) in chosen.iter_mut() {
+                            if n == name {
+                                vs.retain(|x| x != v);
+                            }
                         }
-                    }
-                    p.options.retain(|(_, vs)| !vs.is_empty());
-                }),
-                label: format!("{title}: {v}"),
-            });
+                        chosen.retain(|(_, vs)| !vs.is_empty());
+                    }),
+                    label: format!("{title}: {shown}"),
+                });
+            }
         }
     }
     if let Some(min) = params.price_min {
@@ -652,29 +665,12 @@ async fn listing_with<C: GenericClient + Sync>(
         p.url(path, currency, 1)
     };
 
-    let facet_views = facets
-        .iter()
-        .map(|f| {
-            let chosen = params
-                .options
-                .iter()
-                .find(|(n, _)| n == &f.name)
-                .map(|(_, vs)| vs.as_slice())
-                .unwrap_or_default();
-            FacetView {
-                title: f.title.clone(),
-                param: format!("{OPTION_PREFIX}{}", f.name),
-                values: f
-                    .values
-                    .iter()
-                    .map(|v| FacetValueView {
-                        value: v.value.clone(),
-                        count: v.products,
-                        checked: chosen.iter().any(|c| c.eq_ignore_ascii_case(&v.value)),
-                    })
-                    .collect(),
-            }
-        })
+    let facet_views = facet_views(&facets, OPTION_PREFIX, &params.options)
+        .chain(facet_views(
+            &attribute_facets,
+            ATTRIBUTE_PREFIX,
+            &params.attributes,
+        ))
         .collect();
 
     let first_shown = i64::from(params.page().offset) + 1;
@@ -945,6 +941,11 @@ async fn product_page<C: GenericClient + Sync>(
         title: product.title.clone(),
         subtitle: product.subtitle.clone(),
         description: product.description.clone(),
+        details: product
+            .attributes
+            .iter()
+            .map(|a| (a.label.clone(), a.display()))
+            .collect(),
         images,
         price: price.map(money),
         tax_note,
@@ -1285,4 +1286,34 @@ fn bare_page(heading: &str, paragraphs: &[String]) -> askama::Result<String> {
         links: Vec::new(),
     }
     .render()
+}
+
+/// The filter menus of `facets` as the listing's form shows them: each a fieldset of
+/// `<prefix><name>` boxes, those in `chosen` ticked.
+fn facet_views<'a>(
+    facets: &'a [Facet],
+    prefix: &'a str,
+    chosen: &'a [(String, Vec<String>)],
+) -> impl Iterator<Item = FacetView> + 'a {
+    facets.iter().map(move |f| {
+        let picked = chosen
+            .iter()
+            .find(|(n, _)| n == &f.name)
+            .map(|(_, vs)| vs.as_slice())
+            .unwrap_or_default();
+        FacetView {
+            title: f.title.clone(),
+            param: format!("{prefix}{}", f.name),
+            values: f
+                .values
+                .iter()
+                .map(|v| FacetValueView {
+                    value: v.value.clone(),
+                    label: v.label.clone(),
+                    count: v.products,
+                    checked: picked.iter().any(|c| c.eq_ignore_ascii_case(&v.value)),
+                })
+                .collect(),
+        }
+    })
 }

@@ -100,6 +100,8 @@ pub struct HomePage {
 #[derive(Debug, Clone)]
 pub struct FacetValueView {
     pub value: String,
+    /// As shoppers read it.
+    pub label: String,
     pub count: i64,
     pub checked: bool,
 }
@@ -186,6 +188,8 @@ pub struct ProductPage {
     pub title: String,
     pub subtitle: Option<String>,
     pub description: String,
+    /// The product's attributes: label and value as shoppers read it.
+    pub details: Vec<(String, String)>,
     pub images: Vec<Image>,
     pub price: Option<String>,
     pub tax_note: String,

@@ -277,6 +277,8 @@ struct ProductPage<'a> {
     image: ImageNotice,
     image_target: String,
     max_image_mb: usize,
+    attribute_fields: Vec<AttributeField>,
+    values_message: Option<String>,
 }
 
 /// What the new-variant form re-shows: the variant as typed, and its problems.
@@ -303,6 +305,29 @@ pub struct ProductPageParts<'a> {
     pub in_categories: &'a [commerce::ids::CategoryId],
     pub currencies: &'a [CurrencyCode],
     pub saved: Option<&'a str>,
+    /// The store's attributes, and the product's values as typed when refused.
+    pub attributes: &'a [commerce::catalog::attribute::Attribute],
+    pub values: Option<ValuesNotice>,
+}
+
+/// What the attribute values form re-shows: the values as typed, and the problems.
+#[derive(Debug, Clone, Default)]
+pub struct ValuesNotice {
+    pub typed: std::collections::BTreeMap<String, String>,
+    pub message: String,
+}
+
+/// One attribute's field on the product's page.
+struct AttributeField {
+    /// `attr-<key>`.
+    field: String,
+    /// `attr.<key>`.
+    name: String,
+    label: String,
+    /// `text`, `number`, `boolean` or `choice`.
+    kind: &'static str,
+    value: String,
+    choices: Vec<String>,
 }
 
 /// What the product form re-shows: the fields as typed, and every field's problem (or
@@ -591,6 +616,24 @@ pub fn product_page(
                 .unwrap_or_default(),
             image,
             max_image_mb: commerce::catalog::edit::images::MAX_IMAGE_BYTES / (1024 * 1024),
+            attribute_fields: parts
+                .attributes
+                .iter()
+                .map(|a| AttributeField {
+                    field: format!("attr-{}", a.key),
+                    name: format!("attr.{}", a.key),
+                    label: a.label.clone(),
+                    kind: a.kind.as_str(),
+                    value: match &parts.values {
+                        Some(notice) => notice.typed.get(&a.key).cloned().unwrap_or_default(),
+                        None => commerce::catalog::attribute::text_of(
+                            product.and_then(|p| p.attributes.get(&a.key)),
+                        ),
+                    },
+                    choices: a.choices.clone(),
+                })
+                .collect(),
+            values_message: parts.values.map(|n| n.message),
         },
     )
 }

@@ -250,16 +250,29 @@ impl Attribute {
         }
     }
 
-    /// A kept value as its form field shows it.
-    pub fn text_of(&self, value: Option<&Value>) -> String {
-        match value {
-            None | Some(Value::Null) => String::new(),
-            Some(Value::Bool(true)) => "yes".to_owned(),
-            Some(Value::Bool(false)) => "no".to_owned(),
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => other.to_string(),
-        }
+    /// The column of a Shopify product CSV that carries it (a metafield's).
+    pub fn csv_column(&self) -> String {
+        format!("{} (product.metafields.custom.{})", self.label, self.key)
     }
+}
+
+/// A kept value as a form field or a CSV cell shows it.
+pub fn text_of(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::Bool(true)) => "yes".to_owned(),
+        Some(Value::Bool(false)) => "no".to_owned(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// The attribute key of a Shopify metafield column:
+/// `Label (product.metafields.<namespace>.<key>)`.
+pub fn csv_column_key(header: &str) -> Option<String> {
+    let inner = header.trim().strip_suffix(')')?.rsplit_once('(')?.1;
+    let (_, key) = inner.strip_prefix("product.metafields.")?.split_once('.')?;
+    Some(key.to_ascii_lowercase())
 }
 
 /// A number as JSON keeps it: integers stay integers.
@@ -414,7 +427,16 @@ mod tests {
             boolean.value_from_text("Yes").unwrap(),
             Some(Value::Bool(true))
         );
-        assert_eq!(boolean.text_of(Some(&Value::Bool(false))), "no");
+        assert_eq!(text_of(Some(&Value::Bool(false))), "no");
+        assert_eq!(
+            csv_column_key("Material (product.metafields.custom.material)").as_deref(),
+            Some("material")
+        );
+        assert_eq!(
+            choice.csv_column(),
+            "Material (product.metafields.custom.material)"
+        );
+        assert_eq!(csv_column_key("Variant Price"), None);
         let mut typed = BTreeMap::new();
         typed.insert("material".to_owned(), "wool".to_owned());
         typed.insert("origin".to_owned(), "Portugal".to_owned());

@@ -104,6 +104,8 @@ pub struct AdminProductJson {
     pub images: Vec<AdminImageJson>,
     pub options: Vec<AdminOptionJson>,
     pub variants: Vec<AdminVariantJson>,
+    /// The store's own typed facts by attribute key (not in Medusa's shape).
+    pub attributes: serde_json::Map<String, serde_json::Value>,
     pub created_at: String,
     pub updated_at: String,
     pub metadata: Option<()>,
@@ -158,6 +160,7 @@ pub fn admin_product_json(p: &AdminProduct, image_base: &str) -> AdminProductJso
             .iter()
             .map(|v| admin_variant_json(p.id.as_str(), v))
             .collect(),
+        attributes: p.attributes.clone(),
         created_at: p.created_at.clone(),
         updated_at: p.updated_at.clone(),
         metadata: None,

@@ -78,10 +78,12 @@ pub struct AdminProduct {
     pub images: Vec<AdminImage>,
     /// Empty in lists.
     pub variants: Vec<AdminVariant>,
+    /// Its attribute values by key (see [`crate::catalog::attribute`]).
+    pub attributes: serde_json::Map<String, serde_json::Value>,
 }
 
 const COLUMNS: &str = "p.id, p.title, p.handle, p.subtitle, p.description, p.status,
-    p.thumbnail_key, p.collection_id, api_ts(p.created_at) AS created_at, api_ts(p.updated_at) AS updated_at,
+    p.thumbnail_key, p.collection_id, p.attributes, api_ts(p.created_at) AS created_at, api_ts(p.updated_at) AS updated_at,
     (SELECT count(*) FROM product_variants v WHERE v.product_id = p.id) AS variant_count";
 
 fn product_from_row(row: &Row) -> Result<AdminProduct, ApiError> {
@@ -101,6 +103,7 @@ fn product_from_row(row: &Row) -> Result<AdminProduct, ApiError> {
         options: Vec::new(),
         images: Vec::new(),
         variants: Vec::new(),
+        attributes: crate::db::json_col(row, "attributes")?,
     })
 }
 

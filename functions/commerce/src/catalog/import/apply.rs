@@ -9,6 +9,7 @@ use serde::Serialize;
 use tokio_postgres::types::Type;
 
 use super::{ImportProduct, ImportVariant, Problem};
+use crate::catalog::attribute;
 use crate::catalog::edit::images::{self, ImageFile, ImageFormat};
 use crate::catalog::edit::options::{self, OptionChange, OptionFields};
 use crate::catalog::edit::variant::{self, VariantFields};
@@ -318,6 +319,16 @@ pub async fn apply_product<C: Sql>(
                 }),
             },
         }
+    }
+    if !product.attributes.is_empty() {
+        let mut values = current.attributes.clone();
+        for (key, value) in &product.attributes {
+            match value {
+                Some(v) => values.insert(key.clone(), v.clone()),
+                None => values.remove(key),
+            };
+        }
+        changed |= attribute::repo::set_product_values(client, store, &id, &values, trace).await?;
     }
     if current.status != product.status {
         edit::update(client, store, &id, &own(product.status, &current), trace).await?;

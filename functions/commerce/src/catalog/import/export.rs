@@ -13,6 +13,7 @@ use tokio_postgres::types::Type;
 
 use super::shopify::COLUMNS;
 use super::{ImportContext, DEFAULT_VARIANT};
+use crate::catalog::attribute;
 use crate::db::{col, Param, Sql};
 use crate::error::ApiError;
 use crate::ids::StoreId;
@@ -27,6 +28,14 @@ struct Doc {
     options: Vec<DocOption>,
     variants: Vec<DocVariant>,
     images: Vec<DocImage>,
+    #[serde(default)]
+    attributes: Vec<DocAttribute>,
+}
+
+#[derive(Deserialize)]
+struct DocAttribute {
+    key: String,
+    value: serde_json::Value,
 }
 
 #[derive(Deserialize)]
@@ -102,6 +111,7 @@ pub async fn export_shopify_csv<C: Sql>(
     let write_err = |e: csv::Error| ApiError::internal(format!("writing the export: {e}"));
     let mut header: Vec<String> = COLUMNS.iter().map(|c| (*c).to_owned()).collect();
     header.extend(price_columns.iter().map(|(name, _)| name.clone()));
+    header.extend(ctx.attributes.iter().map(attribute::Attribute::csv_column));
     out.write_record(&header).map_err(write_err)?;
     for row in &docs {
         let text: String = col(row, "doc")?;
@@ -130,6 +140,10 @@ pub async fn export_shopify_csv<C: Sql>(
                     _ => "draft",
                 };
                 set("Status", status.to_owned());
+                for a in &ctx.attributes {
+                    let value = doc.attributes.iter().find(|d| d.key == a.key);
+                    set(&a.csv_column(), attribute::text_of(value.map(|d| &d.value)));
+                }
                 for (n, option) in doc.options.iter().take(3).enumerate() {
                     set(&format!("Option{} Name", n + 1), option.title.clone());
                 }

@@ -46,6 +46,8 @@ pub struct ImportContext {
     pub default_currency: CurrencyCode,
     /// Region name and currency, in name order.
     pub regions: Vec<(String, CurrencyCode)>,
+    /// The store's attributes: each is a metafield column of the file.
+    pub attributes: Vec<crate::catalog::attribute::Attribute>,
 }
 
 impl ImportContext {
@@ -98,6 +100,7 @@ pub async fn context<C: Sql>(client: &C, store: &StoreId) -> Result<ImportContex
     Ok(ImportContext {
         default_currency,
         regions,
+        attributes: crate::catalog::attribute::repo::attributes(client, store).await?,
     })
 }
 
@@ -123,6 +126,9 @@ pub struct ImportProduct {
     pub options: Vec<(String, Vec<String>)>,
     pub variants: Vec<ImportVariant>,
     pub images: Vec<ImportImage>,
+    /// Each attribute column of the file with the product's value (`None`: empty, the
+    /// product has none); attributes without a column are left as they are.
+    pub attributes: Vec<(String, Option<serde_json::Value>)>,
 }
 
 /// A variant as the file gives it, checked.

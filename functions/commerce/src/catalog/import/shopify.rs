@@ -6,6 +6,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::{ImportContext, ImportImage, ImportProduct, ImportVariant, Problem, ReadFile};
+use crate::catalog::attribute;
 use crate::catalog::edit::options::MAX_VARIANTS;
 use crate::catalog::edit::variant::MAX_WEIGHT_G;
 use crate::catalog::edit::variant::{barcode_ok, BARCODE_RULE};
@@ -64,6 +65,8 @@ enum Field {
     Price,
     ImageSrc,
     ImageAlt,
+    /// The store's attribute of that index in the import's context.
+    Attribute(usize),
 }
 
 /// The field a header names, by Shopify's classic name or its 2024 export's.
@@ -109,6 +112,22 @@ impl Header {
         let mut fields = HashMap::new();
         let mut prices = Vec::new();
         for (i, name) in names.iter().enumerate() {
+            if let Some(key) = attribute::csv_column_key(name) {
+                let Some(a) = ctx.attributes.iter().position(|a| a.key == key) else {
+                    return Err(ApiError::invalid(
+                        "file",
+                        format!(
+                            "the column {} is the attribute {key}, which the store does not have: \
+                             add it on the Attributes page first, or leave the column out",
+                            name.trim()
+                        ),
+                    ));
+                };
+                fields
+                    .entry(Field::Attribute(a))
+                    .or_insert((i, name.trim().to_owned()));
+                continue;
+            }
             if let Some(field) = field_of(name) {
                 fields.entry(field).or_insert((i, name.trim().to_owned()));
                 continue;
@@ -257,6 +276,16 @@ impl Reading<'_> {
             }
             options.push((name.to_owned(), Vec::new()));
         }
+        let mut attributes = Vec::new();
+        for (i, a) in self.ctx.attributes.iter().enumerate() {
+            if !self.header.fields.contains_key(&Field::Attribute(i)) {
+                continue;
+            }
+            match a.value_from_text(row.get(Field::Attribute(i))) {
+                Ok(value) => attributes.push((a.key.clone(), value)),
+                Err(reason) => self.problem(row.number, Field::Attribute(i), reason),
+            }
+        }
         if self.problems.len() > before {
             self.refused_handles.insert(handle, row.number);
             return;
@@ -272,6 +301,7 @@ impl Reading<'_> {
             options,
             variants: Vec::new(),
             images: Vec::new(),
+            attributes,
         });
     }
 
@@ -638,6 +668,17 @@ mod tests {
                 ("Europe".into(), c("eur")),
                 ("United States".into(), c("usd")),
             ],
+            attributes: vec![crate::catalog::attribute::Attribute {
+                id: crate::ids::AttributeId::generate(),
+                key: "material".into(),
+                label: "Material".into(),
+                kind: crate::catalog::attribute::AttributeKind::Choice,
+                choices: vec!["Linen".into(), "Wool".into()],
+                filterable: true,
+                products: 0,
+                created_at: String::new(),
+                updated_at: String::new(),
+            }],
         }
     }
 
@@ -707,5 +748,31 @@ ghost,,,,,,,,G-1,,,,,1,1,,,
         .unwrap();
         assert_eq!(read.problems.len(), 1, "the US price is missing");
         assert!(read.problems[0].message.contains("'Price / United States'"));
+    }
+
+    #[test]
+    fn attribute_columns_are_metafields_of_the_store() {
+        let file = "Handle,Title,Variant Price,Price / United States,Material (product.metafields.custom.material)\n\
+                    tee,Tee,5,6,linen\n\
+                    mug,Mug,5,6,\n\
+                    cap,Cap,5,6,silk\n";
+        let read = read_shopify_csv(file.as_bytes(), &ctx()).unwrap();
+        let values: Vec<&Vec<(String, Option<serde_json::Value>)>> =
+            read.products.iter().map(|p| &p.attributes).collect();
+        assert_eq!(
+            values,
+            [
+                &vec![("material".to_owned(), Some(serde_json::json!("Linen")))],
+                &vec![("material".to_owned(), None)],
+            ]
+        );
+        assert_eq!(read.problems.len(), 1);
+        assert_eq!(
+            read.problems[0].column,
+            "Material (product.metafields.custom.material)"
+        );
+        let unknown = "Handle,Title,Fit (product.metafields.custom.fit)\ntee,Tee,slim\n";
+        let err = read_shopify_csv(unknown.as_bytes(), &ctx()).unwrap_err();
+        assert!(err.to_string().contains("attribute fit"), "{err}");
     }
 }
