@@ -227,6 +227,26 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     await axe(page, "import, checked", found, t);
     await submit(page, page.getByRole("button", { name: /^Import \d+ products$/ }), (u) => u.pathname.startsWith("/admin/products/imports/cimp_"));
     await axe(page, "import, confirmed", found, t);
+    // Attributes: one defined from its page, its value set on the product's page, then
+    // deleted with the box that names the value it takes along.
+    await goto(page, "/admin/product-attributes");
+    await page.getByLabel(/^Name/).fill(`Browser Weave ${stamp}`);
+    await page.getByLabel("Kind of value").selectOption("choice");
+    await page.getByLabel(/^Choices/).fill("Plain\nTwill");
+    await page.getByLabel(/^Shoppers can filter/).check();
+    await submit(page, page.getByRole("button", { name: "Add the attribute" }), (u) => u.searchParams.get("saved") === "created");
+    await axe(page, "attributes", found, t);
+    await submit(page, page.getByRole("link", { name: `Browser Weave ${stamp}` }), (u) => u.pathname.startsWith("/admin/product-attributes/pattr_"));
+    await axe(page, "attribute", found, t);
+    const attributePath = new URL(page.url()).pathname;
+    await goto(page, productPath);
+    await page.getByLabel(`Browser Weave ${stamp}`).selectOption("Twill");
+    await submit(page, page.getByRole("button", { name: "Save attributes" }), (u) => u.searchParams.get("saved") === "attributes");
+    assert.equal(await page.getByLabel(`Browser Weave ${stamp}`).inputValue(), "Twill");
+    await axe(page, "product with attributes", found, t);
+    await goto(page, attributePath);
+    await page.getByLabel(/and its value on 1 product$/).check();
+    await submit(page, page.getByRole("button", { name: "Delete" }), (u) => u.searchParams.get("saved") === "deleted");
     // Categories and collections: one of each added from their pages, then removed.
     await goto(page, "/admin/product-categories");
     await page.getByLabel("Name", { exact: true }).fill(`Browser Shelf ${stamp}`);

@@ -2584,3 +2584,200 @@ async fn a_catalog_member_arranges_categories_and_collections_and_places_a_produ
         ]
     );
 }
+
+#[tokio::test]
+async fn a_catalog_member_describes_products_with_attributes_that_shoppers_filter_by() {
+    let db = db().await;
+    let ip = address(23);
+    let (_, catalog) = member(&db, HARBOR, Role::Catalog, &ip).await;
+    let n = stamp() % 1_000_000_000;
+    let key = format!("fabric_{n}");
+    let (status, body) = with_cookie(
+        Method::POST,
+        &catalog,
+        "/admin/product-attributes",
+        Some(
+            json!({"label": format!("Fabric {n}"), "key": key, "kind": "choice",
+                    "choices": ["Linen", "Wool"], "filterable": true}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let attribute = body["product_attribute"]["id"].as_str().unwrap().to_owned();
+    // A free-text attribute cannot be a filter; the page says so beside the box.
+    let (status, page) = post_form(
+        &catalog,
+        "/admin/product-attributes",
+        &[
+            ("label".into(), format!("Care {n}")),
+            ("kind".into(), "text".into()),
+            ("filterable".into(), "yes".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("Only yes-or-no and list attributes")
+            && page.contains(&format!("value=\"Care {n}\""))
+    );
+
+    // A published product with one variant, priced in every currency, and a barcode.
+    let currencies: Vec<String> = db
+        .query(
+            "SELECT DISTINCT currency_code FROM regions WHERE store_id = $1",
+            &[&HARBOR],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let prices: Vec<Value> = currencies
+        .iter()
+        .map(|c| json!({"currency_code": c, "amount": 30}))
+        .collect();
+    let handle = format!("linen-apron-{n}");
+    let (status, body) = with_cookie(
+        Method::POST,
+        &catalog,
+        "/admin/products",
+        Some(
+            json!({"title": format!("Linen Apron {n}"), "handle": handle, "status": "published",
+                    "variants": [{"title": "One size", "sku": format!("APRON-{n}"),
+                                  "barcode": format!("{n}"), "manage_inventory": false,
+                                  "prices": prices}]}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let product = body["product"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(body["product"]["variants"][0]["barcode"], format!("{n}"));
+
+    // Its value from the product's page: a wrong one is refused and kept as typed.
+    let (status, page) = post_form(
+        &catalog,
+        &format!("/admin/products/{product}/attributes"),
+        &[(format!("attr.{key}"), "Silk".into())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("one of: Linen, Wool"), "{page}");
+    let (status, location) = post_form(
+        &catalog,
+        &format!("/admin/products/{product}/attributes"),
+        &[(format!("attr.{key}"), "linen".into())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let body = body_of(&catalog, &format!("/admin/products/{product}")).await;
+    assert_eq!(body["product"]["attributes"][&key], "Linen");
+
+    // The Store API filters by it at once (uncached: a new fields= value) and shows it.
+    let store_list = |filter: String| async move {
+        let res = client()
+            .get(url(&format!(
+                "/store/products?{filter}&fields=a{}",
+                stamp()
+            )))
+            .header("x-publishable-api-key", e2e::HARBOR_KEY)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json::<Value>().await.unwrap()
+    };
+    let listed = store_list(format!("attributes[{key}]=Linen")).await;
+    assert_eq!(listed["count"], 1, "{listed}");
+    assert_eq!(listed["products"][0]["handle"], handle.as_str());
+    assert_eq!(listed["products"][0]["attributes"][0]["value"], "Linen");
+    let listed = store_list(format!("attributes[{key}]=Wool")).await;
+    assert_eq!(listed["count"], 0, "{listed}");
+    // The shop: the product's details, and the listing's filter with its count.
+    let html = |path: String| async move {
+        let res = client().get(url(&path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        res.text().await.unwrap()
+    };
+    let shown = html(format!("/products/{handle}")).await;
+    assert!(
+        shown.contains(&format!("<dt>Fabric {n}</dt><dd>Linen</dd>")),
+        "{shown}"
+    );
+    let listing = html(format!("/products?attr_{key}=Linen")).await;
+    assert!(listing.contains(&format!("Linen Apron {n}")), "{listing}");
+    assert!(listing.contains(&format!("<legend>Fabric {n}</legend>")));
+    assert!(
+        listing.contains(&format!("Fabric {n}: Linen")),
+        "the filter's chip"
+    );
+    let refused = client()
+        .get(url("/store/products?attributes=Linen"))
+        .header("x-publishable-api-key", e2e::HARBOR_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+
+    // Removing the choice the product has asks first, then takes its value.
+    let (status, body) = with_cookie(
+        Method::POST,
+        &catalog,
+        &format!("/admin/product-attributes/{attribute}"),
+        Some(json!({"choices": ["Wool"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["code"], "attribute_in_use");
+    let (status, page) = post_form(
+        &catalog,
+        &format!("/admin/product-attributes/{attribute}"),
+        &[
+            ("label".into(), format!("Fabric {n}")),
+            ("key".into(), key.clone()),
+            ("kind".into(), "choice".into()),
+            ("choices".into(), "Wool".into()),
+            ("filterable".into(), "yes".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(page.contains("Yes, change those products"), "{page}");
+    let (status, _) = with_cookie(
+        Method::DELETE,
+        &catalog,
+        &format!("/admin/product-attributes/{attribute}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, body) = with_cookie(
+        Method::DELETE,
+        &catalog,
+        &format!("/admin/product-attributes/{attribute}?confirm=true"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = body_of(&catalog, &format!("/admin/products/{product}")).await;
+    assert_eq!(body["product"]["attributes"], json!({}));
+
+    // Archived, it leaves the shop and the admin's list, and comes back when asked.
+    let (status, body) = with_cookie(
+        Method::POST,
+        &catalog,
+        &format!("/admin/products/{product}"),
+        Some(json!({"status": "archived"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let listed = store_list(format!("handle={handle}")).await;
+    assert_eq!(listed["count"], 0, "{listed}");
+    let list = body_of(&catalog, &format!("/admin/products?q=apron+{n}")).await;
+    assert_eq!(list["count"], 0, "{list}");
+    let list = body_of(
+        &catalog,
+        &format!("/admin/products?q=apron+{n}&status=archived"),
+    )
+    .await;
+    assert_eq!(list["count"], 1, "{list}");
+}
