@@ -1,4 +1,5 @@
--- 0018: archived products, variant barcodes, and product attributes.
+-- 0018: archived products, variant barcodes, product attributes, and images uploaded
+-- with an import's file.
 --
 -- Archived: a product the store no longer sells but keeps (its orders point at it);
 -- shoppers never see it, like a draft, and the admin list leaves it out unless asked.
@@ -115,3 +116,7 @@ BEGIN
 END $$;
 
 SELECT refresh_product_docs(ARRAY(SELECT id FROM products));
+
+-- Images uploaded with an import's file, already in the assets bucket: the file's
+-- `Image Src` names them ([{name, key, width, height}]).
+ALTER TABLE catalog_imports ADD COLUMN images jsonb NOT NULL DEFAULT '[]';

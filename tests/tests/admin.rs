@@ -2316,23 +2316,45 @@ async fn a_shopify_csv_is_checked_then_imported_in_the_background_and_exported()
     for (name, _) in &others {
         file.push_str(&format!(",Price / {name}"));
     }
-    file.push('\n');
+    file.push_str(",Image Src\n");
     let extra = ",12.00".repeat(others.len());
     for i in 0..3 {
+        // The first sock's image is uploaded with the file, named as Shopify's CDN would.
+        let image = match i {
+            0 => format!("https://cdn.shopify.com/s/files/1/sock-{n}.png?v=3"),
+            _ => String::new(),
+        };
         file.push_str(&format!(
-            "csv-{n}-{i},CSV Sock {n} {i},Size,S,CSV{n}-{i}-S,shopify,4,10.00{extra}\n"
+            "csv-{n}-{i},CSV Sock {n} {i},Size,S,CSV{n}-{i}-S,shopify,4,10.00{extra},{image}\n"
         ));
         file.push_str(&format!(
-            "csv-{n}-{i},,,M,CSV{n}-{i}-M,shopify,2,10.00{extra}\n"
+            "csv-{n}-{i},,,M,CSV{n}-{i}-M,shopify,2,10.00{extra},\n"
         ));
     }
     // One broken row: its price is no number.
-    file.push_str(&format!("csv-{n}-2,,,L,CSV{n}-2-L,shopify,1,ten{extra}\n"));
+    file.push_str(&format!("csv-{n}-2,,,L,CSV{n}-2-L,shopify,1,ten{extra},\n"));
+    let png = std::fs::read_dir(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../r2-assets/demo/products"
+    ))
+    .unwrap()
+    .map(|e| e.unwrap().path())
+    .find(|p| p.extension().is_some_and(|x| x == "png"))
+    .unwrap();
+    let png = std::fs::read(png).unwrap();
     let upload = |accept_json: bool| {
-        let form = Form::new().part(
-            "file",
-            Part::bytes(file.clone().into_bytes()).file_name("socks.csv"),
-        );
+        let form = Form::new()
+            .part(
+                "file",
+                Part::bytes(file.clone().into_bytes()).file_name("socks.csv"),
+            )
+            .part(
+                "images",
+                Part::bytes(png.clone())
+                    .file_name(format!("sock-{n}.png"))
+                    .mime_str("image/png")
+                    .unwrap(),
+            );
         let mut req = client()
             .post(url("/admin/products/import"))
             .header("cookie", &catalog)
@@ -2402,6 +2424,29 @@ async fn a_shopify_csv_is_checked_then_imported_in_the_background_and_exported()
         .unwrap()
         .get(0);
     assert_eq!(variants, 6, "the broken row left out");
+    let image: String = db
+        .query_one(
+            "SELECT i.r2_key FROM product_images i JOIN products p ON p.id = i.product_id
+             WHERE p.handle = $1",
+            &[&format!("csv-{n}-0")],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(
+        image.starts_with("uploads/") && image.ends_with(".png"),
+        "{image}"
+    );
+    let served = client()
+        .get(url(&format!("/images/{image}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        served.status(),
+        StatusCode::OK,
+        "the uploaded image is in the bucket"
+    );
     // Confirming again is refused; the export has the products.
     let (status, _) = post_form(&catalog, &format!("{page_path}/confirm"), &[]).await;
     assert_eq!(status, StatusCode::CONFLICT);

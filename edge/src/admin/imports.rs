@@ -6,7 +6,9 @@
 //! runner, which writes it in batches while its page shows the progress.
 
 use commerce::catalog::import::job::{self, Import};
-use commerce::catalog::import::{self, MAX_IMPORT_BYTES};
+use commerce::catalog::import::{
+    self, UploadedImage, MAX_IMPORT_BYTES, MAX_IMPORT_IMAGES, MAX_IMPORT_IMAGE_BYTES,
+};
 use commerce::ids::ImportId;
 use commerce::ApiError;
 use serde_json::json;
@@ -16,7 +18,7 @@ use worker::{FormEntry, Response};
 
 use commerce::staff::audit::Entry;
 
-use super::{api_json, audited, render};
+use super::{api_json, audited, product_images, render};
 use crate::context::Cx;
 use crate::http;
 
@@ -38,17 +40,18 @@ async fn list(cx: &Cx, message: Option<String>, status: u16) -> Result<Response,
     .await
 }
 
-/// Reads the uploaded file (`file`), checks it against the store and keeps it with its
-/// dry run; answers the import's id.
+/// Reads the uploaded file (`file`) and the images uploaded with it (`images`, stored
+/// in the assets bucket at once), checks the file against the store and keeps it with
+/// its dry run; answers the import's id.
 async fn check_upload(cx: &mut Cx) -> Result<ImportId, ApiError> {
-    let form = cx.multipart(MAX_IMPORT_BYTES + 64 * 1024).await?;
+    let form = cx
+        .multipart(MAX_IMPORT_BYTES + MAX_IMPORT_IMAGE_BYTES + 64 * 1024)
+        .await?;
+    let read = |e: worker::Error| ApiError::Internal {
+        detail: format!("reading the upload: {e}"),
+    };
     let (name, bytes) = match form.get("file") {
-        Some(FormEntry::File(file)) => {
-            let bytes = file.bytes().await.map_err(|e| ApiError::Internal {
-                detail: format!("reading the upload: {e}"),
-            })?;
-            (file.name(), bytes)
-        }
+        Some(FormEntry::File(file)) => (file.name(), file.bytes().await.map_err(read)?),
         _ => (String::new(), Vec::new()),
     };
     if bytes.is_empty() {
@@ -57,6 +60,36 @@ async fn check_upload(cx: &mut Cx) -> Result<ImportId, ApiError> {
             "Choose a product CSV file to check.",
         ));
     }
+    let files: Vec<worker::File> = form
+        .get_all("images")
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|entry| match entry {
+            FormEntry::File(file) if file.size() > 0 => Some(file),
+            _ => None,
+        })
+        .collect();
+    if files.len() > MAX_IMPORT_IMAGES {
+        return Err(ApiError::invalid(
+            "images",
+            format!(
+                "Up to {MAX_IMPORT_IMAGES} images go with one file; import the rest with another."
+            ),
+        ));
+    }
+    let mut uploaded = Vec::with_capacity(files.len());
+    for file in files {
+        let image_name = file.name();
+        let stored = product_images::store(cx, file.bytes().await.map_err(read)?)
+            .await
+            .map_err(|e| ApiError::invalid("images", format!("{image_name}: {}", e.reason())))?;
+        uploaded.push(UploadedImage {
+            name: image_name,
+            key: stored.key,
+            width: stored.width,
+            height: stored.height,
+        });
+    }
     let store = cx.member()?.store_id.clone();
     let user = cx.member()?.user_id.as_str().to_owned();
     let name = match name.trim() {
@@ -64,13 +97,15 @@ async fn check_upload(cx: &mut Cx) -> Result<ImportId, ApiError> {
         typed => typed.to_owned(),
     };
     audited(cx, async |tx: &Client| {
-        let ctx = import::context(tx, &store).await?;
+        let mut ctx = import::context(tx, &store).await?;
+        ctx.uploaded = uploaded.clone();
         let checked = import::check(tx, &store, &ctx, &bytes).await?;
-        let id = job::create(tx, &store, &name, &bytes, &checked, Some(&user)).await?;
+        let id = job::create(tx, &store, &name, &bytes, &checked, &uploaded, Some(&user)).await?;
         let entry = Entry {
             action: "product.import.check",
             target_id: None,
             change: json!({ "import_id": id, "file": name, "rows": checked.read.rows,
+                            "images": uploaded.len(),
                             "refused_rows": checked.read.refused_rows.len() }),
         };
         Ok((id, entry))

@@ -44,8 +44,15 @@ async fn receive(cx: &mut Cx) -> Result<(ImageFile, String), ApiError> {
         Some(FormEntry::File(file)) => file.bytes().await.map_err(r2_failed)?,
         _ => Vec::new(),
     };
-    let file = images::inspect(&bytes)?;
     let alt = images::check_alt(&alt)?;
+    Ok((store(cx, bytes).await?, alt))
+}
+
+/// Checks an uploaded image's bytes and stores them in the assets bucket under their
+/// content's key (the same bytes always make the same key, so storing before the
+/// database row leaves nothing wrong behind when the row is refused).
+pub(super) async fn store(cx: &Cx, bytes: Vec<u8>) -> Result<ImageFile, ApiError> {
+    let file = images::inspect(&bytes)?;
     let bucket = cx.env.bucket(ASSETS).map_err(r2_failed)?;
     let metadata = HttpMetadata {
         content_type: Some(file.format.content_type().to_owned()),
@@ -58,7 +65,7 @@ async fn receive(cx: &mut Cx) -> Result<(ImageFile, String), ApiError> {
         .execute()
         .await
         .map_err(r2_failed)?;
-    Ok((file, alt))
+    Ok(file)
 }
 
 /// The product's page with a refused image form: `target` none is the upload form.

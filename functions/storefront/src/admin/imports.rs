@@ -26,6 +26,7 @@ struct ImportsPage<'a> {
     write: bool,
     message: Option<String>,
     max_mb: usize,
+    max_images: usize,
     imports: Vec<ImportLine>,
 }
 
@@ -56,6 +57,7 @@ pub fn imports_page(
             write: member.may(Permission::ProductWrite),
             message,
             max_mb: MAX_IMPORT_BYTES / (1024 * 1024),
+            max_images: commerce::catalog::import::MAX_IMPORT_IMAGES,
             imports: imports
                 .iter()
                 .map(|i| ImportLine {

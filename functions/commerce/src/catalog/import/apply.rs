@@ -298,7 +298,13 @@ pub async fn apply_product<C: Sql>(
                 images::set_alt(client, store, &id, &i.id, &image.alt, trace).await?;
                 changed = true;
             }
-            None => match (format_of(&image.key), dimensions(client, &image.key).await?) {
+            None => match (
+                format_of(&image.key),
+                match image.size {
+                    Some(size) => Some(size),
+                    None => dimensions(client, &image.key).await?,
+                },
+            ) {
                 (Some(format), Some((width, height))) => {
                     let file = ImageFile {
                         format,

@@ -10,7 +10,7 @@ use serde_json::json;
 use tokio_postgres::types::{Json, Type};
 use tokio_postgres::GenericClient;
 
-use super::{apply_all, check, context, Checked, Problem, Summary};
+use super::{apply_all, check, context, Checked, Problem, Summary, UploadedImage};
 use crate::db::{col, Param, Sql};
 use crate::error::{ApiError, ErrorCode};
 use crate::ids::{ImportId, StoreId};
@@ -117,6 +117,7 @@ pub async fn create<C: Sql>(
     file_name: &str,
     bytes: &[u8],
     checked: &Checked,
+    uploaded: &[UploadedImage],
     created_by: Option<&str>,
 ) -> Result<ImportId, ApiError> {
     let id = ImportId::generate();
@@ -128,7 +129,8 @@ pub async fn create<C: Sql>(
     let refused = count(checked.read.refused_rows.len());
     let problem_count = count(checked.read.problems.len());
     let problems = Json(&kept);
-    let params: [Param<'_>; 12] = [
+    let images = Json(uploaded);
+    let params: [Param<'_>; 13] = [
         (&id, Type::TEXT),
         (store, Type::TEXT),
         (&name, Type::TEXT),
@@ -141,12 +143,13 @@ pub async fn create<C: Sql>(
         (&problem_count, Type::INT4),
         (&problems, Type::JSONB),
         (&created_by, Type::TEXT),
+        (&images, Type::JSONB),
     ];
     client
         .execute_typed(
             "INSERT INTO catalog_imports (id, store_id, file_name, file, rows, products, to_create,
-                 to_update, refused_rows, problem_count, problems, created_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                 to_update, refused_rows, problem_count, problems, created_by, images)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             &params,
         )
         .await?;
@@ -240,7 +243,8 @@ pub async fn run_batch<C: GenericClient + Sync>(
     let params: [Param<'_>; 2] = [(store, Type::TEXT), (id, Type::TEXT)];
     let rows = client
         .query_typed(
-            "SELECT status, file, done, summary::text AS summary, confirmed_by, confirmed_role
+            "SELECT status, file, done, summary::text AS summary, confirmed_by, confirmed_role,
+                    images
              FROM catalog_imports WHERE store_id = $1 AND id = $2",
             &params,
         )
@@ -266,7 +270,8 @@ pub async fn run_batch<C: GenericClient + Sync>(
         role: role.as_deref(),
         trace_id,
     };
-    let ctx = context(client, store).await?;
+    let mut ctx = context(client, store).await?;
+    ctx.uploaded = crate::db::json_col(row, "images")?;
     let checked = check(client, store, &ctx, &file).await?;
     let products = &checked.read.products;
     let end = (done + BATCH_PRODUCTS).min(products.len());

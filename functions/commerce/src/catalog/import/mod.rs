@@ -48,7 +48,23 @@ pub struct ImportContext {
     pub regions: Vec<(String, CurrencyCode)>,
     /// The store's attributes: each is a metafield column of the file.
     pub attributes: Vec<crate::catalog::attribute::Attribute>,
+    /// Images uploaded with the file (already in the bucket), by their file name.
+    pub uploaded: Vec<UploadedImage>,
 }
+
+/// An image uploaded with an import's file: the file's `Image Src` names it (its file
+/// name, or a URL ending in it, as Shopify's export writes them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadedImage {
+    pub name: String,
+    pub key: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The most images uploaded with one file, and their total size.
+pub const MAX_IMPORT_IMAGES: usize = 200;
+pub const MAX_IMPORT_IMAGE_BYTES: usize = 60 * 1024 * 1024;
 
 impl ImportContext {
     /// Every currency a variant needs a price in, each once, in code order.
@@ -101,6 +117,7 @@ pub async fn context<C: Sql>(client: &C, store: &StoreId) -> Result<ImportContex
         default_currency,
         regions,
         attributes: crate::catalog::attribute::repo::attributes(client, store).await?,
+        uploaded: Vec::new(),
     })
 }
 
@@ -168,6 +185,9 @@ pub struct ImportImage {
     pub row: usize,
     pub key: String,
     pub alt: String,
+    /// Width and height when it was uploaded with the file (else read from the
+    /// store's images that have the key).
+    pub size: Option<(u32, u32)>,
 }
 
 /// A file read and checked: the products it would write, and every problem. A row with

@@ -519,8 +519,16 @@ impl Reading<'_> {
         if src.is_empty() {
             return;
         }
-        // Our own export's keys, or their URLs on this store (`.../images/<key>`).
-        let key = src.rsplit_once("/images/").map(|(_, k)| k).unwrap_or(src);
+        // An image uploaded with the file, named by its file name or a URL ending in it
+        // (Shopify's export: `https://cdn.shopify.com/.../name.jpg?v=1`).
+        let file_name = src.split(['?', '#']).next().unwrap_or(src);
+        let file_name = file_name.rsplit('/').next().unwrap_or(file_name);
+        let uploaded = self.ctx.uploaded.iter().find(|u| u.name == file_name);
+        // Else our own export's keys, or their URLs on this store (`.../images/<key>`).
+        let key = match uploaded {
+            Some(u) => u.key.as_str(),
+            None => src.rsplit_once("/images/").map(|(_, k)| k).unwrap_or(src),
+        };
         let valid = !key.contains("://")
             && key.len() <= 512
             && key.split('/').all(|s| {
@@ -530,7 +538,7 @@ impl Reading<'_> {
                         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
             });
         if !valid {
-            self.problem(row.number, Field::ImageSrc, "images are read from the store's bucket: give the image's key there (as the export writes it), or upload it on the product's page");
+            self.problem(row.number, Field::ImageSrc, "images are read from the store's bucket: upload the image with the file (its file name in Image Src), or give its key in the bucket (as the export writes it)");
             return;
         }
         let alt = row.get(Field::ImageAlt);
@@ -540,6 +548,7 @@ impl Reading<'_> {
                 row: row.number,
                 key: key.to_owned(),
                 alt: alt.chars().take(300).collect(),
+                size: uploaded.map(|u| (u.width, u.height)),
             });
         }
     }
@@ -679,6 +688,12 @@ mod tests {
                 created_at: String::new(),
                 updated_at: String::new(),
             }],
+            uploaded: vec![crate::catalog::import::UploadedImage {
+                name: "tee-front.jpg".into(),
+                key: "uploads/0123abcd.jpg".into(),
+                width: 800,
+                height: 1000,
+            }],
         }
     }
 
@@ -774,5 +789,19 @@ ghost,,,,,,,,G-1,,,,,1,1,,,
         let unknown = "Handle,Title,Fit (product.metafields.custom.fit)\ntee,Tee,slim\n";
         let err = read_shopify_csv(unknown.as_bytes(), &ctx()).unwrap_err();
         assert!(err.to_string().contains("attribute fit"), "{err}");
+    }
+
+    #[test]
+    fn an_image_uploaded_with_the_file_is_found_by_its_name() {
+        let file = "Handle,Title,Variant Price,Price / United States,Image Src\n\
+                    tee,Tee,5,6,https://cdn.shopify.com/s/files/1/tee-front.jpg?v=17\n\
+                    mug,Mug,5,6,https://example.com/mug.jpg\n";
+        let read = read_shopify_csv(file.as_bytes(), &ctx()).unwrap();
+        assert_eq!(read.products[0].images[0].key, "uploads/0123abcd.jpg");
+        assert_eq!(read.products[0].images[0].size, Some((800, 1000)));
+        assert_eq!(read.problems.len(), 1);
+        assert!(read.problems[0]
+            .message
+            .contains("upload the image with the file"));
     }
 }
