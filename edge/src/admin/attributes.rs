@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use commerce::catalog::attribute::json::AttributeJson;
 use commerce::catalog::attribute::{self, repo, AttributeFields, AttributeInput};
+use commerce::catalog::edit::FieldErrors;
 use commerce::ids::{AttributeId, ProductId};
 use commerce::staff::audit::Entry;
 use commerce::{ApiError, ErrorCode};
@@ -206,12 +207,13 @@ fn notice_of(form: AttributeInput, err: &ApiError) -> AttributeNotice {
     notice
 }
 
-fn checked(input: &AttributeInput) -> Result<AttributeFields, AttributeNotice> {
-    input.check().map_err(|errors| AttributeNotice {
-        form: input.clone(),
+/// A form refused for its fields, as it shows again.
+fn field_notice(form: AttributeInput, errors: FieldErrors) -> AttributeNotice {
+    AttributeNotice {
+        form,
         errors,
         ..AttributeNotice::default()
-    })
+    }
 }
 
 /// `POST /admin/product-attributes`: a new attribute.
@@ -224,9 +226,12 @@ pub async fn create(cx: &mut Cx) -> Result<Response, ApiError> {
         return answer(cx, &id).await;
     }
     let form: AttributeForm = cx.form().await?;
-    let fields = match checked(&form.input) {
+    let fields = match form.input.check() {
         Ok(fields) => fields,
-        Err(notice) => return list_page(cx, Some(notice), None, 400).await,
+        Err(errors) => {
+            let notice = field_notice(form.input, errors);
+            return list_page(cx, Some(notice), None, 400).await;
+        }
     };
     match write(cx, None, &fields, false).await {
         Ok(_) => http::see_other("/admin/product-attributes?saved=created"),
@@ -252,9 +257,12 @@ pub async fn update(cx: &mut Cx) -> Result<Response, ApiError> {
         return answer(cx, &id).await;
     }
     let form: AttributeForm = cx.form().await?;
-    let fields = match checked(&form.input) {
+    let fields = match form.input.check() {
         Ok(fields) => fields,
-        Err(notice) => return one_page(cx, &id, Some(notice), None, 400).await,
+        Err(errors) => {
+            let notice = field_notice(form.input, errors);
+            return one_page(cx, &id, Some(notice), None, 400).await;
+        }
     };
     match write(cx, Some(&id), &fields, form.confirm == "yes").await {
         Ok(_) => http::see_other(&format!(

@@ -151,7 +151,8 @@ async fn attributes_are_typed_kept_filtered_and_counted() {
     let facets = product::attribute_facets(&db, &store, &ProductFilter::default(), 30)
         .await
         .unwrap();
-    let shown: Vec<(&str, Vec<(&str, &str, i64)>)> = facets
+    type Shown<'a> = Vec<(&'a str, &'a str, i64)>;
+    let shown: Vec<(&str, Shown)> = facets
         .iter()
         .map(|f| {
             (

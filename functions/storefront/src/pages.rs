@@ -612,7 +612,8 @@ async fn listing_with<C: GenericClient + Sync>(
     }
     // Each chosen option or attribute value, removable on its own.
     type Chosen = Vec<(String, Vec<String>)>;
-    let menus: [(&[Facet], &Chosen, fn(&mut ListingParams) -> &mut Chosen); 2] = [
+    type ChosenOf = fn(&mut ListingParams) -> &mut Chosen;
+    let menus: [(&[Facet], &Chosen, ChosenOf); 2] = [
         (&facets, &params.options, |p| &mut p.options),
         (&attribute_facets, &params.attributes, |p| &mut p.attributes),
     ];
