@@ -146,3 +146,102 @@ async fn an_import_writes_once_and_round_trips_through_the_export() {
     let second = export_shopify_csv(&db, &copy, &ctx_copy).await.unwrap();
     assert_eq!(String::from_utf8(second).unwrap(), text);
 }
+
+/// A catalog file (the project's JSON) of one product whose categories, collection
+/// and locations are named by the file's own ids.
+const CATALOG_JSON: &str = r#"{
+  "stock_locations": [
+    {"id": "sloc_X1", "name": "A two"},
+    {"id": "sloc_X9", "name": "Nowhere"}
+  ],
+  "categories": [
+    {"id": "pcat_X1", "name": "Shirts", "handle": "shirts", "description": "", "parent_id": null, "rank": 0}
+  ],
+  "collections": [],
+  "products": [
+    {
+      "id": "prod_X1", "handle": "json-tee", "title": "JSON Tee", "subtitle": "From a file",
+      "description": "Imported.", "status": "published", "collection_id": null,
+      "category_ids": ["pcat_X1"],
+      "options": [{"id": "opt_X1", "title": "Size", "values": [
+        {"id": "optval_X1", "value": "S"}, {"id": "optval_X2", "value": "M"}]}],
+      "variants": [
+        {"id": "variant_X1", "title": "S", "sku": "JSON-TEE-S", "weight_g": 200,
+         "manage_inventory": true, "allow_backorder": false, "option_value_ids": ["optval_X1"],
+         "prices": {"eur": 2500, "usd": 2700}, "stock": {"sloc_X1": 8, "sloc_X9": 3}},
+        {"id": "variant_X2", "title": "M", "sku": "JSON-TEE-M", "weight_g": 210,
+         "manage_inventory": true, "allow_backorder": false, "option_value_ids": ["optval_X2"],
+         "prices": {"eur": 2500, "usd": 2700}, "stock": {}}
+      ],
+      "images": []
+    },
+    {
+      "id": "prod_X2", "handle": "json-cap", "title": "JSON Cap", "subtitle": null,
+      "description": "", "status": "published", "collection_id": null, "category_ids": [],
+      "options": [], "images": [],
+      "variants": [{"id": "variant_X3", "title": "Default", "sku": "JSON-CAP",
+        "weight_g": null, "manage_inventory": false, "allow_backorder": false,
+        "option_value_ids": [], "prices": {"eur": 900}, "stock": {}}]
+    }
+  ]
+}"#;
+
+#[tokio::test]
+async fn the_projects_catalog_file_imports_into_a_store_by_handles_and_names() {
+    let db = test_db().await;
+    let store = StoreId::parse("store_ALPHA").unwrap();
+    let ctx = import::context(&db, &store).await.unwrap();
+    let checked = import::check(&db, &store, &ctx, CATALOG_JSON.as_bytes())
+        .await
+        .unwrap();
+    // The cap has no price in USD, which the store sells in: refused whole, by path.
+    assert_eq!(checked.read.refused_rows, [2]);
+    assert_eq!(
+        checked.read.problems[0].column,
+        "products[1].variants[0].prices.usd"
+    );
+    assert_eq!(checked.to_create, 1);
+    let tee = &checked.read.products[0];
+    let applied = apply_product(&db, &store, tee, Actor::default())
+        .await
+        .unwrap();
+    assert_eq!(applied.outcome, Outcome::Created);
+    // The count at a location the store does not have is named and left out.
+    assert_eq!(applied.warnings.len(), 1, "{:?}", applied.warnings);
+    assert!(applied.warnings[0].message.contains("Nowhere"));
+    let row = db
+        .query_one(
+            "SELECT p.id, p.subtitle, p.status,
+                    (SELECT il.stocked FROM inventory_levels il JOIN product_variants v
+                     ON v.id = il.variant_id WHERE v.sku = 'JSON-TEE-S' AND il.location_id = 'sloc_A2')
+                        AS stocked,
+                    (SELECT count(*) FROM product_category_products pc
+                     WHERE pc.product_id = p.id AND pc.category_id = 'pcat_ASHIRTS') AS in_shirts
+             FROM products p WHERE p.store_id = 'store_ALPHA' AND p.handle = 'json-tee'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        row.get::<_, Option<String>>("subtitle").as_deref(),
+        Some("From a file")
+    );
+    assert_eq!(row.get::<_, String>("status"), "published");
+    assert_eq!(row.get::<_, Option<i32>>("stocked"), Some(8));
+    assert_eq!(row.get::<_, i64>("in_shirts"), 1);
+    let again = apply_product(&db, &store, tee, Actor::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        again.outcome,
+        Outcome::Unchanged,
+        "a second import writes nothing"
+    );
+    // Two stores in one file: refused whole, with the reason.
+    let two = r#"{"stores": [{"id":"a","name":"A","publishable_key":"k","default_currency":"eur","hosts":[],"regions":[],"stock_locations":[],"categories":[],"collections":[],"products":[]},
+                             {"id":"b","name":"B","publishable_key":"l","default_currency":"eur","hosts":[],"regions":[],"stock_locations":[],"categories":[],"collections":[],"products":[]}]}"#;
+    let err = import::check(&db, &store, &ctx, two.as_bytes())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("2 stores"), "{err}");
+}

@@ -8,12 +8,13 @@
 use serde::Serialize;
 use tokio_postgres::types::Type;
 
-use super::{ImportProduct, ImportVariant, Problem};
+use super::{ImportProduct, ImportVariant, Problem, StockAt};
 use crate::catalog::attribute;
 use crate::catalog::edit::images::{self, ImageFile, ImageFormat};
 use crate::catalog::edit::options::{self, OptionChange, OptionFields};
 use crate::catalog::edit::variant::{self, VariantFields};
 use crate::catalog::edit::{self, AdminProduct, AdminVariant, ProductFields, ProductStatus};
+use crate::catalog::edit::{category, collection};
 use crate::db::{col, Param, Sql};
 use crate::error::ApiError;
 use crate::ids::{ProductId, StockLocationId, StoreId, VariantId};
@@ -71,34 +72,47 @@ async fn dimensions<C: Sql>(client: &C, key: &str) -> Result<Option<(u32, u32)>,
         .transpose()
 }
 
-/// The store's first location (where an import's counts go) and the count there of
-/// each variant of `product` that has one.
-async fn first_location_counts<C: Sql>(
+/// The store's locations in their order (the first is where a Shopify file's counts
+/// go), with the count at each of every variant of `product` that has one.
+async fn location_counts<C: Sql>(
     client: &C,
     store: &StoreId,
     product: &ProductId,
-) -> Result<(Option<StockLocationId>, Vec<(VariantId, i32)>), ApiError> {
+) -> Result<
+    (
+        Vec<(StockLocationId, String)>,
+        Vec<(VariantId, StockLocationId, i32)>,
+    ),
+    ApiError,
+> {
     let params: [Param<'_>; 2] = [(store, Type::TEXT), (product, Type::TEXT)];
-    let rows = client
+    let locations = client
         .query_typed(
-            "WITH first AS (SELECT id FROM stock_locations WHERE store_id = $1
-                            ORDER BY rank, id LIMIT 1)
-             SELECT first.id AS location_id, il.variant_id, il.stocked
-             FROM first LEFT JOIN (
-                 SELECT il.location_id, il.variant_id, il.stocked
-                 FROM inventory_levels il JOIN product_variants v ON v.id = il.variant_id
-                 WHERE v.store_id = $1 AND v.product_id = $2) il ON il.location_id = first.id",
+            "SELECT id, name FROM stock_locations WHERE store_id = $1 ORDER BY rank, id",
+            &params[..1],
+        )
+        .await?
+        .iter()
+        .map(|r| Ok((col(r, "id")?, col(r, "name")?)))
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let counts = client
+        .query_typed(
+            "SELECT il.variant_id, il.location_id, il.stocked
+             FROM inventory_levels il JOIN product_variants v ON v.id = il.variant_id
+             WHERE v.store_id = $1 AND v.product_id = $2",
             &params,
         )
-        .await?;
-    let first = rows.first().map(|r| col(r, "location_id")).transpose()?;
-    let mut counts = Vec::new();
-    for row in &rows {
-        if let Some(variant) = col::<Option<VariantId>>(row, "variant_id")? {
-            counts.push((variant, col(row, "stocked")?));
-        }
-    }
-    Ok((first, counts))
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                col(r, "variant_id")?,
+                col(r, "location_id")?,
+                col(r, "stocked")?,
+            ))
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok((locations, counts))
 }
 
 fn format_of(key: &str) -> Option<ImageFormat> {
@@ -211,11 +225,19 @@ pub async fn apply_product<C: Sql>(
     let own = |status: ProductStatus, current: &AdminProduct| ProductFields {
         title: product.title.clone(),
         handle: handle.clone(),
-        subtitle: current.subtitle.clone(),
+        subtitle: product
+            .subtitle
+            .clone()
+            .or_else(|| current.subtitle.clone()),
         description: product.description.clone(),
         status,
     };
-    if current.title != product.title || current.description != product.description {
+    let new_subtitle = product
+        .subtitle
+        .as_ref()
+        .is_some_and(|s| current.subtitle.as_ref() != Some(s));
+    if current.title != product.title || current.description != product.description || new_subtitle
+    {
         edit::update(client, store, &id, &own(current.status, &current), trace).await?;
         changed = true;
     }
@@ -258,7 +280,8 @@ pub async fn apply_product<C: Sql>(
         changed = true;
         current = edit::one(client, store, &id).await?;
     }
-    let (first, counts) = first_location_counts(client, store, &id).await?;
+    let (locations, counts) = location_counts(client, store, &id).await?;
+    let mut warnings = Vec::new();
     for v in &product.variants {
         let fields = fields_of(product, v);
         let variant_id: VariantId = match matching(&current, product, v) {
@@ -273,14 +296,36 @@ pub async fn apply_product<C: Sql>(
                 variant::add_variant(client, store, &id, &fields, trace).await?
             }
         };
-        if let (Some(quantity), true, Some(location)) = (v.quantity, v.manage_inventory, &first) {
+        for (at, quantity) in &v.stock {
+            if !v.manage_inventory {
+                break;
+            }
+            let location = match at {
+                StockAt::First => locations.first(),
+                StockAt::Named(name) => locations.iter().find(|(_, n)| n == name),
+            };
+            let Some((location, _)) = location else {
+                warnings.push(Problem {
+                    row: v.row,
+                    column: "stock".to_owned(),
+                    message: match at {
+                        StockAt::First => {
+                            "the store has no stock location for the count".to_owned()
+                        }
+                        StockAt::Named(name) => {
+                            format!("the store has no stock location {name}: its count is left out")
+                        }
+                    },
+                });
+                continue;
+            };
             let now = counts
                 .iter()
-                .find(|(id, _)| *id == variant_id)
-                .map_or(0, |(_, n)| *n);
-            if now != quantity {
+                .find(|(id, l, _)| *id == variant_id && l == location)
+                .map_or(0, |(_, _, n)| *n);
+            if now != *quantity {
                 let req = StockChange {
-                    change: Change::Set(quantity),
+                    change: Change::Set(*quantity),
                     reason: Reason::Counted,
                     note: "Catalog import".to_owned(),
                     expected_version: None,
@@ -290,7 +335,6 @@ pub async fn apply_product<C: Sql>(
             }
         }
     }
-    let mut warnings = Vec::new();
     for image in &product.images {
         match current.images.iter().find(|i| i.key == image.key) {
             Some(i) if i.alt == image.alt => {}
@@ -324,6 +368,53 @@ pub async fn apply_product<C: Sql>(
                     ),
                 }),
             },
+        }
+    }
+    if let Some(handles) = &product.categories {
+        let tree = category::tree(client, store).await?;
+        let mut ids = Vec::new();
+        for handle in handles {
+            match tree.iter().find(|c| &c.handle == handle) {
+                Some(c) => ids.push(c.id.clone()),
+                None => warnings.push(Problem {
+                    row: product.row,
+                    column: "category_ids".to_owned(),
+                    message: format!(
+                        "the store has no category {handle}: add it, then import again"
+                    ),
+                }),
+            }
+        }
+        let mut now = category::product_categories(client, store, &id).await?;
+        let mut wanted = ids.clone();
+        now.sort();
+        wanted.sort();
+        if now != wanted {
+            category::set_product_categories(client, store, &id, &ids, trace).await?;
+            changed = true;
+        }
+    }
+    if let Some(handle) = &product.collection {
+        let target = match handle {
+            None => None,
+            Some(handle) => {
+                let all = collection::collections(client, store).await?;
+                let found = all.into_iter().find(|c| &c.handle == handle).map(|c| c.id);
+                if found.is_none() {
+                    warnings.push(Problem {
+                        row: product.row,
+                        column: "collection_id".to_owned(),
+                        message: format!(
+                            "the store has no collection {handle}: add it, then import again"
+                        ),
+                    });
+                }
+                found
+            }
+        };
+        if target != current.collection_id && (handle.is_none() || target.is_some()) {
+            collection::set_product_collection(client, store, &id, target.as_ref(), trace).await?;
+            changed = true;
         }
     }
     if !product.attributes.is_empty() {

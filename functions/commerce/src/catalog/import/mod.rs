@@ -1,5 +1,6 @@
 //! Catalog import and export in Shopify's product CSV format (the file merchants
-//! already have).
+//! already have); import also from the project's own catalog file
+//! ([`read_catalog_json`], [`catalog_json`]).
 //!
 //! An import is read and checked first ([`read_shopify_csv`]: every row's problems by
 //! row and column, nothing written), then applied product by product
@@ -12,12 +13,16 @@
 //! Prices: `Variant Price` is in the store's default currency; another currency's price
 //! is in a `Price / <region name>` column (Shopify's markets columns), one per region
 //! whose currency differs. Stock: `Variant Inventory Qty` is the count at the store's
-//! first location. Images: `Image Src` names a file already in the store's bucket by its
-//! key (as the export writes it); the server fetches nothing from other sites.
+//! first location. Images: `Image Src` names an image uploaded with the file (by its
+//! file name, or a URL ending in it) or a file already in the store's bucket by its key
+//! (as the export writes it); the server fetches nothing from other sites. Attributes:
+//! a column per attribute, named as Shopify names metafields
+//! (`Material (product.metafields.custom.material)`).
 //! [`export_shopify_csv`] writes the same format, so export, import into an empty store
 //! and export again gives the same file.
 
 mod apply;
+pub mod catalog_json;
 mod export;
 pub mod job;
 mod shopify;
@@ -27,6 +32,7 @@ use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
 pub use self::apply::{apply_product, Applied, Outcome};
+pub use self::catalog_json::read_catalog_json;
 pub use self::export::export_shopify_csv;
 pub use self::shopify::{read_shopify_csv, COLUMNS};
 use crate::catalog::edit::ProductStatus;
@@ -50,6 +56,15 @@ pub struct ImportContext {
     pub attributes: Vec<crate::catalog::attribute::Attribute>,
     /// Images uploaded with the file (already in the bucket), by their file name.
     pub uploaded: Vec<UploadedImage>,
+}
+
+/// Where an imported count is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StockAt {
+    /// The store's first location.
+    First,
+    /// The store's location of this name.
+    Named(String),
 }
 
 /// An image uploaded with an import's file: the file's `Image Src` names it (its file
@@ -146,6 +161,11 @@ pub struct ImportProduct {
     /// Each attribute column of the file with the product's value (`None`: empty, the
     /// product has none); attributes without a column are left as they are.
     pub attributes: Vec<(String, Option<serde_json::Value>)>,
+    /// The handles of its categories and its collection's, when the file says (a
+    /// catalog file does; Shopify's CSV does not).
+    pub categories: Option<Vec<String>>,
+    pub collection: Option<Option<String>>,
+    pub subtitle: Option<String>,
 }
 
 /// A variant as the file gives it, checked.
@@ -161,8 +181,9 @@ pub struct ImportVariant {
     pub weight_g: Option<i32>,
     pub manage_inventory: bool,
     pub allow_backorder: bool,
-    /// The count at the store's first location, when the file gives one.
-    pub quantity: Option<i32>,
+    /// Counts the file gives: at the store's first location (Shopify's one count), or
+    /// at a location of the store named by the file.
+    pub stock: Vec<(StockAt, i32)>,
 }
 
 impl ImportVariant {
@@ -301,7 +322,11 @@ pub async fn check<C: Sql>(
     ctx: &ImportContext,
     bytes: &[u8],
 ) -> Result<Checked, ApiError> {
-    let mut read = read_shopify_csv(bytes, ctx)?;
+    let mut read = if catalog_json::looks_like_json(bytes) {
+        read_catalog_json(bytes, ctx)?
+    } else {
+        read_shopify_csv(bytes, ctx)?
+    };
     let skus: Vec<String> = read
         .products
         .iter()

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::{ImportContext, ImportImage, ImportProduct, ImportVariant, Problem, ReadFile};
+use super::{ImportContext, ImportImage, ImportProduct, ImportVariant, Problem, ReadFile, StockAt};
 use crate::catalog::attribute;
 use crate::catalog::edit::options::MAX_VARIANTS;
 use crate::catalog::edit::variant::MAX_WEIGHT_G;
@@ -302,6 +302,9 @@ impl Reading<'_> {
             variants: Vec::new(),
             images: Vec::new(),
             attributes,
+            categories: None,
+            collection: None,
+            subtitle: None,
         });
     }
 
@@ -509,7 +512,7 @@ impl Reading<'_> {
             weight_g,
             manage_inventory,
             allow_backorder,
-            quantity,
+            stock: quantity.map(|q| (StockAt::First, q)).into_iter().collect(),
         });
     }
 
@@ -724,7 +727,7 @@ ghost,,,,,,,,G-1,,,,,1,1,,,
         assert!(tee.variants[1].allow_backorder);
         assert_eq!(tee.variants[0].prices.len(), 2);
         assert_eq!(tee.variants[0].prices[1].1, 2600);
-        assert_eq!(tee.variants[0].quantity, Some(5));
+        assert_eq!(tee.variants[0].stock, [(StockAt::First, 5)]);
         assert_eq!(tee.images.len(), 2);
         assert_eq!(tee.images[0].alt, "Front");
         let mug = &read.products[1];
