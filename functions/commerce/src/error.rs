@@ -102,6 +102,10 @@ wire_enum! {
         LastVariant = "last_variant",
         InvalidImportState = "invalid_import_state",
         CategoryInUse = "category_in_use",
+        DuplicateHost = "duplicate_host",
+        LastHost = "last_host",
+        CountryTaken = "country_taken",
+        LastShippingOption = "last_shipping_option",
     }
     other: Other
 }

@@ -74,6 +74,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0017_catalog_imports",
         include_str!("../../../migrations/0017_catalog_imports.sql"),
     ),
+    (
+        "0019_store_settings",
+        include_str!("../../../migrations/0019_store_settings.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
