@@ -5,6 +5,7 @@
 
 pub mod imports;
 pub mod products;
+pub mod settings;
 pub mod stock;
 pub mod taxonomy;
 
@@ -36,6 +37,7 @@ const NAV: &[(&str, &str, Permission)] = &[
     ("/admin/roles", "Roles", Permission::StaffRead),
     ("/admin/audit", "Audit log", Permission::AuditRead),
     ("/admin/api-keys", "API keys", Permission::ApiKeyRead),
+    ("/admin/settings", "Settings", Permission::SettingsRead),
     (
         "/admin/account/sessions",
         "Your sessions",
