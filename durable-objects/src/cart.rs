@@ -157,6 +157,7 @@ impl CartObject {
             name: call.store.name.clone(),
             default_currency: commerce::money::CurrencyCode::parse(&call.store.default_currency)
                 .map_err(|e| worker::Error::RustError(e.to_string()))?,
+            default_region: None,
             catalog_version: call.store.catalog_version,
         };
         let outcome = if call.op.reads_catalog() {

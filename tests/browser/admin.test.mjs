@@ -34,7 +34,13 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
   const takenHandle = ["POST", /^\/admin\/products\/prod_[0-9A-Z]+$/, 409];
   const refusedVariant = ["POST", /^\/admin\/products\/prod_[0-9A-Z]+\/variants\/variant_[0-9A-Z]+$/, 400];
   const valueAsksFirst = ["POST", /^\/admin\/products\/prod_[0-9A-Z]+\/options\/opt_[0-9A-Z]+$/, 409];
-  const expected = [["POST", "/admin/sign-in", 401], refusedCount, takenHandle, refusedVariant, valueAsksFirst];
+  const refusedSettings = [
+    ["POST", /^\/admin\/stock-locations\/sloc_[0-9A-Za-z]+$/, 400],
+    ["POST", "/admin/settings/hosts", 400],
+    ["POST", "/admin/regions", 409],
+    ["POST", "/admin/shipping-options", 400],
+  ];
+  const expected = [["POST", "/admin/sign-in", 401], refusedCount, takenHandle, refusedVariant, valueAsksFirst, ...refusedSettings];
   const { context, page, problems } = await openPage(browser, { expected });
   const found = [];
   try {
@@ -300,6 +306,42 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     await submit(page, page.getByRole("link", { name: "Stock locations" }), "/admin/stock-locations");
     await assert.doesNotReject(page.getByRole("heading", { name: "Stock locations" }).waitFor());
     await axe(page, "stock locations", found, t);
+    // A location's page: half an address is refused beside its fields, kept as typed.
+    await submit(page, page.locator("table.admin-table tbody th a").first(), (u) => u.pathname.startsWith("/admin/stock-locations/sloc_"));
+    await axe(page, "stock location", found, t);
+    await page.getByLabel("Street and number").fill("Browser Street 1");
+    await page.getByLabel("City").fill("");
+    await page.getByLabel("Country").fill("");
+    assert.equal(await submit(page, page.getByRole("button", { name: "Save the location" }), (u) => u.pathname.startsWith("/admin/stock-locations/sloc_")), 400);
+    await assert.doesNotReject(page.getByText("Type the city.").waitFor());
+    assert.equal(await page.getByLabel("Street and number").inputValue(), "Browser Street 1");
+    await axe(page, "stock location, refused", found, t);
+    // Settings, regions and a region's shipping options: refusals only, the demo shop
+    // stays as it is for the other tests.
+    await Promise.all([page.waitForNavigation(), nav.getByRole("link", { name: "Settings" }).click()]);
+    await assert.doesNotReject(page.getByRole("heading", { name: "Store settings" }).waitFor());
+    await axe(page, "settings", found, t);
+    await page.getByLabel("Hostname", { exact: true }).fill("shop.example.com:8443");
+    assert.equal(await submit(page, page.getByRole("button", { name: "Add the hostname" }), "/admin/settings/hosts"), 400);
+    await assert.doesNotReject(page.getByText("without a port").waitFor());
+    await axe(page, "settings, hostname refused", found, t);
+    await submit(page, page.getByRole("link", { name: "Regions, tax rates and shipping" }), "/admin/regions");
+    await axe(page, "regions", found, t);
+    await page.getByLabel("Name", { exact: true }).fill("Browser Region");
+    await page.getByLabel("Currency", { exact: true }).fill("eur");
+    await page.getByLabel("Countries", { exact: true }).fill("de");
+    assert.equal(await submit(page, page.getByRole("button", { name: "Add the region" }), "/admin/regions"), 409);
+    await assert.doesNotReject(page.getByText(/Germany \(de\) is served by the region/).waitFor());
+    await axe(page, "regions, country taken", found, t);
+    await submit(page, page.getByRole("link", { name: "United Kingdom" }), (u) => u.pathname.startsWith("/admin/regions/reg_"));
+    await axe(page, "region", found, t);
+    const addOption = page.getByRole("form", { name: "Add a shipping option" });
+    await addOption.getByLabel("Free once the items reach a threshold").check();
+    await addOption.getByLabel("Amount", { exact: true }).fill("3.95");
+    assert.equal(await submit(page, page.getByRole("button", { name: "Add the shipping option" }), "/admin/shipping-options"), 400);
+    await assert.doesNotReject(page.getByText("Give the shipping option a name").waitFor());
+    assert.equal(await addOption.getByLabel("Amount", { exact: true }).inputValue(), "3.95");
+    await axe(page, "region, shipping option refused", found, t);
     // API keys: make one (shown once), then revoke it after ticking the box.
     await Promise.all([page.waitForNavigation(), nav.getByRole("link", { name: "API keys" }).click()]);
     await axe(page, "API keys", found, t);

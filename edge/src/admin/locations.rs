@@ -3,11 +3,12 @@
 //! transaction.
 
 use commerce::ids::StockLocationId;
-use commerce::inventory::location::{self, location_json, Move};
+use commerce::inventory::location::{self, location_json, AddressInput, Location, Move};
 use commerce::staff::audit::Entry;
 use commerce::ApiError;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use storefront::admin::settings::{location_page, LocationFormNotice};
 use storefront::admin::stock::{stock_locations_page, LocationNotice};
 use tokio_postgres::Client;
 use worker::Response;
@@ -85,10 +86,35 @@ async fn one(cx: &Cx, id: &StockLocationId) -> Result<Value, ApiError> {
     Ok(json!({ "stock_location": location_json(found) }))
 }
 
-/// `GET /admin/stock-locations/:id` (Medusa's): `{stock_location}`.
+fn find(all: Vec<Location>, id: &StockLocationId) -> Result<Location, ApiError> {
+    all.into_iter()
+        .find(|l| &l.id == id)
+        .ok_or_else(|| ApiError::not_found("Stock location", "id", id.as_str()))
+}
+
+/// The location's page with `notice`, at `status`.
+async fn one_page(
+    cx: &Cx,
+    id: &StockLocationId,
+    notice: Option<LocationFormNotice>,
+    status: u16,
+) -> Result<Response, ApiError> {
+    let saved = (cx.query("saved").as_deref() == Some("saved")).then_some("Saved.");
+    render(cx, async |client, member, shell| {
+        let found = find(location::locations(client, &member.store_id).await?, id)?;
+        location_page(shell, member, &found, notice, saved, status)
+    })
+    .await
+}
+
+/// `GET /admin/stock-locations/:id`: its page (name and address), or Medusa's
+/// `{stock_location}`.
 pub async fn show(cx: &mut Cx) -> Result<Response, ApiError> {
     let id = location_id(cx)?;
-    api_json(&one(cx, &id).await?)
+    if cx.wants_json() {
+        return api_json(&one(cx, &id).await?);
+    }
+    one_page(cx, &id, None, 200).await
 }
 
 /// `POST /admin/stock-locations` (`name`): a new location, held from last.
@@ -123,24 +149,122 @@ pub async fn create(cx: &mut Cx) -> Result<Response, ApiError> {
     }
 }
 
-/// `POST /admin/stock-locations/:id` (`name`): renames it.
+/// A location's form (its page) or Medusa's body: `name`, and the address (a form's
+/// fields, Medusa's `address` object); absent ones stay. The list's rename form sends
+/// the name alone.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LocationPost {
+    name: Option<String>,
+    address_1: Option<String>,
+    address_2: Option<String>,
+    city: Option<String>,
+    postal_code: Option<String>,
+    province: Option<String>,
+    country_code: Option<String>,
+    /// Medusa's `address` (`null`: none).
+    #[serde(deserialize_with = "some_address")]
+    address: Option<Option<AddressInput>>,
+}
+
+fn some_address<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<AddressInput>>, D::Error> {
+    Option::<AddressInput>::deserialize(d).map(Some)
+}
+
+impl LocationPost {
+    /// The address this post sets, if it sets one (`Some(empty)`: none).
+    fn address(&self) -> Option<AddressInput> {
+        if let Some(a) = &self.address {
+            return Some(a.clone().unwrap_or_default());
+        }
+        let typed = [
+            &self.address_1,
+            &self.address_2,
+            &self.city,
+            &self.postal_code,
+            &self.province,
+            &self.country_code,
+        ];
+        typed.iter().any(|f| f.is_some()).then(|| AddressInput {
+            address_1: self.address_1.clone().unwrap_or_default(),
+            address_2: self.address_2.clone().unwrap_or_default(),
+            city: self.city.clone().unwrap_or_default(),
+            postal_code: self.postal_code.clone().unwrap_or_default(),
+            province: self.province.clone().unwrap_or_default(),
+            country_code: self.country_code.clone().unwrap_or_default(),
+        })
+    }
+}
+
+/// `POST /admin/stock-locations/:id`: renames it and sets its address (from its page
+/// or Medusa's body), or renames it (the list's form).
 pub async fn rename(cx: &mut Cx) -> Result<Response, ApiError> {
     let id = location_id(cx)?;
-    let posted = posted_name(cx).await?;
+    let posted: LocationPost = if cx.wants_json() {
+        cx.json_as().await?
+    } else {
+        cx.form().await?
+    };
+    let typed_address = posted.address();
+    let checked = match &typed_address {
+        None => Ok(None),
+        Some(a) => a.check().map(Some),
+    };
     let store = cx.member()?.store_id.clone();
-    let renamed = audited(cx, async |tx: &Client| {
-        let before = location::rename_location(tx, &store, &id, &posted.name).await?;
-        let entry = Entry {
-            action: "stock_location.update",
-            target_id: Some(id.as_str()),
-            change: json!({ "name": [before, posted.name.trim()] }),
-        };
-        Ok(((), entry))
-    })
-    .await;
-    match renamed {
+    let changed = match &checked {
+        Err(errors) => Err(errors.clone().into_error()),
+        Ok(address) => {
+            audited(cx, async |tx: &Client| {
+                let mut change = serde_json::Map::new();
+                if let Some(name) = &posted.name {
+                    let before = location::rename_location(tx, &store, &id, name).await?;
+                    change.insert("name".into(), json!([before, name.trim()]));
+                }
+                if let Some(address) = address {
+                    let before = location::set_address(tx, &store, &id, address.as_ref()).await?;
+                    change.insert("address".into(), json!([before, address]));
+                }
+                let entry = Entry {
+                    action: "stock_location.update",
+                    target_id: Some(id.as_str()),
+                    change: Value::Object(change),
+                };
+                Ok(((), entry))
+            })
+            .await
+        }
+    };
+    let from_page = typed_address.is_some();
+    match changed {
         Ok(()) if cx.wants_json() => api_json(&one(cx, &id).await?),
+        Ok(()) if from_page => http::see_other(&format!(
+            "/admin/stock-locations/{}?saved=saved",
+            id.as_str()
+        )),
         Ok(()) => http::see_other("/admin/stock-locations"),
+        Err(err @ (ApiError::InvalidParam { .. } | ApiError::Conflict { .. }))
+            if !cx.wants_json() && from_page =>
+        {
+            let errors = match checked {
+                Err(errors) => errors,
+                Ok(_) => {
+                    let field = match err.param() {
+                        Some("country_code") => "country_code",
+                        _ => "name",
+                    };
+                    commerce::catalog::edit::FieldErrors(vec![(field, err.reason())])
+                }
+            };
+            let notice = LocationFormNotice {
+                name: posted.name.clone().unwrap_or_default(),
+                address: typed_address.unwrap_or_default(),
+                errors,
+                message: None,
+            };
+            one_page(cx, &id, Some(notice), err.status()).await
+        }
         Err(err @ (ApiError::InvalidParam { .. } | ApiError::Conflict { .. }))
             if !cx.wants_json() =>
         {

@@ -241,6 +241,50 @@ fn adjustment_body() -> Value {
         stock_change_fields(("adjustment", "Units to add; negative takes away; not 0."))})
 }
 
+fn store_body() -> Value {
+    json!({"type": "object", "properties": {
+        "name": {"type": "string", "maxLength": 100},
+        "default_region_id": {"type": ["string", "null"], "description": "One of the store's regions; null: none."},
+        "hosts": {"type": "array", "items": {"type": "string"}, "minItems": 1, "description":
+            "The whole list of hostnames serving the store's pages (lower case, no port); one already serving another store is 409."}}})
+}
+
+fn region_body() -> Value {
+    json!({"type": "object", "properties": {
+        "name": {"type": "string", "maxLength": 100},
+        "currency_code": {"type": "string", "description": "When the region is made; fixed after (another is 400)."},
+        "tax_rate": {"type": ["number", "string"], "description": "Percent, 0 to 100, two decimals at most: the region's one rate."},
+        "is_tax_inclusive": {"type": "boolean", "description": "Whether catalog prices include the tax."},
+        "countries": {"type": "array", "items": {"type": "string"}, "description":
+            "Two-letter codes, the whole list; one another region of the store serves is 409."}}})
+}
+
+fn shipping_option_body() -> Value {
+    json!({"type": "object", "properties": {
+        "name": {"type": "string", "maxLength": 100},
+        "region_id": {"type": "string", "description": "The region offering it (required to make one; it stays there)."},
+        "price_type": {"const": "flat"},
+        "prices": {"type": "array", "items": {"type": "object", "properties": {
+            "currency_code": {"type": "string", "description": "The region's."},
+            "amount": {"type": ["number", "string"], "description": "Major units."},
+            "rules": {"type": "array", "description":
+                "None: the price. On a price of 0, `[{attribute: item_total, operator: gte, value}]`: free from that items' amount.",
+                "items": {"type": "object", "properties": {
+                    "attribute": {"const": "item_total"}, "operator": {"enum": ["gte", "gt"]},
+                    "value": {"type": ["number", "string"]}}}}}}}}})
+}
+
+fn location_body() -> Value {
+    json!({"type": "object", "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 100,
+                 "description": "Unique in the store, whatever the case."},
+        "address": {"type": ["object", "null"], "description": "null: none. Otherwise address_1, city and a known country_code.",
+            "properties": {
+                "address_1": {"type": "string"}, "address_2": {"type": "string"},
+                "city": {"type": "string"}, "postal_code": {"type": "string"},
+                "province": {"type": "string"}, "country_code": {"type": "string"}}}}})
+}
+
 use Verb::{Get, Post};
 
 /// Every operation of the admin API.
@@ -301,7 +345,19 @@ static OPERATIONS: &[Operation] = &[
     op(Get, "/admin/stock-locations", "The store's stock locations, in the order checkout holds stock from them", None, "StockLocationList"),
     op(Post, "/admin/stock-locations", "Add a stock location (held from last)", Some(name_body), "StockLocationResponse"),
     op(Get, "/admin/stock-locations/{id}", "One stock location", None, "StockLocationResponse"),
-    op(Post, "/admin/stock-locations/{id}", "Rename a stock location", Some(name_body), "StockLocationResponse"),
+    op(Post, "/admin/stock-locations/{id}", "Rename a stock location or set its address (absent fields stay)", Some(location_body), "StockLocationResponse"),
+    op(Get, "/admin/stores", "The caller's store (the only one it works in through this API)", None, "StoreList"),
+    op(Get, "/admin/stores/{id}", "The caller's store; another store's id is 404", None, "StoreResponse"),
+    op(Post, "/admin/stores/{id}", "Change the store's name, default region or hostnames (absent fields stay)", Some(store_body), "StoreResponse"),
+    op(Get, "/admin/regions", "The store's regions with their tax rate and countries", None, "RegionList"),
+    op(Post, "/admin/regions", "Add a region (its currency fixed from then on)", Some(region_body), "RegionResponse"),
+    op(Get, "/admin/regions/{id}", "One region", None, "RegionResponse"),
+    op(Post, "/admin/regions/{id}", "Change a region's name, tax rate, tax inclusion or countries (absent fields stay)", Some(region_body), "RegionResponse"),
+    op(Get, "/admin/shipping-options", "The store's shipping options by region and rank (`region_id` narrows)", None, "ShippingOptionList"),
+    op(Post, "/admin/shipping-options", "Add a shipping option to a region (offered last)", Some(shipping_option_body), "ShippingOptionResponse"),
+    op(Get, "/admin/shipping-options/{id}", "One shipping option", None, "ShippingOptionResponse"),
+    op(Post, "/admin/shipping-options/{id}", "Change a shipping option (absent fields stay)", Some(shipping_option_body), "ShippingOptionResponse"),
+    op(Verb::Delete, "/admin/shipping-options/{id}", "Remove a shipping option; a region's last is 409", None, "Deleted"),
     op(Verb::Delete, "/admin/stock-locations/{id}", "Delete a stock location nothing is or was ever at (409 saying what is)", None, "Deleted"),
     op(Get, "/admin/invites", "Open invitations", None, "InviteList"),
     op(Post, "/admin/invites", "Invite someone (e-mailed; the token is answered once)", Some(invite_body), "InviteResponse"),
@@ -333,10 +389,58 @@ fn route_of(op: &Operation) -> Option<&'static Route> {
 
 fn schemas() -> Value {
     let mut all = core_schemas();
-    if let (Some(all), Value::Object(more)) = (all.as_object_mut(), catalog_schemas()) {
-        all.extend(more);
+    for more in [catalog_schemas(), settings_schemas()] {
+        if let (Some(all), Value::Object(more)) = (all.as_object_mut(), more) {
+            all.extend(more);
+        }
     }
     all
+}
+
+/// A stock location's address (Medusa's), or none.
+fn address_schema() -> Value {
+    json!({"type": ["object", "null"], "properties": {
+        "address_1": {"type": "string"}, "address_2": {"type": ["string", "null"]},
+        "city": {"type": "string"}, "postal_code": {"type": ["string", "null"]},
+        "province": {"type": ["string", "null"]}, "country_code": {"type": "string"}}})
+}
+
+/// The schemas of a store's settings: the store, its regions, its shipping options.
+fn settings_schemas() -> Value {
+    json!({
+        "Store": open(&["id", "name", "supported_currencies", "hosts"], json!({
+            "id": {"type": "string"}, "name": {"type": "string"},
+            "supported_currencies": {"type": "array", "items": open(&["currency_code", "is_default"], json!({
+                "currency_code": {"type": "string"}, "is_default": {"type": "boolean"}}))},
+            "default_region_id": {"type": ["string", "null"]},
+            "hosts": {"type": "array", "items": {"type": "string"}}})),
+        "StoreResponse": open(&["store"], json!({"store": {"$ref": "#/components/schemas/Store"}})),
+        "StoreList": open(&["stores", "count"], json!({
+            "stores": {"type": "array", "items": {"$ref": "#/components/schemas/Store"}},
+            "count": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"}})),
+        "Region": open(&["id", "name", "currency_code", "tax_rate", "is_tax_inclusive", "countries"], json!({
+            "id": {"type": "string"}, "name": {"type": "string"}, "currency_code": {"type": "string"},
+            "tax_rate": {"type": "number", "description": "Percent."},
+            "is_tax_inclusive": {"type": "boolean"}, "automatic_taxes": {"type": "boolean"},
+            "countries": {"type": "array", "items": open(&["iso_2"], json!({
+                "iso_2": {"type": "string"}, "iso_3": {"type": "string"}, "name": {"type": "string"},
+                "display_name": {"type": "string"}}))}})),
+        "RegionResponse": open(&["region"], json!({"region": {"$ref": "#/components/schemas/Region"}})),
+        "RegionList": open(&["regions", "count"], json!({
+            "regions": {"type": "array", "items": {"$ref": "#/components/schemas/Region"}},
+            "count": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"}})),
+        "ShippingOption": open(&["id", "name", "price_type", "region_id", "rank", "prices"], json!({
+            "id": {"type": "string"}, "name": {"type": "string"}, "price_type": {"const": "flat"},
+            "region_id": {"type": "string"}, "rank": {"type": "integer"},
+            "prices": {"type": "array", "items": open(&["currency_code", "amount"], json!({
+                "currency_code": {"type": "string"}, "amount": {"type": "number", "description": "Major units."},
+                "price_rules": {"type": "array"}}))}})),
+        "ShippingOptionResponse": open(&["shipping_option"], json!({
+            "shipping_option": {"$ref": "#/components/schemas/ShippingOption"}})),
+        "ShippingOptionList": open(&["shipping_options", "count"], json!({
+            "shipping_options": {"type": "array", "items": {"$ref": "#/components/schemas/ShippingOption"}},
+            "count": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"}})),
+    })
 }
 
 /// The schemas of the category tree and the collections.
@@ -495,6 +599,7 @@ fn core_schemas() -> Value {
             "id": {"type": "string"}, "name": {"type": "string"},
             "rank": {"type": "integer", "description": "Checkout holds stock from the lowest first."},
             "stocked_quantity": {"type": "integer"},
+            "address": address_schema(),
             "created_at": {"type": "string", "format": "date-time"}})),
         "StockLocationResponse": open(&["stock_location"], json!({
             "stock_location": {"$ref": "#/components/schemas/StockLocation"}})),
@@ -653,6 +758,11 @@ mod tests {
         "/admin/products/:id/images/:image_id/delete",
         "/admin/stock-locations/:id/move",
         "/admin/stock-locations/:id/delete",
+        "/admin/settings",
+        "/admin/settings/hosts",
+        "/admin/settings/hosts/delete",
+        "/admin/shipping-options/:id/move",
+        "/admin/shipping-options/:id/delete",
     ];
 
     #[test]

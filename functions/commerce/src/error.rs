@@ -104,6 +104,10 @@ wire_enum! {
         InvalidImportState = "invalid_import_state",
         CategoryInUse = "category_in_use",
         AttributeInUse = "attribute_in_use",
+        DuplicateHost = "duplicate_host",
+        LastHost = "last_host",
+        CountryTaken = "country_taken",
+        LastShippingOption = "last_shipping_option",
     }
     other: Other
 }

@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod params;
 pub mod payment;
 pub mod region;
+pub mod settings;
 pub mod shipping_option;
 pub mod signing;
 pub mod staff;

@@ -78,6 +78,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0018_product_attributes",
         include_str!("../../../migrations/0018_product_attributes.sql"),
     ),
+    (
+        "0019_store_settings",
+        include_str!("../../../migrations/0019_store_settings.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

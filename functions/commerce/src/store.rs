@@ -5,7 +5,7 @@ use tokio_postgres::types::Type;
 
 use crate::db::{col, first, Sql};
 use crate::error::ApiError;
-use crate::ids::StoreId;
+use crate::ids::{RegionId, StoreId};
 use crate::money::CurrencyCode;
 
 /// A store of this deployment. Every catalog query is scoped by its id.
@@ -14,6 +14,9 @@ pub struct Store {
     pub id: StoreId,
     pub name: String,
     pub default_currency: CurrencyCode,
+    /// The region shoppers see when neither their choice nor their country picks one
+    /// (set by staff on the settings page).
+    pub default_region: Option<RegionId>,
     /// Bumped by the database with every change to what shoppers see of the catalog;
     /// part of every edge cache key (see migration 0003).
     pub catalog_version: i64,
@@ -72,7 +75,8 @@ impl HostName {
     }
 }
 
-const STORE_COLUMNS: &str = "s.id, s.name, s.default_currency_code, s.catalog_version";
+const STORE_COLUMNS: &str =
+    "s.id, s.name, s.default_currency_code, s.default_region_id, s.catalog_version";
 
 fn store_from_row(row: &tokio_postgres::Row) -> Result<Store, ApiError> {
     let currency: String = col(row, "default_currency_code")?;
@@ -82,6 +86,7 @@ fn store_from_row(row: &tokio_postgres::Row) -> Result<Store, ApiError> {
         default_currency: CurrencyCode::parse(&currency).map_err(|e| ApiError::Internal {
             detail: e.to_string(),
         })?,
+        default_region: col(row, "default_region_id")?,
         catalog_version: col(row, "catalog_version")?,
     })
 }

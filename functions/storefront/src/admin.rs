@@ -6,6 +6,7 @@
 pub mod attributes;
 pub mod imports;
 pub mod products;
+pub mod settings;
 pub mod stock;
 pub mod taxonomy;
 
@@ -42,6 +43,7 @@ const NAV: &[(&str, &str, Permission)] = &[
     ("/admin/roles", "Roles", Permission::StaffRead),
     ("/admin/audit", "Audit log", Permission::AuditRead),
     ("/admin/api-keys", "API keys", Permission::ApiKeyRead),
+    ("/admin/settings", "Settings", Permission::SettingsRead),
     (
         "/admin/account/sessions",
         "Your sessions",

@@ -30,7 +30,8 @@ impl Site {
 
     /// The region a shopper sees: the one named by their cookie if this store has it,
     /// else the one serving their country (ISO 3166-1 alpha-2 from the edge), else
-    /// the first region serving the store's default currency, else the first.
+    /// the store's default region, else the first region serving the store's default
+    /// currency, else the first.
     pub fn pick_region(&self, cookie: Option<&str>, country: Option<&str>) -> Option<&Region> {
         let by_cookie = cookie.and_then(|id| self.regions.iter().find(|r| r.id.as_str() == id));
         let by_country = || {
@@ -44,8 +45,13 @@ impl Site {
                 .iter()
                 .find(|r| r.currency == self.store.default_currency)
         };
+        let by_default = || {
+            let id = self.store.default_region.as_ref()?;
+            self.regions.iter().find(|r| &r.id == id)
+        };
         by_cookie
             .or_else(by_country)
+            .or_else(by_default)
             .or_else(by_currency)
             .or_else(|| self.regions.first())
     }

@@ -182,6 +182,7 @@ fn cache_keys_keep_only_what_changes_the_page() {
             id: commerce::ids::StoreId::parse("store_X").unwrap(),
             name: "X".into(),
             default_currency: fixture_region.currency,
+            default_region: None,
             catalog_version: 1,
         },
         regions: vec![fixture_region.clone()],

@@ -1,9 +1,10 @@
 //! Stock locations: the places a store keeps stock, in the order checkout holds stock
 //! from them (`rank`). Made, renamed and moved by staff; deleted only while nothing
 //! is or was ever there (no units, no orders held or packed there, no ledger rows), so
-//! no count and no history goes with it.
+//! no count and no history goes with it. A location may have an address
+//! ([`AddressInput`]): none, or at least a street, a city and a known country.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio_postgres::types::Type;
 
 use crate::db::{col, Param, Sql};
@@ -18,19 +19,129 @@ pub struct Location {
     /// Checkout holds stock from the lowest rank first.
     pub rank: i32,
     pub created_at: String,
+    pub updated_at: String,
     /// Units stocked there over every variant.
     pub stocked: i64,
+    pub address: Option<Address>,
 }
 
-/// Medusa's `StockLocation` (without an address).
+/// Where a location is (Medusa's stock location address, without company and phone).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub address_1: String,
+    pub address_2: String,
+    pub city: String,
+    pub postal_code: String,
+    pub province: String,
+    /// Lower-case ISO 3166-1 alpha-2.
+    pub country_code: String,
+}
+
+/// An address as typed: every field empty is no address.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct AddressInput {
+    pub address_1: String,
+    pub address_2: String,
+    pub city: String,
+    pub postal_code: String,
+    pub province: String,
+    pub country_code: String,
+}
+
+impl From<&Address> for AddressInput {
+    fn from(a: &Address) -> Self {
+        AddressInput {
+            address_1: a.address_1.clone(),
+            address_2: a.address_2.clone(),
+            city: a.city.clone(),
+            postal_code: a.postal_code.clone(),
+            province: a.province.clone(),
+            country_code: a.country_code.clone(),
+        }
+    }
+}
+
+impl AddressInput {
+    /// No address (every field empty), or one with a street, a city and a two-letter
+    /// country (known to the database: [`set_address`] says if not); each field up to
+    /// 200 characters (a postal code 20), without control characters.
+    pub fn check(&self) -> Result<Option<Address>, crate::catalog::edit::FieldErrors> {
+        let fields = [
+            ("address_1", &self.address_1, 200),
+            ("address_2", &self.address_2, 200),
+            ("city", &self.city, 200),
+            ("postal_code", &self.postal_code, 20),
+            ("province", &self.province, 200),
+            ("country_code", &self.country_code, 2),
+        ];
+        if fields.iter().all(|(_, v, _)| v.trim().is_empty()) {
+            return Ok(None);
+        }
+        let mut errors = Vec::new();
+        for (name, value, max) in fields {
+            let v = value.trim();
+            if v.chars().count() > max || v.chars().any(char::is_control) {
+                errors.push((
+                    name,
+                    format!("Up to {max} characters, without control characters."),
+                ));
+            }
+        }
+        for (name, value, words) in [
+            ("address_1", &self.address_1, "Type the street and number."),
+            ("city", &self.city, "Type the city."),
+        ] {
+            if value.trim().is_empty() {
+                errors.push((name, words.to_owned()));
+            }
+        }
+        let country = self.country_code.trim().to_ascii_lowercase();
+        if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_lowercase()) {
+            errors.retain(|(n, _)| *n != "country_code");
+            errors.push((
+                "country_code",
+                "Type the two-letter country code, such as de or us.".to_owned(),
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(crate::catalog::edit::FieldErrors(errors));
+        }
+        Ok(Some(Address {
+            address_1: self.address_1.trim().to_owned(),
+            address_2: self.address_2.trim().to_owned(),
+            city: self.city.trim().to_owned(),
+            postal_code: self.postal_code.trim().to_owned(),
+            province: self.province.trim().to_owned(),
+            country_code: country,
+        }))
+    }
+}
+
+/// Medusa's stock location address (its id is the location's).
+#[derive(Debug, Clone, Serialize)]
+pub struct AddressJson {
+    pub id: String,
+    pub address_1: String,
+    pub address_2: Option<String>,
+    pub company: Option<String>,
+    pub city: String,
+    pub country_code: String,
+    pub phone: Option<String>,
+    pub province: Option<String>,
+    pub postal_code: Option<String>,
+    pub metadata: Option<()>,
+}
+
+/// Medusa's `StockLocation`.
 #[derive(Debug, Clone, Serialize)]
 pub struct LocationJson {
     pub id: String,
     pub name: String,
     pub rank: i32,
     pub stocked_quantity: i64,
-    pub address_id: Option<()>,
-    pub address: Option<()>,
+    pub address_id: Option<String>,
+    pub address: Option<AddressJson>,
     pub metadata: Option<()>,
     pub created_at: String,
     pub updated_at: String,
@@ -42,11 +153,25 @@ pub fn location_json(l: &Location) -> LocationJson {
         name: l.name.clone(),
         rank: l.rank,
         stocked_quantity: l.stocked,
-        address_id: None,
-        address: None,
+        address_id: l.address.as_ref().map(|_| l.id.as_str().to_owned()),
+        address: l.address.as_ref().map(|a| {
+            let some = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+            AddressJson {
+                id: l.id.as_str().to_owned(),
+                address_1: a.address_1.clone(),
+                address_2: some(&a.address_2),
+                company: None,
+                city: a.city.clone(),
+                country_code: a.country_code.clone(),
+                phone: None,
+                province: some(&a.province),
+                postal_code: some(&a.postal_code),
+                metadata: None,
+            }
+        }),
         metadata: None,
         created_at: l.created_at.clone(),
-        updated_at: l.created_at.clone(),
+        updated_at: l.updated_at.clone(),
     }
 }
 
@@ -61,6 +186,8 @@ pub enum Move {
 
 const LIST_SQL: &str = "
     SELECT l.id, l.name, l.rank, api_ts(l.created_at) AS created_at,
+           api_ts(l.updated_at) AS updated_at, l.address_1, l.address_2, l.city,
+           l.postal_code, l.province, l.country_code,
            coalesce((SELECT sum(il.stocked) FROM inventory_levels il
                      WHERE il.location_id = l.id), 0)::int8 AS stocked
     FROM stock_locations l WHERE l.store_id = $1
@@ -77,10 +204,84 @@ pub async fn locations<C: Sql>(client: &C, store: &StoreId) -> Result<Vec<Locati
                 name: col(row, "name")?,
                 rank: col(row, "rank")?,
                 created_at: col(row, "created_at")?,
+                updated_at: col(row, "updated_at")?,
                 stocked: col(row, "stocked")?,
+                address: address_from_row(row)?,
             })
         })
         .collect()
+}
+
+fn address_from_row(row: &tokio_postgres::Row) -> Result<Option<Address>, ApiError> {
+    let text = |name: &str| -> Result<String, ApiError> {
+        Ok(col::<Option<String>>(row, name)?.unwrap_or_default())
+    };
+    if col::<Option<String>>(row, "address_1")?.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(Address {
+        address_1: text("address_1")?,
+        address_2: text("address_2")?,
+        city: text("city")?,
+        postal_code: text("postal_code")?,
+        province: text("province")?,
+        country_code: text("country_code")?,
+    }))
+}
+
+/// Sets (or, with none, clears) location `id`'s address; answers the one before. An
+/// unknown country is a field error.
+pub async fn set_address<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    id: &StockLocationId,
+    address: Option<&Address>,
+) -> Result<Option<Address>, ApiError> {
+    let before = locations(client, store)
+        .await?
+        .into_iter()
+        .find(|l| &l.id == id)
+        .ok_or_else(|| not_found(id))?
+        .address;
+    if before.as_ref() == address {
+        return Ok(before);
+    }
+    let part =
+        |f: fn(&Address) -> &str| address.map(f).filter(|s| !s.is_empty()).map(str::to_owned);
+    let fields = [
+        part(|a| &a.address_1),
+        part(|a| &a.address_2),
+        part(|a| &a.city),
+        part(|a| &a.postal_code),
+        part(|a| &a.province),
+        part(|a| &a.country_code),
+    ];
+    let params: [Param<'_>; 8] = [
+        (store, Type::TEXT),
+        (id, Type::TEXT),
+        (&fields[0], Type::TEXT),
+        (&fields[1], Type::TEXT),
+        (&fields[2], Type::TEXT),
+        (&fields[3], Type::TEXT),
+        (&fields[4], Type::TEXT),
+        (&fields[5], Type::TEXT),
+    ];
+    let changed = client
+        .execute_typed(
+            "UPDATE stock_locations SET address_1 = $3, address_2 = $4, city = $5,
+                    postal_code = $6, province = $7, country_code = $8, updated_at = now()
+             WHERE store_id = $1 AND id = $2
+               AND ($8::text IS NULL OR EXISTS (SELECT 1 FROM countries WHERE iso_2 = $8))",
+            &params,
+        )
+        .await?;
+    if changed == 0 {
+        return Err(ApiError::invalid(
+            "country_code",
+            "Unknown country code; type a two-letter code such as de or us.",
+        ));
+    }
+    Ok(before)
 }
 
 /// A location's name as typed, or why not: 1 to 100 characters, no control characters.
@@ -153,8 +354,9 @@ pub async fn rename_location<C: Sql>(
             "WITH old AS (SELECT name FROM stock_locations WHERE store_id = $1 AND id = $2),
                   taken AS (SELECT 1 FROM stock_locations
                             WHERE store_id = $1 AND id <> $2 AND lower(name) = lower($3)),
-                  renamed AS (UPDATE stock_locations SET name = $3
+                  renamed AS (UPDATE stock_locations SET name = $3, updated_at = now()
                               WHERE store_id = $1 AND id = $2 AND NOT EXISTS (SELECT 1 FROM taken)
+                                AND name IS DISTINCT FROM $3
                               RETURNING id)
              SELECT (SELECT name FROM old) AS before, EXISTS (SELECT 1 FROM taken) AS taken",
             &params,

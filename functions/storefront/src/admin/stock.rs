@@ -393,6 +393,7 @@ pub fn stock_item_page(
 struct LocationLine {
     id: String,
     name: String,
+    place: String,
     stocked: i64,
     first: bool,
     last: bool,
@@ -439,6 +440,7 @@ pub fn stock_locations_page(
                 .map(|(i, l)| LocationLine {
                     id: l.id.as_str().to_owned(),
                     name: l.name.clone(),
+                    place: super::settings::place_of(l),
                     stocked: l.stocked,
                     first: i == 0,
                     last: i == last,
