@@ -108,6 +108,9 @@ wire_enum! {
         LastHost = "last_host",
         CountryTaken = "country_taken",
         LastShippingOption = "last_shipping_option",
+        InvalidPurchaseOrderState = "invalid_purchase_order_state",
+        DeliveryInProgress = "delivery_in_progress",
+        OverReceipt = "over_receipt",
     }
     other: Other
 }

@@ -151,6 +151,8 @@ prefixed_id!(CollectionId, "pcol", "collection");
 prefixed_id!(/// An attribute a store describes its products with (material, organic, ...).
     AttributeId, "pattr", "product attribute");
 prefixed_id!(StockLocationId, "sloc", "stock location");
+prefixed_id!(/// An order of stock from a supplier.
+    PurchaseOrderId, "po", "purchase order");
 prefixed_id!(/// A catalog import: a checked file, then its writing.
     ImportId, "cimp", "catalog import");
 prefixed_id!(/// A shopper's cart, kept by its own Durable Object.

@@ -22,6 +22,7 @@ pub mod order;
 pub mod outbox;
 pub mod params;
 pub mod payment;
+pub mod purchase_order;
 pub mod region;
 pub mod settings;
 pub mod shipping_option;

@@ -82,6 +82,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0019_store_settings",
         include_str!("../../../migrations/0019_store_settings.sql"),
     ),
+    (
+        "0020_purchase_orders",
+        include_str!("../../../migrations/0020_purchase_orders.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

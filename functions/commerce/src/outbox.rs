@@ -47,13 +47,17 @@ pub enum Topic {
     PaymentFailed,
     #[serde(rename = "payment.refunded")]
     PaymentRefunded,
+    #[serde(rename = "purchase_order.placed")]
+    PurchaseOrderPlaced,
+    #[serde(rename = "purchase_order.received")]
+    PurchaseOrderReceived,
     /// Work, not news: a confirmed catalog import has products left to write.
     #[serde(rename = "catalog.import.requested")]
     CatalogImportRequested,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 13] = [
+    pub const ALL: [Topic; 15] = [
         Topic::ProductCreated,
         Topic::ProductUpdated,
         Topic::OrderCreated,
@@ -66,6 +70,8 @@ impl Topic {
         Topic::PaymentSucceeded,
         Topic::PaymentFailed,
         Topic::PaymentRefunded,
+        Topic::PurchaseOrderPlaced,
+        Topic::PurchaseOrderReceived,
         Topic::CatalogImportRequested,
     ];
 
@@ -80,6 +86,8 @@ impl Topic {
             Topic::InventoryReleased => "inventory.released",
             Topic::InventoryInsufficient => "inventory.insufficient",
             Topic::InventoryAdjusted => "inventory.adjusted",
+            Topic::PurchaseOrderPlaced => "purchase_order.placed",
+            Topic::PurchaseOrderReceived => "purchase_order.received",
             Topic::PaymentSucceeded => "payment.succeeded",
             Topic::PaymentFailed => "payment.failed",
             Topic::PaymentRefunded => "payment.refunded",

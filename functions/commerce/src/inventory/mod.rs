@@ -19,7 +19,8 @@ pub use self::json::{
     item_json, ledger_json, level_json, levels_json, ItemJson, LedgerJson, LevelJson,
 };
 pub use self::repo::{
-    change, history, list, set_threshold, variant_stock, Actor, Changed, StockFilter, StockRow,
+    change, change_for, history, list, set_threshold, variant_stock, Actor, Changed, StockFilter,
+    StockRow,
 };
 use crate::error::ApiError;
 use crate::ids::{StockLocationId, VariantId};

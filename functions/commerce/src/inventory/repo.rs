@@ -8,7 +8,7 @@ use tokio_postgres::Row;
 use super::{apply, LedgerEntry, Level, Reason, StockChange, VariantInfo, VariantStock};
 use crate::db::{col, list_page, ListQuery, Param, Sql};
 use crate::error::ApiError;
-use crate::ids::{StockLocationId, StoreId, VariantId};
+use crate::ids::{PurchaseOrderId, StockLocationId, StoreId, VariantId};
 use crate::outbox::{self, Topic};
 use crate::params::{Page, SearchText};
 
@@ -105,8 +105,8 @@ const ENSURE_SQL: &str = "
 const LEDGER_SQL: &str = "
     INSERT INTO inventory_ledger
         (store_id, variant_id, location_id, reason, note, stocked_before, stocked_after,
-         user_id, api_key_id, role, trace_id)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         user_id, api_key_id, role, trace_id, purchase_order_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
     RETURNING id";
 
 /// A staff count is news for cached pages (unlike a sale): the catalog version moves,
@@ -129,6 +129,19 @@ pub async fn change<C: Sql>(
     location: &StockLocationId,
     req: &StockChange,
     actor: Actor<'_>,
+) -> Result<Changed, ApiError> {
+    change_for(client, store, variant, location, req, actor, None).await
+}
+
+/// As [`change`], for a purchase order's delivery: the ledger row points at it.
+pub async fn change_for<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    variant: &VariantId,
+    location: &StockLocationId,
+    req: &StockChange,
+    actor: Actor<'_>,
+    purchase_order: Option<&PurchaseOrderId>,
 ) -> Result<Changed, ApiError> {
     let stock = variant_stock(client, store, variant).await?;
     if stock.level(location).is_none() {
@@ -171,7 +184,13 @@ pub async fn change<C: Sql>(
                 ..before.clone()
             };
             let ledger_id = record(
-                client, store, variant, location, req, &before, &after, actor,
+                client,
+                store,
+                (variant, location),
+                req,
+                (&before, &after),
+                actor,
+                purchase_order,
             )
             .await?;
             return Ok(Changed {
@@ -192,19 +211,17 @@ pub async fn change<C: Sql>(
 }
 
 /// The ledger row and the event of a written change.
-#[allow(clippy::too_many_arguments)]
 async fn record<C: Sql>(
     client: &C,
     store: &StoreId,
-    variant: &VariantId,
-    location: &StockLocationId,
+    (variant, location): (&VariantId, &StockLocationId),
     req: &StockChange,
-    before: &Level,
-    after: &Level,
+    (before, after): (&Level, &Level),
     actor: Actor<'_>,
+    purchase_order: Option<&PurchaseOrderId>,
 ) -> Result<i64, ApiError> {
     let reason = req.reason.as_str();
-    let params: [Param<'_>; 11] = [
+    let params: [Param<'_>; 12] = [
         (store, Type::TEXT),
         (variant, Type::TEXT),
         (location, Type::TEXT),
@@ -216,6 +233,7 @@ async fn record<C: Sql>(
         (&actor.api_key_id, Type::TEXT),
         (&actor.role, Type::TEXT),
         (&actor.trace_id, Type::TEXT),
+        (&purchase_order, Type::TEXT),
     ];
     let rows = client.query_typed(LEDGER_SQL, &params).await?;
     let row = rows
@@ -235,6 +253,7 @@ async fn record<C: Sql>(
         "ledger_id": ledger_id,
         "user_id": actor.user_id,
         "api_key_id": actor.api_key_id,
+        "purchase_order_id": purchase_order,
     });
     outbox::enqueue(
         client,

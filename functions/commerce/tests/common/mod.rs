@@ -22,6 +22,7 @@ fn admin_url() -> String {
 }
 
 /// A new database with the schema and the fixture; its name is unique per test.
+#[allow(dead_code)]
 pub async fn test_db() -> Client {
     test_db_and_url().await.0
 }
