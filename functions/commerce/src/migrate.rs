@@ -86,6 +86,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0020_purchase_orders",
         include_str!("../../../migrations/0020_purchase_orders.sql"),
     ),
+    (
+        "0021_analytics_rollup",
+        include_str!("../../../migrations/0021_analytics_rollup.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

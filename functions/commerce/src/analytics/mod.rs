@@ -7,6 +7,8 @@
 //! reason instead of failing the batch it came in. Redelivered messages are harmless:
 //! an event's `event_key` is stored once.
 
+pub mod metrics;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use tokio_postgres::types::Type;
