@@ -143,7 +143,8 @@ async fn scripted_sessions_give_exactly_the_expected_daily_figures() {
     let m = daily_metrics(&db, &store, "2026-11-01", "2026-11-03", 10)
         .await
         .unwrap();
-    let shown: Vec<(&str, i64, i64, i64, i64, i64, i64, i64)> = m
+    type Row<'a> = (&'a str, i64, i64, i64, i64, i64, i64, i64);
+    let shown: Vec<Row> = m
         .days
         .iter()
         .map(|d| {
