@@ -227,6 +227,19 @@ async fn failing_releases_stock_once_and_shipping_consumes_it() {
         levels(&db, "variant_A1S").await[0],
         ("sloc_A1".into(), 8, 3)
     );
+    // The payment recorded the analytics' purchase, once, with the order's figures.
+    let purchase = db
+        .query_one(
+            "SELECT actor, metadata FROM analytics_events WHERE name = 'purchase'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let metadata: serde_json::Value = purchase.get(1);
+    assert_eq!(purchase.get::<_, String>(0), second.cart_id.as_str());
+    assert_eq!(metadata["order_id"], second.id.as_str());
+    assert_eq!(metadata["value"], second.total.get());
+    assert_eq!(metadata["items"][0]["quantity"], 2);
     let topics: Vec<String> = db
         .query("SELECT topic FROM outbox ORDER BY id", &[])
         .await

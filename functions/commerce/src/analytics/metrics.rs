@@ -3,7 +3,8 @@
 //! currency, and the top products by views, adds and revenue.
 //!
 //! What the events say (their `metadata`): `view_item` and `add_to_cart` name a
-//! `product_id` (an add its `quantity`); `purchase` (one per confirmed order) its
+//! `product_id` (a page view served from the edge cache its `handle`; an add its
+//! `quantity`); `purchase` (one per confirmed order) its
 //! `currency`, `value` (minor units) and `items` (`product_id`, `quantity`, `total`).
 //! `view_item_list`, `search` and `begin_checkout` are counted. A visitor is a distinct
 //! actor (a session, a cart or a customer). The funnel counts events of each step;
@@ -166,7 +167,11 @@ const ROLLUP_SQL: [&str; 6] = [
     // Per product: views, units added, units sold and revenue per currency.
     "WITH ev AS ({DAY_EVENTS} WHERE e.name IN ('view_item', 'add_to_cart', 'purchase')),
           lines AS (
-              SELECT day, metadata ->> 'product_id' AS product_id,
+              SELECT day,
+                     coalesce(metadata ->> 'product_id',
+                              (SELECT p.id FROM products p
+                               WHERE p.store_id = $1 AND p.handle = metadata ->> 'handle'))
+                         AS product_id,
                      (name = 'view_item')::int AS views,
                      CASE WHEN name = 'add_to_cart'
                           THEN greatest(analytics_int(metadata -> 'quantity'), 1) ELSE 0 END AS adds,

@@ -8,6 +8,7 @@
 //! an event's `event_key` is stored once.
 
 pub mod metrics;
+pub mod record;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -116,14 +117,14 @@ fn has_nul(value: &Value) -> bool {
     }
 }
 
-fn is_trace_id(s: &str) -> bool {
+pub(crate) fn is_trace_id(s: &str) -> bool {
     s.len() == 32
         && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
         && s.bytes().any(|b| b != b'0')
 }
 
 /// `s` without control characters, cut to at most `max` bytes on a character boundary.
-fn clean(s: &str, max: usize) -> String {
+pub(crate) fn clean(s: &str, max: usize) -> String {
     let mut out = String::with_capacity(s.len().min(max));
     for c in s.chars().filter(|c| !c.is_control()) {
         if out.len() + c.len_utf8() > max {

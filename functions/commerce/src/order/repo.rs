@@ -305,6 +305,19 @@ async fn apply<C: Sql>(
     }
     let from = order.status;
     let order = load(client, store, id).await?;
+    if action == OrderAction::Pay {
+        // The analytics' purchase, with the payment (its key is the order's), at the
+        // database's time (this code also builds for wasm, which has no clock of its own).
+        let rows = client
+            .query_typed(
+                "SELECT (extract(epoch FROM now()) * 1000)::int8 AS now_ms",
+                &[],
+            )
+            .await?;
+        let now_ms = u64::try_from(col::<i64>(&rows[0], "now_ms")?).unwrap_or(0);
+        let event = crate::analytics::record::purchase(&order, now_ms);
+        crate::analytics::insert_batch(client, &[event]).await?;
+    }
     Ok(ActionOutcome { order, from })
 }
 
