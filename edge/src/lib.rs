@@ -10,6 +10,7 @@
 //! classes live in the `durable-objects` crate.
 
 pub mod admin;
+mod analytics;
 mod bindings;
 mod config;
 pub mod context;

@@ -20,6 +20,8 @@ pub enum Rule {
     LookupByEmail,
     /// New carts per client address.
     CartCreateByIp,
+    /// Storefront analytics posts per client address.
+    EventsByIp,
     /// Completion and payment attempts per cart (card testing); exact.
     CheckoutPerCart,
     /// Staff sign-in attempts per account (password guessing); exact.
@@ -42,6 +44,7 @@ impl Rule {
             Rule::LookupByIp => "lookup_ip",
             Rule::LookupByEmail => "lookup_email",
             Rule::CartCreateByIp => "cart_create_ip",
+            Rule::EventsByIp => "events_ip",
             Rule::CheckoutPerCart => "checkout_cart",
             Rule::SignInPerAccount => "sign_in_account",
             Rule::SignInPerClient => "sign_in_client",
@@ -54,6 +57,7 @@ impl Rule {
             Rule::LookupByIp => minute(bindings::LIMIT_LOOKUP_BY_IP),
             Rule::LookupByEmail => minute(bindings::LIMIT_LOOKUP_BY_EMAIL),
             Rule::CartCreateByIp => minute(bindings::LIMIT_CART_CREATE_BY_IP),
+            Rule::EventsByIp => minute(bindings::LIMIT_EVENTS_BY_IP),
             Rule::CheckoutPerCart => Counter::Exact(config.checkout_per_cart),
             Rule::SignInPerAccount => Counter::Exact(config.sign_in_per_account),
             Rule::SignInPerClient => Counter::Exact(config.sign_in_per_client),

@@ -13,7 +13,7 @@ use crate::admin::{self, orders as admin_orders, session};
 use crate::context::Cx;
 use crate::limit::Rule;
 use crate::store_api::{carts, catalog, checkout};
-use crate::{health, http, images, pages};
+use crate::{analytics, health, http, images, pages};
 
 /// A handler: a few lines over the request context.
 pub type Handler =
@@ -155,6 +155,7 @@ pub static ROUTES: &[Route] = &[
     route(Get, "/store/payment-providers", Key, Json, handler!(checkout::providers)),
     route(Get, "/store/orders/:id", Key, Json, handler!(checkout::order)),
     route(Any, "/store/*", Public, Json, handler!(http::not_found)).fallback(),
+    route(Post, "/analytics/events", Key, Json, handler!(analytics::ingest)).limited(Rule::EventsByIp),
     // ------------------------------------------------------------ webhooks, files, health
     route(Post, "/webhooks/stripe", Public, Json, handler!(checkout::stripe_webhook)),
     route(Get, "/images/*", Public, Json, handler!(images::serve)),
@@ -230,6 +231,9 @@ pub static ROUTES: &[Route] = &[
     route(Post, "/admin/collections/:id/delete", Staff(P::ProductWrite), Admin, handler!(admin::collections::delete_form)),
     route(Post, "/admin/collections/:id/products", Staff(P::ProductWrite), Json, handler!(admin::collections::products)),
     route(Post, "/admin/products/:id/organize", Staff(P::ProductWrite), Admin, handler!(admin::products::organize)),
+    route(Get, "/admin/analytics", Staff(P::AnalyticsRead), Admin, handler!(admin::analytics::page)),
+    route(Get, "/admin/analytics/stats", Staff(P::AnalyticsRead), Json, handler!(admin::analytics::stats)),
+    route(Get, "/admin/analytics.csv", Staff(P::AnalyticsRead), Admin, handler!(admin::analytics::csv)),
     route(Get, "/admin/product-attributes", Staff(P::ProductRead), Admin, handler!(admin::attributes::list)),
     route(Post, "/admin/product-attributes", Staff(P::ProductWrite), Admin, handler!(admin::attributes::create)),
     route(Get, "/admin/product-attributes/:id", Staff(P::ProductRead), Admin, handler!(admin::attributes::show)),

@@ -40,7 +40,8 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     ["POST", "/admin/regions", 409],
     ["POST", "/admin/shipping-options", 400],
   ];
-  const expected = [["POST", "/admin/sign-in", 401], refusedCount, takenHandle, refusedVariant, valueAsksFirst, ...refusedSettings];
+  const backwardsRange = ["GET", "/admin/analytics", 400];
+  const expected = [["POST", "/admin/sign-in", 401], refusedCount, takenHandle, refusedVariant, valueAsksFirst, backwardsRange, ...refusedSettings];
   const { context, page, problems } = await openPage(browser, { expected });
   const found = [];
   try {
@@ -271,6 +272,17 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     await page.getByLabel(/^Delete Browser Edit/).check();
     await submit(page, page.getByRole("button", { name: "Delete" }), (u) => u.searchParams.get("saved") === "deleted");
 
+    // Analytics: the last 30 days as charts, each with its description and figures.
+    await Promise.all([page.waitForNavigation(), nav.getByRole("link", { name: "Analytics" }).click()]);
+    await assert.doesNotReject(page.getByRole("img", { name: /^Orders per day/ }).waitFor());
+    await axe(page, "analytics", found, t);
+    await page.getByLabel("From", { exact: true }).fill("2030-01-02");
+    await page.getByLabel(/^To \(included/).fill("2030-01-01");
+    const backwards = await submit(page, page.getByRole("button", { name: "Show" }), (u) => u.pathname === "/admin/analytics");
+    assert.equal(backwards, 400);
+    await assert.doesNotReject(page.getByText("the range ends before it begins").waitFor());
+    await axe(page, "analytics, refused range", found, t);
+    await screenshot(page, "admin-analytics.png");
     // Stock: find a variant, restock it by three, and see a refused count kept beside
     // its reason.
     await Promise.all([page.waitForNavigation(), nav.getByRole("link", { name: "Stock" }).click()]);

@@ -2826,3 +2826,79 @@ async fn a_catalog_member_describes_products_with_attributes_that_shoppers_filte
     .await;
     assert_eq!(list["count"], 1, "{list}");
 }
+
+#[tokio::test]
+async fn an_analyst_reads_the_days_figures_as_charts_json_and_csv() {
+    let db = db().await;
+    let ip = address(24);
+    let (_, analyst) = member(&db, HARBOR, Role::Analyst, &ip).await;
+    // A purchase of today (as a confirmed order records it) shows in today's figures.
+    let today: String = db
+        .query_one("SELECT (now() AT TIME ZONE 'UTC')::date::text", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let n = stamp();
+    db.execute(
+        "INSERT INTO analytics_events (store_id, name, actor, metadata, occurred_at, event_key)
+         VALUES ($1, 'purchase', 'cart_analyst', jsonb_build_object('currency', 'eur', 'value', 1234,
+                 'items', jsonb_build_array(jsonb_build_object('product_id', 'prod_HP0001',
+                 'quantity', 1, 'total', 1234))), now(), $2)",
+        &[&HARBOR, &format!("purchase:e2e-{n}")],
+    )
+    .await
+    .unwrap();
+    let stats = body_of(
+        &analyst,
+        &format!("/admin/analytics/stats?from={today}&to={today}"),
+    )
+    .await;
+    assert_eq!(stats["days"].as_array().unwrap().len(), 1);
+    assert!(stats["days"][0]["orders"].as_i64().unwrap() >= 1, "{stats}");
+    let default = body_of(&analyst, "/admin/analytics/stats").await;
+    assert_eq!(
+        default["days"].as_array().unwrap().len(),
+        30,
+        "the last 30 days"
+    );
+    assert_eq!(default["to"], today.as_str());
+    // The page: charts with their titles, descriptions and tables.
+    let page = call(Method::GET, "/admin/analytics", Some(&analyst))
+        .await
+        .text()
+        .await
+        .unwrap();
+    for needle in [
+        "<svg",
+        "Revenue per day (EUR)",
+        "Orders per day",
+        "The funnel",
+        "<desc id=\"orders-desc\">",
+    ] {
+        assert!(page.contains(needle), "{needle}");
+    }
+    let refused = call(
+        Method::GET,
+        &format!("/admin/analytics?from={today}&to=2020-01-01"),
+        Some(&analyst),
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("the range ends before it begins"));
+    let res = call(
+        Method::GET,
+        &format!("/admin/analytics.csv?from={today}&to={today}"),
+        Some(&analyst),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let csv = res.text().await.unwrap();
+    assert!(csv.starts_with(
+        "day,visitors,product_views,list_views,searches,adds_to_cart,checkouts_begun,orders,"
+    ));
+    assert!(csv.lines().nth(1).unwrap().starts_with(&today));
+}

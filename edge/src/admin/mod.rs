@@ -7,6 +7,7 @@
 //! their permission before any handler here runs. Every answer is personal: never
 //! cached, not indexed.
 
+pub mod analytics;
 pub mod api_keys;
 pub mod attributes;
 pub mod categories;

@@ -315,6 +315,7 @@ static OPERATIONS: &[Operation] = &[
     op(Post, "/admin/collections/{id}", "Change a collection (absent fields stay)", Some(collection_body), "CollectionResponse"),
     op(Verb::Delete, "/admin/collections/{id}", "Delete a collection; its products stay, in no collection", None, "Deleted"),
     op(Post, "/admin/collections/{id}/products", "Put products in the collection or take them out", Some(link_body), "CollectionResponse"),
+    op(Get, "/admin/analytics/stats", "The store's daily figures from `from` to `to` (YYYY-MM-DD, UTC; default the last 30 days, at most 400): visitors, the funnel, revenue per currency, top products", None, "AnalyticsStats"),
     op(Get, "/admin/product-attributes", "The store's product attributes, in the order products show them", None, "AttributeList"),
     op(Post, "/admin/product-attributes", "Define an attribute (text, number, boolean or one of a list)", Some(attribute_body), "AttributeResponse"),
     op(Get, "/admin/product-attributes/{id}", "One attribute, with how many products have a value of it", None, "AttributeResponse"),
@@ -462,6 +463,12 @@ fn catalog_schemas() -> Value {
         "CollectionList": open(&["collections", "count"], json!({
             "collections": {"type": "array", "items": {"$ref": "#/components/schemas/Collection"}},
             "count": {"type": "integer"}})),
+        "AnalyticsStats": open(&["from", "to", "days", "totals", "funnel"], json!({
+            "from": {"type": "string"}, "to": {"type": "string"},
+            "days": {"type": "array", "items": {"type": "object"}},
+            "totals": {"type": "object"}, "funnel": {"type": "array", "items": {"type": "object"}},
+            "top_by_views": {"type": "array"}, "top_by_adds": {"type": "array"},
+            "top_by_revenue": {"type": "array"}, "revenue_currency": {"type": "string"}})),
         "Attribute": open(&["id", "key", "label", "kind", "choices", "filterable", "product_count"], json!({
             "id": {"type": "string"}, "key": {"type": "string"}, "label": {"type": "string"},
             "kind": {"type": "string", "enum": ["text", "number", "boolean", "choice"]},
@@ -751,6 +758,8 @@ mod tests {
         "/admin/product-categories/:id/delete",
         "/admin/collections/:id/delete",
         "/admin/product-attributes/:id/delete",
+        "/admin/analytics",
+        "/admin/analytics.csv",
         "/admin/products/export.csv",
         "/admin/products/:id/variants/:variant_id/delete",
         "/admin/products/:id/options/:option_id/delete",

@@ -4,6 +4,7 @@
 
 use std::rc::Rc;
 
+use commerce::analytics::record::{self, Viewed};
 use commerce::cart_api::CartOp;
 use commerce::region::Region;
 use commerce::ApiError;
@@ -71,6 +72,19 @@ pub async fn serve(cx: &mut Cx) -> Result<Response, ApiError> {
             path: cx.url.path().to_owned(),
         });
     };
+    if let PageRoute::Product(handle) = &route {
+        let store = &shopper.site.store.id;
+        let visitor = crate::analytics::visitor(cx, store);
+        let viewed = record::view_item(
+            store,
+            &visitor,
+            Viewed::Handle(handle.as_str()),
+            Some(cx.url.path()),
+            &cx.trace_id,
+            crate::analytics::now_ms(),
+        );
+        crate::analytics::record(cx, viewed);
+    }
     let job = Job {
         env: cx.env.clone(),
         site: shopper.site.clone(),

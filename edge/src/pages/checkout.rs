@@ -149,6 +149,13 @@ pub async fn show(cx: &mut Cx) -> Result<Response, ApiError> {
         .query("authenticate")
         .filter(|v| PaymentSessionId::parse(v).is_ok());
     let step = CheckoutStep::requested(cx.query("step").as_deref(), &outcome.cart);
+    let begun = commerce::analytics::record::begin_checkout(
+        &outcome.cart.store_id,
+        outcome.cart.id.as_str(),
+        &cx.trace_id,
+        crate::analytics::now_ms(),
+    );
+    crate::analytics::record(cx, begun);
     let show = Show {
         outcome,
         step,

@@ -4,8 +4,6 @@
 //! `ApiError`. The cart's analytics events go to the events Queue without delaying
 //! the response.
 
-use std::cell::RefCell;
-
 use commerce::analytics::AnalyticsEvent;
 use commerce::cart::CartEvent;
 use commerce::cart_api::{CartOp, CartOutcome};
@@ -15,7 +13,6 @@ use commerce::ApiError;
 use durable_objects::cart::{CartCall, StoreRef};
 use worker::{Context, Env, Response};
 
-use crate::bindings::EVENTS;
 use crate::context::Cx;
 use crate::http;
 
@@ -41,20 +38,7 @@ pub async fn call(
     durable_objects::cart::call(env, &call).await
 }
 
-thread_local! {
-    /// Cart events of this isolate's requests not yet handed to the Queue.
-    static PENDING: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Most messages one `sendBatch` takes (the Queues limit).
-const BATCH: usize = 100;
-
-/// Sends the events to the Queue after the response (`waitUntil`): analytics never
-/// delays a shopper, and a Queue failure is only logged. The events join the isolate's
-/// pending ones, and this request's `waitUntil` sends whatever is pending when it runs:
-/// under load the events of requests answered meanwhile leave in the same batch (a
-/// `sendBatch` was 4 % of an add to cart's isolate time), and a request whose events
-/// another one took sends nothing.
+/// Sends the cart's events to the Queue after the response ([`crate::analytics::emit`]).
 pub fn emit(
     env: &Env,
     ctx: &Context,
@@ -62,34 +46,11 @@ pub fn emit(
     trace_id: &str,
     page_url: Option<String>,
 ) {
-    if events.is_empty() {
-        return;
-    }
-    // Each message is the event's JSON text: a JSON object inside a Queue message
-    // (structured clone through serde-wasm-bindgen) arrives as a JS Map, which reads
-    // back as an empty object.
-    let messages = events
+    let events = events
         .iter()
         .map(|e| AnalyticsEvent::from_cart_event(e, Some(trace_id.to_owned()), page_url.clone()))
-        .filter_map(|e| serde_json::to_string(&e).ok());
-    PENDING.with(|p| p.borrow_mut().extend(messages));
-    let env = env.clone();
-    let trace_id = trace_id.to_owned();
-    ctx.wait_until(async move {
-        let pending = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
-        for batch in pending.chunks(BATCH) {
-            let sent = match env.queue(EVENTS) {
-                Ok(queue) => queue.send_batch(batch.to_vec()).await,
-                Err(e) => Err(e),
-            };
-            if let Err(e) = sent {
-                crate::log::failure(
-                    Some(&trace_id),
-                    &ApiError::internal(format!("events queue: {e} ({} events)", batch.len())),
-                );
-            }
-        }
-    });
+        .collect();
+    crate::analytics::emit(env, ctx, events, trace_id);
 }
 
 /// A cart id from a path, query or body; a malformed one names nothing.

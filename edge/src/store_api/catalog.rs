@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use commerce::analytics::record::{self, Viewed};
 use commerce::params::QueryParams;
 use commerce::region::Region;
 use commerce::store::Store;
@@ -121,6 +122,11 @@ pub async fn read(cx: &mut Cx) -> Result<Response, ApiError> {
         path: cx.url.path().to_owned(),
     })?;
     let store = cx.store()?;
+    let viewed = match &read {
+        Read::Product(id) => Some(Seen::Product(id.clone())),
+        Read::Products => Some(Seen::List(cx.query("q"))),
+        _ => None,
+    };
     let cache_key = format!(
         "{}/__edge-cache/api/{}/{}/v{}{}?{}",
         cx.site_origin(),
@@ -148,6 +154,9 @@ pub async fn read(cx: &mut Cx) -> Result<Response, ApiError> {
         render,
     );
     let (entry, state) = served.await?;
+    if let (Some(seen), 200) = (viewed, entry.status) {
+        record_read(cx, seen, &entry.body);
+    }
     let headers = Headers::new();
     let set = |name: &str, value: &str| headers.set(name, value).map_err(internal);
     set("content-type", &entry.content_type)?;
@@ -159,4 +168,58 @@ pub async fn read(cx: &mut Cx) -> Result<Response, ApiError> {
         .with_status(entry.status)
         .with_headers(headers)
         .fixed(entry.body))
+}
+
+/// What a Store API read showed a shopper, for analytics.
+enum Seen {
+    Product(String),
+    /// A list, with its query when it searched.
+    List(Option<String>),
+}
+
+/// Records `view_item`, `view_item_list` or `search` (with the list's `count`, read
+/// from the end of its body, cached or not) for the read.
+fn record_read(cx: &Cx, seen: Seen, body: &[u8]) {
+    let store = match cx.store() {
+        Ok(store) => store,
+        Err(_) => return,
+    };
+    let visitor = crate::analytics::visitor(cx, &store.id);
+    let now = crate::analytics::now_ms();
+    let event = match seen {
+        Seen::Product(id) => record::view_item(
+            &store.id,
+            &visitor,
+            Viewed::Id(&id),
+            None,
+            &cx.trace_id,
+            now,
+        ),
+        Seen::List(q) => {
+            let q = q.filter(|q| !q.trim().is_empty());
+            record::view_list(
+                &store.id,
+                &visitor,
+                q.as_deref(),
+                list_count(body),
+                &cx.trace_id,
+                now,
+            )
+        }
+    };
+    crate::analytics::record(cx, event);
+}
+
+/// The `count` of a list body (`...],"count":N,"offset":...}`), 0 when not found.
+fn list_count(body: &[u8]) -> i64 {
+    let tail = &body[body.len().saturating_sub(120)..];
+    let text = String::from_utf8_lossy(tail);
+    text.rsplit_once("\"count\":")
+        .and_then(|(_, rest)| {
+            rest.split(|c: char| !c.is_ascii_digit())
+                .next()?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0)
 }

@@ -125,6 +125,13 @@ pub async fn create_collection(cx: &mut Cx) -> Result<Response, ApiError> {
         .cart_id
         .ok_or_else(|| ApiError::invalid("cart_id", "is required"))?;
     let (cart, _) = snapshot(&cx.env, &store, &cart_id(&raw)?, &cx.image_base()).await?;
+    let begun = commerce::analytics::record::begin_checkout(
+        &store.id,
+        cart.id.as_str(),
+        &cx.trace_id,
+        crate::analytics::now_ms(),
+    );
+    crate::analytics::record(cx, begun);
     let request = CollectionRequest { cart };
     relay_json(origin::post(&cx.config, COLLECTIONS_PATH, &request, &cx.traceparent).await?)
 }

@@ -3,6 +3,7 @@
 //! (navigation and buttons); the edge refuses everything else regardless. Never
 //! cached; usable without JavaScript.
 
+pub mod analytics;
 pub mod attributes;
 pub mod imports;
 pub mod products;
@@ -39,6 +40,7 @@ const NAV: &[(&str, &str, Permission)] = &[
         Permission::ProductRead,
     ),
     ("/admin/stock", "Stock", Permission::InventoryRead),
+    ("/admin/analytics", "Analytics", Permission::AnalyticsRead),
     ("/admin/staff", "Staff", Permission::StaffRead),
     ("/admin/roles", "Roles", Permission::StaffRead),
     ("/admin/audit", "Audit log", Permission::AuditRead),

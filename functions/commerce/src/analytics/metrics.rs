@@ -196,6 +196,20 @@ const ROLLUP_SQL: [&str; 6] = [
      GROUP BY k.day, k.product_id",
 ];
 
+/// The UTC day of `ms` (milliseconds since the epoch) and the day `back` days before
+/// it, as `YYYY-MM-DD`: a default range ending today.
+pub fn range_ending(ms: u64, back: i64) -> (String, String) {
+    let secs = i64::try_from(ms / 1000).unwrap_or(0);
+    let today = time::OffsetDateTime::from_unix_timestamp(secs)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .date();
+    let first = today
+        .checked_sub(time::Duration::days(back))
+        .unwrap_or(today);
+    let show = |d: time::Date| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day());
+    (show(first), show(today))
+}
+
 /// Whether `s` is a date `YYYY-MM-DD`.
 fn date_ok(s: &str) -> bool {
     s.len() == 10
@@ -398,4 +412,19 @@ pub async fn daily_metrics<C: GenericClient + Sync>(
         top_by_revenue,
         revenue_currency: currency,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_range_ends_today() {
+        // 2026-11-01T10:00Z
+        assert_eq!(
+            range_ending(1_793_527_200_000, 29),
+            ("2026-10-03".to_owned(), "2026-11-01".to_owned())
+        );
+        assert!(date_ok("2026-11-01") && !date_ok("2026-1-01") && !date_ok("2026/11/01"));
+    }
 }

@@ -119,10 +119,14 @@ pub fn view_list(
     }
 }
 
-/// `begin_checkout`: a cart's checkout started (its first checkout page, or a payment
-/// collection asked for through the Store API).
+/// `begin_checkout`: a cart's checkout started (its checkout page, or a payment
+/// collection asked for through the Store API); counted once per cart.
 pub fn begin_checkout(store: &StoreId, cart: &str, trace_id: &str, now_ms: u64) -> AnalyticsEvent {
-    made(store, "begin_checkout", cart, json!({}), trace_id, now_ms)
+    AnalyticsEvent {
+        // Once per cart, however often its checkout is opened.
+        event_key: Some(format!("begin_checkout:{cart}")),
+        ..made(store, "begin_checkout", cart, json!({}), trace_id, now_ms)
+    }
 }
 
 /// `purchase`: order `order` confirmed (paid), recorded in the same transaction; its
