@@ -10,7 +10,9 @@
 //!   seed import <products.csv> --store <store_id> [--dry-run]
 //!   seed export --store <store_id> [<file.csv>]
 //!   seed generate-csv <products> <file.csv> --store <store_id> [--broken-every <n>]
+//!   seed analytics-bench <events> --store <store_id>
 
+mod analytics_bench;
 mod catalog_file;
 mod demo;
 mod image;
@@ -40,6 +42,8 @@ const USAGE: &str = "usage:
   seed generate-csv <products> <file.csv> --store <store_id> [--broken-every <n>]
                                                      a Shopify CSV of N four-variant products
                                                      priced for the store (benchmarks)
+  seed analytics-bench <events> --store <store_id>   N generated shopper events over the last
+                                                     year, then the dashboard's reads timed
 DATABASE_URL names the database (e.g. postgres://edgeshop@127.0.0.1:54329/edgeshop).";
 
 /// Prints a one-line progress bar on standard error (on a terminal; elsewhere only
@@ -203,6 +207,13 @@ async fn run(args: &[String]) -> Result<(), String> {
             std::fs::write(out, &text).map_err(|e| format!("{out}: {e}"))?;
             println!("{out}: {n} products, {} bytes", text.len());
             Ok(())
+        }
+        ["analytics-bench", n, "--store", store] => {
+            let n: i64 = n
+                .parse()
+                .map_err(|_| format!("'{n}' is not a number of events"))?;
+            let client = connect().await?;
+            analytics_bench::run(&client, store, n).await
         }
         ["export", "--store", store, rest @ ..] => {
             let store = commerce::ids::StoreId::parse(store).map_err(|e| e.to_string())?;
