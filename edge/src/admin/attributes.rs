@@ -22,7 +22,7 @@ use tokio_postgres::Client;
 use worker::Response;
 
 use super::variants::ConfirmPost;
-use super::{api_json, audited, render};
+use super::{api_json, audited, render, whole_list};
 use crate::context::Cx;
 use crate::http;
 
@@ -94,9 +94,7 @@ pub async fn list(cx: &mut Cx) -> Result<Response, ApiError> {
             .with_db(async |client: &Client| repo::attributes(client, &store).await)
             .await?;
         let shown: Vec<AttributeJson> = all.iter().map(AttributeJson::from).collect();
-        return api_json(&json!({
-            "product_attributes": shown, "count": shown.len(), "offset": 0, "limit": shown.len(),
-        }));
+        return whole_list("product_attributes", &shown);
     }
     let query: SavedQuery = cx.query_as()?;
     list_page(cx, None, saved_text(&query), 200).await

@@ -16,7 +16,7 @@ use worker::Response;
 
 use super::variants::ConfirmPost;
 use super::LinkBody;
-use super::{api_json, audited, render};
+use super::{api_json, audited, render, whole_list};
 use crate::context::Cx;
 use crate::http;
 
@@ -88,9 +88,7 @@ pub async fn list(cx: &mut Cx) -> Result<Response, ApiError> {
     if cx.wants_json() {
         let tree = the_tree(cx).await?;
         let all: Vec<_> = tree.iter().map(category_json).collect();
-        return api_json(&json!({
-            "product_categories": all, "count": all.len(), "offset": 0, "limit": all.len(),
-        }));
+        return whole_list("product_categories", &all);
     }
     let query: SavedQuery = cx.query_as()?;
     list_page(cx, None, saved_text(&query), 200).await

@@ -14,7 +14,7 @@ use worker::Response;
 
 use super::variants::ConfirmPost;
 use super::LinkBody;
-use super::{api_json, audited, render};
+use super::{api_json, audited, render, whole_list};
 use crate::context::Cx;
 use crate::http;
 
@@ -110,9 +110,7 @@ pub async fn list(cx: &mut Cx) -> Result<Response, ApiError> {
     if cx.wants_json() {
         let list = all(cx).await?;
         let shown: Vec<_> = list.iter().map(collection_json).collect();
-        return api_json(&json!({
-            "collections": shown, "count": shown.len(), "offset": 0, "limit": shown.len(),
-        }));
+        return whole_list("collections", &shown);
     }
     let query: SavedQuery = cx.query_as()?;
     list_page(cx, None, saved_text(&query), 200).await

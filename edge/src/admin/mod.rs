@@ -46,6 +46,19 @@ pub fn page(rendered: Rendered, cookies: &[String]) -> Result<Response, ApiError
 }
 
 /// An admin API answer: personal, never stored.
+/// A whole list in Medusa's list shape: `{<key>: items, count, offset: 0, limit}`.
+pub fn whole_list<T: serde::Serialize>(key: &str, items: &[T]) -> Result<Response, ApiError> {
+    let mut body = serde_json::Map::new();
+    body.insert(
+        key.to_owned(),
+        serde_json::to_value(items).map_err(|e| ApiError::internal(e.to_string()))?,
+    );
+    body.insert("count".into(), items.len().into());
+    body.insert("offset".into(), 0.into());
+    body.insert("limit".into(), items.len().into());
+    api_json(&body)
+}
+
 pub fn api_json<T: serde::Serialize>(body: &T) -> Result<Response, ApiError> {
     let mut response = http::json(200, body)?;
     response

@@ -23,7 +23,7 @@ use tokio_postgres::Client;
 use worker::Response;
 
 use super::variants::ConfirmPost;
-use super::{api_json, audited, render};
+use super::{api_json, audited, render, whole_list};
 use crate::context::Cx;
 use crate::http;
 
@@ -113,9 +113,7 @@ pub async fn list(cx: &mut Cx) -> Result<Response, ApiError> {
             .with_db(async |client: &Client| region::all(client, &store).await)
             .await?;
         let shown: Vec<_> = all.iter().map(region_json).collect();
-        return api_json(&json!({
-            "regions": shown, "count": shown.len(), "offset": 0, "limit": shown.len(),
-        }));
+        return whole_list("regions", &shown);
     }
     list_page(cx, None, 200).await
 }
@@ -281,9 +279,7 @@ pub async fn options(cx: &mut Cx) -> Result<Response, ApiError> {
             Some(shipping_option_json(o, r.currency))
         })
         .collect();
-    api_json(&json!({
-        "shipping_options": shown, "count": shown.len(), "offset": 0, "limit": shown.len(),
-    }))
+    whole_list("shipping_options", &shown)
 }
 
 /// `GET /admin/shipping-options/:id` (Medusa's): `{shipping_option}`.
