@@ -2832,29 +2832,92 @@ async fn an_analyst_reads_the_days_figures_as_charts_json_and_csv() {
     let db = db().await;
     let ip = address(24);
     let (_, analyst) = member(&db, HARBOR, Role::Analyst, &ip).await;
-    // A purchase of today (as a confirmed order records it) shows in today's figures.
+    // A scripted day (2020-01-01, which no other test touches; fixed keys, so a second
+    // run adds nothing): two visitors, two views, an add, a checkout, a purchase.
     let today: String = db
         .query_one("SELECT (now() AT TIME ZONE 'UTC')::date::text", &[])
         .await
         .unwrap()
         .get(0);
-    let n = stamp();
-    db.execute(
-        "INSERT INTO analytics_events (store_id, name, actor, metadata, occurred_at, event_key)
-         VALUES ($1, 'purchase', 'cart_analyst', jsonb_build_object('currency', 'eur', 'value', 1234,
-                 'items', jsonb_build_array(jsonb_build_object('product_id', 'prod_HP0001',
-                 'quantity', 1, 'total', 1234))), now(), $2)",
-        &[&HARBOR, &format!("purchase:e2e-{n}")],
-    )
-    .await
-    .unwrap();
+    for (key, name, actor, metadata) in [
+        (
+            "e2e-2020-1",
+            "view_item",
+            "v_e2e_a",
+            json!({"product_id": "prod_HP0001"}),
+        ),
+        (
+            "e2e-2020-2",
+            "view_item",
+            "v_e2e_b",
+            json!({"product_id": "prod_HP0001"}),
+        ),
+        (
+            "e2e-2020-3",
+            "add_to_cart",
+            "v_e2e_b",
+            json!({"product_id": "prod_HP0001", "quantity": 1}),
+        ),
+        ("e2e-2020-4", "begin_checkout", "v_e2e_b", json!({})),
+        (
+            "e2e-2020-5",
+            "purchase",
+            "v_e2e_b",
+            json!({"currency": "eur", "value": 1234,
+            "items": [{"product_id": "prod_HP0001", "quantity": 1, "total": 1234}]}),
+        ),
+    ] {
+        db.execute(
+            "INSERT INTO analytics_events (store_id, name, actor, metadata, occurred_at, event_key)
+             VALUES ($1, $2, $3, $4, timestamptz '2020-01-01 12:00:00Z', $5)
+             ON CONFLICT (event_key) DO NOTHING",
+            &[&HARBOR, &name, &actor, &metadata, &key],
+        )
+        .await
+        .unwrap();
+    }
     let stats = body_of(
         &analyst,
-        &format!("/admin/analytics/stats?from={today}&to={today}"),
+        "/admin/analytics/stats?from=2020-01-01&to=2020-01-01",
     )
     .await;
-    assert_eq!(stats["days"].as_array().unwrap().len(), 1);
-    assert!(stats["days"][0]["orders"].as_i64().unwrap() >= 1, "{stats}");
+    let day = &stats["days"][0];
+    assert_eq!(
+        (
+            &day["visitors"],
+            &day["product_views"],
+            &day["adds_to_cart"],
+            &day["checkouts"],
+            &day["orders"]
+        ),
+        (&json!(2), &json!(2), &json!(1), &json!(1), &json!(1)),
+        "{stats}"
+    );
+    assert_eq!(
+        day["revenue"][0],
+        json!({"currency": "eur", "orders": 1, "revenue": 1234})
+    );
+    assert_eq!(
+        stats["funnel"][2]["conversion"], 0.5,
+        "an add per two views"
+    );
+    assert_eq!(stats["top_by_revenue"][0]["value"], 1234);
+    // The page draws those numbers and lists them beside each chart.
+    let page = call(
+        Method::GET,
+        "/admin/analytics?from=2020-01-01&to=2020-01-01",
+        Some(&analyst),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(page.contains("12.34"), "the revenue");
+    assert!(
+        page.contains("adds to cart (50.0 %)"),
+        "the funnel's conversion"
+    );
+    assert!(page.contains("Linen Camp Shirt"), "the top product");
     let default = body_of(&analyst, "/admin/analytics/stats").await;
     assert_eq!(
         default["days"].as_array().unwrap().len(),

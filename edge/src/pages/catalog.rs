@@ -72,18 +72,32 @@ pub async fn serve(cx: &mut Cx) -> Result<Response, ApiError> {
             path: cx.url.path().to_owned(),
         });
     };
-    if let PageRoute::Product(handle) = &route {
-        let store = &shopper.site.store.id;
-        let visitor = crate::analytics::visitor(cx, store);
-        let viewed = record::view_item(
+    // What the shopper looked at, for analytics (a page from the edge cache too).
+    let store = &shopper.site.store.id;
+    let seen = match &route {
+        PageRoute::Product(handle) => Some(record::view_item(
             store,
-            &visitor,
+            &crate::analytics::visitor(cx, store),
             Viewed::Handle(handle.as_str()),
             Some(cx.url.path()),
             &cx.trace_id,
             crate::analytics::now_ms(),
-        );
-        crate::analytics::record(cx, viewed);
+        )),
+        PageRoute::AllProducts | PageRoute::Category(_) | PageRoute::Collection(_) => {
+            let q = cx.query("q").filter(|q| !q.trim().is_empty());
+            Some(record::view_list(
+                store,
+                &crate::analytics::visitor(cx, store),
+                q.as_deref(),
+                None,
+                &cx.trace_id,
+                crate::analytics::now_ms(),
+            ))
+        }
+        _ => None,
+    };
+    if let Some(event) = seen {
+        crate::analytics::record(cx, event);
     }
     let job = Job {
         env: cx.env.clone(),

@@ -201,7 +201,7 @@ fn record_read(cx: &Cx, seen: Seen, body: &[u8]) {
                 &store.id,
                 &visitor,
                 q.as_deref(),
-                list_count(body),
+                Some(list_count(body)),
                 &cx.trace_id,
                 now,
             )

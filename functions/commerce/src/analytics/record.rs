@@ -90,12 +90,13 @@ pub fn view_item(
     )
 }
 
-/// `view_item_list`, or `search` when the list answers a query (with its hits).
+/// `view_item_list`, or `search` when the list answers a query, with its number of
+/// products when known (a page from the edge cache does not know it).
 pub fn view_list(
     store: &StoreId,
     actor: &str,
     query: Option<&str>,
-    hits: i64,
+    hits: Option<i64>,
     trace_id: &str,
     now_ms: u64,
 ) -> AnalyticsEvent {
@@ -321,8 +322,8 @@ mod tests {
                 NOW,
             ),
             view_item(&s, "v_1", Viewed::Id("prod_1"), None, "not-a-trace", NOW),
-            view_list(&s, "v_1", Some("linen"), 3, TRACE, NOW),
-            view_list(&s, "v_1", None, 24, TRACE, NOW),
+            view_list(&s, "v_1", Some("linen"), Some(3), TRACE, NOW),
+            view_list(&s, "v_1", None, None, TRACE, NOW),
             begin_checkout(&s, "cart_1", TRACE, NOW),
         ] {
             e.validate().unwrap();
