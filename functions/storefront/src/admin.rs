@@ -6,6 +6,7 @@
 pub mod attributes;
 pub mod imports;
 pub mod products;
+pub mod purchase_orders;
 pub mod settings;
 pub mod stock;
 pub mod taxonomy;
@@ -39,6 +40,11 @@ const NAV: &[(&str, &str, Permission)] = &[
         Permission::ProductRead,
     ),
     ("/admin/stock", "Stock", Permission::InventoryRead),
+    (
+        "/admin/purchase-orders",
+        "Purchase orders",
+        Permission::PurchaseOrderRead,
+    ),
     ("/admin/staff", "Staff", Permission::StaffRead),
     ("/admin/roles", "Roles", Permission::StaffRead),
     ("/admin/audit", "Audit log", Permission::AuditRead),
