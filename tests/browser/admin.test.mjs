@@ -4,8 +4,10 @@
 // own) joins, packs and ships it with a tracking number (the shopper's mailbox has it)
 // and is refused a refund; the owner refunds part, and the ledger and the audit log
 // show both. Then roles, a new draft product (and a taken handle), stock (a restock, a
-// refused count, an alert, the locations), API keys, sessions, sign-out, a refused password and signing
-// in again, back to the page asked for. axe-core runs on every page.
+// refused count, an alert, the locations), a purchase order of that variant (a draft, a
+// refused line, placed, incoming on the stock page, more received than ordered after
+// asking), API keys, sessions, sign-out, a refused password and signing in again, back
+// to the page asked for. axe-core runs on every page.
 //
 //   E2E_BASE_URL=http://127.0.0.1:8787 E2E_ADMIN_INVITE=http://.../admin/invite/... \
 //     node --test tests/browser/admin.test.mjs
@@ -41,7 +43,11 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     ["POST", "/admin/shipping-options", 400],
   ];
   const backwardsRange = ["GET", "/admin/analytics", 400];
-  const expected = [["POST", "/admin/sign-in", 401], refusedCount, takenHandle, refusedVariant, valueAsksFirst, backwardsRange, ...refusedSettings];
+  const purchaseOrder = [
+    ["POST", /^\/admin\/purchase-orders\/po_[0-9A-Z]+\/lines$/, 400],
+    ["POST", /^\/admin\/purchase-orders\/po_[0-9A-Z]+\/receive$/, 409],
+  ];
+  const expected = [["POST", "/admin/sign-in", 401], refusedCount, takenHandle, refusedVariant, valueAsksFirst, backwardsRange, ...refusedSettings, ...purchaseOrder];
   const { context, page, problems } = await openPage(browser, { expected });
   const found = [];
   try {
@@ -56,7 +62,7 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     await axe(page, "dashboard", found, t);
     await screenshot(page, "admin-dashboard.png");
 
-    await Promise.all([page.waitForNavigation(), page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Orders" }).click()]);
+    await Promise.all([page.waitForNavigation(), page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Orders", exact: true }).click()]);
     assert.equal(new URL(page.url()).pathname, "/admin/orders");
     await axe(page, "orders", found, t);
     await page.getByLabel("Status").selectOption("confirmed");
@@ -294,6 +300,7 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     await submit(page, stockLink, (u) => u.pathname.startsWith("/admin/stock/variant_"));
     await axe(page, "stock of a variant", found, t);
     const variantPath = new URL(page.url()).pathname;
+    const sku = await page.locator("main p code").first().innerText();
     const save = page.getByRole("button", { name: /^Save the count at/ }).first();
     await page.getByLabel("Add the quantity (a negative one takes away)").first().check();
     await page.getByLabel("Quantity", { exact: true }).first().fill("3");
@@ -328,6 +335,45 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     await assert.doesNotReject(page.getByText("Type the city.").waitFor());
     assert.equal(await page.getByLabel("Street and number").inputValue(), "Browser Street 1");
     await axe(page, "stock location, refused", found, t);
+    // A purchase order of the restocked variant: a draft, a line by its SKU (an unknown
+    // one refused beside its field), placed after ticking the box, incoming on the
+    // stock page, then a delivery of more than was ordered, received after asking.
+    await Promise.all([page.waitForNavigation(), nav.getByRole("link", { name: "Purchase orders" }).click()]);
+    await assert.doesNotReject(page.getByRole("heading", { name: "Purchase orders" }).waitFor());
+    await axe(page, "purchase orders", found, t);
+    await page.getByLabel("Supplier", { exact: true }).fill("Browser Linen Mill");
+    await page.getByLabel("Expected on (optional)").fill("2027-03-31");
+    await submit(page, page.getByRole("button", { name: "Start the draft" }), (u) => u.pathname.startsWith("/admin/purchase-orders/po_") && u.searchParams.get("saved") === "created");
+    const poPath = new URL(page.url()).pathname;
+    await axe(page, "purchase order, draft", found, t);
+    await page.getByLabel("SKU", { exact: true }).fill("NO-SUCH-SKU");
+    await page.getByLabel("Quantity", { exact: true }).fill("2");
+    await page.getByLabel(/^Unit cost/).fill("4.50");
+    assert.equal(await submit(page, page.getByRole("button", { name: "Add the line" }), `${poPath}/lines`), 400);
+    await assert.doesNotReject(page.getByText("no variant with the SKU NO-SUCH-SKU").waitFor());
+    assert.equal(await page.getByLabel("Unit cost", { exact: false }).inputValue(), "4.50");
+    await axe(page, "purchase order, line refused", found, t);
+    await page.getByLabel("SKU", { exact: true }).fill(sku);
+    await submit(page, page.getByRole("button", { name: "Add the line" }), (u) => u.pathname === poPath && u.searchParams.get("saved") === "line");
+    await page.getByLabel(/^Yes, place PO-/).check();
+    await submit(page, page.getByRole("button", { name: "Place the order" }), (u) => u.searchParams.get("saved") === "placed");
+    await assert.doesNotReject(page.getByText("Status: Placed").waitFor());
+    await axe(page, "purchase order, placed", found, t);
+    await screenshot(page, "admin-purchase-order.png");
+    await goto(page, variantPath);
+    await assert.doesNotReject(page.getByText(/^Incoming: \d+ on placed purchase orders/).waitFor());
+    await axe(page, "stock of a variant, incoming", found, t);
+    await goto(page, poPath);
+    await page.getByLabel(new RegExp(`\\(${sku}\\)`)).fill("5");
+    assert.equal(await submit(page, page.getByRole("button", { name: "Receive the delivery" }), `${poPath}/receive`), 409);
+    await assert.doesNotReject(page.getByText(/Confirm to receive them anyway/).waitFor());
+    assert.equal(await page.getByLabel(new RegExp(`\\(${sku}\\)`)).inputValue(), "5");
+    await axe(page, "purchase order, over-receipt asked", found, t);
+    await page.getByLabel("Yes, receive more than was ordered").check();
+    await submit(page, page.getByRole("button", { name: "Receive the delivery" }), (u) => u.pathname === poPath && u.searchParams.get("saved") === "received");
+    await assert.doesNotReject(page.getByText("Status: Received").waitFor());
+    await assert.doesNotReject(page.getByRole("cell", { name: `5 × ${sku}` }).waitFor());
+    await axe(page, "purchase order, received", found, t);
     // Settings, regions and a region's shipping options: refusals only, the demo shop
     // stays as it is for the other tests.
     await Promise.all([page.waitForNavigation(), nav.getByRole("link", { name: "Settings" }).click()]);

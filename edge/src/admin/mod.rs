@@ -1,10 +1,11 @@
 //! The admin area at the edge: staff sign-in ([`session`]) and the pages and admin API
 //! of a store's operations ([`orders`], [`products`] with their [`options`],
-//! [`variants`] and images ([`product_images`]), catalog [`imports`] and export, [`categories`],
-//! [`collections`], [`stock`], [`locations`]), its settings ([`settings`], [`regions`]
-//! with their shipping options), its staff ([`staff`]) and its secret API keys
-//! ([`api_keys`]). The router has resolved the member and checked
-//! their permission before any handler here runs. Every answer is personal: never
+//! [`variants`] and images ([`product_images`]), catalog [`imports`] and export,
+//! [`categories`], [`collections`], [`stock`], [`locations`], [`purchase_orders`]), its
+//! settings ([`settings`], [`regions`] with their shipping options), its staff
+//! ([`staff`]) and its secret API keys ([`api_keys`]). The router has resolved the
+//! member and checked their permission before any handler here runs. Every answer is
+//! personal: never
 //! cached, not indexed.
 
 pub mod analytics;
@@ -19,6 +20,7 @@ pub mod options;
 pub mod orders;
 pub mod product_images;
 pub mod products;
+pub mod purchase_orders;
 pub mod regions;
 pub mod roles;
 pub mod session;

@@ -285,6 +285,32 @@ fn location_body() -> Value {
                 "province": {"type": "string"}, "country_code": {"type": "string"}}}}})
 }
 
+fn purchase_order_body() -> Value {
+    json!({"type": "object", "properties": {
+        "supplier_name": {"type": "string", "minLength": 1, "maxLength": 200},
+        "supplier_contact": {"type": "string", "maxLength": 200},
+        "location_id": {"type": "string", "description": "The stock location it delivers to."},
+        "expected_on": {"type": "string", "description": "YYYY-MM-DD, or empty for none."},
+        "notes": {"type": "string", "maxLength": 2000}}})
+}
+
+fn purchase_order_line_body() -> Value {
+    json!({"type": "object", "required": ["variant", "quantity", "unit_cost"], "properties": {
+        "variant": {"type": "string", "description": "The variant's SKU or id; one the draft has gets this quantity and cost."},
+        "quantity": {"type": ["integer", "string"], "minimum": 1, "maximum": 1000000},
+        "unit_cost": {"type": ["number", "string"], "description": "Major units of the purchase order's currency."}}})
+}
+
+fn receive_body() -> Value {
+    json!({"type": "object", "required": ["key", "lines"], "properties": {
+        "key": {"type": "string", "minLength": 1, "maxLength": 100, "description":
+            "The delivery's key: the same key again changes nothing (409 delivery_in_progress while it is being received)."},
+        "lines": {"type": "array", "items": open(&["variant_id", "quantity"], json!({
+            "variant_id": {"type": "string"}, "quantity": {"type": "integer", "minimum": 0}}))},
+        "confirm_over_receipt": {"type": "boolean", "description":
+            "More than is still expected: 409 over_receipt until true."}}})
+}
+
 use Verb::{Get, Post};
 
 /// Every operation of the admin API.
@@ -366,6 +392,15 @@ static OPERATIONS: &[Operation] = &[
     op(Get, "/admin/api-keys", "The store's secret API keys", None, "ApiKeyList"),
     op(Post, "/admin/api-keys", "Make a secret API key (the token is answered once)", Some(api_key_body), "ApiKeyResponse"),
     op(Post, "/admin/api-keys/{id}/revoke", "Revoke a key at once", None, "ApiKeyResponse"),
+    op(Get, "/admin/purchase-orders", "Purchase orders, newest first (status; limit, offset), without their lines", None, "PurchaseOrderList"),
+    op(Post, "/admin/purchase-orders", "Start a draft purchase order (in the store's currency)", Some(purchase_order_body), "PurchaseOrderResponse"),
+    op(Get, "/admin/purchase-orders/{id}", "One purchase order with its lines", None, "PurchaseOrderResponse"),
+    op(Post, "/admin/purchase-orders/{id}", "Change a draft's fields (absent ones stay); another status is 409", Some(purchase_order_body), "PurchaseOrderResponse"),
+    op(Post, "/admin/purchase-orders/{id}/lines", "Add a line to a draft by SKU, or set a line's quantity and unit cost", Some(purchase_order_line_body), "PurchaseOrderResponse"),
+    op(Verb::Delete, "/admin/purchase-orders/{id}/lines/{line_id}", "Take a line off a draft", None, "PurchaseOrderResponse"),
+    op(Post, "/admin/purchase-orders/{id}/place", "Place a draft with lines: its units become incoming stock (409 from another status)", None, "PurchaseOrderResponse"),
+    op(Post, "/admin/purchase-orders/{id}/cancel", "Cancel a draft, or a placed one nothing came in of (409 otherwise)", None, "PurchaseOrderResponse"),
+    op(Post, "/admin/purchase-orders/{id}/receive", "Receive a delivery into the stock at its location, idempotent by its key", Some(receive_body), "PurchaseOrderResponse"),
     op(Get, "/admin/openapi.json", "This document", None, "OpenApi"),
 ];
 
@@ -390,12 +425,61 @@ fn route_of(op: &Operation) -> Option<&'static Route> {
 
 fn schemas() -> Value {
     let mut all = core_schemas();
-    for more in [catalog_schemas(), settings_schemas()] {
+    for more in [
+        catalog_schemas(),
+        settings_schemas(),
+        purchase_order_schemas(),
+    ] {
         if let (Some(all), Value::Object(more)) = (all.as_object_mut(), more) {
             all.extend(more);
         }
     }
     all
+}
+
+/// The schemas of purchase orders.
+fn purchase_order_schemas() -> Value {
+    let statuses: Vec<&str> = commerce::purchase_order::PoStatus::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    let common = json!({
+        "id": {"type": "string"}, "number": {"type": "integer"},
+        "reference": {"type": "string", "description": "PO-<number>."},
+        "supplier_name": {"type": "string"}, "location_id": {"type": "string"},
+        "currency_code": {"type": "string"}, "expected_on": {"type": ["string", "null"]},
+        "status": {"type": "string", "enum": statuses},
+        "ordered": {"type": "integer"}, "received": {"type": "integer"},
+        "created_at": {"type": "string"}, "placed_at": {"type": ["string", "null"]},
+        "received_at": {"type": ["string", "null"]}, "canceled_at": {"type": ["string", "null"]}});
+    let mut full = common.clone();
+    let mut summary = common;
+    if let (Some(full), Some(summary)) = (full.as_object_mut(), summary.as_object_mut()) {
+        full.extend(
+            json!({
+                "supplier_contact": {"type": "string"}, "notes": {"type": "string"},
+                "total": {"type": "number", "description": "Major units."},
+                "lines": {"type": "array", "items": open(&["id", "variant_id", "quantity", "unit_cost", "received"], json!({
+                    "id": {"type": "string"}, "variant_id": {"type": "string"},
+                    "sku": {"type": ["string", "null"]}, "title": {"type": "string"},
+                    "quantity": {"type": "integer"},
+                    "unit_cost": {"type": "number", "description": "Major units."},
+                    "received": {"type": "integer"}}))}})
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+        );
+        summary.insert("line_count".to_owned(), json!({"type": "integer"}));
+    }
+    json!({
+        "PurchaseOrder": open(&["id", "number", "status", "lines"], full),
+        "PurchaseOrderSummary": open(&["id", "number", "status"], summary),
+        "PurchaseOrderResponse": open(&["purchase_order"], json!({
+            "purchase_order": {"$ref": "#/components/schemas/PurchaseOrder"}})),
+        "PurchaseOrderList": open(&["purchase_orders", "count", "offset", "limit"], json!({
+            "purchase_orders": {"type": "array", "items": {"$ref": "#/components/schemas/PurchaseOrderSummary"}},
+            "count": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"}})),
+    })
 }
 
 /// A stock location's address (Medusa's), or none.
@@ -772,6 +856,7 @@ mod tests {
         "/admin/settings/hosts/delete",
         "/admin/shipping-options/:id/move",
         "/admin/shipping-options/:id/delete",
+        "/admin/purchase-orders/:id/lines/:line_id/delete",
     ];
 
     #[test]

@@ -8,7 +8,9 @@ use commerce::inventory::{
     self, item_json, ledger_json, levels_json, Actor, Change, Changed, Reason, StockChange,
 };
 use commerce::params::Page;
+use commerce::purchase_order;
 use commerce::staff::audit::Entry;
+use commerce::staff::Permission;
 use commerce::ApiError;
 use serde::Deserialize;
 use serde_json::json;
@@ -77,7 +79,13 @@ pub async fn list(cx: &mut Cx) -> Result<Response, ApiError> {
     let (filter, page) = stock_filter(&query)?;
     render(cx, async |client, member, shell| {
         let (rows, total) = inventory::list(client, &member.store_id, &filter, page).await?;
-        stock_list_page(shell, &query, &rows, total, page)
+        let incoming = if member.may(Permission::PurchaseOrderRead) {
+            let ids: Vec<VariantId> = rows.iter().map(|r| r.variant_id.clone()).collect();
+            Some(purchase_order::repo::incoming_of(client, &member.store_id, &ids).await?)
+        } else {
+            None
+        };
+        stock_list_page(shell, &query, &rows, total, page, incoming.as_deref())
     })
     .await
 }
@@ -98,6 +106,11 @@ async fn item_page(
             offset: 0,
         };
         let (history, total) = inventory::history(client, &member.store_id, id, shown).await?;
+        let incoming = if member.may(Permission::PurchaseOrderRead) {
+            Some(purchase_order::repo::incoming_orders(client, &member.store_id, id).await?)
+        } else {
+            None
+        };
         let saved = match saved.as_deref() {
             Some("alert") => Some(match stock.variant.low_stock_threshold {
                 Some(t) => format!("Saved: the alert is at or under {t} available."),
@@ -119,6 +132,7 @@ async fn item_page(
             member,
             &stock,
             (&history, total),
+            incoming.as_deref(),
             refused,
             saved,
             status,

@@ -2,7 +2,8 @@
 //! placed (incoming stock), received in two deliveries; the receiving saga failing at
 //! each step in turn and leaving stock and received counts exactly as they were; a
 //! delivery's key received twice, one after the other and at once, applying once;
-//! over-receipt asked first; refused transitions; another store's never reached.
+//! over-receipt asked first; refused transitions; another store's never reached; what
+//! is incoming per variant and the deliveries' log as the admin pages read them.
 
 mod common;
 
@@ -310,4 +311,59 @@ async fn a_draft_is_checked_edited_and_canceled() {
     .await
     .unwrap();
     assert_eq!((list.len(), total), (1, 1));
+}
+
+#[tokio::test]
+async fn incoming_units_and_the_deliveries_are_read_back() {
+    let (db, _) = test_db_and_url().await;
+    let store = alpha();
+    let id = placed(&db).await;
+    let a1s = VariantId::parse("variant_A1S").unwrap();
+    let a2 = VariantId::parse("variant_A2").unwrap();
+    let a1m = VariantId::parse("variant_A1M").unwrap();
+    let orders = repo::incoming_orders(&db, &store, &a1s).await.unwrap();
+    assert_eq!(orders.len(), 1);
+    assert_eq!(
+        (&orders[0].id, orders[0].number, orders[0].outstanding),
+        (&id, 1, 10)
+    );
+    assert_eq!(orders[0].expected_on.as_deref(), Some("2027-03-31"));
+    let mut many = repo::incoming_of(&db, &store, &[a1s.clone(), a2.clone(), a1m])
+        .await
+        .unwrap();
+    many.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+    assert_eq!(many, [(a1s.clone(), 10), (a2.clone(), 4)]);
+
+    let first = delivery("crate-1", &[("variant_A1S", 6), ("variant_A2", 4)]);
+    receive(&db, &store, &id, &first, Actor::default())
+        .await
+        .unwrap();
+    let many = repo::incoming_of(&db, &store, &[a1s.clone(), a2.clone()])
+        .await
+        .unwrap();
+    assert_eq!(many, [(a1s.clone(), 4)], "A2 came in whole");
+    let log = repo::deliveries(&db, &store, &id).await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        (log[0].key.as_str(), log[0].state.as_str()),
+        ("crate-1", "done")
+    );
+    assert_eq!(log[0].lines, first.lines);
+    assert!(log[0].finished_at.is_some() && log[0].error.is_none());
+    // Canceled or another store's: nothing incoming, no deliveries to read.
+    let beta = StoreId::parse("store_BETA").unwrap();
+    assert!(repo::deliveries(&db, &beta, &id).await.unwrap().is_empty());
+    assert!(repo::incoming_of(&db, &beta, std::slice::from_ref(&a1s))
+        .await
+        .unwrap()
+        .is_empty());
+    let rest = delivery("crate-2", &[("variant_A1S", 4)]);
+    receive(&db, &store, &id, &rest, Actor::default())
+        .await
+        .unwrap();
+    assert!(repo::incoming_orders(&db, &store, &a1s)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(repo::deliveries(&db, &store, &id).await.unwrap().len(), 2);
 }

@@ -7,6 +7,7 @@ pub mod analytics;
 pub mod attributes;
 pub mod imports;
 pub mod products;
+pub mod purchase_orders;
 pub mod settings;
 pub mod stock;
 pub mod taxonomy;
@@ -40,6 +41,11 @@ const NAV: &[(&str, &str, Permission)] = &[
         Permission::ProductRead,
     ),
     ("/admin/stock", "Stock", Permission::InventoryRead),
+    (
+        "/admin/purchase-orders",
+        "Purchase orders",
+        Permission::PurchaseOrderRead,
+    ),
     ("/admin/analytics", "Analytics", Permission::AnalyticsRead),
     ("/admin/staff", "Staff", Permission::StaffRead),
     ("/admin/roles", "Roles", Permission::StaffRead),

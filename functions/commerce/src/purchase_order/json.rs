@@ -77,3 +77,46 @@ impl From<&PurchaseOrder> for PurchaseOrderJson {
         }
     }
 }
+
+/// A purchase order as the admin API's list shows it: without its lines, with their
+/// count and units.
+#[derive(Debug, Clone, Serialize)]
+pub struct PurchaseOrderSummaryJson {
+    pub id: String,
+    pub number: i32,
+    pub reference: String,
+    pub supplier_name: String,
+    pub location_id: String,
+    pub currency_code: String,
+    pub expected_on: Option<String>,
+    pub status: PoStatus,
+    pub line_count: i64,
+    pub ordered: i64,
+    pub received: i64,
+    pub created_at: String,
+    pub placed_at: Option<String>,
+    pub received_at: Option<String>,
+    pub canceled_at: Option<String>,
+}
+
+impl From<&PurchaseOrder> for PurchaseOrderSummaryJson {
+    fn from(po: &PurchaseOrder) -> Self {
+        PurchaseOrderSummaryJson {
+            id: po.id.as_str().to_owned(),
+            number: po.number,
+            reference: po.reference(),
+            supplier_name: po.supplier_name.clone(),
+            location_id: po.location_id.as_str().to_owned(),
+            currency_code: po.currency.as_str().to_owned(),
+            expected_on: po.expected_on.clone(),
+            status: po.status,
+            line_count: po.line_count,
+            ordered: po.ordered,
+            received: po.received,
+            created_at: po.created_at.clone(),
+            placed_at: po.placed_at.clone(),
+            received_at: po.received_at.clone(),
+            canceled_at: po.canceled_at.clone(),
+        }
+    }
+}

@@ -474,3 +474,113 @@ pub async fn incoming<C: Sql>(
         .await?;
     col(&rows[0], "incoming")
 }
+
+/// A purchase order that brings units of a variant: how many are still expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingOrder {
+    pub id: PurchaseOrderId,
+    pub number: i32,
+    pub supplier_name: String,
+    pub expected_on: Option<String>,
+    pub outstanding: i64,
+}
+
+/// The store's placed purchase orders that still expect units of `variant`, the
+/// earliest expected first.
+pub async fn incoming_orders<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    variant: &VariantId,
+) -> Result<Vec<IncomingOrder>, ApiError> {
+    let rows = client
+        .query_typed(
+            "SELECT po.id, po.number, po.supplier_name, po.expected_on::text AS expected_on,
+                    (pl.quantity - pl.received)::int8 AS outstanding
+             FROM purchase_order_lines pl JOIN purchase_orders po ON po.id = pl.purchase_order_id
+             WHERE pl.store_id = $1 AND pl.variant_id = $2
+               AND po.status IN ('placed', 'partially_received') AND pl.quantity > pl.received
+             ORDER BY po.expected_on NULLS LAST, po.number",
+            &[(store, Type::TEXT), (variant, Type::TEXT)],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(IncomingOrder {
+                id: col(r, "id")?,
+                number: col(r, "number")?,
+                supplier_name: col(r, "supplier_name")?,
+                expected_on: col(r, "expected_on")?,
+                outstanding: col(r, "outstanding")?,
+            })
+        })
+        .collect()
+}
+
+/// Units still expected on the store's placed purchase orders of each of `variants`
+/// (those with none are left out): one query for a page of variants.
+pub async fn incoming_of<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    variants: &[VariantId],
+) -> Result<Vec<(VariantId, i64)>, ApiError> {
+    let ids: Vec<&str> = variants.iter().map(VariantId::as_str).collect();
+    let rows = client
+        .query_typed(
+            "SELECT pl.variant_id, sum(pl.quantity - pl.received)::int8 AS incoming
+             FROM purchase_order_lines pl JOIN purchase_orders po ON po.id = pl.purchase_order_id
+             WHERE pl.store_id = $1 AND pl.variant_id = ANY($2)
+               AND po.status IN ('placed', 'partially_received') AND pl.quantity > pl.received
+             GROUP BY pl.variant_id",
+            &[(store, Type::TEXT), (&ids, Type::TEXT_ARRAY)],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| Ok((col(r, "variant_id")?, col(r, "incoming")?)))
+        .collect()
+}
+
+/// A delivery of a purchase order as the receiving saga's log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRecord {
+    pub key: String,
+    /// `started`, `recorded`, `stocked`, `done` or `compensated` (undone; may come again).
+    pub state: String,
+    pub lines: Vec<super::receive::DeliveredLine>,
+    /// The e-mail of the member who received it, when known.
+    pub received_by: Option<String>,
+    pub error: Option<String>,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+}
+
+/// The deliveries of purchase order `id` of `store`, oldest first.
+pub async fn deliveries<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    id: &PurchaseOrderId,
+) -> Result<Vec<DeliveryRecord>, ApiError> {
+    let rows = client
+        .query_typed(
+            "SELECT d.key, d.state, d.lines, u.email AS received_by, d.error,
+                    api_ts(d.created_at) AS created_at, api_ts(d.finished_at) AS finished_at
+             FROM purchase_order_deliveries d
+             LEFT JOIN staff_users u ON u.id = d.received_by
+             WHERE d.store_id = $1 AND d.purchase_order_id = $2
+             ORDER BY d.created_at, d.key",
+            &[(store, Type::TEXT), (id, Type::TEXT)],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DeliveryRecord {
+                key: col(r, "key")?,
+                state: col(r, "state")?,
+                lines: crate::db::json_col(r, "lines")?,
+                received_by: col(r, "received_by")?,
+                error: col(r, "error")?,
+                created_at: col(r, "created_at")?,
+                finished_at: col(r, "finished_at")?,
+            })
+        })
+        .collect()
+}

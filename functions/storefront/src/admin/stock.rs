@@ -1,14 +1,17 @@
 //! The stock pages: the store's variants with their counts (found by SKU or title, or
 //! those running low), one variant's counts per location with the forms that set or
 //! adjust them, its low-stock threshold and the ledger of every change made by hand,
-//! and the store's stock locations.
+//! and the store's stock locations. Units on placed purchase orders show as incoming
+//! to members who may read purchase orders.
 
 use askama::Template;
 use commerce::ids::StockLocationId;
+use commerce::ids::VariantId;
 use commerce::inventory::{
     Change, LedgerEntry, Reason, StockChange, StockFilter, StockRow, VariantStock,
 };
 use commerce::params::{Page, SearchText};
+use commerce::purchase_order::repo::IncomingOrder;
 use commerce::staff::{Member, Permission};
 use commerce::ApiError;
 use serde::Deserialize;
@@ -75,6 +78,8 @@ struct StockLine {
     /// The low-stock threshold, and whether the variant is at or under it.
     threshold: String,
     low: bool,
+    /// Units on placed purchase orders.
+    incoming: i64,
 }
 
 #[derive(Template)]
@@ -86,15 +91,19 @@ struct StockListPage<'a> {
     alerts: bool,
     rows: Vec<StockLine>,
     pager: Pager,
+    /// Whether the incoming column is shown.
+    incoming: bool,
 }
 
-/// The stock list: the filter form and the variants it finds.
+/// The stock list: the filter form and the variants it finds, with what is incoming of
+/// each on placed purchase orders when `incoming` is given.
 pub fn stock_list_page(
     shell: &Shell,
     query: &StockQuery,
     rows: &[StockRow],
     total: i64,
     page: Page,
+    incoming: Option<&[(VariantId, i64)]>,
 ) -> Result<Rendered, ApiError> {
     let href = |offset: u32| {
         format!(
@@ -124,9 +133,13 @@ pub fn stock_list_page(
                     threshold: r.threshold.map(|t| t.to_string()).unwrap_or_default(),
                     low: r.manage_inventory
                         && r.threshold.is_some_and(|t| r.available() <= i64::from(t)),
+                    incoming: incoming
+                        .and_then(|all| all.iter().find(|(v, _)| v == &r.variant_id))
+                        .map_or(0, |(_, n)| *n),
                 })
                 .collect(),
             pager: Pager::new(page, rows.len(), total, href),
+            incoming: incoming.is_some(),
         },
     )
 }
@@ -240,6 +253,17 @@ struct StockItemPage<'a> {
     threshold: String,
     threshold_error: Option<String>,
     available: i64,
+    /// Placed purchase orders still expecting units (`None`: not shown to this member).
+    incoming: Option<Vec<IncomingView>>,
+    incoming_total: i64,
+}
+
+struct IncomingView {
+    href: String,
+    reference: String,
+    supplier: String,
+    expected_on: String,
+    outstanding: i64,
 }
 
 /// The low-stock threshold as the variant's page posts it (empty: none).
@@ -289,12 +313,15 @@ fn reasons(selected: &str) -> Vec<ReasonChoice> {
 }
 
 /// A variant's counts per location, the forms that change them (for members who may),
-/// and its ledger. `refused` re-shows one form as it was posted, with its errors.
+/// its ledger, and the placed purchase orders bringing more (`incoming`, for members who
+/// may read them). `refused` re-shows one form as it was posted, with its errors.
+#[allow(clippy::too_many_arguments)]
 pub fn stock_item_page(
     shell: &Shell,
     member: &Member,
     stock: &VariantStock,
     history: (&[LedgerEntry], i64),
+    incoming: Option<&[IncomingOrder]>,
     refused: Option<StockRefused<'_>>,
     saved: Option<String>,
     status: u16,
@@ -386,6 +413,18 @@ pub fn stock_item_page(
             },
             threshold_error: threshold_refused.map(|(_, e)| e.reason()),
             available: stock.levels.iter().map(|l| i64::from(l.available())).sum(),
+            incoming_total: incoming.map_or(0, |all| all.iter().map(|o| o.outstanding).sum()),
+            incoming: incoming.map(|all| {
+                all.iter()
+                    .map(|o| IncomingView {
+                        href: format!("/admin/purchase-orders/{}", o.id.as_str()),
+                        reference: format!("PO-{}", o.number),
+                        supplier: o.supplier_name.clone(),
+                        expected_on: o.expected_on.clone().unwrap_or_default(),
+                        outstanding: o.outstanding,
+                    })
+                    .collect()
+            }),
         },
     )
 }
