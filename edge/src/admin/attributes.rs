@@ -22,7 +22,7 @@ use tokio_postgres::Client;
 use worker::Response;
 
 use super::variants::ConfirmPost;
-use super::{api_json, audited, render, whole_list};
+use super::{api_json, audited, render, whole_list, SavedQuery};
 use crate::context::Cx;
 use crate::http;
 
@@ -42,12 +42,6 @@ async fn answer(cx: &Cx, id: &AttributeId) -> Result<Response, ApiError> {
         .with_db(async |client: &Client| repo::attribute(client, &store, id).await)
         .await?;
     api_json(&json!({ "product_attribute": AttributeJson::from(&kept) }))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct SavedQuery {
-    saved: String,
 }
 
 fn saved_text(query: &SavedQuery) -> Option<&'static str> {

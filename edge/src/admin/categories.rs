@@ -16,7 +16,7 @@ use worker::Response;
 
 use super::variants::ConfirmPost;
 use super::LinkBody;
-use super::{api_json, audited, render, whole_list};
+use super::{api_json, audited, render, whole_list, SavedQuery};
 use crate::context::Cx;
 use crate::http;
 
@@ -66,12 +66,6 @@ async fn answer(cx: &Cx, id: &CategoryId) -> Result<Response, ApiError> {
     let tree = the_tree(cx).await?;
     let found = category::find(&tree, id)?;
     api_json(&json!({ "product_category": category_json(found) }))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct SavedQuery {
-    saved: String,
 }
 
 fn saved_text(query: &SavedQuery) -> Option<&'static str> {

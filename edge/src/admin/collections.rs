@@ -14,7 +14,7 @@ use worker::Response;
 
 use super::variants::ConfirmPost;
 use super::LinkBody;
-use super::{api_json, audited, render, whole_list};
+use super::{api_json, audited, render, whole_list, SavedQuery};
 use crate::context::Cx;
 use crate::http;
 
@@ -54,12 +54,6 @@ async fn all(cx: &Cx) -> Result<Vec<AdminCollection>, ApiError> {
 async fn answer(cx: &Cx, id: &CollectionId) -> Result<Response, ApiError> {
     let list = all(cx).await?;
     api_json(&json!({ "collection": collection_json(collection::find(&list, id)?) }))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct SavedQuery {
-    saved: String,
 }
 
 fn saved_text(query: &SavedQuery) -> Option<&'static str> {

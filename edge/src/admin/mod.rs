@@ -48,6 +48,13 @@ pub fn page(rendered: Rendered, cookies: &[String]) -> Result<Response, ApiError
 }
 
 /// An admin API answer: personal, never stored.
+/// `?saved=<what>`: what a page says was just saved (the redirect after a form).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct SavedQuery {
+    pub saved: String,
+}
+
 /// A whole list in Medusa's list shape: `{<key>: items, count, offset: 0, limit}`.
 pub fn whole_list<T: serde::Serialize>(key: &str, items: &[T]) -> Result<Response, ApiError> {
     let mut body = serde_json::Map::new();

@@ -20,7 +20,7 @@ use worker::Response;
 
 use super::options::OptionBody;
 use super::variants::VariantBody;
-use super::{api_json, audited, render};
+use super::{api_json, audited, render, SavedQuery};
 use crate::context::Cx;
 use crate::http;
 
@@ -138,12 +138,6 @@ pub(super) async fn answer(cx: &Cx, id: &ProductId) -> Result<Response, ApiError
         .with_db(async |client: &Client| edit::one(client, store, id).await)
         .await?;
     api_json(&json!({ "product": admin_product_json(&product, &cx.image_base()) }))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct SavedQuery {
-    saved: String,
 }
 
 /// `GET /admin/products/:id`: the page, or Medusa's `{product}`.

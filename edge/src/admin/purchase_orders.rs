@@ -24,7 +24,7 @@ use tokio_postgres::Client;
 use worker::Response;
 
 use super::variants::ConfirmPost;
-use super::{api_json, audited, render};
+use super::{api_json, audited, render, SavedQuery};
 use crate::context::Cx;
 use crate::http;
 
@@ -182,12 +182,6 @@ pub async fn create(cx: &mut Cx) -> Result<Response, ApiError> {
 }
 
 // ------------------------------------------------------------------ one purchase order
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct SavedQuery {
-    saved: String,
-}
 
 fn saved_text(query: &SavedQuery) -> Option<&'static str> {
     match query.saved.as_str() {

@@ -23,7 +23,7 @@ use tokio_postgres::Client;
 use worker::Response;
 
 use super::variants::ConfirmPost;
-use super::{api_json, audited, render, whole_list};
+use super::{api_json, audited, render, whole_list, SavedQuery};
 use crate::context::Cx;
 use crate::http;
 
@@ -45,12 +45,6 @@ async fn read_region(cx: &Cx, id: &RegionId) -> Result<Region, ApiError> {
 
 async fn region_answer(cx: &Cx, id: &RegionId) -> Result<Response, ApiError> {
     api_json(&json!({ "region": region_json(&read_region(cx, id).await?) }))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct SavedQuery {
-    saved: String,
 }
 
 fn saved_text(cx: &Cx) -> Result<Option<&'static str>, ApiError> {

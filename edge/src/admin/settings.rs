@@ -14,7 +14,7 @@ use storefront::admin::settings::{settings_page, SettingsNotice};
 use tokio_postgres::Client;
 use worker::Response;
 
-use super::{api_json, audited, render};
+use super::{api_json, audited, render, SavedQuery};
 use crate::context::Cx;
 use crate::http;
 
@@ -30,12 +30,6 @@ async fn read(cx: &Cx) -> Result<(StoreSettings, Vec<Region>), ApiError> {
 async fn answer(cx: &Cx) -> Result<Response, ApiError> {
     let (settings, regions) = read(cx).await?;
     api_json(&json!({ "store": store_json(&settings, &regions) }))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct SavedQuery {
-    saved: String,
 }
 
 async fn view(cx: &Cx, notice: SettingsNotice, status: u16) -> Result<Response, ApiError> {

@@ -21,7 +21,7 @@ use storefront::admin::stock::{
 use tokio_postgres::Client;
 use worker::Response;
 
-use super::{api_json, audited, render};
+use super::{api_json, audited, render, SavedQuery};
 use crate::context::Cx;
 use crate::http;
 
@@ -139,12 +139,6 @@ async fn item_page(
         )
     })
     .await
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct SavedQuery {
-    saved: String,
 }
 
 /// `GET /admin/stock/:variant`
