@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::cart::{
-    self, shipping_options_body, AddShippingMethod, Cart, CartEvent, CartNotice, CartRegion,
-    CreateCart, LineItemInput, NoFields, ShippingOption, UpdateCart, UpdateLineItem,
+    self, shipping_options_body, AddShippingMethod, Cart, CartCustomer, CartEvent, CartNotice,
+    CartRegion, CreateCart, LineItemInput, NoFields, ShippingOption, UpdateCart, UpdateLineItem,
 };
 use crate::cart_catalog::{CartCatalog, Db};
 use crate::catalog::variant::CartVariant;
@@ -27,8 +27,12 @@ use crate::wire::Json;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum CartOp {
-    /// `POST /store/carts`
-    Create { body: Value },
+    /// `POST /store/carts`, by a signed-in `customer` or a guest.
+    Create {
+        body: Value,
+        #[serde(default)]
+        customer: Option<CartCustomer>,
+    },
     /// `GET /store/carts/:id`
     Get,
     /// `POST /store/carts/:id`
@@ -41,6 +45,8 @@ pub enum CartOp {
     RemoveItem { line_id: String },
     /// `POST /store/carts/:id/shipping-methods`
     AddShippingMethod { body: Value },
+    /// `POST /store/carts/:id/customer`: the cart becomes the signed-in customer's.
+    SetCustomer { customer: CartCustomer },
     /// `GET /store/shipping-options?cart_id=`
     ShippingOptions,
     /// The cart exactly as stored, without reading the catalog: what checkout sends
@@ -202,7 +208,7 @@ pub async fn apply_with<K: CartCatalog>(
     image_base: &str,
 ) -> Result<CartOutcome, ApiError> {
     let not_found = || ApiError::not_found("Cart", "id", cart_id.as_str());
-    if let CartOp::Create { body } = &op {
+    if let CartOp::Create { body, customer } = &op {
         if stored.is_some() {
             return Err(ApiError::Internal {
                 detail: format!("cart {cart_id} exists already"),
@@ -216,7 +222,7 @@ pub async fn apply_with<K: CartCatalog>(
         if let Some(address) = &body.shipping_address {
             cart::check_shipping_country(address, &region)?;
         }
-        let (cart, events) = Cart::create(
+        let (mut cart, events) = Cart::create(
             cart_id.clone(),
             store.id.clone(),
             cart_region,
@@ -224,6 +230,9 @@ pub async fn apply_with<K: CartCatalog>(
             &found,
             now_ms,
         )?;
+        if let Some(customer) = customer {
+            cart.assign(customer, now_ms)?;
+        }
         return Ok(CartOutcome {
             body: cart_body(&cart, &region, image_base)?,
             save: Some(cart.clone()),
@@ -310,6 +319,10 @@ pub async fn apply_with<K: CartCatalog>(
             unreachable!("handled above")
         }
         CartOp::Get => cart_body(&cart, &region, image_base)?,
+        CartOp::SetCustomer { customer } => {
+            cart.assign(&customer, now_ms)?;
+            cart_body(&cart, &region, image_base)?
+        }
         CartOp::ShippingOptions => shipping_options_body(&cart, &options)?,
         CartOp::Update { .. } => {
             let update = update.unwrap_or_default();

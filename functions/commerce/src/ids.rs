@@ -181,6 +181,12 @@ prefixed_id!(/// A role a store's owners defined from the permissions.
     CustomRoleId, "role", "role");
 prefixed_id!(/// A store's secret API key (the id; the secret is its token).
     ApiKeyId, "apk", "API key");
+prefixed_id!(/// A shopper with an account in one store.
+    CustomerId, "cus", "customer");
+prefixed_id!(/// An address in a customer's address book.
+    CustomerAddressId, "cuaddr", "address");
+prefixed_id!(/// An e-mail and password that sign a customer in (Medusa's auth identity).
+    AuthIdentityId, "authid", "auth identity");
 
 #[cfg(test)]
 mod tests {

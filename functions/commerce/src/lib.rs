@@ -9,6 +9,7 @@ pub mod cart_api;
 pub mod cart_catalog;
 pub mod catalog;
 pub mod checkout;
+pub mod customer;
 pub mod db;
 pub mod email;
 pub mod error;

@@ -90,6 +90,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0021_analytics_rollup",
         include_str!("../../../migrations/0021_analytics_rollup.sql"),
     ),
+    (
+        "0022_customers",
+        include_str!("../../../migrations/0022_customers.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

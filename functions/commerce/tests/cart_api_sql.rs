@@ -48,6 +48,7 @@ async fn create_add_and_see_a_price_change() {
         &store,
         None,
         CartOp::Create {
+            customer: None,
             body: json!({ "region_id": "reg_AEU" }),
         },
     )
@@ -112,11 +113,19 @@ async fn create_add_and_see_a_price_change() {
 async fn refusals_change_nothing_and_other_stores_carts_are_not_found() {
     let db = test_db().await;
     let store = alpha(&db).await;
-    let cart = run(&db, &store, None, CartOp::Create { body: json!({}) })
-        .await
-        .unwrap()
-        .save
-        .unwrap();
+    let cart = run(
+        &db,
+        &store,
+        None,
+        CartOp::Create {
+            body: json!({}),
+            customer: None,
+        },
+    )
+    .await
+    .unwrap()
+    .save
+    .unwrap();
     // 12 available: 13 is refused, not clamped.
     let err = run(
         &db,

@@ -32,6 +32,7 @@ async fn ready_cart(db: &Client, store: &Store, items: &[(&str, u32)]) -> Cart {
     let id = CartId::generate();
     let mut cart = None;
     let ops = [CartOp::Create {
+        customer: None,
         body: json!({"region_id": "reg_AEU", "email": "buyer@example.com",
                      "shipping_address": {"first_name": "Ada", "last_name": "L", "address_1": "Main 1",
                                           "city": "Berlin", "postal_code": "10115", "country_code": "de"}}),

@@ -342,7 +342,40 @@ struct StaffInviteText<'a> {
     link: &'a str,
 }
 
-/// A staff e-mail (a password reset link, an invitation) to `to`.
+#[derive(Template)]
+#[template(path = "email/customer_reset.html")]
+struct CustomerResetHtml<'a> {
+    store_name: &'a str,
+    name: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/customer_reset.txt")]
+struct CustomerResetText<'a> {
+    store_name: &'a str,
+    name: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/customer_verify.html")]
+struct CustomerVerifyHtml<'a> {
+    store_name: &'a str,
+    name: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/customer_verify.txt")]
+struct CustomerVerifyText<'a> {
+    store_name: &'a str,
+    name: &'a str,
+    link: &'a str,
+}
+
+/// An account e-mail (a staff or customer password reset link, an invitation, an
+/// address to confirm) to `to`.
 pub fn staff(mail: &commerce::staff::StaffMail, to: &str, from: &str) -> Email {
     use commerce::staff::StaffMail;
     let (subject, html, text) = match mail {
@@ -366,6 +399,44 @@ pub fn staff(mail: &commerce::staff::StaffMail, to: &str, from: &str) -> Email {
             StaffInviteText {
                 store_name,
                 role,
+                link,
+            }
+            .render(),
+        ),
+        StaffMail::CustomerReset {
+            store_name,
+            name,
+            link,
+        } => (
+            format!("Set a new password for your account at {store_name}"),
+            CustomerResetHtml {
+                store_name,
+                name,
+                link,
+            }
+            .render(),
+            CustomerResetText {
+                store_name,
+                name,
+                link,
+            }
+            .render(),
+        ),
+        StaffMail::CustomerVerify {
+            store_name,
+            name,
+            link,
+        } => (
+            format!("Confirm your e-mail address at {store_name}"),
+            CustomerVerifyHtml {
+                store_name,
+                name,
+                link,
+            }
+            .render(),
+            CustomerVerifyText {
+                store_name,
+                name,
                 link,
             }
             .render(),

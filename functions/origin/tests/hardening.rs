@@ -331,6 +331,7 @@ async fn the_confirmation_email_escapes_what_the_shopper_typed() {
     let mut cart: Option<Cart> = None;
     for op in [
         CartOp::Create {
+            customer: None,
             body: json!({"region_id": "reg_AEU", "email": "buyer@example.com",
                 "shipping_address": {"first_name": name, "last_name": "Lovelace", "address_1": "Main 1",
                                      "city": "Berlin", "postal_code": "10115", "country_code": "de"}}),

@@ -40,8 +40,13 @@ pub struct Address {
     pub phone: Option<String>,
 }
 
+/// `prefix.name`, or `name` alone for an address at the top of a body.
 fn field(prefix: &str, name: &str) -> String {
-    format!("{prefix}.{name}")
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
 }
 
 /// Shows at most 32 characters of client input inside a message.
@@ -134,6 +139,38 @@ impl Address {
             }
         }
         Ok(())
+    }
+
+    /// Every field's name, in form order.
+    pub const FIELDS: [&'static str; 10] = [
+        "first_name",
+        "last_name",
+        "company",
+        "address_1",
+        "address_2",
+        "city",
+        "province",
+        "postal_code",
+        "country_code",
+        "phone",
+    ];
+
+    /// Takes the fields `named` (of [`Address::FIELDS`]) from `other`.
+    pub fn overwrite(&mut self, other: &Address, named: &[&str]) {
+        for (name, _, slot) in self.text_fields_mut() {
+            if named.contains(&name) {
+                slot.clone_from(
+                    other
+                        .text_fields()
+                        .iter()
+                        .find(|f| f.0 == name)
+                        .map_or(&None, |f| f.2),
+                );
+            }
+        }
+        if named.contains(&"country_code") {
+            self.country_code.clone_from(&other.country_code);
+        }
     }
 
     /// Whether no field is filled in.

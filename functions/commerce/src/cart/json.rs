@@ -10,7 +10,8 @@ use super::{applicable, Address, Cart, LineItem, ShippingKind, ShippingOption};
 use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::{
-    CartId, LineItemId, ProductId, RegionId, ShippingMethodId, ShippingOptionId, VariantId,
+    CartId, CustomerId, LineItemId, ProductId, RegionId, ShippingMethodId, ShippingOptionId,
+    VariantId,
 };
 use crate::money::CurrencyCode;
 use crate::region::Region;
@@ -270,7 +271,7 @@ struct CartTotalsShape {
 pub struct CartShape<'a> {
     id: &'a CartId,
     region_id: &'a RegionId,
-    customer_id: (),
+    customer_id: Option<&'a CustomerId>,
     sales_channel_id: (),
     email: Option<&'a Email>,
     currency_code: CurrencyCode,
@@ -338,7 +339,7 @@ fn cart_shape<'a>(
     Ok(CartShape {
         id: &cart.id,
         region_id: &cart.region.id,
-        customer_id: (),
+        customer_id: cart.customer_id.as_ref(),
         sales_channel_id: (),
         email: cart.email.as_ref(),
         currency_code: currency,

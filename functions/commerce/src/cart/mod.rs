@@ -41,7 +41,9 @@ pub use self::totals::{amount_totals, line_totals, totals, CartTotals, LineTotal
 pub use crate::catalog::variant::CartVariant;
 pub use crate::email::Email;
 use crate::error::ApiError;
-use crate::ids::{CartId, LineItemId, OrderId, ProductId, RegionId, StoreId, VariantId};
+use crate::ids::{
+    CartId, CustomerId, LineItemId, OrderId, ProductId, RegionId, StoreId, VariantId,
+};
 use crate::money::{CurrencyCode, MinorUnits, Money};
 use crate::region::Region;
 
@@ -163,6 +165,10 @@ pub struct Cart {
     pub store_id: StoreId,
     pub region: CartRegion,
     pub email: Option<Email>,
+    /// The customer the cart belongs to (made while signed in, or handed to them by
+    /// `POST /store/carts/:id/customer`); their order is then theirs.
+    #[serde(default)]
+    pub customer_id: Option<CustomerId>,
     pub shipping_address: Option<Address>,
     pub billing_address: Option<Address>,
     pub items: Vec<LineItem>,
@@ -172,6 +178,13 @@ pub struct Cart {
     pub completed: Option<CompletedCart>,
     pub created_at_ms: u64,
     pub updated_at_ms: u64,
+}
+
+/// The signed-in customer a cart is made for or handed to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartCustomer {
+    pub id: CustomerId,
+    pub email: Email,
 }
 
 /// When and as which order a cart was completed.
@@ -202,6 +215,7 @@ impl Cart {
             store_id,
             region,
             email: None,
+            customer_id: None,
             shipping_address: None,
             billing_address: None,
             items: Vec::new(),
@@ -235,6 +249,22 @@ impl Cart {
             events.push(add(&mut cart, variant, item.quantity, now_ms, &prefix)?);
         }
         Ok((cart, events))
+    }
+
+    /// Makes the cart `customer`'s, with their e-mail address. A cart of another
+    /// customer is not found for them.
+    pub fn assign(&mut self, customer: &CartCustomer, now_ms: u64) -> Result<(), ApiError> {
+        if self
+            .customer_id
+            .as_ref()
+            .is_some_and(|owner| owner != &customer.id)
+        {
+            return Err(ApiError::not_found("Cart", "id", self.id.as_str()));
+        }
+        self.customer_id = Some(customer.id.clone());
+        self.email = Some(customer.email.clone());
+        self.updated_at_ms = now_ms;
+        Ok(())
     }
 
     /// The line with this id; an unknown id is not found.

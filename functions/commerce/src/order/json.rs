@@ -144,7 +144,7 @@ pub fn order_json(order: &Order, image_base: &str) -> Value {
         "email": order.email,
         "currency_code": c.as_str(),
         "region_id": order.region_id,
-        "customer_id": null,
+        "customer_id": order.customer_id,
         "sales_channel_id": null,
         "items": items,
         "shipping_address": address_json(order, Some(&order.shipping_address), "s"),

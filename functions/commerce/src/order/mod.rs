@@ -23,8 +23,8 @@ pub use self::place::{
     RESERVATION_TTL_SECONDS,
 };
 pub use self::repo::{
-    apply_action, by_cart, emails_sent, expired_pending, load, load_for_update, lookup,
-    order_of_payment, pack, ship_parcels, stock_locations, ActionOutcome, SentEmail,
+    apply_action, by_cart, emails_sent, expired_pending, history, load, load_for_update, lookup,
+    order_of_payment, pack, ship_parcels, stock_locations, ActionOutcome, History, SentEmail,
 };
 pub use self::shipment::Shipment;
 pub use self::status::{transition, OrderAction, OrderStatus, Progress, StockEffect, Transition};
@@ -32,8 +32,8 @@ pub use self::stock::{release, Shortage};
 use crate::cart::Address;
 use crate::email::Email;
 use crate::ids::{
-    CartId, OrderId, OrderItemId, OrderTransactionId, ProductId, RegionId, ShippingOptionId,
-    StoreId, VariantId,
+    CartId, CustomerId, OrderId, OrderItemId, OrderTransactionId, ProductId, RegionId,
+    ShippingOptionId, StoreId, VariantId,
 };
 use crate::money::{CurrencyCode, MinorUnits};
 
@@ -126,6 +126,9 @@ pub struct Order {
     pub cart_id: CartId,
     pub status: OrderStatus,
     pub email: Email,
+    /// The customer whose cart it was; `None` for a guest's order.
+    #[serde(default)]
+    pub customer_id: Option<CustomerId>,
     pub region_id: RegionId,
     #[serde(with = "crate::cart::serde_currency")]
     pub currency: CurrencyCode,
@@ -255,6 +258,7 @@ pub(crate) mod tests {
             cart_id: CartId::parse("cart_1").unwrap(),
             status,
             email: Email::parse("ada@example.com").unwrap(),
+            customer_id: None,
             region_id: RegionId::parse("reg_1").unwrap(),
             currency: CurrencyCode::parse("eur").unwrap(),
             tax_rate_bp: 0,

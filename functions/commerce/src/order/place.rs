@@ -158,9 +158,9 @@ const INSERT_ORDER_SQL: &str = "
     INSERT INTO orders (id, store_id, cart_id, status, email, region_id, currency_code,
         tax_rate_bp, tax_inclusive, shipping_address, billing_address, shipping_method,
         item_total, item_tax_total, shipping_total, shipping_tax_total, tax_total, total,
-        reservation_expires_at, trace_id)
+        reservation_expires_at, trace_id, customer_id)
     VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-        $16, $17, now() + make_interval(secs => $18), $19)
+        $16, $17, now() + make_interval(secs => $18), $19, $20)
     RETURNING display_id, (extract(epoch FROM created_at) * 1000)::int8 AS created_ms";
 
 const INSERT_ITEMS_SQL: &str = "
@@ -247,7 +247,7 @@ pub async fn place<C: Sql>(
     let shipping_json = Json(&shipping);
     let address_json = Json(&shipping_address);
     let billing_json = cart.billing_address.as_ref().map(Json);
-    let params: [Param<'_>; 19] = [
+    let params: [Param<'_>; 20] = [
         (&order_id, Type::TEXT),
         (store, Type::TEXT),
         (&cart.id, Type::TEXT),
@@ -267,6 +267,7 @@ pub async fn place<C: Sql>(
         (&totals.total, Type::INT8),
         (&ttl, Type::FLOAT8),
         (&trace_id, Type::TEXT),
+        (&cart.customer_id, Type::TEXT),
     ];
     let rows = client
         .query_typed(INSERT_ORDER_SQL, &params)
@@ -332,6 +333,7 @@ pub async fn place<C: Sql>(
             cart_id: cart.id.clone(),
             status: OrderStatus::Pending,
             email,
+            customer_id: cart.customer_id.clone(),
             region_id: cart.region.id.clone(),
             currency: cart.region.currency,
             tax_rate_bp: cart.region.tax_rate_bp,

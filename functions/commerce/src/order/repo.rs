@@ -15,14 +15,14 @@ use crate::db::{col, json_col, Param, Sql};
 use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::{
-    CartId, FulfillmentId, OrderId, OrderItemId, OrderTransactionId, StockLocationId, StoreId,
-    UserId,
+    CartId, CustomerId, FulfillmentId, OrderId, OrderItemId, OrderTransactionId, StockLocationId,
+    StoreId, UserId,
 };
 use crate::money::CurrencyCode;
 use crate::outbox::{self, Topic};
 
 const ORDER_COLUMNS: &str = "
-    o.id, o.store_id, o.display_id, o.cart_id, o.status, o.email, o.region_id,
+    o.id, o.store_id, o.display_id, o.cart_id, o.status, o.email, o.customer_id, o.region_id,
     o.currency_code, o.tax_rate_bp, o.tax_inclusive, o.shipping_address, o.billing_address,
     o.shipping_method, o.item_total, o.item_tax_total, o.shipping_total,
     o.shipping_tax_total, o.tax_total, o.total, o.failure_reason, o.shipment, o.trace_id,
@@ -72,6 +72,7 @@ fn order_from_row(row: &Row) -> Result<Order, ApiError> {
         cart_id: col(row, "cart_id")?,
         status: OrderStatus::parse(&status)?,
         email: col(row, "email")?,
+        customer_id: col(row, "customer_id")?,
         region_id: col(row, "region_id")?,
         currency: CurrencyCode::parse(&currency).map_err(|e| ApiError::Internal {
             detail: format!("order currency: {e}"),
@@ -149,6 +150,53 @@ pub async fn by_cart<C: Sql>(
         &params,
     )
     .await
+}
+
+/// Whose orders a customer's history shows: the orders of their carts, and (once
+/// they verified it) those placed as a guest with their e-mail address.
+#[derive(Debug, Clone, Copy)]
+pub struct History<'a> {
+    pub store: &'a StoreId,
+    pub customer: &'a CustomerId,
+    /// The customer's address when verified, lower-cased.
+    pub verified_email: Option<&'a str>,
+}
+
+/// A page of a customer's orders, newest first (of `status` when given), and how many
+/// there are.
+pub async fn history<C: Sql>(
+    client: &C,
+    of: History<'_>,
+    status: Option<OrderStatus>,
+    page: crate::params::Page,
+) -> Result<(Vec<Order>, i64), ApiError> {
+    let filter = "o.store_id = $1
+        AND (o.customer_id = $2 OR (o.customer_id IS NULL AND lower(o.email) = $3))
+        AND ($4::text IS NULL OR o.status = $4)";
+    let sql = format!(
+        "SELECT {ORDER_COLUMNS}, count(*) OVER () AS total FROM orders o WHERE {filter}
+         ORDER BY o.created_at DESC, o.id DESC LIMIT $5 OFFSET $6"
+    );
+    let count = crate::db::count_matches("orders o", filter);
+    let status = status.map(OrderStatus::as_str);
+    let (rows, total) = crate::db::list_page(
+        client,
+        crate::db::ListQuery {
+            sql: &sql,
+            count: &count,
+            filter_params: &[
+                (of.store, Type::TEXT),
+                (of.customer, Type::TEXT),
+                (&of.verified_email, Type::TEXT),
+                (&status, Type::TEXT),
+            ],
+            extra: &[],
+        },
+        page,
+    )
+    .await?;
+    let orders = rows.iter().map(order_from_row).collect::<Result<_, _>>()?;
+    Ok((orders, total))
 }
 
 /// The shopper's lookup without an account: the order number and the e-mail it was

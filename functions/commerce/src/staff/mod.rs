@@ -103,8 +103,8 @@ pub struct Client {
     pub user_agent: String,
 }
 
-/// `POST /v1/staff/mail` (signed, edge to origin): a staff e-mail the origin sends with
-/// its mailer, once per `key`.
+/// `POST /v1/staff/mail` (signed, edge to origin): an account e-mail (staff or
+/// customer) the origin sends with its mailer, once per `key`.
 pub const STAFF_MAIL_PATH: &str = "/v1/staff/mail";
 
 /// A staff e-mail to send.
@@ -127,6 +127,18 @@ pub enum StaffMail {
     Invitation {
         store_name: String,
         role: String,
+        link: String,
+    },
+    /// A customer's link that sets a new password (an hour, once).
+    CustomerReset {
+        store_name: String,
+        name: String,
+        link: String,
+    },
+    /// A customer's link that confirms their address (a week, once).
+    CustomerVerify {
+        store_name: String,
+        name: String,
         link: String,
     },
 }

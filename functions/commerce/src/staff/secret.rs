@@ -25,7 +25,89 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-/// Checks a new password's length (in characters); the error names the form field.
+/// Passwords of [`MIN_PASSWORD`] characters or more that lists of leaked passwords
+/// rank among the most used, lower-cased: refused whatever their case. Shorter common
+/// ones are already refused by the length.
+const COMMON: &[&str] = &[
+    "password1234",
+    "password12345",
+    "password123456",
+    "passwordpassword",
+    "password1234567",
+    "password12345678",
+    "123456789012",
+    "1234567890123",
+    "12345678901234",
+    "123456789101",
+    "111111111111",
+    "000000000000",
+    "123123123123",
+    "qwertyuiop12",
+    "qwertyuiop123",
+    "qwerty123456",
+    "qwerty1234567",
+    "1q2w3e4r5t6y",
+    "1qaz2wsx3edc",
+    "qazwsxedcrfv",
+    "zaq12wsxcde3",
+    "asdfghjkl123",
+    "qwertyuiopas",
+    "iloveyou1234",
+    "iloveyouiloveyou",
+    "letmein12345",
+    "welcome12345",
+    "welcome123456",
+    "administrator",
+    "admin1234567",
+    "changeme1234",
+    "trustno11234",
+    "football1234",
+    "baseball1234",
+    "sunshine1234",
+    "princess1234",
+    "monkey123456",
+    "dragon123456",
+    "superman1234",
+    "starwars1234",
+    "whatever1234",
+    "master123456",
+    "shadow123456",
+    "michael12345",
+    "abc123456789",
+    "abcdefghijkl",
+    "abcd12345678",
+    "passw0rd1234",
+    "p@ssw0rd1234",
+    "p@ssword1234",
+    "password!234",
+    "secret123456",
+    "computer1234",
+    "internet1234",
+    "mypassword12",
+    "mypassword123",
+    "thisismypassword",
+    "correcthorsebatterystaple",
+];
+
+/// Whether `password` is one of the [`COMMON`] ones, or one character repeated, or a
+/// plain run of the keyboard's or alphabet's order.
+fn is_common(password: &str) -> bool {
+    let lower = password.to_lowercase();
+    if COMMON.contains(&lower.as_str()) {
+        return true;
+    }
+    let mut chars = lower.chars();
+    let first = chars.next();
+    if chars.all(|c| Some(c) == first) {
+        return true;
+    }
+    let bytes = lower.as_bytes();
+    let step = |a: u8, b: u8| b.wrapping_sub(a) == 1 || (a == b'9' && b == b'0');
+    bytes.windows(2).all(|w| step(w[0], w[1]))
+}
+
+/// Checks a new password's length (in characters) and that it is not one of the most
+/// common; the error names the form field.
 pub fn check_new_password(password: &str) -> Result<(), ApiError> {
     let n = password.chars().count();
     if n < MIN_PASSWORD {
@@ -38,6 +120,12 @@ pub fn check_new_password(password: &str) -> Result<(), ApiError> {
         return Err(ApiError::invalid(
             "password",
             format!("must be at most {MAX_PASSWORD} characters long"),
+        ));
+    }
+    if is_common(password) {
+        return Err(ApiError::invalid(
+            "password",
+            "is one of the most used passwords; please choose another",
         ));
     }
     Ok(())
@@ -144,6 +232,23 @@ mod tests {
             check_new_password("elevenchars").unwrap_err().param(),
             Some("password")
         );
+    }
+
+    #[test]
+    fn the_most_common_passwords_are_refused_whatever_their_case() {
+        for common in [
+            "password1234",
+            "PassWord1234",
+            "123456789012",
+            "aaaaaaaaaaaa",
+            "abcdefghijklmn",
+            "qwertyuiop123",
+        ] {
+            let err = check_new_password(common).unwrap_err();
+            assert_eq!(err.param(), Some("password"), "{common}");
+        }
+        assert!(check_new_password("a freshly chosen passphrase").is_ok());
+        assert!(check_new_password("password1234 but longer").is_ok());
     }
 
     #[test]

@@ -135,6 +135,7 @@ async fn run() -> Result<(), String> {
         let mut cart: Option<Cart> = None;
         let ops = [
             CartOp::Create {
+                customer: None,
                 body: json!({"region_id": REGION, "email": format!("bench-{i}@example.com"),
                     "items": [{"variant_id": variant, "quantity": 1}],
                     "shipping_address": {"first_name": "Bench", "last_name": "Mark", "address_1": "Main 1",

@@ -167,6 +167,7 @@ impl Origin {
         let id = CartId::generate();
         let mut cart: Option<Cart> = None;
         let mut ops = vec![CartOp::Create {
+            customer: None,
             body: json!({"region_id": "reg_AEU", "email": "buyer@example.com",
                 "shipping_address": {"first_name": "Ada", "last_name": "Lovelace", "address_1": "Main 1",
                                      "city": "Berlin", "postal_code": "10115", "country_code": "de"}}),
