@@ -19,6 +19,11 @@ pub const PAGE_STALE_SECONDS: &str = "PAGE_STALE_SECONDS";
 pub const ORIGIN_URL: &str = "ORIGIN_URL";
 /// Secret (`wrangler secret put ORIGIN_SECRET`): signs every request to the origin.
 pub const ORIGIN_SECRET: &str = "ORIGIN_SECRET";
+/// Secret (`wrangler secret put JWT_SECRET`, at least 32 characters): signs customers'
+/// tokens (HS256).
+pub const JWT_SECRET: &str = "JWT_SECRET";
+/// Plain-text variable: how long a customer's token lives, in seconds (default a day).
+pub const JWT_EXPIRES_IN_SECONDS: &str = "JWT_EXPIRES_IN_SECONDS";
 /// Plain-text variable: how long the edge waits for the origin, in milliseconds.
 pub const ORIGIN_TIMEOUT_MS: &str = "ORIGIN_TIMEOUT_MS";
 /// Plain-text variable: completion and payment attempts per cart, `MAX/SECONDS`

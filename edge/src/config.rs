@@ -3,6 +3,7 @@
 //! `wrangler secret put` starts new isolates), and reading a dozen of them cost every
 //! request as many calls into JavaScript.
 
+use commerce::customer::jwt::{self, JwtKey};
 use commerce::limit::Limit;
 use commerce::signing::SigningKey;
 use worker::Env;
@@ -32,6 +33,11 @@ pub struct Config {
     /// The secret requests to the origin are signed with (`ORIGIN_SECRET`); without it
     /// checkout answers that payments are not configured.
     pub origin_key: Option<SigningKey>,
+    /// The secret customers' tokens are signed with (`JWT_SECRET`); without it the
+    /// account routes answer that accounts are not configured.
+    pub jwt_key: Option<JwtKey>,
+    /// How long a customer's token lives (`JWT_EXPIRES_IN_SECONDS`, default a day).
+    pub jwt_ttl_s: i64,
     /// How long a call to the origin may take (`ORIGIN_TIMEOUT_MS`, default 15000).
     pub origin_timeout_ms: u32,
     /// Completion and payment attempts per cart (`LIMIT_CHECKOUT_PER_CART`, default
@@ -93,6 +99,16 @@ impl Config {
                 .secret(bindings::ORIGIN_SECRET)
                 .ok()
                 .and_then(|s| SigningKey::parse(&s.to_string()).ok()),
+            jwt_key: env
+                .secret(bindings::JWT_SECRET)
+                .ok()
+                .and_then(|s| JwtKey::parse(&s.to_string()).ok()),
+            jwt_ttl_s: var(bindings::JWT_EXPIRES_IN_SECONDS)
+                .trim()
+                .parse()
+                .ok()
+                .filter(|s: &i64| *s > 0)
+                .unwrap_or(jwt::DEFAULT_TTL_S),
             origin_timeout_ms: var(bindings::ORIGIN_TIMEOUT_MS)
                 .trim()
                 .parse()

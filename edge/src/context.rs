@@ -8,6 +8,7 @@ use std::rc::Rc;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+use commerce::customer::{self, Principal};
 use commerce::region::Region;
 use commerce::staff::api_key::{self, Secret};
 use commerce::staff::{self, Member, Permission, SessionKind, Token};
@@ -60,6 +61,8 @@ pub struct Cx {
     /// The signed-in staff member (routes with `Access::Staff`; also kept when the
     /// role was refused, for the error page's shell).
     pub member: Option<Member>,
+    /// The signed-in customer's identity (routes with `Access::Customer`).
+    pub customer: Option<Principal>,
     /// The request's database connection once [`Cx::with_db`] opened it: the admin's
     /// member check and its handler share one.
     db: RefCell<Option<Rc<tokio_postgres::Client>>>,
@@ -86,6 +89,7 @@ impl Cx {
             regions: Rc::from([]),
             shopper: None,
             member: None,
+            customer: None,
             db: RefCell::new(None),
         })
     }
@@ -295,6 +299,73 @@ impl Cx {
                 .map(|ua| ua.chars().take(300).collect())
                 .unwrap_or_default(),
         }
+    }
+
+    /// The bearer token of the `Authorization` header, as sent.
+    pub fn bearer(&self) -> Option<String> {
+        self.header("authorization")
+            .and_then(|h| h.strip_prefix("Bearer ").map(|t| t.trim().to_owned()))
+    }
+
+    /// Who the request is signed in as in the publishable key's store: a customer's
+    /// JWT (`Authorization: Bearer`) or their session cookie. `None` without either;
+    /// 401 for a token that is not good here (altered, expired, of another store, or
+    /// from before a password reset).
+    pub async fn signed_in(&self) -> Result<Option<Principal>, ApiError> {
+        let refused = || ApiError::NotSignedIn {
+            message: "Unauthorized".to_owned(),
+        };
+        let store = self.store()?;
+        if let Some(jwt) = self.bearer() {
+            let key = crate::store_api::auth::jwt_key(&self.config)?;
+            let now_s = i64::try_from(crate::analytics::now_ms() / 1000).unwrap_or(i64::MAX);
+            let claims = key.verify(&jwt, now_s).map_err(|_| refused())?;
+            if claims.store_id != store.id {
+                return Err(refused());
+            }
+            let who = self
+                .with_db(async |client: &tokio_postgres::Client| {
+                    customer::identity(
+                        client,
+                        &store.id,
+                        &claims.auth_identity_id,
+                        claims.generation,
+                    )
+                    .await
+                })
+                .await?;
+            return who.map(Some).ok_or_else(refused);
+        }
+        let Some(token) = self.cookies.customer.as_deref().and_then(Token::parse) else {
+            return Ok(None);
+        };
+        let who = self
+            .with_db(async |client: &tokio_postgres::Client| {
+                customer::session(client, &store.id, &token).await
+            })
+            .await?;
+        who.map(Some).ok_or_else(refused)
+    }
+
+    /// Resolves the store of the publishable key and the signed-in customer: 401
+    /// without one.
+    pub async fn resolve_customer(&mut self) -> Result<(), ApiError> {
+        self.resolve_store().await?;
+        let who = self
+            .signed_in()
+            .await?
+            .ok_or_else(|| ApiError::NotSignedIn {
+                message: "Unauthorized".to_owned(),
+            })?;
+        self.customer = Some(who);
+        Ok(())
+    }
+
+    /// The signed-in customer's identity (resolved by the router).
+    pub fn principal(&self) -> Result<&Principal, ApiError> {
+        self.customer
+            .as_ref()
+            .ok_or_else(|| ApiError::internal("route without a customer"))
     }
 
     /// Resolves the store at the host and the shopper's region.

@@ -64,7 +64,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<web_sys::
     let headers = response.headers_mut();
     headers.set("traceparent", &cx.trace.response_header())?;
     http::security_headers(headers)?;
-    if cx.url.path().starts_with("/store/") {
+    if router::storefront_api(cx.url.path()) {
         http::cors(headers, &cx.config.store_cors, origin.as_deref())?;
     }
     log::write(
@@ -116,6 +116,7 @@ async fn run(cx: &mut Cx, route: &Route) -> Result<Response, ApiError> {
         Access::Public => {}
         Access::PublishableKey => cx.resolve_store().await?,
         Access::Shopper => cx.resolve_shopper().await?,
+        Access::Customer => cx.resolve_customer().await?,
         Access::Staff(permission) => cx.resolve_member(permission).await?,
     }
     if let Some(rule) = route.limit {

@@ -12,7 +12,7 @@ use worker::{Method, Response};
 use crate::admin::{self, orders as admin_orders, session};
 use crate::context::Cx;
 use crate::limit::Rule;
-use crate::store_api::{carts, catalog, checkout};
+use crate::store_api::{auth, carts, catalog, checkout, customers};
 use crate::{analytics, health, http, images, pages};
 
 /// A handler: a few lines over the request context.
@@ -61,6 +61,9 @@ pub enum Access {
     PublishableKey,
     /// Shop pages: the store at the host and the shopper's region.
     Shopper,
+    /// Store API of a signed-in customer: the publishable key's store and a customer's
+    /// JWT or session cookie of that store (401 otherwise).
+    Customer,
     /// Admin: a signed-in member of the session's store whose role grants this
     /// permission (a session cookie, or a bearer token on the admin API), or a secret
     /// API key of the store whose role grants it.
@@ -123,7 +126,7 @@ impl Route {
     }
 }
 
-use Access::{Public, PublishableKey as Key, Shopper, Staff};
+use Access::{Customer as Me, Public, PublishableKey as Key, Shopper, Staff};
 use Answer::{Admin, Json, Page};
 use Permission as P;
 use Verb::{Any, Delete, Get, Options, Post};
@@ -148,14 +151,33 @@ pub static ROUTES: &[Route] = &[
     route(Post, "/store/carts/:id/line-items/:line", Key, Json, handler!(carts::update_item)),
     route(Delete, "/store/carts/:id/line-items/:line", Key, Json, handler!(carts::remove_item)),
     route(Post, "/store/carts/:id/shipping-methods", Key, Json, handler!(carts::add_shipping)),
+    route(Post, "/store/carts/:id/customer", Me, Json, handler!(customers::take_cart)),
     route(Post, "/store/carts/:id/complete", Key, Json, handler!(checkout::complete)),
     route(Get, "/store/shipping-options", Key, Json, handler!(carts::shipping_options)),
     route(Post, "/store/payment-collections", Key, Json, handler!(checkout::create_collection)),
     route(Post, "/store/payment-collections/:id/payment-sessions", Key, Json, handler!(checkout::create_session)),
     route(Get, "/store/payment-providers", Key, Json, handler!(checkout::providers)),
+    route(Get, "/store/orders", Me, Json, handler!(customers::orders)),
     route(Get, "/store/orders/:id", Key, Json, handler!(checkout::order)),
+    route(Post, "/store/customers", Me, Json, handler!(customers::create)),
+    route(Get, "/store/customers/me", Me, Json, handler!(customers::show)),
+    route(Post, "/store/customers/me", Me, Json, handler!(customers::update)),
+    route(Get, "/store/customers/me/addresses", Me, Json, handler!(customers::addresses)),
+    route(Post, "/store/customers/me/addresses", Me, Json, handler!(customers::add_address)),
+    route(Get, "/store/customers/me/addresses/:id", Me, Json, handler!(customers::address)),
+    route(Post, "/store/customers/me/addresses/:id", Me, Json, handler!(customers::update_address)),
+    route(Delete, "/store/customers/me/addresses/:id", Me, Json, handler!(customers::delete_address)),
     route(Any, "/store/*", Public, Json, handler!(http::not_found)).fallback(),
     route(Post, "/analytics/events", Key, Json, handler!(analytics::ingest)).limited(Rule::EventsByIp),
+    // ------------------------------------------------------------ customers' sign-in
+    route(Options, "/auth/*", Public, Json, handler!(http::preflight_handler)),
+    route(Post, "/auth/customer/emailpass/register", Key, Json, handler!(auth::register)).limited(Rule::SignInPerClient),
+    route(Post, "/auth/customer/emailpass", Key, Json, handler!(auth::sign_in)).limited(Rule::SignInPerClient),
+    route(Post, "/auth/customer/emailpass/reset-password", Key, Json, handler!(auth::reset_request)).limited(Rule::SignInPerClient),
+    route(Post, "/auth/customer/emailpass/update", Key, Json, handler!(auth::reset)).limited(Rule::SignInPerClient),
+    route(Post, "/auth/session", Me, Json, handler!(auth::open_session)),
+    route(Delete, "/auth/session", Key, Json, handler!(auth::end_session)),
+    route(Post, "/auth/token/refresh", Me, Json, handler!(auth::refresh)),
     // ------------------------------------------------------------ webhooks, files, health
     route(Post, "/webhooks/stripe", Public, Json, handler!(checkout::stripe_webhook)),
     route(Get, "/images/*", Public, Json, handler!(images::serve)),
@@ -315,6 +337,15 @@ pub static ROUTES: &[Route] = &[
     // Home, listings, products, sitemaps, robots; anything else is the 404 page.
     route(Get, "/*", Shopper, Page, handler!(pages::catalog::serve)).fallback(),
 ];
+
+/// Whether `path` is called by storefronts (the Store API and the customers' auth
+/// routes): it answers their origins' CORS.
+pub fn storefront_api(path: &str) -> bool {
+    path.starts_with("/store/")
+        || path.starts_with("/auth/customer/")
+        || path == "/auth/session"
+        || path == "/auth/token/refresh"
+}
 
 /// The segments of `pattern` matched against `path`: the captured parameters.
 fn matches(pattern: &str, path: &[&str]) -> Option<Vec<String>> {

@@ -277,7 +277,8 @@ stop_group() {
 
 # ---------------------------------------------------------------- origin
 
-# new_secret: 48 random alphanumeric characters (the edge-to-origin signing secret).
+# new_secret: 48 random alphanumeric characters (the edge-to-origin signing secret, the
+# customers' JWT secret).
 # No `| head` on an endless stream: under pipefail the writer's SIGPIPE would fail it.
 new_secret() {
   local chars
@@ -286,9 +287,10 @@ new_secret() {
   echo "${chars:0:48}"
 }
 
-# local_origin_secret: the development secret, generated once into .local.
-local_origin_secret() {
-  local file="$LOCAL/origin-secret"
+# local_secret NAME: a development secret (origin-secret, jwt-secret), generated once
+# into .local and kept, so that sessions and tokens outlive a restart of scripts/dev.
+local_secret() {
+  local file="$LOCAL/$1"
   mkdir -p "$LOCAL"
   [ -s "$file" ] || { new_secret >"$file"; chmod 600 "$file"; }
   cat "$file"

@@ -302,7 +302,7 @@ pub async fn me(cx: &mut Cx) -> Result<Response, ApiError> {
 
 /// Sends a staff e-mail through the origin after the answer has gone (the answer takes
 /// as long whether or not there is anything to send); a failure is logged.
-pub(super) fn send_later(cx: &Cx, req: StaffMailRequest) {
+pub(crate) fn send_later(cx: &Cx, req: StaffMailRequest) {
     let (config, traceparent, trace_id) = (
         cx.config.clone(),
         cx.traceparent.clone(),

@@ -18,6 +18,8 @@ pub const REGION: &str = "region";
 pub const STAFF_SECURE: &str = "__Host-staff_session";
 /// The same over plain http (local development), where Secure cookies are not kept.
 pub const STAFF_PLAIN: &str = "staff_session";
+/// A customer's session token (`POST /auth/session`, the account pages).
+pub const CUSTOMER: &str = "customer_session";
 
 /// The cookies a request carries that the shop reads.
 #[derive(Debug, Default, Clone)]
@@ -31,6 +33,8 @@ pub struct ShopperCookies {
     pub staff_secure: Option<String>,
     /// The staff session token of `staff_session` (read only over plain http).
     pub staff_plain: Option<String>,
+    /// The customer's session token, as sent.
+    pub customer: Option<String>,
 }
 
 impl ShopperCookies {
@@ -44,6 +48,7 @@ impl ShopperCookies {
                 REGION => found.region = Some(cookie.value().to_owned()),
                 STAFF_SECURE => found.staff_secure = Some(cookie.value().to_owned()),
                 STAFF_PLAIN => found.staff_plain = Some(cookie.value().to_owned()),
+                CUSTOMER => found.customer = Some(cookie.value().to_owned()),
                 _ => {}
             }
         }
@@ -124,6 +129,15 @@ pub fn staff(url: &Url, token: Option<&str>, max_age_s: u64) -> String {
     match token {
         Some(t) => build_with(url, name, t.to_owned(), max_age_s, SameSite::Strict),
         None => build_with(url, name, String::new(), 0, SameSite::Strict),
+    }
+}
+
+/// `Set-Cookie` for a customer's session token living `max_age_s` (`None` deletes
+/// it): HttpOnly, SameSite=Lax, Secure over https.
+pub fn customer(url: &Url, token: Option<&str>, max_age_s: u64) -> String {
+    match token {
+        Some(t) => build(url, CUSTOMER, t.to_owned(), max_age_s),
+        None => build(url, CUSTOMER, String::new(), 0),
     }
 }
 

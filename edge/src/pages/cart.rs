@@ -123,6 +123,7 @@ pub async fn post(cx: &mut Cx) -> Result<Response, ApiError> {
     let item =
         || json!({ "variant_id": form.variant_id, "quantity": number(form.quantity.as_deref()) });
     let create = |item: Value| CartOp::Create {
+        customer: None,
         body: json!({ "region_id": region_id, "items": [item] }),
     };
     let (id, op) = match (segments.as_slice(), existing) {

@@ -59,7 +59,7 @@ pub fn cart_id(raw: &str) -> Result<CartId, ApiError> {
 }
 
 /// Runs `op` on `id` for the request's store and answers the cart's JSON.
-async fn run(cx: &mut Cx, id: CartId, op: CartOp) -> Result<Response, ApiError> {
+pub(super) async fn run(cx: &mut Cx, id: CartId, op: CartOp) -> Result<Response, ApiError> {
     let store = cx.store()?;
     let outcome = call(&cx.env, &store, &id, op, &cx.image_base()).await?;
     emit(
@@ -78,14 +78,23 @@ async fn run(cx: &mut Cx, id: CartId, op: CartOp) -> Result<Response, ApiError> 
 }
 
 /// The cart of the path's `:id`.
-fn path_cart(cx: &Cx) -> Result<CartId, ApiError> {
+pub(super) fn path_cart(cx: &Cx) -> Result<CartId, ApiError> {
     cart_id(cx.param(0))
 }
 
-/// `POST /store/carts`
+/// `POST /store/carts`: a signed-in customer's cart is theirs (a token that is not
+/// good here makes a guest's cart).
 pub async fn create(cx: &mut Cx) -> Result<Response, ApiError> {
     let body = cx.json_body().await?;
-    run(cx, CartId::generate(), CartOp::Create { body }).await
+    let customer = match cx.signed_in().await {
+        Ok(Some(who)) => {
+            cx.customer = Some(who);
+            super::customers::cart_customer(cx).ok()
+        }
+        Ok(None) | Err(ApiError::NotSignedIn { .. }) => None,
+        Err(err) => return Err(err),
+    };
+    run(cx, CartId::generate(), CartOp::Create { body, customer }).await
 }
 
 /// `GET /store/carts/:id`

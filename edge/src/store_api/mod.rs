@@ -1,9 +1,11 @@
 //! `/store/*`: the Medusa-compatible Store API: catalog reads through the edge cache,
 //! carts in their objects, checkout relayed to the origin.
 
+pub mod auth;
 pub mod carts;
 pub mod catalog;
 pub mod checkout;
+pub mod customers;
 
 use std::rc::Rc;
 
