@@ -173,28 +173,34 @@ pub async fn history<C: Sql>(
     let filter = "o.store_id = $1
         AND (o.customer_id = $2 OR (o.customer_id IS NULL AND lower(o.email) = $3))
         AND ($4::text IS NULL OR o.status = $4)";
+    // `total` is an order's column here: the window's count is `matches`.
     let sql = format!(
-        "SELECT {ORDER_COLUMNS}, count(*) OVER () AS total FROM orders o WHERE {filter}
+        "SELECT {ORDER_COLUMNS}, count(*) OVER () AS matches FROM orders o WHERE {filter}
          ORDER BY o.created_at DESC, o.id DESC LIMIT $5 OFFSET $6"
     );
-    let count = crate::db::count_matches("orders o", filter);
     let status = status.map(OrderStatus::as_str);
-    let (rows, total) = crate::db::list_page(
-        client,
-        crate::db::ListQuery {
-            sql: &sql,
-            count: &count,
-            filter_params: &[
-                (of.store, Type::TEXT),
-                (of.customer, Type::TEXT),
-                (&of.verified_email, Type::TEXT),
-                (&status, Type::TEXT),
-            ],
-            extra: &[],
-        },
-        page,
-    )
-    .await?;
+    let (limit, offset) = (i64::from(page.limit), i64::from(page.offset));
+    let filter_params: [Param<'_>; 4] = [
+        (of.store, Type::TEXT),
+        (of.customer, Type::TEXT),
+        (&of.verified_email, Type::TEXT),
+        (&status, Type::TEXT),
+    ];
+    let mut params = filter_params.to_vec();
+    params.extend([(&limit as _, Type::INT8), (&offset as _, Type::INT8)]);
+    let rows = client.query_typed(&sql, &params).await?;
+    let total = match rows.first() {
+        Some(row) => col(row, "matches")?,
+        None => {
+            let count = format!("SELECT count(*) AS matches FROM orders o WHERE {filter}");
+            let counted = client.query_typed(&count, &filter_params).await?;
+            counted
+                .first()
+                .map(|r| col(r, "matches"))
+                .transpose()?
+                .unwrap_or(0)
+        }
+    };
     let orders = rows.iter().map(order_from_row).collect::<Result<_, _>>()?;
     Ok((orders, total))
 }
