@@ -164,6 +164,24 @@ impl CheckoutForm {
         }
     }
 
+    /// `email` and a saved address, as the contact step sends them.
+    pub fn from_saved(email: &str, a: &Address) -> Self {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        CheckoutForm {
+            email: email.to_owned(),
+            first_name: text(&a.first_name),
+            last_name: text(&a.last_name),
+            address_1: text(&a.address_1),
+            address_2: text(&a.address_2),
+            city: text(&a.city),
+            postal_code: text(&a.postal_code),
+            province: text(&a.province),
+            country_code: text(&a.country_code),
+            phone: text(&a.phone),
+            ..CheckoutForm::default()
+        }
+    }
+
     /// Takes the posted fields this form knows (decoded name/value pairs) over the
     /// values it has; others, and `card_number`, are ignored.
     pub fn fill<'a>(&mut self, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) {
@@ -226,6 +244,9 @@ pub struct CheckoutView {
     /// A payment session waiting for the shopper's confirmation with the (test) bank:
     /// the payment section asks for it instead of a card.
     pub authenticate: Option<String>,
+    /// The signed-in customer's address book, offered at the contact step (each with
+    /// their e-mail address); empty for a guest.
+    pub saved: Vec<(String, CheckoutForm)>,
 }
 
 impl CheckoutView {
@@ -240,6 +261,7 @@ impl CheckoutView {
             error: None,
             notices: Vec::new(),
             authenticate: None,
+            saved: Vec::new(),
         }
     }
 }
@@ -271,7 +293,7 @@ impl LookupForm {
 
 // ------------------------------------------------------------------ shared helpers
 
-fn amount(minor: impl Into<i64>, currency: CurrencyCode) -> String {
+pub(crate) fn amount(minor: impl Into<i64>, currency: CurrencyCode) -> String {
     money(Money::new(minor.into(), currency))
 }
 
@@ -294,7 +316,7 @@ fn tax_label(rate_bp: u32, inclusive: bool) -> String {
     }
 }
 
-fn page_meta(req: &PageRequest<'_>, title: &str, description: &str) -> Meta {
+pub(crate) fn page_meta(req: &PageRequest<'_>, title: &str, description: &str) -> Meta {
     let mut m = meta(req, title, description, true);
     m.title = format!("{title} — {}", req.site.store.name);
     m.robots = Some(ROBOTS);
@@ -336,7 +358,7 @@ pub(crate) fn address_lines(a: &Address, countries: &[Country]) -> Vec<String> {
 
 /// `(2026-05-09, 9 May 2026)`: a UTC day of milliseconds since 1970, for `<time>`.
 /// Days past the year 9999 (which no clock gives) show as its last day.
-fn day(ms: u64) -> (String, String) {
+pub(crate) fn day(ms: u64) -> (String, String) {
     let date = i64::try_from(ms / 1000)
         .ok()
         .and_then(|secs| time::OffsetDateTime::from_unix_timestamp(secs).ok())
@@ -349,33 +371,44 @@ fn day(ms: u64) -> (String, String) {
 // ------------------------------------------------------------------ checkout page
 
 /// An input (or, with `choices`, a select) of a checkout form.
-struct FieldView {
+pub(crate) struct FieldView {
     /// The form name, also the element's id.
-    name: &'static str,
-    label: &'static str,
-    input_type: &'static str,
-    autocomplete: &'static str,
-    inputmode: Option<&'static str>,
-    max: usize,
-    required: bool,
+    pub(crate) name: &'static str,
+    pub(crate) label: &'static str,
+    pub(crate) input_type: &'static str,
+    pub(crate) autocomplete: &'static str,
+    pub(crate) inputmode: Option<&'static str>,
+    pub(crate) max: usize,
+    pub(crate) required: bool,
     /// Spans the form's whole width.
-    wide: bool,
-    value: String,
-    choices: Option<Vec<Choice>>,
+    pub(crate) wide: bool,
+    pub(crate) value: String,
+    pub(crate) choices: Option<Vec<Choice>>,
     /// Ids of the elements describing it (hints, its error).
-    described_by: Option<String>,
-    error: Option<String>,
+    pub(crate) described_by: Option<String>,
+    pub(crate) error: Option<String>,
 }
 
-struct Choice {
-    value: String,
-    label: String,
-    selected: bool,
+pub(crate) struct Choice {
+    pub(crate) value: String,
+    pub(crate) label: String,
+    pub(crate) selected: bool,
 }
 
-/// The fields of the checkout forms: name, label, type, autocomplete, longest length,
-/// required, wide. Lengths are those `commerce::cart::Address` accepts.
-const CONTACT_FIELDS: &[(&str, &str, &str, &str, usize, bool, bool)] = &[(
+/// A form field: name, label, type, autocomplete, longest length, required, wide.
+pub(crate) type Spec = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    usize,
+    bool,
+    bool,
+);
+
+/// The fields of the checkout forms. Lengths are those `commerce::cart::Address`
+/// accepts.
+pub(crate) const CONTACT_FIELDS: &[Spec] = &[(
     "email",
     "E-mail address",
     "email",
@@ -384,7 +417,7 @@ const CONTACT_FIELDS: &[(&str, &str, &str, &str, usize, bool, bool)] = &[(
     true,
     true,
 )];
-const ADDRESS_FIELDS: &[(&str, &str, &str, &str, usize, bool, bool)] = &[
+pub(crate) const ADDRESS_FIELDS: &[Spec] = &[
     (
         "first_name",
         "First name",
@@ -451,7 +484,7 @@ const ADDRESS_FIELDS: &[(&str, &str, &str, &str, usize, bool, bool)] = &[
     ),
     ("phone", "Phone", "tel", "tel", 32, false, false),
 ];
-const PAYMENT_FIELDS: &[(&str, &str, &str, &str, usize, bool, bool)] = &[
+const PAYMENT_FIELDS: &[Spec] = &[
     (
         "card_number",
         "Card number",
@@ -493,7 +526,7 @@ fn sentence(message: &str) -> String {
     }
 }
 
-fn error_for(errors: &[FieldError], name: &str) -> Option<String> {
+pub(crate) fn error_for(errors: &[FieldError], name: &str) -> Option<String> {
     let messages: Vec<String> = errors
         .iter()
         .filter(|e| e.name() == name)
@@ -502,24 +535,18 @@ fn error_for(errors: &[FieldError], name: &str) -> Option<String> {
     (!messages.is_empty()).then(|| messages.join(" "))
 }
 
-fn fields(
-    spec: &[(
-        &'static str,
-        &'static str,
-        &'static str,
-        &'static str,
-        usize,
-        bool,
-        bool,
-    )],
-    form: &CheckoutForm,
+/// The views of the fields of `spec`, each with its value (`value` of its name) and
+/// its refusal; a select offers `countries`.
+pub(crate) fn fields<'v>(
+    spec: &[Spec],
+    value: impl Fn(&str) -> &'v str,
     errors: &[FieldError],
     countries: &[Country],
 ) -> Vec<FieldView> {
     spec.iter()
         .map(
             |&(name, label, input_type, autocomplete, max, required, wide)| {
-                let value = form.value(name).to_owned();
+                let value = value(name).to_owned();
                 let choices = (input_type == "select").then(|| {
                     let mut choices: Vec<Choice> = countries
                         .iter()
@@ -580,12 +607,20 @@ struct SummaryLine {
     total: String,
 }
 
+/// A saved address the contact step offers: one button sends it.
+struct SavedChoice {
+    label: String,
+    lines: Vec<String>,
+    hidden: Vec<(&'static str, String)>,
+}
+
 #[derive(Template)]
 #[template(path = "checkout.html")]
 struct CheckoutPage {
     layout: Layout,
     /// The open step: 1, 2 or 3.
     step_no: u8,
+    saved: Vec<SavedChoice>,
     error: Option<String>,
     problems: Vec<Problem>,
     notices: Vec<String>,
@@ -722,19 +757,50 @@ pub async fn checkout_page<C: GenericClient + Sync>(
         })
         .collect();
 
+    let saved = view
+        .saved
+        .iter()
+        .map(|(label, f)| {
+            let mut shipping = Address::default();
+            let names = CONTACT_FIELDS.iter().chain(ADDRESS_FIELDS).map(|f| f.0);
+            let hidden: Vec<(&'static str, String)> =
+                names.map(|n| (n, f.value(n).to_owned())).collect();
+            for (n, v) in &hidden {
+                let slot = match *n {
+                    "first_name" => &mut shipping.first_name,
+                    "last_name" => &mut shipping.last_name,
+                    "address_1" => &mut shipping.address_1,
+                    "address_2" => &mut shipping.address_2,
+                    "city" => &mut shipping.city,
+                    "postal_code" => &mut shipping.postal_code,
+                    "province" => &mut shipping.province,
+                    "country_code" => &mut shipping.country_code,
+                    "phone" => &mut shipping.phone,
+                    _ => continue,
+                };
+                *slot = Some(v.clone()).filter(|v| !v.is_empty());
+            }
+            SavedChoice {
+                label: label.clone(),
+                lines: address_lines(&shipping, countries),
+                hidden,
+            }
+        })
+        .collect();
     let page = CheckoutPage {
         layout,
+        saved,
         step_no: step.number(),
         error: view.error,
         problems,
         notices: view.notices,
-        contact_fields: fields(CONTACT_FIELDS, form, &view.errors, countries),
-        address_fields: fields(ADDRESS_FIELDS, form, &view.errors, countries),
+        contact_fields: fields(CONTACT_FIELDS, |n| form.value(n), &view.errors, countries),
+        address_fields: fields(ADDRESS_FIELDS, |n| form.value(n), &view.errors, countries),
         contact_summary,
         delivery,
         delivery_error: error_for(&view.errors, "option_id"),
         delivery_summary,
-        payment_fields: fields(PAYMENT_FIELDS, form, &view.errors, countries),
+        payment_fields: fields(PAYMENT_FIELDS, |n| form.value(n), &view.errors, countries),
         authenticate: view.authenticate,
         review_email: email,
         ship_to,
@@ -797,6 +863,8 @@ struct OrderPage {
     refunded: Option<String>,
     address: Vec<String>,
     placed_now: bool,
+    /// Right after a guest's order: the sign-up page with their e-mail address.
+    account_offer: Option<String>,
 }
 
 /// A parcel that has left, as its shopper follows it.
@@ -979,6 +1047,12 @@ pub async fn order_page<C: GenericClient + Sync>(
         refunded: refunded.is_positive().then(|| amount(refunded, currency)),
         address: address_lines(&order.shipping_address, &req.region.countries),
         placed_now,
+        account_offer: (placed_now && order.customer_id.is_none()).then(|| {
+            crate::listing::with_query(
+                "/account/register",
+                &[("email".to_owned(), order.email.as_str().to_owned())],
+            )
+        }),
     };
     html(200, &page)
 }

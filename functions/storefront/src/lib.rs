@@ -3,6 +3,7 @@
 //! stylesheet. Plain Rust over `commerce`: the edge Worker calls [`pages::render`]
 //! with a database client, and tests render the same pages natively.
 
+pub mod account;
 pub mod admin;
 pub mod assets;
 pub mod checkout;

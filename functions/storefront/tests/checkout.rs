@@ -532,6 +532,7 @@ fn order(status: OrderStatus) -> Order {
         cart_id: CartId::parse("cart_CHECKOUT").unwrap(),
         status,
         email: Email::parse("ada@example.com").unwrap(),
+        customer_id: None,
         region_id: RegionId::parse("reg_AEU").unwrap(),
         currency: commerce::money::CurrencyCode::parse("eur").unwrap(),
         tax_rate_bp: 2000,
