@@ -12,6 +12,7 @@ use worker::{Method, Response};
 use crate::admin::{self, orders as admin_orders, session};
 use crate::context::Cx;
 use crate::limit::Rule;
+use crate::pages::account;
 use crate::store_api::{auth, carts, catalog, checkout, customers};
 use crate::{analytics, health, http, images, pages};
 
@@ -331,6 +332,28 @@ pub static ROUTES: &[Route] = &[
     route(Get, "/checkout", Shopper, Page, handler!(pages::checkout::show)),
     route(Post, "/checkout", Public, Page, handler!(pages::cart::to_checkout)),
     route(Post, "/checkout/:step", Shopper, Page, handler!(pages::checkout::post)),
+    route(Get, "/account", Shopper, Page, handler!(account::overview)),
+    route(Get, "/account/sign-in", Shopper, Page, handler!(account::sign_in_form)),
+    route(Post, "/account/sign-in", Shopper, Page, handler!(account::sign_in)).limited(Rule::SignInPerClient),
+    route(Post, "/account/sign-out", Shopper, Page, handler!(account::sign_out)),
+    route(Get, "/account/register", Shopper, Page, handler!(account::register_form)),
+    route(Post, "/account/register", Shopper, Page, handler!(account::register)).limited(Rule::SignInPerClient),
+    route(Get, "/account/forgot", Shopper, Page, handler!(account::forgot_form)),
+    route(Post, "/account/forgot", Shopper, Page, handler!(account::forgot)).limited(Rule::SignInPerClient),
+    route(Get, "/account/reset-password", Shopper, Page, handler!(account::reset_form)),
+    route(Post, "/account/reset-password", Shopper, Page, handler!(account::reset)).limited(Rule::SignInPerClient),
+    route(Post, "/account/verify", Shopper, Page, handler!(account::verify_send)),
+    route(Get, "/account/verify", Shopper, Page, handler!(account::verify)),
+    route(Get, "/account/profile", Shopper, Page, handler!(account::profile_form)),
+    route(Post, "/account/profile", Shopper, Page, handler!(account::profile)),
+    route(Get, "/account/orders", Shopper, Page, handler!(account::orders)),
+    route(Get, "/account/addresses", Shopper, Page, handler!(account::addresses)),
+    route(Post, "/account/addresses", Shopper, Page, handler!(account::address_save)),
+    route(Get, "/account/addresses/new", Shopper, Page, handler!(account::address_new)),
+    route(Get, "/account/addresses/:id", Shopper, Page, handler!(account::address_edit)),
+    route(Post, "/account/addresses/:id", Shopper, Page, handler!(account::address_save)),
+    route(Get, "/account/addresses/:id/delete", Shopper, Page, handler!(account::address_delete_form)),
+    route(Post, "/account/addresses/:id/delete", Shopper, Page, handler!(account::address_delete)),
     route(Get, "/orders/lookup", Shopper, Page, handler!(pages::orders::lookup_form)),
     route(Post, "/orders/lookup", Shopper, Page, handler!(pages::orders::lookup)).limited(Rule::LookupByIp),
     route(Get, "/orders/:id", Shopper, Page, handler!(pages::orders::show)),

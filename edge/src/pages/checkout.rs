@@ -89,8 +89,37 @@ async fn show_cart(cx: &Cx, show: Show) -> Result<Response, ApiError> {
         }) => (Some(message), Vec::new()),
         None => (None, Vec::new()),
     };
+    let signed_in = super::account::customer_at_checkout(cx, &outcome.cart).await;
+    let mut prefill = CheckoutForm::from_cart(&outcome.cart);
+    let mut saved = Vec::new();
+    if let Some(customer) = &signed_in {
+        if prefill.email.is_empty() {
+            prefill = match customer.default_shipping() {
+                Some(a) => CheckoutForm::from_saved(&customer.email, &a.address),
+                None => CheckoutForm {
+                    email: customer.email.clone(),
+                    ..prefill
+                },
+            };
+        }
+        if step == CheckoutStep::Contact {
+            saved = customer
+                .addresses
+                .iter()
+                .map(|a| {
+                    let label = if a.address_name.is_empty() {
+                        a.address.address_1.clone().unwrap_or_default()
+                    } else {
+                        a.address_name.clone()
+                    };
+                    (label, CheckoutForm::from_saved(&customer.email, &a.address))
+                })
+                .collect();
+        }
+    }
     let view = CheckoutView {
-        form: form.unwrap_or_else(|| CheckoutForm::from_cart(&outcome.cart)),
+        form: form.unwrap_or(prefill),
+        saved,
         cart: outcome.cart,
         shipping: outcome.shipping,
         step,

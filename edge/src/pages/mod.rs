@@ -2,6 +2,7 @@
 //! store at the host, rendering with a database client, personal and cached answers,
 //! the error page), then one module per feature.
 
+pub mod account;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;
@@ -65,7 +66,11 @@ pub async fn render_personal(
     }))
 }
 
-fn page_request<'a>(shopper: &'a Shopper, origin: &'a str, path: &'a str) -> PageRequest<'a> {
+pub(super) fn page_request<'a>(
+    shopper: &'a Shopper,
+    origin: &'a str,
+    path: &'a str,
+) -> PageRequest<'a> {
     PageRequest {
         site: &shopper.site,
         region: &shopper.region,

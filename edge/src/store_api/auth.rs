@@ -8,6 +8,7 @@ use commerce::customer::jwt::{Claims, JwtKey};
 use commerce::customer::{self, Principal, SESSION_TTL_S};
 use commerce::email::Email;
 use commerce::staff::{StaffMail, StaffMailRequest, Token};
+use commerce::store::Store;
 use commerce::ApiError;
 use serde_json::json;
 use tokio_postgres::Client;
@@ -132,35 +133,66 @@ pub async fn end_session(cx: &mut Cx) -> Result<Response, ApiError> {
 pub async fn reset_request(cx: &mut Cx) -> Result<Response, ApiError> {
     let body: ResetRequestBody = cx.json_as().await?;
     let email = body.identifier.trim().to_lowercase();
-    let to = Email::parse(&email).map_err(|e| e.for_field("identifier"))?;
+    Email::parse(&email).map_err(|e| e.for_field("identifier"))?;
     limit_account(cx, &email).await?;
     let store = cx.store()?;
     let reset = cx
         .with_db(async |client: &Client| customer::request_reset(client, &store.id, &email).await)
         .await?;
     if let Some(reset) = reset {
-        let link = format!(
-            "{}/account/reset-password?token={}",
-            cx.site_origin(),
-            reset.token.as_str()
-        );
-        crate::admin::session::send_later(
-            cx,
-            StaffMailRequest {
-                to,
-                store_id: Some(store.id.clone()),
-                key: format!("customer-reset-{}", reset.token.hash()),
-                mail: StaffMail::CustomerReset {
-                    store_name: store.name.clone(),
-                    name: reset.first_name,
-                    link,
-                },
-            },
-        );
+        mail_link(cx, &store, reset, Link::Reset);
     }
     Response::empty()
         .map(|r| r.with_status(201))
         .map_err(internal)
+}
+
+/// What a mailed link is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// `/account/reset-password?token=`: a new password.
+    Reset,
+    /// `/account/verify?token=`: the address confirmed.
+    Verify,
+}
+
+/// Mails `link` to its account after the answer has gone; links point at the store's
+/// own account pages on this host.
+pub fn mail_link(cx: &Cx, store: &Store, link: customer::Reset, kind: Link) {
+    let (path, key) = match kind {
+        Link::Reset => ("reset-password", "customer-reset"),
+        Link::Verify => ("verify", "customer-verify"),
+    };
+    let url = format!(
+        "{}/account/{path}?token={}",
+        cx.site_origin(),
+        link.token.as_str()
+    );
+    let (store_name, name) = (store.name.clone(), link.first_name);
+    let mail = match kind {
+        Link::Reset => StaffMail::CustomerReset {
+            store_name,
+            name,
+            link: url,
+        },
+        Link::Verify => StaffMail::CustomerVerify {
+            store_name,
+            name,
+            link: url,
+        },
+    };
+    let Ok(to) = Email::parse(&link.email) else {
+        return;
+    };
+    crate::admin::session::send_later(
+        cx,
+        StaffMailRequest {
+            to,
+            store_id: Some(store.id.clone()),
+            key: format!("{key}-{}", link.token.hash()),
+            mail,
+        },
+    );
 }
 
 /// `POST /auth/customer/emailpass/update`: a new password through the reset token
