@@ -339,8 +339,7 @@ pub async fn register(cx: &mut Cx) -> Result<Response, ApiError> {
             Ok(()) => {
                 cx.with_db(async |client: &Client| {
                     let profile = Profile::parse(&body, &email)?;
-                    customer::register(client, &store.id, &email, &password).await?;
-                    let who = customer::sign_in(client, &store.id, &email, &password).await?;
+                    let who = customer::register(client, &store.id, &email, &password).await?;
                     customer::create_customer(client, &who, &profile).await?;
                     let who = customer::sign_in(client, &store.id, &email, &password).await?;
                     let link = customer::verification_link(client, &who).await?;

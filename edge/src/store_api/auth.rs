@@ -11,6 +11,7 @@ use commerce::staff::{StaffMail, StaffMailRequest, Token};
 use commerce::store::Store;
 use commerce::ApiError;
 use serde_json::json;
+use std::rc::Rc;
 use tokio_postgres::Client;
 use worker::Response;
 
@@ -53,23 +54,22 @@ async fn limit_account(cx: &Cx, email: &str) -> Result<(), ApiError> {
     cx.limit(Rule::SignInPerAccount, &key).await
 }
 
-/// `POST /auth/customer/emailpass/register`: `{token}` of a new identity (its customer
-/// is made next, with `POST /store/customers`).
-pub async fn register(cx: &mut Cx) -> Result<Response, ApiError> {
+/// The e-mail and password of a sign-in or sign-up, counted against the account's
+/// limit, and the store they are for.
+async fn credentials(cx: &mut Cx) -> Result<(EmailPass, Rc<Store>), ApiError> {
     jwt_key(&cx.config)?;
     let body: EmailPass = cx.json_as().await?;
     limit_account(cx, &body.email).await?;
-    let store = cx.store()?;
+    Ok((body, cx.store()?))
+}
+
+/// `POST /auth/customer/emailpass/register`: `{token}` of a new identity (its customer
+/// is made next, with `POST /store/customers`).
+pub async fn register(cx: &mut Cx) -> Result<Response, ApiError> {
+    let (body, store) = credentials(cx).await?;
     let who = cx
         .with_db(async |client: &Client| {
-            let id = customer::register(client, &store.id, &body.email, &body.password).await?;
-            Ok(Principal {
-                identity: id,
-                store_id: store.id.clone(),
-                email: body.email.trim().to_lowercase(),
-                customer: None,
-                generation: 0,
-            })
+            customer::register(client, &store.id, &body.email, &body.password).await
         })
         .await?;
     token_response(cx, &who)
@@ -77,10 +77,7 @@ pub async fn register(cx: &mut Cx) -> Result<Response, ApiError> {
 
 /// `POST /auth/customer/emailpass`: `{token}`, or 401 "Invalid email or password".
 pub async fn sign_in(cx: &mut Cx) -> Result<Response, ApiError> {
-    jwt_key(&cx.config)?;
-    let body: EmailPass = cx.json_as().await?;
-    limit_account(cx, &body.email).await?;
-    let store = cx.store()?;
+    let (body, store) = credentials(cx).await?;
     let who = cx
         .with_db(async |client: &Client| {
             customer::sign_in(client, &store.id, &body.email, &body.password).await

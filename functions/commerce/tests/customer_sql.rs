@@ -55,10 +55,12 @@ async fn account(
 async fn an_account_is_registered_once_and_its_customer_made_once() {
     let db = test_db().await;
     let email = unique("once");
-    let id = customer::register(&db, &alpha(), &email.to_uppercase(), PASSWORD)
+    let registered = customer::register(&db, &alpha(), &email.to_uppercase(), PASSWORD)
         .await
         .unwrap();
-    assert!(id.as_str().starts_with("authid_"));
+    assert!(registered.identity.as_str().starts_with("authid_"));
+    assert_eq!(registered.email, email);
+    assert_eq!(registered.customer, None);
     let again = customer::register(&db, &alpha(), &email, PASSWORD).await;
     assert!(
         matches!(again, Err(ApiError::NotSignedIn { .. })),

@@ -30,14 +30,15 @@ fn email_of(raw: &str) -> Result<Email, ApiError> {
     Email::parse(raw).map_err(|e| e.for_field("email"))
 }
 
-/// Registers `email` with `password` in `store`: a new identity without a customer
-/// yet. An address that has an account already is refused as Medusa refuses it.
+/// Registers `email` with `password` in `store`: a new identity, signed in, without a
+/// customer yet. An address that has an account already is refused as Medusa refuses
+/// it.
 pub async fn register<C: Sql>(
     client: &C,
     store: &StoreId,
     email: &str,
     password: &str,
-) -> Result<AuthIdentityId, ApiError> {
+) -> Result<Principal, ApiError> {
     let email = email_of(email)?.lookup_key();
     let phc = hash_password(password)?;
     let id = AuthIdentityId::generate();
@@ -59,7 +60,13 @@ pub async fn register<C: Sql>(
             message: "Identity with email already exists".to_owned(),
         });
     }
-    Ok(id)
+    Ok(Principal {
+        identity: id,
+        store_id: store.clone(),
+        email,
+        customer: None,
+        generation: 0,
+    })
 }
 
 /// Signs `email` in to `store` with `password`: the identity. Every failure reads
