@@ -368,6 +368,26 @@ impl Cx {
             .ok_or_else(|| ApiError::internal("route without a customer"))
     }
 
+    /// Sends an account e-mail (a staff or customer link, an invitation) through the
+    /// origin after the answer has gone, so that the answer takes as long whether or
+    /// not there is anything to send; a failure is logged.
+    pub fn mail_later(&self, req: commerce::email::AccountMailRequest) {
+        let (config, traceparent, trace_id) = (
+            self.config.clone(),
+            self.traceparent.clone(),
+            self.trace_id.clone(),
+        );
+        self.ctx.wait_until(async move {
+            let path = commerce::email::ACCOUNT_MAIL_PATH;
+            let sent = crate::origin::post(&config, path, &req, &traceparent)
+                .await
+                .and_then(|reply| reply.into_json::<serde_json::Value>());
+            if let Err(err) = sent {
+                crate::log::failure(Some(&trace_id), &err);
+            }
+        });
+    }
+
     /// Resolves the store at the host and the shopper's region.
     pub async fn resolve_shopper(&mut self) -> Result<(), ApiError> {
         let host_text = self.url.host_str().unwrap_or_default();

@@ -4,13 +4,11 @@
 //! limited per client (the route's rule) and per account (here); every failure reads
 //! the same.
 
-use commerce::email::Email;
+use commerce::email::{AccountMail, AccountMailRequest, Email};
 use commerce::ids::StoreId;
 use commerce::staff::audit::{self, Entry};
 use commerce::staff::json::{TokenResponse, UserResponse, UserShape};
-use commerce::staff::{
-    self, Invitation, Member, SessionKind, StaffMail, StaffMailRequest, Token, STAFF_MAIL_PATH,
-};
+use commerce::staff::{self, Invitation, Member, SessionKind, Token};
 use commerce::store::HostName;
 use commerce::ApiError;
 use serde::Deserialize;
@@ -300,24 +298,6 @@ pub async fn me(cx: &mut Cx) -> Result<Response, ApiError> {
     })
 }
 
-/// Sends a staff e-mail through the origin after the answer has gone (the answer takes
-/// as long whether or not there is anything to send); a failure is logged.
-pub(crate) fn send_later(cx: &Cx, req: StaffMailRequest) {
-    let (config, traceparent, trace_id) = (
-        cx.config.clone(),
-        cx.traceparent.clone(),
-        cx.trace_id.clone(),
-    );
-    cx.ctx.wait_until(async move {
-        let sent = crate::origin::post(&config, STAFF_MAIL_PATH, &req, &traceparent)
-            .await
-            .and_then(|reply| reply.into_json::<serde_json::Value>());
-        if let Err(err) = sent {
-            crate::log::failure(Some(&trace_id), &err);
-        }
-    });
-}
-
 /// `GET /admin/forgot`
 pub async fn forgot_form(_cx: &mut Cx) -> Result<Response, ApiError> {
     page(forgot_page(false, None, 200)?, &[])
@@ -351,18 +331,15 @@ pub async fn forgot(cx: &mut Cx) -> Result<Response, ApiError> {
         .await?;
     if let Some(reset) = reset {
         let link = format!("{}/admin/reset/{}", cx.site_origin(), reset.token.as_str());
-        send_later(
-            cx,
-            StaffMailRequest {
-                to,
-                store_id: None,
-                key: format!("staff-reset-{}", reset.token.hash()),
-                mail: StaffMail::PasswordReset {
-                    name: reset.name,
-                    link,
-                },
+        cx.mail_later(AccountMailRequest {
+            to,
+            store_id: None,
+            key: format!("staff-reset-{}", reset.token.hash()),
+            mail: AccountMail::PasswordReset {
+                name: reset.name,
+                link,
             },
-        );
+        });
     }
     page(forgot_page(true, None, 200)?, &[])
 }

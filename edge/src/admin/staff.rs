@@ -2,10 +2,11 @@
 //! audit log.
 
 use commerce::email::Email;
+use commerce::email::{AccountMail, AccountMailRequest};
 use commerce::ids::UserId;
 use commerce::staff::audit::{self, Entry};
 use commerce::staff::json::{InviteList, InviteResponse, InviteShape};
-use commerce::staff::{self, roles, Role, StaffMail, StaffMailRequest, StoreRole};
+use commerce::staff::{self, roles, Role, StoreRole};
 use commerce::ApiError;
 use serde::Deserialize;
 use serde_json::json;
@@ -131,19 +132,16 @@ pub async fn invite(cx: &mut Cx) -> Result<Response, ApiError> {
         Err(err) => return Err(err),
     };
     let link = format!("{}/admin/invite/{}", cx.site_origin(), token.as_str());
-    super::session::send_later(
-        cx,
-        StaffMailRequest {
-            to: email.clone(),
-            store_id: Some(member.store_id.clone()),
-            key: format!("staff-invite-{}", token.hash()),
-            mail: StaffMail::Invitation {
-                store_name: member.store_name.clone(),
-                role: role.label().to_owned(),
-                link: link.clone(),
-            },
+    cx.mail_later(AccountMailRequest {
+        to: email.clone(),
+        store_id: Some(member.store_id.clone()),
+        key: format!("staff-invite-{}", token.hash()),
+        mail: AccountMail::Invitation {
+            store_name: member.store_name.clone(),
+            role: role.label().to_owned(),
+            link: link.clone(),
         },
-    );
+    });
     if api {
         let made = staff::PendingInvite {
             id: staff::invite_id(&token),

@@ -7,7 +7,8 @@ use commerce::customer::json::{EmailPass, PasswordBody, ResetRequestBody, TokenR
 use commerce::customer::jwt::{Claims, JwtKey};
 use commerce::customer::{self, Principal, SESSION_TTL_S};
 use commerce::email::Email;
-use commerce::staff::{StaffMail, StaffMailRequest, Token};
+use commerce::email::{AccountMail, AccountMailRequest};
+use commerce::staff::Token;
 use commerce::store::Store;
 use commerce::ApiError;
 use serde_json::json;
@@ -167,12 +168,12 @@ pub fn mail_link(cx: &Cx, store: &Store, link: customer::Reset, kind: Link) {
     );
     let (store_name, name) = (store.name.clone(), link.first_name);
     let mail = match kind {
-        Link::Reset => StaffMail::CustomerReset {
+        Link::Reset => AccountMail::CustomerReset {
             store_name,
             name,
             link: url,
         },
-        Link::Verify => StaffMail::CustomerVerify {
+        Link::Verify => AccountMail::CustomerVerify {
             store_name,
             name,
             link: url,
@@ -181,15 +182,12 @@ pub fn mail_link(cx: &Cx, store: &Store, link: customer::Reset, kind: Link) {
     let Ok(to) = Email::parse(&link.email) else {
         return;
     };
-    crate::admin::session::send_later(
-        cx,
-        StaffMailRequest {
-            to,
-            store_id: Some(store.id.clone()),
-            key: format!("{key}-{}", link.token.hash()),
-            mail,
-        },
-    );
+    cx.mail_later(AccountMailRequest {
+        to,
+        store_id: Some(store.id.clone()),
+        key: format!("{key}-{}", link.token.hash()),
+        mail,
+    });
 }
 
 /// `POST /auth/customer/emailpass/update`: a new password through the reset token

@@ -1,6 +1,7 @@
 //! E-mail addresses, parsed once: [`Email`] is what a cart, an order, an order lookup
 //! and a confirmation mail hold, so that an address read anywhere was checked by the
-//! one rule below.
+//! one rule below. And the account e-mails (staff and customers) the edge asks the
+//! origin to send ([`AccountMailRequest`]).
 
 use std::error::Error;
 use std::fmt;
@@ -10,6 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use tokio_postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
 
 use crate::error::ApiError;
+use crate::ids::StoreId;
 
 /// Longest e-mail address accepted (RFC 5321's path limit).
 pub const MAX_EMAIL_CHARS: usize = 254;
@@ -164,6 +166,46 @@ impl ToSql for Email {
     }
 
     to_sql_checked!();
+}
+
+/// `POST /v1/account/mail` (signed, edge to origin): an e-mail about an account (a
+/// member of the staff or a customer) the origin sends with its mailer, once per `key`.
+pub const ACCOUNT_MAIL_PATH: &str = "/v1/account/mail";
+
+/// An account e-mail to send.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccountMailRequest {
+    pub to: Email,
+    /// The store it is about, when there is one (the local mailbox files it there).
+    pub store_id: Option<StoreId>,
+    /// Sent once per key (a retried call does not send twice).
+    pub key: String,
+    pub mail: AccountMail,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AccountMail {
+    /// A member of the staff's link that sets a new password (an hour, once).
+    PasswordReset { name: String, link: String },
+    /// An invitation to join a store.
+    Invitation {
+        store_name: String,
+        role: String,
+        link: String,
+    },
+    /// A customer's link that sets a new password (an hour, once).
+    CustomerReset {
+        store_name: String,
+        name: String,
+        link: String,
+    },
+    /// A customer's link that confirms their address (a week, once).
+    CustomerVerify {
+        store_name: String,
+        name: String,
+        link: String,
+    },
 }
 
 #[cfg(test)]

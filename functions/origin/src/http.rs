@@ -216,11 +216,11 @@ async fn act(State(app): State<App>, Path(id): Path<String>, body: Bytes) -> Ans
     order_answer(detached(async move { orders::act(&app, &id, &req).await }).await?)
 }
 
-/// A staff e-mail from the edge (a password reset link, an invitation), sent once per
-/// key through the configured mailer.
-async fn staff_mail(State(app): State<App>, body: Bytes) -> Answer {
-    let req: commerce::staff::StaffMailRequest = parse(&body)?;
-    let email = mail::staff(&req.mail, req.to.as_str(), &app.config.email_from);
+/// An account e-mail from the edge (a password reset link, an invitation, an address
+/// to confirm), sent once per key through the configured mailer.
+async fn account_mail(State(app): State<App>, body: Bytes) -> Answer {
+    let req: commerce::email::AccountMailRequest = parse(&body)?;
+    let email = mail::account(&req.mail, req.to.as_str(), &app.config.email_from);
     let conn = app.pool.get().await?;
     let store = req.store_id.as_ref().map(|s| s.as_str());
     mail::send(&app.mailer, &*conn, store, None, &email, &req.key)
@@ -339,7 +339,7 @@ pub fn router(app: App) -> Router {
         .route(&format!("{ORDERS_PATH}/{{id}}"), get(get_order))
         .route(&format!("{ORDERS_PATH}/{{id}}/actions"), post(act))
         .route(STRIPE_WEBHOOK_PATH, post(stripe_webhook))
-        .route(commerce::staff::STAFF_MAIL_PATH, post(staff_mail))
+        .route(commerce::email::ACCOUNT_MAIL_PATH, post(account_mail))
         .route_layer(middleware::from_fn_with_state(app.clone(), signed));
     let mut open = Router::new().route("/health", get(health));
     if app.config.is_development() && matches!(app.config.email, EmailConfig::Local) {

@@ -376,15 +376,15 @@ struct CustomerVerifyText<'a> {
 
 /// An account e-mail (a staff or customer password reset link, an invitation, an
 /// address to confirm) to `to`.
-pub fn staff(mail: &commerce::staff::StaffMail, to: &str, from: &str) -> Email {
-    use commerce::staff::StaffMail;
+pub fn account(mail: &commerce::email::AccountMail, to: &str, from: &str) -> Email {
+    use commerce::email::AccountMail;
     let (subject, html, text) = match mail {
-        StaffMail::PasswordReset { name, link } => (
+        AccountMail::PasswordReset { name, link } => (
             "Set a new password for the store admin".to_owned(),
             StaffResetHtml { name, link }.render(),
             StaffResetText { name, link }.render(),
         ),
-        StaffMail::Invitation {
+        AccountMail::Invitation {
             store_name,
             role,
             link,
@@ -403,7 +403,7 @@ pub fn staff(mail: &commerce::staff::StaffMail, to: &str, from: &str) -> Email {
             }
             .render(),
         ),
-        StaffMail::CustomerReset {
+        AccountMail::CustomerReset {
             store_name,
             name,
             link,
@@ -422,7 +422,7 @@ pub fn staff(mail: &commerce::staff::StaffMail, to: &str, from: &str) -> Email {
             }
             .render(),
         ),
-        StaffMail::CustomerVerify {
+        AccountMail::CustomerVerify {
             store_name,
             name,
             link,

@@ -25,9 +25,8 @@ pub use self::secret::{
     check_new_password, hash_password, verify_password, Token, MAX_PASSWORD, MIN_PASSWORD,
 };
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::email::Email;
 use crate::ids::{ApiKeyId, StoreId, UserId};
 
 /// How long a session lives: it ends `idle_s` after its last request, and `absolute_s`
@@ -101,44 +100,4 @@ impl Member {
 pub struct Client {
     pub ip: String,
     pub user_agent: String,
-}
-
-/// `POST /v1/staff/mail` (signed, edge to origin): an account e-mail (staff or
-/// customer) the origin sends with its mailer, once per `key`.
-pub const STAFF_MAIL_PATH: &str = "/v1/staff/mail";
-
-/// A staff e-mail to send.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StaffMailRequest {
-    pub to: Email,
-    /// The store it is about, when there is one (the local mailbox files it there).
-    pub store_id: Option<StoreId>,
-    /// Sent once per key (a retried call does not send twice).
-    pub key: String,
-    pub mail: StaffMail,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum StaffMail {
-    /// The link that sets a new password (an hour, once).
-    PasswordReset { name: String, link: String },
-    /// An invitation to join a store.
-    Invitation {
-        store_name: String,
-        role: String,
-        link: String,
-    },
-    /// A customer's link that sets a new password (an hour, once).
-    CustomerReset {
-        store_name: String,
-        name: String,
-        link: String,
-    },
-    /// A customer's link that confirms their address (a week, once).
-    CustomerVerify {
-        store_name: String,
-        name: String,
-        link: String,
-    },
 }
