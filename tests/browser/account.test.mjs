@@ -20,6 +20,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launch, openPage, goto, submit, settle, assertNoProblems, axe, screenshot } from "./lib/harness.mjs";
+import { mailbox, mailTo, mails } from "../lib/mailbox.mjs";
 
 const originUrl = process.env.E2E_ORIGIN_URL?.replace(/\/+$/, "");
 
@@ -239,28 +240,6 @@ async function deliverAndPay(page, t, found, who) {
   return { number, path: new URL(page.url()).pathname };
 }
 
-// The local mailbox (the origin's /dev/mail), polled for up to ~10 s until a mail to `to`
-// matches `pattern` (as tests/sdk/customer-accounts.test.mjs does): answers that mail's
-// text with HTML entities decoded (the page shows each mail's HTML escaped inside).
-async function mailTo(to, pattern) {
-  let seen = "";
-  for (let i = 0; i < 20; i++) {
-    if (i) await new Promise((ok) => setTimeout(ok, 500));
-    const res = await fetch(`${originUrl}/dev/mail`, { signal: AbortSignal.timeout(5_000) });
-    seen = res.ok ? await res.text() : `${res.status}`;
-    const found = mails(seen).find((m) => m.includes(to) && pattern.test(m));
-    if (found) return found;
-  }
-  assert.fail(`no mail to ${to} matching ${pattern} in ${originUrl}/dev/mail:\n${seen.slice(0, 2000)}`);
-}
-const mails = (page) => page.split(/<article\b/i).slice(1).map((m) => decodeEntities(decodeEntities(m)));
-function decodeEntities(s) {
-  const named = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
-  return s
-    .replace(/&#x([0-9a-f]+);/gi, (_, h) => String.fromCodePoint(parseInt(h, 16)))
-    .replace(/&#([0-9]+);/g, (_, d) => String.fromCodePoint(Number(d)))
-    .replace(/&(amp|lt|gt|quot|apos);/g, (_, k) => named[k]);
-}
 
 // ------------------------------------------------------------------ the shopper
 
@@ -615,10 +594,10 @@ test("forgotten password: the same answer for any address, the mailed link sets 
       t.diagnostic("E2E_ORIGIN_URL is not set: the mailed reset link is not followed");
       return;
     }
-    const mail = await mailTo(shopper.email, RESET_LINK);
+    const mail = await mailTo(originUrl, shopper.email, RESET_LINK);
     const [link, token] = mail.match(RESET_LINK);
     assert.match(token, /^[A-Za-z0-9]{52}$/, `a 52-character token: ${token}`);
-    const toUnknown = mails(await (await fetch(`${originUrl}/dev/mail`, { signal: AbortSignal.timeout(5_000) })).text()).filter((m) => m.includes(unknown));
+    const toUnknown = mails(await mailbox(originUrl)).filter((m) => m.includes(unknown));
     assert.ok(toUnknown.every((m) => !m.includes("reset-password?token=")), "no reset link for an address without an account");
 
     await goto(page, link);

@@ -12,6 +12,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import Medusa, { FetchError } from "@medusajs/js-sdk";
+import { mailbox, mailTo, mails } from "../lib/mailbox.mjs";
 
 const baseUrl = process.env.E2E_BASE_URL;
 const originUrl = process.env.E2E_ORIGIN_URL;
@@ -99,29 +100,6 @@ function fetchMe({ token, cookie, publishableKey = HARBOR, n }) {
   return fetch(`${baseUrl}/store/customers/me`, { headers });
 }
 
-// The local mailbox (the origin's /dev/mail), polled for up to ~10 s until a mail to
-// `to` matches `pattern`; answers that mail's text with HTML entities decoded (the
-// page shows each mail's HTML escaped inside a frame's srcdoc).
-async function mailTo(to, pattern) {
-  assert.ok(originUrl, "E2E_ORIGIN_URL is not set: run scripts/test");
-  let seen = "";
-  for (let i = 0; i < 20; i++) {
-    if (i) await new Promise((ok) => setTimeout(ok, 500));
-    const res = await fetch(`${originUrl}/dev/mail`);
-    seen = res.ok ? await res.text() : `${res.status}`;
-    const found = mails(seen).find((m) => m.includes(to) && pattern.test(m));
-    if (found) return found;
-  }
-  assert.fail(`no mail to ${to} matching ${pattern} in ${originUrl}/dev/mail:\n${seen.slice(0, 2000)}`);
-}
-const mails = (page) => page.split(/<article\b/i).slice(1).map((m) => decodeEntities(decodeEntities(m)));
-function decodeEntities(s) {
-  const named = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
-  return s
-    .replace(/&#x([0-9a-f]+);/gi, (_, h) => String.fromCodePoint(parseInt(h, 16)))
-    .replace(/&#([0-9]+);/g, (_, d) => String.fromCodePoint(Number(d)))
-    .replace(/&(amp|lt|gt|quot|apos);/g, (_, k) => named[k]);
-}
 
 // A variant that is certainly in stock (as in checkout.test.mjs).
 async function inStockVariant(sdk) {
@@ -374,10 +352,10 @@ test("password reset: a mailed link sets a new password once and ends older sign
   await anon.auth.resetPassword("customer", "emailpass", { identifier: unknown });
   await anon.auth.resetPassword("customer", "emailpass", { identifier: email });
 
-  const mail = await mailTo(email, RESET_LINK);
+  const mail = await mailTo(originUrl, email, RESET_LINK);
   const resetToken = mail.match(RESET_LINK)[1];
   assert.equal(resetToken.length, 52, `a 52-character token: ${resetToken}`);
-  const toUnknown = mails(await (await fetch(`${originUrl}/dev/mail`)).text()).filter((m) => m.includes(unknown));
+  const toUnknown = mails(await mailbox(originUrl)).filter((m) => m.includes(unknown));
   assert.ok(toUnknown.every((m) => !m.includes("reset-password?token=")), "no reset link for an address without an account");
 
   const newPassword = strongPassword();

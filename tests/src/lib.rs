@@ -41,6 +41,27 @@ pub fn client() -> Client {
         .unwrap()
 }
 
+/// The origin's local mailbox page, polled until it holds `needle` (mail is sent after
+/// the answer); `None` without E2E_ORIGIN_URL.
+pub async fn mailbox_with(needle: &str) -> Option<String> {
+    let origin = std::env::var("E2E_ORIGIN_URL").ok()?;
+    for _ in 0..50 {
+        let mail = client()
+            .get(format!("{origin}/dev/mail"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if mail.contains(needle) {
+            return Some(mail);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("no mail with {needle} in {origin}/dev/mail");
+}
+
 /// Harbor & Pine's checkout through the Medusa Store API, as a storefront drives it.
 pub mod checkout {
     use reqwest::StatusCode;

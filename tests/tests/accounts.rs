@@ -7,7 +7,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use e2e::checkout::{call, pay_with, ready_cart, stocked_variant};
-use e2e::{base_url, client, url, HARBOR_KEY};
+use e2e::{base_url, client, mailbox_with, url, HARBOR_KEY};
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -75,26 +75,6 @@ async fn sign_up(email: &str, ip: &str) -> (String, String) {
         .find(|c| c.starts_with("customer_session="))
         .expect("the session cookie");
     (set.split(';').next().unwrap().to_owned(), set)
-}
-
-/// The origin's local mailbox page once it holds a mail with `needle`.
-async fn mailbox_with(needle: &str) -> String {
-    let origin = std::env::var("E2E_ORIGIN_URL").expect("E2E_ORIGIN_URL");
-    for _ in 0..50 {
-        let mail = client()
-            .get(format!("{origin}/dev/mail"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        if mail.contains(needle) {
-            return mail;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-    panic!("no mail with {needle} in {origin}/dev/mail");
 }
 
 /// The token of the first `/account/<kind>?token=` link in `mail` after `to`.
@@ -172,7 +152,7 @@ async fn guest_orders_join_the_history_once_the_address_is_confirmed_by_its_link
     assert_eq!(page.headers()["cache-control"], "no-store");
     assert!(!page.text().await.unwrap().contains(&order_id));
 
-    let mail = mailbox_with(&email).await;
+    let mail = mailbox_with(&email).await.expect("E2E_ORIGIN_URL");
     let token = token_after(&mail, &email, "verify");
     assert_eq!(token.len(), 52);
     let confirmed = client()

@@ -15,7 +15,7 @@ use commerce::email::Email;
 use commerce::ids::StoreId;
 use commerce::staff::{self, Permission, Role, StoreRole};
 use e2e::checkout::{pay_with, ready_cart, stocked_variant};
-use e2e::{client, db, url};
+use e2e::{client, db, mailbox_with, url};
 use edge::router::{Access, Answer, Verb, ROUTES};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
@@ -703,27 +703,6 @@ async fn an_owner_invites_fulfilment_who_packs_and_ships_and_only_the_owner_refu
             ("order.deliver".into(), "fulfilment".into()),
         ]
     );
-}
-
-/// The origin's local mailbox page, polled until it holds `needle` (mail is sent after
-/// the answer); `None` without E2E_ORIGIN_URL.
-async fn mailbox_with(needle: &str) -> Option<String> {
-    let origin = std::env::var("E2E_ORIGIN_URL").ok()?;
-    for _ in 0..50 {
-        let mail = client()
-            .get(format!("{origin}/dev/mail"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        if mail.contains(needle) {
-            return Some(mail);
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-    panic!("no mail with {needle} in {origin}/dev/mail");
 }
 
 #[tokio::test]
