@@ -162,8 +162,9 @@ pub struct History<'a> {
     pub verified_email: Option<&'a str>,
 }
 
-/// A page of a customer's orders, newest first (of `status` when given), and how many
-/// there are.
+/// A page of a customer's orders, newest first (of `status` when given; without one,
+/// attempts that failed, which their cart then ordered again, are left out), and how
+/// many there are.
 pub async fn history<C: Sql>(
     client: &C,
     of: History<'_>,
@@ -172,7 +173,7 @@ pub async fn history<C: Sql>(
 ) -> Result<(Vec<Order>, i64), ApiError> {
     let filter = "o.store_id = $1
         AND (o.customer_id = $2 OR (o.customer_id IS NULL AND lower(o.email) = $3))
-        AND ($4::text IS NULL OR o.status = $4)";
+        AND (o.status = $4 OR ($4::text IS NULL AND o.status <> 'failed'))";
     // `total` is an order's column here: the window's count is `matches`.
     let sql = format!(
         "SELECT {ORDER_COLUMNS}, count(*) OVER () AS matches FROM orders o WHERE {filter}
