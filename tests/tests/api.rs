@@ -229,9 +229,13 @@ async fn bad_parameters_are_named() {
     }
     let (status, body) = harbor(&format!("/store/products?q={}", "x".repeat(300))).await;
     assert_invalid(status, &body, "q");
-    // Hostile text is just text.
+    // Hostile text is just text: its words are searched ("table" is a typo away from
+    // the Fisherman Cable Knit), and the products are still there after.
     let (status, body) = harbor("/store/products?q=%27%3B%20DROP%20TABLE%20products%3B--").await;
-    assert_eq!((status.as_u16(), body["count"].as_i64()), (200, Some(0)));
+    assert_eq!(status.as_u16(), 200);
+    assert!(body["count"].as_i64().is_some_and(|n| n <= 1), "{body}");
+    let (_, all) = harbor("/store/products?limit=1").await;
+    assert!(all["count"].as_i64().is_some_and(|n| n > 50));
 }
 
 #[tokio::test]

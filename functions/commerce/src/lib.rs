@@ -25,6 +25,7 @@ pub mod params;
 pub mod payment;
 pub mod purchase_order;
 pub mod region;
+pub mod search;
 pub mod settings;
 pub mod shipping_option;
 pub mod signing;

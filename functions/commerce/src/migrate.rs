@@ -94,6 +94,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0022_customers",
         include_str!("../../../migrations/0022_customers.sql"),
     ),
+    (
+        "0023_search",
+        include_str!("../../../migrations/0023_search.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

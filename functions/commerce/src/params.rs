@@ -305,7 +305,8 @@ impl AsRef<str> for Handle {
     }
 }
 
-/// Search text: trimmed, lower-cased, 1 to 200 characters, matched as a substring.
+/// Search text: trimmed, lower-cased, at most 200 characters (matched as a substring
+/// by the admin's lists, by words with typos and prefixes by product search).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchText(String);
 
@@ -329,6 +330,10 @@ impl SearchText {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 
     /// A LIKE pattern matching the text anywhere, with `%`, `_` and `\` escaped.

@@ -175,7 +175,7 @@ async fn filters_combine() {
 #[tokio::test]
 async fn search_text_is_data_not_sql() {
     let db = test_db().await;
-    for hostile in ["'; DROP TABLE products; --", "%", "_", "\\", "100%"] {
+    for hostile in ["'; DROP TABLE products; --", "%", "_", "\\", "99%"] {
         let filter = product::ProductFilter {
             q: Some(SearchText::parse(hostile).unwrap()),
             ..Default::default()
@@ -185,6 +185,16 @@ async fn search_text_is_data_not_sql() {
             .unwrap();
         assert!(p.is_empty(), "{hostile:?} matched {:?}", ids(&p));
     }
+    // Around a word, the characters are not a pattern: "100%" finds the description
+    // that says 100 % linen, by its word "100".
+    let filter = product::ProductFilter {
+        q: Some(SearchText::parse("100%").unwrap()),
+        ..Default::default()
+    };
+    let (p, _) = product::list(&db, &alpha(), &filter, None, PAGE, None)
+        .await
+        .unwrap();
+    assert_eq!(ids(&p), ["prod_A1"]);
     let count: i64 = db
         .query_one("SELECT count(*) FROM products", &[])
         .await

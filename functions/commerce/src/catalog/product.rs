@@ -295,8 +295,13 @@ impl ProductFilter {
 const PUBLISHED_COUNT: &str =
     "SELECT published_products AS total FROM store_catalog_counts WHERE store_id = $1";
 
+/// The search condition of [`LIST_WHERE`] (a relevance-ordered page joins the matches
+/// instead).
+const SEARCH_CLAUSE: &str =
+    "($6::jsonb IS NULL OR p.id IN (SELECT m.product_id FROM search_matches($1, $6) m))";
+
 /// The list filter over `products p`: $1 store, $2 ids, $3 handles, $4 categories,
-/// $5 collections, $6 search pattern, $7 currency, $8 lowest price, $9 highest price,
+/// $5 collections, $6 search terms (`commerce::search`'s JSON), $7 currency, $8 lowest price, $9 highest price,
 /// $10 in stock only, $11 option choices (`name<US>value`, lower case), $12 the number
 /// of options chosen, $13 attribute choices (`key<US>value`, the value lower case), $14
 /// the number of attributes chosen.
@@ -308,7 +313,7 @@ const LIST_WHERE: &str = "p.store_id = $1 AND p.status = 'published'
         JOIN product_categories c ON c.id = pc.category_id AND c.is_active
         WHERE pc.category_id = ANY($4)))
     AND ($5::text[] IS NULL OR p.collection_id = ANY($5))
-    AND ($6::text IS NULL OR p.search_text LIKE $6)
+    AND ($6::jsonb IS NULL OR p.id IN (SELECT m.product_id FROM search_matches($1, $6) m))
     AND (($8::int8 IS NULL AND $9::int8 IS NULL AND NOT $10::bool AND $11::text[] IS NULL)
       OR EXISTS (
         SELECT 1 FROM product_variants v
@@ -470,7 +475,7 @@ struct FilterParams<'a> {
     handles: Option<Vec<&'a str>>,
     categories: Option<Vec<&'a str>>,
     collections: Option<Vec<&'a str>>,
-    q: Option<String>,
+    search: Option<serde_json::Value>,
     currency: Option<String>,
     price_min: Option<i64>,
     price_max: Option<i64>,
@@ -482,7 +487,33 @@ struct FilterParams<'a> {
 }
 
 impl<'a> FilterParams<'a> {
-    fn new(store: &'a StoreId, filter: &'a ProductFilter, currency: Option<CurrencyCode>) -> Self {
+    /// The parameters of `filter`, its search text resolved against the store's
+    /// vocabulary first (one statement more when there is one).
+    async fn resolve<C: Sql>(
+        client: &C,
+        store: &'a StoreId,
+        filter: &'a ProductFilter,
+        currency: Option<CurrencyCode>,
+    ) -> Result<Self, ApiError> {
+        let search = match filter.q.as_ref().filter(|q| !q.is_empty()) {
+            // Text without words (only punctuation) finds nothing, as text no product
+            // carries does.
+            Some(q) => Some(
+                crate::search::repo::resolve(client, store, q)
+                    .await?
+                    .terms_json(),
+            ),
+            None => None,
+        };
+        Ok(Self::new(store, filter, currency, search))
+    }
+
+    fn new(
+        store: &'a StoreId,
+        filter: &'a ProductFilter,
+        currency: Option<CurrencyCode>,
+        search: Option<serde_json::Value>,
+    ) -> Self {
         let (options, option_count) = choices(&filter.options, true);
         let (attributes, attribute_count) = choices(&filter.attributes, false);
         Self {
@@ -491,11 +522,7 @@ impl<'a> FilterParams<'a> {
             handles: id_strs(&filter.handles),
             categories: id_strs(&filter.category_ids),
             collections: id_strs(&filter.collection_ids),
-            q: filter
-                .q
-                .as_ref()
-                .filter(|q| !q.is_empty())
-                .map(SearchText::like_pattern),
+            search,
             currency: currency.map(|c| c.as_str().to_owned()),
             price_min: filter.price_min,
             price_max: filter.price_max,
@@ -514,7 +541,7 @@ impl<'a> FilterParams<'a> {
             (&self.handles, Type::TEXT_ARRAY),
             (&self.categories, Type::TEXT_ARRAY),
             (&self.collections, Type::TEXT_ARRAY),
-            (&self.q, Type::TEXT),
+            (&self.search, Type::JSONB),
             (&self.currency, Type::TEXT),
             (&self.price_min, Type::INT8),
             (&self.price_max, Type::INT8),
@@ -557,31 +584,52 @@ async fn list_rows<C: Sql>(
     currency: Option<CurrencyCode>,
     columns: &str,
 ) -> Result<(Vec<tokio_postgres::Row>, i64), ApiError> {
-    let (field, dir) = sort.unwrap_or((ProductSort::CreatedAt, Direction::Desc));
     // Without a filter the total is the kept count; with one, the matches are counted.
     let count = if filter.narrows() {
         count_matches("products p", LIST_WHERE)
     } else {
         PUBLISHED_COUNT.to_owned()
     };
+    let params = FilterParams::resolve(client, store, filter, currency).await?;
+    let (page_sql, dir, nulls) = match sort {
+        // A search without a chosen order ranks by relevance: the matches' typos, then
+        // their fields, then exact words over prefixes; the newest first among equals.
+        None if params.search.is_some() => (
+            format!(
+                "SELECT p.id, row_number() OVER (
+                     ORDER BY m.typos, m.field, m.exact DESC, p.created_at DESC, p.id) AS sort_key
+                 FROM products p JOIN search_matches($1, $6) m ON m.product_id = p.id
+                 WHERE {where_}
+                 ORDER BY sort_key LIMIT $15 OFFSET $16",
+                where_ = LIST_WHERE.replace(SEARCH_CLAUSE, "TRUE"),
+            ),
+            "ASC",
+            "",
+        ),
+        _ => {
+            let (field, dir) = sort.unwrap_or((ProductSort::CreatedAt, Direction::Desc));
+            let sql = format!(
+                "SELECT p.id, {field} AS sort_key FROM products p WHERE {LIST_WHERE}
+                 ORDER BY {field} {dir} {nulls}, p.id LIMIT $15 OFFSET $16",
+                field = field.sql(),
+                dir = dir.sql(),
+                nulls = field.nulls(),
+            );
+            (sql, dir.sql(), field.nulls())
+        }
+    };
     let sql = format!(
         // The page is chosen with ORDER BY + LIMIT (an index walk, not a sort of every
         // match, for the indexed orders); then its kept documents and its stock are
         // read by key; the total is one uncorrelated subquery.
-        "WITH page AS MATERIALIZED (
-             SELECT p.id, {field} AS sort_key FROM products p WHERE {LIST_WHERE}
-             ORDER BY {field} {dir} {nulls}, p.id LIMIT $15 OFFSET $16),
+        "WITH page AS MATERIALIZED ({page_sql}),
          stock AS MATERIALIZED ({stock})
          SELECT ({count}) AS total, {columns}, stock.stock
          FROM page JOIN product_docs d ON d.product_id = page.id
          LEFT JOIN stock ON stock.product_id = page.id
          ORDER BY page.sort_key {dir} {nulls}, page.id",
-        field = field.sql(),
-        dir = dir.sql(),
-        nulls = field.nulls(),
         stock = STOCK_OF.replace("{products}", "page"),
     );
-    let params = FilterParams::new(store, filter, currency);
     let filter_params = params.params();
     let query = ListQuery {
         sql: &sql,
@@ -701,7 +749,7 @@ pub async fn facets<C: Sql>(
          GROUP BY lower(o.title), lower(ov.value)
          ORDER BY min(o.rank), lower(o.title), min(ov.rank), lower(ov.value)"
     );
-    let params = FilterParams::new(store, &scope, None);
+    let params = FilterParams::resolve(client, store, &scope, None).await?;
     let rows = client.query_typed(&sql, &params.params()).await?;
     let mut facets: Vec<Facet> = Vec::new();
     for row in &rows {
@@ -768,7 +816,7 @@ pub async fn attribute_facets<C: Sql>(
          ORDER BY a.rank, a.key,
                   array_position(a.choices, p.attributes ->> a.key), p.attributes ->> a.key DESC"
     );
-    let params = FilterParams::new(store, &scope, None);
+    let params = FilterParams::resolve(client, store, &scope, None).await?;
     let rows = client.query_typed(&sql, &params.params()).await?;
     let mut facets: Vec<Facet> = Vec::new();
     for row in &rows {
@@ -882,4 +930,14 @@ async fn one_row<C: Sql>(
     let params: [Param<'_>; 2] = [(store, Type::TEXT), (&value, Type::TEXT)];
     first(client.query_typed(&sql, &params).await?)
         .ok_or_else(|| ApiError::not_found("Product", shown, value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ranked_page_can_take_the_search_out_of_the_filter() {
+        assert!(LIST_WHERE.contains(SEARCH_CLAUSE));
+    }
 }

@@ -1,0 +1,114 @@
+//! Product search in SQL: the words kept current in the transaction of each catalog
+//! change (a title, publishing, unpublishing, deleting), accents ignored, a store's
+//! synonyms, and stores kept apart.
+
+mod common;
+
+use commerce::catalog::product;
+use commerce::ids::StoreId;
+use commerce::params::{Page, SearchText};
+use commerce::search;
+use common::test_db;
+use tokio_postgres::Client;
+
+fn alpha() -> StoreId {
+    StoreId::parse("store_ALPHA").unwrap()
+}
+
+async fn found(db: &Client, store: &StoreId, q: &str) -> Vec<String> {
+    let filter = product::ProductFilter {
+        q: Some(SearchText::parse(q).unwrap()),
+        ..Default::default()
+    };
+    let page = Page {
+        limit: 50,
+        offset: 0,
+    };
+    let (products, count) = product::list(db, store, &filter, None, page, None)
+        .await
+        .unwrap();
+    assert_eq!(usize::try_from(count).unwrap(), products.len());
+    products
+        .into_iter()
+        .map(|p| p.id.as_str().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_catalog_change_is_searchable_in_its_own_transaction() {
+    let db = test_db().await;
+    let a = alpha();
+    assert_eq!(found(&db, &a, "linen").await, ["prod_A1"]);
+    assert!(found(&db, &a, "creme").await.is_empty());
+    // Renamed: the new words at once, the old ones gone.
+    db.batch_execute("BEGIN; UPDATE products SET title = 'Crème T-Shirt' WHERE id = 'prod_A2';")
+        .await
+        .unwrap();
+    assert_eq!(found(&db, &a, "CREME").await, ["prod_A2"]);
+    assert_eq!(found(&db, &a, "crème t-shirt").await, ["prod_A2"]);
+    assert!(found(&db, &a, "wool").await.is_empty());
+    db.batch_execute("COMMIT").await.unwrap();
+    // A draft is not found until published, and not after it is unpublished.
+    assert!(found(&db, &a, "secret").await.is_empty());
+    db.batch_execute("UPDATE products SET status = 'published' WHERE id = 'prod_A4'")
+        .await
+        .unwrap();
+    assert_eq!(found(&db, &a, "secret").await, ["prod_A4"]);
+    db.batch_execute("UPDATE products SET status = 'draft' WHERE id = 'prod_A4'")
+        .await
+        .unwrap();
+    assert!(found(&db, &a, "secret").await.is_empty());
+    // Deleted: its words go with it.
+    db.batch_execute("DELETE FROM products WHERE id = 'prod_A3'")
+        .await
+        .unwrap();
+    let left: i64 = db
+        .query_one(
+            "SELECT count(*) FROM product_search_terms WHERE product_id = 'prod_A3'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+    assert!(found(&db, &a, "canvas").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_stores_synonyms_widen_its_words_only() {
+    let db = test_db().await;
+    let a = alpha();
+    db.batch_execute("UPDATE products SET title = 'Organic T-Shirt' WHERE id = 'prod_A2'")
+        .await
+        .unwrap();
+    assert!(found(&db, &a, "tee").await.is_empty());
+    search::repo::set_synonyms(&db, &a, &[vec!["Tee".into(), "T-Shirt".into()]])
+        .await
+        .unwrap();
+    assert_eq!(
+        search::repo::synonyms(&db, &a).await.unwrap(),
+        [vec!["tee".to_owned(), "tshirt".to_owned()]]
+    );
+    assert_eq!(found(&db, &a, "tee").await, ["prod_A2"]);
+    assert_eq!(found(&db, &a, "organic tee").await, ["prod_A2"]);
+    // Another store's synonyms and products are its own.
+    let beta = StoreId::parse("store_BETA").unwrap();
+    assert!(found(&db, &beta, "tee").await.is_empty());
+    assert_eq!(found(&db, &beta, "linen").await, ["prod_B1"]);
+    assert_eq!(found(&db, &a, "linen").await, ["prod_A1"]);
+    // Replaced, not added to.
+    search::repo::set_synonyms(&db, &a, &[]).await.unwrap();
+    assert!(found(&db, &a, "tee").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_query_resolves_to_its_words_candidates() {
+    let db = test_db().await;
+    let q = SearchText::parse("Linnen coat-s bagz").unwrap();
+    let r = search::repo::resolve(&db, &alpha(), &q).await.unwrap();
+    assert_eq!(r.words, ["linnen", "coat", "s", "bagz"]);
+    // "bagz" is too short for a typo and no word begins with it; "s" is a size.
+    assert_eq!(r.unknown, ["bagz"]);
+    let kept: Vec<(&str, u8)> = r.terms.iter().map(|t| (t.word.as_str(), t.typos)).collect();
+    assert_eq!(kept, [("linen", 1), ("coat", 0), ("s", 0)]);
+}
