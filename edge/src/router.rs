@@ -145,6 +145,7 @@ pub static ROUTES: &[Route] = &[
     route(Get, "/store/product-categories/:id", Key, Json, handler!(catalog::read)),
     route(Get, "/store/collections", Key, Json, handler!(catalog::read)),
     route(Get, "/store/collections/:id", Key, Json, handler!(catalog::read)),
+    route(Get, "/store/search/suggestions", Key, Json, handler!(catalog::read)),
     route(Post, "/store/carts", Key, Json, handler!(carts::create)).limited(Rule::CartCreateByIp),
     route(Get, "/store/carts/:id", Key, Json, handler!(carts::get)),
     route(Post, "/store/carts/:id", Key, Json, handler!(carts::update)),

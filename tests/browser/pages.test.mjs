@@ -205,6 +205,34 @@ test("home page: store name, heading, new arrivals with images and prices", asyn
   }
 });
 
+test("search: the header's form, typos forgiven, best match first; nothing found offers a spelling and popular products", async () => {
+  const { context, page, problems } = await openPage();
+  try {
+    await goto(page, HOME);
+    const box = page.getByRole("searchbox");
+    await box.fill("linnen camp shrt");
+    await Promise.all([page.waitForURL((u) => u.pathname === "/search"), box.press("Enter")]);
+    assert.equal(new URL(page.url()).searchParams.get("q"), "linnen camp shrt");
+    assert.equal((await page.getByRole("heading", { level: 1 }).innerText()).trim(), "Results for “linnen camp shrt”");
+    const first = (await page.locator("main .grid .card .card-title").first().innerText()).trim();
+    assert.equal(first, "Linen Camp Shirt");
+    const sortLabel = await page.getByLabel("Sort by").evaluate((s) => s.selectedOptions[0]?.textContent.trim());
+    assert.equal(sortLabel, "Best match");
+
+    await goto(page, "/search?q=bost");
+    assert.ok(await page.getByText(/Nothing matches “bost”/).isVisible());
+    const suggestion = page.getByRole("link", { name: "boat" });
+    assert.ok(await suggestion.isVisible(), "a spelling is offered");
+    assert.ok(await page.getByRole("heading", { name: "Popular products" }).isVisible());
+    assert.ok((await page.locator("main .grid .card").count()) > 0, "popular products are shown");
+    await Promise.all([page.waitForURL((u) => u.searchParams.get("q") === "boat"), suggestion.click()]);
+    assert.equal((await page.locator("main .grid .card .card-title").first().innerText()).trim(), "Boat Shoe");
+    assertNoProblems(problems, "search");
+  } finally {
+    await context.close();
+  }
+});
+
 test("filtered listing: heading, chips, filters, sort, ascending prices, forms without JavaScript", async (t) => {
   const { context, page, problems } = await openPage();
   try {
@@ -404,6 +432,8 @@ for (const [name, path] of [
   ["home", HOME],
   ["filtered listing", LISTING],
   ["product", PRODUCT],
+  ["search results", "/search?q=linnen+shirt"],
+  ["empty search", "/search?q=bost"],
 ]) {
   test(`accessibility (axe-core): ${name} page ${path}`, async (t) => {
     // The pages' Content-Security-Policy forbids scripts, axe included.

@@ -263,3 +263,80 @@ async fn a_chosen_order_overrides_relevance() {
     assert_eq!(titles, sorted);
     assert!(titles.len() >= 4);
 }
+
+async fn suggestions(key: &str, q: &str) -> (StatusCode, Value) {
+    let res = client()
+        .get(url("/store/search/suggestions"))
+        .query(&[("q", q)])
+        .header("x-publishable-api-key", key)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap())
+}
+
+fn names(body: &Value, list: &str, field: &str) -> Vec<String> {
+    body[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v[field].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn suggestions_offer_products_and_categories_while_typing() {
+    let (status, body) = suggestions(H, "kni").await;
+    assert_eq!(status, StatusCode::OK);
+    let titles = names(&body, "products", "title");
+    assert!(titles.len() <= 6 && titles.len() >= 4, "{titles:?}");
+    for t in &titles[..4] {
+        assert!(t.contains("Knit"), "titles first: {titles:?}");
+    }
+    assert_eq!(names(&body, "product_categories", "handle"), ["knitwear"]);
+    // Typos in the words before the last, another store's catalog, nothing typed.
+    let (_, body) = suggestions(H, "linnen ca").await;
+    assert_eq!(names(&body, "products", "handle")[0], "linen-camp-shirt");
+    let (_, body) = suggestions(L, "kni").await;
+    assert!(names(&body, "products", "handle").is_empty());
+    let (status, body) = suggestions(H, "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(names(&body, "products", "id").is_empty());
+    let (status, body) = suggestions(H, &"x".repeat(201)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}
+
+#[tokio::test]
+async fn an_empty_search_page_offers_a_spelling_and_popular_products() {
+    let page = client()
+        .get(url("/search?q=bost"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Nothing matches “bost”"), "{page}");
+    assert!(page.contains(r#"Did you mean <a href="/search?q=boat">boat</a>?"#));
+    assert!(page.contains("Popular products"));
+    // Relevance is the search page's order, and only a search's.
+    let page = client()
+        .get(url("/search?q=linen"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"<option value="relevance" selected>Best match</option>"#));
+    let page = client()
+        .get(url("/products"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("Best match"));
+}

@@ -83,7 +83,10 @@ pub async fn serve(cx: &mut Cx) -> Result<Response, ApiError> {
             &cx.trace_id,
             crate::analytics::now_ms(),
         )),
-        PageRoute::AllProducts | PageRoute::Category(_) | PageRoute::Collection(_) => {
+        PageRoute::AllProducts
+        | PageRoute::Search
+        | PageRoute::Category(_)
+        | PageRoute::Collection(_) => {
             let q = cx.query("q").filter(|q| !q.trim().is_empty());
             Some(record::view_list(
                 store,

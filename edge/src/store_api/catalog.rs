@@ -1,5 +1,6 @@
-//! The Store API's catalog reads (regions, products, categories, collections), each
-//! one function of `commerce::store_api`, served through the edge cache like pages.
+//! The Store API's catalog reads (regions, products, categories, collections, search
+//! suggestions), each one function of `commerce::store_api`, served through the edge
+//! cache like pages.
 
 use std::rc::Rc;
 
@@ -38,6 +39,7 @@ enum Read {
     Category(String),
     Collections,
     Collection(String),
+    Suggestions,
 }
 
 impl Read {
@@ -55,6 +57,7 @@ impl Read {
             ("product-categories", Some(i)) => Read::Category(i),
             ("collections", None) => Read::Collections,
             ("collections", Some(i)) => Read::Collection(i),
+            ("search", Some(s)) if s == "suggestions" => Read::Suggestions,
             _ => return None,
         })
     }
@@ -100,6 +103,9 @@ impl Call {
                 }
                 Read::Collection(id) => {
                     bytes(store_api::get_collection(client, &ctx, id, params).await?)
+                }
+                Read::Suggestions => {
+                    bytes(store_api::search_suggestions(client, &ctx, params).await?)
                 }
             })
         })

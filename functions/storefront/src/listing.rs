@@ -27,10 +27,19 @@ pub enum Sort {
     PriceAsc,
     PriceDesc,
     Title,
+    /// The search's ranking (typos, field, exactness); the default with words to
+    /// search, and only then.
+    Relevance,
 }
 
 impl Sort {
-    pub const ALL: [Sort; 4] = [Sort::Newest, Sort::PriceAsc, Sort::PriceDesc, Sort::Title];
+    pub const ALL: [Sort; 5] = [
+        Sort::Relevance,
+        Sort::Newest,
+        Sort::PriceAsc,
+        Sort::PriceDesc,
+        Sort::Title,
+    ];
 
     pub fn param(self) -> &'static str {
         match self {
@@ -38,6 +47,7 @@ impl Sort {
             Sort::PriceAsc => "price_asc",
             Sort::PriceDesc => "price_desc",
             Sort::Title => "title",
+            Sort::Relevance => "relevance",
         }
     }
 
@@ -47,6 +57,7 @@ impl Sort {
             Sort::PriceAsc => "Price: low to high",
             Sort::PriceDesc => "Price: high to low",
             Sort::Title => "Name",
+            Sort::Relevance => "Best match",
         }
     }
 
@@ -54,13 +65,15 @@ impl Sort {
         Self::ALL.into_iter().find(|v| v.param() == s)
     }
 
-    pub fn query(self) -> (ProductSort, Direction) {
-        match self {
+    /// The catalog's order; `None` is the search's ranking.
+    pub fn query(self) -> Option<(ProductSort, Direction)> {
+        Some(match self {
             Sort::Newest => (ProductSort::CreatedAt, Direction::Desc),
             Sort::PriceAsc => (ProductSort::Price, Direction::Asc),
             Sort::PriceDesc => (ProductSort::Price, Direction::Desc),
             Sort::Title => (ProductSort::Title, Direction::Asc),
-        }
+            Sort::Relevance => return None,
+        })
     }
 }
 
@@ -134,6 +147,7 @@ impl ListingParams {
             }
         };
         let mut values = 0usize;
+        let mut sorted = false;
         for (key, value) in pairs {
             let value = value.trim();
             match key {
@@ -143,7 +157,10 @@ impl ListingParams {
                     Err(_) => ignore(&mut out, key),
                 },
                 "sort" => match Sort::parse(value) {
-                    Some(s) => out.sort = s,
+                    Some(s) => {
+                        out.sort = s;
+                        sorted = true;
+                    }
                     None if value.is_empty() => {}
                     None => ignore(&mut out, key),
                 },
@@ -194,6 +211,11 @@ impl ListingParams {
                 }
             }
         }
+        // Relevance is what a search is ordered by unless another order is chosen, and
+        // means nothing without words.
+        if !sorted || (out.sort == Sort::Relevance && out.q.is_none()) {
+            out.sort = out.default_sort();
+        }
         if let (Some(lo), Some(hi)) = (out.price_min, out.price_max) {
             if lo > hi {
                 (out.price_min, out.price_max) = (Some(hi), Some(lo));
@@ -202,10 +224,30 @@ impl ListingParams {
         out
     }
 
+    /// The order of a listing that chose none: relevance for a search, else the newest.
+    pub fn default_sort(&self) -> Sort {
+        if self.q.is_some() {
+            Sort::Relevance
+        } else {
+            Sort::Newest
+        }
+    }
+
+    /// The orders a shopper may choose here (relevance only for a search).
+    pub fn sorts(&self) -> impl Iterator<Item = Sort> + '_ {
+        Sort::ALL
+            .into_iter()
+            .filter(|s| *s != Sort::Relevance || self.q.is_some())
+    }
+
     /// Whether anything narrows the listing (a filtered listing is not indexed).
     pub fn filtered(&self) -> bool {
-        self.q.is_some()
-            || self.price_min.is_some()
+        self.q.is_some() || self.narrowed_beyond_search()
+    }
+
+    /// Whether filters narrow the listing besides the search words.
+    pub fn narrowed_beyond_search(&self) -> bool {
+        self.price_min.is_some()
             || self.price_max.is_some()
             || self.in_stock
             || !self.options.is_empty()
@@ -257,7 +299,8 @@ impl ListingParams {
         if self.in_stock {
             pairs.push(("in_stock".to_owned(), "1".to_owned()));
         }
-        if self.sort != Sort::default() {
+        let meaningless = self.sort == Sort::Relevance && self.q.is_none();
+        if self.sort != self.default_sort() && !meaningless {
             pairs.push(("sort".to_owned(), self.sort.param().to_owned()));
         }
         pairs
@@ -320,6 +363,25 @@ mod tests {
 
     fn parse(q: &[(&str, &str)]) -> ListingParams {
         ListingParams::parse(q.iter().copied(), eur(), true)
+    }
+
+    #[test]
+    fn a_search_is_ranked_by_relevance_unless_an_order_is_chosen() {
+        let p = parse(&[("q", "linen")]);
+        assert_eq!(p.sort, Sort::Relevance);
+        assert_eq!(p.sort.query(), None);
+        assert_eq!(p.url("/search", eur(), 1), "/search?q=linen");
+        assert!(p.sorts().any(|s| s == Sort::Relevance));
+        let p = parse(&[("q", "linen"), ("sort", "title")]);
+        assert_eq!(p.sort, Sort::Title);
+        assert_eq!(p.url("/search", eur(), 1), "/search?q=linen&sort=title");
+        // Without words, relevance means nothing: the newest, and not offered.
+        let p = parse(&[("sort", "relevance")]);
+        assert_eq!(p.sort, Sort::Newest);
+        assert_eq!(p.url("/products", eur(), 1), "/products");
+        assert!(!p.sorts().any(|s| s == Sort::Relevance));
+        let p = parse(&[]);
+        assert_eq!(p.sort, Sort::Newest);
     }
 
     #[test]

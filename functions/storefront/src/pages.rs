@@ -10,6 +10,7 @@ use commerce::ids::VariantId;
 use commerce::money::Money;
 use commerce::params::{Direction, Page};
 use commerce::region::Region;
+use commerce::search;
 use commerce::ApiError;
 use serde_json::json;
 use tokio_postgres::GenericClient;
@@ -72,7 +73,7 @@ impl PageRequest<'_> {
         ListingParams::parse(
             self.pairs(),
             self.region.currency,
-            matches!(route, PageRoute::AllProducts),
+            matches!(route, PageRoute::AllProducts | PageRoute::Search),
         )
     }
 
@@ -91,9 +92,10 @@ impl PageRequest<'_> {
 /// are dropped, so they neither split the cache nor change the page.
 pub fn cache_key(route: &PageRoute, req: &PageRequest<'_>) -> String {
     match route {
-        PageRoute::AllProducts | PageRoute::Category(_) | PageRoute::Collection(_) => {
-            req.listing(route).key(req.path, req.region.currency)
-        }
+        PageRoute::AllProducts
+        | PageRoute::Search
+        | PageRoute::Category(_)
+        | PageRoute::Collection(_) => req.listing(route).key(req.path, req.region.currency),
         PageRoute::Product(_) => match req.variant() {
             Some(v) => format!("{}?variant={}", req.path, v.as_str()),
             None => req.path.to_owned(),
@@ -111,6 +113,7 @@ pub async fn render<C: GenericClient + Sync>(
     match route {
         PageRoute::Home => home(client, req).await,
         PageRoute::AllProducts => listing(client, req, route, Scope::All).await,
+        PageRoute::Search => listing(client, req, route, Scope::Search).await,
         PageRoute::Category(handle) => {
             let cats = categories(client, req).await?;
             let cat = cats
@@ -339,7 +342,7 @@ async fn home<C: GenericClient + Sync>(
         client,
         &store.id,
         &ProductFilter::default(),
-        Some(newest),
+        newest,
         Page {
             limit: 8,
             offset: 0,
@@ -377,7 +380,7 @@ async fn home<C: GenericClient + Sync>(
             client,
             &store.id,
             &filter,
-            Some(newest),
+            newest,
             Page {
                 limit: 4,
                 offset: 0,
@@ -410,7 +413,7 @@ async fn home<C: GenericClient + Sync>(
         "url": req.absolute("/"),
         "potentialAction": {
             "@type": "SearchAction",
-            "target": format!("{}?q={{search_term_string}}", req.absolute("/products")),
+            "target": format!("{}?q={{search_term_string}}", req.absolute("/search")),
             "query-input": "required name=search_term_string",
         },
     })));
@@ -432,6 +435,8 @@ async fn home<C: GenericClient + Sync>(
 /// What a listing lists.
 enum Scope {
     All,
+    /// The search page: all products, by the words of `q`.
+    Search,
     Category(Category),
     Collection(Collection),
 }
@@ -527,6 +532,16 @@ async fn listing_with<C: GenericClient + Sync>(
             vec![("All products".to_owned(), "/products".to_owned())],
             Vec::new(),
         ),
+        Scope::Search => (
+            ProductFilter::default(),
+            match &params.q {
+                Some(q) => format!("Results for “{q}”"),
+                None => "Search".to_owned(),
+            },
+            None,
+            vec![("Search".to_owned(), "/search".to_owned())],
+            Vec::new(),
+        ),
         Scope::Category(cat) => {
             let trail = ancestry(&cats, cat)
                 .into_iter()
@@ -576,7 +591,7 @@ async fn listing_with<C: GenericClient + Sync>(
         client,
         &store.id,
         &filter,
-        Some(params.sort.query()),
+        params.sort.query(),
         params.page(),
         Some(currency),
     )
@@ -665,6 +680,41 @@ async fn listing_with<C: GenericClient + Sync>(
         };
         p.url(path, currency, 1)
     };
+    // A search that found nothing offers the closest spelling and what sells.
+    let (did_you_mean, popular) = match filter.q.as_ref().filter(|_| products.is_empty()) {
+        Some(q) => {
+            let suggestion = search::repo::did_you_mean(client, &store.id, q).await?;
+            let ids = search::repo::popular(client, &store.id, 8).await?;
+            let popular = if ids.is_empty() {
+                Vec::new()
+            } else {
+                let by_id = ProductFilter {
+                    ids: Some(ids.clone()),
+                    ..ProductFilter::default()
+                };
+                let page = Page {
+                    limit: 8,
+                    offset: 0,
+                };
+                let (mut found, _) =
+                    product::list(client, &store.id, &by_id, None, page, Some(currency)).await?;
+                found.sort_by_key(|p| ids.iter().position(|id| *id == p.id));
+                found
+            };
+            let link = suggestion.map(|s| {
+                let p = ListingParams {
+                    q: Some(s.clone()),
+                    ..params.clone()
+                };
+                Link {
+                    href: p.url(path, currency, 1),
+                    label: s,
+                }
+            });
+            (link, cards(&popular, req.region, 0))
+        }
+        None => (None, Vec::new()),
+    };
 
     let facet_views = facet_views(&facets, OPTION_PREFIX, &params.options)
         .chain(facet_views(
@@ -741,18 +791,22 @@ async fn listing_with<C: GenericClient + Sync>(
         in_stock: params.in_stock,
         summary,
         sort_hidden,
-        sorts: Sort::ALL
-            .iter()
+        sorts: params
+            .sorts()
             .map(|s| SortChoice {
                 value: s.param(),
                 label: s.label(),
-                selected: *s == params.sort,
+                selected: s == params.sort,
             })
             .collect(),
         chips,
         clear_href,
         cards: cards(&products, req.region, 4),
-        empty_text: if params.filtered() {
+        did_you_mean,
+        popular,
+        empty_text: if let (Some(q), false) = (&params.q, params.narrowed_beyond_search()) {
+            format!("Nothing matches “{q}”. Check the spelling, or try fewer or other words.")
+        } else if params.filtered() {
             "No products match these filters. Remove a filter to see more.".into()
         } else {
             "There are no products here yet.".into()
@@ -870,7 +924,7 @@ async fn product_page<C: GenericClient + Sync>(
                 client,
                 &store.id,
                 &filter,
-                Some(Sort::Newest.query()),
+                Sort::Newest.query(),
                 Page {
                     limit: 5,
                     offset: 0,

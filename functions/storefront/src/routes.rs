@@ -8,6 +8,9 @@ pub enum PageRoute {
     Home,
     /// Every published product (`/products`, also the search results with `?q=`).
     AllProducts,
+    /// The search page (`/search?q=`): every published product matching the words,
+    /// ranked by relevance unless another order is chosen.
+    Search,
     Category(Handle),
     Collection(Handle),
     Product(Handle),
@@ -27,6 +30,7 @@ pub fn page_route(segments: &[&str]) -> Option<PageRoute> {
     Some(match segments {
         [] => PageRoute::Home,
         ["products"] => PageRoute::AllProducts,
+        ["search"] => PageRoute::Search,
         ["products", h] => PageRoute::Product(handle(h)?),
         ["categories", h] => PageRoute::Category(handle(h)?),
         ["collections", h] => PageRoute::Collection(handle(h)?),
@@ -68,6 +72,7 @@ mod tests {
     fn paths_map_to_pages() {
         assert_eq!(page_route(&[]), Some(PageRoute::Home));
         assert_eq!(page_route(&["products"]), Some(PageRoute::AllProducts));
+        assert_eq!(page_route(&["search"]), Some(PageRoute::Search));
         assert!(matches!(
             page_route(&["products", "linen-camp-shirt"]),
             Some(PageRoute::Product(_))

@@ -153,6 +153,10 @@ pub struct ListingPage {
     pub clear_href: String,
     pub cards: Vec<Card>,
     pub empty_text: String,
+    /// A search that found nothing: the closest spelling from the catalog's words.
+    pub did_you_mean: Option<Link>,
+    /// A search that found nothing: what sells, instead of a dead end.
+    pub popular: Vec<Card>,
     pub prev: Option<String>,
     pub next: Option<String>,
     pub pages: Vec<PageLink>,

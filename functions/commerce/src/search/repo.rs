@@ -116,3 +116,151 @@ pub async fn synonyms<C: Sql>(client: &C, store: &StoreId) -> Result<Vec<Vec<Str
         .await?;
     rows.iter().map(|r| col(r, "terms")).collect()
 }
+
+/// The closest spelling of `q` from the store's own words, when it differs: each word
+/// the catalog does not carry replaced by the published word nearest to it (at most two
+/// edits, words of three characters or more; the shorter distance, then the word).
+/// `None` when no word changes or some word has no near word.
+pub async fn did_you_mean<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    q: &SearchText,
+) -> Result<Option<String>, ApiError> {
+    let max = i32::try_from(MAX_WORDS).unwrap_or(i32::MAX);
+    let text = q.as_str();
+    let rows = client
+        .query_typed(
+            "WITH q AS (SELECT w.ord, w.word FROM search_query_words($2) w WHERE w.ord < $3)
+             SELECT q.ord, q.word AS typed, best.word
+             FROM q LEFT JOIN LATERAL (
+                 SELECT v.word FROM search_vocabulary v
+                 WHERE v.store_id = $1 AND length(q.word) >= 3 AND v.word !~ '[0-9]'
+                   AND length(v.word) BETWEEN length(q.word) - 2 AND length(q.word) + 2
+                   AND levenshtein_less_equal(q.word, v.word, 2) <= 2
+                   AND EXISTS (SELECT 1 FROM product_search_terms t
+                               WHERE t.store_id = $1 AND t.word = v.word)
+                 ORDER BY levenshtein_less_equal(q.word, v.word, 2), v.word
+                 LIMIT 1) best ON true
+             ORDER BY q.ord",
+            &[(store, Type::TEXT), (&text, Type::TEXT), (&max, Type::INT4)],
+        )
+        .await?;
+    let mut words = Vec::with_capacity(rows.len());
+    let mut changed = false;
+    for row in &rows {
+        let typed: String = col(row, "typed")?;
+        let best: Option<String> = col(row, "word")?;
+        match best {
+            Some(best) => {
+                changed |= best != typed;
+                words.push(best);
+            }
+            None => return Ok(None),
+        }
+    }
+    Ok((changed && !words.is_empty()).then(|| words.join(" ")))
+}
+
+/// The store's most sold published products of the last 30 days (units), then its
+/// newest, `limit` in all: what an empty search offers instead of a dead end.
+pub async fn popular<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    limit: i64,
+) -> Result<Vec<crate::ids::ProductId>, ApiError> {
+    let rows = client
+        .query_typed(
+            "SELECT p.id FROM products p
+             LEFT JOIN (SELECT oi.product_id, sum(oi.quantity) AS units
+                        FROM orders o JOIN order_items oi ON oi.order_id = o.id
+                        WHERE o.store_id = $1 AND o.created_at > now() - interval '30 days'
+                        GROUP BY oi.product_id) sold ON sold.product_id = p.id
+             WHERE p.store_id = $1 AND p.status = 'published'
+             ORDER BY sold.units DESC NULLS LAST, p.created_at DESC, p.id
+             LIMIT $2",
+            &[(store, Type::TEXT), (&limit, Type::INT8)],
+        )
+        .await?;
+    rows.iter().map(|r| col(r, "id")).collect()
+}
+
+/// A product offered while typing.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ProductSuggestion {
+    pub id: String,
+    pub title: String,
+    pub handle: String,
+}
+
+/// A category offered while typing.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CategorySuggestion {
+    pub id: String,
+    pub name: String,
+    pub handle: String,
+}
+
+/// What to offer while `q` is typed: the best `limit` products as the search ranks
+/// them (the last word a prefix), and the active categories whose names carry every
+/// word (each as a prefix).
+pub async fn suggest<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    q: &SearchText,
+    limit: i64,
+) -> Result<(Vec<ProductSuggestion>, Vec<CategorySuggestion>), ApiError> {
+    let terms = resolve(client, store, q).await?.terms_json();
+    let text = q.as_str();
+    let products = client
+        .query_typed(
+            "SELECT p.id, p.title, p.handle
+             FROM search_matches($1, $2) m JOIN products p ON p.id = m.product_id
+             WHERE p.store_id = $1 AND p.status = 'published'
+             ORDER BY m.typos, m.field, m.exact DESC, p.created_at DESC, p.id
+             LIMIT $3",
+            &[
+                (store, Type::TEXT),
+                (&terms, Type::JSONB),
+                (&limit, Type::INT8),
+            ],
+        )
+        .await?;
+    let categories = client
+        .query_typed(
+            "WITH q AS (SELECT word FROM search_query_words($2))
+             SELECT c.id, c.name, c.handle FROM product_categories c
+             WHERE c.store_id = $1 AND c.is_active AND EXISTS (SELECT 1 FROM q)
+               AND NOT EXISTS (
+                   SELECT 1 FROM q WHERE NOT EXISTS (
+                       SELECT 1 FROM search_words(c.name) w WHERE w LIKE q.word || '%'))
+             ORDER BY c.rank, c.name, c.id
+             LIMIT $3",
+            &[
+                (store, Type::TEXT),
+                (&text, Type::TEXT),
+                (&limit, Type::INT8),
+            ],
+        )
+        .await?;
+    let products = products
+        .iter()
+        .map(|r| {
+            Ok(ProductSuggestion {
+                id: col(r, "id")?,
+                title: col(r, "title")?,
+                handle: col(r, "handle")?,
+            })
+        })
+        .collect::<Result<_, ApiError>>()?;
+    let categories = categories
+        .iter()
+        .map(|r| {
+            Ok(CategorySuggestion {
+                id: col(r, "id")?,
+                name: col(r, "name")?,
+                handle: col(r, "handle")?,
+            })
+        })
+        .collect::<Result<_, ApiError>>()?;
+    Ok((products, categories))
+}

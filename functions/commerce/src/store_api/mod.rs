@@ -212,6 +212,37 @@ fn attribute_filters(params: &QueryParams) -> Result<Vec<OptionFilter>, ApiError
     Ok(filters)
 }
 
+/// What `GET /store/search/suggestions` answers.
+#[derive(serde::Serialize)]
+struct SuggestionsBody<'a> {
+    q: &'a str,
+    products: Vec<crate::search::repo::ProductSuggestion>,
+    product_categories: Vec<crate::search::repo::CategorySuggestion>,
+}
+
+/// Most suggestions of each kind.
+const SUGGESTIONS: i64 = 6;
+
+/// `GET /store/search/suggestions?q=`: products and categories to offer while a
+/// shopper types (`q` empty: none).
+pub async fn search_suggestions<C: Sql>(
+    client: &C,
+    ctx: &ApiContext<'_>,
+    params: &QueryParams,
+) -> Result<Json, ApiError> {
+    params.only(&["q"])?;
+    let q = params.search()?.filter(|q| !q.is_empty());
+    let (products, product_categories) = match &q {
+        Some(q) => crate::search::repo::suggest(client, &ctx.store.id, q, SUGGESTIONS).await?,
+        None => (Vec::new(), Vec::new()),
+    };
+    to_json(&SuggestionsBody {
+        q: q.as_ref().map_or("", |q| q.as_str()),
+        products,
+        product_categories,
+    })
+}
+
 /// `GET /store/products`
 pub async fn list_products<C: Sql>(
     client: &C,
