@@ -126,24 +126,88 @@ SELECT DISTINCT store_id, word FROM product_search_terms;
 -- [{o: the word's place, w: a word to find, t: its typos, e: exact, p: as a prefix}],
 -- from commerce::search), with what ranks them: typos, fields and exact words summed
 -- over the query's words (each word counted by its best candidate).
+-- With several words, the word carried by the fewest products (counted up to a bound)
+-- picks the candidates and the others are looked up in each candidate's own words, so
+-- that "bd 4242 2" costs what its rarest word costs, not its commonest.
+-- Not inlined (plpgsql, with ROWS), so that callers plan with its estimate: the planner
+-- cannot guess how many products match every word, and an inlined guess of one meant a
+-- nested loop over the store's products per match (minutes on 100,000 products). JIT
+-- off: the prefix scans' estimates made compiling a plan cost more than running it.
+-- Custom plans: a generic plan of its statements, made after a few calls of a session,
+-- does not know the store or the words and chose scans of every term.
 CREATE FUNCTION search_matches(p_store text, terms jsonb)
 RETURNS TABLE (product_id text, typos int, field int, exact int)
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
+LANGUAGE plpgsql STABLE PARALLEL SAFE ROWS 100
+SET jit = off SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+    words int;
+    driver int;
+    driver_products bigint;
+BEGIN
+    SELECT count(DISTINCT (e ->> 'o')::int) INTO words FROM jsonb_array_elements(terms) e;
+    IF words = 0 THEN
+        RETURN;
+    END IF;
+    -- The word carried by the fewest products picks the candidates (counted up to a
+    -- bound); when even it is common, every word's products are gathered instead.
+    SELECT s.o, s.n INTO driver, driver_products FROM (
+        SELECT c.o, sum(CASE WHEN c.p
+            THEN (SELECT count(*) FROM (
+                      SELECT 1 FROM product_search_terms t
+                      WHERE t.store_id = p_store
+                        AND t.word ~>=~ c.w AND t.word ~<~ (c.w || chr(1114111))
+                      LIMIT 10000) x)
+            ELSE (SELECT count(*) FROM (
+                      SELECT 1 FROM product_search_terms t
+                      WHERE t.store_id = p_store AND t.word = c.w
+                      LIMIT 10000) x)
+            END) AS n
+        FROM jsonb_to_recordset(terms) AS c(o int, w text, t int, e bool, p bool)
+        GROUP BY c.o) s
+    ORDER BY s.n, s.o LIMIT 1;
+    IF words = 1 OR driver_products > 2000 THEN
+        RETURN QUERY
+        WITH c AS (
+            SELECT * FROM jsonb_to_recordset(terms) AS c(o int, w text, t int, e bool, p bool)),
+        hits AS (
+            SELECT t.product_id, c.o, c.t, t.field, c.e
+            FROM c JOIN product_search_terms t ON t.store_id = p_store AND t.word = c.w
+            UNION ALL
+            SELECT t.product_id, c.o, c.t, t.field, false
+            FROM c JOIN product_search_terms t
+              ON c.p AND t.store_id = p_store
+             AND t.word ~>=~ c.w AND t.word ~<~ (c.w || chr(1114111)) AND t.word <> c.w)
+        SELECT pw.product_id, sum(pw.t)::int, sum(pw.field)::int,
+               (count(*) FILTER (WHERE pw.e))::int
+        FROM (SELECT h.product_id, h.o, min(h.t) AS t, min(h.field) AS field, bool_or(h.e) AS e
+              FROM hits h GROUP BY h.product_id, h.o) pw
+        GROUP BY pw.product_id HAVING count(*) = words;
+        RETURN;
+    END IF;
+    RETURN QUERY
     WITH c AS (
         SELECT * FROM jsonb_to_recordset(terms) AS c(o int, w text, t int, e bool, p bool)),
-    hits AS (
-        SELECT t.product_id, c.o, c.t, t.field, c.e
+    base AS (
+        SELECT t.product_id
         FROM c JOIN product_search_terms t ON t.store_id = p_store AND t.word = c.w
-        UNION ALL
-        SELECT t.product_id, c.o, c.t, t.field, false
+        WHERE c.o = driver
+        UNION
+        SELECT t.product_id
         FROM c JOIN product_search_terms t
           ON c.p AND t.store_id = p_store
-         AND t.word ~>=~ c.w AND t.word ~<~ (c.w || chr(1114111)) AND t.word <> c.w),
+         AND t.word ~>=~ c.w AND t.word ~<~ (c.w || chr(1114111))
+        WHERE c.o = driver),
+    -- Each candidate's own words, looked up by the product (a few dozen rows each).
     per_word AS (
-        SELECT h.product_id, h.o, min(h.t) AS typos, min(h.field) AS field, bool_or(h.e) AS exact
-        FROM hits h GROUP BY h.product_id, h.o)
+        SELECT b.product_id, x.o, x.typos, x.field, x.exact
+        FROM base b CROSS JOIN LATERAL (
+            SELECT c.o, min(c.t) AS typos, min(t.field) AS field,
+                   bool_or(c.e AND t.word = c.w) AS exact
+            FROM product_search_terms t
+            JOIN c ON t.word = c.w OR (c.p AND starts_with(t.word, c.w))
+            WHERE t.product_id = b.product_id
+            GROUP BY c.o) x)
     SELECT pw.product_id, sum(pw.typos)::int, sum(pw.field)::int,
            (count(*) FILTER (WHERE pw.exact))::int
-    FROM per_word pw GROUP BY pw.product_id
-    HAVING count(*) = (SELECT count(DISTINCT c.o) FROM c);
-$$;
+    FROM per_word pw GROUP BY pw.product_id HAVING count(*) = words;
+END $$;

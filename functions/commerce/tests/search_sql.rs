@@ -112,3 +112,52 @@ async fn a_query_resolves_to_its_words_candidates() {
     let kept: Vec<(&str, u8)> = r.terms.iter().map(|t| (t.word.as_str(), t.typos)).collect();
     assert_eq!(kept, [("linen", 1), ("coat", 0), ("s", 0)]);
 }
+
+#[tokio::test]
+async fn facet_counts_are_those_of_the_search_results() {
+    let db = test_db().await;
+    let a = alpha();
+    for q in ["linen", "coat", "shirt linen", "bag", "s", "canvas warm"] {
+        let filter = product::ProductFilter {
+            q: Some(SearchText::parse(q).unwrap()),
+            ..Default::default()
+        };
+        let ids = found(&db, &a, q).await;
+        let facets = product::facets(&db, &a, &filter, 100).await.unwrap();
+        let mut counted: Vec<(String, String, i64)> = facets
+            .iter()
+            .flat_map(|f| {
+                f.values
+                    .iter()
+                    .map(|v| (f.name.clone(), v.value.to_lowercase(), v.products))
+            })
+            .collect();
+        counted.sort();
+        // By brute force: every option value of every product found, counted by hand.
+        let rows = db
+            .query(
+                "SELECT lower(o.title), lower(ov.value), p.id FROM products p
+                 JOIN product_options o ON o.product_id = p.id
+                 JOIN product_option_values ov ON ov.option_id = o.id
+                 WHERE p.id = ANY($1)",
+                &[&ids],
+            )
+            .await
+            .unwrap();
+        let mut by_value: std::collections::BTreeMap<
+            (String, String),
+            std::collections::BTreeSet<String>,
+        > = Default::default();
+        for r in &rows {
+            by_value
+                .entry((r.get(0), r.get(1)))
+                .or_default()
+                .insert(r.get(2));
+        }
+        let brute: Vec<(String, String, i64)> = by_value
+            .into_iter()
+            .map(|((n, v), ps)| (n, v, i64::try_from(ps.len()).unwrap()))
+            .collect();
+        assert_eq!(counted, brute, "q={q:?} found {ids:?}");
+    }
+}

@@ -582,9 +582,11 @@ async fn listing_with<C: GenericClient + Sync>(
             Vec::new(),
         ),
     };
-    let filter = params.filter(scope_filter.clone());
+    let mut filter = params.filter(scope_filter.clone());
+    filter.resolve(client, &store.id).await?;
     let facet_scope = ProductFilter {
         q: filter.q.clone(),
+        search: filter.search.clone(),
         ..scope_filter
     };
     let (products, total) = product::list(

@@ -11,12 +11,14 @@
 //!   seed export --store <store_id> [<file.csv>]
 //!   seed generate-csv <products> <file.csv> --store <store_id> [--broken-every <n>]
 //!   seed analytics-bench <events> --store <store_id>
+//!   seed search-bench <store_id> [rounds]
 
 mod analytics_bench;
 mod catalog_file;
 mod demo;
 mod image;
 mod large;
+mod search_bench;
 mod shopify_csv;
 
 use std::io::Write as _;
@@ -44,6 +46,8 @@ const USAGE: &str = "usage:
                                                      priced for the store (benchmarks)
   seed analytics-bench <events> --store <store_id>   N generated shopper events over the last
                                                      year, then the dashboard's reads timed
+  seed search-bench <store_id> [rounds]              product search and suggestions timed
+                                                     against the database (default 20 rounds)
 DATABASE_URL names the database (e.g. postgres://edgeshop@127.0.0.1:54329/edgeshop).";
 
 /// Prints a one-line progress bar on standard error (on a terminal; elsewhere only
@@ -207,6 +211,17 @@ async fn run(args: &[String]) -> Result<(), String> {
             std::fs::write(out, &text).map_err(|e| format!("{out}: {e}"))?;
             println!("{out}: {n} products, {} bytes", text.len());
             Ok(())
+        }
+        ["search-bench", store, rest @ ..] => {
+            let rounds = match rest {
+                [] => 20,
+                [n] => n
+                    .parse()
+                    .map_err(|_| format!("'{n}' is not a number of rounds"))?,
+                _ => return Err(USAGE.to_owned()),
+            };
+            let client = connect().await?;
+            search_bench::run(&client, store, rounds).await
         }
         ["analytics-bench", n, "--store", store] => {
             let n: i64 = n

@@ -250,6 +250,10 @@ pub struct ProductFilter {
     pub category_ids: Option<Vec<CategoryId>>,
     pub collection_ids: Option<Vec<CollectionId>>,
     pub q: Option<SearchText>,
+    /// `q`'s words resolved against the store's vocabulary ([`ProductFilter::resolve`]),
+    /// so that the reads of one page (the list, its facets) resolve them once; without
+    /// it each read resolves `q` itself.
+    pub search: Option<crate::search::Resolved>,
     /// Lowest price in minor units of the list's currency, inclusive.
     pub price_min: Option<i64>,
     /// Highest price in minor units of the list's currency, inclusive.
@@ -263,6 +267,14 @@ pub struct ProductFilter {
 }
 
 impl ProductFilter {
+    /// Resolves `q`'s words once for the reads that follow (one statement).
+    pub async fn resolve<C: Sql>(&mut self, client: &C, store: &StoreId) -> Result<(), ApiError> {
+        if let (Some(q), None) = (self.q.as_ref().filter(|q| !q.is_empty()), &self.search) {
+            self.search = Some(crate::search::repo::resolve(client, store, q).await?);
+        }
+        Ok(())
+    }
+
     /// Whether the filter lists fewer than all the store's published products.
     pub fn narrows(&self) -> bool {
         let ProductFilter {
@@ -271,6 +283,7 @@ impl ProductFilter {
             category_ids,
             collection_ids,
             q,
+            search: _,
             price_min,
             price_max,
             in_stock,
@@ -498,11 +511,12 @@ impl<'a> FilterParams<'a> {
         let search = match filter.q.as_ref().filter(|q| !q.is_empty()) {
             // Text without words (only punctuation) finds nothing, as text no product
             // carries does.
-            Some(q) => Some(
-                crate::search::repo::resolve(client, store, q)
+            Some(q) => Some(match &filter.search {
+                Some(resolved) => resolved.terms_json(),
+                None => crate::search::repo::resolve(client, store, q)
                     .await?
                     .terms_json(),
-            ),
+            }),
             None => None,
         };
         Ok(Self::new(store, filter, currency, search))
