@@ -41,6 +41,18 @@ pub fn client() -> Client {
         .unwrap()
 }
 
+/// The text of the page at `path` (a shopper's `GET`, no cookies).
+pub async fn page_text(path: &str) -> String {
+    client()
+        .get(url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// The origin's local mailbox page, polled until it holds `needle` (mail is sent after
 /// the answer); `None` without E2E_ORIGIN_URL.
 pub async fn mailbox_with(needle: &str) -> Option<String> {

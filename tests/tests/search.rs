@@ -3,7 +3,7 @@
 //! hyphens and SKUs with the products expected on top, stores kept apart, and bad input
 //! answered without an error.
 
-use e2e::{client, url, HARBOR_KEY, LUMEN_KEY};
+use e2e::{client, page_text, url, HARBOR_KEY, LUMEN_KEY};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -145,11 +145,30 @@ const CASES: &[Case] = &[
         &["arc-floor-lamp", "mushroom-table-lamp", "task-desk-lamp"],
     ),
     first(L, "pendant light", &["globe-pendant"]),
+    // The store's synonyms (set below): "pullover" is a sweater or a jumper.
+    among(H, "pullover", &["merino-crew-sweater", "mohair-blend-jumper"]),
+    first(H, "merino pullover", &["merino-crew-sweater"]),
 ];
+
+/// Harbor & Pine's synonym group for the relevance set (as its settings would keep it).
+async fn harbor_synonyms() {
+    e2e::db()
+        .await
+        .execute(
+            "INSERT INTO search_synonyms (store_id, terms)
+             SELECT 'store_HARBORPINE', ARRAY['pullover', 'sweater', 'jumper']
+             WHERE NOT EXISTS (SELECT 1 FROM search_synonyms
+                               WHERE store_id = 'store_HARBORPINE' AND 'pullover' = ANY(terms))",
+            &[],
+        )
+        .await
+        .unwrap();
+}
 
 #[tokio::test]
 async fn the_relevance_set_finds_what_shoppers_mean() {
     assert!(CASES.len() >= 40);
+    harbor_synonyms().await;
     let mut failed = Vec::new();
     for case in CASES {
         let (found, _) = search(case.key, case.q, case.top.len()).await;
@@ -223,6 +242,19 @@ async fn bad_input_is_answered_never_an_error() {
     }
     let (found, count) = search(H, "zzzzzz qqqqqq", 5).await;
     assert!(found.is_empty() && count == 0);
+    // Emoji are not words; around words they are nothing.
+    let (found, count) = search(H, "👕", 5).await;
+    assert!(found.is_empty() && count == 0);
+    assert_eq!(search(H, "👕 linen", 50).await, search(H, "linen", 50).await);
+    // Control characters are refused with the parameter named.
+    let res = client()
+        .get(url("/store/products"))
+        .query(&[("q", "linen\u{7}")])
+        .header("x-publishable-api-key", H)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     // 200 characters are taken, more are refused with the parameter named.
     let long = "linen ".repeat(33);
     let (_, _) = search(H, long.trim_end(), 5).await;
@@ -309,34 +341,13 @@ async fn suggestions_offer_products_and_categories_while_typing() {
 
 #[tokio::test]
 async fn an_empty_search_page_offers_a_spelling_and_popular_products() {
-    let page = client()
-        .get(url("/search?q=bost"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text("/search?q=bost").await;
     assert!(page.contains("Nothing matches “bost”"), "{page}");
     assert!(page.contains(r#"Did you mean <a href="/search?q=boat">boat</a>?"#));
     assert!(page.contains("Popular products"));
     // Relevance is the search page's order, and only a search's.
-    let page = client()
-        .get(url("/search?q=linen"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text("/search?q=linen").await;
     assert!(page.contains(r#"<option value="relevance" selected>Best match</option>"#));
-    let page = client()
-        .get(url("/products"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text("/products").await;
     assert!(!page.contains("Best match"));
 }
