@@ -146,7 +146,11 @@ const CASES: &[Case] = &[
     ),
     first(L, "pendant light", &["globe-pendant"]),
     // The store's synonyms (set below): "pullover" is a sweater or a jumper.
-    among(H, "pullover", &["merino-crew-sweater", "mohair-blend-jumper"]),
+    among(
+        H,
+        "pullover",
+        &["merino-crew-sweater", "mohair-blend-jumper"],
+    ),
     first(H, "merino pullover", &["merino-crew-sweater"]),
 ];
 
@@ -245,7 +249,10 @@ async fn bad_input_is_answered_never_an_error() {
     // Emoji are not words; around words they are nothing.
     let (found, count) = search(H, "👕", 5).await;
     assert!(found.is_empty() && count == 0);
-    assert_eq!(search(H, "👕 linen", 50).await, search(H, "linen", 50).await);
+    assert_eq!(
+        search(H, "👕 linen", 50).await,
+        search(H, "linen", 50).await
+    );
     // Control characters are refused with the parameter named.
     let res = client()
         .get(url("/store/products"))
