@@ -522,26 +522,22 @@ async fn listing_with<C: GenericClient + Sync>(
     let currency = req.region.currency;
     let params = req.listing(route);
     let (scope_filter, heading, intro, trail, children) = match &scope {
-        Scope::All => (
-            ProductFilter::default(),
-            match &params.q {
-                Some(q) => format!("Results for “{q}”"),
-                None => "All products".to_owned(),
-            },
-            None,
-            vec![("All products".to_owned(), "/products".to_owned())],
-            Vec::new(),
-        ),
-        Scope::Search => (
-            ProductFilter::default(),
-            match &params.q {
-                Some(q) => format!("Results for “{q}”"),
-                None => "Search".to_owned(),
-            },
-            None,
-            vec![("Search".to_owned(), "/search".to_owned())],
-            Vec::new(),
-        ),
+        Scope::All | Scope::Search => {
+            let (name, href) = match scope {
+                Scope::Search => ("Search", "/search"),
+                _ => ("All products", "/products"),
+            };
+            (
+                ProductFilter::default(),
+                match &params.q {
+                    Some(q) => format!("Results for “{q}”"),
+                    None => name.to_owned(),
+                },
+                None,
+                vec![(name.to_owned(), href.to_owned())],
+                Vec::new(),
+            )
+        }
         Scope::Category(cat) => {
             let trail = ancestry(&cats, cat)
                 .into_iter()

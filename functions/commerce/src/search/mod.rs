@@ -52,12 +52,11 @@ impl Kind {
     }
 }
 
-/// A candidate row of [`repo::resolve`]: the query word's place, the word typed, a
-/// vocabulary word and how it was found.
+/// A candidate row of [`repo::resolve`]: the query word's place, a vocabulary word and
+/// how it was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
     pub ord: i32,
-    pub typed: String,
     pub word: String,
     pub kind: Kind,
 }
@@ -205,10 +204,9 @@ mod tests {
         assert_eq!(distance("crème", "creme"), 1);
     }
 
-    fn found(ord: i32, typed: &str, word: &str, kind: Kind) -> Found {
+    fn found(ord: i32, word: &str, kind: Kind) -> Found {
         Found {
             ord,
-            typed: typed.into(),
             word: word.into(),
             kind,
         }
@@ -218,10 +216,10 @@ mod tests {
     fn candidates_beyond_the_budget_and_words_matching_nothing_are_left_out() {
         let words = vec!["linnen".to_owned(), "shrt".to_owned(), "cam".to_owned()];
         let rows = [
-            found(0, "linnen", "linen", Kind::Typo),
-            found(0, "linnen", "lines", Kind::Typo),
-            found(1, "shrt", "shirt", Kind::Typo),
-            found(2, "cam", "cam", Kind::Prefix),
+            found(0, "linen", Kind::Typo),
+            found(0, "lines", Kind::Typo),
+            found(1, "shirt", Kind::Typo),
+            found(2, "cam", Kind::Prefix),
         ];
         let r = choose(words, &rows);
         assert_eq!(r.unknown, ["shrt"]);

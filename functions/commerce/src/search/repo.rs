@@ -65,17 +65,12 @@ pub async fn resolve<C: Sql>(
         let ord: i32 = col(row, "ord")?;
         let typed: String = col(row, "typed")?;
         if usize::try_from(ord).is_ok_and(|o| o == words.len()) {
-            words.push(typed.clone());
+            words.push(typed);
         }
         let word: Option<String> = col(row, "word")?;
         let kind: Option<String> = col(row, "kind")?;
         if let (Some(word), Some(kind)) = (word, kind.as_deref().and_then(Kind::parse)) {
-            found.push(Found {
-                ord,
-                typed,
-                word,
-                kind,
-            });
+            found.push(Found { ord, word, kind });
         }
     }
     Ok(choose(words, &found))
