@@ -358,3 +358,93 @@ async fn an_empty_search_page_offers_a_spelling_and_popular_products() {
     let page = page_text("/products").await;
     assert!(!page.contains("Best match"));
 }
+
+/// The number of products a listing page says it shows ("7 products", "Showing 1–24 of
+/// 31 products", "1 product", "No products match").
+fn shown_total(page: &str) -> i64 {
+    let status = page
+        .split(r#"<p role="status">"#)
+        .nth(1)
+        .and_then(|s| s.split("</p>").next())
+        .unwrap_or_else(|| panic!("no summary in {page}"));
+    if status.starts_with("No products") {
+        return 0;
+    }
+    let words: Vec<&str> = status.split_whitespace().collect();
+    words
+        .iter()
+        .rev()
+        .find_map(|w| w.parse::<i64>().ok())
+        .unwrap_or_else(|| panic!("no number in {status}"))
+}
+
+#[tokio::test]
+async fn the_search_page_counts_categories_prices_and_stock_as_its_filters_list() {
+    let page = page_text("/search?q=linen").await;
+    let total = shown_total(&page);
+    assert!(total > 1, "{page}");
+    // Each category's count is what choosing it lists.
+    let categories: Vec<(String, i64)> = page
+        .split(r#"name="category" value=""#)
+        .skip(1)
+        .map(|s| {
+            let id = s.split('"').next().unwrap().to_owned();
+            let count = s
+                .split("<span class=\"sr-only\">(</span>")
+                .nth(1)
+                .and_then(|c| c.split('<').next())
+                .and_then(|c| c.trim().parse().ok())
+                .unwrap_or_else(|| panic!("no count after {id}"));
+            (id, count)
+        })
+        .collect();
+    assert!(!categories.is_empty(), "a Category menu: {page}");
+    for (id, count) in &categories {
+        let narrowed = page_text(&format!("/search?q=linen&category={id}")).await;
+        assert_eq!(shown_total(&narrowed), *count, "category {id}");
+        assert!(
+            narrowed.contains("Remove filter category: "),
+            "a chip for {id}"
+        );
+    }
+    // Each price range is a link whose count is what it lists.
+    let ranges: Vec<(String, i64)> = page
+        .split(r#"<ul class="price-ranges">"#)
+        .nth(1)
+        .expect("price ranges")
+        .split("</ul>")
+        .next()
+        .unwrap()
+        .split("<li><a href=\"")
+        .skip(1)
+        .map(|s| {
+            let href = s.split('"').next().unwrap().replace("&#38;", "&");
+            let count = s
+                .split("<span class=\"sr-only\">(</span>")
+                .nth(1)
+                .and_then(|c| c.split('<').next())
+                .and_then(|c| c.trim().parse().ok())
+                .unwrap();
+            (href, count)
+        })
+        .collect();
+    assert!(!ranges.is_empty());
+    for (href, count) in &ranges {
+        assert!(href.starts_with("/search?q=linen&min="), "{href}");
+        assert_eq!(shown_total(&page_text(href).await), *count, "{href}");
+    }
+    // Availability: the in-stock count is what "in stock only" lists.
+    let in_stock: i64 = page
+        .split("In stock only <span class=\"sr-only\">(</span>")
+        .nth(1)
+        .and_then(|c| c.split('<').next())
+        .and_then(|c| c.trim().parse().ok())
+        .expect("an in-stock count");
+    let only = page_text("/search?q=linen&in_stock=1").await;
+    assert_eq!(shown_total(&only), in_stock);
+    // The all-products page chooses categories the same way.
+    let (id, count) = &categories[0];
+    let page = page_text(&format!("/products?category={id}")).await;
+    assert!(page.contains(r#"name="category""#));
+    assert!(shown_total(&page) >= *count);
+}

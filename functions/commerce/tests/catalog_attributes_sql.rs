@@ -148,9 +148,10 @@ async fn attributes_are_typed_kept_filtered_and_counted() {
     );
     assert!(listed(&db, vec![by("colour", &["red"])]).await.is_empty());
 
-    let facets = product::attribute_facets(&db, &store, &ProductFilter::default(), 30)
+    let facets = product::facets(&db, &store, &ProductFilter::default(), None, 30)
         .await
-        .unwrap();
+        .unwrap()
+        .attributes;
     type Shown<'a> = Vec<(&'a str, &'a str, i64)>;
     let shown: Vec<(&str, Shown)> = facets
         .iter()

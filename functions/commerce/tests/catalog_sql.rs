@@ -650,9 +650,10 @@ async fn listings_sort_by_price_with_unpriced_products_last() {
 #[tokio::test]
 async fn facets_list_each_options_values_in_rank_order() {
     let db = test_db().await;
-    let facets = product::facets(&db, &alpha(), &product::ProductFilter::default(), 10)
+    let facets = product::facets(&db, &alpha(), &product::ProductFilter::default(), None, 10)
         .await
-        .unwrap();
+        .unwrap()
+        .options;
     let shown: Vec<(String, Vec<String>)> = facets
         .iter()
         .map(|f| {
@@ -671,10 +672,23 @@ async fn facets_list_each_options_values_in_rank_order() {
     );
     assert_eq!(facets[0].name, "size");
     assert_eq!(facets[0].values[0].products, 1);
-    let beta_facets = product::facets(&db, &beta(), &product::ProductFilter::default(), 10)
+    let beta_facets = product::facets(&db, &beta(), &product::ProductFilter::default(), None, 10)
         .await
         .unwrap();
-    assert!(beta_facets.is_empty(), "another store's options never show");
+    assert!(
+        beta_facets.options.is_empty(),
+        "another store's options never show"
+    );
+    let beta_categories: Vec<&str> = beta_facets
+        .categories
+        .iter()
+        .map(|c| c.value.as_str())
+        .collect();
+    assert_eq!(
+        beta_categories,
+        ["pcat_BHOME"],
+        "only the store's own categories"
+    );
 }
 
 #[tokio::test]

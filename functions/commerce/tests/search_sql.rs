@@ -6,10 +6,21 @@ mod common;
 
 use commerce::catalog::product;
 use commerce::ids::StoreId;
+use commerce::money::CurrencyCode;
 use commerce::params::{Page, SearchText};
 use commerce::search;
+use commerce::search::synonyms::SynonymGroups;
 use common::test_db;
 use tokio_postgres::Client;
+
+const PAGE: Page = Page {
+    limit: 50,
+    offset: 0,
+};
+
+fn eur() -> Option<CurrencyCode> {
+    CurrencyCode::parse("eur").ok()
+}
 
 fn alpha() -> StoreId {
     StoreId::parse("store_ALPHA").unwrap()
@@ -82,12 +93,29 @@ async fn a_stores_synonyms_widen_its_words_only() {
         .await
         .unwrap();
     assert!(found(&db, &a, "tee").await.is_empty());
-    search::repo::set_synonyms(&db, &a, &[vec!["Tee".into(), "T-Shirt".into()]])
+    let catalog_version = async |db: &Client| -> i64 {
+        db.query_one(
+            "SELECT catalog_version FROM stores WHERE id = 'store_ALPHA'",
+            &[],
+        )
         .await
-        .unwrap();
+        .unwrap()
+        .get(0)
+    };
+    let before = catalog_version(&db).await;
+    let groups = SynonymGroups::from_text("Tee, T-Shirt").unwrap();
+    search::repo::set_synonyms(&db, &a, &groups).await.unwrap();
     assert_eq!(
         search::repo::synonyms(&db, &a).await.unwrap(),
         [vec!["tee".to_owned(), "tshirt".to_owned()]]
+    );
+    assert_eq!(
+        search::repo::written_synonyms(&db, &a).await.unwrap(),
+        [vec!["Tee".to_owned(), "T-Shirt".to_owned()]]
+    );
+    assert!(
+        catalog_version(&db).await > before,
+        "cached searches are asked afresh"
     );
     assert_eq!(found(&db, &a, "tee").await, ["prod_A2"]);
     assert_eq!(found(&db, &a, "organic tee").await, ["prod_A2"]);
@@ -97,7 +125,9 @@ async fn a_stores_synonyms_widen_its_words_only() {
     assert_eq!(found(&db, &beta, "linen").await, ["prod_B1"]);
     assert_eq!(found(&db, &a, "linen").await, ["prod_A1"]);
     // Replaced, not added to.
-    search::repo::set_synonyms(&db, &a, &[]).await.unwrap();
+    search::repo::set_synonyms(&db, &a, &SynonymGroups::default())
+        .await
+        .unwrap();
     assert!(found(&db, &a, "tee").await.is_empty());
 }
 
@@ -123,7 +153,8 @@ async fn facet_counts_are_those_of_the_search_results() {
             ..Default::default()
         };
         let ids = found(&db, &a, q).await;
-        let facets = product::facets(&db, &a, &filter, 100).await.unwrap();
+        let all = product::facets(&db, &a, &filter, eur(), 100).await.unwrap();
+        let facets = &all.options;
         let mut counted: Vec<(String, String, i64)> = facets
             .iter()
             .flat_map(|f| {
@@ -159,5 +190,105 @@ async fn facet_counts_are_those_of_the_search_results() {
             .map(|((n, v), ps)| (n, v, i64::try_from(ps.len()).unwrap()))
             .collect();
         assert_eq!(counted, brute, "q={q:?} found {ids:?}");
+
+        // Categories, collections and availability, by hand over the same products.
+        let by_hand = |sql: &'static str| {
+            let db = &db;
+            let ids = &ids;
+            async move {
+                let rows = db.query(sql, &[ids]).await.unwrap();
+                rows.iter()
+                    .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1)))
+                    .collect::<Vec<_>>()
+            }
+        };
+        let sorted = |values: &[product::FacetValue]| {
+            let mut v: Vec<(String, i64)> = values
+                .iter()
+                .map(|v| (v.value.clone(), v.products))
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(
+            sorted(&all.categories),
+            by_hand(
+                "SELECT c.id, count(*) FROM product_category_products pc
+                 JOIN product_categories c ON c.id = pc.category_id AND c.is_active
+                 WHERE pc.product_id = ANY($1) GROUP BY c.id ORDER BY c.id"
+            )
+            .await,
+            "categories of q={q:?}"
+        );
+        assert_eq!(
+            sorted(&all.collections),
+            by_hand(
+                "SELECT collection_id, count(*) FROM products
+                 WHERE id = ANY($1) AND collection_id IS NOT NULL
+                 GROUP BY collection_id ORDER BY collection_id"
+            )
+            .await,
+            "collections of q={q:?}"
+        );
+        let in_stock = by_hand(
+            "SELECT 'in stock', count(*) FROM products p WHERE p.id = ANY($1) AND EXISTS (
+                 SELECT 1 FROM product_variants v WHERE v.product_id = p.id
+                 AND (NOT v.manage_inventory OR (SELECT sum(stocked - reserved)
+                      FROM inventory_levels WHERE variant_id = v.id) > 0))",
+        )
+        .await;
+        assert_eq!(all.in_stock, in_stock[0].1, "in stock of q={q:?}");
+        // Each price range counts what its own filter lists; together they cover
+        // every product found with a price in euros.
+        let mut priced = std::collections::BTreeSet::new();
+        for range in &all.prices {
+            let narrowed = product::ProductFilter {
+                price_min: Some(range.min),
+                price_max: Some(range.max),
+                ..filter.clone()
+            };
+            let (listed, total) = product::list(&db, &a, &narrowed, None, PAGE, eur())
+                .await
+                .unwrap();
+            assert_eq!(total, range.products, "q={q:?} range {range:?}");
+            priced.extend(listed.into_iter().map(|p| p.id.as_str().to_owned()));
+        }
+        let with_euro_price = by_hand(
+            "SELECT p.id, 1::int8 FROM products p WHERE p.id = ANY($1) AND EXISTS (
+                 SELECT 1 FROM product_variants v JOIN variant_prices vp ON vp.variant_id = v.id
+                 WHERE v.product_id = p.id AND vp.currency_code = 'eur') ORDER BY p.id",
+        )
+        .await;
+        assert_eq!(
+            priced.into_iter().collect::<Vec<_>>(),
+            with_euro_price
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect::<Vec<_>>(),
+            "price ranges of q={q:?}"
+        );
     }
+}
+
+#[tokio::test]
+async fn price_ranges_step_by_one_two_and_five() {
+    let db = test_db().await;
+    // Euro prices of store alpha's published products: 24.50 (two sizes), 199.00, 15.00.
+    let all = product::facets(&db, &alpha(), &product::ProductFilter::default(), eur(), 30)
+        .await
+        .unwrap();
+    let ranges: Vec<(i64, i64, i64)> = all
+        .prices
+        .iter()
+        .map(|r| (r.min, r.max, r.products))
+        .collect();
+    assert_eq!(
+        ranges,
+        [(1000, 1999, 1), (2000, 4999, 1), (10000, 19999, 1)]
+    );
+    // Without a currency there are no prices to range.
+    let none = product::facets(&db, &alpha(), &product::ProductFilter::default(), None, 30)
+        .await
+        .unwrap();
+    assert!(none.prices.is_empty());
 }

@@ -3,6 +3,7 @@
 //! back in one canonical order, so that equal listings have equal URLs and cache keys.
 
 use commerce::catalog::product::{OptionFilter, ProductFilter, ProductSort};
+use commerce::ids::{CategoryId, CollectionId};
 use commerce::money::CurrencyCode;
 use commerce::params::{Direction, Page, SearchText};
 
@@ -90,6 +91,10 @@ pub struct ListingParams {
     pub options: Vec<(String, Vec<String>)>,
     /// Attribute key and chosen values, in the order first seen.
     pub attributes: Vec<(String, Vec<String>)>,
+    /// Chosen categories (`category`, any of them), in the order first seen.
+    pub categories: Vec<CategoryId>,
+    /// Chosen collections (`collection`, any of them), in the order first seen.
+    pub collections: Vec<CollectionId>,
     pub page: u32,
     /// Parameters that were present but could not be used, by name, for the page to say.
     pub ignored: Vec<String>,
@@ -175,6 +180,23 @@ impl ListingParams {
                     "" | "0" | "off" | "false" => {}
                     _ => ignore(&mut out, key),
                 },
+                "category" if values < MAX_OPTION_VALUES => match CategoryId::parse(value) {
+                    Ok(id) if out.categories.contains(&id) => {}
+                    Ok(id) => {
+                        out.categories.push(id);
+                        values += 1;
+                    }
+                    Err(_) => ignore(&mut out, key),
+                },
+                "collection" if values < MAX_OPTION_VALUES => match CollectionId::parse(value) {
+                    Ok(id) if out.collections.contains(&id) => {}
+                    Ok(id) => {
+                        out.collections.push(id);
+                        values += 1;
+                    }
+                    Err(_) => ignore(&mut out, key),
+                },
+                "category" | "collection" => ignore(&mut out, key),
                 "page" => match value.parse::<u32>() {
                     Ok(n) if (1..=MAX_PAGE).contains(&n) => out.page = n,
                     _ => ignore(&mut out, key),
@@ -252,6 +274,8 @@ impl ListingParams {
             || self.in_stock
             || !self.options.is_empty()
             || !self.attributes.is_empty()
+            || !self.categories.is_empty()
+            || !self.collections.is_empty()
     }
 
     pub fn page(&self) -> Page {
@@ -270,6 +294,12 @@ impl ListingParams {
             in_stock: self.in_stock,
             options: filters(&self.options),
             attributes: filters(&self.attributes),
+            category_ids: (!self.categories.is_empty())
+                .then(|| self.categories.clone())
+                .or(scope.category_ids),
+            collection_ids: (!self.collections.is_empty())
+                .then(|| self.collections.clone())
+                .or(scope.collection_ids),
             ..scope
         }
     }
@@ -289,6 +319,12 @@ impl ListingParams {
                     pairs.push((format!("{prefix}{name}"), v.clone()));
                 }
             }
+        }
+        for id in &self.categories {
+            pairs.push(("category".to_owned(), id.as_str().to_owned()));
+        }
+        for id in &self.collections {
+            pairs.push(("collection".to_owned(), id.as_str().to_owned()));
         }
         if let Some(v) = self.price_min {
             pairs.push(("min".to_owned(), major_input(v, currency)));
@@ -382,6 +418,28 @@ mod tests {
         assert!(!p.sorts().any(|s| s == Sort::Relevance));
         let p = parse(&[]);
         assert_eq!(p.sort, Sort::Newest);
+    }
+
+    #[test]
+    fn categories_and_collections_are_chosen_by_id() {
+        let p = parse(&[
+            ("q", "shirt"),
+            ("category", "pcat_SHIRTS"),
+            ("collection", "pcol_SUMMER"),
+            ("category", "pcat_SHIRTS"),
+            ("category", "not-an-id"),
+        ]);
+        assert_eq!(p.categories, [CategoryId::parse("pcat_SHIRTS").unwrap()]);
+        assert_eq!(p.collections, [CollectionId::parse("pcol_SUMMER").unwrap()]);
+        assert_eq!(p.ignored, ["category"]);
+        assert!(p.narrowed_beyond_search());
+        assert_eq!(
+            p.url("/search", eur(), 1),
+            "/search?q=shirt&category=pcat_SHIRTS&collection=pcol_SUMMER"
+        );
+        let filter = p.filter(ProductFilter::default());
+        assert_eq!(filter.category_ids, Some(p.categories.clone()));
+        assert_eq!(filter.collection_ids, Some(p.collections.clone()));
     }
 
     #[test]

@@ -5,7 +5,9 @@ use askama::Template;
 use commerce::cart::{self, Cart, ShippingOption};
 use commerce::catalog::category::{self, Category, CategoryFilter, CategorySort};
 use commerce::catalog::collection::{self, Collection, CollectionFilter};
-use commerce::catalog::product::{self, Facet, Product, ProductFilter, ProductKey, VariantRow};
+use commerce::catalog::product::{
+    self, Facet, FacetValue, Product, ProductFilter, ProductKey, VariantRow,
+};
 use commerce::ids::VariantId;
 use commerce::money::Money;
 use commerce::params::{Direction, Page};
@@ -70,11 +72,24 @@ impl PageRequest<'_> {
     }
 
     fn listing(&self, route: &PageRoute) -> ListingParams {
-        ListingParams::parse(
+        let mut params = ListingParams::parse(
             self.pairs(),
             self.region.currency,
             matches!(route, PageRoute::AllProducts | PageRoute::Search),
-        )
+        );
+        // A category's page lists its category: other categories are no choice there,
+        // nor other collections on a collection's page.
+        let (chosen, name) = match route {
+            PageRoute::Category(_) => (!params.categories.is_empty(), "category"),
+            PageRoute::Collection(_) => (!params.collections.is_empty(), "collection"),
+            _ => (false, ""),
+        };
+        if chosen {
+            params.categories.retain(|_| name != "category");
+            params.collections.retain(|_| name != "collection");
+            params.ignored.push(name.to_owned());
+        }
+        params
     }
 
     /// The chosen variant named by `?variant=`, if it is well formed.
@@ -601,8 +616,8 @@ async fn listing_with<C: GenericClient + Sync>(
             params.page.to_string(),
         ));
     }
-    let facets = product::facets(client, &store.id, &facet_scope, 30).await?;
-    let attribute_facets = product::attribute_facets(client, &store.id, &facet_scope, 30).await?;
+    let menus = product::facets(client, &store.id, &facet_scope, Some(currency), 30).await?;
+    let (facets, attribute_facets) = (&menus.options, &menus.attributes);
     let path = req.path;
     let last_page = u32::try_from(total.max(0))
         .unwrap_or(u32::MAX)
@@ -626,11 +641,11 @@ async fn listing_with<C: GenericClient + Sync>(
     // Each chosen option or attribute value, removable on its own.
     type Chosen = Vec<(String, Vec<String>)>;
     type ChosenOf = fn(&mut ListingParams) -> &mut Chosen;
-    let menus: [(&[Facet], &Chosen, ChosenOf); 2] = [
-        (&facets, &params.options, |p| &mut p.options),
-        (&attribute_facets, &params.attributes, |p| &mut p.attributes),
+    let chosen_menus: [(&[Facet], &Chosen, ChosenOf); 2] = [
+        (facets, &params.options, |p| &mut p.options),
+        (attribute_facets, &params.attributes, |p| &mut p.attributes),
     ];
-    for (menu, chosen, chosen_of) in menus {
+    for (menu, chosen, chosen_of) in chosen_menus {
         for (name, values) in chosen {
             let facet = menu.iter().find(|f| &f.name == name);
             let title = facet.map_or(name.as_str(), |f| f.title.as_str());
@@ -652,6 +667,27 @@ async fn listing_with<C: GenericClient + Sync>(
                 });
             }
         }
+    }
+    // Chosen categories and collections, by name.
+    for id in &params.categories {
+        let name = menus.categories.iter().find(|c| c.value == id.as_str());
+        let name = name
+            .map(|c| c.label.as_str())
+            .or_else(|| cats.iter().find(|c| c.id == *id).map(|c| c.name.as_str()));
+        chips.push(Link {
+            href: without(&|p| p.categories.retain(|c| c != id)),
+            label: format!("category: {}", name.unwrap_or("unknown")),
+        });
+    }
+    for id in &params.collections {
+        let name = menus.collections.iter().find(|c| c.value == id.as_str());
+        chips.push(Link {
+            href: without(&|p| p.collections.retain(|c| c != id)),
+            label: format!(
+                "collection: {}",
+                name.map_or("none of these products'", |c| c.label.as_str())
+            ),
+        });
     }
     if let Some(min) = params.price_min {
         chips.push(Link {
@@ -714,12 +750,66 @@ async fn listing_with<C: GenericClient + Sync>(
         None => (None, Vec::new()),
     };
 
-    let facet_views = facet_views(&facets, OPTION_PREFIX, &params.options)
-        .chain(facet_views(
-            &attribute_facets,
+    // Categories and collections first (not on their own pages), then options and
+    // attributes.
+    let listed = |title: &str, param: &str, values: &[FacetValue], chosen: &[&str]| FacetView {
+        title: title.to_owned(),
+        param: param.to_owned(),
+        values: values
+            .iter()
+            .map(|v| FacetValueView {
+                value: v.value.clone(),
+                label: v.label.clone(),
+                count: v.products,
+                checked: chosen.contains(&v.value.as_str()),
+            })
+            .collect(),
+    };
+    let chosen_categories: Vec<&str> = params.categories.iter().map(|c| c.as_str()).collect();
+    let chosen_collections: Vec<&str> = params.collections.iter().map(|c| c.as_str()).collect();
+    let mut menu_views = Vec::new();
+    if !matches!(scope, Scope::Category(_)) && !menus.categories.is_empty() {
+        menu_views.push(listed(
+            "Category",
+            "category",
+            &menus.categories,
+            &chosen_categories,
+        ));
+    }
+    if !matches!(scope, Scope::Collection(_)) && !menus.collections.is_empty() {
+        menu_views.push(listed(
+            "Collection",
+            "collection",
+            &menus.collections,
+            &chosen_collections,
+        ));
+    }
+    menu_views.extend(
+        facet_views(facets, OPTION_PREFIX, &params.options).chain(facet_views(
+            attribute_facets,
             ATTRIBUTE_PREFIX,
             &params.attributes,
-        ))
+        )),
+    );
+    // Price ranges as links (each keeps the other choices), and how many can ship now.
+    let price_ranges = menus
+        .prices
+        .iter()
+        .map(|r| {
+            let mut p = params.clone();
+            p.page = 1;
+            (p.price_min, p.price_max) = (Some(r.min), Some(r.max));
+            PriceRangeView {
+                href: p.url(path, currency, 1),
+                label: format!(
+                    "{} – {}",
+                    money(Money::new(r.min, currency)),
+                    money(Money::new(r.max, currency))
+                ),
+                count: r.products,
+                current: params.price_min == Some(r.min) && params.price_max == Some(r.max),
+            }
+        })
         .collect();
 
     let first_shown = i64::from(params.page().offset) + 1;
@@ -776,7 +866,7 @@ async fn listing_with<C: GenericClient + Sync>(
         path: path.to_owned(),
         q: params.q.clone(),
         sort: params.sort.param(),
-        facets: facet_views,
+        facets: menu_views,
         currency: currency.as_str().to_ascii_uppercase(),
         price_min: params
             .price_min
@@ -787,6 +877,8 @@ async fn listing_with<C: GenericClient + Sync>(
             .map(|v| major_input(v, currency))
             .unwrap_or_default(),
         in_stock: params.in_stock,
+        in_stock_count: menus.in_stock,
+        price_ranges,
         summary,
         sort_hidden,
         sorts: params

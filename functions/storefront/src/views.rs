@@ -114,6 +114,16 @@ pub struct FacetView {
     pub values: Vec<FacetValueView>,
 }
 
+/// A price range of a listing's menu: a link that narrows to it.
+#[derive(Debug, Clone)]
+pub struct PriceRangeView {
+    pub href: String,
+    pub label: String,
+    pub count: i64,
+    /// Whether the listing is narrowed to exactly this range.
+    pub current: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct SortChoice {
     pub value: &'static str,
@@ -145,6 +155,9 @@ pub struct ListingPage {
     pub price_min: String,
     pub price_max: String,
     pub in_stock: bool,
+    /// Products of the listing's scope that can ship now.
+    pub in_stock_count: i64,
+    pub price_ranges: Vec<PriceRangeView>,
     pub summary: String,
     /// The filters kept by the sort form.
     pub sort_hidden: Vec<(String, String)>,

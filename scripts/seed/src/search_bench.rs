@@ -81,10 +81,7 @@ pub async fn run(client: &Client, store: &str, rounds: usize) -> Result<(), Stri
             let (_, total) = product::list(client, &store, &filter, None, page, currency)
                 .await
                 .map_err(fail)?;
-            product::facets(client, &store, &filter, 30)
-                .await
-                .map_err(fail)?;
-            product::attribute_facets(client, &store, &filter, 30)
+            product::facets(client, &store, &filter, currency, 30)
                 .await
                 .map_err(fail)?;
             times.push(started.elapsed());

@@ -308,10 +308,15 @@ impl ProductFilter {
 const PUBLISHED_COUNT: &str =
     "SELECT published_products AS total FROM store_catalog_counts WHERE store_id = $1";
 
+/// A search's matches ($6, the resolved terms), computed once per statement: every
+/// statement with [`LIST_WHERE`] begins `WITH {MATCHES}`, so that its page, its count
+/// and its facets read one set. Without terms `search_matches` is not called.
+const MATCHES: &str = "matches AS MATERIALIZED (
+    SELECT m.* FROM search_matches($1, $6) m WHERE $6::jsonb IS NOT NULL)";
+
 /// The search condition of [`LIST_WHERE`] (a relevance-ordered page joins the matches
 /// instead).
-const SEARCH_CLAUSE: &str =
-    "($6::jsonb IS NULL OR p.id IN (SELECT m.product_id FROM search_matches($1, $6) m))";
+const SEARCH_CLAUSE: &str = "($6::jsonb IS NULL OR p.id IN (SELECT m.product_id FROM matches m))";
 
 /// The list filter over `products p`: $1 store, $2 ids, $3 handles, $4 categories,
 /// $5 collections, $6 search terms (`commerce::search`'s JSON), $7 currency, $8 lowest price, $9 highest price,
@@ -326,7 +331,7 @@ const LIST_WHERE: &str = "p.store_id = $1 AND p.status = 'published'
         JOIN product_categories c ON c.id = pc.category_id AND c.is_active
         WHERE pc.category_id = ANY($4)))
     AND ($5::text[] IS NULL OR p.collection_id = ANY($5))
-    AND ($6::jsonb IS NULL OR p.id IN (SELECT m.product_id FROM search_matches($1, $6) m))
+    AND ($6::jsonb IS NULL OR p.id IN (SELECT m.product_id FROM matches m))
     AND (($8::int8 IS NULL AND $9::int8 IS NULL AND NOT $10::bool AND $11::text[] IS NULL)
       OR EXISTS (
         SELECT 1 FROM product_variants v
@@ -600,7 +605,7 @@ async fn list_rows<C: Sql>(
 ) -> Result<(Vec<tokio_postgres::Row>, i64), ApiError> {
     // Without a filter the total is the kept count; with one, the matches are counted.
     let count = if filter.narrows() {
-        count_matches("products p", LIST_WHERE)
+        format!("WITH {MATCHES} {}", count_matches("products p", LIST_WHERE))
     } else {
         PUBLISHED_COUNT.to_owned()
     };
@@ -612,7 +617,7 @@ async fn list_rows<C: Sql>(
             format!(
                 "SELECT p.id, row_number() OVER (
                      ORDER BY m.typos, m.field, m.exact DESC, p.created_at DESC, p.id) AS sort_key
-                 FROM products p JOIN search_matches($1, $6) m ON m.product_id = p.id
+                 FROM products p JOIN matches m ON m.product_id = p.id
                  WHERE {where_}
                  ORDER BY sort_key LIMIT $15 OFFSET $16",
                 where_ = LIST_WHERE.replace(SEARCH_CLAUSE, "TRUE"),
@@ -636,7 +641,8 @@ async fn list_rows<C: Sql>(
         // The page is chosen with ORDER BY + LIMIT (an index walk, not a sort of every
         // match, for the indexed orders); then its kept documents and its stock are
         // read by key; the total is one uncorrelated subquery.
-        "WITH page AS MATERIALIZED ({page_sql}),
+        "WITH {MATCHES},
+         page AS MATERIALIZED ({page_sql}),
          stock AS MATERIALIZED ({stock})
          SELECT ({count}) AS total, {columns}, stock.stock
          FROM page JOIN product_docs d ON d.product_id = page.id
@@ -736,82 +742,57 @@ pub struct Facet {
     pub values: Vec<FacetValue>,
 }
 
-/// The options and values offered by the products `filter` lists, in rank order; at
-/// most `max_values` values per option. Only the scope of `filter` counts (ids,
-/// handles, categories, collections, search); its variant conditions are ignored, so a
-/// menu keeps every value of its scope.
+/// A range of prices in a listing's currency, in minor units: `min` to `max` inclusive.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PriceRange {
+    pub min: i64,
+    pub max: i64,
+    /// Products with a variant priced within the range.
+    pub products: i64,
+}
+
+/// What the products of a listing's scope offer, each with its number of products: a
+/// listing page's menus. Each count is what its filter would list within the scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facets {
+    /// Options and their values, in rank order.
+    pub options: Vec<Facet>,
+    /// Filterable attributes and their values, in the store's order of its attributes
+    /// (a list's values in its order).
+    pub attributes: Vec<Facet>,
+    /// Active categories the products are in (by id), the most products first.
+    pub categories: Vec<FacetValue>,
+    /// Collections (by id), the most products first.
+    pub collections: Vec<FacetValue>,
+    /// Prices in steps of 1, 2 and 5 (1.00-1.99, 2.00-4.99, 5.00-9.99, 10.00-19.99…), the
+    /// cheapest first; empty without a currency.
+    pub prices: Vec<PriceRange>,
+    /// Products with a variant that can ship now.
+    pub in_stock: i64,
+}
+
+/// A facet's value as the facets statement returns it.
+#[derive(Deserialize)]
+struct FacetRow {
+    name: String,
+    title: String,
+    kind: Option<String>,
+    value: String,
+    products: i64,
+}
+
+/// The menus of the products `filter` lists, priced in `currency`; at most
+/// `max_values` values per facet. Only the scope of `filter` counts (ids, handles,
+/// categories, collections, search): its choices (prices, stock, options, attributes)
+/// are left out, so that a menu keeps every value of its scope. One statement, which
+/// reads a search's matches once.
 pub async fn facets<C: Sql>(
     client: &C,
     store: &StoreId,
     filter: &ProductFilter,
+    currency: Option<CurrencyCode>,
     max_values: usize,
-) -> Result<Vec<Facet>, ApiError> {
-    let scope = ProductFilter {
-        price_min: None,
-        price_max: None,
-        in_stock: false,
-        options: Vec::new(),
-        ..filter.clone()
-    };
-    let sql = format!(
-        "SELECT lower(o.title) AS name, min(o.title) AS title, min(ov.value) AS value,
-                count(DISTINCT p.id) AS products
-         FROM products p
-         JOIN product_options o ON o.product_id = p.id
-         JOIN product_option_values ov ON ov.option_id = o.id
-         WHERE {LIST_WHERE}
-         GROUP BY lower(o.title), lower(ov.value)
-         ORDER BY min(o.rank), lower(o.title), min(ov.rank), lower(ov.value)"
-    );
-    let params = FilterParams::resolve(client, store, &scope, None).await?;
-    let rows = client.query_typed(&sql, &params.params()).await?;
-    let mut facets: Vec<Facet> = Vec::new();
-    for row in &rows {
-        let name: String = col(row, "name")?;
-        let value: String = col(row, "value")?;
-        let value = FacetValue {
-            label: value.clone(),
-            value,
-            products: col(row, "products")?,
-        };
-        push_facet(&mut facets, name, row, value, max_values)?;
-    }
-    Ok(facets)
-}
-
-/// Adds `value` to the last facet when it is `name`'s (up to `max_values`), else a new
-/// facet titled by the row's `title`.
-fn push_facet(
-    facets: &mut Vec<Facet>,
-    name: String,
-    row: &tokio_postgres::Row,
-    value: FacetValue,
-    max_values: usize,
-) -> Result<(), ApiError> {
-    match facets.last_mut() {
-        Some(f) if f.name == name => {
-            if f.values.len() < max_values {
-                f.values.push(value);
-            }
-        }
-        _ => facets.push(Facet {
-            name,
-            title: col(row, "title")?,
-            values: vec![value],
-        }),
-    }
-    Ok(())
-}
-
-/// The filterable attributes of the products `filter` lists and their values, in the
-/// store's order of its attributes (a list's values in its order); at most
-/// `max_values` values each. As for [`facets`], only the scope of `filter` counts.
-pub async fn attribute_facets<C: Sql>(
-    client: &C,
-    store: &StoreId,
-    filter: &ProductFilter,
-    max_values: usize,
-) -> Result<Vec<Facet>, ApiError> {
+) -> Result<Facets, ApiError> {
     let scope = ProductFilter {
         price_min: None,
         price_max: None,
@@ -821,35 +802,126 @@ pub async fn attribute_facets<C: Sql>(
         ..filter.clone()
     };
     let sql = format!(
-        "SELECT a.key AS name, a.label AS title, a.kind, p.attributes ->> a.key AS value,
-                count(*) AS products
-         FROM product_attributes a
-         JOIN products p ON p.store_id = a.store_id AND p.attributes ? a.key
-         WHERE a.store_id = $1 AND a.filterable AND {LIST_WHERE}
-         GROUP BY a.rank, a.key, a.label, a.kind, a.choices, p.attributes ->> a.key
-         ORDER BY a.rank, a.key,
-                  array_position(a.choices, p.attributes ->> a.key), p.attributes ->> a.key DESC"
+        "WITH {MATCHES},
+         scope AS MATERIALIZED (
+             SELECT p.id, p.collection_id, p.attributes FROM products p WHERE {LIST_WHERE}),
+         options AS (
+             SELECT lower(o.title) AS name, min(o.title) AS title, NULL::text AS kind,
+                    min(ov.value) AS value, count(DISTINCT s.id) AS products,
+                    min(o.rank) AS o_rank, min(ov.rank) AS v_rank, lower(ov.value) AS v_key
+             FROM scope s
+             JOIN product_options o ON o.product_id = s.id
+             JOIN product_option_values ov ON ov.option_id = o.id
+             GROUP BY lower(o.title), lower(ov.value)),
+         attributes AS (
+             SELECT a.key AS name, min(a.label) AS title, min(a.kind) AS kind,
+                    s.attributes ->> a.key AS value, count(*) AS products, a.rank,
+                    array_position(min(a.choices), s.attributes ->> a.key) AS v_rank
+             FROM product_attributes a
+             JOIN scope s ON s.attributes ? a.key
+             WHERE a.store_id = $1 AND a.filterable
+             GROUP BY a.rank, a.key, s.attributes ->> a.key),
+         categories AS (
+             SELECT c.id AS value, min(c.name) AS title, count(*) AS products
+             FROM scope s
+             JOIN product_category_products pc ON pc.product_id = s.id
+             JOIN product_categories c ON c.id = pc.category_id AND c.is_active
+             GROUP BY c.id),
+         collections AS (
+             SELECT pl.id AS value, min(pl.title) AS title, count(*) AS products
+             FROM scope s JOIN product_collections pl ON pl.id = s.collection_id
+             GROUP BY pl.id),
+         -- Each price's step of 1, 2 and 5 (in major units of two decimals; below 1.00
+         -- one step from 0): a product counts once in every step a variant is priced in.
+         priced AS (
+             SELECT DISTINCT s.id, st.low, st.high
+             FROM scope s
+             JOIN product_variants v ON v.product_id = s.id
+             JOIN variant_prices vp ON vp.variant_id = v.id AND vp.currency_code = $7
+             CROSS JOIN LATERAL (
+                 SELECT (10::numeric ^ floor(log(greatest(vp.amount, 100)::numeric)))::int8 AS unit) u
+             CROSS JOIN LATERAL (
+                 SELECT CASE WHEN vp.amount < 100 THEN 0
+                             WHEN vp.amount >= 5 * u.unit THEN 5 * u.unit
+                             WHEN vp.amount >= 2 * u.unit THEN 2 * u.unit ELSE u.unit END AS low,
+                        CASE WHEN vp.amount < 100 THEN 99
+                             WHEN vp.amount >= 5 * u.unit THEN 10 * u.unit - 1
+                             WHEN vp.amount >= 2 * u.unit THEN 5 * u.unit - 1
+                             ELSE 2 * u.unit - 1 END AS high) st),
+         prices AS (
+             SELECT low AS min, high AS max, count(*) AS products FROM priced GROUP BY low, high)
+         SELECT
+             (SELECT coalesce(json_agg(x ORDER BY x.o_rank, x.name, x.v_rank, x.v_key), '[]')
+              FROM options x) AS options,
+             (SELECT coalesce(json_agg(x ORDER BY x.rank, x.name, x.v_rank, x.value DESC), '[]')
+              FROM attributes x) AS attributes,
+             (SELECT coalesce(json_agg(json_build_object('name', 'category', 'title', x.title,
+                         'value', x.value, 'products', x.products)
+                     ORDER BY x.products DESC, x.title, x.value), '[]')
+              FROM categories x) AS categories,
+             (SELECT coalesce(json_agg(json_build_object('name', 'collection', 'title', x.title,
+                         'value', x.value, 'products', x.products)
+                     ORDER BY x.products DESC, x.title, x.value), '[]')
+              FROM collections x) AS collections,
+             (SELECT coalesce(json_agg(x ORDER BY x.min), '[]') FROM prices x) AS prices,
+             (SELECT count(*) FROM scope s WHERE EXISTS (
+                  SELECT 1 FROM product_variants v
+                  WHERE v.product_id = s.id AND (NOT v.manage_inventory OR (
+                      SELECT coalesce(sum(il.stocked - il.reserved), 0)
+                      FROM inventory_levels il WHERE il.variant_id = v.id) > 0))) AS in_stock"
     );
-    let params = FilterParams::resolve(client, store, &scope, None).await?;
-    let rows = client.query_typed(&sql, &params.params()).await?;
-    let mut facets: Vec<Facet> = Vec::new();
-    for row in &rows {
-        let name: String = col(row, "name")?;
-        let value: String = col(row, "value")?;
-        let kind: String = col(row, "kind")?;
-        let label = match (kind.as_str(), value.as_str()) {
-            ("boolean", "true") => "Yes".to_owned(),
-            ("boolean", "false") => "No".to_owned(),
-            _ => value.clone(),
-        };
-        let value = FacetValue {
-            value,
-            label,
-            products: col(row, "products")?,
-        };
-        push_facet(&mut facets, name, row, value, max_values)?;
-    }
-    Ok(facets)
+    let params = FilterParams::resolve(client, store, &scope, currency).await?;
+    let row = first(client.query_typed(&sql, &params.params()).await?).ok_or_else(|| {
+        ApiError::Internal {
+            detail: "facets returned no row".into(),
+        }
+    })?;
+    let grouped = |rows: Vec<FacetRow>| {
+        let mut facets: Vec<Facet> = Vec::new();
+        for r in rows {
+            let label = match (r.kind.as_deref(), r.value.as_str()) {
+                (Some("boolean"), "true") => "Yes".to_owned(),
+                (Some("boolean"), "false") => "No".to_owned(),
+                _ => r.value.clone(),
+            };
+            let value = FacetValue {
+                value: r.value,
+                label,
+                products: r.products,
+            };
+            match facets.last_mut() {
+                Some(f) if f.name == r.name => {
+                    if f.values.len() < max_values {
+                        f.values.push(value);
+                    }
+                }
+                _ => facets.push(Facet {
+                    name: r.name,
+                    title: r.title,
+                    values: vec![value],
+                }),
+            }
+        }
+        facets
+    };
+    let flat = |rows: Vec<FacetRow>| -> Vec<FacetValue> {
+        rows.into_iter()
+            .take(max_values)
+            .map(|r| FacetValue {
+                value: r.value,
+                label: r.title,
+                products: r.products,
+            })
+            .collect()
+    };
+    Ok(Facets {
+        options: grouped(json_col(&row, "options")?),
+        attributes: grouped(json_col(&row, "attributes")?),
+        categories: flat(json_col(&row, "categories")?),
+        collections: flat(json_col(&row, "collections")?),
+        prices: json_col(&row, "prices")?,
+        in_stock: col(&row, "in_stock")?,
+    })
 }
 
 /// A published product's address and last change, for sitemaps.
