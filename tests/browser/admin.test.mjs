@@ -39,6 +39,7 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
   const refusedSettings = [
     ["POST", /^\/admin\/stock-locations\/sloc_[0-9A-Za-z]+$/, 400],
     ["POST", "/admin/settings/hosts", 400],
+    ["POST", "/admin/settings/synonyms", 400],
     ["POST", "/admin/regions", 409],
     ["POST", "/admin/shipping-options", 400],
   ];
@@ -383,6 +384,10 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     assert.equal(await submit(page, page.getByRole("button", { name: "Add the hostname" }), "/admin/settings/hosts"), 400);
     await assert.doesNotReject(page.getByText("without a port").waitFor());
     await axe(page, "settings, hostname refused", found, t);
+    await page.getByLabel("Groups, one per line, terms separated by commas").fill("hoodie");
+    assert.equal(await submit(page, page.getByRole("button", { name: "Save the synonyms" }), "/admin/settings/synonyms"), 400);
+    await assert.doesNotReject(page.getByText("Line 1: a group needs at least two different terms").waitFor());
+    await axe(page, "settings, synonyms refused", found, t);
     await submit(page, page.getByRole("link", { name: "Regions, tax rates and shipping" }), "/admin/regions");
     await axe(page, "regions", found, t);
     await page.getByLabel("Name", { exact: true }).fill("Browser Region");

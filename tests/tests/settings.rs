@@ -4,7 +4,9 @@
 //! country another region serves refused, the form kept as typed), changes its tax
 //! rate through Medusa's path (its currency fixed), gives it shipping options through
 //! the page and the API (ordered, the last one kept), and gives a stock location an
-//! address; each change audited, shipping changes moving the catalog version.
+//! address, and sets the search synonyms (a bad line named, the text kept as typed;
+//! the Store API's search using them); each change audited, shipping and synonym
+//! changes moving the catalog version.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -467,4 +469,127 @@ async fn an_owner_makes_a_region_sets_its_tax_and_its_shipping_options() {
     assert_eq!(body["stock_location"]["address"]["country_code"], "se");
     let html = page(&cookie, "/admin/stock-locations").await;
     assert!(html.contains("Hamngatan 1, 111 47 Stockholm, SE"), "{html}");
+}
+
+/// [`searched`] until it answers `want` (the edge cache answers from its old copy
+/// while it asks afresh), for at most ten seconds.
+async fn searched_until(key: &str, q: &str, want: &[&str]) -> Vec<String> {
+    let mut got = Vec::new();
+    for _ in 0..50 {
+        got = searched(key, q).await;
+        if got == want {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    got
+}
+
+/// Titles of what the Store API's search finds in the store of publishable key `key`.
+async fn searched(key: &str, q: &str) -> Vec<String> {
+    let res = client()
+        .get(url(&format!("/store/products?q={q}")))
+        .header("x-publishable-api-key", key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    body["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_owner_sets_search_synonyms_the_shops_searches_use() {
+    let db = db().await;
+    let (store, _, _, _, cookie, _) = own_store(&db).await;
+    let key = format!("pk_settings_{}", store.trim_start_matches("store_SETTINGS"));
+    db.batch_execute(&format!(
+        "INSERT INTO products (id, store_id, handle, title, description, status)
+         VALUES ('prod_SYN{n}', '{store}', 'organic-tshirt', 'Organic T-Shirt', 'Soft', 'published')",
+        n = stamp()
+    ))
+    .await
+    .unwrap();
+    assert!(searched(&key, "tee").await.is_empty());
+
+    // A line of one term is refused, the text kept as typed and the line named.
+    let typed = "tee, T-Shirt\nhoodie";
+    let (status, html) =
+        post_form(&cookie, "/admin/settings/synonyms", &[("synonyms", typed)]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        html.contains("Line 2: a group needs at least two different terms"),
+        "{html}"
+    );
+    assert!(html.contains("tee, T-Shirt\nhoodie</textarea>"), "{html}");
+    assert!(searched(&key, "tee").await.is_empty(), "nothing kept");
+
+    let before = version(&db, &store).await;
+    let (status, location) = post_form(
+        &cookie,
+        "/admin/settings/synonyms",
+        &[("synonyms", "tee, T-Shirt\n\nhoodie, sweatshirt")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    assert!(
+        version(&db, &store).await > before,
+        "cached searches are asked afresh"
+    );
+    assert_eq!(
+        searched_until(&key, "tee", &["Organic T-Shirt"]).await,
+        ["Organic T-Shirt"]
+    );
+    let html = page(&cookie, "/admin/settings?saved=synonyms").await;
+    assert!(html.contains("Synonyms saved."));
+    assert!(
+        html.contains("tee, T-Shirt\nhoodie, sweatshirt</textarea>"),
+        "{html}"
+    );
+
+    // The admin API: the groups as written; a bad group refused with its place.
+    let (status, body) = api(Method::GET, &cookie, "/admin/search/synonyms", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body["synonyms"],
+        json!([["tee", "T-Shirt"], ["hoodie", "sweatshirt"]])
+    );
+    let (status, body) = api(
+        Method::POST,
+        &cookie,
+        "/admin/search/synonyms",
+        Some(json!({"synonyms": [["tee", "t-shirt"], ["solo"]]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("group 2"),
+        "{body}"
+    );
+    let (status, body) = api(
+        Method::POST,
+        &cookie,
+        "/admin/search/synonyms",
+        Some(json!({"synonyms": []})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["synonyms"].clone()),
+        (StatusCode::OK, json!([]))
+    );
+    assert!(searched_until(&key, "tee", &[]).await.is_empty());
+    let audited: i64 = db
+        .query_one(
+            "SELECT count(*) FROM audit_log WHERE store_id = $1 AND action = 'search.synonyms_set'",
+            &[&store],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(audited, 2);
 }

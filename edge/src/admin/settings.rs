@@ -1,16 +1,19 @@
-//! The store's settings at `/admin/settings` (its name, default region and hostnames)
-//! and Medusa's store paths of the admin API (`/admin/stores`, only the member's own
-//! store: another's id is not found). Each change is audited in its transaction.
+//! The store's settings at `/admin/settings` (its name, default region, hostnames and
+//! search synonyms), Medusa's store paths of the admin API (`/admin/stores`, only the
+//! member's own store: another's id is not found) and the synonyms' (`/admin/search/
+//! synonyms`). Each change is audited in its transaction.
 
 use commerce::ids::StoreId;
 use commerce::region::{self, Region};
+use commerce::search::repo as search_repo;
+use commerce::search::synonyms::SynonymGroups;
 use commerce::settings::json::{store_json, StoreBody};
 use commerce::settings::{repo, Hostname, SettingsInput, StoreSettings};
 use commerce::staff::audit::Entry;
 use commerce::ApiError;
 use serde::Deserialize;
 use serde_json::json;
-use storefront::admin::settings::{settings_page, SettingsNotice};
+use storefront::admin::settings::{settings_page, SettingsKept, SettingsNotice};
 use tokio_postgres::Client;
 use worker::Response;
 
@@ -38,12 +41,19 @@ async fn view(cx: &Cx, notice: SettingsNotice, status: u16) -> Result<Response, 
         "store" => Some("Saved. The shop shows the change within a few minutes."),
         "host" => Some("Hostname added. Point its DNS at the shop if it does not yet."),
         "host-removed" => Some("Hostname removed; the shop is no longer served there."),
+        "synonyms" => Some("Synonyms saved. The shop's searches use them within a few minutes."),
         _ => None,
     };
     render(cx, async |client, member, shell| {
         let settings = repo::store_settings(client, &member.store_id).await?;
         let regions = region::all(client, &member.store_id).await?;
-        settings_page(shell, member, &settings, &regions, notice, saved, status)
+        let synonyms = search_repo::written_synonyms(client, &member.store_id).await?;
+        let kept = SettingsKept {
+            settings: &settings,
+            regions: &regions,
+            synonyms: &synonyms,
+        };
+        settings_page(shell, member, kept, notice, saved, status)
     })
     .await
 }
@@ -233,4 +243,66 @@ pub async fn update_store(cx: &mut Cx) -> Result<Response, ApiError> {
     })
     .await?;
     answer(cx).await
+}
+
+/// Replaces the store's search synonyms, audited; answers the groups as written.
+async fn write_synonyms(cx: &Cx, groups: SynonymGroups) -> Result<Vec<Vec<String>>, ApiError> {
+    let store = cx.member()?.store_id.clone();
+    audited(cx, async |tx: &Client| {
+        let before = search_repo::written_synonyms(tx, &store).await?;
+        search_repo::set_synonyms(tx, &store, &groups).await?;
+        let after = search_repo::written_synonyms(tx, &store).await?;
+        let entry = Entry {
+            action: "search.synonyms_set",
+            target_id: Some(store.as_str()),
+            change: json!({ "synonyms": [before, after] }),
+        };
+        Ok((after, entry))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct SynonymsBody {
+    synonyms: SynonymGroups,
+}
+
+/// `GET /admin/search/synonyms`: `{synonyms: [[term, …], …]}`, as staff wrote them.
+pub async fn synonyms(cx: &mut Cx) -> Result<Response, ApiError> {
+    let store = cx.member()?.store_id.clone();
+    let groups = cx
+        .with_db(async |client: &Client| search_repo::written_synonyms(client, &store).await)
+        .await?;
+    api_json(&json!({ "synonyms": groups }))
+}
+
+/// `POST /admin/search/synonyms` (`{synonyms: [[term, …], …]}`, every group: the list
+/// replaces the store's).
+pub async fn set_synonyms(cx: &mut Cx) -> Result<Response, ApiError> {
+    let body: SynonymsBody = cx.json_as().await?;
+    let groups = write_synonyms(cx, body.synonyms).await?;
+    api_json(&json!({ "synonyms": groups }))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SynonymsPost {
+    synonyms: String,
+}
+
+/// `POST /admin/settings/synonyms` (the page's form: one group per line).
+pub async fn save_synonyms(cx: &mut Cx) -> Result<Response, ApiError> {
+    let posted: SynonymsPost = cx.form().await?;
+    let refused = |reason: String| SettingsNotice {
+        synonyms: Some(posted.synonyms.clone()),
+        synonyms_error: Some(reason),
+        ..SettingsNotice::default()
+    };
+    match SynonymGroups::from_text(&posted.synonyms) {
+        Err(reason) => view(cx, refused(reason), 400).await,
+        Ok(groups) => {
+            write_synonyms(cx, groups).await?;
+            http::see_other("/admin/settings?saved=synonyms#synonyms-h")
+        }
+    }
 }

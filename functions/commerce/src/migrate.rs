@@ -98,6 +98,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0023_search",
         include_str!("../../../migrations/0023_search.sql"),
     ),
+    (
+        "0024_search_settings",
+        include_str!("../../../migrations/0024_search_settings.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use tokio_postgres::types::Type;
 
 use crate::catalog::attribute::AttributeKind;
-use crate::db::{col, count_matches, first, id_strs, json_col, list_page, ListQuery, Param, Sql};
+use crate::db::{col, first, id_strs, json_col, list_page, ListQuery, Param, Sql};
 use crate::error::ApiError;
 use crate::ids::{
     CategoryId, CollectionId, ImageId, OptionId, OptionValueId, PriceId, ProductId, StoreId,
@@ -314,8 +314,8 @@ const PUBLISHED_COUNT: &str =
 const MATCHES: &str = "matches AS MATERIALIZED (
     SELECT m.* FROM search_matches($1, $6) m WHERE $6::jsonb IS NOT NULL)";
 
-/// The search condition of [`LIST_WHERE`] (a relevance-ordered page joins the matches
-/// instead).
+/// The search condition of [`LIST_WHERE`]; a search's statements join the matches
+/// instead ([`listed`]).
 const SEARCH_CLAUSE: &str = "($6::jsonb IS NULL OR p.id IN (SELECT m.product_id FROM matches m))";
 
 /// The list filter over `products p`: $1 store, $2 ids, $3 handles, $4 categories,
@@ -353,6 +353,21 @@ const LIST_WHERE: &str = "p.store_id = $1 AND p.status = 'published'
     AND ($13::text[] IS NULL OR (
         SELECT count(DISTINCT a.key) FROM jsonb_each_text(p.attributes) a
         WHERE a.key || chr(31) || lower(a.value) = ANY($13)) = $14::int4)";
+
+/// The listed products as `FROM … WHERE …` over `products p`. A search joins its
+/// matches (`m`): as a condition (`p.id IN …`, behind `$6 IS NULL OR`), the planner
+/// guessed that it kept half the store and read every variant, price and stock row of
+/// the store to count the menus of a few matches.
+fn listed(searching: bool) -> String {
+    if searching {
+        format!(
+            "matches m JOIN products p ON p.id = m.product_id WHERE {}",
+            LIST_WHERE.replace(SEARCH_CLAUSE, "TRUE")
+        )
+    } else {
+        format!("products p WHERE {LIST_WHERE}")
+    }
+}
 
 /// A product's kept document (SQL's `product_document`, in `product_docs`): the product
 /// with its children and every currency's prices, without stock.
@@ -603,13 +618,14 @@ async fn list_rows<C: Sql>(
     currency: Option<CurrencyCode>,
     columns: &str,
 ) -> Result<(Vec<tokio_postgres::Row>, i64), ApiError> {
+    let params = FilterParams::resolve(client, store, filter, currency).await?;
+    let listed = listed(params.search.is_some());
     // Without a filter the total is the kept count; with one, the matches are counted.
     let count = if filter.narrows() {
-        format!("WITH {MATCHES} {}", count_matches("products p", LIST_WHERE))
+        format!("WITH {MATCHES} SELECT count(*) AS total FROM {listed}")
     } else {
         PUBLISHED_COUNT.to_owned()
     };
-    let params = FilterParams::resolve(client, store, filter, currency).await?;
     let (page_sql, dir, nulls) = match sort {
         // A search without a chosen order ranks by relevance: the matches' typos, then
         // their fields, then exact words over prefixes; the newest first among equals.
@@ -617,10 +633,8 @@ async fn list_rows<C: Sql>(
             format!(
                 "SELECT p.id, row_number() OVER (
                      ORDER BY m.typos, m.field, m.exact DESC, p.created_at DESC, p.id) AS sort_key
-                 FROM products p JOIN matches m ON m.product_id = p.id
-                 WHERE {where_}
-                 ORDER BY sort_key LIMIT $15 OFFSET $16",
-                where_ = LIST_WHERE.replace(SEARCH_CLAUSE, "TRUE"),
+                 FROM {listed}
+                 ORDER BY sort_key LIMIT $15 OFFSET $16"
             ),
             "ASC",
             "",
@@ -628,7 +642,7 @@ async fn list_rows<C: Sql>(
         _ => {
             let (field, dir) = sort.unwrap_or((ProductSort::CreatedAt, Direction::Desc));
             let sql = format!(
-                "SELECT p.id, {field} AS sort_key FROM products p WHERE {LIST_WHERE}
+                "SELECT p.id, {field} AS sort_key FROM {listed}
                  ORDER BY {field} {dir} {nulls}, p.id LIMIT $15 OFFSET $16",
                 field = field.sql(),
                 dir = dir.sql(),
@@ -801,18 +815,25 @@ pub async fn facets<C: Sql>(
         attributes: Vec::new(),
         ..filter.clone()
     };
+    let params = FilterParams::resolve(client, store, &scope, currency).await?;
+    let listed = listed(params.search.is_some());
     let sql = format!(
         "WITH {MATCHES},
          scope AS MATERIALIZED (
-             SELECT p.id, p.collection_id, p.attributes FROM products p WHERE {LIST_WHERE}),
+             SELECT p.id, p.collection_id, p.attributes FROM {listed}),
+         -- Each product once per value (two options may differ only in case).
          options AS (
-             SELECT lower(o.title) AS name, min(o.title) AS title, NULL::text AS kind,
-                    min(ov.value) AS value, count(DISTINCT s.id) AS products,
-                    min(o.rank) AS o_rank, min(ov.rank) AS v_rank, lower(ov.value) AS v_key
-             FROM scope s
-             JOIN product_options o ON o.product_id = s.id
-             JOIN product_option_values ov ON ov.option_id = o.id
-             GROUP BY lower(o.title), lower(ov.value)),
+             SELECT x.name, min(x.title) AS title, NULL::text AS kind, min(x.value) AS value,
+                    count(*) AS products, min(x.o_rank) AS o_rank, min(x.v_rank) AS v_rank,
+                    x.v_key
+             FROM (SELECT s.id, lower(o.title) AS name, min(o.title) AS title,
+                          min(ov.value) AS value, min(o.rank) AS o_rank, min(ov.rank) AS v_rank,
+                          lower(ov.value) AS v_key
+                   FROM scope s
+                   JOIN product_options o ON o.product_id = s.id
+                   JOIN product_option_values ov ON ov.option_id = o.id
+                   GROUP BY s.id, lower(o.title), lower(ov.value)) x
+             GROUP BY x.name, x.v_key),
          attributes AS (
              SELECT a.key AS name, min(a.label) AS title, min(a.kind) AS kind,
                     s.attributes ->> a.key AS value, count(*) AS products, a.rank,
@@ -833,20 +854,20 @@ pub async fn facets<C: Sql>(
              GROUP BY pl.id),
          -- Each price's step of 1, 2 and 5 (in major units of two decimals; below 1.00
          -- one step from 0): a product counts once in every step a variant is priced in.
+         -- `unit` is the power of ten of the amount's leading digit.
          priced AS (
              SELECT DISTINCT s.id, st.low, st.high
              FROM scope s
              JOIN product_variants v ON v.product_id = s.id
              JOIN variant_prices vp ON vp.variant_id = v.id AND vp.currency_code = $7
              CROSS JOIN LATERAL (
-                 SELECT (10::numeric ^ floor(log(greatest(vp.amount, 100)::numeric)))::int8 AS unit) u
+                 SELECT vp.amount AS a,
+                        power(10::float8, length(greatest(vp.amount, 1)::text) - 1)::int8 AS unit) u
              CROSS JOIN LATERAL (
-                 SELECT CASE WHEN vp.amount < 100 THEN 0
-                             WHEN vp.amount >= 5 * u.unit THEN 5 * u.unit
-                             WHEN vp.amount >= 2 * u.unit THEN 2 * u.unit ELSE u.unit END AS low,
-                        CASE WHEN vp.amount < 100 THEN 99
-                             WHEN vp.amount >= 5 * u.unit THEN 10 * u.unit - 1
-                             WHEN vp.amount >= 2 * u.unit THEN 5 * u.unit - 1
+                 SELECT CASE WHEN u.a < 100 THEN 0 WHEN u.a >= 5 * u.unit THEN 5 * u.unit
+                             WHEN u.a >= 2 * u.unit THEN 2 * u.unit ELSE u.unit END AS low,
+                        CASE WHEN u.a < 100 THEN 99 WHEN u.a >= 5 * u.unit THEN 10 * u.unit - 1
+                             WHEN u.a >= 2 * u.unit THEN 5 * u.unit - 1
                              ELSE 2 * u.unit - 1 END AS high) st),
          prices AS (
              SELECT low AS min, high AS max, count(*) AS products FROM priced GROUP BY low, high)
@@ -870,7 +891,6 @@ pub async fn facets<C: Sql>(
                       SELECT coalesce(sum(il.stocked - il.reserved), 0)
                       FROM inventory_levels il WHERE il.variant_id = v.id) > 0))) AS in_stock"
     );
-    let params = FilterParams::resolve(client, store, &scope, currency).await?;
     let row = first(client.query_typed(&sql, &params.params()).await?).ok_or_else(|| {
         ApiError::Internal {
             detail: "facets returned no row".into(),

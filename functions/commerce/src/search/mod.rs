@@ -18,6 +18,7 @@
 //! exact words over prefixes.
 
 pub mod repo;
+pub mod synonyms;
 
 use serde::Serialize;
 

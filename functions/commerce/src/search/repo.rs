@@ -2,6 +2,7 @@
 
 use tokio_postgres::types::Type;
 
+use super::synonyms::SynonymGroups;
 use super::{choose, Found, Kind, Resolved, MAX_WORDS};
 use crate::db::{col, Sql};
 use crate::ids::StoreId;
@@ -77,35 +78,58 @@ pub async fn resolve<C: Sql>(
 }
 
 /// Sets the store's synonym groups (each a list of equivalent terms, normalised as
-/// queries are: "T-Shirt" is `tshirt`), replacing those it had.
+/// queries are: "T-Shirt" is `tshirt`), replacing those it had. The store's catalog
+/// version moves, so that searches answered from the edge cache are asked afresh.
 pub async fn set_synonyms<C: Sql>(
     client: &C,
     store: &StoreId,
-    groups: &[Vec<String>],
+    groups: &SynonymGroups,
 ) -> Result<(), ApiError> {
-    let joined: Vec<String> = groups.iter().map(|g| g.join("\u{1f}")).collect();
+    let joined: Vec<String> = groups.groups().iter().map(|g| g.join("\u{1f}")).collect();
     client
         .query_typed(
-            "WITH gone AS (DELETE FROM search_synonyms WHERE store_id = $1)
-             INSERT INTO search_synonyms (store_id, terms)
-             SELECT $1, t.terms FROM unnest($2::text[]) g(group_text), LATERAL (
+            "WITH gone AS (DELETE FROM search_synonyms WHERE store_id = $1),
+             bumped AS (UPDATE stores SET catalog_version = catalog_version + 1 WHERE id = $1)
+             INSERT INTO search_synonyms (store_id, terms, written)
+             SELECT $1, t.terms, string_to_array(g.group_text, chr(31))
+             FROM unnest($2::text[]) WITH ORDINALITY g(group_text, n), LATERAL (
                  SELECT array_agg(DISTINCT n.word) AS terms
                  FROM unnest(string_to_array(g.group_text, chr(31))) term,
                  LATERAL (SELECT string_agg(w.word, '' ORDER BY w.ord) AS word
                           FROM search_query_words(term) w) n
                  WHERE n.word IS NOT NULL) t
-             WHERE cardinality(t.terms) >= 2",
+             WHERE cardinality(t.terms) >= 2
+             ORDER BY g.n",
             &[(store, Type::TEXT), (&joined, Type::TEXT_ARRAY)],
         )
         .await?;
     Ok(())
 }
 
-/// The store's synonym groups, as normalised.
+/// The store's synonym groups as compared (normalised as queries are), in the order set.
 pub async fn synonyms<C: Sql>(client: &C, store: &StoreId) -> Result<Vec<Vec<String>>, ApiError> {
+    synonym_column(client, store, "terms").await
+}
+
+/// The store's synonym groups as staff wrote them (as compared, for groups kept before
+/// the written form was), in the order set.
+pub async fn written_synonyms<C: Sql>(
+    client: &C,
+    store: &StoreId,
+) -> Result<Vec<Vec<String>>, ApiError> {
+    synonym_column(client, store, "coalesce(written, terms)").await
+}
+
+async fn synonym_column<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    column: &str,
+) -> Result<Vec<Vec<String>>, ApiError> {
     let rows = client
         .query_typed(
-            "SELECT terms FROM search_synonyms WHERE store_id = $1 ORDER BY id",
+            &format!(
+                "SELECT {column} AS terms FROM search_synonyms WHERE store_id = $1 ORDER BY id"
+            ),
             &[(store, Type::TEXT)],
         )
         .await?;

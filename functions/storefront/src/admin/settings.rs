@@ -28,6 +28,17 @@ pub struct SettingsNotice {
     pub new_host: String,
     pub new_host_error: Option<String>,
     pub message: Option<String>,
+    /// The synonyms' text as typed, when refused.
+    pub synonyms: Option<String>,
+    pub synonyms_error: Option<String>,
+}
+
+/// What the settings page shows of the store as kept.
+pub struct SettingsKept<'a> {
+    pub settings: &'a StoreSettings,
+    pub regions: &'a [Region],
+    /// Search synonym groups as written.
+    pub synonyms: &'a [Vec<String>],
 }
 
 struct RegionChoice {
@@ -55,18 +66,26 @@ struct SettingsPage<'a> {
     hosts: Vec<HostLine>,
     new_host: String,
     new_host_error: Option<String>,
+    synonyms: String,
+    synonym_groups: usize,
+    synonyms_error: Option<String>,
 }
 
-/// The store's name and default region, its hostnames, and the forms that change them.
+/// The store's name and default region, its hostnames, its search synonyms, and the
+/// forms that change them.
 pub fn settings_page(
     shell: &Shell,
     member: &Member,
-    settings: &StoreSettings,
-    regions: &[Region],
+    kept: SettingsKept<'_>,
     notice: SettingsNotice,
     saved: Option<&str>,
     status: u16,
 ) -> Result<Rendered, ApiError> {
+    let SettingsKept {
+        settings,
+        regions,
+        synonyms,
+    } = kept;
     let form = notice.form.unwrap_or_else(|| SettingsInput {
         name: settings.name.clone(),
         default_region_id: settings
@@ -106,6 +125,15 @@ pub fn settings_page(
                 .collect(),
             new_host: notice.new_host,
             new_host_error: notice.new_host_error,
+            synonyms: notice.synonyms.unwrap_or_else(|| {
+                synonyms
+                    .iter()
+                    .map(|g| g.join(", "))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            }),
+            synonym_groups: synonyms.len(),
+            synonyms_error: notice.synonyms_error,
         },
     )
 }
