@@ -1,7 +1,7 @@
 -- A store's synonym groups also as staff wrote them ("T-Shirt", not the `tshirt` a
 -- query compares), for the settings page to show back. Groups kept before this are
 -- shown as compared.
-ALTER TABLE search_synonyms ADD COLUMN written text[];
+ALTER TABLE search_synonyms ADD COLUMN IF NOT EXISTS written text[];
 
 -- No JIT compilation for this database's sessions: the listing and search statements
 -- (a page, its count and its menus in one statement each) are estimated above the JIT
@@ -17,6 +17,6 @@ END $$;
 
 -- A word's products with their fields from the index alone (an index-only scan): a
 -- common word's ten thousand rows no longer each visit the table.
-CREATE INDEX product_search_terms_lookup_idx
+CREATE INDEX IF NOT EXISTS product_search_terms_lookup_idx
     ON product_search_terms (store_id, word text_pattern_ops, product_id) INCLUDE (field);
-DROP INDEX product_search_terms_prefix_idx;
+DROP INDEX IF EXISTS product_search_terms_prefix_idx;

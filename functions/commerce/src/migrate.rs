@@ -102,6 +102,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0024_search_settings",
         include_str!("../../../migrations/0024_search_settings.sql"),
     ),
+    (
+        "0025_search_speed",
+        include_str!("../../../migrations/0025_search_speed.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

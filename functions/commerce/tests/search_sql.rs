@@ -292,3 +292,52 @@ async fn price_ranges_step_by_one_two_and_five() {
         .unwrap();
     assert!(none.prices.is_empty());
 }
+
+#[tokio::test]
+async fn menus_follow_a_catalog_change_in_its_own_transaction() {
+    let db = test_db().await;
+    let menus = async |db: &Client| {
+        product::facets(db, &alpha(), &product::ProductFilter::default(), eur(), 30)
+            .await
+            .unwrap()
+    };
+    db.batch_execute(
+        "BEGIN;
+         UPDATE variant_prices SET amount = 55000 WHERE id = 'price_A2EUR';
+         DELETE FROM product_category_products WHERE product_id = 'prod_A2';
+         INSERT INTO product_category_products (store_id, category_id, product_id)
+           VALUES ('store_ALPHA', 'pcat_ASHIRTS', 'prod_A2');",
+    )
+    .await
+    .unwrap();
+    let changed = menus(&db).await;
+    let ranges: Vec<(i64, i64, i64)> = changed
+        .prices
+        .iter()
+        .map(|r| (r.min, r.max, r.products))
+        .collect();
+    assert_eq!(
+        ranges,
+        [(1000, 1999, 1), (2000, 4999, 1), (50000, 99999, 1)]
+    );
+    let shirts = changed
+        .categories
+        .iter()
+        .find(|c| c.value == "pcat_ASHIRTS")
+        .map(|c| c.products);
+    assert_eq!(shirts, Some(2));
+    db.batch_execute("ROLLBACK").await.unwrap();
+    // Unpublished: gone from the menus too.
+    db.batch_execute("UPDATE products SET status = 'draft' WHERE id = 'prod_A3'")
+        .await
+        .unwrap();
+    let after = menus(&db).await;
+    assert!(
+        after.collections.iter().all(|c| c.products == 1),
+        "{after:?}"
+    );
+    assert_eq!(
+        after.prices.iter().map(|r| r.min).collect::<Vec<_>>(),
+        [2000, 10000]
+    );
+}

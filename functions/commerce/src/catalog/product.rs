@@ -621,10 +621,27 @@ async fn list_rows<C: Sql>(
     let params = FilterParams::resolve(client, store, filter, currency).await?;
     let listed = listed(params.search.is_some());
     // Without a filter the total is the kept count; with one, the matches are counted.
-    let count = if filter.narrows() {
-        format!("WITH {MATCHES} SELECT count(*) AS total FROM {listed}")
+    // (Inside the page's statement the count reads the statement's matches; on its own,
+    // past the last page, it computes them.)
+    let search_only = params.search.is_some()
+        && !ProductFilter {
+            q: None,
+            search: None,
+            ..filter.clone()
+        }
+        .narrows();
+    let count = if search_only {
+        // Only published products of the store have words.
+        "SELECT count(*) AS total FROM matches".to_owned()
+    } else if filter.narrows() {
+        format!("SELECT count(*) AS total FROM {listed}")
     } else {
         PUBLISHED_COUNT.to_owned()
+    };
+    let count_alone = if filter.narrows() {
+        format!("WITH {MATCHES} {count}")
+    } else {
+        count.clone()
     };
     let (page_sql, dir, nulls) = match sort {
         // A search without a chosen order ranks by relevance: the matches' typos, then
@@ -667,7 +684,7 @@ async fn list_rows<C: Sql>(
     let filter_params = params.params();
     let query = ListQuery {
         sql: &sql,
-        count: &count,
+        count: &count_alone,
         filter_params: &filter_params,
         extra: &[],
     };
@@ -816,61 +833,52 @@ pub async fn facets<C: Sql>(
         ..filter.clone()
     };
     let params = FilterParams::resolve(client, store, &scope, currency).await?;
-    let listed = listed(params.search.is_some());
+    // A search alone is its matches (only published products of the store have words).
+    let search_only = scope.ids.is_none()
+        && scope.handles.is_none()
+        && scope.category_ids.is_none()
+        && scope.collection_ids.is_none();
+    let scope = match (&params.search, search_only) {
+        (Some(_), true) => "SELECT m.product_id AS id FROM matches m".to_owned(),
+        (searching, _) => format!("SELECT p.id FROM {}", listed(searching.is_some())),
+    };
     let sql = format!(
         "WITH {MATCHES},
-         scope AS MATERIALIZED (
-             SELECT p.id, p.collection_id, p.attributes FROM {listed}),
-         -- Each product once per value (two options may differ only in case).
+         scope AS MATERIALIZED ({scope}),
+         -- The scope's menu entries (`product_facet_entries`, migration 0025), each
+         -- with its number of products.
+         counted AS MATERIALIZED (
+             SELECT e, count(*) AS products FROM scope s
+             JOIN product_facet_entries f ON f.product_id = s.id
+             CROSS JOIN LATERAL unnest(f.entries) e
+             GROUP BY e),
          options AS (
-             SELECT x.name, min(x.title) AS title, NULL::text AS kind, min(x.value) AS value,
-                    count(*) AS products, min(x.o_rank) AS o_rank, min(x.v_rank) AS v_rank,
-                    x.v_key
-             FROM (SELECT s.id, lower(o.title) AS name, min(o.title) AS title,
-                          min(ov.value) AS value, min(o.rank) AS o_rank, min(ov.rank) AS v_rank,
-                          lower(ov.value) AS v_key
-                   FROM scope s
-                   JOIN product_options o ON o.product_id = s.id
-                   JOIN product_option_values ov ON ov.option_id = o.id
-                   GROUP BY s.id, lower(o.title), lower(ov.value)) x
-             GROUP BY x.name, x.v_key),
+             SELECT o[1] AS name, min(o[3]) AS title, NULL::text AS kind, min(o[4]) AS value,
+                    sum(x.products) AS products, min(o[5]::int) AS o_rank,
+                    min(o[6]::int) AS v_rank, o[2] AS v_key
+             FROM counted x CROSS JOIN LATERAL string_to_array(substr(x.e, 3), chr(31)) o
+             WHERE starts_with(x.e, 'o' || chr(31))
+             GROUP BY o[1], o[2]),
          attributes AS (
-             SELECT a.key AS name, min(a.label) AS title, min(a.kind) AS kind,
-                    s.attributes ->> a.key AS value, count(*) AS products, a.rank,
-                    array_position(min(a.choices), s.attributes ->> a.key) AS v_rank
-             FROM product_attributes a
-             JOIN scope s ON s.attributes ? a.key
-             WHERE a.store_id = $1 AND a.filterable
-             GROUP BY a.rank, a.key, s.attributes ->> a.key),
+             SELECT a.key AS name, a.label AS title, a.kind, split_part(x.e, chr(31), 3) AS value,
+                    x.products, a.rank,
+                    array_position(a.choices, split_part(x.e, chr(31), 3)) AS v_rank
+             FROM counted x
+             JOIN product_attributes a
+               ON a.store_id = $1 AND a.filterable AND a.key = split_part(x.e, chr(31), 2)
+             WHERE starts_with(x.e, 'a' || chr(31))),
          categories AS (
-             SELECT c.id AS value, min(c.name) AS title, count(*) AS products
-             FROM scope s
-             JOIN product_category_products pc ON pc.product_id = s.id
-             JOIN product_categories c ON c.id = pc.category_id AND c.is_active
-             GROUP BY c.id),
+             SELECT c.id AS value, c.name AS title, x.products
+             FROM counted x JOIN product_categories c ON c.id = substr(x.e, 3) AND c.is_active
+             WHERE starts_with(x.e, 'c' || chr(31))),
          collections AS (
-             SELECT pl.id AS value, min(pl.title) AS title, count(*) AS products
-             FROM scope s JOIN product_collections pl ON pl.id = s.collection_id
-             GROUP BY pl.id),
-         -- Each price's step of 1, 2 and 5 (in major units of two decimals; below 1.00
-         -- one step from 0): a product counts once in every step a variant is priced in.
-         -- `unit` is the power of ten of the amount's leading digit.
-         priced AS (
-             SELECT DISTINCT s.id, st.low, st.high
-             FROM scope s
-             JOIN product_variants v ON v.product_id = s.id
-             JOIN variant_prices vp ON vp.variant_id = v.id AND vp.currency_code = $7
-             CROSS JOIN LATERAL (
-                 SELECT vp.amount AS a,
-                        power(10::float8, length(greatest(vp.amount, 1)::text) - 1)::int8 AS unit) u
-             CROSS JOIN LATERAL (
-                 SELECT CASE WHEN u.a < 100 THEN 0 WHEN u.a >= 5 * u.unit THEN 5 * u.unit
-                             WHEN u.a >= 2 * u.unit THEN 2 * u.unit ELSE u.unit END AS low,
-                        CASE WHEN u.a < 100 THEN 99 WHEN u.a >= 5 * u.unit THEN 10 * u.unit - 1
-                             WHEN u.a >= 2 * u.unit THEN 5 * u.unit - 1
-                             ELSE 2 * u.unit - 1 END AS high) st),
+             SELECT pl.id AS value, pl.title, x.products
+             FROM counted x JOIN product_collections pl ON pl.id = substr(x.e, 3)
+             WHERE starts_with(x.e, 'l' || chr(31))),
          prices AS (
-             SELECT low AS min, high AS max, count(*) AS products FROM priced GROUP BY low, high)
+             SELECT split_part(x.e, chr(31), 3)::int8 AS min,
+                    split_part(x.e, chr(31), 4)::int8 AS max, x.products
+             FROM counted x WHERE starts_with(x.e, 'p' || chr(31) || $7 || chr(31)))
          SELECT
              (SELECT coalesce(json_agg(x ORDER BY x.o_rank, x.name, x.v_rank, x.v_key), '[]')
               FROM options x) AS options,
