@@ -341,3 +341,43 @@ async fn menus_follow_a_catalog_change_in_its_own_transaction() {
         [2000, 10000]
     );
 }
+
+#[tokio::test]
+async fn a_page_with_its_menus_equals_the_two_asked_apart() {
+    use commerce::catalog::product::ProductSort;
+    use commerce::params::Direction;
+    let db = test_db().await;
+    let a = alpha();
+    let sorts = [None, Some((ProductSort::Title, Direction::Asc))];
+    for q in ["linen", "s", "coat", "bag", "zzzz", "shirt linen"] {
+        for sort in sorts {
+            let mut scope = product::ProductFilter {
+                q: Some(SearchText::parse(q).unwrap()),
+                ..Default::default()
+            };
+            scope.resolve(&db, &a).await.unwrap();
+            // A choice narrows the page, not the menus.
+            let filter = product::ProductFilter {
+                price_min: Some(1000),
+                ..scope.clone()
+            };
+            let (together, total, menus) =
+                product::list_with_facets(&db, &a, &filter, &scope, sort, PAGE, eur(), 30)
+                    .await
+                    .unwrap();
+            let (apart, apart_total) = product::list(&db, &a, &filter, sort, PAGE, eur())
+                .await
+                .unwrap();
+            let apart_menus = product::facets(&db, &a, &scope, eur(), 30).await.unwrap();
+            let ids = |ps: &[product::Product]| -> Vec<String> {
+                ps.iter().map(|p| p.id.as_str().to_owned()).collect()
+            };
+            assert_eq!(
+                (ids(&together), total),
+                (ids(&apart), apart_total),
+                "q={q:?}"
+            );
+            assert_eq!(menus, apart_menus, "q={q:?} sort={sort:?}");
+        }
+    }
+}

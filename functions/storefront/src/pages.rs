@@ -600,13 +600,15 @@ async fn listing_with<C: GenericClient + Sync>(
         search: filter.search.clone(),
         ..scope_filter
     };
-    let (products, total) = product::list(
+    let (products, total, menus) = product::list_with_facets(
         client,
         &store.id,
         &filter,
+        &facet_scope,
         params.sort.query(),
         params.page(),
         Some(currency),
+        30,
     )
     .await?;
     if products.is_empty() && params.page > 1 {
@@ -616,7 +618,6 @@ async fn listing_with<C: GenericClient + Sync>(
             params.page.to_string(),
         ));
     }
-    let menus = product::facets(client, &store.id, &facet_scope, Some(currency), 30).await?;
     let (facets, attribute_facets) = (&menus.options, &menus.attributes);
     let path = req.path;
     let last_page = u32::try_from(total.max(0))

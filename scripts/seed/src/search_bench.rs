@@ -1,6 +1,6 @@
 //! `seed search-bench <store> [rounds]`: product search timed against the database, as
-//! the search page asks it (the query's words resolved, a page of 20 ranked with its
-//! count, the option and attribute facets of the same result set) and as suggestions
+//! the search page asks it (the query's words resolved, then a page of 20 ranked with
+//! its count and every menu of the same result set) and as suggestions
 //! ask it, over a mix of queries for the generated Bench Depot store (`seed large`):
 //! common and rare words, typos, prefixes, numbers, SKUs, a word every product has and
 //! one none has. Prints p50 and p95 per query and over the mix.
@@ -78,12 +78,11 @@ pub async fn run(client: &Client, store: &str, rounds: usize) -> Result<(), Stri
             let started = Instant::now();
             let mut filter = filter.clone();
             filter.resolve(client, &store).await.map_err(fail)?;
-            let (_, total) = product::list(client, &store, &filter, None, page, currency)
-                .await
-                .map_err(fail)?;
-            product::facets(client, &store, &filter, currency, 30)
-                .await
-                .map_err(fail)?;
+            let (_, total, _) = product::list_with_facets(
+                client, &store, &filter, &filter, None, page, currency, 30,
+            )
+            .await
+            .map_err(fail)?;
             times.push(started.elapsed());
             hits = total;
         }

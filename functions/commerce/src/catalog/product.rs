@@ -599,7 +599,8 @@ pub async fn list<C: Sql>(
     page: Page,
     currency: Option<CurrencyCode>,
 ) -> Result<(Vec<Product>, i64), ApiError> {
-    let (rows, total) = list_rows(client, store, filter, sort, page, currency, "d.doc").await?;
+    let (rows, total) =
+        list_rows(client, store, filter, sort, page, currency, "d.doc", false).await?;
     let products = rows
         .iter()
         .map(|row| product_from_row(row, currency))
@@ -607,8 +608,42 @@ pub async fn list<C: Sql>(
     Ok((products, total))
 }
 
+/// [`list`] and the [`facets`] of `scope` (the listing's scope, its choices aside), at
+/// most `max_values` values each. When the scope is the list's search alone, one
+/// statement computes the matches once for both (the menus come with the page's first
+/// row); otherwise, or past the last page, the menus are a statement of their own.
+#[allow(clippy::too_many_arguments)]
+pub async fn list_with_facets<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    filter: &ProductFilter,
+    scope: &ProductFilter,
+    sort: Option<(ProductSort, Direction)>,
+    page: Page,
+    currency: Option<CurrencyCode>,
+    max_values: usize,
+) -> Result<(Vec<Product>, i64, Facets), ApiError> {
+    let shared = search_alone(scope)
+        && filter.search.is_some()
+        && scope.search.as_ref().map(|r| r.terms_json())
+            == filter.search.as_ref().map(|r| r.terms_json());
+    let (rows, total) =
+        list_rows(client, store, filter, sort, page, currency, "d.doc", shared).await?;
+    let products = rows
+        .iter()
+        .map(|row| product_from_row(row, currency))
+        .collect::<Result<_, _>>()?;
+    let menus = match rows.first() {
+        Some(row) if shared => facets_from_row(row, max_values)?,
+        _ => facets(client, store, scope, currency, max_values).await?,
+    };
+    Ok((products, total, menus))
+}
+
 /// The rows of a page of products with `columns` of their kept documents (`d`), their
-/// stock (`stock`) and the total, in the page's order.
+/// stock (`stock`) and the total, in the page's order; with `menus`, the first row also
+/// carries the [`MENU_COLUMNS`] of the search's matches.
+#[allow(clippy::too_many_arguments)]
 async fn list_rows<C: Sql>(
     client: &C,
     store: &StoreId,
@@ -617,6 +652,7 @@ async fn list_rows<C: Sql>(
     page: Page,
     currency: Option<CurrencyCode>,
     columns: &str,
+    menus: bool,
 ) -> Result<(Vec<tokio_postgres::Row>, i64), ApiError> {
     let params = FilterParams::resolve(client, store, filter, currency).await?;
     let listed = listed(params.search.is_some());
@@ -668,16 +704,32 @@ async fn list_rows<C: Sql>(
             (sql, dir.sql(), field.nulls())
         }
     };
+    let (menu_ctes, menu_columns, menu_join) = if menus {
+        (
+            format!(
+                ", {}, menus AS MATERIALIZED (SELECT {MENU_COLUMNS})",
+                menu_ctes(MATCHES_SCOPE)
+            ),
+            ", menus.*",
+            format!(
+                "LEFT JOIN menus ON page.id = (
+                     SELECT f.id FROM page f ORDER BY f.sort_key {dir} {nulls}, f.id LIMIT 1)"
+            ),
+        )
+    } else {
+        (String::new(), "", String::new())
+    };
     let sql = format!(
         // The page is chosen with ORDER BY + LIMIT (an index walk, not a sort of every
         // match, for the indexed orders); then its kept documents and its stock are
         // read by key; the total is one uncorrelated subquery.
         "WITH {MATCHES},
          page AS MATERIALIZED ({page_sql}),
-         stock AS MATERIALIZED ({stock})
-         SELECT ({count}) AS total, {columns}, stock.stock
+         stock AS MATERIALIZED ({stock}){menu_ctes}
+         SELECT ({count}) AS total, {columns}, stock.stock{menu_columns}
          FROM page JOIN product_docs d ON d.product_id = page.id
          LEFT JOIN stock ON stock.product_id = page.id
+         {menu_join}
          ORDER BY page.sort_key {dir} {nulls}, page.id",
         stock = STOCK_OF.replace("{products}", "page"),
     );
@@ -721,7 +773,8 @@ pub async fn list_refs<C: Sql>(
     currency: Option<CurrencyCode>,
 ) -> Result<(Vec<ProductRef>, i64), ApiError> {
     let columns = "d.product_id, d.revision";
-    let (rows, total) = list_rows(client, store, filter, sort, page, currency, columns).await?;
+    let (rows, total) =
+        list_rows(client, store, filter, sort, page, currency, columns, false).await?;
     let refs = rows.iter().map(ref_from_row).collect::<Result<_, _>>()?;
     Ok((refs, total))
 }
@@ -812,39 +865,11 @@ struct FacetRow {
     products: i64,
 }
 
-/// The menus of the products `filter` lists, priced in `currency`; at most
-/// `max_values` values per facet. Only the scope of `filter` counts (ids, handles,
-/// categories, collections, search): its choices (prices, stock, options, attributes)
-/// are left out, so that a menu keeps every value of its scope. One statement, which
-/// reads a search's matches once.
-pub async fn facets<C: Sql>(
-    client: &C,
-    store: &StoreId,
-    filter: &ProductFilter,
-    currency: Option<CurrencyCode>,
-    max_values: usize,
-) -> Result<Facets, ApiError> {
-    let scope = ProductFilter {
-        price_min: None,
-        price_max: None,
-        in_stock: false,
-        options: Vec::new(),
-        attributes: Vec::new(),
-        ..filter.clone()
-    };
-    let params = FilterParams::resolve(client, store, &scope, currency).await?;
-    // A search alone is its matches (only published products of the store have words).
-    let search_only = scope.ids.is_none()
-        && scope.handles.is_none()
-        && scope.category_ids.is_none()
-        && scope.collection_ids.is_none();
-    let scope = match (&params.search, search_only) {
-        (Some(_), true) => "SELECT m.product_id AS id FROM matches m".to_owned(),
-        (searching, _) => format!("SELECT p.id FROM {}", listed(searching.is_some())),
-    };
-    let sql = format!(
-        "WITH {MATCHES},
-         scope AS MATERIALIZED ({scope}),
+/// The menus' common table expressions over `scope` (a query of product `id`s), for a
+/// statement that begins `WITH {MATCHES},`; [`MENU_COLUMNS`] selects them.
+fn menu_ctes(scope: &str) -> String {
+    format!(
+        "scope AS MATERIALIZED ({scope}),
          -- The scope's menu entries (`product_facet_entries`, migration 0025), each
          -- with its number of products.
          counted AS MATERIALIZED (
@@ -878,9 +903,14 @@ pub async fn facets<C: Sql>(
          prices AS (
              SELECT split_part(x.e, chr(31), 3)::int8 AS min,
                     split_part(x.e, chr(31), 4)::int8 AS max, x.products
-             FROM counted x WHERE starts_with(x.e, 'p' || chr(31) || $7 || chr(31)))
-         SELECT
-             (SELECT coalesce(json_agg(x ORDER BY x.o_rank, x.name, x.v_rank, x.v_key), '[]')
+             FROM counted x WHERE starts_with(x.e, 'p' || chr(31) || $7 || chr(31)))"
+    )
+}
+
+/// The menus as JSON columns (`options`, `attributes`, `categories`, `collections`,
+/// `prices`) and the number in stock (`in_stock`), read by [`facets_from_row`].
+const MENU_COLUMNS: &str =
+    "(SELECT coalesce(json_agg(x ORDER BY x.o_rank, x.name, x.v_rank, x.v_key), '[]')
               FROM options x) AS options,
              (SELECT coalesce(json_agg(x ORDER BY x.rank, x.name, x.v_rank, x.value DESC), '[]')
               FROM attributes x) AS attributes,
@@ -897,13 +927,61 @@ pub async fn facets<C: Sql>(
                   SELECT 1 FROM product_variants v
                   WHERE v.product_id = s.id AND (NOT v.manage_inventory OR (
                       SELECT coalesce(sum(il.stocked - il.reserved), 0)
-                      FROM inventory_levels il WHERE il.variant_id = v.id) > 0))) AS in_stock"
+                      FROM inventory_levels il WHERE il.variant_id = v.id) > 0))) AS in_stock";
+
+/// Whether `filter` narrows the store's products by its search words alone (its
+/// choices aside: prices, stock, options, attributes).
+fn search_alone(filter: &ProductFilter) -> bool {
+    filter.q.as_ref().is_some_and(|q| !q.is_empty())
+        && filter.ids.is_none()
+        && filter.handles.is_none()
+        && filter.category_ids.is_none()
+        && filter.collection_ids.is_none()
+}
+
+/// The scope of a search alone: its matches (only published products of the store have
+/// words).
+const MATCHES_SCOPE: &str = "SELECT m.product_id AS id FROM matches m";
+
+/// The menus of the products `filter` lists, priced in `currency`; at most
+/// `max_values` values per facet. Only the scope of `filter` counts (ids, handles,
+/// categories, collections, search): its choices (prices, stock, options, attributes)
+/// are left out, so that a menu keeps every value of its scope. One statement, which
+/// reads a search's matches once.
+pub async fn facets<C: Sql>(
+    client: &C,
+    store: &StoreId,
+    filter: &ProductFilter,
+    currency: Option<CurrencyCode>,
+    max_values: usize,
+) -> Result<Facets, ApiError> {
+    let scope = ProductFilter {
+        price_min: None,
+        price_max: None,
+        in_stock: false,
+        options: Vec::new(),
+        attributes: Vec::new(),
+        ..filter.clone()
+    };
+    let params = FilterParams::resolve(client, store, &scope, currency).await?;
+    let scope = match (&params.search, search_alone(&scope)) {
+        (Some(_), true) => MATCHES_SCOPE.to_owned(),
+        (searching, _) => format!("SELECT p.id FROM {}", listed(searching.is_some())),
+    };
+    let sql = format!(
+        "WITH {MATCHES}, {} SELECT {MENU_COLUMNS}",
+        menu_ctes(&scope)
     );
     let row = first(client.query_typed(&sql, &params.params()).await?).ok_or_else(|| {
         ApiError::Internal {
             detail: "facets returned no row".into(),
         }
     })?;
+    facets_from_row(&row, max_values)
+}
+
+/// The menus of a row with [`MENU_COLUMNS`], at most `max_values` values each.
+fn facets_from_row(row: &tokio_postgres::Row, max_values: usize) -> Result<Facets, ApiError> {
     let grouped = |rows: Vec<FacetRow>| {
         let mut facets: Vec<Facet> = Vec::new();
         for r in rows {
@@ -943,12 +1021,12 @@ pub async fn facets<C: Sql>(
             .collect()
     };
     Ok(Facets {
-        options: grouped(json_col(&row, "options")?),
-        attributes: grouped(json_col(&row, "attributes")?),
-        categories: flat(json_col(&row, "categories")?),
-        collections: flat(json_col(&row, "collections")?),
-        prices: json_col(&row, "prices")?,
-        in_stock: col(&row, "in_stock")?,
+        options: grouped(json_col(row, "options")?),
+        attributes: grouped(json_col(row, "attributes")?),
+        categories: flat(json_col(row, "categories")?),
+        collections: flat(json_col(row, "collections")?),
+        prices: json_col(row, "prices")?,
+        in_stock: col(row, "in_stock")?,
     })
 }
 
