@@ -249,6 +249,11 @@ fn store_body() -> Value {
             "The whole list of hostnames serving the store's pages (lower case, no port); one already serving another store is 409."}}})
 }
 
+fn synonyms_body() -> Value {
+    json!({"type": "object", "required": ["synonyms"], "properties": {
+        "synonyms": {"$ref": "#/components/schemas/SynonymGroups"}}})
+}
+
 fn region_body() -> Value {
     json!({"type": "object", "properties": {
         "name": {"type": "string", "maxLength": 100},
@@ -376,6 +381,8 @@ static OPERATIONS: &[Operation] = &[
     op(Get, "/admin/stores", "The caller's store (the only one it works in through this API)", None, "StoreList"),
     op(Get, "/admin/stores/{id}", "The caller's store; another store's id is 404", None, "StoreResponse"),
     op(Post, "/admin/stores/{id}", "Change the store's name, default region or hostnames (absent fields stay)", Some(store_body), "StoreResponse"),
+    op(Get, "/admin/search/synonyms", "The store's search synonym groups, as written", None, "SynonymsResponse"),
+    op(Post, "/admin/search/synonyms", "Replace the store's search synonym groups (the whole list; a bad group is 400 naming it)", Some(synonyms_body), "SynonymsResponse"),
     op(Get, "/admin/regions", "The store's regions with their tax rate and countries", None, "RegionList"),
     op(Post, "/admin/regions", "Add a region (its currency fixed from then on)", Some(region_body), "RegionResponse"),
     op(Get, "/admin/regions/{id}", "One region", None, "RegionResponse"),
@@ -500,6 +507,11 @@ fn settings_schemas() -> Value {
             "default_region_id": {"type": ["string", "null"]},
             "hosts": {"type": "array", "items": {"type": "string"}}})),
         "StoreResponse": open(&["store"], json!({"store": {"$ref": "#/components/schemas/Store"}})),
+        "SynonymGroups": {"type": "array", "maxItems": 200, "description":
+            "Groups of terms a search treats as one (\"tee\", \"t-shirt\"): case, accents and hyphens do not matter.",
+            "items": {"type": "array", "minItems": 2, "maxItems": 20,
+                      "items": {"type": "string", "minLength": 1, "maxLength": 60}}},
+        "SynonymsResponse": open(&["synonyms"], json!({"synonyms": {"$ref": "#/components/schemas/SynonymGroups"}})),
         "StoreList": open(&["stores", "count"], json!({
             "stores": {"type": "array", "items": {"$ref": "#/components/schemas/Store"}},
             "count": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"}})),
@@ -854,6 +866,7 @@ mod tests {
         "/admin/settings",
         "/admin/settings/hosts",
         "/admin/settings/hosts/delete",
+        "/admin/settings/synonyms",
         "/admin/shipping-options/:id/move",
         "/admin/shipping-options/:id/delete",
         "/admin/purchase-orders/:id/lines/:line_id/delete",
