@@ -270,6 +270,15 @@ async fn facet_counts_are_those_of_the_search_results() {
     }
 }
 
+/// The price ranges of a listing's menus as (lowest, highest, products).
+fn ranges(menus: &product::Facets) -> Vec<(i64, i64, i64)> {
+    menus
+        .prices
+        .iter()
+        .map(|r| (r.min, r.max, r.products))
+        .collect()
+}
+
 #[tokio::test]
 async fn price_ranges_step_by_one_two_and_five() {
     let db = test_db().await;
@@ -277,13 +286,8 @@ async fn price_ranges_step_by_one_two_and_five() {
     let all = product::facets(&db, &alpha(), &product::ProductFilter::default(), eur(), 30)
         .await
         .unwrap();
-    let ranges: Vec<(i64, i64, i64)> = all
-        .prices
-        .iter()
-        .map(|r| (r.min, r.max, r.products))
-        .collect();
     assert_eq!(
-        ranges,
+        ranges(&all),
         [(1000, 1999, 1), (2000, 4999, 1), (10000, 19999, 1)]
     );
     // Without a currency there are no prices to range.
@@ -311,13 +315,8 @@ async fn menus_follow_a_catalog_change_in_its_own_transaction() {
     .await
     .unwrap();
     let changed = menus(&db).await;
-    let ranges: Vec<(i64, i64, i64)> = changed
-        .prices
-        .iter()
-        .map(|r| (r.min, r.max, r.products))
-        .collect();
     assert_eq!(
-        ranges,
+        ranges(&changed),
         [(1000, 1999, 1), (2000, 4999, 1), (50000, 99999, 1)]
     );
     let shirts = changed

@@ -79,14 +79,16 @@ impl PageRequest<'_> {
         );
         // A category's page lists its category: other categories are no choice there,
         // nor other collections on a collection's page.
-        let (chosen, name) = match route {
-            PageRoute::Category(_) => (!params.categories.is_empty(), "category"),
-            PageRoute::Collection(_) => (!params.collections.is_empty(), "collection"),
-            _ => (false, ""),
+        let dropped = match route {
+            PageRoute::Category(_) => std::mem::take(&mut params.categories).len(),
+            PageRoute::Collection(_) => std::mem::take(&mut params.collections).len(),
+            _ => 0,
         };
-        if chosen {
-            params.categories.retain(|_| name != "category");
-            params.collections.retain(|_| name != "collection");
+        if dropped > 0 {
+            let name = match route {
+                PageRoute::Category(_) => "category",
+                _ => "collection",
+            };
             params.ignored.push(name.to_owned());
         }
         params
