@@ -106,6 +106,14 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0025_search_speed",
         include_str!("../../../migrations/0025_search_speed.sql"),
     ),
+    (
+        "0026_search_stock",
+        include_str!("../../../migrations/0026_search_stock.sql"),
+    ),
+    (
+        "0027_search_suggestions",
+        include_str!("../../../migrations/0027_search_suggestions.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

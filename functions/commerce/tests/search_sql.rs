@@ -342,6 +342,121 @@ async fn menus_follow_a_catalog_change_in_its_own_transaction() {
 }
 
 #[tokio::test]
+async fn suggestions_offer_titles_first_in_the_words_order() {
+    let db = test_db().await;
+    let a = alpha();
+    let suggest = async |db: &Client, q: &str, limit: i64| -> Vec<String> {
+        let (products, _) = search::repo::suggest(db, &a, &SearchText::parse(q).unwrap(), limit)
+            .await
+            .unwrap();
+        products.into_iter().map(|p| p.title).collect()
+    };
+    db.batch_execute(
+        "BEGIN;
+         INSERT INTO products (id, store_id, handle, title, description, status) VALUES
+           ('prod_S1', 'store_ALPHA', 'cotton-coat', 'Cotton Coat', 'Long', 'published'),
+           ('prod_S2', 'store_ALPHA', 'coral-scarf', 'Coral Scarf', 'Soft', 'published'),
+           ('prod_S3', 'store_ALPHA', 'cotton-tee', 'Cotton Tee', 'Short', 'published'),
+           ('prod_S4', 'store_ALPHA', 'wool-wrap', 'Wool Wrap', 'Cotton lined', 'published'),
+           ('prod_S5', 'store_ALPHA', 'cotton-draft', 'Cotton Draft', '', 'draft'),
+           ('prod_S6', 'store_BETA', 'cotton-cap', 'Cotton Cap', '', 'published');",
+    )
+    .await
+    .unwrap();
+    // Titles with a word beginning "co" by word (coat, coral, cotton), then products
+    // carrying one in their descriptions ("cool", "cotton"); never a draft or another
+    // store's.
+    assert_eq!(
+        suggest(&db, "co", 6).await,
+        [
+            "Wool Coat",
+            "Cotton Coat",
+            "Coral Scarf",
+            "Cotton Tee",
+            "Linen Shirt",
+            "Wool Wrap"
+        ]
+    );
+    assert_eq!(suggest(&db, "co", 2).await, ["Wool Coat", "Cotton Coat"]);
+    // Every word, the earlier ones with their typos; the title carrying both first.
+    assert_eq!(
+        suggest(&db, "cottn co", 6).await,
+        ["Cotton Coat", "Cotton Tee", "Wool Wrap"]
+    );
+    // The word typed whole before the words it begins.
+    assert_eq!(suggest(&db, "wool", 6).await, ["Wool Coat", "Wool Wrap"]);
+    assert!(suggest(&db, "zzz", 6).await.is_empty());
+    db.batch_execute("ROLLBACK").await.unwrap();
+}
+
+#[tokio::test]
+async fn the_in_stock_count_follows_stock_in_its_own_transaction() {
+    let db = test_db().await;
+    // The count of the menus and the same count by hand over the store's published
+    // products, after each change.
+    let both = async |db: &Client| {
+        let menus = product::facets(db, &alpha(), &product::ProductFilter::default(), eur(), 30)
+            .await
+            .unwrap();
+        let by_hand: i64 = db
+            .query_one(
+                "SELECT count(*) FROM products p
+                 WHERE p.store_id = 'store_ALPHA' AND p.status = 'published' AND EXISTS (
+                     SELECT 1 FROM product_variants v WHERE v.product_id = p.id
+                     AND (NOT v.manage_inventory OR (SELECT coalesce(sum(stocked - reserved), 0)
+                          FROM inventory_levels WHERE variant_id = v.id) > 0))",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        (menus.in_stock, by_hand)
+    };
+    // A1 (12 of size S free) and A3 (stock not tracked) can ship; A2 has its 2 reserved.
+    assert_eq!(both(&db).await, (2, 2));
+    db.batch_execute("BEGIN").await.unwrap();
+    let steps = [
+        // A checkout holds the last free units of A1's size S (size M has none).
+        (
+            "UPDATE inventory_levels SET reserved = stocked WHERE variant_id = 'variant_A1S'",
+            1,
+        ),
+        // A2 receives three; then a location of A1 gets one back.
+        (
+            "UPDATE inventory_levels SET stocked = 5 WHERE variant_id = 'variant_A2'",
+            2,
+        ),
+        (
+            "INSERT INTO stock_locations (id, store_id, name)
+               VALUES ('sloc_A9', 'store_ALPHA', 'Annex');
+             INSERT INTO inventory_levels (store_id, variant_id, location_id, stocked, reserved)
+               VALUES ('store_ALPHA', 'variant_A1M', 'sloc_A9', 1, 0)",
+            3,
+        ),
+        // A3 starts tracking stock it has none of; A2's level goes.
+        (
+            "UPDATE product_variants SET manage_inventory = true WHERE id = 'variant_A3'",
+            2,
+        ),
+        (
+            "DELETE FROM inventory_levels WHERE variant_id = 'variant_A2'",
+            1,
+        ),
+        // Nothing changes when stock moves without crossing zero.
+        (
+            "UPDATE inventory_levels SET stocked = 4 WHERE variant_id = 'variant_A1M'",
+            1,
+        ),
+    ];
+    for (sql, expected) in steps {
+        db.batch_execute(sql).await.unwrap();
+        assert_eq!(both(&db).await, (expected, expected), "after {sql}");
+    }
+    db.batch_execute("ROLLBACK").await.unwrap();
+    assert_eq!(both(&db).await, (2, 2));
+}
+
+#[tokio::test]
 async fn a_page_with_its_menus_equals_the_two_asked_apart() {
     use commerce::catalog::product::ProductSort;
     use commerce::params::Direction;

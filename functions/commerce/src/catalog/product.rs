@@ -682,12 +682,15 @@ async fn list_rows<C: Sql>(
     let (page_sql, dir, nulls) = match sort {
         // A search without a chosen order ranks by relevance: the matches' typos, then
         // their fields, then exact words over prefixes; the newest first among equals.
+        // (The page is chosen first, so that only its rows are numbered: a top-N sort
+        // of the matches rather than a sort of them all.)
         None if params.search.is_some() => (
             format!(
-                "SELECT p.id, row_number() OVER (
-                     ORDER BY m.typos, m.field, m.exact DESC, p.created_at DESC, p.id) AS sort_key
-                 FROM {listed}
-                 ORDER BY sort_key LIMIT $15 OFFSET $16"
+                "SELECT x.id, row_number() OVER (
+                     ORDER BY x.typos, x.field, x.exact DESC, x.created_at DESC, x.id) AS sort_key
+                 FROM (SELECT p.id, m.typos, m.field, m.exact, p.created_at FROM {listed}
+                       ORDER BY m.typos, m.field, m.exact DESC, p.created_at DESC, p.id
+                       LIMIT $15 OFFSET $16) x"
             ),
             "ASC",
             "",
@@ -870,8 +873,8 @@ struct FacetRow {
 fn menu_ctes(scope: &str) -> String {
     format!(
         "scope AS MATERIALIZED ({scope}),
-         -- The scope's menu entries (`product_facet_entries`, migration 0025), each
-         -- with its number of products.
+         -- The scope's menu entries (`product_facet_entries`, migrations 0025 and
+         -- 0026: `s` when the product can ship now), each with its number of products.
          counted AS MATERIALIZED (
              SELECT e, count(*) AS products FROM scope s
              JOIN product_facet_entries f ON f.product_id = s.id
@@ -923,11 +926,7 @@ const MENU_COLUMNS: &str =
                      ORDER BY x.products DESC, x.title, x.value), '[]')
               FROM collections x) AS collections,
              (SELECT coalesce(json_agg(x ORDER BY x.min), '[]') FROM prices x) AS prices,
-             (SELECT count(*) FROM scope s WHERE EXISTS (
-                  SELECT 1 FROM product_variants v
-                  WHERE v.product_id = s.id AND (NOT v.manage_inventory OR (
-                      SELECT coalesce(sum(il.stocked - il.reserved), 0)
-                      FROM inventory_levels il WHERE il.variant_id = v.id) > 0))) AS in_stock";
+             coalesce((SELECT x.products FROM counted x WHERE x.e = 's'), 0) AS in_stock";
 
 /// Whether `filter` narrows the store's products by its search words alone (its
 /// choices aside: prices, stock, options, attributes).

@@ -13,8 +13,10 @@ use crate::ApiError;
 /// candidates in the store's ($1) vocabulary: itself, its singular, synonyms, words
 /// within the typo filter (at most one edit more than the budget in plain Levenshtein,
 /// where a transposition counts two; [`super::choose`] measures them exactly) and, for
-/// the last word of two characters or more, itself as a prefix when any word begins
-/// with it. A word of the query with no row matches nothing.
+/// the last word of two characters or more, itself as a prefix when any longer word
+/// begins with it (looked for from just after the word itself, whose own rows, one per
+/// product carrying it, would otherwise be read first). A word of the query with no
+/// row matches nothing.
 const RESOLVE: &str = "
     WITH q AS (
         SELECT w.ord, w.word, w.ord = max(w.ord) OVER () AS last
@@ -41,8 +43,7 @@ const RESOLVE: &str = "
         UNION ALL
         SELECT q.word, 'prefix' WHERE q.last AND length(q.word) >= 2 AND EXISTS (
             SELECT 1 FROM product_search_terms t
-            WHERE t.store_id = $1 AND t.word ~>=~ q.word AND t.word ~<~ (q.word || chr(1114111))
-              AND t.word <> q.word)
+            WHERE t.store_id = $1 AND t.word ~>~ q.word AND t.word ~<~ (q.word || chr(1114111)))
     ) c ON true
     ORDER BY q.ord";
 
@@ -219,9 +220,10 @@ pub struct CategorySuggestion {
     pub handle: String,
 }
 
-/// What to offer while `q` is typed: the best `limit` products as the search ranks
-/// them (the last word a prefix), and the active categories whose names carry every
-/// word (each as a prefix).
+/// What to offer while `q` is typed: `limit` products whose titles carry every word
+/// (the last as a prefix), then others carrying them in any field, in the words'
+/// index order (SQL's `search_suggestions`, migration 0027); and the active categories
+/// whose names carry every word (each as a prefix).
 pub async fn suggest<C: Sql>(
     client: &C,
     store: &StoreId,
@@ -233,10 +235,10 @@ pub async fn suggest<C: Sql>(
     let products = client
         .query_typed(
             "SELECT p.id, p.title, p.handle
-             FROM search_matches($1, $2) m JOIN products p ON p.id = m.product_id
+             FROM search_suggestions($1, $2, $3::int4) WITH ORDINALITY s
+             JOIN products p ON p.id = s.product_id
              WHERE p.store_id = $1 AND p.status = 'published'
-             ORDER BY m.typos, m.field, m.exact DESC, p.created_at DESC, p.id
-             LIMIT $3",
+             ORDER BY s.ordinality",
             &[
                 (store, Type::TEXT),
                 (&terms, Type::JSONB),
