@@ -494,4 +494,16 @@ async fn a_page_with_its_menus_equals_the_two_asked_apart() {
             assert_eq!(menus, apart_menus, "q={q:?} sort={sort:?}");
         }
     }
+    // Past the last page: nothing listed, the total kept, no menus to show.
+    let all = product::ProductFilter::default();
+    let past = Page {
+        limit: 20,
+        offset: 40,
+    };
+    let (products, total, menus) =
+        product::list_with_facets(&db, &a, &all, &all, None, past, eur(), 30)
+            .await
+            .unwrap();
+    assert_eq!((products.len(), total), (0, 3));
+    assert_eq!(menus, product::Facets::default());
 }

@@ -611,7 +611,8 @@ pub async fn list<C: Sql>(
 /// [`list`] and the [`facets`] of `scope` (the listing's scope, its choices aside), at
 /// most `max_values` values each. When the scope is the list's search alone, one
 /// statement computes the matches once for both (the menus come with the page's first
-/// row); otherwise, or past the last page, the menus are a statement of their own.
+/// row); otherwise the menus are a statement of their own. Past the last page (no
+/// product at an offset) the menus are empty.
 #[allow(clippy::too_many_arguments)]
 pub async fn list_with_facets<C: Sql>(
     client: &C,
@@ -635,6 +636,8 @@ pub async fn list_with_facets<C: Sql>(
         .collect::<Result<_, _>>()?;
     let menus = match rows.first() {
         Some(row) if shared => facets_from_row(row, max_values)?,
+        // Past the last page there is no page to show them on.
+        None if page.offset > 0 => Facets::default(),
         _ => facets(client, store, scope, currency, max_values).await?,
     };
     Ok((products, total, menus))
