@@ -69,6 +69,13 @@ async fn home_listing_and_product_pages_render() {
     let bag = list.body.find("Canvas Bag").unwrap();
     assert!(coat < bag, "price high to low");
     assert!(list.body.contains("€199.00"));
+    // Each menu count is read out with its noun, singular for one.
+    assert!(list
+        .body
+        .contains(r#"2<span class="sr-only"> products)</span>"#));
+    assert!(list
+        .body
+        .contains(r#"1<span class="sr-only"> product)</span>"#));
 
     let shirts = get(&db, &site, "reg_AEU", "/categories/clothes", "")
         .await
