@@ -30,6 +30,23 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
            || CASE WHEN product_ships_now(p_id) THEN ARRAY['s'] ELSE '{}'::text[] END;
 $$;
 
+-- Sets the entry `s` of the products `ids` to what their stock says now, writing only
+-- where it changed; returns how many changed. (plpgsql: its plan is kept per session,
+-- and the stock trigger calls it on the checkout's path.)
+CREATE FUNCTION product_stock_settle(ids text[]) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    changed bigint;
+BEGIN
+    UPDATE product_facet_entries f
+    SET entries = CASE WHEN x.ships THEN array_append(f.entries, 's')
+                       ELSE array_remove(f.entries, 's') END
+    FROM (SELECT t.id, product_ships_now(t.id) AS ships FROM unnest(ids) AS t(id)) x
+    WHERE f.product_id = x.id AND x.ships <> ('s' = ANY (f.entries));
+    GET DIAGNOSTICS changed = ROW_COUNT;
+    RETURN changed;
+END $$;
+
 -- The stock levels' trigger (one per event, each naming its rows `changed_levels`).
 -- A bulk load deferring product documents (`edgeshop.defer_product_docs`, migration
 -- 0006) computes the entries when it refreshes them.
@@ -39,15 +56,27 @@ BEGIN
     IF current_setting('edgeshop.defer_product_docs', true) = 'on' THEN
         RETURN NULL;
     END IF;
-    UPDATE product_facet_entries f
-    SET entries = CASE WHEN x.ships THEN array_append(f.entries, 's')
-                       ELSE array_remove(f.entries, 's') END
-    FROM (SELECT t.product_id, product_ships_now(t.product_id) AS ships
-          FROM (SELECT DISTINCT v.product_id FROM changed_levels c
-                JOIN product_variants v ON v.id = c.variant_id) t) x
-    WHERE f.product_id = x.product_id AND x.ships <> ('s' = ANY (f.entries));
+    PERFORM product_stock_settle(ARRAY(
+        SELECT DISTINCT v.product_id FROM changed_levels c
+        JOIN product_variants v ON v.id = c.variant_id));
     RETURN NULL;
 END $$;
+
+-- The entry can lag in one race: two transactions selling the last units of two
+-- variants of one product at the same moment each still see the other's variant free
+-- (neither has committed) and both leave `s`. Serialising them would take a lock per
+-- product on the checkout's path, ordered against the stock rows' locks; instead the
+-- Worker's five-minute cron calls `product_stock_repair`, which settles every product
+-- whose stock moved since `since` (every write to a stock level sets its `updated_at`)
+-- and returns how many it corrected. `updated_at` is not indexed: an index would cost
+-- every checkout its HOT update, and the repair reads the levels once per run.
+CREATE FUNCTION product_stock_repair(since timestamptz) RETURNS bigint
+LANGUAGE sql AS $$
+    SELECT product_stock_settle(ARRAY(
+        SELECT DISTINCT v.product_id FROM inventory_levels il
+        JOIN product_variants v ON v.id = il.variant_id
+        WHERE il.updated_at >= since));
+$$;
 
 CREATE TRIGGER inventory_levels_stock_ins AFTER INSERT ON inventory_levels
     REFERENCING NEW TABLE AS changed_levels

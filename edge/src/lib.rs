@@ -169,11 +169,16 @@ async fn queue(
     Ok(())
 }
 
-/// Cron: probes the catalog database so operators see its health in the logs.
+/// How far back the cron looks for stock that moved (three of its five-minute runs).
+const STOCK_REPAIR_MINUTES: i32 = 15;
+
+/// Cron: probes the catalog database so operators see its health in the logs, then
+/// settles the menus' "can ship now" entries of products whose stock moved lately.
 #[event(scheduled)]
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let started = Date::now().as_millis();
     let outcome = durable_objects::db::ping(&env).await;
+    let up = outcome.is_ok();
     let (level, status) = match &outcome {
         Ok(()) => ("info", "up"),
         Err(_) => ("error", "down"),
@@ -188,4 +193,27 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             "duration_ms": Date::now().as_millis().saturating_sub(started),
         }),
     );
+    if up {
+        repair_stock_entries(&env).await;
+    }
+}
+
+async fn repair_stock_entries(env: &Env) {
+    let started = Date::now().as_millis();
+    let outcome = durable_objects::db::with_client(env, async |client| {
+        commerce::search::repo::repair_stock_entries(client, STOCK_REPAIR_MINUTES).await
+    })
+    .await;
+    match outcome {
+        Ok(corrected) => log::write(
+            "info",
+            "stock entries settled",
+            None,
+            json!({
+                "corrected": corrected, "minutes": STOCK_REPAIR_MINUTES,
+                "duration_ms": Date::now().as_millis().saturating_sub(started),
+            }),
+        ),
+        Err(err) => log::failure(None, &err),
+    }
 }

@@ -10,7 +10,7 @@ use commerce::money::CurrencyCode;
 use commerce::params::{Page, SearchText};
 use commerce::search;
 use commerce::search::synonyms::SynonymGroups;
-use common::test_db;
+use common::{second_connection, test_db, test_db_and_url};
 use tokio_postgres::Client;
 
 const PAGE: Page = Page {
@@ -392,28 +392,8 @@ async fn suggestions_offer_titles_first_in_the_words_order() {
 #[tokio::test]
 async fn the_in_stock_count_follows_stock_in_its_own_transaction() {
     let db = test_db().await;
-    // The count of the menus and the same count by hand over the store's published
-    // products, after each change.
-    let both = async |db: &Client| {
-        let menus = product::facets(db, &alpha(), &product::ProductFilter::default(), eur(), 30)
-            .await
-            .unwrap();
-        let by_hand: i64 = db
-            .query_one(
-                "SELECT count(*) FROM products p
-                 WHERE p.store_id = 'store_ALPHA' AND p.status = 'published' AND EXISTS (
-                     SELECT 1 FROM product_variants v WHERE v.product_id = p.id
-                     AND (NOT v.manage_inventory OR (SELECT coalesce(sum(stocked - reserved), 0)
-                          FROM inventory_levels WHERE variant_id = v.id) > 0))",
-                &[],
-            )
-            .await
-            .unwrap()
-            .get(0);
-        (menus.in_stock, by_hand)
-    };
     // A1 (12 of size S free) and A3 (stock not tracked) can ship; A2 has its 2 reserved.
-    assert_eq!(both(&db).await, (2, 2));
+    assert_eq!(in_stock(&db).await, (2, 2));
     db.batch_execute("BEGIN").await.unwrap();
     let steps = [
         // A checkout holds the last free units of A1's size S (size M has none).
@@ -450,10 +430,80 @@ async fn the_in_stock_count_follows_stock_in_its_own_transaction() {
     ];
     for (sql, expected) in steps {
         db.batch_execute(sql).await.unwrap();
-        assert_eq!(both(&db).await, (expected, expected), "after {sql}");
+        assert_eq!(in_stock(&db).await, (expected, expected), "after {sql}");
     }
     db.batch_execute("ROLLBACK").await.unwrap();
-    assert_eq!(both(&db).await, (2, 2));
+    assert_eq!(in_stock(&db).await, (2, 2));
+}
+
+/// Store alpha's "in stock" count in its menus, and the same count by hand over its
+/// published products.
+async fn in_stock(db: &Client) -> (i64, i64) {
+    let menus = product::facets(db, &alpha(), &product::ProductFilter::default(), eur(), 30)
+        .await
+        .unwrap();
+    let by_hand: i64 = db
+        .query_one(
+            "SELECT count(*) FROM products p
+             WHERE p.store_id = 'store_ALPHA' AND p.status = 'published' AND EXISTS (
+                 SELECT 1 FROM product_variants v WHERE v.product_id = p.id
+                 AND (NOT v.manage_inventory OR (SELECT coalesce(sum(stocked - reserved), 0)
+                      FROM inventory_levels WHERE variant_id = v.id) > 0))",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    (menus.in_stock, by_hand)
+}
+
+#[tokio::test]
+async fn the_scheduled_repair_settles_what_two_concurrent_sell_outs_leave() {
+    let (db, url) = test_db_and_url().await;
+    let other = second_connection(&url).await;
+    // A1's two sizes both have a unit free.
+    db.batch_execute("UPDATE inventory_levels SET stocked = 1 WHERE variant_id = 'variant_A1M'")
+        .await
+        .unwrap();
+    assert_eq!(in_stock(&db).await, (2, 2));
+    // Two checkouts take the last of each size at the same moment: each sees the other
+    // size still free, so neither removes A1's entry.
+    db.batch_execute(
+        "BEGIN; UPDATE inventory_levels SET reserved = stocked WHERE variant_id = 'variant_A1S'",
+    )
+    .await
+    .unwrap();
+    other
+        .batch_execute(
+            "BEGIN; UPDATE inventory_levels SET reserved = stocked WHERE variant_id = 'variant_A1M'",
+        )
+        .await
+        .unwrap();
+    db.batch_execute("COMMIT").await.unwrap();
+    other.batch_execute("COMMIT").await.unwrap();
+    assert_eq!(in_stock(&db).await, (2, 1), "the race's leftover");
+    // The cron's repair looks at products whose stock moved lately: A1 is corrected.
+    assert_eq!(
+        search::repo::repair_stock_entries(&db, 15).await.unwrap(),
+        1
+    );
+    assert_eq!(in_stock(&db).await, (1, 1));
+    assert_eq!(
+        search::repo::repair_stock_entries(&db, 15).await.unwrap(),
+        0
+    );
+    // Stock that moved before the window is not read.
+    db.batch_execute(
+        "UPDATE inventory_levels SET updated_at = now() - interval '1 hour';
+         UPDATE product_facet_entries SET entries = array_append(entries, 's')
+         WHERE product_id = 'prod_A1'",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        search::repo::repair_stock_entries(&db, 15).await.unwrap(),
+        0
+    );
 }
 
 #[tokio::test]
