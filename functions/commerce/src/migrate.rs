@@ -114,6 +114,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0027_search_suggestions",
         include_str!("../../../migrations/0027_search_suggestions.sql"),
     ),
+    (
+        "0028_search_matches",
+        include_str!("../../../migrations/0028_search_matches.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
