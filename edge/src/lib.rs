@@ -169,9 +169,6 @@ async fn queue(
     Ok(())
 }
 
-/// How far back the cron looks for stock that moved (three of its five-minute runs).
-const STOCK_REPAIR_MINUTES: i32 = 15;
-
 /// Cron: probes the catalog database so operators see its health in the logs, then
 /// settles the menus' "can ship now" entries of products whose stock moved lately.
 #[event(scheduled)]
@@ -199,6 +196,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
 }
 
 async fn repair_stock_entries(env: &Env) {
+    use commerce::search::repo::STOCK_REPAIR_MINUTES;
     let started = Date::now().as_millis();
     let outcome = durable_objects::db::with_client(env, async |client| {
         commerce::search::repo::repair_stock_entries(client, STOCK_REPAIR_MINUTES).await

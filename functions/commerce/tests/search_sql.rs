@@ -484,12 +484,16 @@ async fn the_scheduled_repair_settles_what_two_concurrent_sell_outs_leave() {
     assert_eq!(in_stock(&db).await, (2, 1), "the race's leftover");
     // The cron's repair looks at products whose stock moved lately: A1 is corrected.
     assert_eq!(
-        search::repo::repair_stock_entries(&db, 15).await.unwrap(),
+        search::repo::repair_stock_entries(&db, search::repo::STOCK_REPAIR_MINUTES)
+            .await
+            .unwrap(),
         1
     );
     assert_eq!(in_stock(&db).await, (1, 1));
     assert_eq!(
-        search::repo::repair_stock_entries(&db, 15).await.unwrap(),
+        search::repo::repair_stock_entries(&db, search::repo::STOCK_REPAIR_MINUTES)
+            .await
+            .unwrap(),
         0
     );
     // Stock that moved before the window is not read.
@@ -501,7 +505,9 @@ async fn the_scheduled_repair_settles_what_two_concurrent_sell_outs_leave() {
     .await
     .unwrap();
     assert_eq!(
-        search::repo::repair_stock_entries(&db, 15).await.unwrap(),
+        search::repo::repair_stock_entries(&db, search::repo::STOCK_REPAIR_MINUTES)
+            .await
+            .unwrap(),
         0
     );
 }

@@ -601,11 +601,17 @@ pub async fn list<C: Sql>(
 ) -> Result<(Vec<Product>, i64), ApiError> {
     let (rows, total) =
         list_rows(client, store, filter, sort, page, currency, "d.doc", false).await?;
-    let products = rows
-        .iter()
+    Ok((products_from_rows(&rows, currency)?, total))
+}
+
+/// The products of [`list_rows`]' rows read with their documents (`d.doc`).
+fn products_from_rows(
+    rows: &[tokio_postgres::Row],
+    currency: Option<CurrencyCode>,
+) -> Result<Vec<Product>, ApiError> {
+    rows.iter()
         .map(|row| product_from_row(row, currency))
-        .collect::<Result<_, _>>()?;
-    Ok((products, total))
+        .collect()
 }
 
 /// [`list`] and the [`facets`] of `scope` (the listing's scope, its choices aside), at
@@ -630,10 +636,7 @@ pub async fn list_with_facets<C: Sql>(
             == filter.search.as_ref().map(|r| r.terms_json());
     let (rows, total) =
         list_rows(client, store, filter, sort, page, currency, "d.doc", shared).await?;
-    let products = rows
-        .iter()
-        .map(|row| product_from_row(row, currency))
-        .collect::<Result<_, _>>()?;
+    let products = products_from_rows(&rows, currency)?;
     let menus = match rows.first() {
         Some(row) if shared => facets_from_row(row, max_values)?,
         // Past the last page there is no page to show them on.

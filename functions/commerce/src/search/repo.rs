@@ -204,6 +204,10 @@ pub async fn popular<C: Sql>(
     rows.iter().map(|r| col(r, "id")).collect()
 }
 
+/// How far back the scheduled repair looks for stock that moved: three runs of the
+/// five-minute cron, so that one failed run loses nothing.
+pub const STOCK_REPAIR_MINUTES: i32 = 15;
+
 /// Settles the "can ship now" menu entry (migration 0026) of every product, in every
 /// store, whose stock moved in the last `minutes`; returns how many entries it
 /// corrected. The scheduled backstop for the one race the stock trigger leaves (two
