@@ -118,6 +118,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0028_search_matches",
         include_str!("../../../migrations/0028_search_matches.sql"),
     ),
+    (
+        "0029_search_bits",
+        include_str!("../../../migrations/0029_search_bits.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -275,6 +275,16 @@ impl ProductFilter {
         Ok(())
     }
 
+    /// Whether the filter makes choices within its scope: prices, stock, options or
+    /// attributes.
+    pub fn chooses(&self) -> bool {
+        self.price_min.is_some()
+            || self.price_max.is_some()
+            || self.in_stock
+            || !self.options.is_empty()
+            || !self.attributes.is_empty()
+    }
+
     /// Whether the filter lists fewer than all the store's published products.
     pub fn narrows(&self) -> bool {
         let ProductFilter {
@@ -509,6 +519,8 @@ struct FilterParams<'a> {
     categories: Option<Vec<&'a str>>,
     collections: Option<Vec<&'a str>>,
     search: Option<serde_json::Value>,
+    /// Every word of the search has a common candidate (`Resolved::common`).
+    common: bool,
     currency: Option<String>,
     price_min: Option<i64>,
     price_max: Option<i64>,
@@ -528,18 +540,19 @@ impl<'a> FilterParams<'a> {
         filter: &'a ProductFilter,
         currency: Option<CurrencyCode>,
     ) -> Result<Self, ApiError> {
-        let search = match filter.q.as_ref().filter(|q| !q.is_empty()) {
+        let (search, common) = match filter.q.as_ref().filter(|q| !q.is_empty()) {
             // Text without words (only punctuation) finds nothing, as text no product
             // carries does.
-            Some(q) => Some(match &filter.search {
-                Some(resolved) => resolved.terms_json(),
-                None => crate::search::repo::resolve(client, store, q)
-                    .await?
-                    .terms_json(),
-            }),
-            None => None,
+            Some(q) => match &filter.search {
+                Some(resolved) => (Some(resolved.terms_json()), resolved.common),
+                None => {
+                    let resolved = crate::search::repo::resolve(client, store, q).await?;
+                    (Some(resolved.terms_json()), resolved.common)
+                }
+            },
+            None => (None, false),
         };
-        Ok(Self::new(store, filter, currency, search))
+        Ok(Self::new(store, filter, currency, search, common))
     }
 
     fn new(
@@ -547,6 +560,7 @@ impl<'a> FilterParams<'a> {
         filter: &'a ProductFilter,
         currency: Option<CurrencyCode>,
         search: Option<serde_json::Value>,
+        common: bool,
     ) -> Self {
         let (options, option_count) = choices(&filter.options, true);
         let (attributes, attribute_count) = choices(&filter.attributes, false);
@@ -557,6 +571,7 @@ impl<'a> FilterParams<'a> {
             categories: id_strs(&filter.category_ids),
             collections: id_strs(&filter.collection_ids),
             search,
+            common,
             currency: currency.map(|c| c.as_str().to_owned()),
             price_min: filter.price_min,
             price_max: filter.price_max,
@@ -661,6 +676,19 @@ async fn list_rows<C: Sql>(
     menus: bool,
 ) -> Result<(Vec<tokio_postgres::Row>, i64), ApiError> {
     let params = FilterParams::resolve(client, store, filter, currency).await?;
+    // A search alone, ranked by relevance, is answered from the store's bitmaps when
+    // they can (migration 0029), whatever it matches.
+    if params.common && sort.is_none() && search_alone(filter) && !filter.chooses() {
+        if let Some(mut rows) = by_bits(client, &params, page, menus).await? {
+            let total = rows
+                .first()
+                .map(|r| col(r, "total"))
+                .transpose()?
+                .unwrap_or(0);
+            rows.retain(|r| matches!(col::<Option<serde_json::Value>>(r, "doc"), Ok(Some(_))));
+            return Ok((rows, total));
+        }
+    }
     let listed = listed(params.search.is_some());
     // Without a filter the total is the kept count; with one, the matches are counted.
     // (Inside the page's statement the count reads the statement's matches; on its own,
@@ -687,15 +715,18 @@ async fn list_rows<C: Sql>(
     };
     let (page_sql, dir, nulls) = match sort {
         // A search without a chosen order ranks by relevance: the matches' typos, then
-        // their fields, then exact words over prefixes; the newest first among equals.
+        // their fields, then exact words over prefixes; among equals the product added
+        // last first (its number, migration 0029, as the bitmaps rank).
         // (The page is chosen first, so that only its rows are numbered: a top-N sort
         // of the matches rather than a sort of them all.)
         None if params.search.is_some() => (
             format!(
                 "SELECT x.id, row_number() OVER (
-                     ORDER BY x.typos, x.field, x.exact DESC, x.created_at DESC, x.id) AS sort_key
-                 FROM (SELECT p.id, m.typos, m.field, m.exact, p.created_at FROM {listed}
-                       ORDER BY m.typos, m.field, m.exact DESC, p.created_at DESC, p.id
+                     ORDER BY x.typos, x.field, x.exact DESC, x.num DESC) AS sort_key
+                 FROM (SELECT p.id, m.typos, m.field, m.exact,
+                              (SELECT pn.n FROM product_numbers pn WHERE pn.product_id = p.id) AS num
+                       FROM {listed}
+                       ORDER BY m.typos, m.field, m.exact DESC, num DESC
                        LIMIT $15 OFFSET $16) x"
             ),
             "ASC",
@@ -750,6 +781,68 @@ async fn list_rows<C: Sql>(
         extra: &[],
     };
     list_page(client, query, page).await
+}
+
+/// The statement of [`list_rows_by_bits`]: `search_bits_listing` (migration 0029) with
+/// the filter's parameters ($1 store, $6 search terms, $7 currency, $15 limit, $16
+/// offset), then the page's documents and stock as [`list_rows`] reads them, and with
+/// `menus` the [`MENU_COLUMNS`] on the first row. Always one row at least: `instead`
+/// (why rows answer better, when they do) and `total` on every row, `doc` null when the
+/// page is empty.
+fn bits_sql(menus: bool) -> String {
+    let (menu_ctes, menu_columns, menu_join) = if menus {
+        (
+            format!(
+                "counted AS MATERIALIZED (
+                     SELECT r.key AS e, r.value AS products FROM r WHERE r.kind = 'entry'),
+                 {MENUS_OF_COUNTED},
+                 menus AS MATERIALIZED (SELECT {MENU_COLUMNS}),"
+            ),
+            ", menus.*",
+            "LEFT JOIN menus ON page.sort_key IS NOT DISTINCT FROM (SELECT min(f.sort_key) FROM page f)",
+        )
+    } else {
+        (String::new(), "", "")
+    };
+    format!(
+        "WITH r AS MATERIALIZED (
+             SELECT * FROM search_bits_listing($1, $6, $7, $15::int4, $16::int4, {menus})),
+         page AS MATERIALIZED (
+             SELECT r.key AS id, r.value AS sort_key FROM r WHERE r.kind = 'page'),
+         stock AS MATERIALIZED ({stock}),
+         {menu_ctes}
+         head AS (SELECT (SELECT r.key FROM r WHERE r.kind = 'rows') AS instead,
+                         (SELECT r.value FROM r WHERE r.kind = 'total') AS total)
+         SELECT head.instead, head.total, d.doc, stock.stock{menu_columns}
+         FROM head LEFT JOIN page ON true
+         LEFT JOIN product_docs d ON d.product_id = page.id
+         LEFT JOIN stock ON stock.product_id = page.id
+         {menu_join}
+         ORDER BY page.sort_key",
+        stock = STOCK_OF.replace("{products}", "page"),
+    )
+}
+
+/// The rows of [`bits_sql`] for a search alone ranked by relevance, answered from the
+/// store's bitmaps: `None` when they cannot answer it or rows answer it better (a word
+/// few products carry, a one-letter prefix, a store whose menus have too many entries:
+/// `search_bits_listing` says which), and the caller reads rows instead.
+async fn by_bits<C: Sql>(
+    client: &C,
+    params: &FilterParams<'_>,
+    page: Page,
+    menus: bool,
+) -> Result<Option<Vec<tokio_postgres::Row>>, ApiError> {
+    let (limit, offset) = (i64::from(page.limit), i64::from(page.offset));
+    let mut all = params.params().to_vec();
+    all.extend([(&limit as _, Type::INT8), (&offset as _, Type::INT8)]);
+    let rows = client.query_typed(&bits_sql(menus), &all).await?;
+    let head = rows.first().ok_or_else(|| ApiError::Internal {
+        detail: "search by bitmaps returned no row".into(),
+    })?;
+    Ok(col::<Option<String>>(head, "instead")?
+        .is_none()
+        .then_some(rows))
 }
 
 /// A product as a reader that keeps what it wrote of products sees it: which revision
@@ -886,7 +979,13 @@ fn menu_ctes(scope: &str) -> String {
              JOIN product_facet_entries f ON f.product_id = s.id
              CROSS JOIN LATERAL unnest(f.entries) e
              GROUP BY e),
-         options AS (
+         {MENUS_OF_COUNTED}"
+    )
+}
+
+/// The menus' common table expressions over `counted` (each menu entry with its number
+/// of products, `e` and `products`); $1 is the store, $7 the currency.
+const MENUS_OF_COUNTED: &str = "options AS (
              SELECT o[1] AS name, min(o[3]) AS title, NULL::text AS kind, min(o[4]) AS value,
                     sum(x.products) AS products, min(o[5]::int) AS o_rank,
                     min(o[6]::int) AS v_rank, o[2] AS v_key
@@ -912,9 +1011,7 @@ fn menu_ctes(scope: &str) -> String {
          prices AS (
              SELECT split_part(x.e, chr(31), 3)::int8 AS min,
                     split_part(x.e, chr(31), 4)::int8 AS max, x.products
-             FROM counted x WHERE starts_with(x.e, 'p' || chr(31) || $7 || chr(31)))"
-    )
-}
+             FROM counted x WHERE starts_with(x.e, 'p' || chr(31) || $7 || chr(31)))";
 
 /// The menus as JSON columns (`options`, `attributes`, `categories`, `collections`,
 /// `prices`) and the number in stock (`in_stock`), read by [`facets_from_row`].
@@ -969,6 +1066,17 @@ pub async fn facets<C: Sql>(
         ..filter.clone()
     };
     let params = FilterParams::resolve(client, store, &scope, currency).await?;
+    if params.common && search_alone(&scope) {
+        let none = Page {
+            limit: 0,
+            offset: 0,
+        };
+        if let Some(rows) = by_bits(client, &params, none, true).await? {
+            if let Some(row) = rows.first() {
+                return facets_from_row(row, max_values);
+            }
+        }
+    }
     let scope = match (&params.search, search_alone(&scope)) {
         (Some(_), true) => MATCHES_SCOPE.to_owned(),
         (searching, _) => format!("SELECT p.id FROM {}", listed(searching.is_some())),

@@ -60,6 +60,9 @@ pub struct Found {
     pub ord: i32,
     pub word: String,
     pub kind: Kind,
+    /// The word (for a prefix, a word it begins) is carried by enough products to be
+    /// kept as bitmaps (migration 0029).
+    pub common: bool,
 }
 
 /// A word to look for in products' terms (the JSON `search_matches` reads).
@@ -89,6 +92,9 @@ pub struct Resolved {
     pub unknown: Vec<String>,
     /// What to look for, every kept word at least once.
     pub terms: Vec<Term>,
+    /// Every kept word has a common candidate ([`Found::common`]): the search can be
+    /// answered from the store's bitmaps (`search_bits_listing`, migration 0029).
+    pub common: bool,
 }
 
 impl Resolved {
@@ -143,10 +149,12 @@ pub fn choose(words: Vec<String>, found: &[Found]) -> Resolved {
     let mut terms = Vec::new();
     let mut unknown = Vec::new();
     let mut kept = 0;
+    let mut common = true;
     for (ord, typed) in words.iter().enumerate() {
         let ord = i32::try_from(ord).unwrap_or(i32::MAX);
         let before = terms.len();
         let budget = typo_budget(typed.chars().count());
+        let mut word_common = false;
         for f in found.iter().filter(|f| f.ord == ord) {
             let (typos, exact, prefix) = match f.kind {
                 Kind::Exact | Kind::Singular | Kind::Synonym => (0, true, false),
@@ -159,6 +167,7 @@ pub fn choose(words: Vec<String>, found: &[Found]) -> Resolved {
                     (u8::try_from(d).unwrap_or(u8::MAX), false, false)
                 }
             };
+            word_common |= f.common;
             terms.push(Term {
                 ord: kept,
                 word: f.word.clone(),
@@ -171,11 +180,13 @@ pub fn choose(words: Vec<String>, found: &[Found]) -> Resolved {
             unknown.push(typed.clone());
         } else {
             kept += 1;
+            common &= word_common;
         }
     }
     Resolved {
         words,
         unknown,
+        common: common && kept > 0,
         terms,
     }
 }
@@ -210,6 +221,7 @@ mod tests {
             ord,
             word: word.into(),
             kind,
+            common: false,
         }
     }
 

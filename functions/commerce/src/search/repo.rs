@@ -16,12 +16,17 @@ use crate::ApiError;
 /// the last word of two characters or more, itself as a prefix when any longer word
 /// begins with it (looked for from just after the word itself, whose own rows, one per
 /// product carrying it, would otherwise be read first). A word of the query with no
-/// row matches nothing.
+/// row matches nothing. `common`: the candidate (for a prefix, a word it begins) has
+/// bitmaps (migration 0029).
 const RESOLVE: &str = "
     WITH q AS (
         SELECT w.ord, w.word, w.ord = max(w.ord) OVER () AS last
         FROM search_query_words($2) w WHERE w.ord < $3)
-    SELECT q.ord, q.word AS typed, c.word, c.kind
+    SELECT q.ord, q.word AS typed, c.word, c.kind,
+           EXISTS (SELECT 1 FROM search_word_bits b
+                   WHERE b.store_id = $1
+                     AND (b.word = c.word OR (c.kind = 'prefix' AND starts_with(b.word, c.word))))
+               AS common
     FROM q LEFT JOIN LATERAL (
         SELECT v.word, 'exact' AS kind FROM search_vocabulary v
         WHERE v.store_id = $1 AND v.word = q.word
@@ -72,7 +77,13 @@ pub async fn resolve<C: Sql>(
         let word: Option<String> = col(row, "word")?;
         let kind: Option<String> = col(row, "kind")?;
         if let (Some(word), Some(kind)) = (word, kind.as_deref().and_then(Kind::parse)) {
-            found.push(Found { ord, word, kind });
+            let common = col(row, "common")?;
+            found.push(Found {
+                ord,
+                word,
+                kind,
+                common,
+            });
         }
     }
     Ok(choose(words, &found))
