@@ -160,7 +160,9 @@ async fn load_store(tx: &Transaction<'_>, s: &StoreSpec) -> Result<(), tokio_pos
         .await?;
 
     let count = s.products.len();
-    for (i, p) in s.products.iter().enumerate() {
+    // The oldest first, as a store adds products: their numbers (migration 0029), which
+    // rank equally relevant search results, follow their creation times.
+    for (done, (i, p)) in s.products.iter().enumerate().rev().enumerate() {
         // Spread creation times so that "newest" is a meaningful order: the first
         // product of the file is the newest.
         let age_minutes = i32::try_from(i * 90).unwrap_or(i32::MAX);
@@ -241,7 +243,7 @@ async fn load_store(tx: &Transaction<'_>, s: &StoreSpec) -> Result<(), tokio_pos
             )
             .await?;
         }
-        crate::progress(&format!("  {}", s.name), i + 1, count);
+        crate::progress(&format!("  {}", s.name), done + 1, count);
     }
     Ok(())
 }
