@@ -5,8 +5,9 @@
 -- 100,000 words' rows, 100,000 products for the page's order and 700,000 menu entries
 -- (0.66 s). Here every product of a store has a number (0, 1, 2… in the order products
 -- were added), and the store's common words and its menu entries each keep the set of
--- their products as a bitmap over those numbers (`bit varying`: a 100,000-product store
--- is 12.5 KB a bitmap). A search then intersects bitmaps (`&`) and counts them
+-- their products as a bitmap over those numbers (`bit varying`, as long as the store's
+-- capacity: 16 KB a bitmap at 100,000 products). A search then intersects bitmaps (`&`)
+-- and counts them
 -- (`bit_count`): its matches, its ranking buckets and every menu's counts cost a few
 -- dozen bitmap operations rather than work per match (`search_bits_listing`).
 --
@@ -20,7 +21,8 @@
 --   and keeps them after; rarer words are read from their rows, which are few.
 -- * Every menu entry has a bitmap, up to `search_bits_entries_max()` entries in a
 --   store; a store with more (free-form option values on many products) is searched
---   by rows (`entries_complete` false) until `search_bits_rebuild` finds it under.
+--   by rows (`entries_complete` false) until the cron's `search_bits_settle` finds it
+--   under again.
 -- * Bitmaps are kept in the transaction of the catalog or stock change, by triggers on
 --   the words and the entries. Their writers take the store's row of `search_stores`
 --   first (FOR UPDATE): the bitmaps of one store are written by one transaction at a
@@ -166,6 +168,48 @@ INSERT INTO product_numbers (product_id, store_id, n)
 SELECT p.id, p.store_id,
        row_number() OVER (PARTITION BY p.store_id ORDER BY p.created_at, p.id DESC) - 1
 FROM products p;
+
+-- The product documents' trigger (migrations 0023 and 0025) writing only what changed:
+-- it deleted and inserted again every word and the menu entries of each product whose
+-- document a statement rebuilt, so that a price change rewrote every bitmap of the
+-- product's words twice. Now a word the product no longer carries is deleted, a new
+-- one inserted, a word whose best field moved updated, and the entries row updated
+-- only when it differs (the bitmaps' triggers see the same differences).
+CREATE OR REPLACE FUNCTION product_search_follow() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    d_product text[];
+    d_store text[];
+    d_word text[];
+    d_field smallint[];
+BEGIN
+    SELECT coalesce(array_agg(n.product_id), '{}'), coalesce(array_agg(n.store_id), '{}'),
+           coalesce(array_agg(w.word), '{}'), coalesce(array_agg(w.field), '{}')
+    INTO d_product, d_store, d_word, d_field
+    FROM new_docs n, product_search_words(n.doc::jsonb) w
+    WHERE n.doc ->> 'status' = 'published';
+    DELETE FROM product_search_terms t USING new_docs n
+    WHERE t.product_id = n.product_id
+      AND NOT EXISTS (SELECT 1 FROM unnest(d_product, d_word) AS x(p, w)
+                      WHERE x.p = t.product_id AND x.w = t.word);
+    INSERT INTO product_search_terms AS t (product_id, store_id, word, field)
+    SELECT x.p, x.s, x.w, x.f FROM unnest(d_product, d_store, d_word, d_field) AS x(p, s, w, f)
+    ON CONFLICT (product_id, word) DO UPDATE SET field = EXCLUDED.field
+    WHERE t.field <> EXCLUDED.field;
+    INSERT INTO search_vocabulary (store_id, word)
+    SELECT DISTINCT x.s, x.w FROM unnest(d_store, d_word) AS x(s, w)
+    ORDER BY x.s, x.w
+    ON CONFLICT DO NOTHING;
+    DELETE FROM product_facet_entries f USING new_docs n
+    WHERE f.product_id = n.product_id AND n.doc ->> 'status' IS DISTINCT FROM 'published';
+    INSERT INTO product_facet_entries AS f (product_id, store_id, entries)
+    SELECT n.product_id, n.store_id, product_facet_entries_of(n.product_id)
+    FROM new_docs n
+    WHERE n.doc ->> 'status' = 'published'
+    ON CONFLICT (product_id) DO UPDATE SET entries = EXCLUDED.entries
+    WHERE f.entries IS DISTINCT FROM EXCLUDED.entries;
+    RETURN NULL;
+END $$;
 
 -- Words: a statement's changed rows of `product_search_terms` (`changed`, with its
 -- products' numbers) set (`on`) or clear their bits in the bitmaps of common words; a
@@ -334,26 +378,17 @@ CREATE TRIGGER product_facet_entries_bits_del AFTER DELETE ON product_facet_entr
     REFERENCING OLD TABLE AS old_entries
     FOR EACH STATEMENT EXECUTE FUNCTION search_entry_bits_follow();
 
--- Builds every bitmap of a store again from its words and entries: the common words'
--- and, when the store has few enough entries, its entries' (then `entries_complete`).
--- The initial build below; afterwards for repairs and for a store over the entries'
--- bound that has come under it.
-CREATE FUNCTION search_bits_rebuild(p_store text) RETURNS void
+-- Builds the store's entries' bitmaps again, when its entries are within the bound
+-- (then `entries_complete`; otherwise none, and the store's menus are counted by rows);
+-- returns whether they were.
+CREATE FUNCTION search_entry_bits_rebuild(p_store text) RETURNS boolean
 LANGUAGE plpgsql AS $$
 DECLARE
     s search_stores;
     entries bigint;
 BEGIN
     s := search_store_lock(p_store);
-    DELETE FROM search_word_bits WHERE store_id = p_store;
     DELETE FROM search_entry_bits WHERE store_id = p_store;
-    INSERT INTO search_word_bits (store_id, word, field, bits)
-    SELECT p_store, t.word, t.field, search_bits_of(array_agg(pn.n), s.capacity)
-    FROM product_search_terms t JOIN product_numbers pn ON pn.product_id = t.product_id
-    WHERE t.store_id = p_store AND t.word IN (
-        SELECT x.word FROM product_search_terms x WHERE x.store_id = p_store
-        GROUP BY x.word HAVING count(*) >= search_bits_common())
-    GROUP BY t.word, t.field;
     SELECT count(DISTINCT e) INTO entries
     FROM product_facet_entries f CROSS JOIN LATERAL unnest(f.entries) e
     WHERE f.store_id = p_store;
@@ -367,6 +402,48 @@ BEGIN
     END IF;
     UPDATE search_stores SET entries_complete = entries <= search_bits_entries_max()
     WHERE store_id = p_store;
+    RETURN entries <= search_bits_entries_max();
+END $$;
+
+-- Builds every bitmap of a store again from its words and entries: the common words'
+-- and the entries' (search_entry_bits_rebuild). The initial build below; afterwards a
+-- repair by hand.
+CREATE FUNCTION search_bits_rebuild(p_store text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    s search_stores;
+BEGIN
+    s := search_store_lock(p_store);
+    DELETE FROM search_word_bits WHERE store_id = p_store;
+    INSERT INTO search_word_bits (store_id, word, field, bits)
+    SELECT p_store, t.word, t.field, search_bits_of(array_agg(pn.n), s.capacity)
+    FROM product_search_terms t JOIN product_numbers pn ON pn.product_id = t.product_id
+    WHERE t.store_id = p_store AND t.word IN (
+        SELECT x.word FROM product_search_terms x WHERE x.store_id = p_store
+        GROUP BY x.word HAVING count(*) >= search_bits_common())
+    GROUP BY t.word, t.field;
+    PERFORM search_entry_bits_rebuild(p_store);
+END $$;
+
+-- Stores searched by rows since their menu entries went over the bound get their
+-- entries' bitmaps back once the entries fit again; returns how many did. The Worker's
+-- five-minute cron calls it (commerce::search::repo::settle_bitmaps).
+CREATE FUNCTION search_bits_settle() RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    st text;
+    settled bigint := 0;
+BEGIN
+    FOR st IN SELECT ss.store_id FROM search_stores ss WHERE NOT ss.entries_complete
+              ORDER BY ss.store_id LOOP
+        IF (SELECT count(DISTINCT e) FROM product_facet_entries f
+            CROSS JOIN LATERAL unnest(f.entries) e WHERE f.store_id = st)
+           <= search_bits_entries_max()
+           AND search_entry_bits_rebuild(st) THEN
+            settled := settled + 1;
+        END IF;
+    END LOOP;
+    RETURN settled;
 END $$;
 
 SELECT search_bits_rebuild(s.id) FROM stores s ORDER BY s.id;
@@ -402,7 +479,9 @@ BEGIN
     RETURN got;
 END $$;
 
--- A search alone (`terms`: commerce::search's resolved words, as for search_matches)
+-- A search (`terms`: commerce::search's resolved words, as for search_matches), within
+-- the products of menu entries `p_within` when given (categories `c…` and collections
+-- `l…`: any of a kind's, every kind; an inactive category's none, as the listings),
 -- answered from bitmaps: rows of (`kind`, `key`, `value`):
 --   ('total', NULL, the number of matches),
 --   ('page', a product id, its place from 1) for the page of `p_limit` from `p_offset`,
@@ -415,7 +494,8 @@ END $$;
 -- common candidate (its rows are few: search_matches is quick), a rare part too large
 -- (a one-letter prefix), menus asked of a store over the entries' bound.
 CREATE FUNCTION search_bits_listing(p_store text, terms jsonb, p_currency text,
-                                    p_limit integer, p_offset integer, p_menus boolean)
+                                    p_limit integer, p_offset integer, p_menus boolean,
+                                    p_within text[])
 RETURNS TABLE (kind text, key text, value bigint)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET jit = off AS $$
@@ -448,6 +528,7 @@ DECLARE
     total bigint := 0;
     ones bigint;
     matched bit varying;
+    within bit varying;
     skip integer := p_offset;
     want integer := p_limit;
     picked integer[];
@@ -459,7 +540,7 @@ BEGIN
         RETURN QUERY SELECT 'rows'::text, 'no numbers'::text, 0::bigint;
         RETURN;
     END IF;
-    IF p_menus AND NOT s.entries_complete THEN
+    IF (p_menus OR cardinality(p_within) > 0) AND NOT s.entries_complete THEN
         RETURN QUERY SELECT 'rows'::text, 'entries over the bound'::text, 0::bigint;
         RETURN;
     END IF;
@@ -476,6 +557,17 @@ BEGIN
         RETURN;
     END IF;
     zero := repeat('0', s.capacity)::varbit;
+    IF cardinality(p_within) > 0 THEN
+        SELECT bit_and(k.bits) INTO within FROM (
+            SELECT coalesce(bit_or(b.bits), zero) AS bits
+            FROM unnest(p_within) AS w(e)
+            LEFT JOIN search_entry_bits b
+              ON b.store_id = p_store AND b.entry = w.e
+             AND (left(w.e, 1) <> 'c' OR EXISTS (
+                     SELECT 1 FROM product_categories c
+                     WHERE c.store_id = p_store AND c.id = substr(w.e, 3) AND c.is_active))
+            GROUP BY left(w.e, 1)) k;
+    END IF;
     FOR word_o IN SELECT DISTINCT (e ->> 'o')::int FROM jsonb_array_elements(terms) e ORDER BY 1
     LOOP
         -- The word's hits as bitmaps by (typos, field, exact): its candidates' common
@@ -563,8 +655,14 @@ BEGIN
         END LOOP;
         -- Combined with the words before: the sums of their classes.
         IF keys IS NULL THEN
-            keys := class_keys;
-            bits := class_bits;
+            keys := '{}';
+            bits := '{}';
+            FOR j IN 1..coalesce(cardinality(class_keys), 0) LOOP
+                b := CASE WHEN within IS NULL THEN class_bits[j] ELSE class_bits[j] & within END;
+                CONTINUE WHEN bit_count(b) = 0;
+                keys := keys || class_keys[j];
+                bits := bits || b;
+            END LOOP;
         ELSE
             IF cardinality(keys) * cardinality(class_keys) > 600 THEN
                 RETURN QUERY SELECT 'rows'::text, 'too many classes'::text, 0::bigint;

@@ -192,6 +192,27 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     );
     if up {
         repair_stock_entries(&env).await;
+        settle_bitmaps(&env).await;
+    }
+}
+
+async fn settle_bitmaps(env: &Env) {
+    let started = Date::now().as_millis();
+    let outcome = durable_objects::db::with_client(env, async |client| {
+        commerce::search::repo::settle_bitmaps(client).await
+    })
+    .await;
+    match outcome {
+        Ok(settled) => log::write(
+            "info",
+            "search bitmaps settled",
+            None,
+            json!({
+                "stores": settled,
+                "duration_ms": Date::now().as_millis().saturating_sub(started),
+            }),
+        ),
+        Err(err) => log::failure(None, &err),
     }
 }
 

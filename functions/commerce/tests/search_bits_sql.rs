@@ -6,7 +6,7 @@
 mod common;
 
 use commerce::catalog::product::{self, Facets, ProductFilter};
-use commerce::ids::StoreId;
+use commerce::ids::{CategoryId, CollectionId, StoreId};
 use commerce::money::CurrencyCode;
 use commerce::params::{Page, SearchText};
 use common::test_db;
@@ -62,14 +62,48 @@ fn alpha() -> StoreId {
     StoreId::parse("store_ALPHA").unwrap()
 }
 
+/// Where the searches look: the store, a category, a collection, both, several, and an
+/// inactive category (nothing).
+const SCOPES: &[(&[&str], &[&str])] = &[
+    (&[], &[]),
+    (&["pcat_ASHIRTS"], &[]),
+    (&[], &["pcol_ASUMMER"]),
+    (&["pcat_ASHIRTS", "pcat_ACLOTHES"], &["pcol_ASUMMER"]),
+    (&["pcat_AHIDDEN"], &[]),
+];
+
 type Listed = (Vec<String>, i64, Facets);
 
 /// A page of `q` with its menus, from bitmaps when `bits` (they must be able to answer
 /// it when `common`) or from rows.
 async fn listed(db: &Client, q: &str, common: bool, page: Page, bits: bool) -> Listed {
+    listed_in(db, q, SCOPES[0], common, page, bits).await
+}
+
+/// [`listed`] within categories and collections (none: the store).
+async fn listed_in(
+    db: &Client,
+    q: &str,
+    (categories, collections): (&[&str], &[&str]),
+    common: bool,
+    page: Page,
+    bits: bool,
+) -> Listed {
     let store = alpha();
     let mut filter = ProductFilter {
         q: Some(SearchText::parse(q).unwrap()),
+        category_ids: (!categories.is_empty()).then(|| {
+            categories
+                .iter()
+                .map(|c| CategoryId::parse(c).unwrap())
+                .collect()
+        }),
+        collection_ids: (!collections.is_empty()).then(|| {
+            collections
+                .iter()
+                .map(|c| CollectionId::parse(c).unwrap())
+                .collect()
+        }),
         ..Default::default()
     };
     filter.resolve(db, &store).await.unwrap();
@@ -95,14 +129,16 @@ async fn listed(db: &Client, q: &str, common: bool, page: Page, bits: bool) -> L
     (ids, total, menus)
 }
 
-/// Every query at several depths: bitmaps and rows agree.
+/// Every query at several depths, in every scope: bitmaps and rows agree.
 async fn both_agree(db: &Client) {
     for &(q, common) in QUERIES {
-        for offset in [0, 20, 580, 1170, 1300] {
-            let page = Page { limit: 20, offset };
-            let by_bits = listed(db, q, common, page, true).await;
-            let by_rows = listed(db, q, common, page, false).await;
-            assert_eq!(by_bits, by_rows, "q={q:?} offset={offset}");
+        for &scope in SCOPES {
+            for offset in [0, 20, 580, 1170, 1300] {
+                let page = Page { limit: 20, offset };
+                let by_bits = listed_in(db, q, scope, common, page, true).await;
+                let by_rows = listed_in(db, q, scope, common, page, false).await;
+                assert_eq!(by_bits, by_rows, "q={q:?} scope={scope:?} offset={offset}");
+            }
         }
     }
 }
@@ -218,4 +254,79 @@ async fn a_store_reads_only_its_own_bitmaps() {
     .await
     .unwrap();
     assert_eq!((products.len(), total), (0, 0));
+}
+
+/// Whether `search_bits_listing` answers `q` with its menus in store_ALPHA (rather than
+/// saying rows should).
+async fn bits_answer(db: &Client, q: &str) -> bool {
+    let mut filter = ProductFilter {
+        q: Some(SearchText::parse(q).unwrap()),
+        ..Default::default()
+    };
+    filter.resolve(db, &alpha()).await.unwrap();
+    let terms = filter.search.unwrap().terms_json();
+    let row = db
+        .query_one(
+            "SELECT count(*) FROM search_bits_listing('store_ALPHA', $1, 'eur', 20, 0, true, NULL)
+             WHERE kind = 'rows'",
+            &[&terms],
+        )
+        .await
+        .unwrap();
+    row.get::<_, i64>(0) == 0
+}
+
+#[tokio::test]
+async fn a_store_over_the_entries_bound_is_searched_by_rows_until_the_cron_settles_it() {
+    let db = test_db().await;
+    db.batch_execute(CATALOG).await.unwrap();
+    assert!(bits_answer(&db, "generated").await);
+    // The bound lowered to what the store has: one entry more goes over it.
+    let entries: i64 = db
+        .query_one(
+            "SELECT count(*) FROM search_entry_bits WHERE store_id = 'store_ALPHA'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let bound = |n: i64| {
+        format!(
+            "CREATE OR REPLACE FUNCTION search_bits_entries_max() RETURNS integer
+             LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT {n}'"
+        )
+    };
+    db.batch_execute(&bound(entries)).await.unwrap();
+    db.batch_execute(
+        "INSERT INTO product_categories (id, store_id, parent_id, name, handle, rank, is_active)
+         VALUES ('pcat_ANEW', 'store_ALPHA', NULL, 'New', 'new', 2, true);
+         INSERT INTO product_category_products (store_id, category_id, product_id)
+         VALUES ('store_ALPHA', 'pcat_ANEW', 'prod_G1');",
+    )
+    .await
+    .unwrap();
+    assert!(!bits_answer(&db, "generated").await);
+    // Answered by rows meanwhile, the new entry counted.
+    let page = Page {
+        limit: 20,
+        offset: 0,
+    };
+    let (_, total, menus) = listed(&db, "generated", true, page, true).await;
+    assert_eq!(total, 1176);
+    assert!(menus
+        .categories
+        .iter()
+        .any(|c| c.value == "pcat_ANEW" && c.products == 1));
+    // Still over: the cron leaves it; under again: the cron settles it.
+    assert_eq!(
+        commerce::search::repo::settle_bitmaps(&db).await.unwrap(),
+        0
+    );
+    db.batch_execute(&bound(4000)).await.unwrap();
+    assert_eq!(
+        commerce::search::repo::settle_bitmaps(&db).await.unwrap(),
+        1
+    );
+    assert!(bits_answer(&db, "generated").await);
+    both_agree(&db).await;
 }

@@ -46,6 +46,37 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
+/// The search page of `filter` (its words resolved, a page of 20 with its count and
+/// menus over the same scope) timed `rounds` times, sorted, and its number of hits.
+async fn page_times(
+    client: &Client,
+    store: &StoreId,
+    filter: &ProductFilter,
+    rounds: usize,
+    currency: Option<CurrencyCode>,
+) -> Result<(Vec<Duration>, i64), String> {
+    let fail = |e: commerce::ApiError| e.to_string();
+    let page = Page {
+        limit: 20,
+        offset: 0,
+    };
+    let mut times = Vec::with_capacity(rounds);
+    let mut hits = 0;
+    for _ in 0..rounds {
+        let started = Instant::now();
+        let mut filter = filter.clone();
+        filter.resolve(client, store).await.map_err(fail)?;
+        let (_, total, _) =
+            product::list_with_facets(client, store, &filter, &filter, None, page, currency, 30)
+                .await
+                .map_err(fail)?;
+        times.push(started.elapsed());
+        hits = total;
+    }
+    times.sort();
+    Ok((times, hits))
+}
+
 pub async fn run(client: &Client, store: &str, rounds: usize) -> Result<(), String> {
     let store = StoreId::parse(store).map_err(|e| e.to_string())?;
     let products: i64 = client
@@ -68,25 +99,7 @@ pub async fn run(client: &Client, store: &str, rounds: usize) -> Result<(), Stri
             q: Some(SearchText::parse(q).map_err(fail)?),
             ..ProductFilter::default()
         };
-        let page = Page {
-            limit: 20,
-            offset: 0,
-        };
-        let mut times = Vec::with_capacity(rounds);
-        let mut hits = 0;
-        for _ in 0..rounds {
-            let started = Instant::now();
-            let mut filter = filter.clone();
-            filter.resolve(client, &store).await.map_err(fail)?;
-            let (_, total, _) = product::list_with_facets(
-                client, &store, &filter, &filter, None, page, currency, 30,
-            )
-            .await
-            .map_err(fail)?;
-            times.push(started.elapsed());
-            hits = total;
-        }
-        times.sort();
+        let (times, hits) = page_times(client, &store, &filter, rounds, currency).await?;
         println!(
             "  {:<26} {:>7} hits  p50 {:>9}  p95 {:>9}  ({what})",
             format!("\"{q}\""),
@@ -102,6 +115,35 @@ pub async fn run(client: &Client, store: &str, rounds: usize) -> Result<(), Stri
         ms(percentile(&all, 0.5)),
         ms(percentile(&all, 0.95))
     );
+    // The search page within the store's first category (its `category` chosen: the
+    // page and its menus over the words within the category), outside the mix.
+    let category: Option<String> = client
+        .query_opt(
+            "SELECT id FROM product_categories WHERE store_id = $1 AND is_active
+             ORDER BY rank, id LIMIT 1",
+            &[&store.as_str()],
+        )
+        .await
+        .map_err(|e| e.to_string())?
+        .map(|r| r.get(0));
+    if let Some(category) = category {
+        let id = commerce::ids::CategoryId::parse(&category).map_err(|e| e.to_string())?;
+        for q in ["jacket", "generated"] {
+            let filter = ProductFilter {
+                q: Some(SearchText::parse(q).map_err(fail)?),
+                category_ids: Some(vec![id.clone()]),
+                ..ProductFilter::default()
+            };
+            let (times, hits) = page_times(client, &store, &filter, rounds, currency).await?;
+            println!(
+                "  {:<26} {:>7} hits  p50 {:>9}  p95 {:>9}  (within category {category}, outside the mix)",
+                format!("\"{q}\""),
+                hits,
+                ms(percentile(&times, 0.5)),
+                ms(percentile(&times, 0.95))
+            );
+        }
+    }
     let mut typed = Vec::new();
     for q in PREFIXES {
         let q = SearchText::parse(q).map_err(fail)?;

@@ -676,9 +676,10 @@ async fn list_rows<C: Sql>(
     menus: bool,
 ) -> Result<(Vec<tokio_postgres::Row>, i64), ApiError> {
     let params = FilterParams::resolve(client, store, filter, currency).await?;
-    // A search alone, ranked by relevance, is answered from the store's bitmaps when
-    // they can (migration 0029), whatever it matches.
-    if params.common && sort.is_none() && search_alone(filter) && !filter.chooses() {
+    // A search ranked by relevance, within categories or collections at most, is
+    // answered from the store's bitmaps when they can (migration 0029), whatever it
+    // matches.
+    if sort.is_none() && !filter.chooses() && bits_scope(filter, &params) {
         if let Some(mut rows) = by_bits(client, &params, page, menus).await? {
             let total = rows
                 .first()
@@ -783,9 +784,10 @@ async fn list_rows<C: Sql>(
     list_page(client, query, page).await
 }
 
-/// The statement of [`list_rows_by_bits`]: `search_bits_listing` (migration 0029) with
-/// the filter's parameters ($1 store, $6 search terms, $7 currency, $15 limit, $16
-/// offset), then the page's documents and stock as [`list_rows`] reads them, and with
+/// The statement of [`by_bits`]: `search_bits_listing` (migration 0029) with the
+/// filter's parameters ($1 store, $6 search terms, $7 currency, $15 limit, $16 offset,
+/// $17 the categories' and collections' menu entries, [`within_entries`]), then the
+/// page's documents and stock as [`list_rows`] reads them, and with
 /// `menus` the [`MENU_COLUMNS`] on the first row. Always one row at least: `instead`
 /// (why rows answer better, when they do) and `total` on every row, `doc` null when the
 /// page is empty.
@@ -806,7 +808,7 @@ fn bits_sql(menus: bool) -> String {
     };
     format!(
         "WITH r AS MATERIALIZED (
-             SELECT * FROM search_bits_listing($1, $6, $7, $15::int4, $16::int4, {menus})),
+             SELECT * FROM search_bits_listing($1, $6, $7, $15::int4, $16::int4, {menus}, $17)),
          page AS MATERIALIZED (
              SELECT r.key AS id, r.value AS sort_key FROM r WHERE r.kind = 'page'),
          stock AS MATERIALIZED ({stock}),
@@ -823,9 +825,34 @@ fn bits_sql(menus: bool) -> String {
     )
 }
 
-/// The rows of [`bits_sql`] for a search alone ranked by relevance, answered from the
-/// store's bitmaps: `None` when they cannot answer it or rows answer it better (a word
-/// few products carry, a one-letter prefix, a store whose menus have too many entries:
+/// Whether the store's bitmaps may answer `filter` (ranked by relevance, its choices
+/// aside): a search whose every word has a common candidate, within categories and
+/// collections at most (menu entries of their own), none of them an empty list.
+fn bits_scope(filter: &ProductFilter, params: &FilterParams<'_>) -> bool {
+    params.common
+        && filter.ids.is_none()
+        && filter.handles.is_none()
+        && !filter.category_ids.as_ref().is_some_and(Vec::is_empty)
+        && !filter.collection_ids.as_ref().is_some_and(Vec::is_empty)
+}
+
+/// The menu entries (`product_facet_entries`, migration 0025) of `params`' categories
+/// and collections, as `search_bits_listing` reads its `p_within`.
+fn within_entries(params: &FilterParams<'_>) -> Vec<String> {
+    let entries = |kind: char, ids: &Option<Vec<&str>>| -> Vec<String> {
+        ids.iter()
+            .flatten()
+            .map(|id| format!("{kind}\u{1f}{id}"))
+            .collect()
+    };
+    let mut within = entries('c', &params.categories);
+    within.extend(entries('l', &params.collections));
+    within
+}
+
+/// The rows of [`bits_sql`] for a search ranked by relevance within [`bits_scope`],
+/// answered from the store's bitmaps: `None` when they cannot answer it or rows answer
+/// it better (a rare part too large, a store whose menus have too many entries:
 /// `search_bits_listing` says which), and the caller reads rows instead.
 async fn by_bits<C: Sql>(
     client: &C,
@@ -834,8 +861,13 @@ async fn by_bits<C: Sql>(
     menus: bool,
 ) -> Result<Option<Vec<tokio_postgres::Row>>, ApiError> {
     let (limit, offset) = (i64::from(page.limit), i64::from(page.offset));
+    let within = within_entries(params);
     let mut all = params.params().to_vec();
-    all.extend([(&limit as _, Type::INT8), (&offset as _, Type::INT8)]);
+    all.extend([
+        (&limit as _, Type::INT8),
+        (&offset as _, Type::INT8),
+        (&within as _, Type::TEXT_ARRAY),
+    ]);
     let rows = client.query_typed(&bits_sql(menus), &all).await?;
     let head = rows.first().ok_or_else(|| ApiError::Internal {
         detail: "search by bitmaps returned no row".into(),
@@ -1066,7 +1098,7 @@ pub async fn facets<C: Sql>(
         ..filter.clone()
     };
     let params = FilterParams::resolve(client, store, &scope, currency).await?;
-    if params.common && search_alone(&scope) {
+    if bits_scope(&scope, &params) {
         let none = Page {
             limit: 0,
             offset: 0,

@@ -236,6 +236,18 @@ pub async fn repair_stock_entries<C: Sql>(client: &C, minutes: i32) -> Result<i6
     }
 }
 
+/// Gives back their menu entries' bitmaps (migration 0029) to the stores whose entries
+/// went over the bound and fit again (searched by rows meanwhile); returns how many.
+pub async fn settle_bitmaps<C: Sql>(client: &C) -> Result<i64, ApiError> {
+    let rows = client
+        .query_typed("SELECT search_bits_settle() AS settled", &[])
+        .await?;
+    match crate::db::first(rows) {
+        Some(row) => col(&row, "settled"),
+        None => Ok(0),
+    }
+}
+
 /// A product offered while typing.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ProductSuggestion {
