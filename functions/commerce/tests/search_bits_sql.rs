@@ -74,6 +74,12 @@ const SCOPES: &[(&[&str], &[&str])] = &[
 
 type Listed = (Vec<String>, i64, Facets);
 
+/// The first page of 20.
+const FIRST: Page = Page {
+    limit: 20,
+    offset: 0,
+};
+
 /// A page of `q` with its menus, from bitmaps when `bits` (they must be able to answer
 /// it when `common`) or from rows.
 async fn listed(db: &Client, q: &str, common: bool, page: Page, bits: bool) -> Listed {
@@ -147,17 +153,7 @@ async fn both_agree(db: &Client) {
 async fn bitmaps_and_rows_give_the_same_pages_totals_and_menus() {
     let db = test_db().await;
     db.batch_execute(CATALOG).await.unwrap();
-    let (first, total, menus) = listed(
-        &db,
-        "generated",
-        true,
-        Page {
-            limit: 20,
-            offset: 0,
-        },
-        true,
-    )
-    .await;
+    let (first, total, menus) = listed(&db, "generated", true, FIRST, true).await;
     // Not an empty agreement: every published product, its menus counted.
     assert_eq!(total, 1176);
     assert_eq!(first.len(), 20);
@@ -187,17 +183,7 @@ async fn bitmaps_follow_catalog_and_stock_changes_in_their_transaction() {
     )
     .await
     .unwrap();
-    let (first, total, _) = listed(
-        &db,
-        "generated",
-        true,
-        Page {
-            limit: 20,
-            offset: 0,
-        },
-        true,
-    )
-    .await;
+    let (first, total, _) = listed(&db, "generated", true, FIRST, true).await;
     // Two unpublished, one published, one published deleted (the other a draft), one added.
     assert_eq!(total, 1176 - 2 + 1 - 1 + 1);
     assert_eq!(first[0], "prod_NEW");
@@ -240,19 +226,9 @@ async fn a_store_reads_only_its_own_bitmaps() {
     };
     filter.resolve(&db, &beta).await.unwrap();
     assert!(!filter.search.as_ref().unwrap().common);
-    let (products, total) = product::list(
-        &db,
-        &beta,
-        &filter,
-        None,
-        Page {
-            limit: 20,
-            offset: 0,
-        },
-        None,
-    )
-    .await
-    .unwrap();
+    let (products, total) = product::list(&db, &beta, &filter, None, FIRST, None)
+        .await
+        .unwrap();
     assert_eq!((products.len(), total), (0, 0));
 }
 
@@ -307,11 +283,7 @@ async fn a_store_over_the_entries_bound_is_searched_by_rows_until_the_cron_settl
     .unwrap();
     assert!(!bits_answer(&db, "generated").await);
     // Answered by rows meanwhile, the new entry counted.
-    let page = Page {
-        limit: 20,
-        offset: 0,
-    };
-    let (_, total, menus) = listed(&db, "generated", true, page, true).await;
+    let (_, total, menus) = listed(&db, "generated", true, FIRST, true).await;
     assert_eq!(total, 1176);
     assert!(menus
         .categories
