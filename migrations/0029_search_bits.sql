@@ -544,18 +544,6 @@ BEGIN
         RETURN QUERY SELECT 'rows'::text, 'entries over the bound'::text, 0::bigint;
         RETURN;
     END IF;
-    -- Every word needs a common candidate: a word whose candidates are all rare has
-    -- few products, and search_matches starts from them.
-    IF EXISTS (
-        SELECT 1 FROM jsonb_to_recordset(terms) AS c(o int, w text, t int, e bool, p bool)
-        GROUP BY c.o
-        HAVING NOT bool_or(EXISTS (
-            SELECT 1 FROM search_word_bits b
-            WHERE b.store_id = p_store
-              AND (b.word = c.w OR (c.p AND starts_with(b.word, c.w)))))) THEN
-        RETURN QUERY SELECT 'rows'::text, 'a rare word'::text, 0::bigint;
-        RETURN;
-    END IF;
     zero := repeat('0', s.capacity)::varbit;
     IF cardinality(p_within) > 0 THEN
         SELECT bit_and(k.bits) INTO within FROM (
@@ -622,6 +610,9 @@ BEGIN
                coalesce(bit_or(h.bits) FILTER (WHERE h.e), zero)
         INTO common_rows, rare_rows, prefix_words, hit_t, hit_f, hit_e
         FROM hits h;
+        -- A word whose candidates are all rare has few products: search_matches
+        -- starts from them (the caller asks only when every word has a common one:
+        -- Resolved::common).
         IF common_rows = 0 THEN
             RETURN QUERY SELECT 'rows'::text, 'a rare word'::text, 0::bigint;
             RETURN;

@@ -191,45 +191,34 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         }),
     );
     if up {
-        repair_stock_entries(&env).await;
-        settle_bitmaps(&env).await;
+        use commerce::search::repo::{self, STOCK_REPAIR_MINUTES};
+        upkeep(&env, "stock entries settled", "corrected", async |client| {
+            repo::repair_stock_entries(client, STOCK_REPAIR_MINUTES).await
+        })
+        .await;
+        upkeep(&env, "search bitmaps settled", "stores", async |client| {
+            repo::settle_bitmaps(client).await
+        })
+        .await;
     }
 }
 
-async fn settle_bitmaps(env: &Env) {
+/// A step of the cron's database upkeep: `work` on a connection of its own, logged as
+/// `message` with its count under `key` and its duration, or as a failure.
+async fn upkeep(
+    env: &Env,
+    message: &str,
+    key: &str,
+    work: impl AsyncFnOnce(&tokio_postgres::Client) -> Result<i64, commerce::ApiError>,
+) {
     let started = Date::now().as_millis();
-    let outcome = durable_objects::db::with_client(env, async |client| {
-        commerce::search::repo::settle_bitmaps(client).await
-    })
-    .await;
-    match outcome {
-        Ok(settled) => log::write(
+    match durable_objects::db::with_client(env, work).await {
+        Ok(count) => log::write(
             "info",
-            "search bitmaps settled",
+            message,
             None,
             json!({
-                "stores": settled,
-                "duration_ms": Date::now().as_millis().saturating_sub(started),
-            }),
-        ),
-        Err(err) => log::failure(None, &err),
-    }
-}
-
-async fn repair_stock_entries(env: &Env) {
-    use commerce::search::repo::STOCK_REPAIR_MINUTES;
-    let started = Date::now().as_millis();
-    let outcome = durable_objects::db::with_client(env, async |client| {
-        commerce::search::repo::repair_stock_entries(client, STOCK_REPAIR_MINUTES).await
-    })
-    .await;
-    match outcome {
-        Ok(corrected) => log::write(
-            "info",
-            "stock entries settled",
-            None,
-            json!({
-                "corrected": corrected, "minutes": STOCK_REPAIR_MINUTES,
+                key: count,
                 "duration_ms": Date::now().as_millis().saturating_sub(started),
             }),
         ),
