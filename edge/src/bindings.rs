@@ -38,3 +38,10 @@ pub const LIMIT_LOOKUP_BY_IP: &str = "LIMIT_LOOKUP_BY_IP";
 pub const LIMIT_LOOKUP_BY_EMAIL: &str = "LIMIT_LOOKUP_BY_EMAIL";
 pub const LIMIT_CART_CREATE_BY_IP: &str = "LIMIT_CART_CREATE_BY_IP";
 pub const LIMIT_EVENTS_BY_IP: &str = "LIMIT_EVENTS_BY_IP";
+/// The GraphQL Worker's requests per client address (`edge/graphql/wrangler.toml`).
+pub const LIMIT_GRAPHQL_BY_IP: &str = "LIMIT_GRAPHQL_BY_IP";
+/// Service binding: the GraphQL Worker, which `/graphql` is handed to.
+pub const GRAPHQL: &str = "GRAPHQL";
+/// Plain-text variable of the GraphQL Worker: whether `__schema` and `__type` answer
+/// (`true`/`false`; default: only in development).
+pub const GRAPHQL_INTROSPECTION: &str = "GRAPHQL_INTROSPECTION";

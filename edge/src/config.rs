@@ -49,6 +49,9 @@ pub struct Config {
     /// Staff sign-in attempts per client address (`LIMIT_SIGN_IN_PER_CLIENT`, default
     /// 30 in ten minutes), counted exactly.
     pub sign_in_per_client: Limit,
+    /// What a GraphQL query may cost; introspection as `GRAPHQL_INTROSPECTION` says
+    /// (`true`/`false`), by default only in development.
+    pub graphql: commerce::graphql::Limits,
 }
 
 impl Config {
@@ -87,6 +90,11 @@ impl Config {
             |name: &str, max, window_s| Limit::parse(&var(name)).unwrap_or(Limit { max, window_s });
         let seconds = |name: &str, default: u64| var(name).trim().parse().unwrap_or(default);
         let fresh = seconds(bindings::PAGE_FRESH_SECONDS, 60);
+        let introspection = match var(bindings::GRAPHQL_INTROSPECTION).trim() {
+            "true" => true,
+            "false" => false,
+            _ => environment == "development",
+        };
         Config {
             environment,
             store_cors,
@@ -116,6 +124,10 @@ impl Config {
             checkout_per_cart: limit(bindings::LIMIT_CHECKOUT_PER_CART, 10, 60),
             sign_in_per_account: limit(bindings::LIMIT_SIGN_IN_PER_ACCOUNT, 10, 600),
             sign_in_per_client: limit(bindings::LIMIT_SIGN_IN_PER_CLIENT, 30, 600),
+            graphql: commerce::graphql::Limits {
+                introspection,
+                ..commerce::graphql::Limits::default()
+            },
         }
     }
 }

@@ -22,6 +22,8 @@ pub enum Rule {
     CartCreateByIp,
     /// Storefront analytics posts per client address.
     EventsByIp,
+    /// GraphQL requests per client address.
+    GraphqlByIp,
     /// Completion and payment attempts per cart (card testing); exact.
     CheckoutPerCart,
     /// Staff sign-in attempts per account (password guessing); exact.
@@ -45,6 +47,7 @@ impl Rule {
             Rule::LookupByEmail => "lookup_email",
             Rule::CartCreateByIp => "cart_create_ip",
             Rule::EventsByIp => "events_ip",
+            Rule::GraphqlByIp => "graphql_ip",
             Rule::CheckoutPerCart => "checkout_cart",
             Rule::SignInPerAccount => "sign_in_account",
             Rule::SignInPerClient => "sign_in_client",
@@ -58,6 +61,7 @@ impl Rule {
             Rule::LookupByEmail => minute(bindings::LIMIT_LOOKUP_BY_EMAIL),
             Rule::CartCreateByIp => minute(bindings::LIMIT_CART_CREATE_BY_IP),
             Rule::EventsByIp => minute(bindings::LIMIT_EVENTS_BY_IP),
+            Rule::GraphqlByIp => minute(bindings::LIMIT_GRAPHQL_BY_IP),
             Rule::CheckoutPerCart => Counter::Exact(config.checkout_per_cart),
             Rule::SignInPerAccount => Counter::Exact(config.sign_in_per_account),
             Rule::SignInPerClient => Counter::Exact(config.sign_in_per_client),

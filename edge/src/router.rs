@@ -14,19 +14,22 @@ use crate::context::Cx;
 use crate::limit::Rule;
 use crate::pages::account;
 use crate::store_api::{auth, carts, catalog, checkout, customers};
-use crate::{analytics, health, http, images, pages};
+use crate::{analytics, health, http, images, pages, services};
+
+/// What a handler returns: its response or error, later.
+pub type Reply<'a> = Pin<Box<dyn Future<Output = Result<Response, ApiError>> + 'a>>;
 
 /// A handler: a few lines over the request context.
-pub type Handler =
-    for<'a> fn(&'a mut Cx) -> Pin<Box<dyn Future<Output = Result<Response, ApiError>> + 'a>>;
+pub type Handler = for<'a> fn(&'a mut Cx) -> Reply<'a>;
 
 /// Wraps an `async fn(&mut Cx) -> Result<Response, ApiError>` as a [`Handler`].
+#[macro_export]
 macro_rules! handler {
     ($f:path) => {{
-        fn call(cx: &mut Cx) -> Pin<Box<dyn Future<Output = Result<Response, ApiError>> + '_>> {
+        fn call(cx: &mut $crate::context::Cx) -> $crate::router::Reply<'_> {
             Box::pin($f(cx))
         }
-        call as Handler
+        call as $crate::router::Handler
     }};
 }
 
@@ -81,6 +84,8 @@ pub enum Answer {
     /// The admin's pages: without a session, the sign-in page (then back); otherwise
     /// the admin's error page.
     Admin,
+    /// GraphQL's JSON error shape, our code in `extensions.code`.
+    Graphql,
 }
 
 /// One endpoint.
@@ -97,7 +102,7 @@ pub struct Route {
     pub handler: Handler,
 }
 
-const fn route(
+pub const fn route(
     verb: Verb,
     path: &'static str,
     access: Access,
@@ -116,19 +121,19 @@ const fn route(
 }
 
 impl Route {
-    const fn limited(mut self, rule: Rule) -> Self {
+    pub const fn limited(mut self, rule: Rule) -> Self {
         self.limit = Some(rule);
         self
     }
 
-    const fn fallback(mut self) -> Self {
+    pub const fn fallback(mut self) -> Self {
         self.fallback = true;
         self
     }
 }
 
 use Access::{Customer as Me, Public, PublishableKey as Key, Shopper, Staff};
-use Answer::{Admin, Json, Page};
+use Answer::{Admin, Graphql, Json, Page};
 use Permission as P;
 use Verb::{Any, Delete, Get, Options, Post};
 
@@ -171,6 +176,8 @@ pub static ROUTES: &[Route] = &[
     route(Delete, "/store/customers/me/addresses/:id", Me, Json, handler!(customers::delete_address)),
     route(Any, "/store/*", Public, Json, handler!(http::not_found)).fallback(),
     route(Post, "/analytics/events", Key, Json, handler!(analytics::ingest)).limited(Rule::EventsByIp),
+    // ------------------------------------------------------------ GraphQL (its own Worker)
+    route(Any, "/graphql", Public, Graphql, handler!(services::graphql)),
     // ------------------------------------------------------------ customers' sign-in
     route(Options, "/auth/*", Public, Json, handler!(http::preflight_handler)),
     route(Post, "/auth/customer/emailpass/register", Key, Json, handler!(auth::register)).limited(Rule::SignInPerClient),
@@ -365,10 +372,11 @@ pub static ROUTES: &[Route] = &[
     route(Get, "/*", Shopper, Page, handler!(pages::catalog::serve)).fallback(),
 ];
 
-/// Whether `path` is called by storefronts (the Store API and the customers' auth
-/// routes): it answers their origins' CORS.
+/// Whether `path` is called by storefronts (the Store API, GraphQL and the customers'
+/// auth routes): it answers their origins' CORS.
 pub fn storefront_api(path: &str) -> bool {
     path.starts_with("/store/")
+        || path == "/graphql"
         || path.starts_with("/auth/customer/")
         || path == "/auth/session"
         || path == "/auth/token/refresh"
@@ -510,6 +518,8 @@ mod tests {
                 || route.path.starts_with("/assets")
                 || route.path.starts_with("/webhooks")
                 || route.path == "/checkout"
+                // Handed whole to the GraphQL Worker, whose table asks for the key.
+                || route.path == "/graphql"
                 || route.verb == Verb::Options
                 || route.fallback;
             if route.access == Access::Public {

@@ -187,16 +187,29 @@ free_port() {
 
 seed() { (cd "$ROOT" && cargo run -q -p seed -- "$@"); }
 
-# build_worker dev|release: the edge Worker to edge/build, nothing downloaded.
-#   1. cargo build -p edge for wasm32-unknown-unknown (target/wasm32-unknown-unknown/<profile>/edge.wasm)
-#   2. wasm-bindgen (the CLI of the crate's exact version): edge/build/index.js, index_bg.wasm
+# build_workers dev|release: both Workers, each as build_worker builds it.
+build_workers() {
+  build_worker "$1" edge
+  build_worker "$1" edge-graphql
+}
+
+# build_worker dev|release [edge|edge-graphql]: a Worker to its build directory, nothing
+# downloaded. `edge` (the shop Worker) to edge/build with wrangler.toml; `edge-graphql`
+# (the GraphQL Worker) to edge/graphql/build with edge/graphql/wrangler.toml.
+#   1. cargo build -p <crate> for wasm32-unknown-unknown (target/wasm32-unknown-unknown/<profile>/<crate>.wasm)
+#   2. wasm-bindgen (the CLI of the crate's exact version): <build>/index.js, index_bg.wasm
 #   3. release only: wasm-opt -O (npm binaryen)
-#   4. the entry module wrangler loads, edge/build/worker/shim.mjs (scripts/lib/worker-shim.mjs
+#   4. the entry module wrangler loads, <build>/worker/shim.mjs (scripts/lib/worker-shim.mjs
 #      around edge/js/runtime.mjs)
 # Flags as worker-build 0.8.7 passes them, so the output behaves the same (README, "Architecture").
-# Written to edge/build.tmp, then moved into place: a running `wrangler dev` never sees half a build.
+# Written to <build>.tmp, then moved into place: a running `wrangler dev` never sees half a build.
 build_worker() {
-  local profile=$1 cargo_flags=() bindgen_flags=() dir
+  local profile=$1 crate=${2:-edge} cargo_flags=() bindgen_flags=() dir home toml
+  case "$crate" in
+    edge) home="$ROOT/edge"; toml="$ROOT/wrangler.toml" ;;
+    edge-graphql) home="$ROOT/edge/graphql"; toml="$ROOT/edge/graphql/wrangler.toml" ;;
+    *) die "build_worker: unknown Worker crate '$crate'" ;;
+  esac
   case "$profile" in
     dev) dir=debug; bindgen_flags=(--debug) ;;
     release) dir=release; cargo_flags=(--release) ;;
@@ -206,18 +219,18 @@ build_worker() {
   want=$(lock_version wasm-bindgen)
   have=$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)
   [ "$have" = "$want" ] || die "wasm-bindgen CLI $want expected (Cargo.lock), found '${have:-none}': run ensure_rust_tools"
-  local target_dir out="$ROOT/edge/build" staging="$ROOT/edge/build.tmp"
+  local target_dir out="$home/build" staging="$home/build.tmp"
   target_dir=$(cd "$ROOT" && realpath -m "${CARGO_TARGET_DIR:-target}")
 
-  say "compiling the edge Worker to wasm32 ($profile)"
+  say "compiling the Worker $crate to wasm32 ($profile)"
   # WASM_BINDGEN_USE_JS_SYS: the wasm-bindgen macros use js_sys::futures for async
   # exports, as worker-build sets it (the worker crate is built and tested that way).
-  (cd "$ROOT" && WASM_BINDGEN_USE_JS_SYS=1 cargo build -p edge --lib --target wasm32-unknown-unknown "${cargo_flags[@]}")
+  (cd "$ROOT" && WASM_BINDGEN_USE_JS_SYS=1 cargo build -p "$crate" --lib --target wasm32-unknown-unknown "${cargo_flags[@]}")
 
   rm -rf "$staging" && mkdir -p "$staging"
   # --target module: index.js instantiates index_bg.wasm itself. The reset-state function
   # and the abort handler let a panicked instance be replaced (edge/js/runtime.mjs).
-  wasm-bindgen "$target_dir/wasm32-unknown-unknown/$dir/edge.wasm" --out-dir "$staging" --out-name index \
+  wasm-bindgen "$target_dir/wasm32-unknown-unknown/$dir/${crate//-/_}.wasm" --out-dir "$staging" --out-name index \
     --target module --no-typescript --experimental-reset-state-function --force-enable-abort-handler \
     "${bindgen_flags[@]}"
   if [ "$profile" = release ]; then
@@ -240,7 +253,7 @@ build_worker() {
     fi
     cp "$cache/$key.wasm" "$staging/index_bg.wasm"
   fi
-  node "$ROOT/scripts/lib/worker-shim.mjs" "$staging" "$ROOT/edge/js/runtime.mjs" "$ROOT/wrangler.toml"
+  node "$ROOT/scripts/lib/worker-shim.mjs" "$staging" "$ROOT/edge/js/runtime.mjs" "$toml"
   rm -rf "$out" && mv "$staging" "$out"
 }
 

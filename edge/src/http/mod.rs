@@ -81,6 +81,15 @@ pub fn error(err: &ApiError) -> Result<Response, ApiError> {
     Ok(response)
 }
 
+/// The error's status and GraphQL-shaped body (the GraphQL Worker's refusals before a
+/// query runs: its key, its body, its size, its rate).
+pub fn graphql_error(err: &ApiError) -> Result<Response, ApiError> {
+    let body = commerce::graphql::refusal_body(err).into_bytes();
+    let mut response = bytes(err.status(), "application/json; charset=utf-8", body)?;
+    retry_after(&mut response, err)?;
+    Ok(response)
+}
+
 /// `Retry-After` on a 429.
 pub fn retry_after(response: &mut Response, err: &ApiError) -> Result<(), ApiError> {
     if let ApiError::TooManyRequests { retry_after_s } = err {

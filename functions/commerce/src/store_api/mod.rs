@@ -10,7 +10,7 @@ use crate::catalog::collection::{self, CollectionFilter, CollectionSort};
 use crate::catalog::product::{self, OptionFilter, ProductFilter, ProductKey, ProductSort};
 use crate::db::Sql;
 use crate::error::ApiError;
-use crate::ids::{CategoryId, CollectionId, IdError, ProductId, RegionId};
+use crate::ids::{CategoryId, CollectionId, IdError, ProductId, RegionId, StoreId};
 use crate::money::CurrencyCode;
 use crate::params::{parse_order, Direction, Page, QueryParams};
 use crate::region::{self, Region, RegionFilter, RegionSort};
@@ -101,7 +101,8 @@ pub async fn get_region<C: Sql>(
 
 /// The pricing context of a product request: a region (currency and tax) or a bare
 /// currency. Without either, variants carry no calculated price.
-enum Pricing {
+#[derive(Debug, Clone)]
+pub enum Pricing {
     None,
     Currency(CurrencyCode),
     Region(Region),
@@ -113,11 +114,25 @@ impl Pricing {
         ctx: &ApiContext<'_>,
         params: &QueryParams,
     ) -> Result<Self, ApiError> {
-        if let Some(id) = params.id("region_id", RegionId::parse)? {
-            if let Some(known) = ctx.regions.iter().find(|r| r.id == id) {
+        let region = params.id("region_id", RegionId::parse)?;
+        let currency = params.currency()?;
+        Pricing::resolve(client, &ctx.store.id, ctx.regions, region, currency).await
+    }
+
+    /// The region's pricing (`regions`, the caller's copy of the store's regions, saves
+    /// its read), else the currency's, else none. A region of another store is invalid.
+    pub async fn resolve<C: Sql>(
+        client: &C,
+        store: &StoreId,
+        regions: &[Region],
+        region: Option<RegionId>,
+        currency: Option<CurrencyCode>,
+    ) -> Result<Self, ApiError> {
+        if let Some(id) = region {
+            if let Some(known) = regions.iter().find(|r| r.id == id) {
                 return Ok(Pricing::Region(known.clone()));
             }
-            return match region::get(client, &ctx.store.id, &id).await {
+            return match region::get(client, store, &id).await {
                 Ok(region) => Ok(Pricing::Region(region)),
                 Err(ApiError::NotFound { .. }) => Err(ApiError::invalid(
                     "region_id",
@@ -126,10 +141,10 @@ impl Pricing {
                 Err(e) => Err(e),
             };
         }
-        Ok(params.currency()?.map_or(Pricing::None, Pricing::Currency))
+        Ok(currency.map_or(Pricing::None, Pricing::Currency))
     }
 
-    fn currency(&self) -> Option<CurrencyCode> {
+    pub fn currency(&self) -> Option<CurrencyCode> {
         match self {
             Pricing::None => None,
             Pricing::Currency(c) => Some(*c),

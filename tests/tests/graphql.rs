@@ -1,0 +1,213 @@
+//! GraphQL through the shop's host (`/graphql`, handed to the GraphQL Worker by its
+//! service binding): the same products, prices and stores as the Store API, GET and
+//! POST, refusals in GraphQL's shape with our codes, and CORS as for `/store/*`.
+
+use e2e::{client, url, HARBOR_KEY, LUMEN_KEY};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn post(key: Option<&str>, body: Value) -> (StatusCode, Value) {
+    let mut req = client().post(url("/graphql")).json(&body);
+    if let Some(key) = key {
+        req = req.header("x-publishable-api-key", key);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    (status, body)
+}
+
+async fn query(key: &str, query: &str, variables: Value) -> Value {
+    let (status, body) = post(Some(key), json!({"query": query, "variables": variables})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+fn code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("none")
+}
+
+#[tokio::test]
+async fn products_and_prices_are_the_store_apis() {
+    let rest: Value = client()
+        .get(url("/store/products"))
+        .query(&[("limit", "10"), ("region_id", "reg_HPEU")])
+        .header("x-publishable-api-key", HARBOR_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let body = query(
+        HARBOR_KEY,
+        "query($region: ID) { products(first: 10, regionId: $region) { id handle title thumbnail variants { id price { amount currencyCode } } } }",
+        json!({"region": "reg_HPEU"}),
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let products = body["data"]["products"].as_array().unwrap();
+    let rest_products = rest["products"].as_array().unwrap();
+    assert_eq!(products.len(), rest_products.len());
+    for (g, r) in products.iter().zip(rest_products) {
+        assert_eq!(g["id"], r["id"]);
+        assert_eq!(g["handle"], r["handle"]);
+        assert_eq!(g["thumbnail"], r["thumbnail"]);
+        for (gv, rv) in g["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(r["variants"].as_array().unwrap())
+        {
+            assert_eq!(gv["id"], rv["id"]);
+            let major = rv["calculated_price"]["calculated_amount"]
+                .as_f64()
+                .unwrap();
+            assert_eq!(
+                gv["price"]["amount"].as_i64().unwrap(),
+                (major * 100.0).round() as i64,
+                "{gv} {rv}"
+            );
+            assert_eq!(
+                gv["price"]["currencyCode"],
+                rv["calculated_price"]["currency_code"]
+            );
+        }
+    }
+
+    // One product by handle; the other store's key does not find it.
+    let handle = products[0]["handle"].as_str().unwrap();
+    let one =
+        "query($handle: String) { product(handle: $handle) { id title categories { handle } } }";
+    let found = query(HARBOR_KEY, one, json!({"handle": handle})).await;
+    assert_eq!(found["data"]["product"]["id"], products[0]["id"]);
+    let other = query(LUMEN_KEY, one, json!({"handle": handle})).await;
+    assert!(other["errors"].is_null(), "{other}");
+    assert!(other["data"]["product"].is_null(), "{other}");
+}
+
+#[tokio::test]
+async fn a_get_query_answers_and_a_get_mutation_is_refused() {
+    let res = client()
+        .get(url("/graphql"))
+        .query(&[(
+            "query",
+            "{ regions { id currencyCode } categories { handle } }",
+        )])
+        .header("x-publishable-api-key", HARBOR_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    assert!(
+        body["data"]["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == "reg_HPEU"),
+        "{body}"
+    );
+    assert!(
+        body["data"]["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["handle"] == "shirts"),
+        "{body}"
+    );
+
+    let res = client()
+        .get(url("/graphql"))
+        .query(&[("query", "mutation { addToCart { id } }")])
+        .header("x-publishable-api-key", HARBOR_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(code(&body), "invalid_request_error", "{body}");
+}
+
+#[tokio::test]
+async fn refusals_are_graphql_errors_with_codes_never_500s() {
+    let (status, body) = post(None, json!({"query": "{ products { id } }"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(code(&body), "publishable_key_missing", "{body}");
+
+    let res = client()
+        .post(url("/graphql"))
+        .header("x-publishable-api-key", HARBOR_KEY)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(code(&body), "invalid_request_error", "{body}");
+
+    let huge = format!("{{ products {{ id }} }} # {}", "x".repeat(20_000));
+    let (status, body) = post(Some(HARBOR_KEY), json!({"query": huge})).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(code(&body), "payload_too_large");
+
+    let syntax = query(HARBOR_KEY, "{ products { id ", json!({})).await;
+    assert_eq!(code(&syntax), "graphql_parse_failed", "{syntax}");
+    let unknown = query(HARBOR_KEY, "{ products { price } }", json!({})).await;
+    assert_eq!(code(&unknown), "graphql_validation_failed", "{unknown}");
+    let bomb: String = (0..40)
+        .map(|i| format!("p{i}: products(first: 100) {{ variants {{ price {{ amount }} }} }} "))
+        .collect();
+    let complex = query(HARBOR_KEY, &format!("{{ {bomb} }}"), json!({})).await;
+    assert_eq!(code(&complex), "graphql_validation_failed", "{complex}");
+    let bad_region = query(
+        HARBOR_KEY,
+        "{ products(regionId: \"reg_nope\") { id } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(code(&bad_region), "invalid_request_error", "{bad_region}");
+}
+
+#[tokio::test]
+async fn browsers_of_the_storefront_origins_may_call_it() {
+    let res = client()
+        .request(reqwest::Method::OPTIONS, url("/graphql"))
+        .header("origin", "http://localhost:8000")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        "http://localhost:8000"
+    );
+    let res = client()
+        .post(url("/graphql"))
+        .header("origin", "http://localhost:8000")
+        .header("x-publishable-api-key", HARBOR_KEY)
+        .header(
+            "traceparent",
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        )
+        .json(&json!({"query": "{ regions { id } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        "http://localhost:8000"
+    );
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let trace = res.headers()["traceparent"].to_str().unwrap();
+    assert!(
+        trace.starts_with("00-0af7651916cd43dd8448eb211c80319c-"),
+        "{trace}"
+    );
+}
