@@ -122,6 +122,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0029_search_bits",
         include_str!("../../../migrations/0029_search_bits.sql"),
     ),
+    (
+        "0030_job_kinds",
+        include_str!("../../../migrations/0030_job_kinds.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

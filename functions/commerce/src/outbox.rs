@@ -1,9 +1,12 @@
 //! The outbox: follow-up work written in the same transaction as the change that
 //! caused it, so that an order and its confirmation e-mail can never disagree. Each
 //! row is an [`Envelope`] (one typed shape for every topic, carrying the trace id).
-//! The origin's job runner [`claim`]s due rows with `FOR UPDATE SKIP LOCKED` (several
-//! runners never take the same row), and marks each [`done`] or [`failed`]: a failure
-//! is retried with exponential backoff and becomes `dead` after [`MAX_ATTEMPTS`].
+//! Every row is a job of one [`JobKind`] (by its topic): order processing, inventory
+//! updates or e-mail, each with its own lane and attempts. The origin's job runner
+//! [`claim`]s due rows of one kind with `FOR UPDATE SKIP LOCKED` (several runners never
+//! take the same row), and marks each [`done`] or [`failed`]: a failure is retried with
+//! exponential backoff and becomes `dead` (the dead-letter state, kept with its last
+//! error) after its kind's [`JobKind::max_attempts`].
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -13,8 +16,6 @@ use crate::db::{col, json_col, Param, Sql};
 use crate::error::ApiError;
 use crate::ids::StoreId;
 
-/// Attempts before a job is dead-lettered.
-pub const MAX_ATTEMPTS: i32 = 8;
 /// The first retry waits this long; each later one twice as long as the one before.
 pub const BASE_BACKOFF_MS: i64 = 1_000;
 /// No retry waits longer than this.
@@ -100,6 +101,70 @@ impl Topic {
     }
 }
 
+/// What a job's work is: its lane in the job runner and how often it is tried. Each
+/// kind is claimed by a runner loop of its own, so a backlog of one (a thousand
+/// e-mails) never delays another (an order's payment news): the priorities of the
+/// store's former Sidekiq queues (orders high, inventory medium, mail low) without one
+/// queue's work waiting behind another's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobKind {
+    /// Orders and payments (high): 3 attempts.
+    Order,
+    /// Stock, purchase orders and the catalog (medium): 5 attempts.
+    Inventory,
+    /// E-mail to shoppers (low): 3 attempts.
+    Mail,
+}
+
+impl JobKind {
+    /// In priority order.
+    pub const ALL: [JobKind; 3] = [JobKind::Order, JobKind::Inventory, JobKind::Mail];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Order => "order",
+            JobKind::Inventory => "inventory",
+            JobKind::Mail => "mail",
+        }
+    }
+
+    fn parse(s: &str) -> Option<JobKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Attempts before a job of this kind is dead-lettered.
+    pub fn max_attempts(self) -> i32 {
+        match self {
+            JobKind::Order => 3,
+            JobKind::Inventory => 5,
+            JobKind::Mail => 3,
+        }
+    }
+}
+
+impl Topic {
+    /// The kind of job an event of this topic is.
+    pub fn kind(self) -> JobKind {
+        match self {
+            // Their work is the shopper's e-mail (confirmation, shipping news).
+            Topic::OrderCreated | Topic::OrderShipped => JobKind::Mail,
+            Topic::OrderCanceled
+            | Topic::PaymentSucceeded
+            | Topic::PaymentFailed
+            | Topic::PaymentRefunded => JobKind::Order,
+            Topic::ProductCreated
+            | Topic::ProductUpdated
+            | Topic::InventoryReserved
+            | Topic::InventoryReleased
+            | Topic::InventoryInsufficient
+            | Topic::InventoryAdjusted
+            | Topic::PurchaseOrderPlaced
+            | Topic::PurchaseOrderReceived
+            | Topic::CatalogImportRequested => JobKind::Inventory,
+        }
+    }
+}
+
 /// The one shape of every domain event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Envelope {
@@ -112,9 +177,9 @@ pub struct Envelope {
 }
 
 const ENQUEUE_SQL: &str = "
-    INSERT INTO outbox (store_id, topic, payload, trace_id)
+    INSERT INTO outbox (store_id, topic, payload, trace_id, kind)
     VALUES ($1, $2, jsonb_build_object('topic', $2::text, 'payload', $3::jsonb,
-            'timestamp', api_ts(now()), 'trace_id', $4::text), $4)";
+            'timestamp', api_ts(now()), 'trace_id', $4::text), $4, $5)";
 
 /// Writes an event for the job runner in `client`'s transaction.
 pub async fn enqueue<C: Sql>(
@@ -126,11 +191,13 @@ pub async fn enqueue<C: Sql>(
 ) -> Result<(), ApiError> {
     let name = topic.as_str();
     let payload = Json(payload);
-    let params: [Param<'_>; 4] = [
+    let kind = topic.kind().as_str();
+    let params: [Param<'_>; 5] = [
         (store, Type::TEXT),
         (&name, Type::TEXT),
         (&payload, Type::JSONB),
         (&trace_id, Type::TEXT),
+        (&kind, Type::TEXT),
     ];
     client.execute_typed(ENQUEUE_SQL, &params).await?;
     Ok(())
@@ -142,28 +209,42 @@ pub struct Job {
     pub id: i64,
     pub store_id: StoreId,
     pub envelope: Envelope,
+    pub kind: JobKind,
     /// Attempts made before this one.
     pub attempts: i32,
 }
 
+impl Job {
+    /// Whether this attempt is the job's last: a failure dead-letters it.
+    pub fn last_attempt(&self) -> bool {
+        self.attempts + 1 >= self.kind.max_attempts()
+    }
+}
+
 const CLAIM_SQL: &str = "
-    SELECT id, store_id, payload, attempts FROM outbox
-    WHERE status = 'pending' AND next_attempt_at <= now()
+    SELECT id, store_id, payload, attempts, kind FROM outbox
+    WHERE status = 'pending' AND kind = $2 AND next_attempt_at <= now()
     ORDER BY next_attempt_at, id
     LIMIT $1
     FOR UPDATE SKIP LOCKED";
 
-/// Up to `limit` due jobs, locked for `client`'s transaction (other runners skip
-/// them). The caller runs each and marks it before committing.
-pub async fn claim<C: Sql>(client: &C, limit: i64) -> Result<Vec<Job>, ApiError> {
-    let params: [Param<'_>; 1] = [(&limit, Type::INT8)];
+/// Up to `limit` due jobs of `kind`, the longest due first, locked for `client`'s
+/// transaction (other runners skip them). The caller runs each and marks it before
+/// committing.
+pub async fn claim<C: Sql>(client: &C, kind: JobKind, limit: i64) -> Result<Vec<Job>, ApiError> {
+    let name = kind.as_str();
+    let params: [Param<'_>; 2] = [(&limit, Type::INT8), (&name, Type::TEXT)];
     let rows = client.query_typed(CLAIM_SQL, &params).await?;
     rows.iter()
         .map(|row| {
+            let stored: String = col(row, "kind")?;
             Ok(Job {
                 id: col(row, "id")?,
                 store_id: col(row, "store_id")?,
                 envelope: json_col(row, "payload")?,
+                kind: JobKind::parse(&stored).ok_or_else(|| {
+                    ApiError::internal(format!("unknown job kind '{stored}' in the outbox"))
+                })?,
                 attempts: col(row, "attempts")?,
             })
         })
@@ -200,17 +281,16 @@ pub enum Retry {
     Dead,
 }
 
-/// Records a failed attempt of job `id` (which had `attempts` before it): retried
-/// later with backoff, or dead when attempts run out or `retryable` is false.
+/// Records a failed attempt of `job`: retried later with backoff, or dead when its
+/// kind's attempts run out or `retryable` is false.
 pub async fn failed<C: Sql>(
     client: &C,
-    id: i64,
-    attempts: i32,
+    job: &Job,
     error: &str,
     retryable: bool,
 ) -> Result<Retry, ApiError> {
-    let made = attempts + 1;
-    let retry = if retryable && made < MAX_ATTEMPTS {
+    let (id, made) = (job.id, job.attempts + 1);
+    let retry = if retryable && !job.last_attempt() {
         Retry::After(backoff_ms(made))
     } else {
         Retry::Dead
@@ -251,11 +331,21 @@ mod tests {
     }
 
     #[test]
+    fn each_kind_has_its_attempts() {
+        let attempts: Vec<i32> = JobKind::ALL.iter().map(|k| k.max_attempts()).collect();
+        assert_eq!(attempts, [3, 5, 3]);
+        assert_eq!(Topic::OrderCreated.kind(), JobKind::Mail);
+        assert_eq!(Topic::PaymentSucceeded.kind(), JobKind::Order);
+        assert_eq!(Topic::InventoryReserved.kind(), JobKind::Inventory);
+    }
+
+    #[test]
     fn topics_are_named_like_the_events() {
         for t in Topic::ALL {
             let json = serde_json::to_value(t).unwrap();
             assert_eq!(json, t.as_str());
             assert_eq!(Topic::parse(t.as_str()), Some(t));
+            assert_eq!(JobKind::parse(t.kind().as_str()), Some(t.kind()));
         }
         assert_eq!(Topic::parse("order.exploded"), None);
     }

@@ -331,22 +331,37 @@ async fn outbox_jobs_are_claimed_once_and_dead_lettered_after_their_attempts() {
     .await
     .unwrap();
     let tx = db.transaction().await.unwrap();
-    let jobs = outbox::claim(&tx, 10).await.unwrap();
+    // Claimed by its own kind's lane only.
+    assert!(outbox::claim(&tx, outbox::JobKind::Mail, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let jobs = outbox::claim(&tx, outbox::JobKind::Order, 10)
+        .await
+        .unwrap();
     assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].kind, outbox::JobKind::Order);
     assert_eq!(jobs[0].envelope.topic, outbox::Topic::PaymentFailed);
     assert_eq!(jobs[0].envelope.trace_id.as_deref(), Some("t1"));
     assert_eq!(jobs[0].envelope.payload, json!({"x": 1}));
     // A second runner skips the locked row.
     let other = common::second_connection(&url).await;
-    assert!(outbox::claim(&other, 10).await.unwrap().is_empty());
-    let retry = outbox::failed(&tx, jobs[0].id, 0, "smtp down", true)
+    assert!(outbox::claim(&other, outbox::JobKind::Order, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let retry = outbox::failed(&tx, &jobs[0], "smtp down", true)
         .await
         .unwrap();
     assert_eq!(retry, outbox::Retry::After(1_000));
     tx.commit().await.unwrap();
-    let dead = outbox::failed(&db, jobs[0].id, outbox::MAX_ATTEMPTS - 1, "smtp down", true)
-        .await
-        .unwrap();
+    // An order job's third attempt is its last (orders: 3 attempts).
+    let last = outbox::Job {
+        attempts: 2,
+        ..jobs[0].clone()
+    };
+    assert!(last.last_attempt());
+    let dead = outbox::failed(&db, &last, "smtp down", true).await.unwrap();
     assert_eq!(dead, outbox::Retry::Dead);
     let row = db
         .query_one("SELECT status, attempts FROM outbox", &[])

@@ -4,15 +4,17 @@
 //! payment), and forgets nonces older than the signing window.
 //!
 //! Topics: `order.created` sends the confirmation e-mail; every event is also stored
-//! as an analytics event (once, keyed by its outbox id). A failed job is retried with
-//! exponential backoff and dead-lettered after `outbox::MAX_ATTEMPTS`.
+//! as an analytics event (once, keyed by its outbox id). Each job kind (orders,
+//! inventory, mail: `outbox::JobKind`) has a lane of its own, a loop that claims only
+//! its kind, so a backlog of e-mail never delays an order's jobs. A failed job is
+//! retried with exponential backoff and dead-lettered after its kind's attempts.
 
 use std::time::{Duration, Instant};
 
 use commerce::catalog::import::job as import_job;
 use commerce::ids::{ImportId, OrderId, StoreId};
 use commerce::order::{self, OrderAction, OrderStatus};
-use commerce::outbox::{self, Job, Retry, Topic};
+use commerce::outbox::{self, Job, JobKind, Retry, Topic};
 use commerce::payment::{self, SessionStatus};
 use commerce::ApiError;
 use tokio_postgres::GenericClient;
@@ -26,11 +28,22 @@ use crate::settle;
 /// Jobs claimed per transaction.
 const BATCH: i64 = 20;
 
-/// Runs until the process ends.
+/// Runs until the process ends: one lane per job kind, side by side.
 pub async fn run(app: App) {
+    let lanes = JobKind::ALL.map(|kind| tokio::spawn(lane(app.clone(), kind)));
+    for lane in lanes {
+        if let Err(e) = lane.await {
+            tracing::error!(detail = %e, "job lane stopped");
+        }
+    }
+}
+
+/// The loop of one job kind. The order lane also expires reservations and forgets old
+/// nonces (work that must not wait behind e-mail either).
+async fn lane(app: App, kind: JobKind) {
     let mut last_cleanup = Instant::now();
     loop {
-        let worked = match tick(&app).await {
+        let worked = match tick(&app, kind).await {
             Ok(n) => n,
             Err(e) => {
                 tracing::error!(
@@ -40,7 +53,7 @@ pub async fn run(app: App) {
                 0
             }
         };
-        if last_cleanup.elapsed() > Duration::from_secs(60) {
+        if kind == JobKind::Order && last_cleanup.elapsed() > Duration::from_secs(60) {
             last_cleanup = Instant::now();
             if let Err(e) = forget_nonces(&app).await {
                 tracing::error!(detail = %e, "nonce cleanup");
@@ -52,12 +65,15 @@ pub async fn run(app: App) {
     }
 }
 
-/// One round: expired reservations, then a batch of the outbox. Returns the jobs run.
-pub async fn tick(app: &App) -> Result<usize, ApiError> {
-    expire_reservations(app).await?;
+/// One round of a lane: (orders only) expired reservations, then a batch of its kind
+/// of the outbox. Returns the jobs run.
+pub async fn tick(app: &App, kind: JobKind) -> Result<usize, ApiError> {
+    if kind == JobKind::Order {
+        expire_reservations(app).await?;
+    }
     let mut conn = app.pool.get().await?;
     let tx = conn.transaction().await?;
-    let jobs = outbox::claim(&tx, BATCH).await?;
+    let jobs = outbox::claim(&tx, kind, BATCH).await?;
     for job in &jobs {
         // Each job logs in a span with the trace id of the request that caused it.
         let span = tracing::info_span!(
@@ -65,11 +81,12 @@ pub async fn tick(app: &App) -> Result<usize, ApiError> {
             trace_id = job.envelope.trace_id.as_deref().unwrap_or_default(),
             job_id = job.id,
             topic = job.envelope.topic.as_str(),
+            kind = kind.as_str(),
         );
         match run_job(app, &*tx, job).instrument(span.clone()).await {
             Ok(()) => outbox::done(&tx, job.id).await?,
             Err((message, retryable)) => {
-                let retry = outbox::failed(&tx, job.id, job.attempts, &message, retryable).await?;
+                let retry = outbox::failed(&tx, job, &message, retryable).await?;
                 let _in_span = span.enter();
                 let attempts = job.attempts + 1;
                 if retry == Retry::Dead {
@@ -218,7 +235,7 @@ async fn import_batch<C: GenericClient + Sync>(
         Ok(false) => Ok(()),
         Err(e) => {
             let detail = e.log_detail().unwrap_or(&e.to_string()).to_owned();
-            if job.attempts + 1 >= outbox::MAX_ATTEMPTS {
+            if job.last_attempt() {
                 let reason = format!("The import stopped: {e}");
                 import_job::fail(client, &job.store_id, &id, &reason)
                     .await

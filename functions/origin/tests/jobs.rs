@@ -301,3 +301,73 @@ async fn an_expired_reservation_fails_the_order_and_releases_the_stock() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_flood_of_mail_never_delays_an_orders_jobs() {
+    within(90, async {
+        let (o, resend) = spawn_mailing_origin(900).await;
+        let (_, first) = paid_order(&o).await;
+        let first_id = first["id"].as_str().unwrap();
+        wait_job(&o, "order.created", first_id, "done", 10).await;
+        // 400 shipping e-mails of that order, the provider taking 50 ms for each: some
+        // 20 s of mail ahead of anything written after them.
+        resend.delay_next(400, 50);
+        o.db.execute(
+            "INSERT INTO outbox (store_id, topic, payload, kind)
+             SELECT 'store_ALPHA', 'order.shipped',
+                    jsonb_build_object('topic', 'order.shipped', 'timestamp', api_ts(now()),
+                        'trace_id', NULL, 'payload', jsonb_build_object('order_id', $1::text)),
+                    'mail'
+             FROM generate_series(1, 400)",
+            &[&first_id],
+        )
+        .await
+        .unwrap();
+
+        // An order placed behind them: its payment and stock jobs run in their own
+        // lanes, while the mail is still mostly waiting.
+        let (_, second) = paid_order(&o).await;
+        let second_id = second["id"].as_str().unwrap();
+        for topic in ["payment.succeeded", "inventory.reserved"] {
+            let (status, attempts, ..) = wait_job(&o, topic, second_id, "done", 10).await;
+            assert_eq!((status.as_str(), attempts), ("done", 1), "{topic}");
+        }
+        let waiting = o
+            .count("SELECT count(*) FROM outbox WHERE kind = 'mail' AND status = 'pending'")
+            .await;
+        assert!(waiting > 200, "only {waiting} e-mails were still waiting");
+        let kinds = o
+            .db
+            .query(
+                "SELECT topic, kind FROM outbox WHERE payload->'payload'->>'order_id' = $1 ORDER BY id",
+                &[&second_id],
+            )
+            .await
+            .unwrap();
+        for row in kinds {
+            let (topic, kind): (String, String) = (row.get(0), row.get(1));
+            let want = match topic.as_str() {
+                "order.created" | "order.shipped" => "mail",
+                t if t.starts_with("payment.") => "order",
+                _ => "inventory",
+            };
+            assert_eq!(kind, want, "{topic}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn mail_is_tried_three_times_then_dead_lettered() {
+    within(60, async {
+        let (o, resend) = spawn_mailing_origin(900).await;
+        resend.fail_next(5, 503);
+        let (_, order) = paid_order(&o).await;
+        let id = order["id"].as_str().unwrap();
+        let (status, attempts, error, _) = wait_job(&o, "order.created", id, "dead", 20).await;
+        assert_eq!((status.as_str(), attempts), ("dead", 3));
+        assert!(error.is_some_and(|e| e.contains("503")));
+        assert!(resend.emails().is_empty());
+    })
+    .await;
+}
