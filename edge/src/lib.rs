@@ -14,14 +14,14 @@ mod analytics;
 pub mod bindings;
 pub mod config;
 pub mod context;
-mod edge_cache;
+pub mod edge_cache;
 #[cfg(feature = "entry")]
 mod entry;
 pub mod health;
 pub mod http;
 mod images;
 pub mod limit;
-mod log;
+pub mod log;
 mod memo;
 mod origin;
 pub mod pages;

@@ -14,8 +14,14 @@ use crate::http::{self, body};
 const MAX_GRAPHQL_BODY: usize = 64 * 1024;
 
 /// Response headers of the GraphQL Worker kept on the way back (the pipeline adds the
-/// security headers, CORS and `traceparent` itself).
-const KEPT: &[&str] = &["content-type", "cache-control", "retry-after", "vary"];
+/// security headers, CORS and `traceparent` itself, and `Origin` to `Vary`).
+const KEPT: &[&str] = &[
+    "content-type",
+    "cache-control",
+    "retry-after",
+    "vary",
+    "x-cache",
+];
 
 /// `/graphql`: the request, with this request's `traceparent`, to the GraphQL Worker
 /// (`GRAPHQL`); its answer back. A Worker that cannot be reached is a 503.
@@ -53,6 +59,18 @@ pub async fn graphql(cx: &mut Cx) -> Result<Response, ApiError> {
         .headers()
         .entries()
         .filter(|(name, _)| KEPT.contains(&name.as_str()))
+        .map(|(name, value)| match name.as_str() {
+            "vary" => {
+                let others: Vec<&str> = value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|v| !v.eq_ignore_ascii_case("origin"))
+                    .collect();
+                (name, others.join(", "))
+            }
+            _ => (name, value),
+        })
+        .filter(|(_, value)| !value.is_empty())
         .collect();
     let bytes = durable_objects::body_bytes(answer)
         .await

@@ -211,3 +211,95 @@ async fn browsers_of_the_storefront_origins_may_call_it() {
         "{trace}"
     );
 }
+
+/// A GET of `/graphql` with these query-string pairs: status, `x-cache`, body.
+async fn get(pairs: &[(&str, &str)]) -> (StatusCode, String, Value) {
+    let res = client()
+        .get(url("/graphql"))
+        .query(pairs)
+        .header("x-publishable-api-key", HARBOR_KEY)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let cache = res
+        .headers()
+        .get("x-cache")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, cache, res.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_catalog_get_is_kept_in_the_edge_cache_and_a_persisted_query_is_found_by_its_hash() {
+    use sha2::{Digest, Sha256};
+    // A text of this test's own, so that its cache key is new.
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let text = format!("{{ p{nonce}: products(first: 3) {{ handle }} }}");
+    let (status, first, body) = get(&[("query", &text)]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(first, "MISS");
+    let mut again = String::new();
+    for _ in 0..20 {
+        let (_, cache, same) = get(&[("query", &text)]).await;
+        assert_eq!(same, body);
+        again = cache;
+        if again == "HIT" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(again, "HIT", "the second GET is served from the edge cache");
+
+    // Apollo's persisted queries: the hash alone is unknown at first; sent with its
+    // text it is kept; then the hash alone is answered, and cached like any GET.
+    let hash = hex::encode(Sha256::digest(text.as_bytes()));
+    let extensions = json!({"persistedQuery": {"version": 1, "sha256Hash": hash}}).to_string();
+    let pairs = [("extensions", extensions.as_str())];
+    let (status, _, unknown) = get(&pairs).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(code(&unknown), "PERSISTED_QUERY_NOT_FOUND", "{unknown}");
+    let (status, _, registered) =
+        get(&[("query", text.as_str()), ("extensions", &extensions)]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(registered["data"], body["data"]);
+    let mut found = Value::Null;
+    for _ in 0..20 {
+        found = get(&pairs).await.2;
+        if found["data"].is_object() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(found["data"], body["data"], "{found}");
+
+    // A hash that is not the text's is refused; so is a mutation behind a hash.
+    let wrong = json!({"persistedQuery": {"version": 1, "sha256Hash": hex::encode(Sha256::digest(b"other"))}}).to_string();
+    let (status, _, refused) = get(&[("query", text.as_str()), ("extensions", &wrong)]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(refused["errors"][0]["extensions"]["param"], "extensions");
+    // A mutation's text kept through a POST (which answers it: there is none yet)…
+    let mutation = "mutation { addToCart { id } }";
+    let mutation_hash = hex::encode(Sha256::digest(mutation.as_bytes()));
+    let persisted = json!({"persistedQuery": {"version": 1, "sha256Hash": mutation_hash}});
+    post(
+        Some(HARBOR_KEY),
+        json!({"query": mutation, "extensions": persisted}),
+    )
+    .await;
+    // …is never run by a GET of its hash.
+    let by_hash = persisted.to_string();
+    for _ in 0..20 {
+        let (status, _, answer) = get(&[("extensions", by_hash.as_str())]).await;
+        if code(&answer) != "PERSISTED_QUERY_NOT_FOUND" {
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+            assert_eq!(code(&answer), "invalid_request_error");
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the mutation's text was never kept");
+}

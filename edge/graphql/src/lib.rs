@@ -10,10 +10,12 @@ use std::rc::Rc;
 use commerce::graphql::{self, ApiSchema, Reader};
 use commerce::ApiError;
 use edge::context::Cx;
+use edge::edge_cache::{self, Entry};
 use edge::http::{self, body};
 use edge::limit::Rule;
 use edge::router::{route, Access, Answer, Route, Verb};
 use edge::{handler, health};
+use futures_util::future::join;
 use tokio_postgres::Client;
 use worker::{event, Context, Env, Request, Response};
 
@@ -52,42 +54,189 @@ fn schema(cx: &Cx) -> Rc<ApiSchema<Client>> {
     })
 }
 
-/// `POST /graphql`: a JSON body `{query, variables, operationName}`.
+/// `POST /graphql`: a JSON body `{query, variables, operationName, extensions}`.
 async fn post(cx: &mut Cx) -> Result<Response, ApiError> {
     let bytes = body::bounded(&mut cx.req, MAX_BODY).await?;
-    let request = graphql::request_from_body(&bytes, &cx.config.graphql)?;
-    answer(cx, request).await
-}
-
-/// `GET /graphql?query=…&variables=…`: queries only.
-async fn get(cx: &mut Cx) -> Result<Response, ApiError> {
-    let request = graphql::request_from_query(cx.url.query().unwrap_or(""), &cx.config.graphql)?;
-    answer(cx, request).await
-}
-
-async fn answer(cx: &mut Cx, request: async_graphql::Request) -> Result<Response, ApiError> {
-    let store = cx
-        .store
-        .as_deref()
-        .cloned()
-        .ok_or_else(|| ApiError::internal("GraphQL route without a store"))?;
-    let (client, driver) = durable_objects::db::open(&cx.env).await?;
-    cx.ctx.wait_until(driver);
-    let reader = Reader::new(client, store, cx.regions.to_vec(), cx.image_base());
-    let answer = graphql::execute(&schema(cx), request, reader).await;
-    for failure in &answer.failures {
-        cx.log_failure(failure);
+    let mut request = graphql::request_from_body(&bytes, &cx.config.graphql)?;
+    if !persisted::resolve(cx, &mut request).await? {
+        return persisted::not_found();
     }
-    let mut response = http::bytes(
-        200,
-        "application/json; charset=utf-8",
-        answer.body.into_bytes(),
-    )?;
-    response
-        .headers_mut()
-        .set("cache-control", "no-store")
-        .map_err(http::internal)?;
+    let body = answer(cx, request).await?;
+    respond(body, "no-store", None)
+}
+
+/// `GET /graphql?query=…&variables=…` (or `extensions=` with a persisted query's hash):
+/// queries only. A query every shopper of the store gets the same answer to is kept in
+/// the edge cache under the store's catalog version, as the Store API's reads are.
+async fn get(cx: &mut Cx) -> Result<Response, ApiError> {
+    let mut request =
+        graphql::request_from_query(cx.url.query().unwrap_or(""), &cx.config.graphql)?;
+    if !persisted::resolve(cx, &mut request).await? {
+        return persisted::not_found();
+    }
+    graphql::reads_only(&request)?;
+    if !graphql::shared(&request) {
+        let body = answer(cx, request).await?;
+        return respond(body, "no-store", None);
+    }
+    let store = cx.store()?;
+    let key = format!(
+        "{}/__edge-cache/graphql/{}/{}/v{}?{}",
+        cx.site_origin(),
+        storefront::RENDER_HASH,
+        store.id.as_str(),
+        store.catalog_version,
+        cx.url.query().unwrap_or_default(),
+    );
+    let run = Run::of(cx, request)?;
+    let render = move || async move {
+        let body = run.go().await?;
+        Ok(Entry {
+            status: 200,
+            content_type: JSON.to_owned(),
+            body: body.into_bytes(),
+        })
+    };
+    let config = &cx.config;
+    let (entry, state) = edge_cache::serve(
+        &cx.ctx,
+        key,
+        config.page_fresh_ms,
+        config.page_lifetime_s,
+        render,
+    )
+    .await?;
+    // Clients revalidate every time; the shared copy lives in the edge cache.
+    let body = String::from_utf8(entry.body).map_err(ApiError::internal)?;
+    respond(body, "no-cache", Some(state))
+}
+
+const JSON: &str = "application/json; charset=utf-8";
+
+/// Runs `request` now and answers its body; failures with details are logged.
+async fn answer(cx: &Cx, request: async_graphql::Request) -> Result<String, ApiError> {
+    Run::of(cx, request)?.go().await
+}
+
+fn respond(body: String, cache: &str, state: Option<&str>) -> Result<Response, ApiError> {
+    let mut response = http::bytes(200, JSON, body.into_bytes())?;
+    let headers = response.headers_mut();
+    let set = |name: &str, value: &str| headers.set(name, value).map_err(http::internal);
+    set("cache-control", cache)?;
+    if let Some(state) = state {
+        set("x-cache", state)?;
+        set("vary", "x-publishable-api-key")?;
+    }
     Ok(response)
+}
+
+/// A query with what it runs for, owned: the edge cache may run it again after the
+/// response (stale-while-revalidate).
+struct Run {
+    env: Env,
+    schema: Rc<ApiSchema<Client>>,
+    store: commerce::store::Store,
+    regions: Vec<commerce::region::Region>,
+    image_base: String,
+    trace_id: String,
+    request: async_graphql::Request,
+}
+
+impl Run {
+    fn of(cx: &Cx, request: async_graphql::Request) -> Result<Self, ApiError> {
+        Ok(Run {
+            env: cx.env.clone(),
+            schema: schema(cx),
+            store: (*cx.store()?).clone(),
+            regions: cx.regions.to_vec(),
+            image_base: cx.image_base(),
+            trace_id: cx.trace_id.clone(),
+            request,
+        })
+    }
+
+    /// The answer's body. A failure that is not the query's (the database) is the
+    /// request's error, so that no cache keeps it; its details are logged.
+    async fn go(self) -> Result<String, ApiError> {
+        let (client, driver) = durable_objects::db::open(&self.env).await?;
+        let reader = Reader::new(client, self.store, self.regions, self.image_base);
+        // The connection is driven beside the query and closes once the reader (and
+        // its client) is dropped at the query's end.
+        let (answer, ()) = join(graphql::execute(&self.schema, self.request, reader), driver).await;
+        let mut failures = answer.failures.into_iter();
+        match failures.next() {
+            None => Ok(answer.body),
+            Some(first) => {
+                for other in failures {
+                    edge::log::failure(Some(&self.trace_id), &other);
+                }
+                Err(first)
+            }
+        }
+    }
+}
+
+/// Automatic persisted queries: a query's text kept by its hash in the Cache API (every
+/// isolate of the location finds it), so that clients send a short GET with the hash.
+mod persisted {
+    use commerce::graphql::{self, Persisted};
+    use commerce::ApiError;
+    use edge::context::Cx;
+    use edge::http;
+    use worker::{Cache, Headers, Response, ResponseBuilder};
+
+    /// How long a registered text is kept (clients send it again when it is gone).
+    const KEEP_S: u32 = 30 * 24 * 3600;
+
+    fn key(cx: &Cx, hash: &str) -> String {
+        format!("{}/__edge-cache/graphql-persisted/{hash}", cx.site_origin())
+    }
+
+    /// Fills in the text of a request that sent only its hash, and keeps the text of one
+    /// that sent both. False when the hash is unknown here.
+    pub async fn resolve(cx: &Cx, request: &mut async_graphql::Request) -> Result<bool, ApiError> {
+        match graphql::persisted(request)? {
+            Persisted::No => Ok(true),
+            Persisted::Register(hash) => {
+                let (key, text) = (key(cx, &hash), request.query.clone());
+                cx.ctx.wait_until(async move {
+                    let headers = Headers::new();
+                    let _ = headers.set("cache-control", &format!("max-age={KEEP_S}"));
+                    let response = ResponseBuilder::new()
+                        .with_headers(headers)
+                        .fixed(text.into_bytes());
+                    if let Err(e) = Cache::default().put(&key, response).await {
+                        worker::console_error!("persisted query not kept: {e}");
+                    }
+                });
+                Ok(true)
+            }
+            Persisted::Lookup(hash) => {
+                let found = Cache::default()
+                    .get(&key(cx, &hash), false)
+                    .await
+                    .map_err(http::internal)?;
+                match found {
+                    Some(mut text) => {
+                        request.query = text.text().await.map_err(http::internal)?;
+                        Ok(true)
+                    }
+                    None => Ok(false),
+                }
+            }
+        }
+    }
+
+    /// Apollo's answer to an unknown hash (a 200: the client then sends the text).
+    pub fn not_found() -> Result<Response, ApiError> {
+        let body = graphql::persisted_query_not_found().into_bytes();
+        let mut response = http::bytes(200, super::JSON, body)?;
+        response
+            .headers_mut()
+            .set("cache-control", "no-store")
+            .map_err(http::internal)?;
+        Ok(response)
+    }
 }
 
 #[cfg(test)]

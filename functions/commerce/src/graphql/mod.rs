@@ -123,10 +123,16 @@ pub fn request_from_query(
     let request = async_graphql::http::parse_query_string(query)
         .map_err(|e| ApiError::invalid("query", format!("not a GraphQL request: {e}")))?;
     let request = checked(request, limits)?;
-    if mutates(&request) {
+    reads_only(&request)?;
+    Ok(request)
+}
+
+/// Refuses a mutation: what a GET's query (also one found by its hash) must pass.
+pub fn reads_only(request: &async_graphql::Request) -> Result<(), ApiError> {
+    if mutates(request) {
         return Err(ApiError::invalid("query", "a mutation is sent with POST"));
     }
-    Ok(request)
+    Ok(())
 }
 
 /// Whether the operation `request` runs is a mutation (a text that does not parse is
@@ -152,7 +158,7 @@ fn checked(
     request: async_graphql::Request,
     limits: &Limits,
 ) -> Result<async_graphql::Request, ApiError> {
-    if request.query.trim().is_empty() {
+    if request.query.trim().is_empty() && persisted_hash(&request).is_none() {
         return Err(ApiError::invalid("query", "a GraphQL query is required"));
     }
     if request.query.len() > limits.query_bytes {
@@ -161,6 +167,107 @@ fn checked(
         });
     }
     Ok(request)
+}
+
+/// The code Apollo clients resend a persisted query's text on.
+pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
+
+/// A request's use of automatic persisted queries (Apollo's protocol:
+/// `extensions: {"persistedQuery": {"version": 1, "sha256Hash": "…"}}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Persisted {
+    /// No hash: the query is its text.
+    No,
+    /// A hash without text: the text is the one registered under it.
+    Lookup(String),
+    /// A hash with its text (checked): register the text under it.
+    Register(String),
+}
+
+/// What `request` says of persisted queries. A hash that is not the SHA-256 of the
+/// text sent with it is refused (a cache poisoned with another query's answer
+/// otherwise).
+pub fn persisted(request: &async_graphql::Request) -> Result<Persisted, ApiError> {
+    use sha2::{Digest, Sha256};
+    let Some(hash) = persisted_hash(request) else {
+        return Ok(Persisted::No);
+    };
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::invalid(
+            "extensions",
+            "persistedQuery.sha256Hash is 64 hexadecimal digits",
+        ));
+    }
+    let hash = hash.to_ascii_lowercase();
+    if request.query.is_empty() {
+        return Ok(Persisted::Lookup(hash));
+    }
+    if hex::encode(Sha256::digest(request.query.as_bytes())) != hash {
+        return Err(ApiError::invalid(
+            "extensions",
+            "persistedQuery.sha256Hash is not the SHA-256 of the query",
+        ));
+    }
+    Ok(Persisted::Register(hash))
+}
+
+fn persisted_hash(request: &async_graphql::Request) -> Option<String> {
+    use async_graphql::Value;
+    let Some(Value::Object(pq)) = request.extensions.0.get("persistedQuery") else {
+        return None;
+    };
+    match pq.get("sha256Hash") {
+        Some(Value::String(hash)) => Some(hash.clone()),
+        _ => None,
+    }
+}
+
+/// The answer to a hash this Worker does not know (yet): the client sends the text.
+pub fn persisted_query_not_found() -> String {
+    serde_json::json!({"errors": [{"message": "PersistedQueryNotFound",
+        "extensions": {"code": PERSISTED_QUERY_NOT_FOUND}}]})
+    .to_string()
+}
+
+/// Whether `request`'s answer is the same for every shopper of the store, so that a
+/// GET of it may be kept in the edge cache: every field of the operation's top level
+/// reads the public catalog. A fragment at the top level, or a text that does not
+/// parse, is not shared (execution answers it afresh).
+pub fn shared(request: &async_graphql::Request) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, Selection};
+    const PUBLIC: &[&str] = &[
+        "products",
+        "productConnection",
+        "product",
+        "categories",
+        "regions",
+        "__typename",
+    ];
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    let operation = match &document.operations {
+        DocumentOperations::Single(op) => op,
+        DocumentOperations::Multiple(ops) => match request
+            .operation_name
+            .as_deref()
+            .and_then(|name| ops.get(name))
+        {
+            Some(op) => op,
+            None => return false,
+        },
+    };
+    operation.node.ty == async_graphql::parser::types::OperationType::Query
+        && operation
+            .node
+            .selection_set
+            .node
+            .items
+            .iter()
+            .all(|item| match &item.node {
+                Selection::Field(field) => PUBLIC.contains(&field.node.name.node.as_str()),
+                _ => false,
+            })
 }
 
 /// What [`execute`] answers: the response body, and the failures to log.
@@ -185,4 +292,84 @@ pub async fn execute<C: Sql + Send + Sync + 'static>(
     });
     let failures = std::mem::take(&mut *failures.lock().unwrap_or_else(|p| p.into_inner()));
     Answer { body, failures }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sha2::{Digest, Sha256};
+
+    fn with_hash(query: &str, hash: &str) -> async_graphql::Request {
+        let body = serde_json::json!({
+            "query": query,
+            "extensions": {"persistedQuery": {"version": 1, "sha256Hash": hash}}
+        });
+        request_from_body(body.to_string().as_bytes(), &Limits::default()).unwrap()
+    }
+
+    #[test]
+    fn a_persisted_query_is_found_by_its_hash_and_registered_only_with_its_own() {
+        let text = "{ products { id } }";
+        let hash = hex::encode(Sha256::digest(text.as_bytes()));
+        assert_eq!(
+            persisted(&with_hash("", &hash)).unwrap(),
+            Persisted::Lookup(hash.clone())
+        );
+        assert_eq!(
+            persisted(&with_hash(text, &hash)).unwrap(),
+            Persisted::Register(hash.clone())
+        );
+        let other = hex::encode(Sha256::digest(b"{ regions { id } }"));
+        let refused = persisted(&with_hash(text, &other)).unwrap_err();
+        assert_eq!(refused.param(), Some("extensions"));
+        assert!(persisted(&with_hash("", "not-a-hash")).is_err());
+        assert_eq!(
+            persisted(&async_graphql::Request::new(text)).unwrap(),
+            Persisted::No
+        );
+        // No text and no hash is no request.
+        assert!(request_from_body(br#"{"query": ""}"#, &Limits::default()).is_err());
+    }
+
+    #[test]
+    fn only_catalog_reads_are_shared() {
+        let shared_of = |q: &str, op: Option<&str>| {
+            let mut request = async_graphql::Request::new(q);
+            request.operation_name = op.map(str::to_owned);
+            shared(&request)
+        };
+        assert!(shared_of("{ products { id } regions { id } }", None));
+        assert!(shared_of(
+            "query A { product(id: \"x\") { id } } query B { cart { id } }",
+            Some("A")
+        ));
+        assert!(!shared_of(
+            "query A { product(id: \"x\") { id } } query B { cart { id } }",
+            Some("B")
+        ));
+        assert!(!shared_of(
+            "query A { products { id } } query B { regions { id } }",
+            None
+        ));
+        assert!(!shared_of(
+            "{ ...Top } fragment Top on Query { products { id } }",
+            None
+        ));
+        assert!(!shared_of("{ cart(sessionId: \"c\") { id } }", None));
+        assert!(!shared_of("mutation { addToCart { id } }", None));
+        assert!(!shared_of("{ products { id ", None));
+    }
+
+    #[test]
+    fn a_get_never_mutates() {
+        assert!(request_from_query("query=mutation%20%7B%20x%20%7D", &Limits::default()).is_err());
+        assert!(request_from_query(
+            "query=%7B%20products%20%7B%20id%20%7D%20%7D",
+            &Limits::default()
+        )
+        .is_ok());
+        let named =
+            "query=query%20A%20%7B%20a%20%7D%20mutation%20B%20%7B%20b%20%7D&operationName=B";
+        assert!(request_from_query(named, &Limits::default()).is_err());
+    }
 }
