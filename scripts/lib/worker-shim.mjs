@@ -9,7 +9,9 @@
 //   2. BUILD_DIR/worker/shim.mjs (wrangler.toml's `main`) is written: RUNTIME (copied
 //      beside it as runtime.mjs) plus the Rust exports found in index.js: the event
 //      handlers on the default export, and each Durable Object class that
-//      WRANGLER_TOML declares (class_name) under its own name. Other classes of the
+//      WRANGLER_TOML defines (its migrations' new_sqlite_classes / new_classes) under
+//      its own name; a binding to another Worker's class (script_name) defines none.
+//      Other classes of the
 //      glue (the worker crate's MinifyConfig, R2Range...) are used by the glue only.
 //   3. Every declared Durable Object class must be among the glue's classes (wrangler
 //      would refuse to start otherwise, later and less clearly).
@@ -49,7 +51,9 @@ for (const name of ["__worker_init_state", "__wbg_reset_state"]) {
 }
 
 const declared = new Set(
-  [...readFileSync(wranglerToml, "utf8").matchAll(/^\s*class_name\s*=\s*"(\w+)"/gm)].map((m) => m[1]),
+  [...readFileSync(wranglerToml, "utf8").matchAll(/^\s*new_(?:sqlite_)?classes\s*=\s*\[([^\]]*)\]/gm)].flatMap((m) =>
+    [...m[1].matchAll(/"(\w+)"/g)].map((c) => c[1]),
+  ),
 );
 const missing = [...declared].filter((name) => !classes.includes(name));
 if (missing.length) fail(`wrangler.toml declares Durable Object classes the Worker does not export: ${missing.join(", ")}`);

@@ -303,3 +303,96 @@ async fn a_catalog_get_is_kept_in_the_edge_cache_and_a_persisted_query_is_found_
     }
     panic!("the mutation's text was never kept");
 }
+
+/// The cart as GraphQL answers it (fragment of every mutation below).
+const CART: &str = "fragment C on Cart { id email itemCount
+  items { id variantId quantity total { amount } }
+  shippingOptions { optionId name amount { amount } }
+  shippingMethod { name } total { amount currencyCode } }";
+
+async fn mutate(query: &str, variables: Value) -> Value {
+    let body = query_of(&format!("{query} {CART}"), variables).await;
+    assert!(body["errors"].is_null(), "{body}");
+    body["data"].clone()
+}
+
+async fn query_of(text: &str, variables: Value) -> Value {
+    query(HARBOR_KEY, text, variables).await
+}
+
+#[tokio::test]
+async fn a_cart_made_through_graphql_is_the_store_apis_cart() {
+    let listed = query_of(
+        "{ products(first: 20, regionId: \"reg_HPEU\") { variants { id purchasable } } }",
+        json!({}),
+    )
+    .await;
+    let variant = listed["data"]["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["variants"].as_array().unwrap().clone())
+        .find(|v| v["purchasable"] == true)
+        .expect("a variant on sale")["id"]
+        .clone();
+    let made = mutate(
+        "mutation($v: ID!) { addToCart(variantId: $v, quantity: 2, regionId: \"reg_HPEU\") { ...C } }",
+        json!({"v": variant}),
+    )
+    .await;
+    let id = made["addToCart"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(made["addToCart"]["itemCount"], 2);
+    mutate(
+        "mutation($s: String!) { setCartEmail(sessionId: $s, email: \"graphql@example.com\") { ...C } }",
+        json!({"s": id}),
+    )
+    .await;
+    let addressed = mutate(
+        "mutation($s: String!) { setShippingAddress(sessionId: $s, address: {firstName: \"Grace\",
+            lastName: \"H\", address1: \"1 Main St\", city: \"Berlin\", postalCode: \"10115\",
+            countryCode: \"de\"}) { ...C } }",
+        json!({"s": id}),
+    )
+    .await;
+    let option = addressed["setShippingAddress"]["shippingOptions"][0]["optionId"].clone();
+    let shipped = mutate(
+        "mutation($s: String!, $o: ID!) { selectShippingMethod(sessionId: $s, optionId: $o) { ...C } }",
+        json!({"s": id, "o": option}),
+    )
+    .await;
+    let total = shipped["selectShippingMethod"]["total"]["amount"]
+        .as_i64()
+        .unwrap();
+
+    // The Store API reads the same cart from the same object.
+    let rest: Value = client()
+        .get(url(&format!("/store/carts/{id}")))
+        .header("x-publishable-api-key", HARBOR_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rest["cart"]["email"], "graphql@example.com");
+    assert_eq!(rest["cart"]["items"][0]["quantity"], 2);
+    let rest_total = rest["cart"]["total"].as_f64().unwrap();
+    assert_eq!((rest_total * 100.0).round() as i64, total, "{rest}");
+
+    // Quantity 0 removes the line; another store's key does not find the cart.
+    let line = shipped["selectShippingMethod"]["items"][0]["id"].clone();
+    let emptied = mutate(
+        "mutation($s: String!, $l: ID!) { updateCartItem(sessionId: $s, lineId: $l, quantity: 0) { ...C } }",
+        json!({"s": id, "l": line}),
+    )
+    .await;
+    assert_eq!(emptied["updateCartItem"]["itemCount"], 0);
+    let other = query(
+        LUMEN_KEY,
+        "query($s: String!) { cart(sessionId: $s) { id } }",
+        json!({"s": id}),
+    )
+    .await;
+    assert!(other["errors"].is_null(), "{other}");
+    assert!(other["data"]["cart"].is_null(), "{other}");
+}

@@ -5,9 +5,14 @@
 //! and answers. The shop Worker hands `/graphql` here through its `GRAPHQL` service
 //! binding, so shoppers see one host.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::Arc;
 
-use commerce::graphql::{self, ApiSchema, Reader};
+use commerce::cart_api::{CartOp, CartOutcome};
+use commerce::graphql::{self, ApiSchema, Carts, Reader};
+use commerce::ids::CartId;
 use commerce::ApiError;
 use edge::context::Cx;
 use edge::edge_cache::{self, Entry};
@@ -17,6 +22,7 @@ use edge::router::{route, Access, Answer, Route, Verb};
 use edge::{handler, health};
 use futures_util::future::join;
 use tokio_postgres::Client;
+use worker::send::{SendFuture, SendWrapper};
 use worker::{event, Context, Env, Request, Response};
 
 /// The largest request body read (variables included); the query text itself is
@@ -159,7 +165,13 @@ impl Run {
     /// request's error, so that no cache keeps it; its details are logged.
     async fn go(self) -> Result<String, ApiError> {
         let (client, driver) = durable_objects::db::open(&self.env).await?;
-        let reader = Reader::new(client, self.store, self.regions, self.image_base);
+        let carts = Arc::new(ObjectCarts(SendWrapper((
+            self.env.clone(),
+            self.store.clone(),
+            self.image_base.clone(),
+        ))));
+        let reader =
+            Reader::new(client, self.store, self.regions, self.image_base).with_carts(carts);
         // The connection is driven beside the query and closes once the reader (and
         // its client) is dropped at the query's end.
         let (answer, ()) = join(graphql::execute(&self.schema, self.request, reader), driver).await;
@@ -173,6 +185,25 @@ impl Run {
                 Err(first)
             }
         }
+    }
+}
+
+/// The store's carts through their objects (the shop Worker's `CartObject`, bound as
+/// `CART`): the same operations, rules and refusals as the Store API's cart routes.
+/// The runtime's futures are not `Send`; the isolate is one thread, which is what
+/// [`SendWrapper`] and [`SendFuture`] rely on.
+struct ObjectCarts(SendWrapper<(Env, commerce::store::Store, String)>);
+
+impl Carts for ObjectCarts {
+    fn run<'a>(
+        &'a self,
+        id: CartId,
+        op: CartOp,
+    ) -> Pin<Box<dyn Future<Output = Result<CartOutcome, ApiError>> + Send + 'a>> {
+        let (env, store, image_base) = &self.0 .0;
+        Box::pin(SendFuture::new(async move {
+            edge::store_api::carts::call(env, store, &id, op, image_base).await
+        }))
     }
 }
 

@@ -7,8 +7,17 @@
 
 mod common;
 
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+
+use commerce::cart::Cart;
+use commerce::cart_api::{self, CartOp, CartOutcome};
+use commerce::graphql::Carts;
+use commerce::ids::CartId;
+use commerce::ApiError;
 
 use commerce::db::{Param, Sql};
 use commerce::graphql::{self, Limits, Reader, PARSE_FAILED, VALIDATION_FAILED};
@@ -72,7 +81,37 @@ struct Api {
     store: Store,
     regions: Vec<Region>,
     url: String,
+    carts: Arc<MemoryCarts>,
 }
+
+/// Carts kept in memory, each operation applied as the cart's object applies it.
+struct MemoryCarts {
+    client: Client,
+    store: Store,
+    carts: tokio::sync::Mutex<HashMap<CartId, Cart>>,
+}
+
+impl Carts for MemoryCarts {
+    fn run<'a>(
+        &'a self,
+        id: CartId,
+        op: CartOp,
+    ) -> Pin<Box<dyn Future<Output = Result<CartOutcome, ApiError>> + Send + 'a>> {
+        Box::pin(async move {
+            let mut carts = self.carts.lock().await;
+            let stored = carts.get(&id).cloned();
+            let now_ms = 1_800_000_000_000 + carts.len() as u64;
+            let mut outcome =
+                cart_api::apply(&self.client, &self.store, &id, stored, op, now_ms, IMAGES).await?;
+            if let Some(cart) = outcome.save.take() {
+                carts.insert(id, cart);
+            }
+            Ok(outcome)
+        })
+    }
+}
+
+const IMAGES: &str = "https://shop.test/images/";
 
 async fn api(limits: Limits) -> Api {
     let (db, url) = common::test_db_and_url().await;
@@ -88,11 +127,17 @@ async fn api(limits: Limits) -> Api {
     let regions = commerce::region::all(&db, &store.id)
         .await
         .expect("regions");
+    let carts = Arc::new(MemoryCarts {
+        client: common::second_connection(&url).await,
+        store: store.clone(),
+        carts: Default::default(),
+    });
     Api {
         schema: graphql::schema(limits),
         store,
         regions,
         url,
+        carts,
     }
 }
 
@@ -114,8 +159,9 @@ impl Api {
             counting,
             self.store.clone(),
             self.regions.clone(),
-            "https://shop.test/images/".to_owned(),
-        );
+            IMAGES.to_owned(),
+        )
+        .with_carts(self.carts.clone());
         let answer = graphql::execute(&self.schema, request, reader).await;
         let body = serde_json::from_str(&answer.body).expect("JSON");
         (body, statements.load(Ordering::SeqCst))
@@ -374,5 +420,141 @@ fn api_with(api: &Api, limits: Limits) -> Api {
         store: api.store.clone(),
         regions: api.regions.clone(),
         url: api.url.clone(),
+        carts: api.carts.clone(),
     }
+}
+
+const CART: &str = "fragment C on Cart { id email itemCount completed
+  items { id variantId quantity unitPrice { amount } total { amount currencyCode } }
+  shippingAddress { countryCode city } shippingMethod { optionId name amount { amount } }
+  shippingOptions { optionId name amount { amount } }
+  subtotal { amount } shippingTotal { amount } taxTotal { amount } total { amount display } }";
+
+#[tokio::test]
+async fn a_cart_is_filled_addressed_and_given_shipping_through_mutations() {
+    let api = api(Limits::default()).await;
+    let run = |q: String, v: Value| {
+        let api = &api;
+        async move {
+            let (body, _) = api.run(&format!("{q} {CART}"), v).await;
+            assert!(body["errors"].is_null(), "{body}");
+            body["data"].clone()
+        }
+    };
+    let added = run(
+        "mutation($v: ID!) { addToCart(variantId: $v, quantity: 1, regionId: \"reg_AEU\") { ...C } }".into(),
+        json!({"v": "variant_A1S"}),
+    )
+    .await;
+    let cart = &added["addToCart"];
+    let id = cart["id"].as_str().unwrap().to_owned();
+    assert_eq!(cart["items"][0]["unitPrice"]["amount"], 2450);
+    assert_eq!(cart["itemCount"], 1);
+
+    let more = run(
+        "mutation($s: String!, $v: ID!) { addToCart(sessionId: $s, variantId: $v, quantity: 2) { ...C } }".into(),
+        json!({"s": id, "v": "variant_A3"}),
+    )
+    .await;
+    let line = more["addToCart"]["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(more["addToCart"]["itemCount"], 3);
+    let three = run(
+        "mutation($s: String!, $l: ID!) { updateCartItem(sessionId: $s, lineId: $l, quantity: 3) { ...C } }".into(),
+        json!({"s": id, "l": line}),
+    )
+    .await;
+    assert_eq!(three["updateCartItem"]["items"][0]["quantity"], 3);
+    let emailed = run(
+        "mutation($s: String!) { setCartEmail(sessionId: $s, email: \"buyer@example.com\") { ...C } }".into(),
+        json!({"s": id}),
+    )
+    .await;
+    assert_eq!(emailed["setCartEmail"]["email"], "buyer@example.com");
+    let addressed = run(
+        "mutation($s: String!) { setShippingAddress(sessionId: $s, address: {firstName: \"Ada\", lastName: \"L\", address1: \"1 Rue\", city: \"Paris\", postalCode: \"75001\", countryCode: \"fr\"}) { ...C } }".into(),
+        json!({"s": id}),
+    )
+    .await;
+    let cart = &addressed["setShippingAddress"];
+    assert_eq!(cart["shippingAddress"]["city"], "Paris");
+    let options = cart["shippingOptions"].as_array().unwrap();
+    assert_eq!(options.len(), 3, "{cart}");
+    let standard = options.iter().find(|o| o["name"] == "Standard").unwrap();
+    let shipped = run(
+        "mutation($s: String!, $o: ID!) { selectShippingMethod(sessionId: $s, optionId: $o) { ...C } }".into(),
+        json!({"s": id, "o": standard["optionId"]}),
+    )
+    .await;
+    let cart = &shipped["selectShippingMethod"];
+    assert_eq!(cart["shippingMethod"]["name"], "Standard");
+    assert_eq!(cart["shippingTotal"]["amount"], 495);
+    // 3 x 24.50 + 2 x 15.00 + 4.95 shipping, prices with 20 % tax in them.
+    assert_eq!(cart["total"]["amount"], 3 * 2450 + 2 * 1500 + 495, "{cart}");
+    assert_eq!(
+        cart["subtotal"]["amount"].as_i64().unwrap() + cart["taxTotal"]["amount"].as_i64().unwrap(),
+        cart["total"]["amount"].as_i64().unwrap()
+    );
+
+    // The same cart read back; quantity 0 removes a line.
+    let (read, _) = api
+        .run(
+            &format!("query($s: String!) {{ cart(sessionId: $s) {{ ...C }} }} {CART}"),
+            json!({"s": id}),
+        )
+        .await;
+    assert_eq!(read["data"]["cart"]["total"], cart["total"]);
+    let removed = run(
+        "mutation($s: String!, $l: ID!) { updateCartItem(sessionId: $s, lineId: $l, quantity: 0) { ...C } }".into(),
+        json!({"s": id, "l": line}),
+    )
+    .await;
+    assert_eq!(
+        removed["updateCartItem"]["items"].as_array().unwrap().len(),
+        1
+    );
+
+    // Refusals keep the Store API's codes; an unknown cart is null.
+    let (sold_out, _) = api
+        .run("mutation($s: String!) { addToCart(sessionId: $s, variantId: \"variant_A2\", quantity: 1) { id } }", json!({"s": id}))
+        .await;
+    assert_eq!(
+        code(&sold_out),
+        ErrorCode::InvalidRequest.as_str(),
+        "{sold_out}"
+    );
+    assert_eq!(sold_out["errors"][0]["extensions"]["param"], "variant_id");
+    assert!(sold_out["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("sold out"));
+    let (bad_email, _) = api
+        .run("mutation($s: String!) { setCartEmail(sessionId: $s, email: \"not an address\") { id } }", json!({"s": id}))
+        .await;
+    assert_eq!(
+        code(&bad_email),
+        ErrorCode::InvalidRequest.as_str(),
+        "{bad_email}"
+    );
+    let (other_store, _) = api
+        .run("mutation($s: String!) { addToCart(sessionId: $s, variantId: \"variant_B1\", quantity: 1) { id } }", json!({"s": id}))
+        .await;
+    assert!(other_store["errors"].is_array(), "{other_store}");
+    let (none, _) = api
+        .run(
+            "{ cart(sessionId: \"cart_01NOSUCHCARTNOSUCHCART00\") { id } }",
+            json!({}),
+        )
+        .await;
+    assert!(none["errors"].is_null(), "{none}");
+    assert!(none["data"]["cart"].is_null());
+    let (unknown, _) = api
+        .run(
+            "mutation { setCartEmail(sessionId: \"nonsense\", email: \"a@b.c\") { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&unknown), ErrorCode::NotFound.as_str(), "{unknown}");
 }

@@ -240,6 +240,15 @@ impl<C: Sql + Send + Sync + 'static> Query<C> {
             .collect())
     }
 
+    /// A cart by its id (`sessionId`, as `addToCart` answered it); null if there is none.
+    async fn cart(
+        &self,
+        ctx: &Context<'_>,
+        session_id: String,
+    ) -> async_graphql::Result<Option<super::cart::CartNode>> {
+        super::cart::cart(reader::<C>(ctx), &session_id).await
+    }
+
     /// The store's regions: the `regionId` a product's prices are asked in.
     async fn regions(&self, ctx: &Context<'_>) -> Vec<RegionNode> {
         reader::<C>(ctx)

@@ -13,24 +13,26 @@
 //!   reads variants, prices, images, categories and attributes with the page): a query
 //!   for 50 products and all their parts runs the same few statements as one for 1.
 
+mod cart;
 mod catalog;
 mod errors;
 
 use std::sync::{Arc, Mutex};
 
-use async_graphql::{EmptyMutation, EmptySubscription};
+use async_graphql::EmptySubscription;
 
 use crate::db::Sql;
 use crate::region::Region;
 use crate::store::Store;
 use crate::ApiError;
 
+pub use cart::{Carts, Mutation};
 pub use catalog::Query;
 pub use errors::{refusal_body, PARSE_FAILED, VALIDATION_FAILED};
 
 /// The schema over a database client type (`tokio_postgres::Client` in the Worker; a
 /// counting wrapper in the tests).
-pub type ApiSchema<C> = async_graphql::Schema<Query<C>, EmptyMutation, EmptySubscription>;
+pub type ApiSchema<C> = async_graphql::Schema<Query<C>, Mutation<C>, EmptySubscription>;
 
 /// What a query may cost. A query over a limit is refused before any resolver runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,12 +61,15 @@ impl Default for Limits {
 
 /// The schema with `limits`. Built once per isolate: it holds no request's data.
 pub fn schema<C: Sql + Send + Sync + 'static>(limits: Limits) -> ApiSchema<C> {
-    let builder =
-        async_graphql::Schema::build(Query::<C>::default(), EmptyMutation, EmptySubscription)
-            .limit_depth(limits.depth)
-            .limit_complexity(limits.complexity)
-            .limit_recursive_depth(32)
-            .limit_directives(8);
+    let builder = async_graphql::Schema::build(
+        Query::<C>::default(),
+        Mutation::<C>::default(),
+        EmptySubscription,
+    )
+    .limit_depth(limits.depth)
+    .limit_complexity(limits.complexity)
+    .limit_recursive_depth(32)
+    .limit_directives(8);
     if limits.introspection {
         builder.finish()
     } else {
@@ -81,6 +86,8 @@ pub struct Reader<C> {
     pub regions: Vec<Region>,
     /// Absolute URL prefix of product images, ending in `/`.
     pub image_base: String,
+    /// The carts of the store ([`Reader::with_carts`]); without, cart fields refuse.
+    carts: Option<Arc<dyn Carts>>,
     /// Failures whose details the caller logs (the client only sees their code).
     failures: Arc<Mutex<Vec<ApiError>>>,
 }
@@ -92,8 +99,15 @@ impl<C> Reader<C> {
             store,
             regions,
             image_base,
+            carts: None,
             failures: Arc::default(),
         }
+    }
+
+    /// The reader with the store's carts reachable through `carts`.
+    pub fn with_carts(mut self, carts: Arc<dyn Carts>) -> Self {
+        self.carts = Some(carts);
+        self
     }
 
     /// Keeps a failure with details worth logging.
