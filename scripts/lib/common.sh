@@ -309,6 +309,16 @@ local_secret() {
   cat "$file"
 }
 
+# graphql_dev_vars NAME=VALUE...: the GraphQL Worker's local variables and secrets, in
+# edge/graphql/.dev.vars (mode 600, git-ignored). In a `wrangler dev -c a -c b` session
+# `--var` reaches only the first config's Worker; each further Worker reads the
+# .dev.vars beside its own config. remove_graphql_dev_vars deletes it again.
+GRAPHQL_DEV_VARS="$ROOT/edge/graphql/.dev.vars"
+graphql_dev_vars() {
+  (umask 077 && printf '%s\n' "$@" >"$GRAPHQL_DEV_VARS")
+}
+remove_graphql_dev_vars() { rm -f "$GRAPHQL_DEV_VARS"; }
+
 # build_origin [--release]: the origin binary (and the provider fakes) into target/.
 build_origin() { (cd "$ROOT" && cargo build -q -p origin -p provider-fakes --bins "$@"); }
 

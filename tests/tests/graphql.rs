@@ -396,3 +396,107 @@ async fn a_cart_made_through_graphql_is_the_store_apis_cart() {
     assert!(other["errors"].is_null(), "{other}");
     assert!(other["data"]["cart"].is_null(), "{other}");
 }
+
+const ORDER: &str = "mutation($s: String!, $card: String!) {
+  createOrder(sessionId: $s, payment: {providerId: \"pp_system_default\", cardNumber: $card, cardHolder: \"Grace H\"}) {
+    order { id displayId status email total { amount } items { quantity } }
+    error { message name confirmationUrl } } }";
+
+#[tokio::test]
+async fn a_whole_purchase_through_graphql() {
+    let listed = query_of(
+        "{ products(first: 30, regionId: \"reg_HPEU\") { variants { id inStock } } }",
+        json!({}),
+    )
+    .await;
+    let variant = listed["data"]["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["variants"].as_array().unwrap().clone())
+        .find(|v| v["inStock"] == true)
+        .expect("a variant in stock")["id"]
+        .clone();
+    let made = mutate(
+        "mutation($v: ID!) { addToCart(variantId: $v, quantity: 1, regionId: \"reg_HPEU\") { ...C } }",
+        json!({"v": variant}),
+    )
+    .await;
+    let id = made["addToCart"]["id"].as_str().unwrap().to_owned();
+    let line = made["addToCart"]["items"][0]["id"].clone();
+    mutate(
+        "mutation($s: String!, $l: ID!) { updateCartItem(sessionId: $s, lineId: $l, quantity: 2) { ...C } }",
+        json!({"s": id, "l": line}),
+    )
+    .await;
+    mutate(
+        "mutation($s: String!) { setCartEmail(sessionId: $s, email: \"buyer-graphql@example.com\") { ...C } }",
+        json!({"s": id}),
+    )
+    .await;
+    let addressed = mutate(
+        "mutation($s: String!) { setShippingAddress(sessionId: $s, address: {firstName: \"Grace\",
+            lastName: \"H\", address1: \"1 Main St\", city: \"Berlin\", postalCode: \"10115\",
+            countryCode: \"de\"}) { ...C } }",
+        json!({"s": id}),
+    )
+    .await;
+    let option = addressed["setShippingAddress"]["shippingOptions"][0]["optionId"].clone();
+    let shipped = mutate(
+        "mutation($s: String!, $o: ID!) { selectShippingMethod(sessionId: $s, optionId: $o) { ...C } }",
+        json!({"s": id, "o": option}),
+    )
+    .await;
+    let total = shipped["selectShippingMethod"]["total"]["amount"].clone();
+
+    // A declined card: no order, the reason, the cart as it was.
+    let declined = query_of(ORDER, json!({"s": id, "card": "4000 0000 0000 0002"})).await;
+    assert!(declined["errors"].is_null(), "{declined}");
+    let result = &declined["data"]["createOrder"];
+    assert!(result["order"].is_null(), "{declined}");
+    assert!(
+        result["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{declined}"
+    );
+    // The test card that pays: the order, at the cart's total.
+    let paid = query_of(ORDER, json!({"s": id, "card": "4242 4242 4242 4242"})).await;
+    assert!(paid["errors"].is_null(), "{paid}");
+    let order = &paid["data"]["createOrder"]["order"];
+    assert_eq!(order["email"], "buyer-graphql@example.com", "{paid}");
+    assert_eq!(order["total"]["amount"], total);
+    assert_eq!(order["items"][0]["quantity"], 2);
+    // The order the Store API shows is the same; the cart is completed.
+    let rest: Value = client()
+        .get(url(&format!(
+            "/store/orders/{}",
+            order["id"].as_str().unwrap()
+        )))
+        .header("x-publishable-api-key", HARBOR_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rest["order"]["display_id"], order["displayId"], "{rest}");
+    let cart = query_of(
+        "query($s: String!) { cart(sessionId: $s) { completed } }",
+        json!({"s": id}),
+    )
+    .await;
+    assert_eq!(cart["data"]["cart"]["completed"], true, "{cart}");
+    // Ordering again answers the same order; a change is refused.
+    let again = query_of(ORDER, json!({"s": id, "card": "4242 4242 4242 4242"})).await;
+    assert_eq!(
+        again["data"]["createOrder"]["order"]["id"], order["id"],
+        "{again}"
+    );
+    let changed = query_of(
+        "mutation($s: String!) { setCartEmail(sessionId: $s, email: \"late@example.com\") { id } }",
+        json!({"s": id}),
+    )
+    .await;
+    assert_eq!(code(&changed), "cart_completed", "{changed}");
+}

@@ -5,13 +5,12 @@
 //! and answers. The shop Worker hands `/graphql` here through its `GRAPHQL` service
 //! binding, so shoppers see one host.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 
 use commerce::cart_api::{CartOp, CartOutcome};
-use commerce::graphql::{self, ApiSchema, Carts, Reader};
+use commerce::checkout::{CompleteResponse, PaymentChoice};
+use commerce::graphql::{self, ApiSchema, Carts, Port, Reader};
 use commerce::ids::CartId;
 use commerce::ApiError;
 use edge::context::Cx;
@@ -19,6 +18,8 @@ use edge::edge_cache::{self, Entry};
 use edge::http::{self, body};
 use edge::limit::Rule;
 use edge::router::{route, Access, Answer, Route, Verb};
+use edge::store_api::carts;
+use edge::store_api::checkout::{self, Caller};
 use edge::{handler, health};
 use futures_util::future::join;
 use tokio_postgres::Client;
@@ -145,6 +146,7 @@ struct Run {
     regions: Vec<commerce::region::Region>,
     image_base: String,
     trace_id: String,
+    caller: Caller,
     request: async_graphql::Request,
 }
 
@@ -157,6 +159,7 @@ impl Run {
             regions: cx.regions.to_vec(),
             image_base: cx.image_base(),
             trace_id: cx.trace_id.clone(),
+            caller: Caller::of(cx),
             request,
         })
     }
@@ -165,11 +168,10 @@ impl Run {
     /// request's error, so that no cache keeps it; its details are logged.
     async fn go(self) -> Result<String, ApiError> {
         let (client, driver) = durable_objects::db::open(&self.env).await?;
-        let carts = Arc::new(ObjectCarts(SendWrapper((
-            self.env.clone(),
-            self.store.clone(),
-            self.image_base.clone(),
-        ))));
+        let carts = Arc::new(ObjectCarts(SendWrapper(Shop {
+            store: self.store.clone(),
+            caller: self.caller,
+        })));
         let reader =
             Reader::new(client, self.store, self.regions, self.image_base).with_carts(carts);
         // The connection is driven beside the query and closes once the reader (and
@@ -189,20 +191,30 @@ impl Run {
 }
 
 /// The store's carts through their objects (the shop Worker's `CartObject`, bound as
-/// `CART`): the same operations, rules and refusals as the Store API's cart routes.
-/// The runtime's futures are not `Send`; the isolate is one thread, which is what
-/// [`SendWrapper`] and [`SendFuture`] rely on.
-struct ObjectCarts(SendWrapper<(Env, commerce::store::Store, String)>);
+/// `CART`) and completions through the origin: the same operations, rules and refusals
+/// as the Store API's cart and checkout routes. The runtime's futures are not `Send`;
+/// the isolate is one thread, which is what [`SendWrapper`] and [`SendFuture`] rely on.
+struct ObjectCarts(SendWrapper<Shop>);
+
+struct Shop {
+    store: commerce::store::Store,
+    caller: Caller,
+}
 
 impl Carts for ObjectCarts {
-    fn run<'a>(
-        &'a self,
-        id: CartId,
-        op: CartOp,
-    ) -> Pin<Box<dyn Future<Output = Result<CartOutcome, ApiError>> + Send + 'a>> {
-        let (env, store, image_base) = &self.0 .0;
+    fn run(&self, id: CartId, op: CartOp) -> Port<'_, CartOutcome> {
+        let Shop { store, caller } = &self.0 .0;
         Box::pin(SendFuture::new(async move {
-            edge::store_api::carts::call(env, store, &id, op, image_base).await
+            carts::call(&caller.env, store, &id, op, &caller.image_base).await
+        }))
+    }
+
+    fn complete(&self, id: CartId, payment: PaymentChoice) -> Port<'_, CompleteResponse> {
+        let Shop { store, caller } = &self.0 .0;
+        Box::pin(SendFuture::new(async move {
+            let (answer, _) =
+                checkout::complete_cart_for(caller, store, &id, Some(payment)).await?;
+            Ok(answer)
         }))
     }
 }

@@ -5,6 +5,8 @@
 //! and a repeated completion answers the same order. Completion and payment attempts
 //! are limited per cart (card testing).
 
+use std::rc::Rc;
+
 use commerce::cart::Cart;
 use commerce::cart_api::CartOp;
 use commerce::checkout::{
@@ -24,7 +26,7 @@ use super::carts::{self, cart_id};
 use crate::config::Config;
 use crate::context::Cx;
 use crate::http;
-use crate::limit::Rule;
+use crate::limit::{self, Rule};
 use crate::origin::{self, Reply};
 
 /// The cart exactly as its object holds it (the origin prices it again), with its
@@ -40,14 +42,13 @@ pub async fn snapshot(
 }
 
 /// Marks the cart ordered in its object (a failure is logged: the order stands).
-async fn mark_completed(cx: &Cx, store: &Store, cart: &CartId, order: &OrderId) {
+async fn mark_completed(caller: &Caller, store: &Store, cart: &CartId, order: &OrderId) {
     let op = CartOp::MarkCompleted {
         order_id: order.clone(),
     };
-    if let Err(err) = carts::call(&cx.env, store, cart, op, "/images/").await {
-        cx.log_failure(&ApiError::internal(format!(
-            "marking cart {cart} completed: {err}"
-        )));
+    if let Err(err) = carts::call(&caller.env, store, cart, op, "/images/").await {
+        let err = ApiError::internal(format!("marking cart {cart} completed: {err}"));
+        crate::log::failure(Some(&caller.trace_id), &err);
     }
 }
 
@@ -61,6 +62,31 @@ fn relay_json(reply: Reply) -> Result<Response, ApiError> {
     Ok(response)
 }
 
+/// What a completion needs of the request that asks for it, owned (the GraphQL
+/// Worker's resolvers hold it beyond the request context).
+pub struct Caller {
+    pub env: Env,
+    pub config: Rc<Config>,
+    pub trace_id: String,
+    pub traceparent: String,
+    /// Where the shopper comes back to after a bank's confirmation page.
+    pub return_url: String,
+    pub image_base: String,
+}
+
+impl Caller {
+    pub fn of(cx: &Cx) -> Self {
+        Caller {
+            env: cx.env.clone(),
+            config: cx.config.clone(),
+            trace_id: cx.trace_id.clone(),
+            traceparent: cx.traceparent.clone(),
+            return_url: format!("{}/checkout", cx.site_origin()),
+            image_base: cx.image_base(),
+        }
+    }
+}
+
 /// Completes the cart: what Medusa's `POST /store/carts/:id/complete` answers, with
 /// the cart's JSON, or the refusal (of the cart's object or of the origin).
 pub async fn complete_cart(
@@ -69,17 +95,35 @@ pub async fn complete_cart(
     id: &CartId,
     payment: Option<PaymentChoice>,
 ) -> Result<(CompleteResponse, Json), ApiError> {
-    cx.limit(Rule::CheckoutPerCart, id.as_str()).await?;
-    let (cart, cart_body) = snapshot(&cx.env, store, id, &cx.image_base()).await?;
+    complete_cart_for(&Caller::of(cx), store, id, payment).await
+}
+
+/// [`complete_cart`] for a [`Caller`].
+pub async fn complete_cart_for(
+    caller: &Caller,
+    store: &Store,
+    id: &CartId,
+    payment: Option<PaymentChoice>,
+) -> Result<(CompleteResponse, Json), ApiError> {
+    let (env, config) = (&caller.env, &caller.config);
+    limit::check(
+        env,
+        config,
+        &caller.trace_id,
+        Rule::CheckoutPerCart,
+        id.as_str(),
+    )
+    .await?;
+    let (cart, cart_body) = snapshot(env, store, id, &caller.image_base).await?;
     let request = CompleteRequest {
         cart,
         payment,
-        return_url: format!("{}/checkout", cx.site_origin()),
+        return_url: caller.return_url.clone(),
     };
-    let reply = origin::post(&cx.config, COMPLETE_PATH, &request, &cx.traceparent).await?;
+    let reply = origin::post(config, COMPLETE_PATH, &request, &caller.traceparent).await?;
     let response: CompleteResponse = reply.into_json()?;
     if let CompleteResponse::Order { order } = &response {
-        mark_completed(cx, store, id, &order.id).await;
+        mark_completed(caller, store, id, &order.id).await;
     }
     Ok((response, cart_body))
 }

@@ -26,7 +26,7 @@ use crate::region::Region;
 use crate::store::Store;
 use crate::ApiError;
 
-pub use cart::{Carts, Mutation};
+pub use cart::{Carts, Mutation, Port};
 pub use catalog::Query;
 pub use errors::{refusal_body, PARSE_FAILED, VALIDATION_FAILED};
 
