@@ -220,6 +220,9 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     await page.getByLabel("Image file").setInputFiles(join(DEMO_IMAGES, pngs[0]));
     await page.getByLabel("Alt text", { exact: true }).fill("Blanket, folded");
     await submit(page, page.getByRole("button", { name: "Upload the image" }), (u) => u.searchParams.get("saved") === "image");
+    // Below the product's fields: brought into view, as a reader would, so that the
+    // lazily loaded image loads.
+    await page.getByRole("img", { name: "Blanket, folded" }).evaluate((img) => img.scrollIntoView());
     await assert.doesNotReject(page.getByRole("img", { name: "Blanket, folded" }).waitFor());
     assert.ok(await page.getByRole("img", { name: "Blanket, folded" }).evaluate((img) => img.complete && img.naturalWidth > 0), "the image is served");
     await axe(page, "product with an image", found, t);

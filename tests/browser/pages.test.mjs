@@ -24,6 +24,9 @@ const STORE_NAME = "Harbor & Pine";
 const HOME = "/";
 const LISTING = "/categories/shirts?opt_size=M&in_stock=1&sort=price_asc";
 const PRODUCT = "/products/linen-camp-shirt";
+// The Steady Path store, on its own host name (Chromium sends *.localhost to loopback):
+// a product with its guide (educational content), a listing filtered by journey stage.
+const STEADY = `http://steady.localhost:${new URL(baseUrl).port}`;
 
 // Keeps Chromium off the network: no component, sync, field-trial or QUIC traffic.
 const CHROMIUM_ARGS = [
@@ -434,6 +437,8 @@ for (const [name, path] of [
   ["product", PRODUCT],
   ["search results", "/search?q=linnen+shirt"],
   ["empty search", "/search?q=bost"],
+  ["Steady Path product with its guide", `${STEADY}/products/whey-protein-isolate`],
+  ["Steady Path listing by journey stage", `${STEADY}/categories/supplements?attr_glp1_stage=active`],
 ]) {
   test(`accessibility (axe-core): ${name} page ${path}`, async (t) => {
     // The pages' Content-Security-Policy forbids scripts, axe included.

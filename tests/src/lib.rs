@@ -8,6 +8,7 @@ use reqwest::{redirect, Client};
 /// The demo stores' publishable keys (from r2-assets/demo/catalog.json).
 pub const HARBOR_KEY: &str = "pk_harborpine_demo_3f9a6c2e51b84d07";
 pub const LUMEN_KEY: &str = "pk_lumenhome_demo_8b1e47d2c0a95f36";
+pub const STEADY_KEY: &str = "pk_steadypath_demo_6d0b3f94e2a17c58";
 
 /// Base URL of the Worker under test, without a trailing slash.
 pub fn base_url() -> String {

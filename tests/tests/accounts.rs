@@ -261,3 +261,62 @@ async fn a_customers_address_pages_are_not_found_for_another() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
+
+/// `orders(userEmail: email)` through `/graphql`, with the session `cookie` if any.
+async fn graphql_orders(email: &str, cookie: Option<&str>) -> Value {
+    let mut req = client()
+        .post(url("/graphql"))
+        .header("x-publishable-api-key", HARBOR_KEY)
+        .json(&json!({
+            "query": "query($e: String!) { orders(userEmail: $e) { id displayId email total { amount } } }",
+            "variables": {"e": email},
+        }));
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    let res = req.send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    res.json().await.unwrap()
+}
+
+fn graphql_code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("none")
+}
+
+#[tokio::test]
+async fn graphql_orders_are_only_the_signed_in_customers_own() {
+    let n = stamp();
+    let email = format!("graphql-orders-{n}@example.test");
+    let order = guest_order(&email).await;
+    let (cookie, _) = sign_up(&email, "203.0.113.103").await;
+
+    let anonymous = graphql_orders(&email, None).await;
+    assert_eq!(graphql_code(&anonymous), "not_signed_in", "{anonymous}");
+    let unconfirmed = graphql_orders(&email, Some(&cookie)).await;
+    assert_eq!(graphql_code(&unconfirmed), "forbidden", "{unconfirmed}");
+
+    let mail = mailbox_with(&email).await.expect("E2E_ORIGIN_URL");
+    let token = token_after(&mail, &email, "verify");
+    let confirmed = client()
+        .get(url(&format!("/account/verify?token={token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status(), StatusCode::OK);
+
+    let own = graphql_orders(&email, Some(&cookie)).await;
+    assert!(own["errors"].is_null(), "{own}");
+    assert_eq!(own["data"]["orders"][0]["id"], order["id"], "{own}");
+    assert_eq!(own["data"]["orders"][0]["email"], email.as_str());
+    // Another shopper, signed in, asking for this one's orders: refused.
+    let (other, _) = sign_up(&format!("graphql-other-{n}@example.test"), "203.0.113.103").await;
+    let refused = graphql_orders(&email, Some(&other)).await;
+    assert_eq!(graphql_code(&refused), "forbidden", "{refused}");
+    assert!(refused["data"].is_null(), "{refused}");
+    // A session cookie that is not one is no one.
+    let forged = graphql_orders(&email, Some("customer_session=not-a-session")).await;
+    assert_eq!(graphql_code(&forged), "not_signed_in", "{forged}");
+}

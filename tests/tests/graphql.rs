@@ -1,8 +1,10 @@
 //! GraphQL through the shop's host (`/graphql`, handed to the GraphQL Worker by its
 //! service binding): the same products, prices and stores as the Store API, GET and
-//! POST, refusals in GraphQL's shape with our codes, and CORS as for `/store/*`.
+//! POST, refusals in GraphQL's shape with our codes, and CORS as for `/store/*`; a
+//! whole purchase; the Steady Path store's products by journey stage in both APIs and
+//! on its listing page.
 
-use e2e::{client, url, HARBOR_KEY, LUMEN_KEY};
+use e2e::{client, url, HARBOR_KEY, LUMEN_KEY, STEADY_KEY};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -460,8 +462,26 @@ async fn a_whole_purchase_through_graphql() {
             .is_some_and(|m| !m.is_empty()),
         "{declined}"
     );
-    // The test card that pays: the order, at the cart's total.
-    let paid = query_of(ORDER, json!({"s": id, "card": "4242 4242 4242 4242"})).await;
+    // The test card that pays, as a Store API client pays: a payment session first
+    // (startPayment), then the order without a payment of its own, at the cart's total.
+    let started = query_of(
+        "mutation($s: String!) { startPayment(sessionId: $s, payment: {providerId: \"pp_system_default\",
+            cardNumber: \"4242 4242 4242 4242\"}) { id providerId status clientSecret } }",
+        json!({"s": id}),
+    )
+    .await;
+    assert!(started["errors"].is_null(), "{started}");
+    let session = &started["data"]["startPayment"];
+    assert_eq!(session["providerId"], "pp_system_default", "{started}");
+    assert_eq!(session["status"], "pending", "{started}");
+    assert!(session["clientSecret"].is_null(), "{started}");
+    let paid = query_of(
+        "mutation($s: String!) { createOrder(sessionId: $s) {
+            order { id displayId status email total { amount } items { quantity } }
+            error { message name } } }",
+        json!({"s": id}),
+    )
+    .await;
     assert!(paid["errors"].is_null(), "{paid}");
     let order = &paid["data"]["createOrder"]["order"];
     assert_eq!(order["email"], "buyer-graphql@example.com", "{paid}");
@@ -481,6 +501,24 @@ async fn a_whole_purchase_through_graphql() {
         .await
         .unwrap();
     assert_eq!(rest["order"]["display_id"], order["displayId"], "{rest}");
+    // order(id) reads it as the Store API does; an unknown id is null.
+    let read = query_of(
+        "query($o: ID!) { order(id: $o) { id displayId total { amount } } }",
+        json!({"o": order["id"]}),
+    )
+    .await;
+    assert_eq!(
+        read["data"]["order"]["displayId"], order["displayId"],
+        "{read}"
+    );
+    assert_eq!(read["data"]["order"]["total"]["amount"], total, "{read}");
+    let unknown = query_of(
+        "{ order(id: \"order_01NOSUCHORDERNOSUCHORD00\") { id } }",
+        json!({}),
+    )
+    .await;
+    assert!(unknown["errors"].is_null(), "{unknown}");
+    assert!(unknown["data"]["order"].is_null(), "{unknown}");
     let cart = query_of(
         "query($s: String!) { cart(sessionId: $s) { completed } }",
         json!({"s": id}),
@@ -499,4 +537,148 @@ async fn a_whole_purchase_through_graphql() {
     )
     .await;
     assert_eq!(code(&changed), "cart_completed", "{changed}");
+}
+
+#[tokio::test]
+async fn steady_path_products_by_journey_stage_in_both_apis_and_its_listing() {
+    let gql = query(
+        STEADY_KEY,
+        "{ products(category: \"supplements\", glp1Stage: \"active\", regionId: \"reg_SPUS\") {
+            id title glp1Stage categories { handle } variants { price { currencyCode } } } }",
+        json!({}),
+    )
+    .await;
+    assert!(gql["errors"].is_null(), "{gql}");
+    let products = gql["data"]["products"].as_array().unwrap();
+    assert_eq!(products.len(), 2, "{gql}");
+    for p in products {
+        assert_eq!(p["glp1Stage"], "active", "{p}");
+        assert_eq!(p["categories"][0]["handle"], "supplements", "{p}");
+        assert_eq!(p["variants"][0]["price"]["currencyCode"], "usd", "{p}");
+    }
+    let mut ids: Vec<&str> = products.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    ids.sort_unstable();
+
+    let rest: Value = client()
+        .get(url("/store/products"))
+        .query(&[
+            ("attributes[glp1_stage]", "active"),
+            ("category_id[]", "pcat_SPSUPPLEMENTS"),
+            ("region_id", "reg_SPUS"),
+        ])
+        .header("x-publishable-api-key", STEADY_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut rest_ids: Vec<&str> = rest["products"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{rest}"))
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    rest_ids.sort_unstable();
+    assert_eq!(rest_ids, ids, "{rest}");
+
+    // Every product of the store has its stage; the other stores know none of them.
+    let all = query(
+        STEADY_KEY,
+        "{ productConnection(first: 100) { totalCount nodes { glp1Stage } } }",
+        json!({}),
+    )
+    .await;
+    let nodes = all["data"]["productConnection"]["nodes"]
+        .as_array()
+        .unwrap();
+    assert_eq!(all["data"]["productConnection"]["totalCount"], 24, "{all}");
+    assert!(nodes.iter().all(|n| n["glp1Stage"].is_string()), "{all}");
+    let elsewhere = query(
+        HARBOR_KEY,
+        "query($id: ID!) { product(id: $id) { id } }",
+        json!({"id": ids[0]}),
+    )
+    .await;
+    assert!(elsewhere["data"]["product"].is_null(), "{elsewhere}");
+
+    // The listing on the store's host offers the stage as a filter, and applies it.
+    let page = client()
+        .get(url("/categories/supplements"))
+        .header("host", "steady.localhost")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Steady Path"), "{html}");
+    assert!(html.contains("Journey stage"), "{html}");
+    let filtered = client()
+        .get(url("/categories/supplements?attr_glp1_stage=active"))
+        .header("host", "steady.localhost")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for p in products {
+        assert!(
+            filtered.contains(p["title"].as_str().unwrap()),
+            "{filtered}"
+        );
+    }
+    assert!(!filtered.contains("Vitamin B12 Drops"), "{filtered}");
+
+    // Each product's guide (educational content): on its page as HTML made from the
+    // typed text, and in both APIs as typed and as that HTML.
+    let page = client()
+        .get(url("/products/whey-protein-isolate"))
+        .header("host", "steady.localhost")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<h2 id=\"guide\">Good to know</h2>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<h3>Made for the weeks of steady loss</h3>"),
+        "{page}"
+    );
+    let guide = query(
+        STEADY_KEY,
+        "{ product(handle: \"whey-protein-isolate\") { educationalContent educationalContentHtml } }",
+        json!({}),
+    )
+    .await;
+    let text = guide["data"]["product"]["educationalContent"]
+        .as_str()
+        .unwrap();
+    assert!(
+        text.starts_with("## Made for the weeks of steady loss\n"),
+        "{guide}"
+    );
+    let html = guide["data"]["product"]["educationalContentHtml"]
+        .as_str()
+        .unwrap();
+    assert!(html.contains("<strong>protein</strong>"), "{guide}");
+    let rest: Value = client()
+        .get(url("/store/products"))
+        .query(&[("handle[]", "whey-protein-isolate")])
+        .header("x-publishable-api-key", STEADY_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rest["products"][0]["educational_content"], text, "{rest}");
+    assert_eq!(
+        rest["products"][0]["educational_content_html"], html,
+        "{rest}"
+    );
 }

@@ -9,9 +9,10 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use commerce::cart_api::{CartOp, CartOutcome};
-use commerce::checkout::{CompleteResponse, PaymentChoice};
-use commerce::graphql::{self, ApiSchema, Carts, Port, Reader};
-use commerce::ids::CartId;
+use commerce::checkout::{CompleteResponse, PaymentChoice, SessionView};
+use commerce::graphql::{self, ApiSchema, Port, Reader, Shop};
+use commerce::ids::{CartId, CustomerId, OrderId};
+use commerce::order::Order;
 use commerce::ApiError;
 use edge::context::Cx;
 use edge::edge_cache::{self, Entry};
@@ -120,9 +121,29 @@ async fn get(cx: &mut Cx) -> Result<Response, ApiError> {
 
 const JSON: &str = "application/json; charset=utf-8";
 
-/// Runs `request` now and answers its body; failures with details are logged.
+/// Runs `request` now, for the signed-in customer if there is one, and answers its
+/// body; failures with details are logged. Only a text that names `orders` can reach
+/// the customer's data, so only then is the sign-in checked (it costs a read).
 async fn answer(cx: &Cx, request: async_graphql::Request) -> Result<String, ApiError> {
-    Run::of(cx, request)?.go().await
+    let names_orders = request.query.contains("orders");
+    let mut run = Run::of(cx, request)?;
+    if names_orders {
+        run.customer = customer(cx).await;
+    }
+    run.go().await
+}
+
+/// The signed-in customer (a customer's JWT or session cookie of the store), if any. A
+/// credential that does not check out is no one: catalog queries answer as usual, and
+/// `orders` refuses.
+async fn customer(cx: &Cx) -> Option<CustomerId> {
+    let signed_in = cx.signed_in().await;
+    if let Err(err) = &signed_in {
+        if err.log_detail().is_some() {
+            edge::log::failure(Some(&cx.trace_id), err);
+        }
+    }
+    signed_in.ok().flatten()?.customer
 }
 
 fn respond(body: String, cache: &str, state: Option<&str>) -> Result<Response, ApiError> {
@@ -147,6 +168,8 @@ struct Run {
     image_base: String,
     trace_id: String,
     caller: Caller,
+    /// Only for a query that is not shared (its answer is the customer's own).
+    customer: Option<CustomerId>,
     request: async_graphql::Request,
 }
 
@@ -160,6 +183,7 @@ impl Run {
             image_base: cx.image_base(),
             trace_id: cx.trace_id.clone(),
             caller: Caller::of(cx),
+            customer: None,
             request,
         })
     }
@@ -168,12 +192,13 @@ impl Run {
     /// request's error, so that no cache keeps it; its details are logged.
     async fn go(self) -> Result<String, ApiError> {
         let (client, driver) = durable_objects::db::open(&self.env).await?;
-        let carts = Arc::new(ObjectCarts(SendWrapper(Shop {
+        let shop = Arc::new(WorkerShop(SendWrapper(Parts {
             store: self.store.clone(),
             caller: self.caller,
         })));
-        let reader =
-            Reader::new(client, self.store, self.regions, self.image_base).with_carts(carts);
+        let reader = Reader::new(client, self.store, self.regions, self.image_base)
+            .with_shop(shop)
+            .with_customer(self.customer);
         // The connection is driven beside the query and closes once the reader (and
         // its client) is dropped at the query's end.
         let (answer, ()) = join(graphql::execute(&self.schema, self.request, reader), driver).await;
@@ -191,31 +216,52 @@ impl Run {
 }
 
 /// The store's carts through their objects (the shop Worker's `CartObject`, bound as
-/// `CART`) and completions through the origin: the same operations, rules and refusals
-/// as the Store API's cart and checkout routes. The runtime's futures are not `Send`;
-/// the isolate is one thread, which is what [`SendWrapper`] and [`SendFuture`] rely on.
-struct ObjectCarts(SendWrapper<Shop>);
+/// `CART`), payments, completions and orders through the origin: the Store API's own
+/// functions, so the same rules, limits and refusals. The runtime's futures are not
+/// `Send`; the isolate is one thread, which is what [`SendWrapper`] and [`SendFuture`]
+/// rely on.
+struct WorkerShop(SendWrapper<Parts>);
 
-struct Shop {
+struct Parts {
     store: commerce::store::Store,
     caller: Caller,
 }
 
-impl Carts for ObjectCarts {
+impl WorkerShop {
+    /// `f` on the parts, as a future the schema may hold.
+    fn port<'a, T, F>(&'a self, f: impl FnOnce(&'a Parts) -> F) -> Port<'a, T>
+    where
+        F: std::future::Future<Output = Result<T, ApiError>> + 'a,
+        T: 'a,
+    {
+        Box::pin(SendFuture::new(f(&self.0 .0)))
+    }
+}
+
+impl Shop for WorkerShop {
     fn run(&self, id: CartId, op: CartOp) -> Port<'_, CartOutcome> {
-        let Shop { store, caller } = &self.0 .0;
-        Box::pin(SendFuture::new(async move {
+        self.port(|Parts { store, caller }| async move {
             carts::call(&caller.env, store, &id, op, &caller.image_base).await
-        }))
+        })
     }
 
-    fn complete(&self, id: CartId, payment: PaymentChoice) -> Port<'_, CompleteResponse> {
-        let Shop { store, caller } = &self.0 .0;
-        Box::pin(SendFuture::new(async move {
-            let (answer, _) =
-                checkout::complete_cart_for(caller, store, &id, Some(payment)).await?;
+    fn start_payment(&self, id: CartId, payment: PaymentChoice) -> Port<'_, SessionView> {
+        self.port(|Parts { store, caller }| async move {
+            checkout::start_payment_for(caller, store, &id, payment).await
+        })
+    }
+
+    fn complete(&self, id: CartId, payment: Option<PaymentChoice>) -> Port<'_, CompleteResponse> {
+        self.port(|Parts { store, caller }| async move {
+            let (answer, _) = checkout::complete_cart_for(caller, store, &id, payment).await?;
             Ok(answer)
-        }))
+        })
+    }
+
+    fn order(&self, id: OrderId) -> Port<'_, Order> {
+        self.port(|Parts { store, caller }| async move {
+            checkout::fetch_order(&caller.config, store, &id, &caller.traceparent).await
+        })
     }
 }
 

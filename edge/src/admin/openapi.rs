@@ -116,6 +116,8 @@ fn product_body() -> Value {
                    "description": "Unique in the store (409 otherwise); absent on create: made from the title."},
         "subtitle": {"type": "string", "maxLength": 200},
         "description": {"type": "string", "maxLength": 10000},
+        "educational_content": {"type": "string", "maxLength": 20000, "description":
+            "Rich text: paragraphs split by a blank line, `## ` headings, `- ` lists, **bold**, [links](https://…); no HTML."},
         "status": {"type": "string", "enum": ["draft", "published", "archived"],
                    "description": "published needs a variant; archived hides it and leaves it out of the list unless asked for."}}})
 }
@@ -663,6 +665,7 @@ fn core_schemas() -> Value {
         "AdminProduct": open(&["id", "title", "handle", "status"], json!({
             "id": {"type": "string"}, "title": {"type": "string"}, "handle": {"type": "string"},
             "subtitle": {"type": ["string", "null"]}, "description": {"type": "string"},
+            "educational_content": {"type": "string"},
             "status": {"type": "string", "enum": ["draft", "published", "archived"]},
             "thumbnail": {"type": ["string", "null"]},
             "attributes": {"type": "object", "description": "Attribute values by key."},

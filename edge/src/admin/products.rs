@@ -173,6 +173,7 @@ struct ProductBody {
     handle: Option<String>,
     subtitle: Option<String>,
     description: Option<String>,
+    educational_content: Option<String>,
     status: Option<String>,
     options: Vec<OptionBody>,
     variants: Vec<VariantBody>,
@@ -186,6 +187,10 @@ impl ProductBody {
             handle: self.handle.take().unwrap_or(base.handle),
             subtitle: self.subtitle.take().unwrap_or(base.subtitle),
             description: self.description.take().unwrap_or(base.description),
+            educational_content: self
+                .educational_content
+                .take()
+                .unwrap_or(base.educational_content),
             status: self.status.take().unwrap_or(base.status),
         }
     }

@@ -10,8 +10,9 @@ use std::rc::Rc;
 use commerce::cart::Cart;
 use commerce::cart_api::CartOp;
 use commerce::checkout::{
-    CollectionRequest, CompleteRequest, CompleteResponse, OrderResponse, PaymentChoice,
-    SessionRequest, COLLECTIONS_PATH, COMPLETE_PATH, ORDERS_PATH, PROVIDERS_PATH,
+    CollectionAnswer, CollectionRequest, CompleteRequest, CompleteResponse, OrderResponse,
+    PaymentChoice, SessionRequest, SessionView, COLLECTIONS_PATH, COMPLETE_PATH, ORDERS_PATH,
+    PROVIDERS_PATH,
 };
 use commerce::ids::{CartId, OrderId, PaymentCollectionId};
 use commerce::order::order_json;
@@ -176,8 +177,62 @@ pub async fn create_collection(cx: &mut Cx) -> Result<Response, ApiError> {
         crate::analytics::now_ms(),
     );
     crate::analytics::record(cx, begun);
+    relay_json(collection_for(&cx.config, &cx.traceparent, cart).await?)
+}
+
+/// The cart's payment collection at the origin (made once, for the cart's total).
+async fn collection_for(config: &Config, traceparent: &str, cart: Cart) -> Result<Reply, ApiError> {
     let request = CollectionRequest { cart };
-    relay_json(origin::post(&cx.config, COLLECTIONS_PATH, &request, &cx.traceparent).await?)
+    origin::post(config, COLLECTIONS_PATH, &request, traceparent).await
+}
+
+/// A new payment session in collection `id` of `store`; payment attempts count
+/// against the collection (one per cart).
+async fn session_for(
+    caller: &Caller,
+    store: &Store,
+    id: &PaymentCollectionId,
+    payment: PaymentChoice,
+) -> Result<Reply, ApiError> {
+    let (config, trace_id) = (&caller.config, &caller.trace_id);
+    limit::check(
+        &caller.env,
+        config,
+        trace_id,
+        Rule::CheckoutPerCart,
+        id.as_str(),
+    )
+    .await?;
+    let request = SessionRequest {
+        store_id: store.id.clone(),
+        payment,
+    };
+    let path = format!("{COLLECTIONS_PATH}/{id}/payment-sessions");
+    origin::post(config, &path, &request, &caller.traceparent).await
+}
+
+/// Starts paying cart `id` with `payment`: its collection, then a new session in it
+/// (what a Store API client does in two requests). The new session.
+pub async fn start_payment_for(
+    caller: &Caller,
+    store: &Store,
+    id: &CartId,
+    payment: PaymentChoice,
+) -> Result<SessionView, ApiError> {
+    let (cart, _) = snapshot(&caller.env, store, id, &caller.image_base).await?;
+    let collection = collection_for(&caller.config, &caller.traceparent, cart)
+        .await?
+        .into_json::<CollectionAnswer>()?
+        .payment_collection;
+    let collection_id = PaymentCollectionId::parse(&collection.id).map_err(ApiError::internal)?;
+    session_for(caller, store, &collection_id, payment)
+        .await?
+        .into_json::<CollectionAnswer>()?
+        .payment_collection
+        .payment_sessions
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::internal(format!("no session in collection {collection_id}")))
 }
 
 /// The body of `POST /store/payment-collections/:id/payment-sessions`.
@@ -199,17 +254,11 @@ pub async fn create_session(cx: &mut Cx) -> Result<Response, ApiError> {
         .provider_id
         .filter(|p| !p.is_empty())
         .ok_or_else(|| ApiError::invalid("provider_id", "is required"))?;
-    // Payment attempts count against the collection (one per cart).
-    cx.limit(Rule::CheckoutPerCart, id.as_str()).await?;
-    let request = SessionRequest {
-        store_id: store.id.clone(),
-        payment: PaymentChoice {
-            provider_id,
-            data: body.data.unwrap_or(json!({})),
-        },
+    let payment = PaymentChoice {
+        provider_id,
+        data: body.data.unwrap_or(json!({})),
     };
-    let path = format!("{COLLECTIONS_PATH}/{id}/payment-sessions");
-    relay_json(origin::post(&cx.config, &path, &request, &cx.traceparent).await?)
+    relay_json(session_for(&Caller::of(cx), &store, &id, payment).await?)
 }
 
 /// `GET /store/payment-providers?region_id=`

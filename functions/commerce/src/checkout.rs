@@ -107,6 +107,41 @@ pub struct SessionRequest {
     pub payment: PaymentChoice,
 }
 
+/// What the origin answers to either request above (Medusa's `{payment_collection}`
+/// body), read as far as the edge needs it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CollectionAnswer {
+    pub payment_collection: CollectionView,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CollectionView {
+    pub id: String,
+    /// `not_paid`, `awaiting`, `authorized`, `completed`.
+    pub status: String,
+    /// Newest first.
+    #[serde(default)]
+    pub payment_sessions: Vec<SessionView>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SessionView {
+    pub id: String,
+    pub provider_id: String,
+    /// `pending`, `requires_more`, `authorized`, `captured`, `canceled`, `error`.
+    pub status: String,
+    /// The provider's data for the client (Stripe: `client_secret`).
+    #[serde(default)]
+    pub data: Value,
+}
+
+impl SessionView {
+    /// The secret a client confirms a Stripe payment with (none for test cards).
+    pub fn client_secret(&self) -> Option<&str> {
+        self.data.get("client_secret").and_then(Value::as_str)
+    }
+}
+
 /// An order as the origin answers it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OrderResponse {

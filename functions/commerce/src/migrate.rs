@@ -126,6 +126,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0030_job_kinds",
         include_str!("../../../migrations/0030_job_kinds.sql"),
     ),
+    (
+        "0031_educational_content",
+        include_str!("../../../migrations/0031_educational_content.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

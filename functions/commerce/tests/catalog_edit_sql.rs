@@ -1,7 +1,8 @@
 //! Products written by staff against a real PostgreSQL (the two-store fixture): made
 //! with a handle from the title, a taken handle refused, changes with their event and
 //! the catalog's own follow-ups (the kept document, the catalog version), publishing
-//! only with a variant, another store's product not found.
+//! only with a variant, another store's product not found; educational content kept as
+//! typed and read by every reader.
 
 mod common;
 
@@ -349,4 +350,58 @@ async fn images_are_added_ordered_and_removed_and_the_first_is_the_list_image() 
 
 async fn thumbnail(db: &Client, id: &ProductId) -> Option<String> {
     edit::one(db, &alpha(), id).await.unwrap().thumbnail_key
+}
+
+#[tokio::test]
+async fn educational_content_is_kept_as_typed_and_read_with_the_product() {
+    use commerce::catalog::product::{self, ProductKey};
+    let db = test_db().await;
+    let id = ProductId::parse("prod_A1").unwrap();
+    let before = edit::one(&db, &alpha(), &id).await.unwrap();
+    assert_eq!(before.educational_content, "");
+    let typed = "## Care\r\nWash **cold**.\r\n\r\n- Line dry\r\n<script>x</script>\r\n";
+    let mut changed = fields(&before.title, &before.handle, before.status.as_str());
+    changed.description = before.description.clone();
+    changed.subtitle = before.subtitle.clone();
+    changed.educational_content = ProductInput {
+        title: "x".into(),
+        educational_content: typed.into(),
+        ..ProductInput::default()
+    }
+    .check()
+    .unwrap()
+    .educational_content;
+    edit::update(&db, &alpha(), &id, &changed, None)
+        .await
+        .unwrap();
+    let kept = "## Care\nWash **cold**.\n\n- Line dry\n<script>x</script>";
+    assert_eq!(
+        edit::one(&db, &alpha(), &id)
+            .await
+            .unwrap()
+            .educational_content,
+        kept
+    );
+    // The shoppers' read (the kept document) has it; the HTML escapes what was typed.
+    let read = product::get(&db, &alpha(), &ProductKey::Id(id.clone()), None)
+        .await
+        .unwrap();
+    assert_eq!(read.educational_content, kept);
+    let html = commerce::catalog::rich_text::to_html(&read.educational_content);
+    assert_eq!(
+        html,
+        "<h3>Care</h3>\n<p>Wash <strong>cold</strong>.</p>\n<ul>\n<li>Line dry</li>\n</ul>\n<p>&lt;script&gt;x&lt;/script&gt;</p>\n"
+    );
+    let event: serde_json::Value = db
+        .query_one(
+            "SELECT payload FROM outbox WHERE topic = 'product.updated'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        event["payload"]["changes"]["educational_content"],
+        serde_json::json!([0, kept.len()])
+    );
 }

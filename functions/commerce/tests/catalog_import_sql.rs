@@ -149,7 +149,7 @@ async fn an_import_writes_once_and_round_trips_through_the_export() {
 
 /// A catalog file (the project's JSON) of one product whose categories, collection
 /// and locations are named by the file's own ids.
-const CATALOG_JSON: &str = r#"{
+const CATALOG_JSON: &str = r###"{
   "stock_locations": [
     {"id": "sloc_X1", "name": "A two"},
     {"id": "sloc_X9", "name": "Nowhere"}
@@ -162,6 +162,7 @@ const CATALOG_JSON: &str = r#"{
     {
       "id": "prod_X1", "handle": "json-tee", "title": "JSON Tee", "subtitle": "From a file",
       "description": "Imported.", "status": "published", "collection_id": null,
+      "educational_content": "## Fit\r\nTrue to size.",
       "category_ids": ["pcat_X1"],
       "options": [{"id": "opt_X1", "title": "Size", "values": [
         {"id": "optval_X1", "value": "S"}, {"id": "optval_X2", "value": "M"}]}],
@@ -184,7 +185,7 @@ const CATALOG_JSON: &str = r#"{
         "option_value_ids": [], "prices": {"eur": 900}, "stock": {}}]
     }
   ]
-}"#;
+}"###;
 
 #[tokio::test]
 async fn the_projects_catalog_file_imports_into_a_store_by_handles_and_names() {
@@ -211,7 +212,7 @@ async fn the_projects_catalog_file_imports_into_a_store_by_handles_and_names() {
     assert!(applied.warnings[0].message.contains("Nowhere"));
     let row = db
         .query_one(
-            "SELECT p.id, p.subtitle, p.status,
+            "SELECT p.id, p.subtitle, p.status, p.educational_content,
                     (SELECT il.stocked FROM inventory_levels il JOIN product_variants v
                      ON v.id = il.variant_id WHERE v.sku = 'JSON-TEE-S' AND il.location_id = 'sloc_A2')
                         AS stocked,
@@ -227,6 +228,10 @@ async fn the_projects_catalog_file_imports_into_a_store_by_handles_and_names() {
         Some("From a file")
     );
     assert_eq!(row.get::<_, String>("status"), "published");
+    assert_eq!(
+        row.get::<_, String>("educational_content"),
+        "## Fit\nTrue to size."
+    );
     assert_eq!(row.get::<_, Option<i32>>("stocked"), Some(8));
     assert_eq!(row.get::<_, i64>("in_shirts"), 1);
     let again = apply_product(&db, &store, tee, Actor::default())

@@ -13,9 +13,11 @@ use std::sync::Arc;
 
 use commerce::cart::Cart;
 use commerce::cart_api::{self, CartOp, CartOutcome};
-use commerce::checkout::{CompleteResponse, PaymentChoice};
-use commerce::graphql::{Carts, Port};
-use commerce::ids::CartId;
+use commerce::checkout::{CompleteResponse, PaymentChoice, SessionView};
+use commerce::customer::{self, Profile};
+use commerce::graphql::{Port, Shop};
+use commerce::ids::{CartId, CustomerId, OrderId};
+use commerce::order::Order;
 use commerce::ApiError;
 
 use commerce::db::{Param, Sql};
@@ -90,7 +92,18 @@ struct MemoryCarts {
     carts: tokio::sync::Mutex<HashMap<CartId, Cart>>,
 }
 
-impl Carts for MemoryCarts {
+/// What has no origin here: payments, completions and orders are the end-to-end
+/// tests' (through the Worker).
+fn no_origin<'a, T: 'a>() -> Port<'a, T> {
+    Box::pin(async {
+        Err(ApiError::UpstreamUnavailable {
+            message: "Payments are not available at the moment.".into(),
+            detail: "no origin in the SQL tests".into(),
+        })
+    })
+}
+
+impl Shop for MemoryCarts {
     fn run(&self, id: CartId, op: CartOp) -> Port<'_, CartOutcome> {
         Box::pin(async move {
             let mut carts = self.carts.lock().await;
@@ -105,14 +118,16 @@ impl Carts for MemoryCarts {
         })
     }
 
-    /// No origin here: completions are the end-to-end tests' (through the Worker).
-    fn complete(&self, _: CartId, _: PaymentChoice) -> Port<'_, CompleteResponse> {
-        Box::pin(async {
-            Err(ApiError::UpstreamUnavailable {
-                message: "Payments are not available at the moment.".into(),
-                detail: "no origin in the SQL tests".into(),
-            })
-        })
+    fn start_payment(&self, _: CartId, _: PaymentChoice) -> Port<'_, SessionView> {
+        no_origin()
+    }
+
+    fn complete(&self, _: CartId, _: Option<PaymentChoice>) -> Port<'_, CompleteResponse> {
+        no_origin()
+    }
+
+    fn order(&self, _: OrderId) -> Port<'_, Order> {
+        no_origin()
     }
 }
 
@@ -150,6 +165,16 @@ impl Api {
     /// Runs `query` with `variables` on a connection of its own: the response and the
     /// statements it ran.
     async fn run(&self, query: &str, variables: Value) -> (Value, usize) {
+        self.run_as(None, query, variables).await
+    }
+
+    /// [`Api::run`] for a signed-in customer.
+    async fn run_as(
+        &self,
+        customer: Option<CustomerId>,
+        query: &str,
+        variables: Value,
+    ) -> (Value, usize) {
         let body = json!({"query": query, "variables": variables}).to_string();
         let request = match graphql::request_from_body(body.as_bytes(), &Limits::default()) {
             Ok(request) => request,
@@ -166,7 +191,8 @@ impl Api {
             self.regions.clone(),
             IMAGES.to_owned(),
         )
-        .with_carts(self.carts.clone());
+        .with_shop(self.carts.clone())
+        .with_customer(customer);
         let answer = graphql::execute(&self.schema, request, reader).await;
         let body = serde_json::from_str(&answer.body).expect("JSON");
         (body, statements.load(Ordering::SeqCst))
@@ -562,4 +588,67 @@ async fn a_cart_is_filled_addressed_and_given_shipping_through_mutations() {
         )
         .await;
     assert_eq!(code(&unknown), ErrorCode::NotFound.as_str(), "{unknown}");
+}
+
+#[tokio::test]
+async fn orders_answer_only_the_signed_in_customer_for_their_own_confirmed_address() {
+    let api = api(Limits::default()).await;
+    let db = common::second_connection(&api.url).await;
+    let email = "reader-of-orders@example.com";
+    customer::register(&db, &api.store.id, email, "a long and unusual passphrase")
+        .await
+        .unwrap();
+    let who = customer::sign_in(&db, &api.store.id, email, "a long and unusual passphrase")
+        .await
+        .unwrap();
+    let me = customer::create_customer(&db, &who, &Profile::default())
+        .await
+        .unwrap()
+        .id;
+    let orders = "query($e: String!) { orders(userEmail: $e) { id } }";
+    let mine = json!({"e": email});
+
+    let (anonymous, _) = api.run(orders, mine.clone()).await;
+    assert_eq!(code(&anonymous), "not_signed_in", "{anonymous}");
+    // Signed in, but the address is not confirmed yet.
+    let (unconfirmed, _) = api.run_as(Some(me.clone()), orders, mine.clone()).await;
+    assert_eq!(code(&unconfirmed), "forbidden", "{unconfirmed}");
+    db.execute(
+        "UPDATE customers SET email_verified_at = now() WHERE id = $1",
+        &[&me.as_str()],
+    )
+    .await
+    .unwrap();
+    let (own, _) = api
+        .run_as(
+            Some(me.clone()),
+            orders,
+            json!({"e": "Reader-Of-Orders@Example.com"}),
+        )
+        .await;
+    assert!(own["errors"].is_null(), "{own}");
+    assert_eq!(own["data"]["orders"], json!([]));
+    // Another address is refused, whether or not it has orders.
+    let (other, _) = api
+        .run_as(
+            Some(me.clone()),
+            orders,
+            json!({"e": "someone-else@example.com"}),
+        )
+        .await;
+    assert_eq!(code(&other), "forbidden", "{other}");
+    assert!(other["data"].is_null(), "{other}");
+    // An order by id needs the origin, which this test has not: its code, not a panic.
+    let (by_id, _) = api
+        .run(
+            "{ order(id: \"order_01NOSUCHORDERNOSUCHORD00\") { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&by_id), "upstream_unavailable", "{by_id}");
+    let (nonsense, _) = api
+        .run("{ order(id: \"nonsense\") { id } }", json!({}))
+        .await;
+    assert!(nonsense["errors"].is_null(), "{nonsense}");
+    assert!(nonsense["data"]["order"].is_null());
 }

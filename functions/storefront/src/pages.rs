@@ -1094,6 +1094,7 @@ async fn product_page<C: GenericClient + Sync>(
             .iter()
             .map(|a| (a.label.clone(), a.display()))
             .collect(),
+        guide_html: commerce::catalog::rich_text::to_html(&product.educational_content),
         images,
         price: price.map(money),
         tax_note,

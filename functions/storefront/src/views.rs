@@ -207,6 +207,9 @@ pub struct ProductPage {
     pub description: String,
     /// The product's attributes: label and value as shoppers read it.
     pub details: Vec<(String, String)>,
+    /// The educational content as HTML (`commerce::catalog::rich_text::to_html`: every
+    /// typed character escaped); empty when there is none.
+    pub guide_html: String,
     pub images: Vec<Image>,
     pub price: Option<String>,
     pub tax_note: String,

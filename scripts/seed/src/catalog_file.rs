@@ -2,9 +2,56 @@
 //! that writes a whole file of stores into the database. The demo catalog in
 //! `r2-assets/demo/catalog.json` is such a file; an operator can import their own.
 
+use commerce::catalog::attribute::{self, Attribute, AttributeInput};
+use commerce::catalog::rich_text;
+use commerce::ids::AttributeId;
 use tokio_postgres::{Client, Transaction};
 
 pub use commerce::catalog::import::catalog_json::*;
+
+/// Refuses a file whose attributes, or products' values of them, the admin would
+/// refuse: the first problem, named by its place in the file.
+pub fn check(file: &CatalogFile) -> Result<(), String> {
+    for s in &file.stores {
+        let mut attributes = Vec::new();
+        for (i, a) in s.attributes.iter().enumerate() {
+            let at = format!("{}: attributes[{i}]", s.id);
+            if a.key.is_empty() {
+                return Err(format!("{at}.key: required"));
+            }
+            let input = AttributeInput {
+                label: a.label.clone(),
+                key: a.key.clone(),
+                kind: a.kind.clone(),
+                choices: a.choices.join("\n"),
+                filterable: if a.filterable { "yes" } else { "no" }.to_owned(),
+            };
+            let fields = input.check().map_err(|e| format!("{at}: {:?}", e.0))?;
+            let id = AttributeId::parse(&a.id).map_err(|e| format!("{at}.id: {e}"))?;
+            attributes.push(Attribute {
+                id,
+                key: fields.key,
+                label: fields.label,
+                kind: fields.kind,
+                choices: fields.choices,
+                filterable: fields.filterable,
+                products: 0,
+                created_at: String::new(),
+                updated_at: String::new(),
+            });
+        }
+        for p in &s.products {
+            if let Some(text) = &p.educational_content {
+                rich_text::check(text)
+                    .map_err(|e| format!("{}: product {}: educational_content: {e}", s.id, p.id))?;
+            }
+            let given: serde_json::Map<_, _> = p.attributes.clone().into_iter().collect();
+            attribute::values_from_json(&attributes, &given)
+                .map_err(|e| format!("{}: product {}: attributes: {:?}", s.id, p.id, e.0))?;
+        }
+    }
+    Ok(())
+}
 
 /// Loads every store of the file that the database does not have yet, each in one
 /// transaction. Returns the names of the stores it loaded.
@@ -119,12 +166,22 @@ async fn load_store(tx: &Transaction<'_>, s: &StoreSpec) -> Result<(), tokio_pos
         )
         .await?;
     }
+    for (rank, a) in (0i32..).zip(&s.attributes) {
+        tx.execute(
+            "INSERT INTO product_attributes (id, store_id, key, label, kind, choices, filterable, rank)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[&a.id, sid, &a.key, &a.label, &a.kind, &a.choices, &a.filterable, &rank],
+        )
+        .await?;
+    }
     let insert_product = tx
         .prepare(
             "INSERT INTO products (id, store_id, handle, title, subtitle, description, status,
-                                   thumbnail_key, collection_id, created_at, updated_at)
+                                   thumbnail_key, collection_id, created_at, updated_at, attributes,
+                                   educational_content)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
-                     now() - make_interval(mins => $10), now() - make_interval(mins => $10))",
+                     now() - make_interval(mins => $10), now() - make_interval(mins => $10),
+                     $11::text::jsonb, $12)",
         )
         .await?;
     let insert_membership = tx
@@ -167,6 +224,7 @@ async fn load_store(tx: &Transaction<'_>, s: &StoreSpec) -> Result<(), tokio_pos
         // product of the file is the newest.
         let age_minutes = i32::try_from(i * 90).unwrap_or(i32::MAX);
         let thumbnail = p.images.first().map(|img| img.key.clone());
+        let attributes = serde_json::to_string(&p.attributes).unwrap_or_else(|_| "{}".into());
         tx.execute(
             &insert_product,
             &[
@@ -180,6 +238,8 @@ async fn load_store(tx: &Transaction<'_>, s: &StoreSpec) -> Result<(), tokio_pos
                 &thumbnail,
                 &p.collection_id,
                 &age_minutes,
+                &attributes,
+                &p.educational_content.as_deref().unwrap_or_default(),
             ],
         )
         .await?;

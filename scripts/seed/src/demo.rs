@@ -1,8 +1,10 @@
-//! The demo catalog: two stores on different host names, each with regions in its own
-//! currencies and their shipping options, a category tree, collections, products with
-//! real option axes, stock (some sold out, some backorderable) and a picture per
-//! product. Deterministic, so
-//! the committed `r2-assets/demo` is reproducible with `seed generate-demo`.
+//! The demo catalog: three stores on different host names, each with regions in its
+//! own currencies and their shipping options, a category tree, collections, products
+//! with real option axes, stock (some sold out, some backorderable) and a picture per
+//! product; the third (Steady Path, for people on a GLP-1 medication journey) also
+//! describes each product with the journey stage it suits (the attribute
+//! `glp1_stage`). Deterministic, so the committed `r2-assets/demo` is reproducible
+//! with `seed generate-demo`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -13,6 +15,7 @@ use crate::image::{draw_png, Shape};
 /// Publishable keys of the demo stores (public by design; named in the README).
 pub const HARBOR_KEY: &str = "pk_harborpine_demo_3f9a6c2e51b84d07";
 pub const LUMEN_KEY: &str = "pk_lumenhome_demo_8b1e47d2c0a95f36";
+pub const STEADY_KEY: &str = "pk_steadypath_demo_6d0b3f94e2a17c58";
 
 /// A tiny deterministic generator (64-bit LCG) so the catalog is the same every time.
 struct Rng(u64);
@@ -57,6 +60,8 @@ struct Line {
     /// Option axes: (title, values); variants are drawn from their combinations.
     axes: &'static [(&'static str, &'static [&'static str])],
     names: &'static [&'static str],
+    /// The GLP-1 journey stage each product of `names` suits (Steady Path's lines).
+    stages: &'static [&'static str],
     /// Base price in euro cents.
     base_eur: i64,
     /// Picture size (width, height) in pixels.
@@ -84,6 +89,7 @@ const HARBOR_LINES: &[Line] = &[
             "Pocket Tee",
             "Breton Stripe Top",
         ],
+        stages: &[],
     },
     Line {
         category: "knitwear",
@@ -101,6 +107,7 @@ const HARBOR_LINES: &[Line] = &[
             "Waffle Knit Henley",
             "Alpaca Roll Neck",
         ],
+        stages: &[],
     },
     Line {
         category: "trousers",
@@ -118,6 +125,7 @@ const HARBOR_LINES: &[Line] = &[
             "Flannel Trousers",
             "Ripstop Cargo Pants",
         ],
+        stages: &[],
     },
     Line {
         category: "outerwear",
@@ -135,6 +143,7 @@ const HARBOR_LINES: &[Line] = &[
             "Shearling Collar Jacket",
             "Down Puffer",
         ],
+        stages: &[],
     },
     Line {
         category: "bags",
@@ -152,6 +161,7 @@ const HARBOR_LINES: &[Line] = &[
             "Duffel Bag",
             "Waxed Messenger",
         ],
+        stages: &[],
     },
     Line {
         category: "hats",
@@ -169,6 +179,7 @@ const HARBOR_LINES: &[Line] = &[
             "Knit Watch Cap",
             "Straw Sun Hat",
         ],
+        stages: &[],
     },
     Line {
         category: "scarves",
@@ -186,6 +197,7 @@ const HARBOR_LINES: &[Line] = &[
             "Linen Shawl",
             "Chunky Knit Scarf",
         ],
+        stages: &[],
     },
     Line {
         category: "footwear",
@@ -203,6 +215,7 @@ const HARBOR_LINES: &[Line] = &[
             "Wool Slipper",
             "Penny Loafer",
         ],
+        stages: &[],
     },
 ];
 
@@ -224,6 +237,7 @@ const LUMEN_LINES: &[Line] = &[
             "Paper Lantern",
             "Task Desk Lamp",
         ],
+        stages: &[],
     },
     Line {
         category: "tableware",
@@ -242,6 +256,7 @@ const LUMEN_LINES: &[Line] = &[
             "Pasta Bowl",
             "Tumbler Glass",
         ],
+        stages: &[],
     },
     Line {
         category: "cookware",
@@ -257,6 +272,7 @@ const LUMEN_LINES: &[Line] = &[
             "Stainless Stockpot",
             "Grill Pan",
         ],
+        stages: &[],
     },
     Line {
         category: "textiles",
@@ -275,8 +291,161 @@ const LUMEN_LINES: &[Line] = &[
             "Jute Rug",
             "Velvet Curtain",
         ],
+        stages: &[],
     },
 ];
+
+/// Steady Path's journey stages (the choices of its attribute `glp1_stage`).
+const STARTING: &str = "starting";
+const ACTIVE: &str = "active";
+const MAINTENANCE: &str = "maintenance";
+
+const STEADY_LINES: &[Line] = &[
+    Line {
+        category: "supplements",
+        shape: Shape::Tall,
+        axes: &[("Size", &["30 servings", "60 servings"])],
+        base_eur: 2900,
+        size: (640, 800),
+        names: &[
+            "Electrolyte Hydration Mix",
+            "Fibre Support Capsules",
+            "Whey Protein Isolate",
+            "Plant Protein Blend",
+            "Vitamin B12 Drops",
+            "Magnesium Glycinate",
+        ],
+        stages: &[STARTING, STARTING, ACTIVE, ACTIVE, MAINTENANCE, MAINTENANCE],
+    },
+    Line {
+        category: "meal-prep",
+        shape: Shape::Wide,
+        axes: &[("Pack", &["5 meals", "10 meals"])],
+        base_eur: 5900,
+        size: (800, 600),
+        names: &[
+            "Gentle Start Soup Pack",
+            "Small-Portion Bento Set",
+            "High-Protein Meal Kit",
+            "Portion Control Containers",
+            "Lean Batch-Cook Box",
+            "Protein Snack Box",
+        ],
+        stages: &[STARTING, STARTING, ACTIVE, ACTIVE, MAINTENANCE, MAINTENANCE],
+    },
+    Line {
+        category: "fitness",
+        shape: Shape::Round,
+        axes: &[("Level", &["Light", "Medium", "Heavy"])],
+        base_eur: 3900,
+        size: (800, 800),
+        names: &[
+            "Resistance Band Set",
+            "Walking Step Counter",
+            "Strength Starter Dumbbells",
+            "Adjustable Kettlebell",
+            "Cushioned Yoga Mat",
+            "Recovery Foam Roller",
+        ],
+        stages: &[STARTING, STARTING, ACTIVE, ACTIVE, MAINTENANCE, MAINTENANCE],
+    },
+    Line {
+        category: "wellness",
+        shape: Shape::Tall,
+        axes: &[("Size", &["Single", "Twin pack"])],
+        base_eur: 2400,
+        size: (640, 800),
+        names: &[
+            "Ginger Calm Tea",
+            "Hydration Tracker Bottle",
+            "Mindful Eating Journal",
+            "Gentle Digestive Tea",
+            "Progress Tape Measure",
+            "Sleep Support Pillow Spray",
+        ],
+        stages: &[STARTING, STARTING, ACTIVE, ACTIVE, MAINTENANCE, MAINTENANCE],
+    },
+];
+
+/// How a store describes a product of its own (`name` lower-cased, `n` its number).
+type Blurb = fn(name: &str, n: usize) -> String;
+
+fn goods_blurb(name: &str, n: usize) -> String {
+    format!(
+        "The {name} is made to last and to be worn or used every day. {} Cared for properly it will serve you for years.",
+        match n % 3 {
+            0 => "Cut from responsibly sourced materials in a small European workshop.",
+            1 => "Designed in-house and finished by hand.",
+            _ => "Simple, sturdy and easy to repair.",
+        }
+    )
+}
+
+fn journey_blurb(name: &str, n: usize) -> String {
+    format!(
+        "The {name} is chosen for a steady GLP-1 journey: smaller appetites, enough protein and \
+         fluids, and strength kept while weight changes. {} Talk to your prescriber about what \
+         suits you; this is not medical advice.",
+        match n % 3 {
+            0 => "Picked with a registered dietitian.",
+            1 => "Simple to use, with nothing you do not need.",
+            _ => "Made to fit a routine you can keep.",
+        }
+    )
+}
+
+/// A Steady Path product's guide (its educational content, in the rich text grammar):
+/// what it is for at its stage of the journey, and how to use it.
+fn journey_guide(name: &str, stage: &str, category: &str) -> String {
+    let (when, why) = match stage {
+        STARTING => (
+            "the first weeks",
+            "Appetite drops quickly at first, and some people feel queasy. Small, simple \
+             portions and plenty of fluids help the body adjust.",
+        ),
+        ACTIVE => (
+            "the weeks of steady loss",
+            "Eating less makes **protein** and movement matter more: they help keep muscle \
+             while weight comes off.",
+        ),
+        _ => (
+            "maintenance",
+            "The aim now is habits that last: regular meals, strength work and sleep keep \
+             the progress you made.",
+        ),
+    };
+    let how = match category {
+        "supplements" => [
+            "Take it with water, at the same time each day.",
+            "Start with half a serving for the first three days.",
+            "Check with your prescriber if you take other medication.",
+        ],
+        "meal-prep" => [
+            "Keep portions small: stop at the first sign of fullness.",
+            "Eat the protein part of the meal first.",
+            "Refrigerate and finish within three days.",
+        ],
+        "fitness" => [
+            "Two or three short sessions a week are enough to begin.",
+            "Choose a level you can repeat twelve times with good form.",
+            "Drink a glass of water before and after.",
+        ],
+        _ => [
+            "Make it part of a routine you already have.",
+            "Note how you feel in a journal for the first two weeks.",
+            "Stop and ask your care team if anything feels wrong.",
+        ],
+    };
+    format!(
+        "## Made for {when}\n{why}\n\n## How to use the {}\n- {}\n- {}\n- {}\n\n\
+         This guide is general information, not medical advice. \
+         [More for this stage](/categories/{category}?attr_glp1_stage={stage}).",
+        name.to_lowercase(),
+        how[0],
+        how[1],
+        how[2]
+    )
+}
 
 struct StoreSeed<'a> {
     id: &'a str,
@@ -293,6 +462,9 @@ struct StoreSeed<'a> {
     regions: Vec<RegionSpec>,
     locations: &'a [(&'a str, &'a str)],
     hue: f32,
+    blurb: Blurb,
+    /// The store's attributes; a line's `stages` are values of `glp1_stage`.
+    attributes: Vec<AttributeSpec>,
 }
 
 fn price_in(currency: &str, eur_cents: i64) -> i64 {
@@ -338,7 +510,7 @@ fn build_store(seed: &StoreSeed<'_>, out_dir: &Path, rng: &mut Rng) -> std::io::
             .iter()
             .find(|c| c.handle == line.category)
             .expect("line category exists");
-        for name in line.names {
+        for (i, name) in line.names.iter().enumerate() {
             n += 1;
             let handle = slug(name);
             let pid = format!("{t}{n:04}");
@@ -480,15 +652,7 @@ fn build_store(seed: &StoreSeed<'_>, out_dir: &Path, rng: &mut Rng) -> std::io::
                 id: format!("prod_{pid}"),
                 title: (*name).to_owned(),
                 subtitle: Some(format!("{} by {}", category.name, seed.name)),
-                description: format!(
-                    "The {} is made to last and to be worn or used every day. {} Cared for properly it will serve you for years.",
-                    name.to_lowercase(),
-                    match n % 3 {
-                        0 => "Cut from responsibly sourced materials in a small European workshop.",
-                        1 => "Designed in-house and finished by hand.",
-                        _ => "Simple, sturdy and easy to repair.",
-                    }
-                ),
+                description: (seed.blurb)(&name.to_lowercase(), n),
                 handle,
                 status: "published".to_owned(),
                 collection_id: collection.map(|c| c.id.clone()),
@@ -496,6 +660,16 @@ fn build_store(seed: &StoreSeed<'_>, out_dir: &Path, rng: &mut Rng) -> std::io::
                 options,
                 variants,
                 images,
+                attributes: line
+                    .stages
+                    .get(i)
+                    .map(|stage| ("glp1_stage".to_owned(), serde_json::json!(stage)))
+                    .into_iter()
+                    .collect(),
+                educational_content: line
+                    .stages
+                    .get(i)
+                    .map(|stage| journey_guide(name, stage, line.category)),
             });
         }
     }
@@ -514,6 +688,8 @@ fn build_store(seed: &StoreSeed<'_>, out_dir: &Path, rng: &mut Rng) -> std::io::
             options: vec![],
             variants: vec![],
             images: vec![],
+            attributes: BTreeMap::new(),
+            educational_content: None,
         });
     }
     Ok(StoreSpec {
@@ -533,6 +709,18 @@ fn build_store(seed: &StoreSeed<'_>, out_dir: &Path, rng: &mut Rng) -> std::io::
             .collect(),
         categories,
         collections,
+        attributes: seed
+            .attributes
+            .iter()
+            .map(|a| AttributeSpec {
+                id: a.id.clone(),
+                key: a.key.clone(),
+                label: a.label.clone(),
+                kind: a.kind.clone(),
+                choices: a.choices.clone(),
+                filterable: a.filterable,
+            })
+            .collect(),
         products,
     })
 }
@@ -708,6 +896,8 @@ pub fn generate(out_dir: &Path) -> std::io::Result<CatalogFile> {
             ("sloc_HPNEWARK", "Newark warehouse"),
         ],
         hue: 20.0,
+        blurb: goods_blurb,
+        attributes: vec![],
     };
     let lumen = StoreSeed {
         id: "store_LUMENHOME",
@@ -750,11 +940,69 @@ pub fn generate(out_dir: &Path) -> std::io::Result<CatalogFile> {
         ],
         locations: &[("sloc_LHBERLIN", "Berlin studio")],
         hue: 190.0,
+        blurb: goods_blurb,
+        attributes: vec![],
+    };
+    let steady = StoreSeed {
+        id: "store_STEADYPATH",
+        tag: "SP",
+        name: "Steady Path",
+        key: STEADY_KEY,
+        currency: "usd",
+        hosts: &["steady.localhost"],
+        lines: STEADY_LINES,
+        categories: &[
+            ("supplements", "Supplements", None),
+            ("meal-prep", "Meal Prep", None),
+            ("fitness", "Fitness", None),
+            ("wellness", "Wellness", None),
+        ],
+        collections: &[
+            ("first-weeks", "First Weeks", true),
+            ("protein-forward", "Protein Forward", true),
+            ("keep-it-steady", "Keep It Steady", false),
+        ],
+        regions: vec![
+            region(
+                "reg_SPUS",
+                "United States",
+                "usd",
+                725,
+                false,
+                &["us"],
+                true,
+            ),
+            region(
+                "reg_SPEU",
+                "Europe",
+                "eur",
+                2000,
+                true,
+                &["de", "fr", "ie", "nl"],
+                false,
+            ),
+        ],
+        locations: &[("sloc_SPDENVER", "Denver warehouse")],
+        hue: 140.0,
+        blurb: journey_blurb,
+        attributes: vec![AttributeSpec {
+            id: "pattr_SPGLP1STAGE".to_owned(),
+            key: "glp1_stage".to_owned(),
+            label: "Journey stage".to_owned(),
+            kind: "choice".to_owned(),
+            choices: vec![
+                STARTING.to_owned(),
+                ACTIVE.to_owned(),
+                MAINTENANCE.to_owned(),
+            ],
+            filterable: true,
+        }],
     };
     Ok(CatalogFile {
         stores: vec![
             build_store(&harbor, out_dir, &mut rng)?,
             build_store(&lumen, out_dir, &mut rng)?,
+            build_store(&steady, out_dir, &mut rng)?,
         ],
     })
 }

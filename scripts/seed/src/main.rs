@@ -86,7 +86,9 @@ async fn connect() -> Result<Client, String> {
 
 fn read_catalog(path: &Path) -> Result<catalog_file::CatalogFile, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    let file = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    catalog_file::check(&file).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(file)
 }
 
 /// The `wrangler r2 bulk put` manifest of a catalog's pictures.

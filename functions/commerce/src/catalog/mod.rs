@@ -8,4 +8,5 @@ pub mod collection;
 pub mod edit;
 pub mod import;
 pub mod product;
+pub mod rich_text;
 pub mod variant;

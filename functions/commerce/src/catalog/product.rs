@@ -180,6 +180,8 @@ pub struct Product {
     pub variants: Vec<VariantRow>,
     pub images: Vec<ImageRow>,
     pub attributes: Vec<AttributeValue>,
+    /// Rich text ([`crate::catalog::rich_text`]), as typed; empty when there is none.
+    pub educational_content: String,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -398,6 +400,9 @@ struct Document {
     /// Absent from documents built before migration 0018.
     #[serde(default)]
     attributes: Vec<AttributeValue>,
+    /// Absent from documents built before migration 0031.
+    #[serde(default)]
+    educational_content: String,
     created_at: String,
     updated_at: String,
 }
@@ -457,6 +462,7 @@ impl Document {
             variants,
             images: self.images,
             attributes: self.attributes,
+            educational_content: self.educational_content,
             created_at: self.created_at,
             updated_at: self.updated_at,
         }

@@ -1,39 +1,24 @@
 //! Carts through GraphQL: `cart(sessionId)` and the mutations a client makes before
 //! paying (`addToCart`, `updateCartItem`, `setCartEmail`, `setShippingAddress`,
 //! `selectShippingMethod`). Each is one operation of `cart_api` ([`CartOp`]), run by
-//! the cart's only writer through the [`Carts`] port (the cart's object in the
-//! Worker), with the Store API's bodies and therefore its rules and refusals.
+//! the cart's only writer through the [`Shop`] port (the cart's object in the Worker),
+//! with the Store API's bodies and therefore its rules and refusals. The mutations
+//! that pay (`startPayment`, `createOrder`) are [`super::order`]'s.
 
-use std::future::Future;
 use std::marker::PhantomData;
-use std::pin::Pin;
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use serde_json::json;
 
 use super::errors::api;
-use super::Reader;
+use super::order::{self, OrderResult, PaymentInput, PaymentSessionNode};
+use super::{Reader, Shop};
 use crate::cart::{applicable, totals, Cart, CartTotals, ShippingOption};
 use crate::cart_api::{CartOp, CartOutcome};
-use crate::checkout::{CompleteResponse, PaymentChoice};
 use crate::db::Sql;
 use crate::ids::CartId;
 use crate::money::Money;
-use crate::order::Order;
 use crate::ApiError;
-
-/// A future the shell's port answers with.
-pub type Port<'a, T> = Pin<Box<dyn Future<Output = Result<T, ApiError>> + Send + 'a>>;
-
-/// How resolvers reach carts: runs an operation on a cart of the reader's store (a
-/// `CartOp::Create` under a new id makes it), and completes one through the origin as
-/// the Store API's `complete` does (the same limit, snapshot, pricing and payment).
-/// Implemented by the shell.
-pub trait Carts: Send + Sync {
-    fn run(&self, id: CartId, op: CartOp) -> Port<'_, CartOutcome>;
-
-    fn complete(&self, id: CartId, payment: PaymentChoice) -> Port<'_, CompleteResponse>;
-}
 
 /// The root of mutations.
 pub struct Mutation<C>(PhantomData<fn() -> C>);
@@ -152,62 +137,33 @@ impl<C: Sql + Send + Sync + 'static> Mutation<C> {
         run::<C>(ctx, &session_id, op).await
     }
 
-    /// Places the order: the cart is priced again, the stock held and the payment made
-    /// (`payment.providerId` `pp_system_default` takes the test cards' `cardNumber`;
-    /// Stripe takes a `paymentMethod`). The answer is the order, or why it could not be
-    /// placed (the cart stays as it was); a cart already ordered answers its order.
-    async fn create_order(
+    /// Starts paying with `payment`'s provider: the cart's payment collection (made
+    /// once, for the cart's total) and a new session in it, earlier unused ones
+    /// canceled. A Stripe client confirms the answer's `clientSecret`; then
+    /// `createOrder` without `payment` completes with this session.
+    async fn start_payment(
         &self,
         ctx: &Context<'_>,
         session_id: String,
         payment: PaymentInput,
+    ) -> async_graphql::Result<PaymentSessionNode> {
+        let reader = reader::<C>(ctx);
+        order::start_payment(reader, cart_id(reader, &session_id)?, payment).await
+    }
+
+    /// Places the order: the cart is priced again, the stock held and the payment made,
+    /// with `payment` (`pp_system_default` takes the test cards' `cardNumber`; Stripe a
+    /// confirmed `paymentMethod`) or with the session `startPayment` made. The answer
+    /// is the order, or why it could not be placed (the cart stays as it was); a cart
+    /// already ordered answers its order.
+    async fn create_order(
+        &self,
+        ctx: &Context<'_>,
+        session_id: String,
+        payment: Option<PaymentInput>,
     ) -> async_graphql::Result<OrderResult> {
         let reader = reader::<C>(ctx);
-        let id = CartId::parse(&session_id).map_err(|_| {
-            api(
-                reader,
-                ApiError::not_found("Cart", "id", session_id.as_str()),
-            )
-        })?;
-        let carts = port(reader)?;
-        let PaymentInput {
-            provider_id,
-            card_number,
-            card_holder,
-            payment_method,
-        } = payment;
-        let mut data = serde_json::Map::new();
-        for (key, value) in [
-            ("card_number", card_number),
-            ("card_holder", card_holder),
-            ("payment_method", payment_method),
-        ] {
-            if let Some(value) = value {
-                data.insert(key.to_owned(), value.into());
-            }
-        }
-        let choice = PaymentChoice {
-            provider_id,
-            data: data.into(),
-        };
-        let answer = carts
-            .complete(id, choice)
-            .await
-            .map_err(|e| api(reader, e))?;
-        Ok(match answer {
-            CompleteResponse::Order { order } => OrderResult {
-                order: Some(OrderNode(order)),
-                error: None,
-            },
-            CompleteResponse::Cart { error, action } => OrderResult {
-                order: None,
-                error: Some(CheckoutErrorNode {
-                    message: error.message,
-                    name: error.name,
-                    confirmation_url: action.map(|a| a.redirect_url),
-                }),
-            },
-        })
+        order::create(reader, cart_id(reader, &session_id)?, payment).await
     }
 
     /// One of the cart's `shippingOptions`.
@@ -235,21 +191,28 @@ async fn run<C: Send + Sync + 'static>(
     op: CartOp,
 ) -> async_graphql::Result<CartNode> {
     let reader = reader::<C>(ctx);
-    let id = CartId::parse(session_id)
-        .map_err(|_| api(reader, ApiError::not_found("Cart", "id", session_id)))?;
-    run_on(reader, id, op).await
+    run_on(reader, cart_id(reader, session_id)?, op).await
 }
 
-fn port<C>(reader: &Reader<C>) -> async_graphql::Result<&dyn Carts> {
+/// `session_id` as a cart's id (one that is not names no cart).
+fn cart_id<C>(reader: &Reader<C>, session_id: &str) -> async_graphql::Result<CartId> {
+    CartId::parse(session_id)
+        .map_err(|_| api(reader, ApiError::not_found("Cart", "id", session_id)))
+}
+
+/// The shell's port, which every request of the Worker has.
+pub(super) fn shop<C>(reader: &Reader<C>) -> async_graphql::Result<&dyn Shop> {
     reader
-        .carts
+        .shop
         .as_deref()
-        .ok_or_else(|| api(reader, ApiError::internal("GraphQL without a cart port")))
+        .ok_or_else(|| api(reader, ApiError::internal("GraphQL without its shop port")))
 }
 
 async fn run_on<C>(reader: &Reader<C>, id: CartId, op: CartOp) -> async_graphql::Result<CartNode> {
-    let carts = port(reader)?;
-    let outcome = carts.run(id, op).await.map_err(|e| api(reader, e))?;
+    let outcome = shop(reader)?
+        .run(id, op)
+        .await
+        .map_err(|e| api(reader, e))?;
     CartNode::of(reader, outcome)
 }
 
@@ -261,7 +224,7 @@ pub(super) async fn cart<C>(
     let Ok(id) = CartId::parse(session_id) else {
         return Ok(None);
     };
-    match port(reader)?.run(id, CartOp::Get).await {
+    match shop(reader)?.run(id, CartOp::Get).await {
         Ok(outcome) => CartNode::of(reader, outcome).map(Some),
         Err(ApiError::NotFound { .. }) => Ok(None),
         Err(e) => Err(api(reader, e)),
@@ -423,107 +386,18 @@ struct ShippingMethodNode {
 /// An amount in minor units of its currency, and as text in major units.
 #[derive(SimpleObject)]
 #[graphql(name = "Money")]
-struct MoneyNode {
+pub(super) struct MoneyNode {
     amount: i64,
     currency_code: String,
     display: String,
 }
 
 impl MoneyNode {
-    fn of(money: Money) -> Self {
+    pub(super) fn of(money: Money) -> Self {
         MoneyNode {
             amount: money.minor(),
             currency_code: money.currency().as_str().to_owned(),
             display: money.to_decimal_string(),
         }
     }
-}
-
-/// How an order is paid.
-#[derive(InputObject)]
-struct PaymentInput {
-    /// `pp_system_default` (test cards) or `pp_stripe_stripe`.
-    provider_id: String,
-    /// Test cards: `4242 4242 4242 4242` pays, `4000 0000 0000 0002` is declined.
-    card_number: Option<String>,
-    card_holder: Option<String>,
-    /// Stripe: the payment method the client confirmed.
-    payment_method: Option<String>,
-}
-
-/// What `createOrder` came to: the order, or why it was not placed.
-#[derive(SimpleObject)]
-struct OrderResult {
-    order: Option<OrderNode>,
-    error: Option<CheckoutErrorNode>,
-}
-
-/// Why an order was not placed; the cart is as it was.
-#[derive(SimpleObject)]
-#[graphql(name = "CheckoutError")]
-struct CheckoutErrorNode {
-    message: String,
-    /// `PaymentAuthorizationError`, `PaymentRequiresMoreError`…
-    name: String,
-    /// Where the shopper confirms the payment with their bank, when it asks.
-    confirmation_url: Option<String>,
-}
-
-/// A placed order.
-pub struct OrderNode(Box<Order>);
-
-impl OrderNode {
-    fn money(&self, minor: i64) -> MoneyNode {
-        MoneyNode::of(Money::new(minor, self.0.currency))
-    }
-}
-
-#[Object(name = "Order")]
-impl OrderNode {
-    async fn id(&self) -> ID {
-        ID(self.0.id.as_str().to_owned())
-    }
-    /// The number the shopper sees.
-    async fn display_id(&self) -> i64 {
-        self.0.display_id
-    }
-    async fn status(&self) -> &str {
-        self.0.status.as_str()
-    }
-    async fn email(&self) -> &str {
-        self.0.email.as_str()
-    }
-    async fn items(&self) -> Vec<OrderLineNode> {
-        self.0
-            .items
-            .iter()
-            .map(|i| OrderLineNode {
-                variant_id: ID(i.variant_id.as_str().to_owned()),
-                title: i.product_title.clone(),
-                variant_title: i.variant_title.clone(),
-                quantity: i32::try_from(i.quantity).unwrap_or(i32::MAX),
-                total: self.money(i.total.get()),
-            })
-            .collect()
-    }
-    async fn shipping_total(&self) -> MoneyNode {
-        self.money(self.0.shipping_total.get())
-    }
-    async fn tax_total(&self) -> MoneyNode {
-        self.money(self.0.tax_total.get())
-    }
-    async fn total(&self) -> MoneyNode {
-        self.money(self.0.total.get())
-    }
-}
-
-#[derive(SimpleObject)]
-#[graphql(name = "OrderLine")]
-struct OrderLineNode {
-    variant_id: ID,
-    title: String,
-    variant_title: String,
-    quantity: i32,
-    /// With tax.
-    total: MoneyNode,
 }

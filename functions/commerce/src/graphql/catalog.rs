@@ -249,6 +249,33 @@ impl<C: Sql + Send + Sync + 'static> Query<C> {
         super::cart::cart(reader::<C>(ctx), &session_id).await
     }
 
+    /// An order of the store by its id (as the Store API's `GET /store/orders/:id`);
+    /// null if there is none.
+    async fn order(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<super::order::OrderNode>> {
+        super::order::by_id(reader::<C>(ctx), id.as_str()).await
+    }
+
+    /// The signed-in customer's orders, newest first, with the guest orders placed
+    /// under the same address. `userEmail` must be that customer's own confirmed
+    /// address: anything else is refused (`forbidden`), and without a sign-in
+    /// (`not_signed_in`).
+    #[graphql(complexity = "page_size(first) * child_complexity")]
+    async fn orders(
+        &self,
+        ctx: &Context<'_>,
+        user_email: String,
+        first: Option<i32>,
+        offset: Option<i32>,
+    ) -> async_graphql::Result<Vec<super::order::OrderNode>> {
+        let reader = reader::<C>(ctx);
+        let page = page(reader, first, offset.map(i64::from))?;
+        super::order::history(reader, &user_email, page).await
+    }
+
     /// The store's regions: the `regionId` a product's prices are asked in.
     async fn regions(&self, ctx: &Context<'_>) -> Vec<RegionNode> {
         reader::<C>(ctx)
@@ -488,6 +515,16 @@ impl ProductNode {
             title: c.title.clone(),
             handle: c.handle.clone(),
         })
+    }
+    /// What to know about the product (how to use it, what it suits), as typed in the
+    /// rich text grammar (`## ` headings, `- ` lists, `**bold**`, links); empty when
+    /// there is none.
+    async fn educational_content(&self) -> &str {
+        &self.product.educational_content
+    }
+    /// The same as HTML made from that grammar alone: safe to show as it is.
+    async fn educational_content_html(&self) -> String {
+        crate::catalog::rich_text::to_html(&self.product.educational_content)
     }
     /// Every attribute value, in the store's order of its attributes.
     async fn attributes(&self) -> Vec<AttributeNode> {

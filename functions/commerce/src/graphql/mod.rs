@@ -16,19 +16,23 @@
 mod cart;
 mod catalog;
 mod errors;
+mod order;
+mod shop;
 
 use std::sync::{Arc, Mutex};
 
 use async_graphql::EmptySubscription;
 
 use crate::db::Sql;
+use crate::ids::CustomerId;
 use crate::region::Region;
 use crate::store::Store;
 use crate::ApiError;
 
-pub use cart::{Carts, Mutation, Port};
+pub use cart::Mutation;
 pub use catalog::Query;
 pub use errors::{refusal_body, PARSE_FAILED, VALIDATION_FAILED};
+pub use shop::{Port, Shop};
 
 /// The schema over a database client type (`tokio_postgres::Client` in the Worker; a
 /// counting wrapper in the tests).
@@ -86,8 +90,10 @@ pub struct Reader<C> {
     pub regions: Vec<Region>,
     /// Absolute URL prefix of product images, ending in `/`.
     pub image_base: String,
-    /// The carts of the store ([`Reader::with_carts`]); without, cart fields refuse.
-    carts: Option<Arc<dyn Carts>>,
+    /// Carts, payments and orders ([`Reader::with_shop`]); without, their fields refuse.
+    shop: Option<Arc<dyn Shop>>,
+    /// The signed-in customer ([`Reader::with_customer`]), whose orders `orders` lists.
+    customer: Option<CustomerId>,
     /// Failures whose details the caller logs (the client only sees their code).
     failures: Arc<Mutex<Vec<ApiError>>>,
 }
@@ -99,14 +105,21 @@ impl<C> Reader<C> {
             store,
             regions,
             image_base,
-            carts: None,
+            shop: None,
+            customer: None,
             failures: Arc::default(),
         }
     }
 
-    /// The reader with the store's carts reachable through `carts`.
-    pub fn with_carts(mut self, carts: Arc<dyn Carts>) -> Self {
-        self.carts = Some(carts);
+    /// The reader with the store's carts, payments and orders reachable through `shop`.
+    pub fn with_shop(mut self, shop: Arc<dyn Shop>) -> Self {
+        self.shop = Some(shop);
+        self
+    }
+
+    /// The reader for a signed-in customer (of the reader's store).
+    pub fn with_customer(mut self, customer: Option<CustomerId>) -> Self {
+        self.customer = customer;
         self
     }
 

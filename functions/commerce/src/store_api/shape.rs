@@ -10,6 +10,7 @@ use crate::catalog::product::{
     AttributeValue, CategoryRef, CollectionRef, ImageRow, OptionRow, OptionValueRow, Product,
     VariantRow,
 };
+use crate::catalog::rich_text;
 use crate::ids::{
     CategoryId, CollectionId, ImageId, OptionId, OptionValueId, PriceId, ProductId, RegionId,
     VariantId,
@@ -90,6 +91,10 @@ pub struct ProductShape<'a> {
     images: Vec<ImageShape<'a>>,
     /// The store's own typed facts (not in Medusa's shape; its clients pass it on).
     attributes: &'a [AttributeValue],
+    /// The product's educational content as typed (rich text), and as HTML made from
+    /// that grammar alone (safe to show as it is). Not in Medusa's shape either.
+    educational_content: &'a str,
+    educational_content_html: String,
     external_id: (),
     metadata: (),
     created_at: &'a str,
@@ -129,6 +134,8 @@ impl<'a> ProductShape<'a> {
                 .collect(),
             images: p.images.iter().map(|i| ImageShape::of(ctx, i)).collect(),
             attributes: &p.attributes,
+            educational_content: &p.educational_content,
+            educational_content_html: rich_text::to_html(&p.educational_content),
             external_id: (),
             metadata: (),
             created_at: &p.created_at,

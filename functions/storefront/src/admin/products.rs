@@ -370,6 +370,7 @@ fn field_name(param: &str) -> &'static str {
         "handle" => "handle",
         "subtitle" => "subtitle",
         "description" => "description",
+        "educational_content" => "educational_content",
         _ => "status",
     }
 }
@@ -381,6 +382,7 @@ pub fn product_form(p: &AdminProduct) -> ProductInput {
         handle: p.handle.clone(),
         subtitle: p.subtitle.clone().unwrap_or_default(),
         description: p.description.clone(),
+        educational_content: p.educational_content.clone(),
         status: p.status.as_str().to_owned(),
     }
 }

@@ -97,6 +97,8 @@ pub struct AdminProductJson {
     pub handle: String,
     pub subtitle: Option<String>,
     pub description: String,
+    /// Rich text as typed (not in Medusa's shape).
+    pub educational_content: String,
     pub status: &'static str,
     pub is_giftcard: bool,
     pub discountable: bool,
@@ -120,6 +122,7 @@ pub fn admin_product_json(p: &AdminProduct, image_base: &str) -> AdminProductJso
         handle: p.handle.clone(),
         subtitle: p.subtitle.clone(),
         description: p.description.clone(),
+        educational_content: p.educational_content.clone(),
         status: p.status.as_str(),
         is_giftcard: false,
         discountable: true,

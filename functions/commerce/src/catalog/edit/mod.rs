@@ -29,6 +29,7 @@ use crate::outbox::{self, Topic};
 use crate::params::Handle;
 
 pub use crate::catalog::product::ProductStatus;
+use crate::catalog::rich_text;
 
 /// The longest title and subtitle.
 pub const MAX_TITLE: usize = 200;
@@ -45,6 +46,8 @@ pub struct ProductInput {
     pub handle: String,
     pub subtitle: String,
     pub description: String,
+    /// Rich text ([`crate::catalog::rich_text`]).
+    pub educational_content: String,
     pub status: String,
 }
 
@@ -55,6 +58,7 @@ pub struct ProductFields {
     pub handle: Handle,
     pub subtitle: Option<String>,
     pub description: String,
+    pub educational_content: String,
     pub status: ProductStatus,
 }
 
@@ -171,6 +175,13 @@ impl ProductInput {
                 format!("must be {MAX_DESCRIPTION} characters or fewer"),
             ));
         }
+        let educational_content = match rich_text::check(&self.educational_content) {
+            Ok(text) => text,
+            Err(reason) => {
+                errors.push(("educational_content", reason));
+                String::new()
+            }
+        };
         let status = match self.status.trim() {
             "" => Some(ProductStatus::Draft),
             s => {
@@ -187,6 +198,7 @@ impl ProductInput {
                 handle,
                 subtitle: (!subtitle.is_empty()).then(|| subtitle.to_owned()),
                 description: description.to_owned(),
+                educational_content,
                 status,
             }),
             _ => Err(FieldErrors(errors)),
@@ -272,9 +284,19 @@ mod tests {
         let mut bad = input("", "Not A Handle");
         bad.status = "retired".into();
         bad.description = "x".repeat(MAX_DESCRIPTION + 1);
+        bad.educational_content = "a bell \u{7}".into();
         let errors = bad.check().unwrap_err();
         let fields: Vec<&str> = errors.0.iter().map(|(f, _)| *f).collect();
-        assert_eq!(fields, ["title", "handle", "description", "status"]);
+        assert_eq!(
+            fields,
+            [
+                "title",
+                "handle",
+                "description",
+                "educational_content",
+                "status"
+            ]
+        );
         assert!(errors.of("handle").unwrap().contains("lower-case"));
         let err = errors.into_error();
         assert_eq!(err.status(), 400);

@@ -66,6 +66,8 @@ pub struct AdminProduct {
     pub handle: String,
     pub subtitle: Option<String>,
     pub description: String,
+    /// Rich text ([`crate::catalog::rich_text`]); empty when there is none.
+    pub educational_content: String,
     pub status: ProductStatus,
     pub thumbnail_key: Option<String>,
     pub collection_id: Option<CollectionId>,
@@ -82,7 +84,7 @@ pub struct AdminProduct {
     pub attributes: serde_json::Map<String, serde_json::Value>,
 }
 
-const COLUMNS: &str = "p.id, p.title, p.handle, p.subtitle, p.description, p.status,
+const COLUMNS: &str = "p.id, p.title, p.handle, p.subtitle, p.description, p.educational_content, p.status,
     p.thumbnail_key, p.collection_id, p.attributes, api_ts(p.created_at) AS created_at, api_ts(p.updated_at) AS updated_at,
     (SELECT count(*) FROM product_variants v WHERE v.product_id = p.id) AS variant_count";
 
@@ -94,6 +96,7 @@ fn product_from_row(row: &Row) -> Result<AdminProduct, ApiError> {
         handle: col(row, "handle")?,
         subtitle: col(row, "subtitle")?,
         description: col(row, "description")?,
+        educational_content: col(row, "educational_content")?,
         status: ProductStatus::stored(&status)?,
         thumbnail_key: col(row, "thumbnail_key")?,
         collection_id: col(row, "collection_id")?,
@@ -322,7 +325,7 @@ pub async fn create<C: Sql>(
     let id = ProductId::generate();
     let handle = fields.handle.as_str();
     let status = fields.status.as_str();
-    let params: [Param<'_>; 7] = [
+    let params: [Param<'_>; 8] = [
         (&id, Type::TEXT),
         (store, Type::TEXT),
         (&handle, Type::TEXT),
@@ -330,11 +333,13 @@ pub async fn create<C: Sql>(
         (&fields.subtitle, Type::TEXT),
         (&fields.description, Type::TEXT),
         (&status, Type::TEXT),
+        (&fields.educational_content, Type::TEXT),
     ];
     let made = client
         .execute_typed(
-            "INSERT INTO products (id, store_id, handle, title, subtitle, description, status)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
+            "INSERT INTO products (id, store_id, handle, title, subtitle, description, status,
+                                   educational_content)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (store_id, handle) DO NOTHING",
             &params,
         )
@@ -364,7 +369,7 @@ pub async fn update<C: Sql>(
     }
     let handle = fields.handle.as_str();
     let status = fields.status.as_str();
-    let params: [Param<'_>; 7] = [
+    let params: [Param<'_>; 8] = [
         (store, Type::TEXT),
         (id, Type::TEXT),
         (&handle, Type::TEXT),
@@ -372,16 +377,17 @@ pub async fn update<C: Sql>(
         (&fields.subtitle, Type::TEXT),
         (&fields.description, Type::TEXT),
         (&status, Type::TEXT),
+        (&fields.educational_content, Type::TEXT),
     ];
     let changed = client
         .execute_typed(
             "UPDATE products SET handle = $3, title = $4, subtitle = $5, description = $6,
-                    status = $7, updated_at = now()
+                    status = $7, educational_content = $8, updated_at = now()
              WHERE store_id = $1 AND id = $2
                AND NOT EXISTS (SELECT 1 FROM products o
                                WHERE o.store_id = $1 AND o.handle = $3 AND o.id <> $2)
-               AND (handle, title, coalesce(subtitle, ''), description, status)
-                   IS DISTINCT FROM ($3, $4, coalesce($5, ''), $6, $7)",
+               AND (handle, title, coalesce(subtitle, ''), description, status, educational_content)
+                   IS DISTINCT FROM ($3, $4, coalesce($5, ''), $6, $7, $8)",
             &params,
         )
         .await?;
@@ -389,6 +395,7 @@ pub async fn update<C: Sql>(
         && before.title == fields.title
         && before.subtitle == fields.subtitle
         && before.description == fields.description
+        && before.educational_content == fields.educational_content
         && before.status == fields.status;
     if changed == 0 && !same {
         return Err(handle_taken(handle));
@@ -407,6 +414,11 @@ pub async fn update<C: Sql>(
             "description",
             json!(before.description.len()),
             json!(fields.description.len()),
+        );
+        note(
+            "educational_content",
+            json!(before.educational_content.len()),
+            json!(fields.educational_content.len()),
         );
         note("status", json!(before.status.as_str()), json!(status));
         let payload = json!({ "product_id": id, "changes": changes });

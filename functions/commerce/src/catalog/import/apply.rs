@@ -216,6 +216,7 @@ pub async fn apply_product<C: Sql>(
                 handle: handle.clone(),
                 subtitle: None,
                 description: product.description.clone(),
+                educational_content: product.educational_content.clone().unwrap_or_default(),
                 status: ProductStatus::Draft,
             };
             (edit::create(client, store, &fields, trace).await?, true)
@@ -230,13 +231,24 @@ pub async fn apply_product<C: Sql>(
             .clone()
             .or_else(|| current.subtitle.clone()),
         description: product.description.clone(),
+        educational_content: product
+            .educational_content
+            .clone()
+            .unwrap_or_else(|| current.educational_content.clone()),
         status,
     };
     let new_subtitle = product
         .subtitle
         .as_ref()
         .is_some_and(|s| current.subtitle.as_ref() != Some(s));
-    if current.title != product.title || current.description != product.description || new_subtitle
+    let new_content = product
+        .educational_content
+        .as_ref()
+        .is_some_and(|c| *c != current.educational_content);
+    if current.title != product.title
+        || current.description != product.description
+        || new_subtitle
+        || new_content
     {
         edit::update(client, store, &id, &own(current.status, &current), trace).await?;
         changed = true;

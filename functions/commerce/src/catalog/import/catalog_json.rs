@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::{ImportContext, ImportImage, ImportProduct, ImportVariant, Problem, ReadFile, StockAt};
 use crate::catalog::edit::variant::MAX_WEIGHT_G;
 use crate::catalog::edit::{ProductStatus, MAX_DESCRIPTION, MAX_TITLE};
+use crate::catalog::rich_text;
 use crate::error::ApiError;
 use crate::params::Handle;
 
@@ -32,7 +33,25 @@ pub struct StoreSpec {
     pub stock_locations: Vec<LocationSpec>,
     pub categories: Vec<CategorySpec>,
     pub collections: Vec<CollectionSpec>,
+    /// The attributes its products are described with (`catalog::attribute`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<AttributeSpec>,
     pub products: Vec<ProductSpec>,
+}
+
+/// An attribute of a store: its key (what filters and the APIs name it), the label
+/// shoppers read, its kind (`text`, `number`, `boolean`, `choice` with its choices),
+/// and whether the storefront's listings offer it as a filter.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AttributeSpec {
+    pub id: String,
+    pub key: String,
+    pub label: String,
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<String>,
+    #[serde(default)]
+    pub filterable: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -98,6 +117,14 @@ pub struct ProductSpec {
     pub options: Vec<OptionSpec>,
     pub variants: Vec<VariantSpec>,
     pub images: Vec<ImageSpec>,
+    /// Values by attribute key (`{"glp1_stage": "active"}`), each checked against the
+    /// store's attribute of that key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, serde_json::Value>,
+    /// Rich text ([`crate::catalog::rich_text`]); absent leaves an imported product's as
+    /// it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub educational_content: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -282,6 +309,14 @@ fn product_of(
     if spec.description.chars().count() > MAX_DESCRIPTION {
         problem("description", format!("up to {MAX_DESCRIPTION} characters"));
     }
+    let educational_content = match spec.educational_content.as_deref().map(rich_text::check) {
+        None => None,
+        Some(Ok(text)) => Some(text),
+        Some(Err(reason)) => {
+            problem("educational_content", reason);
+            None
+        }
+    };
     let status = ProductStatus::parse(&spec.status);
     if status.is_none() {
         problem("status", "draft, published or archived".to_owned());
@@ -422,9 +457,14 @@ fn product_of(
             .collect(),
         variants,
         images,
-        attributes: Vec::new(),
+        attributes: spec
+            .attributes
+            .iter()
+            .map(|(key, value)| (key.clone(), Some(value.clone())))
+            .collect(),
         categories: Some(categories),
         collection: Some(collection),
         subtitle: spec.subtitle.clone(),
+        educational_content,
     })
 }

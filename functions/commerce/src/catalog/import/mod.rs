@@ -166,6 +166,9 @@ pub struct ImportProduct {
     pub categories: Option<Vec<String>>,
     pub collection: Option<Option<String>>,
     pub subtitle: Option<String>,
+    /// Its educational content, checked, when the file says (a catalog file may;
+    /// Shopify's CSV does not): `None` leaves it as it is.
+    pub educational_content: Option<String>,
 }
 
 /// A variant as the file gives it, checked.

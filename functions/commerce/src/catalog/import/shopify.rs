@@ -305,6 +305,7 @@ impl Reading<'_> {
             categories: None,
             collection: None,
             subtitle: None,
+            educational_content: None,
         });
     }
 
