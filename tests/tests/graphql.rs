@@ -322,10 +322,11 @@ async fn query_of(text: &str, variables: Value) -> Value {
     query(HARBOR_KEY, text, variables).await
 }
 
-#[tokio::test]
-async fn a_cart_made_through_graphql_is_the_store_apis_cart() {
+/// A new cart in Harbor & Pine's Europe with `quantity` of a variant in stock, made by
+/// `addToCart` without a session: its id and the mutation's data.
+async fn new_cart(quantity: i32) -> (String, Value) {
     let listed = query_of(
-        "{ products(first: 20, regionId: \"reg_HPEU\") { variants { id purchasable } } }",
+        "{ products(first: 30, regionId: \"reg_HPEU\") { variants { id inStock } } }",
         json!({}),
     )
     .await;
@@ -334,15 +335,20 @@ async fn a_cart_made_through_graphql_is_the_store_apis_cart() {
         .unwrap()
         .iter()
         .flat_map(|p| p["variants"].as_array().unwrap().clone())
-        .find(|v| v["purchasable"] == true)
-        .expect("a variant on sale")["id"]
+        .find(|v| v["inStock"] == true)
+        .expect("a variant in stock")["id"]
         .clone();
     let made = mutate(
-        "mutation($v: ID!) { addToCart(variantId: $v, quantity: 2, regionId: \"reg_HPEU\") { ...C } }",
-        json!({"v": variant}),
+        "mutation($v: ID!, $q: Int!) { addToCart(variantId: $v, quantity: $q, regionId: \"reg_HPEU\") { ...C } }",
+        json!({"v": variant, "q": quantity}),
     )
     .await;
-    let id = made["addToCart"]["id"].as_str().unwrap().to_owned();
+    (made["addToCart"]["id"].as_str().unwrap().to_owned(), made)
+}
+
+#[tokio::test]
+async fn a_cart_made_through_graphql_is_the_store_apis_cart() {
+    let (id, made) = new_cart(2).await;
     assert_eq!(made["addToCart"]["itemCount"], 2);
     mutate(
         "mutation($s: String!) { setCartEmail(sessionId: $s, email: \"graphql@example.com\") { ...C } }",
@@ -406,25 +412,7 @@ const ORDER: &str = "mutation($s: String!, $card: String!) {
 
 #[tokio::test]
 async fn a_whole_purchase_through_graphql() {
-    let listed = query_of(
-        "{ products(first: 30, regionId: \"reg_HPEU\") { variants { id inStock } } }",
-        json!({}),
-    )
-    .await;
-    let variant = listed["data"]["products"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|p| p["variants"].as_array().unwrap().clone())
-        .find(|v| v["inStock"] == true)
-        .expect("a variant in stock")["id"]
-        .clone();
-    let made = mutate(
-        "mutation($v: ID!) { addToCart(variantId: $v, quantity: 1, regionId: \"reg_HPEU\") { ...C } }",
-        json!({"v": variant}),
-    )
-    .await;
-    let id = made["addToCart"]["id"].as_str().unwrap().to_owned();
+    let (id, made) = new_cart(1).await;
     let line = made["addToCart"]["items"][0]["id"].clone();
     mutate(
         "mutation($s: String!, $l: ID!) { updateCartItem(sessionId: $s, lineId: $l, quantity: 2) { ...C } }",
