@@ -5,8 +5,8 @@
 //   * one socket, `bench`, at LISTEN (host:port; `workerd serve --socket-addr=bench=...`
 //     overrides it), straight to the user Worker. Miniflare's entry Worker (core:entry:
 //     routing, pretty errors, request logging through Node) is dropped;
-//   * the Worker's streaming tail to Miniflare's observability collector (the local
-//     stand-in for Workers Logs, enabled by [observability]) is dropped;
+//   * the Workers' streaming tails to Miniflare's observability collector (the local
+//     stand-in for Workers Logs, enabled by [observability]) are dropped;
 //   * only services the Worker can reach are kept (its bindings: Hyperdrive as a plain
 //     TCP service, R2 and the queue with their Miniflare storage Workers, the cache);
 //   * Hyperdrive's TCP service points at HYPERDRIVE (host:port of PgBouncer or PostgreSQL);
@@ -35,9 +35,13 @@ const byName = new Map(config.services.map((s) => [s.name, s]));
 const userName = `core:user:${workerName}`;
 const user = byName.get(userName)?.worker;
 if (!user) throw new Error(`no service ${userName} in ${dumpPath}`);
-delete user.tails;
-delete user.streamingTails;
-delete user.containerEngine;
+// The user Worker and the Workers it binds (the GraphQL Worker, by its service binding).
+for (const { worker } of config.services) {
+  if (!worker) continue;
+  delete worker.tails;
+  delete worker.streamingTails;
+  delete worker.containerEngine;
+}
 
 // Services reachable from the user Worker: any string in a Worker's config (module
 // sources aside) that names a service is a reference to it.
