@@ -86,6 +86,11 @@ impl Caller {
             image_base: cx.image_base(),
         }
     }
+
+    /// [`Cx::limit`] for the caller: one more attempt against `rule` for `key`.
+    async fn limit(&self, rule: Rule, key: &str) -> Result<(), ApiError> {
+        limit::check(&self.env, &self.config, &self.trace_id, rule, key).await
+    }
 }
 
 /// Completes the cart: what Medusa's `POST /store/carts/:id/complete` answers, with
@@ -107,14 +112,7 @@ pub async fn complete_cart_for(
     payment: Option<PaymentChoice>,
 ) -> Result<(CompleteResponse, Json), ApiError> {
     let (env, config) = (&caller.env, &caller.config);
-    limit::check(
-        env,
-        config,
-        &caller.trace_id,
-        Rule::CheckoutPerCart,
-        id.as_str(),
-    )
-    .await?;
+    caller.limit(Rule::CheckoutPerCart, id.as_str()).await?;
     let (cart, cart_body) = snapshot(env, store, id, &caller.image_base).await?;
     let request = CompleteRequest {
         cart,
@@ -194,21 +192,13 @@ async fn session_for(
     id: &PaymentCollectionId,
     payment: PaymentChoice,
 ) -> Result<Reply, ApiError> {
-    let (config, trace_id) = (&caller.config, &caller.trace_id);
-    limit::check(
-        &caller.env,
-        config,
-        trace_id,
-        Rule::CheckoutPerCart,
-        id.as_str(),
-    )
-    .await?;
+    caller.limit(Rule::CheckoutPerCart, id.as_str()).await?;
     let request = SessionRequest {
         store_id: store.id.clone(),
         payment,
     };
     let path = format!("{COLLECTIONS_PATH}/{id}/payment-sessions");
-    origin::post(config, &path, &request, &caller.traceparent).await
+    origin::post(&caller.config, &path, &request, &caller.traceparent).await
 }
 
 /// Starts paying cart `id` with `payment`: its collection, then a new session in it
