@@ -28,6 +28,7 @@ pub mod settings;
 pub mod staff;
 pub mod stock;
 pub mod variants;
+pub mod webhooks;
 
 use commerce::db::atomically;
 use commerce::staff::audit::{self, Entry};

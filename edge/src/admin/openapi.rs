@@ -96,6 +96,30 @@ fn api_key_body() -> Value {
         "role": {"$ref": "#/components/schemas/Role", "description": "Absent: admin. Never owner."}}})
 }
 
+fn webhook_topics() -> Value {
+    let topics: Vec<&str> = commerce::webhook::offered_topics()
+        .into_iter()
+        .map(commerce::outbox::Topic::as_str)
+        .collect();
+    json!({"type": "array", "minItems": 1, "items": {"type": "string", "enum": topics}})
+}
+
+fn webhook_body() -> Value {
+    json!({"type": "object", "required": ["url", "topics"], "properties": {
+        "url": {"type": "string", "format": "uri", "maxLength": 2000,
+                "description": "https only in production, never a private, loopback or link-local address."},
+        "topics": webhook_topics(),
+        "description": {"type": "string", "maxLength": 500}}})
+}
+
+fn webhook_update_body() -> Value {
+    json!({"type": "object", "properties": {
+        "url": {"type": "string", "format": "uri", "maxLength": 2000},
+        "topics": webhook_topics(),
+        "description": {"type": "string", "maxLength": 500},
+        "status": {"enum": ["active", "paused"]}}})
+}
+
 fn stock_change_fields(quantity: (&str, &str)) -> Value {
     let reasons: Vec<&str> = commerce::inventory::Reason::ALL
         .iter()
@@ -401,6 +425,14 @@ static OPERATIONS: &[Operation] = &[
     op(Get, "/admin/api-keys", "The store's secret API keys", None, "ApiKeyList"),
     op(Post, "/admin/api-keys", "Make a secret API key (the token is answered once)", Some(api_key_body), "ApiKeyResponse"),
     op(Post, "/admin/api-keys/{id}/revoke", "Revoke a key at once", None, "ApiKeyResponse"),
+    op(Get, "/admin/webhooks", "The store's webhook endpoints and the topics they may ask for", None, "WebhookEndpointList"),
+    op(Post, "/admin/webhooks", "Register a webhook endpoint (its whsec_ secret is answered once)", Some(webhook_body), "WebhookEndpointResponse"),
+    op(Get, "/admin/webhooks/{id}", "An endpoint and its latest deliveries (?status=pending|delivered|dead, ?limit=1..200)", None, "WebhookDeliveryList"),
+    op(Post, "/admin/webhooks/{id}", "Change an endpoint's URL, topics or description; pause it (status paused) or make it active again", Some(webhook_update_body), "WebhookEndpointResponse"),
+    op(Verb::Delete, "/admin/webhooks/{id}", "Delete an endpoint and its deliveries", None, "Deleted"),
+    op(Post, "/admin/webhooks/{id}/rotate-secret", "A new secret, answered once; the old one signs beside it for a day", None, "WebhookEndpointResponse"),
+    op(Post, "/admin/webhooks/{id}/resend-failed", "Send every dead delivery of the endpoint again", None, "WebhookResent"),
+    op(Post, "/admin/webhooks/{id}/deliveries/{delivery}/resend", "Send one delivery again", None, "WebhookResent"),
     op(Get, "/admin/purchase-orders", "Purchase orders, newest first (status; limit, offset), without their lines", None, "PurchaseOrderList"),
     op(Post, "/admin/purchase-orders", "Start a draft purchase order (in the store's currency)", Some(purchase_order_body), "PurchaseOrderResponse"),
     op(Get, "/admin/purchase-orders/{id}", "One purchase order with its lines", None, "PurchaseOrderResponse"),
@@ -438,12 +470,41 @@ fn schemas() -> Value {
         catalog_schemas(),
         settings_schemas(),
         purchase_order_schemas(),
+        webhook_schemas(),
     ] {
         if let (Some(all), Value::Object(more)) = (all.as_object_mut(), more) {
             all.extend(more);
         }
     }
     all
+}
+
+/// The schemas of webhook endpoints and deliveries.
+fn webhook_schemas() -> Value {
+    json!({
+        "WebhookEndpoint": open(&["id", "url", "topics", "status"], json!({
+            "id": {"type": "string"}, "url": {"type": "string"}, "description": {"type": "string"},
+            "topics": {"type": "array", "items": {"type": "string"}},
+            "status": {"enum": ["active", "paused", "disabled"]},
+            "disabled_reason": {"type": ["string", "null"]},
+            "failing_since": {"type": ["string", "null"], "description": "A delivery died after the whole retry schedule."},
+            "previous_secret_until": {"type": ["string", "null"]},
+            "secret": {"type": "string", "description": "Only when the endpoint is made or its secret rotated."}})),
+        "WebhookEndpointResponse": open(&["webhook_endpoint"], json!({
+            "webhook_endpoint": {"$ref": "#/components/schemas/WebhookEndpoint"}})),
+        "WebhookEndpointList": open(&["webhook_endpoints", "count", "topics"], json!({
+            "webhook_endpoints": {"type": "array", "items": {"$ref": "#/components/schemas/WebhookEndpoint"}},
+            "count": {"type": "integer"}, "topics": {"type": "array", "items": {"type": "string"}}})),
+        "WebhookDeliveryList": open(&["webhook_endpoint", "deliveries", "count"], json!({
+            "webhook_endpoint": {"$ref": "#/components/schemas/WebhookEndpoint"},
+            "deliveries": {"type": "array", "items": open(&["id", "event_id", "topic", "status", "attempts"], json!({
+                "id": {"type": "integer"}, "event_id": {"type": "string"}, "topic": {"type": "string"},
+                "sequence": {"type": "integer"}, "status": {"enum": ["pending", "delivered", "dead"]},
+                "attempts": {"type": "integer"}, "last_response_status": {"type": ["integer", "null"]},
+                "last_duration_ms": {"type": ["integer", "null"]}, "body": {"type": "object"}}))},
+            "count": {"type": "integer"}})),
+        "WebhookResent": open(&["resent"], json!({"resent": {"type": "integer"}}))
+    })
 }
 
 /// The schemas of purchase orders.

@@ -181,6 +181,8 @@ prefixed_id!(/// A role a store's owners defined from the permissions.
     CustomRoleId, "role", "role");
 prefixed_id!(/// A store's secret API key (the id; the secret is its token).
     ApiKeyId, "apk", "API key");
+prefixed_id!(/// A store's outbound webhook endpoint.
+    EndpointId, "whep", "webhook endpoint");
 prefixed_id!(/// A shopper with an account in one store.
     CustomerId, "cus", "customer");
 prefixed_id!(/// An address in a customer's address book.

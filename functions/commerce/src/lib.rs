@@ -34,6 +34,7 @@ pub mod staff;
 pub mod store;
 pub mod store_api;
 pub mod trace;
+pub mod webhook;
 pub mod wire;
 
 pub use error::{ApiError, ErrorBody, ErrorCode};

@@ -130,6 +130,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0031_educational_content",
         include_str!("../../../migrations/0031_educational_content.sql"),
     ),
+    (
+        "0032_webhooks",
+        include_str!("../../../migrations/0032_webhooks.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

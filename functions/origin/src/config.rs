@@ -65,6 +65,12 @@ pub struct Config {
     pub job_poll: Duration,
     /// `RESERVATION_TTL_SECONDS`, default 900: how long a pending order holds stock.
     pub reservation_ttl_s: i64,
+    /// `WEBHOOK_RETRY_SCHEDULE_SECONDS`: the delays before each attempt of a webhook
+    /// delivery, comma-separated, the first 0 (default: `commerce::webhook::
+    /// RETRY_SCHEDULE_S`, about three days in ten attempts). Tests shorten it.
+    pub webhook_schedule: Vec<u64>,
+    /// `WEBHOOK_TIMEOUT_MS`, default 10000: how long one delivery attempt may take.
+    pub webhook_timeout: Duration,
 }
 
 impl Config {
@@ -167,9 +173,24 @@ impl Config {
                 var("RESERVATION_TTL_SECONDS"),
                 commerce::order::RESERVATION_TTL_SECONDS,
             )?,
+            webhook_schedule: match var("WEBHOOK_RETRY_SCHEDULE_SECONDS") {
+                None => commerce::webhook::RETRY_SCHEDULE_S.to_vec(),
+                Some(text) => schedule(&text)?,
+            },
+            webhook_timeout: Duration::from_millis(number(
+                "WEBHOOK_TIMEOUT_MS",
+                var("WEBHOOK_TIMEOUT_MS"),
+                10_000,
+            )?),
         };
         config.check_production()?;
         Ok(config)
+    }
+
+    /// Whether webhook deliveries may go only to public addresses (production: never
+    /// into the operator's own network).
+    pub fn webhooks_public_only(&self) -> bool {
+        self.is_production()
     }
 
     /// Whether this is the production deployment.
@@ -210,6 +231,23 @@ impl Config {
             ))
         }
     }
+}
+
+/// Reads `WEBHOOK_RETRY_SCHEDULE_SECONDS`: 1 to 20 delays in seconds, the first 0.
+fn schedule(text: &str) -> Result<Vec<u64>, String> {
+    let bad = || {
+        format!(
+            "WEBHOOK_RETRY_SCHEDULE_SECONDS={text}: expected 1 to 20 comma-separated seconds starting with 0, like 0,5,300"
+        )
+    };
+    let delays: Vec<u64> = text
+        .split(',')
+        .map(|s| s.trim().parse().map_err(|_| bad()))
+        .collect::<Result<_, _>>()?;
+    if delays.first() != Some(&0) || delays.len() > 20 {
+        return Err(bad());
+    }
+    Ok(delays)
 }
 
 #[cfg(test)]
@@ -293,5 +331,15 @@ mod tests {
         assert!(vars(&[("DATABASE_POOL_SIZE", "many")])
             .unwrap_err()
             .contains("DATABASE_POOL_SIZE"));
+        for schedule in ["5,10", "0,x", ""] {
+            let got = vars(&[("WEBHOOK_RETRY_SCHEDULE_SECONDS", schedule)]);
+            assert!(
+                schedule.is_empty() || got.unwrap_err().contains("WEBHOOK_RETRY_SCHEDULE_SECONDS"),
+                "{schedule}"
+            );
+        }
+        let c = vars(&[("WEBHOOK_RETRY_SCHEDULE_SECONDS", "0, 1,2")]).unwrap();
+        assert_eq!(c.webhook_schedule, [0, 1, 2]);
+        assert_eq!(vars(&[]).unwrap().webhook_schedule.len(), 10);
     }
 }

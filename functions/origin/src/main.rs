@@ -25,6 +25,7 @@ async fn main() {
     };
     let address = listener.local_addr().unwrap_or(listen);
     tokio::spawn(origin::jobs::run(app.clone()));
+    tokio::spawn(origin::deliveries::run(app.clone()));
     tracing::info!(
         address = %address,
         environment = %app.config.environment,

@@ -74,6 +74,8 @@ pub fn config(database_url: &str, payment: PaymentConfig, email: EmailConfig) ->
         provider_timeout: Duration::from_secs(2),
         job_poll: Duration::from_millis(50),
         reservation_ttl_s: 900,
+        webhook_schedule: vec![0, 1, 1],
+        webhook_timeout: Duration::from_secs(1),
     }
 }
 
