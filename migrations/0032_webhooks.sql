@@ -63,7 +63,9 @@ CREATE FUNCTION webhook_fan_out() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO webhook_deliveries (endpoint_id, store_id, event_id, topic, sequence, body)
     SELECT e.id, NEW.store_id, 'evt_' || NEW.id, NEW.topic, NEW.id,
-           jsonb_build_object('type', NEW.topic, 'timestamp', NEW.payload -> 'timestamp',
+           -- The body's timestamp as the specification writes it (ISO 8601): the
+           -- transaction's time, the same instant as the envelope's milliseconds.
+           jsonb_build_object('type', NEW.topic, 'timestamp', api_ts(now()),
                               'sequence', NEW.id, 'data', NEW.payload -> 'payload')
       FROM webhook_endpoints e
      WHERE e.store_id = NEW.store_id

@@ -165,21 +165,33 @@ impl Topic {
     }
 }
 
-/// The one shape of every domain event.
+/// The one shape of every domain event, as the outbox keeps it and the job runner
+/// reads it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Envelope {
+    /// `evt_` and the outbox row's number: unique, and the same on every retry and to
+    /// every webhook endpoint (its `webhook-id`).
+    pub id: String,
     pub topic: Topic,
     pub payload: Value,
-    /// When it happened: ISO 8601 UTC, set by the database at write time.
-    pub timestamp: String,
+    /// When it happened, in milliseconds since the Unix epoch: the database's clock
+    /// when the change was written (the transaction's time).
+    pub timestamp: i64,
     /// The W3C trace id of the request that caused it.
     pub trace_id: Option<String>,
+    pub store_id: StoreId,
 }
 
+/// The row's id is drawn first, so that the envelope can carry it.
 const ENQUEUE_SQL: &str = "
-    INSERT INTO outbox (store_id, topic, payload, trace_id, kind)
-    VALUES ($1, $2, jsonb_build_object('topic', $2::text, 'payload', $3::jsonb,
-            'timestamp', api_ts(now()), 'trace_id', $4::text), $4, $5)";
+    WITH n AS (SELECT nextval(pg_get_serial_sequence('outbox', 'id')) AS id,
+                      (extract(epoch FROM now()) * 1000)::int8 AS ms)
+    INSERT INTO outbox (id, store_id, topic, payload, trace_id, kind)
+    SELECT n.id, $1, $2,
+           jsonb_build_object('id', 'evt_' || n.id, 'topic', $2::text, 'payload', $3::jsonb,
+                              'timestamp', n.ms, 'trace_id', $4::text, 'store_id', $1::text),
+           $4, $5
+      FROM n";
 
 /// Writes an event for the job runner in `client`'s transaction.
 pub async fn enqueue<C: Sql>(
@@ -221,12 +233,20 @@ impl Job {
     }
 }
 
+/// Rows written before envelopes carried their id, store and a timestamp in
+/// milliseconds (an ISO 8601 text then) read in today's shape.
 const CLAIM_SQL: &str = "
-    SELECT id, store_id, payload, attempts, kind FROM outbox
-    WHERE status = 'pending' AND kind = $2 AND next_attempt_at <= now()
-    ORDER BY next_attempt_at, id
-    LIMIT $1
-    FOR UPDATE SKIP LOCKED";
+    SELECT id, store_id, attempts, kind,
+           payload || jsonb_build_object('id', 'evt_' || id, 'store_id', store_id,
+               'timestamp', CASE WHEN jsonb_typeof(payload -> 'timestamp') = 'number'
+                   THEN payload -> 'timestamp'
+                   ELSE to_jsonb((extract(epoch FROM (payload ->> 'timestamp')::timestamptz)
+                                  * 1000)::int8) END) AS payload
+      FROM outbox
+     WHERE status = 'pending' AND kind = $2 AND next_attempt_at <= now()
+     ORDER BY next_attempt_at, id
+     LIMIT $1
+       FOR UPDATE SKIP LOCKED";
 
 /// Up to `limit` due jobs of `kind`, the longest due first, locked for `client`'s
 /// transaction (other runners skip them). The caller runs each and marks it before

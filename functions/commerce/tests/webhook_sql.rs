@@ -337,3 +337,74 @@ async fn rotation_signs_with_both_secrets_for_the_overlap_and_stores_are_apart()
         .get(0);
     assert_eq!(left, 0, "an endpoint's deliveries go with it");
 }
+
+#[tokio::test]
+async fn every_event_has_one_envelope_whose_id_is_its_deliveries_webhook_id() {
+    let db = test_db().await;
+    let alpha = store("store_ALPHA");
+    let (endpoint, _) = repo::create(
+        &db,
+        &alpha,
+        "http://127.0.0.1:9/e",
+        "",
+        &[Topic::InventoryAdjusted],
+    )
+    .await
+    .unwrap();
+    let before_ms: i64 = db
+        .query_one("SELECT (extract(epoch FROM now()) * 1000)::int8", &[])
+        .await
+        .unwrap()
+        .get(0);
+    event(&db, "store_ALPHA", Topic::InventoryAdjusted, 7).await;
+    // A row written before envelopes carried id, store and milliseconds reads the same.
+    db.batch_execute(
+        "INSERT INTO outbox (store_id, topic, payload, trace_id, kind)
+         SELECT 'store_ALPHA', 'inventory.adjusted',
+                jsonb_build_object('topic', 'inventory.adjusted', 'timestamp', api_ts(now()),
+                                   'trace_id', NULL, 'payload', '{}'::jsonb), NULL, 'inventory'",
+    )
+    .await
+    .unwrap();
+    let jobs = outbox::claim(&db, outbox::JobKind::Inventory, 10)
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 2);
+    for job in &jobs {
+        let e = &job.envelope;
+        assert_eq!(e.id, format!("evt_{}", job.id));
+        assert_eq!(e.store_id, alpha);
+        assert!(
+            (before_ms - 5_000..before_ms + 60_000).contains(&e.timestamp),
+            "{}",
+            e.timestamp
+        );
+    }
+    assert_eq!(jobs[0].envelope.trace_id.as_deref(), Some("trace-1"));
+    assert_eq!(jobs[0].envelope.payload["n"], 7);
+    let shown = repo::deliveries(&db, &alpha, &endpoint.id, None, 10)
+        .await
+        .unwrap();
+    let ids: Vec<&str> = shown.iter().rev().map(|d| d.event_id.as_str()).collect();
+    let envelope_ids: Vec<&str> = jobs.iter().map(|j| j.envelope.id.as_str()).collect();
+    assert_eq!(ids, envelope_ids);
+    let json = serde_json::to_value(&jobs[0].envelope).unwrap();
+    let mut keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "payload",
+            "store_id",
+            "timestamp",
+            "topic",
+            "trace_id"
+        ]
+    );
+}

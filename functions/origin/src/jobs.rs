@@ -262,14 +262,15 @@ async fn record_analytics<C: GenericClient + Sync>(
     client
         .execute(
             "INSERT INTO analytics_events (store_id, name, trace_id, actor, metadata, occurred_at, event_key)
-             VALUES ($1, $2, $3, $4, $5, $6::text::timestamptz, $7) ON CONFLICT (event_key) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, to_timestamp($6::float8 / 1000), $7)
+             ON CONFLICT (event_key) DO NOTHING",
             &[
                 &job.store_id.as_str(),
                 &job.envelope.topic.as_str(),
                 &job.envelope.trace_id,
                 &actor,
                 payload,
-                &job.envelope.timestamp,
+                &(job.envelope.timestamp as f64),
                 &key,
             ],
         )
