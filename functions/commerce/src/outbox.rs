@@ -32,8 +32,14 @@ pub enum Topic {
     OrderCreated,
     #[serde(rename = "order.canceled")]
     OrderCanceled,
+    #[serde(rename = "order.fulfilled")]
+    OrderFulfilled,
     #[serde(rename = "order.shipped")]
     OrderShipped,
+    #[serde(rename = "shipping.label.created")]
+    ShippingLabelCreated,
+    #[serde(rename = "order.delivered")]
+    OrderDelivered,
     #[serde(rename = "inventory.reserved")]
     InventoryReserved,
     #[serde(rename = "inventory.released")]
@@ -42,6 +48,8 @@ pub enum Topic {
     InventoryInsufficient,
     #[serde(rename = "inventory.adjusted")]
     InventoryAdjusted,
+    #[serde(rename = "payment.created")]
+    PaymentCreated,
     #[serde(rename = "payment.succeeded")]
     PaymentSucceeded,
     #[serde(rename = "payment.failed")]
@@ -52,27 +60,34 @@ pub enum Topic {
     PurchaseOrderPlaced,
     #[serde(rename = "purchase_order.received")]
     PurchaseOrderReceived,
+    #[serde(rename = "customer.created")]
+    CustomerCreated,
     /// Work, not news: a confirmed catalog import has products left to write.
     #[serde(rename = "catalog.import.requested")]
     CatalogImportRequested,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 15] = [
+    pub const ALL: [Topic; 20] = [
         Topic::ProductCreated,
         Topic::ProductUpdated,
         Topic::OrderCreated,
         Topic::OrderCanceled,
+        Topic::OrderFulfilled,
         Topic::OrderShipped,
+        Topic::ShippingLabelCreated,
+        Topic::OrderDelivered,
         Topic::InventoryReserved,
         Topic::InventoryReleased,
         Topic::InventoryInsufficient,
         Topic::InventoryAdjusted,
+        Topic::PaymentCreated,
         Topic::PaymentSucceeded,
         Topic::PaymentFailed,
         Topic::PaymentRefunded,
         Topic::PurchaseOrderPlaced,
         Topic::PurchaseOrderReceived,
+        Topic::CustomerCreated,
         Topic::CatalogImportRequested,
     ];
 
@@ -82,7 +97,12 @@ impl Topic {
             Topic::ProductUpdated => "product.updated",
             Topic::OrderCreated => "order.created",
             Topic::OrderCanceled => "order.canceled",
+            Topic::OrderFulfilled => "order.fulfilled",
             Topic::OrderShipped => "order.shipped",
+            Topic::ShippingLabelCreated => "shipping.label.created",
+            Topic::OrderDelivered => "order.delivered",
+            Topic::PaymentCreated => "payment.created",
+            Topic::CustomerCreated => "customer.created",
             Topic::InventoryReserved => "inventory.reserved",
             Topic::InventoryReleased => "inventory.released",
             Topic::InventoryInsufficient => "inventory.insufficient",
@@ -148,6 +168,12 @@ impl Topic {
         match self {
             // Their work is the shopper's e-mail (confirmation, shipping news).
             Topic::OrderCreated | Topic::OrderShipped => JobKind::Mail,
+            // News for integrations and analytics, no work of their own.
+            Topic::OrderFulfilled
+            | Topic::ShippingLabelCreated
+            | Topic::OrderDelivered
+            | Topic::PaymentCreated
+            | Topic::CustomerCreated => JobKind::Order,
             Topic::OrderCanceled
             | Topic::PaymentSucceeded
             | Topic::PaymentFailed
@@ -182,16 +208,22 @@ pub struct Envelope {
     pub store_id: StoreId,
 }
 
-/// The row's id is drawn first, so that the envelope can carry it.
-const ENQUEUE_SQL: &str = "
-    WITH n AS (SELECT nextval(pg_get_serial_sequence('outbox', 'id')) AS id,
-                      (extract(epoch FROM now()) * 1000)::int8 AS ms)
-    INSERT INTO outbox (id, store_id, topic, payload, trace_id, kind)
-    SELECT n.id, $1, $2,
-           jsonb_build_object('id', 'evt_' || n.id, 'topic', $2::text, 'payload', $3::jsonb,
-                              'timestamp', n.ms, 'trace_id', $4::text, 'store_id', $1::text),
-           $4, $5
-      FROM n";
+/// The statement that writes an event, from SQL expressions for its store, topic,
+/// payload, trace id and job kind: an `INSERT` that may stand alone or end a `WITH`
+/// (an event written by the same statement as its change). The row's id is drawn
+/// first, so that the envelope can carry it.
+pub fn insert_sql(store: &str, topic: &str, payload: &str, trace: &str, kind: &str) -> String {
+    format!(
+        "INSERT INTO outbox (id, store_id, topic, payload, trace_id, kind)
+         SELECT n.id, {store}, {topic},
+                jsonb_build_object('id', 'evt_' || n.id, 'topic', ({topic})::text,
+                                   'payload', ({payload})::jsonb, 'timestamp', n.ms,
+                                   'trace_id', ({trace})::text, 'store_id', ({store})::text),
+                {trace}, {kind}
+           FROM (SELECT nextval(pg_get_serial_sequence('outbox', 'id')) AS id,
+                        (extract(epoch FROM now()) * 1000)::int8 AS ms) n"
+    )
+}
 
 /// Writes an event for the job runner in `client`'s transaction.
 pub async fn enqueue<C: Sql>(
@@ -211,7 +243,8 @@ pub async fn enqueue<C: Sql>(
         (&trace_id, Type::TEXT),
         (&kind, Type::TEXT),
     ];
-    client.execute_typed(ENQUEUE_SQL, &params).await?;
+    let sql = insert_sql("$1", "$2", "$3", "$4", "$5");
+    client.execute_typed(&sql, &params).await?;
     Ok(())
 }
 

@@ -226,12 +226,16 @@ pub async fn sessions_of_order<C: Sql>(
     rows.iter().map(session_from_row).collect()
 }
 
-/// Writes a new session.
-pub async fn insert_session<C: Sql>(client: &C, s: &Session) -> Result<(), ApiError> {
+/// Writes a new session and its `payment.created` event (under `trace_id`).
+pub async fn insert_session<C: Sql>(
+    client: &C,
+    s: &Session,
+    trace_id: Option<&str>,
+) -> Result<(), ApiError> {
     let code = s.currency.as_str();
     let status = s.status.as_str();
     let data = Json(&s.data);
-    let params: [Param<'_>; 9] = [
+    let params: [Param<'_>; 10] = [
         (&s.id, Type::TEXT),
         (&s.collection_id, Type::TEXT),
         (&s.store_id, Type::TEXT),
@@ -241,15 +245,26 @@ pub async fn insert_session<C: Sql>(client: &C, s: &Session) -> Result<(), ApiEr
         (&code, Type::TEXT),
         (&data, Type::JSONB),
         (&s.reference, Type::TEXT),
+        (&trace_id, Type::TEXT),
     ];
-    client
-        .execute_typed(
-            "INSERT INTO payment_sessions (id, collection_id, store_id, provider_id, status,
+    // The session and its `payment.created` event in one statement.
+    let topic = crate::outbox::Topic::PaymentCreated;
+    let event = crate::outbox::insert_sql(
+        "$3",
+        &format!("'{}'", topic.as_str()),
+        "jsonb_build_object('payment_session_id', $1::text, 'payment_collection_id', $2::text,
+             'provider_id', $4::text, 'amount', $6::int8, 'currency_code', $7::text)",
+        "$10",
+        &format!("'{}'", topic.kind().as_str()),
+    );
+    let sql = format!(
+        "WITH made AS (
+             INSERT INTO payment_sessions (id, collection_id, store_id, provider_id, status,
                  amount, currency_code, data, reference)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            &params,
-        )
-        .await?;
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id)
+         {event}"
+    );
+    client.execute_typed(&sql, &params).await?;
     Ok(())
 }
 

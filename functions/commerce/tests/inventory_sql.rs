@@ -137,7 +137,12 @@ async fn a_count_is_set_and_adjusted_each_with_its_ledger_row_and_event() {
     assert_eq!(last["payload"]["stocked_after"], 5);
     assert_eq!(last["payload"]["delta"], -3);
     assert_eq!(last["payload"]["version"], 3);
-    assert!(last["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')));
+    // The envelope's time in milliseconds since the epoch (after 2020, before 2100).
+    assert!(last["timestamp"]
+        .as_i64()
+        .is_some_and(|ms| (1_577_836_800_000..4_102_444_800_000).contains(&ms)));
+    assert_eq!(last["store_id"], "store_ALPHA");
+    assert!(last["id"].as_str().is_some_and(|id| id.starts_with("evt_")));
 }
 
 #[tokio::test]

@@ -255,6 +255,7 @@ async fn failing_releases_stock_once_and_shipping_consumes_it() {
             "inventory.released",
             "inventory.reserved",
             "order.created",
+            "order.fulfilled",
             "order.shipped"
         ]
     );

@@ -101,8 +101,8 @@ async fn complete_locked(
             Some(choice)
                 if session.status != SessionStatus::RequiresMore || choice.data != Value::Null =>
             {
-                new_session_for_order(app, conn, &order, session.collection_id.clone(), &choice)
-                    .await?
+                let collection = session.collection_id.clone();
+                new_session_for_order(app, conn, &order, collection, &choice, trace_id).await?
             }
             _ => session,
         };
@@ -122,7 +122,7 @@ async fn complete_locked(
                 total,
             )
             .await?;
-            create_session(app, conn, &collection, choice).await?
+            create_session(app, conn, &collection, choice, trace_id).await?
         }
         None => latest_session(conn, store, &req.cart).await?,
     };
@@ -228,6 +228,7 @@ async fn create_session(
     conn: &Conn,
     collection: &Collection,
     choice: &PaymentChoice,
+    trace_id: Option<&str>,
 ) -> Result<Session, ApiError> {
     let provider = app.provider(&choice.provider_id)?;
     let id = PaymentSessionId::generate();
@@ -253,7 +254,7 @@ async fn create_session(
         action_url: None,
         order_id: None,
     };
-    payment::insert_session(conn, &session).await?;
+    payment::insert_session(conn, &session, trace_id).await?;
     Ok(session)
 }
 
@@ -263,9 +264,10 @@ async fn new_session_for_order(
     order: &Order,
     collection_id: PaymentCollectionId,
     choice: &PaymentChoice,
+    trace_id: Option<&str>,
 ) -> Result<Session, ApiError> {
     let collection = payment::collection(&*conn, &order.store_id, &collection_id).await?;
-    let mut session = create_session(app, conn, &collection, choice).await?;
+    let mut session = create_session(app, conn, &collection, choice, trace_id).await?;
     // The old session of the order stops counting: the order is paid by the new one.
     let tx = conn.transaction().await?;
     payment::cancel_unpaid_sessions_of_order(&tx, &order.id).await?;
@@ -395,6 +397,7 @@ pub async fn session(
     app: &App,
     id: &PaymentCollectionId,
     req: SessionRequest,
+    trace_id: Option<&str>,
 ) -> Result<Value, ApiError> {
     let conn = app.pool.get().await?;
     let c = payment::collection(&conn, &req.store_id, id).await?;
@@ -405,7 +408,7 @@ pub async fn session(
         ));
     }
     payment::cancel_unused_sessions(&conn, &c.id).await?;
-    create_session(app, &conn, &c, &req.payment).await?;
+    create_session(app, &conn, &c, &req.payment, trace_id).await?;
     let sessions = payment::sessions(&conn, &c.id).await?;
     Ok(json!({"payment_collection": payment::collection_json(&c, &sessions)}))
 }

@@ -156,11 +156,17 @@ async fn create_collection(State(app): State<App>, body: Bytes) -> Answer {
     Ok(Json(checkout::collection(&app, parse(&body)?).await?))
 }
 
-async fn create_session(State(app): State<App>, Path(id): Path<String>, body: Bytes) -> Answer {
+async fn create_session(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Answer {
     let id = PaymentCollectionId::parse(&id)
         .map_err(|_| ApiError::not_found("PaymentCollection", "id", id.clone()))?;
     let req: SessionRequest = parse(&body)?;
-    Ok(Json(checkout::session(&app, &id, req).await?))
+    let trace = trace_id(&headers);
+    Ok(Json(checkout::session(&app, &id, req, Some(&trace)).await?))
 }
 
 async fn authenticate(State(app): State<App>, Path(id): Path<String>, body: Bytes) -> Answer {

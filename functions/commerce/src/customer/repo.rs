@@ -238,7 +238,19 @@ pub async fn customer<C: Sql>(
 
 /// Makes the customer of `principal`'s identity (`POST /store/customers`) with the
 /// identity's e-mail; 400 when it has one already.
-pub async fn create_customer<C: Sql>(
+pub async fn create_customer<C: tokio_postgres::GenericClient + Sync>(
+    client: &C,
+    principal: &Principal,
+    profile: &Profile,
+) -> Result<Customer, ApiError> {
+    // The customer and its `customer.created` event in one transaction.
+    crate::db::atomically(client, async |tx: &C| {
+        make_customer(tx, principal, profile).await
+    })
+    .await
+}
+
+async fn make_customer<C: Sql>(
     client: &C,
     principal: &Principal,
     profile: &Profile,
@@ -304,7 +316,12 @@ pub async fn create_customer<C: Sql>(
             "Request already authenticated as a customer.",
         ));
     }
-    customer(client, &principal.store_id, &id).await
+    let made = customer(client, &principal.store_id, &id).await?;
+    let payload = serde_json::json!({"customer_id": made.id, "email": made.email,
+        "first_name": made.first_name, "last_name": made.last_name});
+    let topic = crate::outbox::Topic::CustomerCreated;
+    crate::outbox::enqueue(client, &principal.store_id, topic, payload, None).await?;
+    Ok(made)
 }
 
 /// Changes the profile of customer `id` of `store`: the fields `profile` names.

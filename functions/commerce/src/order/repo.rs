@@ -340,11 +340,29 @@ async fn apply<C: Sql>(
             )
             .await?;
     }
+    if action == OrderAction::Ship {
+        // Each parcel handed over with a carrier's label: its carrier and number.
+        for parcel in order
+            .fulfillments
+            .iter()
+            .filter(|f| parcels.contains(&f.id))
+        {
+            if let Some(label) = &parcel.shipment {
+                let payload = json!({"order_id": id, "fulfillment_id": parcel.id,
+                    "carrier": label.carrier, "tracking_number": label.tracking_number,
+                    "tracking_url": label.tracking_url});
+                let trace = order.trace_id.as_deref();
+                outbox::enqueue(client, store, Topic::ShippingLabelCreated, payload, trace).await?;
+            }
+        }
+    }
     let topic = match action {
         OrderAction::Pay => Some(Topic::OrderCreated),
         OrderAction::Cancel => Some(Topic::OrderCanceled),
+        OrderAction::Fulfill => Some(Topic::OrderFulfilled),
         OrderAction::Ship => Some(Topic::OrderShipped),
-        _ => None,
+        OrderAction::Deliver => Some(Topic::OrderDelivered),
+        OrderAction::Fail | OrderAction::Refund => None,
     };
     if let Some(topic) = topic {
         outbox::enqueue(
