@@ -44,11 +44,12 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     ["POST", "/admin/shipping-options", 400],
   ];
   const backwardsRange = ["GET", "/admin/analytics", 400];
+  const refusedWebhook = ["POST", "/admin/webhooks", 400];
   const purchaseOrder = [
     ["POST", /^\/admin\/purchase-orders\/po_[0-9A-Z]+\/lines$/, 400],
     ["POST", /^\/admin\/purchase-orders\/po_[0-9A-Z]+\/receive$/, 409],
   ];
-  const expected = [["POST", "/admin/sign-in", 401], refusedCount, takenHandle, refusedVariant, valueAsksFirst, backwardsRange, ...refusedSettings, ...purchaseOrder];
+  const expected = [["POST", "/admin/sign-in", 401], refusedCount, takenHandle, refusedVariant, valueAsksFirst, backwardsRange, refusedWebhook, ...refusedSettings, ...purchaseOrder];
   const { context, page, problems } = await openPage(browser, { expected });
   const found = [];
   try {
@@ -420,6 +421,32 @@ test("an owner joins, works the orders list, signs out and in again", { timeout:
     await submit(page, page.getByRole("button", { name: "Revoke" }).first(), "/admin/api-keys");
     const revoked = page.getByRole("row").filter({ hasText: "Browser test export" }).first();
     assert.match(await revoked.innerText(), /Revoked \d{4}-\d\d-\d\d/);
+    // Webhooks: a refused endpoint (no topic) comes back as typed; one added shows its
+    // secret once; paused, its secret rotated (ticked first), then deleted.
+    await Promise.all([page.waitForNavigation(), nav.getByRole("link", { name: "Webhooks" }).click()]);
+    await axe(page, "webhooks", found, t);
+    const hookUrl = `http://127.0.0.1:9/browser-hook-${stamp}`;
+    await page.getByLabel(/^URL/).fill(hookUrl);
+    assert.equal(await submit(page, page.getByRole("button", { name: "Add endpoint" }), "/admin/webhooks"), 400);
+    await assert.doesNotReject(page.getByText("Choose at least one topic to deliver.").waitFor());
+    assert.equal(await page.getByLabel(/^URL/).inputValue(), hookUrl);
+    await axe(page, "webhooks, refused", found, t);
+    await page.getByLabel("order.created", { exact: true }).check();
+    await submit(page, page.getByRole("button", { name: "Add endpoint" }), "/admin/webhooks");
+    assert.match(await page.locator(".invite-link").innerText(), /^whsec_[A-Za-z0-9+/]{43}=$/);
+    await axe(page, "webhooks, endpoint added", found, t);
+    await submit(page, page.getByRole("link", { name: hookUrl }), (u) => u.pathname.startsWith("/admin/webhooks/whep_"));
+    await axe(page, "webhook", found, t);
+    const hookPath = new URL(page.url()).pathname;
+    await submit(page, page.getByRole("button", { name: /^Pause deliveries/ }), hookPath);
+    await assert.doesNotReject(page.getByText("Paused", { exact: true }).waitFor());
+    await page.getByLabel(/^Make a new secret/).check();
+    await submit(page, page.getByRole("button", { name: "Rotate secret" }), `${hookPath}/rotate-secret`);
+    assert.match(await page.locator(".invite-link").innerText(), /^whsec_/);
+    await axe(page, "webhook, secret rotated", found, t);
+    await page.getByLabel(/^Delete this endpoint/).check();
+    await submit(page, page.getByRole("button", { name: "Delete" }), "/admin/webhooks");
+    assert.equal(await page.getByRole("link", { name: hookUrl }).count(), 0);
     await Promise.all([page.waitForNavigation(), nav.getByRole("link", { name: "Your sessions" }).click()]);
     await assert.doesNotReject(page.getByText("(this one)").waitFor());
     await axe(page, "sessions", found, t);

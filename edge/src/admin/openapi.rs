@@ -903,6 +903,7 @@ mod tests {
         "/admin/roles/:id",
         "/admin/roles/:id/delete",
         "/admin/invites/:id/delete",
+        "/admin/webhooks/:id/delete",
         "/admin/staff/:user/role",
         "/admin/staff/:user/remove",
         "/admin/account/sessions",

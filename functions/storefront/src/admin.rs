@@ -11,6 +11,7 @@ pub mod purchase_orders;
 pub mod settings;
 pub mod stock;
 pub mod taxonomy;
+pub mod webhooks;
 
 use askama::Template;
 use commerce::money::Money;
@@ -52,6 +53,7 @@ const NAV: &[(&str, &str, Permission)] = &[
     ("/admin/audit", "Audit log", Permission::AuditRead),
     ("/admin/api-keys", "API keys", Permission::ApiKeyRead),
     ("/admin/settings", "Settings", Permission::SettingsRead),
+    ("/admin/webhooks", "Webhooks", Permission::SettingsWrite),
     (
         "/admin/account/sessions",
         "Your sessions",
