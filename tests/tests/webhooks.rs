@@ -107,10 +107,17 @@ async fn own_store(db: &tokio_postgres::Client) -> (String, String) {
     ))
     .await
     .unwrap();
+    let cookie = owner_of(db, &store).await;
+    (store, cookie)
+}
+
+/// A new owner of `store`, invited as an operator does: their session cookie.
+async fn owner_of(db: &tokio_postgres::Client, store: &str) -> String {
+    let n = stamp();
     let email = format!("owner-{n}@hooks.test");
     let token = staff::create_invite(
         db,
-        &StoreId::parse(&store).unwrap(),
+        &StoreId::parse(store).unwrap(),
         &Email::parse(&email).unwrap(),
         &StoreRole::builtin(Role::Owner),
         None,
@@ -128,15 +135,13 @@ async fn own_store(db: &tokio_postgres::Client) -> (String, String) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let cookie = res
-        .headers()
+    res.headers()
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find(|v| v.starts_with("staff_session=") && !v.starts_with("staff_session=;"))
         .map(|v| v.split(';').next().unwrap().to_owned())
-        .unwrap();
-    (store, cookie)
+        .unwrap()
 }
 
 async fn api(method: Method, cookie: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
@@ -419,4 +424,226 @@ async fn deliveries_are_signed_retried_dead_lettered_and_sent_again() {
         .as_array()
         .unwrap()
         .contains(&json!("order.created")));
+}
+
+/// What `log` received about one entity (`key` in the data equal to `id`): types in
+/// the order they arrived.
+fn about(log: &[Value], key: &str, id: &str) -> Vec<String> {
+    log.iter()
+        .filter(|d| d["data"][key] == id)
+        .map(|d| d["type"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A day of the demo store through its APIs: a product made and renamed, stock
+/// counted, an order paid, packed, shipped with a label, delivered and refunded in
+/// part, a purchase order placed and received, a customer signing up. Each yields
+/// exactly its events, each once, in the order they happened per entity.
+#[tokio::test]
+async fn a_day_of_the_store_yields_each_event_once_in_order_per_entity() {
+    use e2e::checkout::{pay_with, ready_cart, stocked_variant};
+    const HARBOR: &str = "store_HARBORPINE";
+    let receiver = Receiver::start().await;
+    let db = db().await;
+    let owner = owner_of(&db, HARBOR).await;
+    let (status, listed) = api(Method::GET, &owner, "/admin/webhooks", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let every: Vec<&str> = listed["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    let name = format!("ok-day{}", stamp() % 1_000_000);
+    let endpoint = register(&owner, &receiver, &name, &every).await;
+
+    // Catalog: a product made and renamed.
+    let title = format!("Day Lantern {}", stamp() % 1_000_000);
+    let (status, made) = api(
+        Method::POST,
+        &owner,
+        "/admin/products",
+        Some(json!({"title": title})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{made}");
+    let product = made["product"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/admin/products/{product}");
+    let (status, _) = api(
+        Method::POST,
+        &owner,
+        &path,
+        Some(json!({"title": format!("{title}, renamed")})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // An order: paid with the test card, packed, shipped with a label, delivered, and
+    // refunded in part.
+    let variant = stocked_variant(5, 3).await;
+    let cart = ready_cart(&variant, 1).await;
+    let (status, paid) = pay_with(&cart, json!({"card_number": "4242424242424242"})).await;
+    assert_eq!(status, StatusCode::OK, "{paid}");
+    let order = paid["order"]["id"].as_str().unwrap().to_owned();
+    let session: String = db
+        .query_one(
+            "SELECT id FROM payment_sessions WHERE order_id = $1",
+            &[&order],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let post = |path: String, body: Value| {
+        let owner = &owner;
+        async move { api(Method::POST, owner, &path, Some(body)).await }
+    };
+    let (status, packed) = post(format!("/admin/orders/{order}/fulfillments"), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{packed}");
+    let parcel = packed["order"]["fulfillments"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let tracking = format!("DAY{}", stamp() % 10_000_000_000);
+    let label = json!({"labels": [{"tracking_number": tracking,
+        "tracking_url": format!("https://parcels.example/{tracking}"), "label_url": ""}]});
+    let (status, shipped) = post(
+        format!("/admin/orders/{order}/fulfillments/{parcel}/shipments"),
+        label,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{shipped}");
+    let (status, delivered) = post(format!("/admin/orders/{order}/deliver"), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{delivered}");
+    let capture = delivered["order"]["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kind"] == "capture")
+        .expect("a capture")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, refunded) = post(
+        format!("/admin/payments/{capture}/refund"),
+        json!({"amount": 1.5, "note": "scratched box"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{refunded}");
+
+    // A purchase order placed and received in full.
+    let location: String = db
+        .query_one(
+            "SELECT id FROM stock_locations WHERE store_id = $1 ORDER BY rank, id LIMIT 1",
+            &[&HARBOR],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let (status, po) = post(
+        "/admin/purchase-orders".into(),
+        json!({"supplier_name": "Day Supplies", "location_id": location}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{po}");
+    let po = po["purchase_order"]["id"].as_str().unwrap().to_owned();
+    let po_path = format!("/admin/purchase-orders/{po}");
+    let line = json!({"variant": variant, "quantity": 2, "unit_cost": 4});
+    let (status, body) = post(format!("{po_path}/lines"), line).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = post(format!("{po_path}/place"), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let receipt = json!({"key": format!("day-{}", stamp()), "lines": [{"variant_id": variant, "quantity": 2}]});
+    let (status, body) = post(format!("{po_path}/receive"), receipt).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // A shopper signs up.
+    let email = format!("day-{}@hooks.test", stamp());
+    let res = client()
+        .post(url("/account/register"))
+        .header("origin", e2e::base_url())
+        .header(
+            "cf-connecting-ip",
+            format!("198.18.10.{}", stamp() % 250 + 1),
+        )
+        .form(&[
+            ("first_name", "Day"),
+            ("last_name", "Shopper"),
+            ("email", email.as_str()),
+            ("password", "a day of webhooks passphrase"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // Everything arrived (the customer last), verified, each event once.
+    let log = receiver
+        .until(&name, |l| {
+            l.iter().any(|d| d["data"]["email"] == email.as_str())
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let log = receiver
+        .log(&name)
+        .await
+        .into_iter()
+        .filter(|d| d["verified"] == true)
+        .collect::<Vec<_>>();
+    let ids: std::collections::HashSet<&str> =
+        log.iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), log.len(), "each event once: {log:#?}");
+    assert_eq!(
+        about(&log, "product_id", &product),
+        ["product.created", "product.updated"]
+    );
+    assert_eq!(
+        about(&log, "payment_session_id", &session),
+        ["payment.created"]
+    );
+    assert_eq!(
+        about(&log, "order_id", &order),
+        [
+            "inventory.reserved",
+            "order.created",
+            "payment.succeeded",
+            "order.fulfilled",
+            "shipping.label.created",
+            "order.shipped",
+            "order.delivered",
+            "payment.refunded",
+        ],
+        "{log:#?}"
+    );
+    let label_event = log
+        .iter()
+        .find(|d| d["type"] == "shipping.label.created")
+        .unwrap();
+    assert_eq!(label_event["data"]["tracking_number"], tracking.as_str());
+    assert_eq!(
+        label_event["data"]["carrier"], "parcels.example",
+        "{label_event:#}"
+    );
+    assert_eq!(
+        about(&log, "purchase_order_id", &po),
+        [
+            "purchase_order.placed",
+            "inventory.adjusted",
+            "purchase_order.received"
+        ]
+    );
+    assert_eq!(about(&log, "email", &email), ["customer.created"]);
+    // In the order they were written: the sequence grows along the log.
+    let seqs: Vec<i64> = log
+        .iter()
+        .map(|d| d["sequence"].as_i64().unwrap())
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    let (status, _) = api(
+        Method::DELETE,
+        &owner,
+        &format!("/admin/webhooks/{endpoint}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
 }
