@@ -189,6 +189,7 @@ pub static ROUTES: &[Route] = &[
     route(Post, "/auth/token/refresh", Me, Json, handler!(auth::refresh)),
     // ------------------------------------------------------------ webhooks, files, health
     route(Post, "/webhooks/stripe", Public, Json, handler!(checkout::stripe_webhook)),
+    route(Get, "/webhooks/schemas.json", Public, Json, handler!(admin::webhooks::schemas)),
     route(Get, "/images/*", Public, Json, handler!(images::serve)),
     route(Get, "/assets/:file", Public, Json, handler!(pages::asset)),
     route(Get, "/health", Public, Json, handler!(health::check)),

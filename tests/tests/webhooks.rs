@@ -576,8 +576,9 @@ async fn a_day_of_the_store_yields_each_event_once_in_order_per_entity() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 
-    // Everything arrived (the customer last), verified, each event once.
-    let log = receiver
+    // Everything arrived (the customer last), verified, each event once; a moment more
+    // for anything sent twice to show.
+    receiver
         .until(&name, |l| {
             l.iter().any(|d| d["data"]["email"] == email.as_str())
         })
@@ -638,6 +639,47 @@ async fn a_day_of_the_store_yields_each_event_once_in_order_per_entity() {
         .map(|d| d["sequence"].as_i64().unwrap())
         .collect();
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    // Every payload has exactly the properties its published schema names.
+    let res = client()
+        .get(url("/webhooks/schemas.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let schemas: Value = res.json().await.unwrap();
+    for topic in &every {
+        assert!(
+            schemas["topics"][topic]["properties"].is_object(),
+            "{topic} has no schema"
+        );
+    }
+    for d in &log {
+        let schema = &schemas["topics"][d["type"].as_str().unwrap()];
+        let names: std::collections::BTreeSet<&str> = schema["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let sent: std::collections::BTreeSet<&str> = d["data"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert!(
+            sent.is_subset(&names),
+            "{} sent {sent:?}, its schema names {names:?}",
+            d["type"]
+        );
+        for required in schema["required"].as_array().into_iter().flatten() {
+            assert!(
+                sent.contains(required.as_str().unwrap()),
+                "{} lacks {required}",
+                d["type"]
+            );
+        }
+    }
     let (status, _) = api(
         Method::DELETE,
         &owner,

@@ -83,6 +83,21 @@ fn refused(err: &ApiError) -> Option<(String, Option<String>)> {
     }
 }
 
+/// `GET /webhooks/schemas.json`: the JSON Schema of every event topic's payload, for
+/// the developers of receivers (public: it says nothing of any store).
+pub async fn schemas(_cx: &mut Cx) -> Result<Response, ApiError> {
+    let mut response = http::bytes(
+        200,
+        "application/json",
+        commerce::events::SCHEMAS.as_bytes().to_vec(),
+    )?;
+    response
+        .headers_mut()
+        .set("cache-control", "public, max-age=3600")
+        .map_err(http::internal)?;
+    Ok(response)
+}
+
 // ------------------------------------------------------------------ the list
 
 /// The list page with `notice`, at `status`.

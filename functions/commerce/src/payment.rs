@@ -470,7 +470,11 @@ pub async fn record_refund<C: Sql>(
             client,
             &order.store_id,
             Topic::PaymentRefunded,
-            json!({"order_id": order.id, "refund_id": refund_id, "amount": amount}),
+            crate::events::value(&crate::events::PaymentRefunded {
+                order_id: order.id.to_string(),
+                refund_id: refund_id.to_owned(),
+                amount: amount.get(),
+            }),
             order.trace_id.as_deref(),
         )
         .await?;

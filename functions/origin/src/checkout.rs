@@ -164,19 +164,20 @@ async fn insufficient(
     message: &str,
     trace_id: Option<&str>,
 ) {
-    let items: Vec<Value> = cart
-        .items
-        .iter()
-        .map(|l| json!({"variant_id": l.variant_id, "quantity": l.quantity}))
-        .collect();
-    let written = outbox::enqueue(
-        conn,
-        store,
-        Topic::InventoryInsufficient,
-        json!({"cart_id": cart.id, "items": items, "message": message}),
-        trace_id,
-    )
-    .await;
+    let payload = commerce::events::value(&commerce::events::InventoryInsufficient {
+        cart_id: cart.id.to_string(),
+        items: cart
+            .items
+            .iter()
+            .map(|l| commerce::events::VariantQuantity {
+                variant_id: l.variant_id.to_string(),
+                quantity: i64::from(l.quantity),
+            })
+            .collect(),
+        message: message.to_owned(),
+    });
+    let written =
+        outbox::enqueue(conn, store, Topic::InventoryInsufficient, payload, trace_id).await;
     if let Err(e) = written {
         log(
             json!({"level": "error", "msg": "could not record inventory.insufficient", "detail": e.to_string()}),

@@ -7,6 +7,7 @@
 //! nothing.
 
 use crate::pool::Tx;
+use commerce::events;
 use commerce::ids::{PaymentSessionId, StoreId};
 use commerce::order::{self, Order, OrderAction, OrderStatus, TransactionKind};
 use commerce::outbox::{self, Topic};
@@ -142,8 +143,13 @@ pub async fn settle_paid(
         tx,
         store,
         Topic::PaymentSucceeded,
-        json!({"order_id": order.id, "session_id": session.id, "provider_id": session.provider_id,
-               "amount": order.total, "currency_code": order.currency.as_str()}),
+        events::value(&events::PaymentSucceeded {
+            order_id: order.id.to_string(),
+            session_id: session.id.to_string(),
+            provider_id: session.provider_id.clone(),
+            amount: order.total.get(),
+            currency_code: order.currency.as_str().to_owned(),
+        }),
         order.trace_id.as_deref(),
     )
     .await?;
@@ -185,8 +191,12 @@ pub async fn settle_failed(
         tx,
         store,
         Topic::PaymentFailed,
-        json!({"order_id": order.id, "session_id": session.id, "provider_id": session.provider_id,
-               "reason": reason}),
+        events::value(&events::PaymentFailed {
+            order_id: order.id.to_string(),
+            session_id: session.id.to_string(),
+            provider_id: session.provider_id.clone(),
+            reason: reason.to_owned(),
+        }),
         order.trace_id.as_deref(),
     )
     .await?;

@@ -130,9 +130,26 @@ async fn a_paid_order_is_confirmed_with_its_ledger_stock_email_and_events() {
         .map(|r| (r.get(0), r.get(1)))
         .collect();
     let names: Vec<&str> = events.iter().map(|e| e.0.as_str()).collect();
-    for topic in ["inventory.reserved", "order.created", "payment.succeeded"] {
+    for topic in [
+        "payment.created",
+        "inventory.reserved",
+        "order.created",
+        "payment.succeeded",
+    ] {
         assert!(names.contains(&topic), "{names:?}");
     }
+    // The payment session's event, written by SQL, is the documented payload.
+    let created: serde_json::Value =
+        o.db.query_one(
+            "SELECT payload -> 'payload' FROM outbox WHERE topic = 'payment.created' LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let shape: Result<commerce::events::PaymentCreated, _> =
+        serde_json::from_value(created.clone());
+    assert!(shape.is_ok(), "{created}: {shape:?}");
     let trace_id = TRACE.split('-').nth(1).unwrap();
     assert!(
         events.iter().all(|e| e.1.as_deref() == Some(trace_id)),

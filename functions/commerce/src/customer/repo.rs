@@ -317,8 +317,12 @@ async fn make_customer<C: Sql>(
         ));
     }
     let made = customer(client, &principal.store_id, &id).await?;
-    let payload = serde_json::json!({"customer_id": made.id, "email": made.email,
-        "first_name": made.first_name, "last_name": made.last_name});
+    let payload = crate::events::value(&crate::events::CustomerCreated {
+        customer_id: made.id.to_string(),
+        email: made.email.to_string(),
+        first_name: made.first_name.clone(),
+        last_name: made.last_name.clone(),
+    });
     let topic = crate::outbox::Topic::CustomerCreated;
     crate::outbox::enqueue(client, &principal.store_id, topic, payload, None).await?;
     Ok(made)

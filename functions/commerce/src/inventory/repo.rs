@@ -1,7 +1,6 @@
 //! The SQL of stock management: a variant's levels, a change with its ledger row and
 //! event, the ledger of a variant.
 
-use serde_json::json;
 use tokio_postgres::types::Type;
 use tokio_postgres::Row;
 
@@ -240,20 +239,20 @@ async fn record<C: Sql>(
         .first()
         .ok_or_else(|| ApiError::internal("the ledger row was not written"))?;
     let ledger_id: i64 = col(row, "id")?;
-    let payload = json!({
-        "variant_id": variant,
-        "location_id": location,
-        "reason": reason,
-        "note": req.note,
-        "stocked_before": before.stocked,
-        "stocked_after": after.stocked,
-        "delta": after.stocked - before.stocked,
-        "reserved": after.reserved,
-        "version": after.version,
-        "ledger_id": ledger_id,
-        "user_id": actor.user_id,
-        "api_key_id": actor.api_key_id,
-        "purchase_order_id": purchase_order,
+    let payload = crate::events::value(&crate::events::InventoryAdjusted {
+        variant_id: variant.to_string(),
+        location_id: location.to_string(),
+        reason: reason.to_owned(),
+        note: req.note.clone(),
+        stocked_before: i64::from(before.stocked),
+        stocked_after: i64::from(after.stocked),
+        delta: i64::from(after.stocked) - i64::from(before.stocked),
+        reserved: i64::from(after.reserved),
+        version: after.version,
+        ledger_id,
+        user_id: actor.user_id.map(str::to_owned),
+        api_key_id: actor.api_key_id.map(str::to_owned),
+        purchase_order_id: purchase_order.map(|p| p.to_string()),
     });
     outbox::enqueue(
         client,

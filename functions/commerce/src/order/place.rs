@@ -7,7 +7,6 @@
 //! the stock is held in one statement ([`stock`](super::stock)), all in the caller's
 //! transaction, so either all of it happens or none.
 
-use serde_json::json;
 use tokio_postgres::types::{Json, Type};
 
 use super::stock::{self, Need, Shortage};
@@ -310,18 +309,19 @@ pub async fn place<C: Sql>(
         })
         .collect();
     holds.sort_by(|a, b| a.variant_id.cmp(&b.variant_id));
-    let reserved: Vec<_> = holds
-        .iter()
-        .map(|h| json!({"variant_id": h.variant_id, "quantity": h.quantity}))
-        .collect();
-    outbox::enqueue(
-        client,
-        store,
-        Topic::InventoryReserved,
-        json!({"order_id": order_id, "cart_id": cart.id, "items": reserved}),
-        trace_id,
-    )
-    .await?;
+    let reserved = crate::events::InventoryReserved {
+        order_id: order_id.to_string(),
+        cart_id: cart.id.to_string(),
+        items: holds
+            .iter()
+            .map(|h| crate::events::VariantQuantity {
+                variant_id: h.variant_id.to_string(),
+                quantity: i64::from(h.quantity),
+            })
+            .collect(),
+    };
+    let payload = crate::events::value(&reserved);
+    outbox::enqueue(client, store, Topic::InventoryReserved, payload, trace_id).await?;
 
     let created_at_ms = u64::try_from(created_ms).unwrap_or_default();
     Ok(Placed {

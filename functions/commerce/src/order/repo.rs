@@ -2,7 +2,6 @@
 //! the shopper's lookup by e-mail and order number, and [`apply_action`], the one
 //! place a status changes (through [`transition`](super::transition)).
 
-use serde_json::json;
 use tokio_postgres::types::{Json, Type};
 use tokio_postgres::Row;
 
@@ -307,14 +306,12 @@ async fn apply<C: Sql>(
                 )
                 .await?;
             if stock::release(client, id).await? > 0 {
-                outbox::enqueue(
-                    client,
-                    store,
-                    Topic::InventoryReleased,
-                    json!({"order_id": id, "reason": action.as_str()}),
-                    order.trace_id.as_deref(),
-                )
-                .await?;
+                let released = crate::events::value(&crate::events::InventoryReleased {
+                    order_id: id.to_string(),
+                    reason: action.as_str().to_owned(),
+                });
+                let trace = order.trace_id.as_deref();
+                outbox::enqueue(client, store, Topic::InventoryReleased, released, trace).await?;
             }
         }
         StockEffect::ConsumeParcels => {
@@ -348,9 +345,13 @@ async fn apply<C: Sql>(
             .filter(|f| parcels.contains(&f.id))
         {
             if let Some(label) = &parcel.shipment {
-                let payload = json!({"order_id": id, "fulfillment_id": parcel.id,
-                    "carrier": label.carrier, "tracking_number": label.tracking_number,
-                    "tracking_url": label.tracking_url});
+                let payload = crate::events::value(&crate::events::ShippingLabelCreated {
+                    order_id: id.to_string(),
+                    fulfillment_id: parcel.id.to_string(),
+                    carrier: label.carrier.clone(),
+                    tracking_number: label.tracking_number.clone(),
+                    tracking_url: label.tracking_url.clone(),
+                });
                 let trace = order.trace_id.as_deref();
                 outbox::enqueue(client, store, Topic::ShippingLabelCreated, payload, trace).await?;
             }
@@ -365,16 +366,15 @@ async fn apply<C: Sql>(
         OrderAction::Fail | OrderAction::Refund => None,
     };
     if let Some(topic) = topic {
-        outbox::enqueue(
-            client,
-            store,
-            topic,
-            json!({"order_id": id, "display_id": order.display_id, "email": order.email,
-                   "total": order.total, "currency_code": order.currency.as_str(),
-                   "fulfillment_ids": parcels}),
-            order.trace_id.as_deref(),
-        )
-        .await?;
+        let payload = crate::events::value(&crate::events::OrderChanged {
+            order_id: id.to_string(),
+            display_id: order.display_id,
+            email: order.email.as_str().to_owned(),
+            total: order.total.get(),
+            currency_code: order.currency.as_str().to_owned(),
+            fulfillment_ids: parcels.iter().map(ToString::to_string).collect(),
+        });
+        outbox::enqueue(client, store, topic, payload, order.trace_id.as_deref()).await?;
     }
     let from = order.status;
     let order = load(client, store, id).await?;

@@ -14,7 +14,6 @@
 //! purchase order's row, so two receipts of the same delivery at once apply once.
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use tokio_postgres::types::{Json, Type};
 use tokio_postgres::GenericClient;
 
@@ -329,9 +328,20 @@ async fn move_status<C: Sql>(
         &[(store, Type::TEXT), (id, Type::TEXT), (&status, Type::TEXT)],
     )
     .await?;
-    let payload = json!({
-        "purchase_order_id": id, "number": po.number, "delivery_key": delivery.key,
-        "location_id": po.location_id, "status": status, "lines": delivery.lines,
+    let payload = crate::events::value(&crate::events::PurchaseOrderReceived {
+        purchase_order_id: id.to_string(),
+        number: po.number.to_string(),
+        delivery_key: delivery.key.clone(),
+        location_id: po.location_id.to_string(),
+        status: status.to_owned(),
+        lines: delivery
+            .lines
+            .iter()
+            .map(|l| crate::events::VariantQuantity {
+                variant_id: l.variant_id.to_string(),
+                quantity: i64::from(l.quantity),
+            })
+            .collect(),
     });
     outbox::enqueue(
         tx,

@@ -2,7 +2,6 @@
 //! Every change locks the purchase order's row and asks [`transition`] first; placing
 //! and canceling send their events in the same transaction.
 
-use serde_json::json;
 use tokio_postgres::types::Type;
 
 use super::{transition, PoAction, PoFields, PoStatus, MAX_LINES};
@@ -429,12 +428,21 @@ pub async fn place<C: Sql>(
             &[(store, Type::TEXT), (id, Type::TEXT), (&status, Type::TEXT)],
         )
         .await?;
-    let payload = json!({
-        "purchase_order_id": id, "number": po.number, "supplier_name": po.supplier_name,
-        "location_id": po.location_id, "currency_code": po.currency.as_str(),
-        "lines": po.lines.iter().map(|l| json!({
-            "variant_id": l.variant_id, "quantity": l.quantity, "unit_cost": l.unit_cost,
-        })).collect::<Vec<_>>(),
+    let payload = crate::events::value(&crate::events::PurchaseOrderPlaced {
+        purchase_order_id: id.to_string(),
+        number: po.number.to_string(),
+        supplier_name: po.supplier_name.clone(),
+        location_id: po.location_id.to_string(),
+        currency_code: po.currency.as_str().to_owned(),
+        lines: po
+            .lines
+            .iter()
+            .map(|l| crate::events::PurchaseLine {
+                variant_id: l.variant_id.to_string(),
+                quantity: i64::from(l.quantity),
+                unit_cost: l.unit_cost,
+            })
+            .collect(),
     });
     outbox::enqueue(client, store, Topic::PurchaseOrderPlaced, payload, trace_id).await
 }

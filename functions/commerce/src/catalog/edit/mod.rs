@@ -15,7 +15,6 @@ mod repo;
 pub mod variant;
 
 use serde::Deserialize;
-use serde_json::json;
 
 pub use self::json::{admin_product_json, admin_variant_json, AdminProductJson, AdminVariantJson};
 pub use self::repo::{
@@ -245,7 +244,14 @@ pub(crate) async fn product_updated<C: Sql>(
     changes: serde_json::Value,
     trace_id: Option<&str>,
 ) -> Result<(), ApiError> {
-    let payload = json!({ "product_id": product, "changes": changes });
+    let changes = match changes {
+        serde_json::Value::Object(fields) => fields,
+        other => serde_json::Map::from_iter([("change".to_owned(), other)]),
+    };
+    let payload = crate::events::value(&crate::events::ProductUpdated {
+        product_id: product.to_string(),
+        changes,
+    });
     outbox::enqueue(client, store, Topic::ProductUpdated, payload, trace_id).await
 }
 

@@ -347,8 +347,11 @@ pub async fn create<C: Sql>(
     if made == 0 {
         return Err(handle_taken(handle));
     }
-    let payload = json!({
-        "product_id": id, "handle": handle, "title": fields.title, "status": status,
+    let payload = crate::events::value(&crate::events::ProductCreated {
+        product_id: id.to_string(),
+        handle: handle.to_owned(),
+        title: fields.title.clone(),
+        status: status.to_owned(),
     });
     outbox::enqueue(client, store, Topic::ProductCreated, payload, trace_id).await?;
     Ok(id)
@@ -421,7 +424,10 @@ pub async fn update<C: Sql>(
             json!(fields.educational_content.len()),
         );
         note("status", json!(before.status.as_str()), json!(status));
-        let payload = json!({ "product_id": id, "changes": changes });
+        let payload = crate::events::value(&crate::events::ProductUpdated {
+            product_id: id.to_string(),
+            changes,
+        });
         outbox::enqueue(client, store, Topic::ProductUpdated, payload, trace_id).await?;
     }
     Ok(before)
