@@ -75,6 +75,74 @@ pub async fn mailbox_with(needle: &str) -> Option<String> {
     panic!("no mail with {needle} in {origin}/dev/mail");
 }
 
+/// Staff of a store through the admin: a member joining by an invitation, and the
+/// admin API called with their session.
+pub mod staff {
+    use commerce::email::Email;
+    use commerce::ids::StoreId;
+    use commerce::staff::{create_invite, StoreRole};
+    use reqwest::{Method, StatusCode};
+    use serde_json::Value;
+
+    use super::{client, url};
+
+    /// A new member of `store` as `role` with `email`, invited as an operator does and
+    /// accepted over HTTP from client address `ip`: their session cookie (`name=value`).
+    pub async fn member(
+        db: &tokio_postgres::Client,
+        store: &str,
+        role: &StoreRole,
+        email: &str,
+        ip: &str,
+    ) -> String {
+        let token = create_invite(
+            db,
+            &StoreId::parse(store).unwrap(),
+            &Email::parse(email).unwrap(),
+            role,
+            None,
+        )
+        .await
+        .unwrap();
+        let res = client()
+            .post(url(&format!("/admin/invite/{}", token.as_str())))
+            .header("cf-connecting-ip", ip)
+            .form(&[
+                ("name", "Test Member"),
+                ("password", "test member passphrase"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "accepting as {role}");
+        res.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("staff_session=") && !v.starts_with("staff_session=;"))
+            .map(|v| v.split(';').next().unwrap().to_owned())
+            .expect("accepting signs in")
+    }
+
+    /// The admin API as a client asking for JSON with `cookie`: status and body.
+    pub async fn api(
+        method: Method,
+        cookie: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = client()
+            .request(method, url(path))
+            .header("cookie", cookie)
+            .header("accept", "application/json");
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await.unwrap();
+        (res.status(), res.json::<Value>().await.unwrap())
+    }
+}
+
 /// Harbor & Pine's checkout through the Medusa Store API, as a storefront drives it.
 pub mod checkout {
     use reqwest::StatusCode;

@@ -8,9 +8,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use commerce::email::Email;
-use commerce::ids::StoreId;
-use commerce::staff::{self, Role, StoreRole};
+use commerce::staff::{Role, StoreRole};
+use e2e::staff::api;
 use e2e::{client, db, url, HARBOR_KEY};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -28,34 +27,8 @@ fn stamp() -> u128 {
 /// HTTP): their e-mail and session cookie.
 async fn member(db: &tokio_postgres::Client, role: Role, n: u8) -> (String, String) {
     let email = format!("{}-{}@purchase-orders.test", role.as_str(), stamp());
-    let token = staff::create_invite(
-        db,
-        &StoreId::parse(HARBOR).unwrap(),
-        &Email::parse(&email).unwrap(),
-        &StoreRole::builtin(role),
-        None,
-    )
-    .await
-    .unwrap();
-    let res = client()
-        .post(url(&format!("/admin/invite/{}", token.as_str())))
-        .header("cf-connecting-ip", format!("198.18.14.{}", n))
-        .form(&[
-            ("name", "Receiving Clerk"),
-            ("password", "purchase orders passphrase"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER, "accepting as {role}");
-    let cookie = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("staff_session=") && !v.starts_with("staff_session=;"))
-        .map(|v| v.split(';').next().unwrap().to_owned())
-        .expect("accepting signs in");
+    let ip = format!("198.18.14.{n}");
+    let cookie = e2e::staff::member(db, HARBOR, &StoreRole::builtin(role), &email, &ip).await;
     (email, cookie)
 }
 
@@ -104,18 +77,6 @@ async fn page(cookie: &str, path: &str) -> String {
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK, "{path}");
     res.text().await.unwrap()
-}
-
-async fn api(method: Method, cookie: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let mut req = client()
-        .request(method, url(path))
-        .header("cookie", cookie)
-        .header("accept", "application/json");
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await.unwrap();
-    (res.status(), res.json::<Value>().await.unwrap())
 }
 
 /// Units stocked of `variant` at `location`.

@@ -10,9 +10,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use commerce::email::Email;
-use commerce::ids::StoreId;
-use commerce::staff::{self, Role, StoreRole};
+use commerce::staff::{Role, StoreRole};
+use e2e::staff::api;
 use e2e::{client, db, url};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -48,34 +47,9 @@ async fn own_store(
     .await
     .unwrap();
     let email = format!("owner-{n}@settings.test");
-    let token = staff::create_invite(
-        db,
-        &StoreId::parse(&store).unwrap(),
-        &Email::parse(&email).unwrap(),
-        &StoreRole::builtin(Role::Owner),
-        None,
-    )
-    .await
-    .unwrap();
-    let res = client()
-        .post(url(&format!("/admin/invite/{}", token.as_str())))
-        .header("cf-connecting-ip", format!("198.18.7.{}", n % 250 + 1))
-        .form(&[
-            ("name", "Settings Owner"),
-            ("password", "settings test passphrase"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let cookie = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("staff_session=") && !v.starts_with("staff_session=;"))
-        .map(|v| v.split(';').next().unwrap().to_owned())
-        .unwrap();
+    let ip = format!("198.18.7.{}", n % 250 + 1);
+    let owner = StoreRole::builtin(Role::Owner);
+    let cookie = e2e::staff::member(db, &store, &owner, &email, &ip).await;
     (store, region, location, host, cookie, email)
 }
 
@@ -106,18 +80,6 @@ async fn page(cookie: &str, path: &str) -> String {
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK, "{path}");
     res.text().await.unwrap()
-}
-
-async fn api(method: Method, cookie: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let mut req = client()
-        .request(method, url(path))
-        .header("cookie", cookie)
-        .header("accept", "application/json");
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await.unwrap();
-    (res.status(), res.json::<Value>().await.unwrap())
 }
 
 async fn version(db: &tokio_postgres::Client, store: &str) -> i64 {

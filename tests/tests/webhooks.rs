@@ -12,9 +12,8 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use commerce::email::Email;
-use commerce::ids::StoreId;
-use commerce::staff::{self, Role, StoreRole};
+use commerce::staff::{Role, StoreRole};
+use e2e::staff::{self, api};
 use e2e::{client, db, url};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -111,49 +110,12 @@ async fn own_store(db: &tokio_postgres::Client) -> (String, String) {
     (store, cookie)
 }
 
-/// A new owner of `store`, invited as an operator does: their session cookie.
+/// A new owner of `store`: their session cookie.
 async fn owner_of(db: &tokio_postgres::Client, store: &str) -> String {
     let n = stamp();
     let email = format!("owner-{n}@hooks.test");
-    let token = staff::create_invite(
-        db,
-        &StoreId::parse(store).unwrap(),
-        &Email::parse(&email).unwrap(),
-        &StoreRole::builtin(Role::Owner),
-        None,
-    )
-    .await
-    .unwrap();
-    let res = client()
-        .post(url(&format!("/admin/invite/{}", token.as_str())))
-        .header("cf-connecting-ip", format!("198.18.9.{}", n % 250 + 1))
-        .form(&[
-            ("name", "Hook Owner"),
-            ("password", "webhook test passphrase"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("staff_session=") && !v.starts_with("staff_session=;"))
-        .map(|v| v.split(';').next().unwrap().to_owned())
-        .unwrap()
-}
-
-async fn api(method: Method, cookie: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let mut req = client()
-        .request(method, url(path))
-        .header("cookie", cookie)
-        .header("accept", "application/json");
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await.unwrap();
-    (res.status(), res.json::<Value>().await.unwrap())
+    let ip = format!("198.18.9.{}", n % 250 + 1);
+    staff::member(db, store, &StoreRole::builtin(Role::Owner), &email, &ip).await
 }
 
 /// Registers `name` on the receiver for `topics`; answers the endpoint's id.

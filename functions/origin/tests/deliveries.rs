@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use commerce::ids::StoreId;
 use commerce::outbox::{self, Topic};
-use commerce::webhook::repo;
+use commerce::webhook::{repo, EndpointId};
 use common::{config, connect, fresh_database};
 use origin::app::App;
 use origin::config::{EmailConfig, PaymentConfig};
@@ -55,6 +55,19 @@ async fn status_of(db: &tokio_postgres::Client) -> (String, i32, Option<String>)
     (row.get(0), row.get(1), row.get(2))
 }
 
+/// An endpoint of store_ALPHA at `url` for `order.created`, and one such event.
+async fn endpoint_with_event(db: &tokio_postgres::Client, url: &str, n: u32) -> EndpointId {
+    let alpha = StoreId::parse("store_ALPHA").unwrap();
+    let (endpoint, _) = repo::create(db, &alpha, url, "", &[Topic::OrderCreated])
+        .await
+        .unwrap();
+    let payload = json!({"order_id": format!("order_{n}")});
+    outbox::enqueue(db, &alpha, Topic::OrderCreated, payload, None)
+        .await
+        .unwrap();
+    endpoint.id
+}
+
 #[tokio::test]
 async fn development_delivers_to_loopback_and_production_refuses_private_addresses() {
     let url = fresh_database().await;
@@ -65,28 +78,11 @@ async fn development_delivers_to_loopback_and_production_refuses_private_address
     // Development: delivered to the receiver on loopback, signed.
     let dev = App::new(config(&url, PaymentConfig::TestCards, EmailConfig::Local));
     let client = deliveries::client(&dev).unwrap();
-    let (dev_endpoint, _) = repo::create(
-        &db,
-        &alpha,
-        &format!("http://{address}/in"),
-        "",
-        &[Topic::OrderCreated],
-    )
-    .await
-    .unwrap();
-    outbox::enqueue(
-        &db,
-        &alpha,
-        Topic::OrderCreated,
-        json!({"order_id": "order_1"}),
-        None,
-    )
-    .await
-    .unwrap();
+    let dev_endpoint = endpoint_with_event(&db, &format!("http://{address}/in"), 1).await;
     assert_eq!(deliveries::round(&dev, &client).await.unwrap(), 1);
     assert_eq!(status_of(&db).await.0, "delivered");
     assert_eq!(signed.load(Ordering::SeqCst), 1);
-    repo::delete(&db, &alpha, &dev_endpoint.id).await.unwrap();
+    repo::delete(&db, &alpha, &dev_endpoint).await.unwrap();
 
     // Production: the same receiver by address, and by a name that resolves to it.
     let mut prod_config = config(&url, PaymentConfig::TestCards, EmailConfig::Local);
@@ -95,24 +91,7 @@ async fn development_delivers_to_loopback_and_production_refuses_private_address
     let client = deliveries::client(&prod).unwrap();
     let before = connections.load(Ordering::SeqCst);
     // Registered before the rule (the admin API refuses it in production).
-    repo::create(
-        &db,
-        &alpha,
-        &format!("https://{address}/in"),
-        "",
-        &[Topic::OrderCreated],
-    )
-    .await
-    .unwrap();
-    outbox::enqueue(
-        &db,
-        &alpha,
-        Topic::OrderCreated,
-        json!({"order_id": "order_2"}),
-        None,
-    )
-    .await
-    .unwrap();
+    endpoint_with_event(&db, &format!("https://{address}/in"), 2).await;
     assert_eq!(deliveries::round(&prod, &client).await.unwrap(), 1);
     let (status, attempts, error) = status_of(&db).await;
     assert_eq!((status.as_str(), attempts), ("pending", 1));

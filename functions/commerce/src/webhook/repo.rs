@@ -44,6 +44,14 @@ fn not_found(id: &EndpointId) -> ApiError {
     ApiError::not_found("Webhook endpoint", "id", id.as_str())
 }
 
+/// The endpoint a statement of one row answered; not found without it.
+fn found(rows: Vec<Row>, id: &EndpointId) -> Result<Endpoint, ApiError> {
+    first(rows)
+        .map(|r| endpoint(&r))
+        .transpose()?
+        .ok_or_else(|| not_found(id))
+}
+
 fn topic_names(topics: &[Topic]) -> Vec<&'static str> {
     topics.iter().map(|t| t.as_str()).collect()
 }
@@ -112,10 +120,7 @@ pub async fn get<C: Sql>(
         format!("SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE store_id = $1 AND id = $2");
     let params: [Param<'_>; 2] = [(store, Type::TEXT), (id, Type::TEXT)];
     let rows = client.query_typed(&sql, &params).await?;
-    first(rows)
-        .map(|r| endpoint(&r))
-        .transpose()?
-        .ok_or_else(|| not_found(id))
+    found(rows, id)
 }
 
 /// What an operator changes of an endpoint (each checked); `None` keeps it.
@@ -158,10 +163,7 @@ pub async fn update<C: Sql>(
         (&status, Type::TEXT),
     ];
     let rows = client.query_typed(&sql, &params).await?;
-    first(rows)
-        .map(|r| endpoint(&r))
-        .transpose()?
-        .ok_or_else(|| not_found(id))
+    found(rows, id)
 }
 
 /// Deletes an endpoint and its deliveries.
@@ -173,10 +175,7 @@ pub async fn delete<C: Sql>(
     let sql = format!("DELETE FROM webhook_endpoints WHERE store_id = $1 AND id = $2 RETURNING {ENDPOINT_COLUMNS}");
     let params: [Param<'_>; 2] = [(store, Type::TEXT), (id, Type::TEXT)];
     let rows = client.query_typed(&sql, &params).await?;
-    first(rows)
-        .map(|r| endpoint(&r))
-        .transpose()?
-        .ok_or_else(|| not_found(id))
+    found(rows, id)
 }
 
 /// A new secret for the endpoint, answered this once; the old one keeps signing
@@ -202,8 +201,7 @@ pub async fn rotate<C: Sql>(
         (&overlap, Type::FLOAT8),
     ];
     let rows = client.query_typed(&sql, &params).await?;
-    let found = first(rows).map(|r| endpoint(&r)).transpose()?;
-    Ok((found.ok_or_else(|| not_found(id))?, secret))
+    Ok((found(rows, id)?, secret))
 }
 
 /// One delivery of an event to an endpoint, as operators see it.
