@@ -28,7 +28,7 @@ async fn event(db: &Client, store_id: &str, topic: Topic, n: i64) {
 }
 
 async fn claim_all(db: &Client) -> Vec<Due> {
-    repo::claim(db, 100, 10, 60.0).await.unwrap()
+    repo::claim(db, 100, 10, 60.0, &[]).await.unwrap()
 }
 
 async fn record(db: &Client, due: &Due, attempt: Attempt, schedule: &[u64]) -> Next {
@@ -271,7 +271,11 @@ async fn one_endpoints_backlog_never_fills_a_round() {
         .await
         .unwrap();
     event(&db, "store_ALPHA", Topic::ProductUpdated, 99).await;
-    let due = repo::claim(&db, 12, 10, 60.0).await.unwrap();
+    let busy_only = [busy.id.to_string()];
+    let others = repo::claim(&db, 12, 10, 60.0, &busy_only).await.unwrap();
+    assert!(others.iter().all(|d| d.endpoint_id == quiet.id) && others.len() == 1);
+    time_passes(&db).await;
+    let due = repo::claim(&db, 12, 10, 60.0, &[]).await.unwrap();
     let busy_n = due.iter().filter(|d| d.endpoint_id == busy.id).count();
     let quiet_n = due.iter().filter(|d| d.endpoint_id == quiet.id).count();
     assert_eq!((busy_n, quiet_n), (10, 1));

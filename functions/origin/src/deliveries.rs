@@ -3,14 +3,15 @@
 //! none), posts each as the Standard Webhooks specification says (`webhook-id`,
 //! `webhook-timestamp`, `webhook-signature`), and records what came of it. Endpoints
 //! are served side by side, each one's deliveries one at a time in the order their
-//! events were written, so one slow endpoint holds up only itself. In production,
+//! events were written, and the runner claims more for the others while one is still
+//! sending, so one slow endpoint holds up only itself. In production,
 //! deliveries go only to public addresses: the client's resolver refuses a host that
 //! resolves to a private, loopback or link-local address, and connects only to the
 //! addresses it checked (no second lookup to rebind).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use commerce::webhook::repo::{self, Due, Outcome};
@@ -27,7 +28,9 @@ const PER_ENDPOINT: i64 = 10;
 /// The most of an answer's body kept (and read).
 const RESPONSE_LIMIT: usize = 1_024;
 
-/// Runs until the process ends.
+/// Runs until the process ends: claims due deliveries of the endpoints it is not
+/// sending to already, and starts a lane per endpoint without waiting for the others,
+/// so a slow endpoint (ten deliveries of ten seconds each) holds up only itself.
 pub async fn run(app: App) {
     let client = match client(&app) {
         Ok(c) => c,
@@ -36,21 +39,82 @@ pub async fn run(app: App) {
             return;
         }
     };
+    let busy: Arc<Mutex<HashSet<String>>> = Arc::default();
+    let mut lanes = JoinSet::new();
     loop {
-        let worked = match round(&app, &client).await {
-            Ok(n) => n,
+        while let Some(done) = lanes.try_join_next() {
+            log_lane(done);
+        }
+        let sending: Vec<String> = busy
+            .lock()
+            .map(|b| b.iter().cloned().collect())
+            .unwrap_or_default();
+        let claimed = match claim(&app, &sending).await {
+            Ok(c) => c,
             Err(e) => {
                 tracing::error!(
                     detail = e.log_detail().unwrap_or(&e.to_string()),
                     "webhook deliveries"
                 );
-                0
+                BTreeMap::new()
             }
         };
-        if worked == 0 {
+        if claimed.is_empty() {
             tokio::time::sleep(app.config.job_poll).await;
+            continue;
+        }
+        for (endpoint, list) in claimed {
+            if let Ok(mut b) = busy.lock() {
+                b.insert(endpoint.clone());
+            }
+            let (app, client, busy) = (app.clone(), client.clone(), busy.clone());
+            lanes.spawn(async move {
+                let sent = lane(&app, &client, list).await;
+                if let Ok(mut b) = busy.lock() {
+                    b.remove(&endpoint);
+                }
+                sent
+            });
         }
     }
+}
+
+/// Logs a lane that failed.
+fn log_lane(done: Result<Result<(), ApiError>, tokio::task::JoinError>) {
+    match done {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(
+            detail = e.log_detail().unwrap_or(&e.to_string()),
+            "webhook delivery"
+        ),
+        Err(e) => tracing::error!(error = %e, "webhook delivery lane"),
+    }
+}
+
+/// Due deliveries, by endpoint, leaving out the endpoints in `busy`.
+async fn claim(app: &App, busy: &[String]) -> Result<BTreeMap<String, Vec<Due>>, ApiError> {
+    let lease = app.config.webhook_timeout.as_secs_f64() * PER_ENDPOINT as f64 + 60.0;
+    let conn = app.pool.get().await?;
+    let due = repo::claim(&conn, ROUND, PER_ENDPOINT, lease, busy).await?;
+    let mut by_endpoint: BTreeMap<String, Vec<Due>> = BTreeMap::new();
+    for d in due {
+        by_endpoint
+            .entry(d.endpoint_id.to_string())
+            .or_default()
+            .push(d);
+    }
+    Ok(by_endpoint)
+}
+
+/// One endpoint's claimed deliveries, one at a time in sequence order; after a 410
+/// the rest is not sent (its lease runs out, and the endpoint is disabled by then).
+async fn lane(app: &App, client: &reqwest::Client, list: Vec<Due>) -> Result<(), ApiError> {
+    for due in list {
+        if deliver(app, client, &due).await? == Next::Disable {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// The HTTP client of deliveries: no redirects (a 3xx is a failed attempt, and a
@@ -96,44 +160,18 @@ pub async fn public_addresses(
     Ok(found)
 }
 
-/// One round: claim, deliver by endpoint side by side, record. Answers the
-/// deliveries attempted.
+/// One round, waited for: claim, deliver by endpoint side by side, record. Answers
+/// the deliveries attempted (for tests and tools; [`run`] does not wait for a round).
 pub async fn round(app: &App, client: &reqwest::Client) -> Result<usize, ApiError> {
-    let lease = app.config.webhook_timeout.as_secs_f64() + 60.0;
-    let due = {
-        let conn = app.pool.get().await?;
-        repo::claim(&conn, ROUND, PER_ENDPOINT, lease).await?
-    };
-    let n = due.len();
-    let mut by_endpoint: BTreeMap<String, Vec<Due>> = BTreeMap::new();
-    for d in due {
-        by_endpoint
-            .entry(d.endpoint_id.to_string())
-            .or_default()
-            .push(d);
-    }
+    let claimed = claim(app, &[]).await?;
+    let n = claimed.values().map(Vec::len).sum();
     let mut lanes = JoinSet::new();
-    for (_, list) in by_endpoint {
+    for (_, list) in claimed {
         let (app, client) = (app.clone(), client.clone());
-        lanes.spawn(async move {
-            for due in list {
-                // After a 410 the rest of this endpoint's round is not sent.
-                if deliver(&app, &client, &due).await? == Next::Disable {
-                    break;
-                }
-            }
-            Ok::<(), ApiError>(())
-        });
+        lanes.spawn(async move { lane(&app, &client, list).await });
     }
     while let Some(done) = lanes.join_next().await {
-        match done {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::error!(
-                detail = e.log_detail().unwrap_or(&e.to_string()),
-                "webhook delivery"
-            ),
-            Err(e) => tracing::error!(error = %e, "webhook delivery lane"),
-        }
+        log_lane(done);
     }
     Ok(n)
 }

@@ -1,7 +1,8 @@
 //! The webhook delivery runner against real PostgreSQL and a local receiver: in
 //! development a delivery reaches a receiver on loopback, signed; in production
 //! configuration an endpoint on a private or loopback address is refused without a
-//! connection being made (the literal address, and a name that resolves to one).
+//! connection being made (the literal address, and a name that resolves to one); a
+//! slow endpoint holds up only itself.
 
 mod common;
 
@@ -20,6 +21,13 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A receiver that answers 204 to anything and counts connections and signed requests.
 async fn receiver() -> (String, Arc<AtomicUsize>, Arc<AtomicUsize>) {
+    receiver_after(std::time::Duration::ZERO).await
+}
+
+/// [`receiver`], answering each request after `delay`.
+async fn receiver_after(
+    delay: std::time::Duration,
+) -> (String, Arc<AtomicUsize>, Arc<AtomicUsize>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (connections, signed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
@@ -35,6 +43,7 @@ async fn receiver() -> (String, Arc<AtomicUsize>, Arc<AtomicUsize>) {
                 if head.contains("webhook-signature: v1,") && head.contains("webhook-id: evt_") {
                     s.fetch_add(1, Ordering::SeqCst);
                 }
+                tokio::time::sleep(delay).await;
                 let _ = socket
                     .write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n")
                     .await;
@@ -107,4 +116,87 @@ async fn development_delivers_to_loopback_and_production_refuses_private_address
         refused.to_string().contains("public addresses only"),
         "{refused}"
     );
+}
+
+#[tokio::test]
+async fn a_slow_endpoint_holds_up_only_itself() {
+    let url = fresh_database().await;
+    let db = connect(&url).await;
+    let alpha = StoreId::parse("store_ALPHA").unwrap();
+    // Each attempt to the slow one runs into the one-second timeout of the tests' config.
+    let (slow, _, _) = receiver_after(std::time::Duration::from_secs(3)).await;
+    let (fast, _, _) = receiver().await;
+    let (slow_endpoint, _) = repo::create(
+        &db,
+        &alpha,
+        &format!("http://{slow}/in"),
+        "",
+        &[Topic::ProductUpdated],
+    )
+    .await
+    .unwrap();
+    for n in 0..5 {
+        outbox::enqueue(
+            &db,
+            &alpha,
+            Topic::ProductUpdated,
+            json!({"product_id": format!("prod_{n}")}),
+            None,
+        )
+        .await
+        .unwrap();
+    }
+    let app = App::new(config(&url, PaymentConfig::TestCards, EmailConfig::Local));
+    let runner = tokio::spawn(deliveries::run(app));
+    // The slow endpoint's lane has started; then the fast one gets an event.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (fast_endpoint, _) = repo::create(
+        &db,
+        &alpha,
+        &format!("http://{fast}/in"),
+        "",
+        &[Topic::OrderCreated],
+    )
+    .await
+    .unwrap();
+    outbox::enqueue(
+        &db,
+        &alpha,
+        Topic::OrderCreated,
+        json!({"order_id": "order_9"}),
+        None,
+    )
+    .await
+    .unwrap();
+    let delivered = |id: EndpointId| {
+        let db = &db;
+        async move {
+            let row = db
+                .query_one(
+                    "SELECT count(*) FILTER (WHERE status = 'delivered'),
+                            count(*) FILTER (WHERE attempts = 0)
+                       FROM webhook_deliveries WHERE endpoint_id = $1",
+                    &[&id.as_str()],
+                )
+                .await
+                .unwrap();
+            (row.get::<_, i64>(0), row.get::<_, i64>(1))
+        }
+    };
+    let mut fast_done = false;
+    for _ in 0..100 {
+        if delivered(fast_endpoint.id.clone()).await.0 == 1 {
+            fast_done = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(fast_done, "the fast endpoint got its delivery");
+    // ... while the slow one's round (five attempts of a second each) is not through.
+    let (_, untried) = delivered(slow_endpoint.id.clone()).await;
+    assert!(
+        untried >= 2,
+        "the fast delivery waited for the slow lane ({untried} untried left)"
+    );
+    runner.abort();
 }

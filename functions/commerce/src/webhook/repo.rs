@@ -331,19 +331,22 @@ pub struct Due {
 }
 
 /// Claims up to `limit` due deliveries of active endpoints (at most `per_endpoint`
-/// of one endpoint, so one endpoint's backlog never fills a round), in sequence order.
-/// A claim is a lease: the deliveries are due again after `lease_s` unless
-/// [`record`]ed, so a runner that stops halfway loses nothing.
+/// of one endpoint, so one endpoint's backlog never fills a round), in sequence order,
+/// leaving out the endpoints in `busy` (the runner is still sending to them: one at a
+/// time per endpoint). A claim is a lease: the deliveries are due again after
+/// `lease_s` unless [`record`]ed, so a runner that stops halfway loses nothing.
 pub async fn claim<C: Sql>(
     client: &C,
     limit: i64,
     per_endpoint: i64,
     lease_s: f64,
+    busy: &[String],
 ) -> Result<Vec<Due>, ApiError> {
-    let params: [Param<'_>; 3] = [
+    let params: [Param<'_>; 4] = [
         (&limit, Type::INT8),
         (&per_endpoint, Type::INT8),
         (&lease_s, Type::FLOAT8),
+        (&busy, Type::TEXT_ARRAY),
     ];
     let rows = client
         .query_typed(
@@ -351,6 +354,7 @@ pub async fn claim<C: Sql>(
                  SELECT d.id, row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.sequence, d.id) AS n
                    FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
                   WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND e.status = 'active'
+                    AND NOT (d.endpoint_id = ANY ($4))
              ), due AS (
                  SELECT d.id FROM webhook_deliveries d JOIN ranked r ON r.id = d.id
                   WHERE r.n <= $2 AND d.status = 'pending' AND d.next_attempt_at <= now()
