@@ -12,6 +12,7 @@
 //!   seed generate-csv <products> <file.csv> --store <store_id> [--broken-every <n>]
 //!   seed analytics-bench <events> --store <store_id>
 //!   seed search-bench <store_id> [rounds]
+//!   seed webhooks-bench <events> --store <store_id> [--endpoints <n>]
 
 mod analytics_bench;
 mod catalog_file;
@@ -20,6 +21,7 @@ mod image;
 mod large;
 mod search_bench;
 mod shopify_csv;
+mod webhooks_bench;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -48,6 +50,10 @@ const USAGE: &str = "usage:
                                                      year, then the dashboard's reads timed
   seed search-bench <store_id> [rounds]              product search and suggestions timed
                                                      against the database (default 20 rounds)
+  seed webhooks-bench <events> --store <store_id> [--endpoints <n>]
+                                                     N events through the outbox to a running
+                                                     origin, each delivered to n webhook
+                                                     endpoints (default 4) of a local receiver
 DATABASE_URL names the database (e.g. postgres://edgeshop@127.0.0.1:54329/edgeshop).";
 
 /// Prints a one-line progress bar on standard error (on a terminal; elsewhere only
@@ -231,6 +237,20 @@ async fn run(args: &[String]) -> Result<(), String> {
                 .map_err(|_| format!("'{n}' is not a number of events"))?;
             let client = connect().await?;
             analytics_bench::run(&client, store, n).await
+        }
+        ["webhooks-bench", n, "--store", store, rest @ ..] => {
+            let n: i64 = n
+                .parse()
+                .map_err(|_| format!("'{n}' is not a number of events"))?;
+            let endpoints = match rest {
+                [] => 4,
+                ["--endpoints", k] => k
+                    .parse()
+                    .map_err(|_| format!("'{k}' is not a number of endpoints"))?,
+                _ => return Err(USAGE.to_owned()),
+            };
+            let mut client = connect().await?;
+            webhooks_bench::run(&mut client, store, n, endpoints).await
         }
         ["export", "--store", store, rest @ ..] => {
             let store = commerce::ids::StoreId::parse(store).map_err(|e| e.to_string())?;
