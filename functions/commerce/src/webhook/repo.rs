@@ -356,8 +356,12 @@ pub async fn claim<C: Sql>(
                   WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND e.status = 'active'
                     AND NOT (d.endpoint_id = ANY ($4))
              ), due AS (
-                 SELECT d.id FROM webhook_deliveries d JOIN ranked r ON r.id = d.id
-                  WHERE r.n <= $2 AND d.status = 'pending' AND d.next_attempt_at <= now()
+                 -- By key from an array, not a join: with statistics taken while
+                 -- little was pending, a join was planned as a nested loop whose cost
+                 -- grew with the square of a burst's backlog (16 s for 20,000).
+                 SELECT d.id FROM webhook_deliveries d
+                  WHERE d.id = ANY (ARRAY(SELECT id FROM ranked WHERE n <= $2))
+                    AND d.status = 'pending' AND d.next_attempt_at <= now()
                   ORDER BY d.next_attempt_at, d.id LIMIT $1
                   FOR UPDATE OF d SKIP LOCKED
              )
